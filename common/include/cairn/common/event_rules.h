@@ -1,0 +1,51 @@
+#ifndef CAIRN_COMMON_EVENT_RULES_H_
+#define CAIRN_COMMON_EVENT_RULES_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "cairn/v1/batch.pb.h"
+#include "cairn/v1/event.pb.h"
+
+namespace cairn {
+
+// The wire contract's bounds, enforced by the collector and checked early by
+// the SDK so a vendor learns of a bad call at record time.
+inline constexpr size_t kMaxIdBytes = 128;          // account_id, user_id, session_id
+inline constexpr size_t kMaxMilestoneNameBytes = 128;
+inline constexpr size_t kMaxAttributes = 32;
+inline constexpr size_t kMaxAttributeKeyBytes = 64;
+inline constexpr size_t kMaxAttributeValueBytes = 256;
+inline constexpr size_t kMaxPolicyFieldBytes = 128;
+// Events dated earlier than this or later than receipt + kMaxFutureSkew are refused.
+inline constexpr int64_t kEarliestEventUnixSeconds = 946684800;  // 2000-01-01
+inline constexpr absl::Duration kMaxFutureSkew = absl::Hours(24);
+
+// A rule broken by an event: the wire reason and a short detail free of
+// personal data.
+struct RuleViolation {
+  cairn::v1::RejectReason reason;
+  std::string detail;
+};
+
+// True for 1..max bytes of printable ASCII without spaces (ids).
+bool IsValidId(std::string_view id, size_t max_bytes = kMaxIdBytes);
+// True for 1..128 bytes of [A-Za-z0-9_.:-].
+bool IsValidMilestoneName(std::string_view name);
+
+// The purpose an event body must carry: login, logout and session_end need
+// usage analytics, milestone needs milestones, consent_change consent_record.
+// PURPOSE_UNSPECIFIED for an event with no body.
+cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event);
+
+// Checks one event against the contract as received at `received_at`
+// (collector time). Returns the first rule it breaks, or nullopt. Pure; cost
+// linear in the event's size.
+std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Time received_at);
+
+}  // namespace cairn
+
+#endif  // CAIRN_COMMON_EVENT_RULES_H_

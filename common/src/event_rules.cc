@@ -1,0 +1,135 @@
+#include "cairn/common/event_rules.h"
+
+#include "cairn/common/proto_time.h"
+#include "cairn/common/uuid.h"
+
+namespace cairn {
+namespace {
+
+using cairn::v1::RejectReason;
+
+bool IsPrintableNoSpace(char c) { return c > 0x20 && c < 0x7f; }
+
+bool IsMilestoneChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '_' || c == '.' || c == ':' || c == '-';
+}
+
+std::optional<RuleViolation> Violation(RejectReason reason, std::string detail) {
+  return RuleViolation{reason, std::move(detail)};
+}
+
+bool IsValidTimestamp(const google::protobuf::Timestamp& ts) {
+  return ts.nanos() >= 0 && ts.nanos() < 1000000000;
+}
+
+}  // namespace
+
+bool IsValidId(std::string_view id, size_t max_bytes) {
+  if (id.empty() || id.size() > max_bytes) return false;
+  for (char c : id) {
+    if (!IsPrintableNoSpace(c)) return false;
+  }
+  return true;
+}
+
+bool IsValidMilestoneName(std::string_view name) {
+  if (name.empty() || name.size() > kMaxMilestoneNameBytes) return false;
+  for (char c : name) {
+    if (!IsMilestoneChar(c)) return false;
+  }
+  return true;
+}
+
+cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event) {
+  switch (event.body_case()) {
+    case cairn::v1::Event::kLogin:
+    case cairn::v1::Event::kLogout:
+    case cairn::v1::Event::kSessionEnd:
+      return cairn::v1::PURPOSE_USAGE_ANALYTICS;
+    case cairn::v1::Event::kMilestone:
+      return cairn::v1::PURPOSE_MILESTONES;
+    case cairn::v1::Event::kConsentChange:
+      return cairn::v1::PURPOSE_CONSENT_RECORD;
+    case cairn::v1::Event::BODY_NOT_SET:
+      break;
+  }
+  return cairn::v1::PURPOSE_UNSPECIFIED;
+}
+
+std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Time received_at) {
+  if (UuidVersion(event.event_id()) != 7) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_EVENT_ID, "event_id is not a UUIDv7");
+  }
+  if (!IsValidId(event.account_id())) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_ACCOUNT_ID,
+                     "account_id must be 1-128 printable bytes");
+  }
+  if (!IsValidId(event.user_id())) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_USER_ID,
+                     "user_id must be 1-128 printable bytes");
+  }
+  if (!event.session_id().empty() && !IsValidId(event.session_id())) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_SESSION,
+                     "session_id must be up to 128 printable bytes");
+  }
+  if (!event.has_occurred_at() || !IsValidTimestamp(event.occurred_at())) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_TIMESTAMP, "occurred_at missing");
+  }
+  absl::Time occurred = FromProto(event.occurred_at());
+  if (occurred < absl::FromUnixSeconds(kEarliestEventUnixSeconds) ||
+      occurred > received_at + kMaxFutureSkew) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_TIMESTAMP,
+                     "occurred_at out of the accepted range");
+  }
+  if (event.purpose() == cairn::v1::PURPOSE_UNSPECIFIED ||
+      !cairn::v1::Purpose_IsValid(event.purpose())) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_PURPOSE, "unknown purpose");
+  }
+  cairn::v1::Purpose required = RequiredPurpose(event);
+  if (required == cairn::v1::PURPOSE_UNSPECIFIED) {
+    return Violation(RejectReason::REJECT_REASON_MISSING_BODY, "event has no body");
+  }
+  if (event.purpose() != required) {
+    return Violation(RejectReason::REJECT_REASON_PURPOSE_MISMATCH,
+                     "purpose does not fit the event body");
+  }
+  if (event.has_milestone() && !IsValidMilestoneName(event.milestone().name())) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_MILESTONE,
+                     "milestone name must be 1-128 of [A-Za-z0-9_.:-]");
+  }
+  if (event.has_session_end() &&
+      (event.session_end().duration().seconds() < 0 ||
+       event.session_end().duration().nanos() < 0)) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_SESSION, "negative session duration");
+  }
+  if (event.has_consent_change()) {
+    const cairn::v1::ConsentChange& change = event.consent_change();
+    if (change.policy_version().empty()) {
+      return Violation(RejectReason::REJECT_REASON_MISSING_POLICY_VERSION,
+                       "consent change without a policy version");
+    }
+    bool consentable = change.purpose() == cairn::v1::PURPOSE_USAGE_ANALYTICS ||
+                       change.purpose() == cairn::v1::PURPOSE_MILESTONES ||
+                       change.purpose() == cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
+    bool decided = change.decision() == cairn::v1::CONSENT_DECISION_GRANTED ||
+                   change.decision() == cairn::v1::CONSENT_DECISION_DENIED;
+    if (!consentable || !decided || change.policy_version().size() > kMaxPolicyFieldBytes ||
+        change.policy_id().size() > kMaxPolicyFieldBytes ||
+        change.source_surface().size() > kMaxPolicyFieldBytes) {
+      return Violation(RejectReason::REJECT_REASON_INVALID_CONSENT, "malformed consent change");
+    }
+  }
+  if (event.attributes_size() > static_cast<int>(kMaxAttributes)) {
+    return Violation(RejectReason::REJECT_REASON_INVALID_ATTRIBUTES, "too many attributes");
+  }
+  for (const auto& [key, value] : event.attributes()) {
+    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes) {
+      return Violation(RejectReason::REJECT_REASON_INVALID_ATTRIBUTES,
+                       "attribute key or value over its bound");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace cairn
