@@ -1,0 +1,87 @@
+#ifndef CAIRN_OPTIONS_H_
+#define CAIRN_OPTIONS_H_
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "cairn/common/clock.h"
+#include "cairn/common/codec.h"
+#include "cairn/transport.h"
+
+namespace cairn {
+
+// Identifies the vendor's application in every batch.
+struct AppInfo {
+  std::string name;
+  std::string version;
+};
+
+// A delivery problem, reported to Options::on_delivery_status. Carries no
+// personal data: only the status and how many events wait in the buffer.
+struct DeliveryStatus {
+  absl::Status status;          // e.g. Unavailable (network), PermissionDenied (401/403)
+  int http_status = 0;          // 0 when no response came back
+  uint64_t buffered_rows = 0;
+  absl::Duration next_attempt_in = absl::ZeroDuration();
+};
+
+// Everything a Client needs. Defaults suit a desktop or mobile app.
+struct Options {
+  // Collector base URL, e.g. "https://telemetry.vendor.example". Required.
+  // https:// always; http:// only to a loopback host unless
+  // allow_insecure_http is set.
+  std::string collector_url;
+  // The app's write key (sent as a Bearer token). Required.
+  std::string write_key;
+  // Directory for the on-device buffer; created if missing. Required.
+  std::string storage_dir;
+  AppInfo app;
+
+  // --- Record path ---
+  // Events held in memory before the writer persists them. A record call
+  // that finds the queue full drops the event, counts it (QUEUE_FULL) and
+  // returns ResourceExhausted: the caller's thread never waits on disk.
+  size_t queue_capacity = 65536;
+
+  // --- Durable buffer ---
+  // The writer commits whatever is queued in one transaction, at most this
+  // many events per transaction.
+  size_t commit_max_events = 4096;
+
+  // --- Delivery ---
+  size_t max_batch_events = 500;            // events per request
+  size_t max_batch_bytes = 512 * 1024;      // serialized bytes per request
+  // How long a partly filled batch may wait before it is sent.
+  absl::Duration upload_interval = absl::Seconds(2);
+  absl::Duration connect_timeout = absl::Seconds(10);
+  absl::Duration request_timeout = absl::Seconds(30);
+  // Retry backoff: exponential with full jitter between these bounds. A
+  // Retry-After from the collector is honoured up to max_backoff.
+  absl::Duration min_backoff = absl::Seconds(1);
+  absl::Duration max_backoff = absl::Minutes(5);
+  Codec compression = Codec::kZstd;
+
+  // --- Transport security ---
+  // Allows plain http:// to a non-loopback host. Never do this in production.
+  bool allow_insecure_http = false;
+  // PEM file of CAs to trust instead of the system store (e.g. a pinned CA).
+  // TLS certificate and host verification are always on.
+  std::string ca_bundle_path;
+
+  // --- Seams ---
+  // Time source; SystemClock() when null. Must outlive the Client.
+  Clock* clock = nullptr;
+  // HTTP transport; libcurl when null.
+  std::shared_ptr<Transport> transport;
+  // Called from the SDK's delivery thread on each failed delivery attempt.
+  // Must be quick and must not call back into the Client.
+  std::function<void(const DeliveryStatus&)> on_delivery_status;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_OPTIONS_H_

@@ -1,0 +1,31 @@
+#ifndef CAIRN_SDK_BACKOFF_H_
+#define CAIRN_SDK_BACKOFF_H_
+
+#include <optional>
+
+#include "absl/random/random.h"
+#include "absl/time/time.h"
+
+namespace cairn::sdk {
+
+// Retry delays: exponential growth with full jitter, floored at the minimum so
+// a dead collector never sees more than one attempt per `min` (the jitter
+// spreads a fleet of devices over the whole window). Not thread-safe.
+class Backoff {
+ public:
+  Backoff(absl::Duration min, absl::Duration max) : min_(min), max_(max) {}
+
+  // Delay before the next attempt after `failures` (>= 1) consecutive
+  // failures: uniform in [0, min(max, min * 2^(failures-1))], at least min.
+  // A server's Retry-After raises the delay to it, capped at max.
+  absl::Duration NextDelay(int failures, std::optional<absl::Duration> retry_after);
+
+ private:
+  absl::Duration min_;
+  absl::Duration max_;
+  absl::BitGen rng_;
+};
+
+}  // namespace cairn::sdk
+
+#endif  // CAIRN_SDK_BACKOFF_H_

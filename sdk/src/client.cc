@@ -1,0 +1,332 @@
+// Client creation, the public API, and the record path (caller threads).
+#include "cairn/client.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cairn/common/event_rules.h"
+#include "cairn/common/proto_time.h"
+#include "cairn/common/strings.h"
+#include "sdk/src/batch_encoder.h"
+#include "sdk/src/client_impl.h"
+#include "sdk/src/curl_transport.h"
+
+namespace cairn {
+namespace {
+
+using cairn::v1::DropReason;
+
+// Host part of an http(s) URL, lowercased, without port or brackets.
+std::string UrlHost(std::string_view url) {
+  size_t start = url.find("://");
+  start = start == std::string_view::npos ? 0 : start + 3;
+  std::string_view rest = url.substr(start);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) rest = rest.substr(at + 1);
+  if (!rest.empty() && rest.front() == '[') {
+    rest = rest.substr(1, rest.find(']') - 1);
+  } else {
+    rest = rest.substr(0, rest.find(':'));
+  }
+  return absl::AsciiStrToLower(ToAbsl(rest));
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+absl::Status ValidateOptions(const Options& options) {
+  if (options.collector_url.empty()) return absl::InvalidArgumentError("collector_url is required");
+  if (options.write_key.empty()) return absl::InvalidArgumentError("write_key is required");
+  if (options.storage_dir.empty()) return absl::InvalidArgumentError("storage_dir is required");
+  std::string scheme = absl::AsciiStrToLower(
+      options.collector_url.substr(0, options.collector_url.find("://")));
+  if (scheme == "http") {
+    if (!options.allow_insecure_http && !IsLoopbackHost(UrlHost(options.collector_url))) {
+      return absl::InvalidArgumentError(
+          "plain http:// is refused except to a loopback host; use https:// "
+          "(or set allow_insecure_http, never in production)");
+    }
+  } else if (scheme != "https") {
+    return absl::InvalidArgumentError("collector_url must start with https:// or http://");
+  }
+  if (options.max_batch_events == 0 || options.max_batch_bytes == 0 ||
+      options.queue_capacity == 0 || options.commit_max_events == 0) {
+    return absl::InvalidArgumentError("batch, queue and commit bounds must be positive");
+  }
+  if (options.min_backoff <= absl::ZeroDuration() || options.max_backoff < options.min_backoff) {
+    return absl::InvalidArgumentError("need 0 < min_backoff <= max_backoff");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAttributes(const Attributes& attributes) {
+  if (attributes.size() > kMaxAttributes) {
+    return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxAttributes, " attributes"));
+  }
+  for (const auto& [key, value] : attributes) {
+    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attribute keys are 1-", kMaxAttributeKeyBytes, " printable bytes, values at most ",
+          kMaxAttributeValueBytes, " bytes"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Client ---
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(Options options) {
+  if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
+  std::error_code ec;
+  std::filesystem::create_directories(options.storage_dir, ec);
+  if (ec) {
+    return absl::UnavailableError(absl::StrCat("cannot create storage_dir: ", ec.message()));
+  }
+  std::string path = (std::filesystem::path(options.storage_dir) / "cairn-buffer.db").string();
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> writer = sdk::EventBuffer::Open(path);
+  if (!writer.ok()) return writer.status();
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> sender = sdk::EventBuffer::Open(path);
+  if (!sender.ok()) return sender.status();
+  absl::StatusOr<std::string> install_id = (*writer)->InstallId();
+  if (!install_id.ok()) return install_id.status();
+  absl::StatusOr<int64_t> last = (*writer)->LastSequence();
+  if (!last.ok()) return last.status();
+  absl::StatusOr<std::optional<int64_t>> oldest = (*writer)->OldestSequence();
+  if (!oldest.ok()) return oldest.status();
+  absl::StatusOr<sdk::BufferSize> size = (*writer)->Size();
+  if (!size.ok()) return size.status();
+
+  Clock* clock = options.clock ? options.clock : SystemClock();
+  std::shared_ptr<Transport> transport = options.transport;
+  if (!transport) transport = std::make_shared<sdk::CurlTransport>(options.ca_bundle_path);
+  auto impl = std::make_unique<Impl>(std::move(options), clock, std::move(transport),
+                                     std::move(*writer), std::move(*sender), *install_id, *last,
+                                     *oldest, *size);
+  impl->Start();
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() { impl_->Shutdown(absl::Now() + absl::Seconds(5)).IgnoreError(); }
+
+absl::Status Client::SetConsent(std::string_view user_id, consent::Purpose purpose,
+                                consent::Decision decision, std::string_view policy_version) {
+  return impl_->SetConsent(user_id, purpose, decision, policy_version);
+}
+
+consent::Decision Client::GetConsent(std::string_view user_id, consent::Purpose purpose) const {
+  return impl_->GetConsent(user_id, purpose);
+}
+
+absl::Status Client::RecordLogin(std::string_view account_id, std::string_view user_id,
+                                 std::string_view method) {
+  return impl_->RecordLogin(account_id, user_id, method);
+}
+
+absl::Status Client::RecordLogout() { return impl_->RecordLogout(); }
+absl::Status Client::RecordSessionEnd() { return impl_->RecordSessionEnd(); }
+
+absl::Status Client::RecordMilestone(std::string_view name, std::optional<double> value,
+                                     const Attributes& attributes) {
+  return impl_->RecordMilestone(name, value, attributes);
+}
+
+absl::Status Client::Flush(absl::Time deadline) { return impl_->Flush(deadline); }
+absl::Status Client::Shutdown(absl::Time deadline) { return impl_->Shutdown(deadline); }
+Stats Client::GetStats() const { return impl_->GetStats(); }
+
+// ---------------------------------------------------------- record path ---
+
+Client::Impl::Impl(Options options, Clock* clock, std::shared_ptr<Transport> transport,
+                   std::unique_ptr<sdk::EventBuffer> writer_buffer,
+                   std::unique_ptr<sdk::EventBuffer> sender_buffer, std::string install_id,
+                   int64_t last_sequence, std::optional<int64_t> oldest_buffered,
+                   sdk::BufferSize size)
+    : options_(std::move(options)),
+      clock_(clock),
+      transport_(std::move(transport)),
+      endpoint_(absl::StrCat(absl::StripSuffix(options_.collector_url, "/"), "/v1/batch")),
+      install_id_(std::move(install_id)),
+      writer_buffer_(std::move(writer_buffer)),
+      sender_buffer_(std::move(sender_buffer)),
+      backoff_(options_.min_backoff, options_.max_backoff),
+      next_sequence_(last_sequence + 1),
+      persisted_through_(last_sequence),
+      settled_through_(oldest_buffered ? *oldest_buffered - 1 : last_sequence) {
+  buffered_rows_ = static_cast<int64_t>(size.rows);
+  buffered_bytes_ = static_cast<int64_t>(size.bytes);
+}
+
+absl::Status Client::Impl::SetConsent(std::string_view user_id, consent::Purpose purpose,
+                                      consent::Decision decision,
+                                      std::string_view policy_version) {
+  consent::ConsentRecord record;
+  record.subject = std::string(user_id);
+  record.purpose = purpose;
+  record.decision = decision;
+  record.policy_version = std::string(policy_version);
+  record.device_time = clock_->Now();
+  record.source_sdk_version = std::string(kSdkVersion);
+  absl::MutexLock lock(&identity_mu_);
+  return consent_.Apply(record);
+}
+
+consent::Decision Client::Impl::GetConsent(std::string_view user_id,
+                                           consent::Purpose purpose) const {
+  absl::ReaderMutexLock lock(&identity_mu_);
+  return consent_.DecisionAt(std::string(user_id), purpose, clock_->Now());
+}
+
+absl::Status Client::Impl::CheckIdentityConsent(const Identity& identity,
+                                                cairn::v1::Purpose purpose,
+                                                absl::Time now) const {
+  std::optional<consent::Purpose> p = consent::FromWire(purpose);
+  absl::ReaderMutexLock lock(&identity_mu_);
+  if (!p || !consent_.Allows(identity.user_id, *p, now)) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "no consent for purpose ", ToAbsl(p ? consent::PurposeName(*p) : "unknown"),
+        ": nothing was recorded"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Client::Impl::RecordLogin(std::string_view account_id, std::string_view user_id,
+                                       std::string_view method) {
+  if (!IsValidId(account_id) || !IsValidId(user_id)) {
+    return absl::InvalidArgumentError("account and user ids must be 1-128 printable bytes");
+  }
+  if (method.size() > kMaxIdBytes) return absl::InvalidArgumentError("login method too long");
+  absl::Time now = clock_->Now();
+  Identity identity{std::string(account_id), std::string(user_id), ids_.Next(now), now};
+  {
+    absl::MutexLock lock(&identity_mu_);
+    identity_ = identity;
+  }
+  cairn::v1::Event event;
+  event.mutable_login()->set_method(std::string(method));
+  return Enqueue(identity, event);
+}
+
+absl::Status Client::Impl::RecordLogout() {
+  std::optional<Identity> identity;
+  {
+    absl::MutexLock lock(&identity_mu_);
+    identity.swap(identity_);
+  }
+  if (!identity) return absl::FailedPreconditionError("no user is signed in");
+  cairn::v1::Event event;
+  event.mutable_logout();
+  return Enqueue(*identity, event);
+}
+
+absl::Status Client::Impl::RecordSessionEnd() {
+  std::optional<Identity> identity;
+  {
+    absl::MutexLock lock(&identity_mu_);
+    identity = identity_;
+    if (identity_) identity_->session_id.clear();  // later events have no session
+  }
+  if (!identity) return absl::FailedPreconditionError("no user is signed in");
+  if (identity->session_id.empty()) return absl::FailedPreconditionError("no open session");
+  cairn::v1::Event event;
+  ToProto(std::max(absl::ZeroDuration(), clock_->Now() - identity->login_time),
+          event.mutable_session_end()->mutable_duration());
+  return Enqueue(*identity, event);
+}
+
+absl::Status Client::Impl::RecordMilestone(std::string_view name, std::optional<double> value,
+                                           const Attributes& attributes) {
+  if (!IsValidMilestoneName(name)) {
+    return absl::InvalidArgumentError("milestone names are 1-128 of [A-Za-z0-9_.:-]");
+  }
+  if (absl::Status s = ValidateAttributes(attributes); !s.ok()) return s;
+  std::optional<Identity> identity;
+  {
+    absl::ReaderMutexLock lock(&identity_mu_);
+    identity = identity_;
+  }
+  if (!identity) return absl::FailedPreconditionError("no user is signed in");
+  cairn::v1::Event event;
+  cairn::v1::Milestone* milestone = event.mutable_milestone();
+  milestone->set_name(std::string(name));
+  if (value) milestone->set_value(*value);
+  for (const auto& [key, val] : attributes) (*event.mutable_attributes())[key] = val;
+  return Enqueue(*identity, event);
+}
+
+absl::Status Client::Impl::Enqueue(const Identity& identity, cairn::v1::Event& event) {
+  if (closed_.load(std::memory_order_acquire)) {
+    return absl::FailedPreconditionError("the client is shut down");
+  }
+  absl::Time now = clock_->Now();
+  cairn::v1::Purpose purpose = RequiredPurpose(event);
+  if (absl::Status s = CheckIdentityConsent(identity, purpose, now); !s.ok()) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    return s;
+  }
+  event.set_event_id(ids_.Next(now));
+  event.set_account_id(identity.account_id);
+  event.set_user_id(identity.user_id);
+  event.set_session_id(identity.session_id);
+  event.set_purpose(purpose);
+  ToProto(now, event.mutable_occurred_at());
+  sdk::BufferedEvent buffered;
+  buffered.user_id = identity.user_id;
+  buffered.purpose = purpose;
+  buffered.created_ms = absl::ToUnixMillis(now);
+  event.SerializeToString(&buffered.payload);
+  bool full = false;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    full = queue_.size() >= options_.queue_capacity;
+    if (!full) {
+      buffered.sequence = next_sequence_++;
+      sdk::AppendSequenceField(buffered.payload, static_cast<uint64_t>(buffered.sequence));
+      queue_.push_back(std::move(buffered));
+    }
+  }
+  if (full) {
+    CountDrop(cairn::v1::DROP_REASON_QUEUE_FULL, 1);
+    return absl::ResourceExhaustedError("event queue full: event dropped and counted");
+  }
+  recorded_.fetch_add(1, std::memory_order_relaxed);
+  return absl::OkStatus();
+}
+
+void Client::Impl::CountDrop(DropReason reason, uint64_t n) {
+  if (n == 0) return;
+  absl::MutexLock lock(&drops_mu_);
+  unreported_drops_[reason] += n;
+  total_drops_[reason] += n;
+}
+
+Stats Client::Impl::GetStats() const {
+  Stats stats;
+  stats.recorded = recorded_.load();
+  stats.refused_no_consent = refused_.load();
+  stats.persisted = persisted_.load();
+  stats.sent = sent_.load();
+  stats.acknowledged = acknowledged_.load();
+  stats.duplicates = duplicates_.load();
+  stats.retries = retries_.load();
+  stats.batches_acknowledged = batches_acknowledged_.load();
+  stats.buffered_rows = static_cast<uint64_t>(std::max<int64_t>(0, buffered_rows_.load()));
+  stats.buffered_bytes = static_cast<uint64_t>(std::max<int64_t>(0, buffered_bytes_.load()));
+  {
+    absl::MutexLock lock(&drops_mu_);
+    stats.dropped = total_drops_;
+  }
+  absl::MutexLock lock(&progress_mu_);
+  stats.last_error = last_error_;
+  return stats;
+}
+
+}  // namespace cairn

@@ -1,0 +1,138 @@
+#ifndef CAIRN_SDK_CLIENT_IMPL_H_
+#define CAIRN_SDK_CLIENT_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "cairn/client.h"
+#include "cairn/common/uuid.h"
+#include "cairn/consent/consent_state.h"
+#include "cairn/v1/batch.pb.h"
+#include "sdk/src/backoff.h"
+#include "sdk/src/event_buffer.h"
+
+namespace cairn {
+
+// Who events are about, set by RecordLogin.
+struct Identity {
+  std::string account_id;
+  std::string user_id;
+  std::string session_id;
+  absl::Time login_time;
+};
+
+// The client's machinery. Three parts meet here:
+//  - the record path (any caller thread): check consent, serialize, queue;
+//  - the writer thread: drains the queue into the SQLite buffer, one
+//    transaction per drain (group commit);
+//  - the sender thread: reads the oldest buffered events, sends them as one
+//    Batch, deletes them once the collector said what it did with each.
+// Progress is tracked by per-install sequence numbers: every event up to
+// persisted_through_ is durable, every event up to settled_through_ is out of
+// the buffer (acknowledged, rejected or dropped).
+class Client::Impl {
+ public:
+  Impl(Options options, Clock* clock, std::shared_ptr<Transport> transport,
+       std::unique_ptr<sdk::EventBuffer> writer_buffer,
+       std::unique_ptr<sdk::EventBuffer> sender_buffer, std::string install_id,
+       int64_t last_sequence, std::optional<int64_t> oldest_buffered, sdk::BufferSize size);
+  ~Impl();
+
+  void Start();
+
+  absl::Status SetConsent(std::string_view user_id, consent::Purpose purpose,
+                          consent::Decision decision, std::string_view policy_version);
+  consent::Decision GetConsent(std::string_view user_id, consent::Purpose purpose) const;
+  absl::Status RecordLogin(std::string_view account_id, std::string_view user_id,
+                           std::string_view method);
+  absl::Status RecordLogout();
+  absl::Status RecordSessionEnd();
+  absl::Status RecordMilestone(std::string_view name, std::optional<double> value,
+                               const Attributes& attributes);
+  absl::Status Flush(absl::Time deadline);
+  absl::Status Shutdown(absl::Time deadline);
+  Stats GetStats() const;
+
+ private:
+  struct InFlightBatch {
+    std::string body;                 // encoded and compressed, resent byte for byte
+    std::vector<int64_t> sequences;
+    int64_t payload_bytes = 0;
+    std::map<cairn::v1::DropReason, uint64_t> drops;  // counters it reports
+  };
+  enum class SendOutcome { kSettled, kRetry, kSplit, kAuthFailed };
+
+  // Stamps, serializes and queues `event` for `identity` if its purpose is
+  // consented. The body is already set.
+  absl::Status Enqueue(const Identity& identity, cairn::v1::Event& event);
+  absl::Status CheckIdentityConsent(const Identity& identity, cairn::v1::Purpose purpose,
+                                    absl::Time now) const;
+  void CountDrop(cairn::v1::DropReason reason, uint64_t n);
+
+  void WriterLoop();
+  void SenderLoop();
+  // Fills `batch` from the oldest buffered events; false if none is buffered.
+  absl::StatusOr<bool> BuildBatch(size_t max_events, InFlightBatch& batch);
+  SendOutcome SendBatch(InFlightBatch& batch, std::optional<absl::Duration>& retry_after,
+                        int& http_status, absl::Status& error);
+  // Drops a batch's events from the buffer (after an answer, or a final refusal).
+  void SettleBatch(const InFlightBatch& batch, uint64_t rejected);
+  void RefreshSettled();
+  void ReportProblem(const absl::Status& status, int http_status, absl::Duration next_in);
+
+  const Options options_;
+  Clock* const clock_;
+  const std::shared_ptr<Transport> transport_;
+  const std::string endpoint_;
+  const std::string install_id_;
+  std::unique_ptr<sdk::EventBuffer> writer_buffer_;  // writer thread only
+  std::unique_ptr<sdk::EventBuffer> sender_buffer_;  // sender thread only
+  UuidV7Generator ids_;
+  sdk::Backoff backoff_;  // sender thread only
+
+  mutable absl::Mutex identity_mu_;
+  std::optional<Identity> identity_ ABSL_GUARDED_BY(identity_mu_);
+  consent::ConsentState consent_ ABSL_GUARDED_BY(identity_mu_);
+
+  absl::Mutex queue_mu_;
+  std::vector<sdk::BufferedEvent> queue_ ABSL_GUARDED_BY(queue_mu_);
+  int64_t next_sequence_ ABSL_GUARDED_BY(queue_mu_);
+  bool stop_writer_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  mutable absl::Mutex progress_mu_;
+  absl::CondVar sender_wake_;  // signalled on new durable events, flush, stop
+  int64_t persisted_through_ ABSL_GUARDED_BY(progress_mu_);
+  int64_t settled_through_ ABSL_GUARDED_BY(progress_mu_);
+  uint64_t flush_requests_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  uint64_t failed_attempts_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  bool in_backoff_ ABSL_GUARDED_BY(progress_mu_) = false;
+  bool auth_failed_ ABSL_GUARDED_BY(progress_mu_) = false;
+  bool stop_sender_ ABSL_GUARDED_BY(progress_mu_) = false;
+  std::string last_error_ ABSL_GUARDED_BY(progress_mu_);
+
+  mutable absl::Mutex drops_mu_;
+  std::map<cairn::v1::DropReason, uint64_t> unreported_drops_ ABSL_GUARDED_BY(drops_mu_);
+  std::map<cairn::v1::DropReason, uint64_t> total_drops_ ABSL_GUARDED_BY(drops_mu_);
+
+  std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> recorded_{0}, refused_{0}, persisted_{0}, sent_{0}, acknowledged_{0},
+      duplicates_{0}, retries_{0}, batches_acknowledged_{0};
+  std::atomic<int64_t> buffered_rows_{0}, buffered_bytes_{0};
+
+  absl::Mutex shutdown_mu_;
+  std::optional<absl::Status> shutdown_result_ ABSL_GUARDED_BY(shutdown_mu_);
+  std::thread writer_;
+  std::thread sender_;
+};
+
+}  // namespace cairn
+
+#endif  // CAIRN_SDK_CLIENT_IMPL_H_

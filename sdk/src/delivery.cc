@@ -1,0 +1,370 @@
+// The background half of the client: the writer thread (queue -> SQLite),
+// the sender thread (SQLite -> collector), and Flush/Shutdown that wait on
+// their progress.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "cairn/common/codec.h"
+#include "cairn/common/proto_time.h"
+#include "sdk/src/batch_encoder.h"
+#include "sdk/src/client_impl.h"
+
+namespace cairn {
+
+using cairn::v1::DropReason;
+
+void Client::Impl::Start() {
+  writer_ = std::thread([this] { WriterLoop(); });
+  sender_ = std::thread([this] { SenderLoop(); });
+}
+
+Client::Impl::~Impl() {
+  if (writer_.joinable() || sender_.joinable()) Shutdown(absl::Now()).IgnoreError();
+}
+
+// --------------------------------------------------------------- writer ---
+
+void Client::Impl::WriterLoop() {
+  std::vector<sdk::BufferedEvent> chunk;
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      auto has_work = [this]() { return !queue_.empty() || stop_writer_; };
+      queue_mu_.Await(absl::Condition(&has_work));
+      if (queue_.empty()) return;  // stopped, and everything queued is written
+      if (queue_.size() <= options_.commit_max_events) {
+        chunk.swap(queue_);
+      } else {
+        auto end = queue_.begin() + static_cast<ptrdiff_t>(options_.commit_max_events);
+        chunk.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
+      }
+    }
+    absl::Status status = writer_buffer_->Append(chunk);
+    if (status.ok()) {
+      int64_t bytes = 0;
+      for (const sdk::BufferedEvent& e : chunk) bytes += static_cast<int64_t>(e.payload.size());
+      persisted_.fetch_add(chunk.size());
+      buffered_rows_.fetch_add(static_cast<int64_t>(chunk.size()));
+      buffered_bytes_.fetch_add(bytes);
+    } else {
+      // The device could not write (full disk, IO error): the events are
+      // lost, so they are counted and reported; the app keeps running.
+      CountDrop(cairn::v1::DROP_REASON_DISK_FULL, chunk.size());
+    }
+    {
+      absl::MutexLock lock(&progress_mu_);
+      persisted_through_ = chunk.back().sequence;
+      if (!status.ok()) last_error_ = std::string(status.message());
+      sender_wake_.Signal();
+    }
+    chunk.clear();
+  }
+}
+
+// --------------------------------------------------------------- sender ---
+
+absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& batch) {
+  absl::StatusOr<std::vector<sdk::BufferedEvent>> rows =
+      sender_buffer_->ReadOldest(max_events, options_.max_batch_bytes);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return false;
+  absl::Time now = clock_->Now();
+  cairn::v1::Batch header;
+  header.set_batch_id(ids_.Next(now));
+  ToProto(now, header.mutable_sent_at());
+  cairn::v1::ClientInfo* client = header.mutable_client();
+  client->set_sdk_name("cairn-cpp");
+  client->set_sdk_version(std::string(kSdkVersion));
+  client->set_app_name(options_.app.name);
+  client->set_app_version(options_.app.version);
+  client->set_install_id(install_id_);
+  client->set_platform("linux");
+  {
+    absl::MutexLock lock(&drops_mu_);
+    batch.drops = unreported_drops_;
+  }
+  for (const auto& [reason, count] : batch.drops) {
+    if (count == 0) continue;
+    cairn::v1::DropCount* drop = header.add_dropped();
+    drop->set_reason(reason);
+    drop->set_count(count);
+  }
+  for (const sdk::BufferedEvent& e : *rows) {
+    batch.sequences.push_back(e.sequence);
+    batch.payload_bytes += static_cast<int64_t>(e.payload.size());
+  }
+  absl::StatusOr<std::string> body =
+      Compress(options_.compression, sdk::EncodeBatch(header, *rows));
+  if (!body.ok()) return body.status();
+  batch.body = std::move(*body);
+  return true;
+}
+
+void Client::Impl::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
+  if (absl::Status s = sender_buffer_->Remove(batch.sequences); !s.ok()) {
+    // They stay buffered and go again; the collector counts them duplicates.
+    absl::MutexLock lock(&progress_mu_);
+    last_error_ = std::string(s.message());
+    return;
+  }
+  buffered_rows_.fetch_sub(static_cast<int64_t>(batch.sequences.size()));
+  buffered_bytes_.fetch_sub(batch.payload_bytes);
+  absl::MutexLock lock(&drops_mu_);
+  for (const auto& [reason, count] : batch.drops) {
+    uint64_t& pending = unreported_drops_[reason];
+    pending -= std::min(pending, count);
+  }
+  if (rejected > 0) {
+    unreported_drops_[cairn::v1::DROP_REASON_REJECTED] += rejected;
+    total_drops_[cairn::v1::DROP_REASON_REJECTED] += rejected;
+  }
+}
+
+Client::Impl::SendOutcome Client::Impl::SendBatch(InFlightBatch& batch,
+                                                  std::optional<absl::Duration>& retry_after,
+                                                  int& http_status, absl::Status& error) {
+  HttpRequest request;
+  request.url = endpoint_;
+  request.headers = {{"Content-Type", "application/x-protobuf"},
+                     {"Authorization", absl::StrCat("Bearer ", options_.write_key)}};
+  if (options_.compression != Codec::kIdentity) {
+    request.headers.emplace_back("Content-Encoding", std::string(CodecName(options_.compression)));
+  }
+  request.body = batch.body;
+  request.connect_timeout = options_.connect_timeout;
+  request.total_timeout = options_.request_timeout;
+  sent_.fetch_add(batch.sequences.size());
+
+  absl::StatusOr<HttpResponse> response = transport_->Post(request);
+  if (!response.ok()) {
+    error = response.status();
+    return SendOutcome::kRetry;
+  }
+  http_status = response->status;
+  retry_after = response->retry_after;
+  const size_t n = batch.sequences.size();
+  if (http_status == 200) {
+    cairn::v1::BatchResponse answer;
+    if (!answer.ParseFromString(response->body)) {
+      // Stored or not, a resend is safe: event ids make it idempotent.
+      error = absl::UnavailableError("collector answer is not a BatchResponse");
+      return SendOutcome::kRetry;
+    }
+    acknowledged_.fetch_add(answer.accepted());
+    duplicates_.fetch_add(answer.duplicates());
+    batches_acknowledged_.fetch_add(1);
+    SettleBatch(batch, static_cast<uint64_t>(answer.rejected_size()));
+    return SendOutcome::kSettled;
+  }
+  if (http_status == 413) {
+    if (n > 1) return SendOutcome::kSplit;
+    error = absl::InvalidArgumentError("collector refused a single event as too large");
+    SettleBatch(batch, 1);
+    return SendOutcome::kSettled;
+  }
+  if (http_status == 401 || http_status == 403) {
+    error = absl::PermissionDeniedError(
+        absl::StrCat("collector refused the write key (HTTP ", http_status, ")"));
+    return SendOutcome::kAuthFailed;
+  }
+  if (http_status == 400 || http_status == 422) {
+    // The collector cannot read this batch at all: resending cannot help,
+    // and keeping it would block every later event behind it.
+    error = absl::InvalidArgumentError(
+        absl::StrCat("collector refused the batch (HTTP ", http_status, "); events dropped"));
+    SettleBatch(batch, n);
+    ReportProblem(error, http_status, absl::ZeroDuration());
+    return SendOutcome::kSettled;
+  }
+  error = absl::UnavailableError(absl::StrCat("collector answered HTTP ", http_status));
+  return SendOutcome::kRetry;
+}
+
+void Client::Impl::RefreshSettled() {
+  int64_t persisted;
+  {
+    absl::MutexLock lock(&progress_mu_);
+    persisted = persisted_through_;
+  }
+  // Read after `persisted`: anything at or below it is either still
+  // buffered (and then the oldest row bounds it) or settled.
+  absl::StatusOr<std::optional<int64_t>> oldest = sender_buffer_->OldestSequence();
+  if (!oldest.ok()) return;
+  absl::MutexLock lock(&progress_mu_);
+  int64_t settled = oldest->has_value() ? **oldest - 1 : persisted;
+  settled_through_ = std::max(settled_through_, std::min(settled, persisted));
+}
+
+void Client::Impl::ReportProblem(const absl::Status& status, int http_status,
+                                 absl::Duration next_in) {
+  if (!options_.on_delivery_status) return;
+  DeliveryStatus report;
+  report.status = status;
+  report.http_status = http_status;
+  report.buffered_rows = static_cast<uint64_t>(std::max<int64_t>(0, buffered_rows_.load()));
+  report.next_attempt_in = next_in;
+  options_.on_delivery_status(report);
+}
+
+void Client::Impl::SenderLoop() {
+  std::optional<InFlightBatch> in_flight;
+  size_t batch_limit = options_.max_batch_events;
+  int failures = 0;
+  absl::Time next_attempt = absl::InfinitePast();
+  absl::Time work_since = absl::InfiniteFuture();
+  uint64_t flushes_seen = 0;
+  while (true) {
+    {
+      absl::MutexLock lock(&progress_mu_);
+      while (true) {
+        if (stop_sender_) return;
+        if (auth_failed_) {  // paused until the app restarts with a valid key
+          sender_wake_.Wait(&progress_mu_);
+          continue;
+        }
+        absl::Time now = clock_->Now();
+        int64_t unsent = persisted_through_ - settled_through_;
+        bool has_work = in_flight.has_value() || unsent > 0;
+        if (!has_work) {
+          work_since = absl::InfiniteFuture();
+          sender_wake_.Wait(&progress_mu_);
+          continue;
+        }
+        if (work_since == absl::InfiniteFuture()) work_since = now;
+        bool urgent = flush_requests_ > flushes_seen || closed_.load() ||
+                      unsent >= static_cast<int64_t>(batch_limit);
+        // New events and flushes never shorten a backoff.
+        absl::Time ready = std::max(urgent ? now : work_since + options_.upload_interval,
+                                    next_attempt);
+        if (now >= ready) {
+          flushes_seen = flush_requests_;
+          break;
+        }
+        sender_wake_.WaitWithTimeout(&progress_mu_, ready - now);
+      }
+    }
+
+    if (!in_flight) {
+      in_flight.emplace();
+      absl::StatusOr<bool> built = BuildBatch(batch_limit, *in_flight);
+      if (!built.ok() || !*built) {
+        in_flight.reset();
+        if (built.ok()) {
+          RefreshSettled();  // nothing buffered: everything persisted is settled
+          work_since = absl::InfiniteFuture();
+          continue;
+        }
+        ++failures;
+        next_attempt = clock_->Now() + backoff_.NextDelay(failures, std::nullopt);
+        absl::MutexLock lock(&progress_mu_);
+        last_error_ = std::string(built.status().message());
+        continue;
+      }
+    }
+
+    if (failures > 0) retries_.fetch_add(1);
+    std::optional<absl::Duration> retry_after;
+    int http_status = 0;
+    absl::Status error;
+    switch (SendBatch(*in_flight, retry_after, http_status, error)) {
+      case SendOutcome::kSettled: {
+        in_flight.reset();
+        failures = 0;
+        next_attempt = absl::InfinitePast();
+        work_since = absl::InfiniteFuture();
+        batch_limit = std::min(options_.max_batch_events, batch_limit * 2);
+        {
+          absl::MutexLock lock(&progress_mu_);
+          in_backoff_ = false;
+          if (error.ok()) last_error_.clear();
+        }
+        RefreshSettled();
+        break;
+      }
+      case SendOutcome::kSplit:
+        batch_limit = std::max<size_t>(1, in_flight->sequences.size() / 2);
+        in_flight.reset();
+        break;
+      case SendOutcome::kAuthFailed: {
+        {
+          absl::MutexLock lock(&progress_mu_);
+          auth_failed_ = true;
+          last_error_ = std::string(error.message());
+        }
+        ReportProblem(error, http_status, absl::InfiniteDuration());
+        break;
+      }
+      case SendOutcome::kRetry: {
+        ++failures;
+        absl::Duration delay = backoff_.NextDelay(failures, retry_after);
+        next_attempt = clock_->Now() + delay;
+        {
+          absl::MutexLock lock(&progress_mu_);
+          in_backoff_ = true;
+          ++failed_attempts_;
+          last_error_ = std::string(error.message());
+        }
+        ReportProblem(error, http_status, delay);
+        break;
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------- flush and shutdown ---
+
+absl::Status Client::Impl::Flush(absl::Time deadline) {
+  int64_t target;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    target = next_sequence_ - 1;
+  }
+  absl::MutexLock lock(&progress_mu_);
+  const uint64_t failed_before = failed_attempts_;
+  ++flush_requests_;
+  sender_wake_.Signal();
+  auto durable = [&]() { return persisted_through_ >= target; };
+  if (!progress_mu_.AwaitWithDeadline(absl::Condition(&durable), deadline)) {
+    return absl::DeadlineExceededError("recorded events are not yet durable");
+  }
+  auto settled_or_stuck = [&]() {
+    return settled_through_ >= target || auth_failed_ || failed_attempts_ > failed_before ||
+           in_backoff_ || stop_sender_;
+  };
+  progress_mu_.AwaitWithDeadline(absl::Condition(&settled_or_stuck), deadline);
+  if (settled_through_ >= target) return absl::OkStatus();
+  if (auth_failed_) return absl::PermissionDeniedError(last_error_);
+  if (failed_attempts_ > failed_before || in_backoff_) {
+    return absl::UnavailableError(absl::StrCat(
+        "events are durable on the device; the collector is not reachable now (", last_error_,
+        "); delivery will be retried"));
+  }
+  return absl::DeadlineExceededError("events are durable but not yet delivered");
+}
+
+absl::Status Client::Impl::Shutdown(absl::Time deadline) {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shutdown_result_) return *shutdown_result_;
+  closed_.store(true, std::memory_order_release);
+  // Leave a little time to abort a transfer and join the threads.
+  absl::Duration margin =
+      std::clamp((deadline - absl::Now()) / 10, absl::ZeroDuration(), absl::Milliseconds(200));
+  absl::Status result = Flush(deadline - margin);
+  {
+    absl::MutexLock progress(&progress_mu_);
+    stop_sender_ = true;
+    sender_wake_.Signal();
+  }
+  transport_->Abort();
+  if (sender_.joinable()) sender_.join();
+  {
+    absl::MutexLock queue(&queue_mu_);
+    stop_writer_ = true;
+  }
+  if (writer_.joinable()) writer_.join();
+  shutdown_result_ = result;
+  return result;
+}
+
+}  // namespace cairn

@@ -1,0 +1,153 @@
+#include "sdk/src/event_buffer.h"
+
+#include <string_view>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cairn/common/strings.h"
+#include "cairn/common/uuid.h"
+
+namespace cairn::sdk {
+namespace {
+
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE events (
+  seq        INTEGER PRIMARY KEY,
+  user_id    TEXT    NOT NULL,
+  purpose    INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  payload    BLOB    NOT NULL
+);
+CREATE INDEX events_by_user ON events (user_id, purpose);
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventBuffer>> EventBuffer::Open(const std::string& path) {
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(path);
+  if (!db.ok()) return db.status();
+  if (absl::Status s = (*db)->Migrate(kMigrations); !s.ok()) return s;
+  return std::unique_ptr<EventBuffer>(new EventBuffer(std::move(*db)));
+}
+
+absl::Status EventBuffer::Append(std::span<const BufferedEvent> events) {
+  if (events.empty()) return absl::OkStatus();
+  sqlite::Transaction txn(*db_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  absl::StatusOr<sqlite::Statement> insert = db_->Prepare(
+      "INSERT INTO events (seq, user_id, purpose, created_ms, payload) VALUES (?,?,?,?,?)");
+  if (!insert.ok()) return insert.status();
+  int64_t last = 0;
+  for (const BufferedEvent& e : events) {
+    insert->Bind(1, e.sequence).Bind(2, e.user_id).Bind(3, static_cast<int64_t>(e.purpose));
+    insert->Bind(4, e.created_ms).BindBlob(5, e.payload);
+    if (absl::Status s = insert->Run(); !s.ok()) return s;
+    last = std::max(last, e.sequence);
+  }
+  absl::StatusOr<int64_t> previous = LastSequence();
+  if (!previous.ok()) return previous.status();
+  if (last > *previous) {
+    if (absl::Status s = PutMeta("last_seq", absl::StrCat(last)); !s.ok()) return s;
+  }
+  return txn.Commit();
+}
+
+absl::StatusOr<std::vector<BufferedEvent>> EventBuffer::ReadOldest(size_t max_events,
+                                                                   size_t max_bytes) {
+  absl::StatusOr<sqlite::Statement> select = db_->Prepare(
+      "SELECT seq, user_id, purpose, created_ms, payload FROM events ORDER BY seq LIMIT ?");
+  if (!select.ok()) return select.status();
+  select->Bind(1, static_cast<int64_t>(max_events));
+  std::vector<BufferedEvent> out;
+  size_t bytes = 0;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string_view payload = select->ColumnBlob(4);
+    if (!out.empty() && bytes + payload.size() > max_bytes) break;
+    bytes += payload.size();
+    out.push_back(BufferedEvent{select->ColumnInt(0), std::string(select->ColumnText(1)),
+                                static_cast<int>(select->ColumnInt(2)), select->ColumnInt(3),
+                                std::string(payload)});
+  }
+  return out;
+}
+
+absl::Status EventBuffer::Remove(std::span<const int64_t> sequences) {
+  if (sequences.empty()) return absl::OkStatus();
+  sqlite::Transaction txn(*db_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  absl::StatusOr<sqlite::Statement> del = db_->Prepare("DELETE FROM events WHERE seq = ?");
+  if (!del.ok()) return del.status();
+  for (int64_t seq : sequences) {
+    del->Bind(1, seq);
+    if (absl::Status s = del->Run(); !s.ok()) return s;
+  }
+  return txn.Commit();
+}
+
+absl::StatusOr<std::optional<int64_t>> EventBuffer::OldestSequence() {
+  absl::StatusOr<sqlite::Statement> select = db_->Prepare("SELECT min(seq) FROM events");
+  if (!select.ok()) return select.status();
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || select->ColumnIsNull(0)) return std::optional<int64_t>();
+  return std::optional<int64_t>(select->ColumnInt(0));
+}
+
+absl::StatusOr<int64_t> EventBuffer::LastSequence() {
+  absl::StatusOr<std::optional<std::string>> value = GetMeta("last_seq");
+  if (!value.ok()) return value.status();
+  int64_t last = 0;
+  if (value->has_value() && !absl::SimpleAtoi(**value, &last)) {
+    return absl::DataLossError("buffer meta last_seq is not a number");
+  }
+  return last;
+}
+
+absl::StatusOr<std::string> EventBuffer::InstallId() {
+  absl::StatusOr<std::optional<std::string>> value = GetMeta("install_id");
+  if (!value.ok()) return value.status();
+  if (value->has_value()) return **value;
+  std::string id = RandomHexId();
+  if (absl::Status s = PutMeta("install_id", id); !s.ok()) return s;
+  return id;
+}
+
+absl::StatusOr<BufferSize> EventBuffer::Size() {
+  absl::StatusOr<sqlite::Statement> select =
+      db_->Prepare("SELECT count(*), coalesce(sum(length(payload)), 0) FROM events");
+  if (!select.ok()) return select.status();
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  return BufferSize{static_cast<uint64_t>(select->ColumnInt(0)),
+                    static_cast<uint64_t>(select->ColumnInt(1))};
+}
+
+absl::StatusOr<std::optional<std::string>> EventBuffer::GetMeta(std::string_view key) {
+  absl::StatusOr<sqlite::Statement> select = db_->Prepare("SELECT value FROM meta WHERE key = ?");
+  if (!select.ok()) return select.status();
+  select->Bind(1, key);
+  absl::StatusOr<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(select->ColumnText(0)));
+}
+
+absl::Status EventBuffer::PutMeta(std::string_view key, std::string_view value) {
+  absl::StatusOr<sqlite::Statement> upsert = db_->Prepare(
+      "INSERT INTO meta (key, value) VALUES (?, ?) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!upsert.ok()) return upsert.status();
+  upsert->Bind(1, key).Bind(2, value);
+  return upsert->Run();
+}
+
+}  // namespace cairn::sdk

@@ -1,0 +1,72 @@
+#ifndef CAIRN_SDK_EVENT_BUFFER_H_
+#define CAIRN_SDK_EVENT_BUFFER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cairn/common/sqlite.h"
+
+namespace cairn::sdk {
+
+// An event on its way to the collector: its per-install sequence number (the
+// buffer's key), who and why (for consent deletion and local export), and
+// the serialized cairn.v1.Event.
+struct BufferedEvent {
+  int64_t sequence = 0;
+  std::string user_id;
+  int purpose = 0;
+  int64_t created_ms = 0;
+  std::string payload;
+};
+
+struct BufferSize {
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+};
+
+// The durable on-device buffer: one SQLite file in WAL mode. Each thread
+// opens its own EventBuffer on the same file (a connection is single-owner).
+class EventBuffer {
+ public:
+  // Opens or creates the buffer at `path` and brings its schema up to date.
+  // DataLoss if the file is not a readable database.
+  static absl::StatusOr<std::unique_ptr<EventBuffer>> Open(const std::string& path);
+
+  // Appends events in one transaction and remembers the highest sequence so
+  // numbering resumes after a restart. ResourceExhausted on a full disk.
+  absl::Status Append(std::span<const BufferedEvent> events);
+
+  // The oldest events, at most `max_events` and about `max_bytes` of payload
+  // (always at least one event if any is buffered).
+  absl::StatusOr<std::vector<BufferedEvent>> ReadOldest(size_t max_events, size_t max_bytes);
+
+  // Deletes the events with these sequence numbers, in one transaction.
+  absl::Status Remove(std::span<const int64_t> sequences);
+
+  // Lowest buffered sequence, or nullopt when empty.
+  absl::StatusOr<std::optional<int64_t>> OldestSequence();
+
+  // Highest sequence ever appended (0 for a new buffer).
+  absl::StatusOr<int64_t> LastSequence();
+
+  // The random install id kept in the buffer, made on first call.
+  absl::StatusOr<std::string> InstallId();
+
+  absl::StatusOr<BufferSize> Size();
+
+ private:
+  explicit EventBuffer(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key);
+  absl::Status PutMeta(std::string_view key, std::string_view value);
+
+  std::unique_ptr<sqlite::Database> db_;
+};
+
+}  // namespace cairn::sdk
+
+#endif  // CAIRN_SDK_EVENT_BUFFER_H_
