@@ -1,0 +1,353 @@
+#include "cairn/client.h"
+
+#include <set>
+#include <thread>
+
+#include "cairn/common/sqlite.h"
+#include "cairn/common/uuid.h"
+#include "fake_collector.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "temp_dir.h"
+
+namespace cairn {
+namespace {
+
+using consent::Decision;
+using consent::Purpose;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+constexpr char kPolicy[] = "2026-11";
+
+class ClientTest : public ::testing::Test {
+ protected:
+  Options MakeOptions() {
+    Options o;
+    o.collector_url = "http://127.0.0.1:1";  // never dialled: the fake answers
+    o.write_key = "wk-test";
+    o.storage_dir = dir_.File("sdk");
+    o.app = {"client-test", "9.9"};
+    o.transport = fake_;
+    o.min_backoff = absl::Milliseconds(10);
+    o.max_backoff = absl::Milliseconds(50);
+    return o;
+  }
+
+  std::unique_ptr<Client> MakeClient(Options o) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(std::move(o));
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+
+  std::unique_ptr<Client> MakeClient() { return MakeClient(MakeOptions()); }
+
+  static void GrantAll(Client& client, const std::string& user) {
+    ASSERT_TRUE(client.SetConsent(user, Purpose::kUsageAnalytics, Decision::kGranted, kPolicy).ok());
+    ASSERT_TRUE(client.SetConsent(user, Purpose::kMilestones, Decision::kGranted, kPolicy).ok());
+  }
+
+  int64_t BufferRows() {
+    auto db = sqlite::Database::Open(dir_.File("sdk") + "/cairn-buffer.db");
+    EXPECT_TRUE(db.ok());
+    auto count = (*db)->Prepare("SELECT count(*) FROM events");
+    EXPECT_TRUE(count.ok() && *count->Step());
+    return count->ColumnInt(0);
+  }
+
+  static absl::Time Soon() { return absl::Now() + absl::Seconds(20); }
+
+  cairn::testing::TempDir dir_;
+  std::shared_ptr<cairn::testing::FakeCollector> fake_ =
+      std::make_shared<cairn::testing::FakeCollector>();
+};
+
+TEST_F(ClientTest, CreateValidatesOptionsAndRefusesPlainHttpOffLoopback) {
+  auto create = [&](auto edit) {
+    Options o = MakeOptions();
+    edit(o);
+    return Client::Create(o).status().code();
+  };
+  using absl::StatusCode;
+  EXPECT_EQ(create([](Options& o) { o.collector_url.clear(); }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.write_key.clear(); }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.storage_dir.clear(); }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "http://collector.example.com"; }),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "http://127.0.0.1.example.com"; }),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "ftp://127.0.0.1/"; }),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.max_batch_events = 0; }), StatusCode::kInvalidArgument);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "https://collector.example.com"; }),
+            StatusCode::kOk);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "http://localhost:8080/"; }), StatusCode::kOk);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "http://[::1]:8080"; }), StatusCode::kOk);
+  EXPECT_EQ(create([](Options& o) {
+              o.collector_url = "http://collector.example.com";
+              o.allow_insecure_http = true;
+            }),
+            StatusCode::kOk);
+}
+
+TEST_F(ClientTest, WithoutConsentNothingIsStoredOrSent) {
+  auto client = MakeClient();
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->RecordLogin("acme", "alice").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->RecordLogout().code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  Stats stats = client->GetStats();
+  EXPECT_EQ(stats.recorded, 0u);
+  EXPECT_EQ(stats.refused_no_consent, 3u);
+  EXPECT_EQ(stats.persisted, 0u);
+  ASSERT_TRUE(client->Shutdown(Soon()).ok());
+  EXPECT_EQ(fake_->posts(), 0);
+  EXPECT_EQ(BufferRows(), 0);
+}
+
+TEST_F(ClientTest, ConsentIsPerPurposeAndTakesEffectAtOnce) {
+  auto client = MakeClient();
+  ASSERT_TRUE(client->SetConsent("alice", Purpose::kUsageAnalytics, Decision::kGranted, kPolicy).ok());
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(client->SetConsent("alice", Purpose::kMilestones, Decision::kGranted, kPolicy).ok());
+  EXPECT_TRUE(client->RecordMilestone("invoice_sent").ok());
+  ASSERT_TRUE(client->SetConsent("alice", Purpose::kMilestones, Decision::kDenied, kPolicy).ok());
+  EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(client->GetConsent("alice", Purpose::kMilestones), Decision::kDenied);
+  EXPECT_EQ(client->SetConsent("alice", Purpose::kMilestones, Decision::kGranted, "").code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  EXPECT_EQ(fake_->stored_ids().size(), 2u);  // the login and one milestone
+}
+
+TEST_F(ClientTest, RecordCallsCheckTheirArguments) {
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(client->RecordLogout().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(client->RecordLogin("", "alice").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->RecordLogin("acme", std::string(129, 'u')).code(),
+            absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  EXPECT_EQ(client->RecordMilestone("sent an invoice").code(), absl::StatusCode::kInvalidArgument);
+  Attributes too_many;
+  for (int i = 0; i < 33; ++i) too_many["k" + std::to_string(i)] = "v";
+  EXPECT_EQ(client->RecordMilestone("ok", 1, too_many).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->RecordMilestone("ok", 1, {{"k", std::string(257, 'v')}}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client->GetStats().recorded, 1u);
+}
+
+TEST_F(ClientTest, FlushDeliversEveryEventWithTheWireContractFilledIn) {
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice", "sso").ok());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(client->RecordMilestone("project_created", i + 1, {{"plan", "pro"}}).ok());
+  }
+  ASSERT_TRUE(client->RecordSessionEnd().ok());
+  ASSERT_TRUE(client->RecordLogout().ok());
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+
+  std::vector<cairn::v1::Event> events;
+  for (const cairn::v1::Batch& b : fake_->batches()) {
+    EXPECT_TRUE(IsCanonicalUuid(b.batch_id()));
+    EXPECT_EQ(b.client().sdk_name(), "cairn-cpp");
+    EXPECT_EQ(b.client().app_name(), "client-test");
+    EXPECT_EQ(b.client().install_id().size(), 32u);
+    EXPECT_TRUE(b.has_sent_at());
+    events.insert(events.end(), b.events().begin(), b.events().end());
+  }
+  ASSERT_EQ(events.size(), 8u);
+  EXPECT_TRUE(events[0].has_login());
+  EXPECT_EQ(events[0].login().method(), "sso");
+  EXPECT_EQ(events[0].purpose(), cairn::v1::PURPOSE_USAGE_ANALYTICS);
+  EXPECT_EQ(events[3].milestone().name(), "project_created");
+  EXPECT_DOUBLE_EQ(events[3].milestone().value(), 3);
+  EXPECT_EQ(events[3].purpose(), cairn::v1::PURPOSE_MILESTONES);
+  EXPECT_THAT(events[3].attributes(), ElementsAre(Pair("plan", "pro")));
+  EXPECT_TRUE(events[6].has_session_end());
+  EXPECT_TRUE(events[7].has_logout());
+  EXPECT_TRUE(events[7].session_id().empty());  // the session ended before
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(UuidVersion(events[i].event_id()), 7);
+    EXPECT_EQ(events[i].account_id(), "acme");
+    EXPECT_EQ(events[i].user_id(), "alice");
+    EXPECT_EQ(events[i].sequence(), i + 1);
+    if (i > 0) EXPECT_LT(events[i - 1].event_id(), events[i].event_id());
+    if (i > 0 && i < 7) EXPECT_EQ(events[i].session_id(), events[0].session_id());
+  }
+  const HttpRequest request = fake_->requests().front();
+  EXPECT_EQ(request.url, "http://127.0.0.1:1/v1/batch");
+  EXPECT_THAT(request.headers, ::testing::Contains(Pair("Authorization", "Bearer wk-test")));
+  EXPECT_THAT(request.headers, ::testing::Contains(Pair("Content-Encoding", "zstd")));
+  Stats stats = client->GetStats();
+  EXPECT_EQ(stats.acknowledged, 8u);
+  EXPECT_EQ(stats.buffered_rows, 0u);
+  EXPECT_EQ(BufferRows(), 0);
+}
+
+TEST_F(ClientTest, UnreachableCollectorKeepsEventsDurableUntilItAnswers) {
+  fake_->SetScript([](int, const cairn::v1::Batch&) -> absl::StatusOr<HttpResponse> {
+    return absl::UnavailableError("connection refused");
+  });
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  ASSERT_TRUE(client->RecordMilestone("invoice_sent").ok());
+  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(BufferRows(), 2);
+  EXPECT_EQ(client->GetStats().buffered_rows, 2u);
+
+  fake_->SetScript(nullptr);  // the collector comes back
+  absl::Status flushed;
+  for (int i = 0; i < 200 && !(flushed = client->Flush(Soon())).ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  ASSERT_TRUE(flushed.ok()) << flushed;
+  EXPECT_EQ(fake_->stored_ids().size(), 2u);
+  EXPECT_GE(client->GetStats().retries, 1u);
+  EXPECT_EQ(BufferRows(), 0);
+}
+
+TEST_F(ClientTest, ARestartResumesDeliveryAndNumbering) {
+  fake_->SetScript([](int, const cairn::v1::Batch&) -> absl::StatusOr<HttpResponse> {
+    return HttpResponse{503, "busy", absl::Seconds(1)};
+  });
+  {
+    auto client = MakeClient();
+    GrantAll(*client, "alice");
+    ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+    ASSERT_TRUE(client->RecordMilestone("a").ok());
+    ASSERT_TRUE(client->RecordMilestone("b").ok());
+    EXPECT_FALSE(client->Shutdown(absl::Now() + absl::Seconds(2)).ok());
+  }
+  EXPECT_EQ(BufferRows(), 3);
+  fake_->SetScript(nullptr);
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  std::set<uint64_t> sequences;
+  for (const auto& b : fake_->batches()) {
+    for (const auto& e : b.events()) sequences.insert(e.sequence());
+  }
+  EXPECT_EQ(sequences, (std::set<uint64_t>{1, 2, 3, 4}));
+  EXPECT_EQ(fake_->stored_ids().size(), 4u);
+}
+
+TEST_F(ClientTest, RejectedEventsAreDroppedCountedAndReportedInTheNextBatch) {
+  fake_->SetScript([this](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+    if (call > 0) return fake_->Accept(b);
+    cairn::v1::BatchResponse answer;
+    answer.set_accepted(b.events_size() - 1);
+    cairn::v1::RejectedEvent* r = answer.add_rejected();
+    r->set_index(0);
+    r->set_reason(cairn::v1::REJECT_REASON_NO_CONSENT);
+    return HttpResponse{200, answer.SerializeAsString(), {}};
+  });
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  ASSERT_TRUE(client->RecordMilestone("m").ok());
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  EXPECT_EQ(client->GetStats().dropped[cairn::v1::DROP_REASON_REJECTED], 1u);
+  EXPECT_EQ(BufferRows(), 0);
+  ASSERT_TRUE(client->RecordMilestone("n").ok());
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  const cairn::v1::Batch second = fake_->batches().back();
+  ASSERT_EQ(second.dropped_size(), 1);
+  EXPECT_EQ(second.dropped(0).reason(), cairn::v1::DROP_REASON_REJECTED);
+  EXPECT_EQ(second.dropped(0).count(), 1u);
+}
+
+TEST_F(ClientTest, OversizeAnswerSplitsTheBatchUntilItFits) {
+  fake_->SetScript([this](int, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+    if (b.events_size() > 2) return HttpResponse{413, "too large", {}};
+    return fake_->Accept(b);
+  });
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(client->RecordMilestone("m").ok());
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  EXPECT_EQ(fake_->stored_ids().size(), 9u);
+  EXPECT_EQ(client->GetStats().dropped.count(cairn::v1::DROP_REASON_REJECTED), 0u);
+}
+
+TEST_F(ClientTest, AWrongWriteKeyStopsSendingAndIsReported) {
+  fake_->SetScript([](int, const cairn::v1::Batch&) -> absl::StatusOr<HttpResponse> {
+    return HttpResponse{401, "bad key", {}};
+  });
+  std::vector<absl::StatusCode> reported;
+  absl::Mutex mu;
+  Options o = MakeOptions();
+  o.on_delivery_status = [&](const DeliveryStatus& s) {
+    absl::MutexLock lock(&mu);
+    reported.push_back(s.status.code());
+  };
+  auto client = MakeClient(o);
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(client->RecordMilestone("m").ok());
+  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(fake_->posts(), 1);  // no hammering with a key that cannot work
+  EXPECT_EQ(BufferRows(), 2);    // kept for when the key is fixed
+  absl::MutexLock lock(&mu);
+  EXPECT_THAT(reported, ElementsAre(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(ClientTest, ShutdownReturnsWhenTheCollectorStallsAndKeepsTheEvents) {
+  fake_->StallUntilAbort();
+  {
+    auto client = MakeClient();
+    GrantAll(*client, "alice");
+    ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+    EXPECT_FALSE(client->Shutdown(absl::Now() + absl::Milliseconds(500)).ok());
+  }
+  EXPECT_EQ(fake_->posts(), 1);
+  EXPECT_EQ(BufferRows(), 1);
+}
+
+TEST_F(ClientTest, ManyThreadsRecordWithoutLossOrDuplicates) {
+  Options o = MakeOptions();
+  o.max_batch_events = 200;
+  auto client = MakeClient(o);
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 500; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  std::set<uint64_t> sequences;
+  size_t events = 0;
+  for (const auto& b : fake_->batches()) {
+    EXPECT_LE(b.events_size(), 200);
+    for (const auto& e : b.events()) {
+      sequences.insert(e.sequence());
+      ++events;
+    }
+  }
+  EXPECT_EQ(events, 2001u);
+  EXPECT_EQ(sequences.size(), 2001u);
+  EXPECT_EQ(fake_->stored_ids().size(), 2001u);
+}
+
+TEST_F(ClientTest, RecordingAfterShutdownIsRefused) {
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  ASSERT_TRUE(client->Shutdown(Soon()).ok());
+  EXPECT_EQ(client->RecordMilestone("m").code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(client->Shutdown(Soon()).ok());  // the first result again
+}
+
+}  // namespace
+}  // namespace cairn
