@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The main job: builds Cairn, starts a collector with its embedded SQLite
+# store, runs the sample SaaS app against it for a few users, prints a summary
+# read back from the store, and stops the collector.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+build=${CAIRN_BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j "$(nproc)" --target cairn-collector cairn-sample-app >/dev/null
+echo "built cairn-collector and cairn-sample-app"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo.XXXXXX")
+key=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+collector_pid=""
+cleanup() {
+  if [ -n "$collector_pid" ] && kill -0 "$collector_pid" 2>/dev/null; then
+    kill -TERM "$collector_pid" 2>/dev/null || true
+    wait "$collector_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+printf '%s\n' "$key" > "$work/write-keys"
+"$build/collector/cairn-collector" --listen=127.0.0.1:0 --db="$work/collector.db" \
+    --write-key-file="$work/write-keys" > "$work/collector.out" 2> "$work/collector.log" &
+collector_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$work/collector.out" 2>/dev/null && break
+  sleep 0.1
+done
+address=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$work/collector.out" | head -1)
+[ -n "$address" ] || { echo "collector did not start:"; cat "$work/collector.log"; exit 1; }
+echo "collector listening on $address (store: SQLite)"
+
+run_app() {  # account user events [extra flags]
+  local account=$1 user=$2 events=$3; shift 3
+  printf '  %-8s %-6s ' "$account" "$user"
+  "$build/samples/cairn-sample-app" --collector="http://$address" --write_key="$key" \
+      --storage_dir="$work/device-$user" --account="$account" --user="$user" \
+      --events="$events" "$@"
+}
+echo "sample app sessions:"
+run_app acme alice 12
+run_app acme bob 6
+run_app globex carol 9
+run_app globex dave 5 --consent_milestones=false
+
+kill -TERM "$collector_pid"
+wait "$collector_pid"
+collector_pid=""
+echo
+"$build/collector/cairn-collector" summary --db="$work/collector.db"
