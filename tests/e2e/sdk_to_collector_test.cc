@@ -1,0 +1,178 @@
+// End to end: the SDK records events and ships them over real HTTP (libcurl)
+// to the real cairn-collector binary on loopback, which stores them in its
+// SQLite file. Each test reads that file back.
+#include <map>
+#include <set>
+#include <string>
+
+#include "cairn/client.h"
+#include "cairn/common/sqlite.h"
+#include "collector_process.h"
+#include "gtest/gtest.h"
+#include "temp_dir.h"
+
+namespace cairn {
+namespace {
+
+using consent::Decision;
+using consent::Purpose;
+
+constexpr char kKey[] = "e2e-write-key";
+
+struct StoredEvent {
+  std::string account_id, user_id, kind;
+  int64_t sequence;
+};
+
+// event_id -> row, and how many rows in all (to see duplicates).
+struct StoreContents {
+  std::map<std::string, StoredEvent> by_id;
+  int64_t rows = 0;
+};
+
+StoreContents ReadStore(const std::string& db_path) {
+  StoreContents out;
+  auto db = sqlite::Database::Open(db_path, {.read_only = true});
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return out;
+  auto select = (*db)->Prepare("SELECT event_id, account_id, user_id, kind, sequence FROM events");
+  EXPECT_TRUE(select.ok()) << select.status();
+  while (select.ok() && *select->Step()) {
+    ++out.rows;
+    out.by_id[std::string(select->ColumnText(0))] =
+        StoredEvent{std::string(select->ColumnText(1)), std::string(select->ColumnText(2)),
+                    std::string(select->ColumnText(3)), select->ColumnInt(4)};
+  }
+  return out;
+}
+
+class SdkToCollector : public ::testing::Test {
+ protected:
+  void StartCollector() {
+    testing::CollectorProcessOptions options;
+    options.db_path = db_path_;
+    options.write_key = kKey;
+    auto process = testing::CollectorProcess::Start(options);
+    ASSERT_TRUE(process.ok()) << process.status();
+    collector_ = std::move(*process);
+  }
+
+  std::unique_ptr<Client> MakeClient(const std::string& url, const std::string& device) {
+    Options o;
+    o.collector_url = url;
+    o.write_key = kKey;
+    o.storage_dir = dir_.File(device);
+    o.app = {"e2e", "1"};
+    o.min_backoff = absl::Milliseconds(20);
+    o.max_backoff = absl::Milliseconds(200);
+    auto client = Client::Create(o);
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+
+  static void Grant(Client& c, const std::string& user, Purpose p) {
+    ASSERT_TRUE(c.SetConsent(user, p, Decision::kGranted, "2026-11").ok());
+  }
+
+  testing::TempDir dir_;
+  std::string db_path_ = dir_.File("collector.db");
+  std::unique_ptr<testing::CollectorProcess> collector_;
+};
+
+TEST_F(SdkToCollector, EveryRecordedEventIsStoredExactlyOnce) {
+  StartCollector();
+  auto client = MakeClient(collector_->base_url(), "device-1");
+  Grant(*client, "alice", Purpose::kUsageAnalytics);
+  Grant(*client, "alice", Purpose::kMilestones);
+  ASSERT_TRUE(client->RecordLogin("acme", "alice", "password").ok());
+  for (int i = 0; i < 1200; ++i) {  // several batches of 500
+    ASSERT_TRUE(client->RecordMilestone("invoice_sent", i, {{"plan", "pro"}}).ok());
+  }
+  ASSERT_TRUE(client->RecordLogout().ok());
+  ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(60)).ok());
+  Stats stats = client->GetStats();
+  EXPECT_EQ(stats.acknowledged, 1202u);
+  EXPECT_EQ(stats.duplicates, 0u);
+  EXPECT_EQ(stats.buffered_rows, 0u);
+  ASSERT_TRUE(client->Shutdown(absl::Now() + absl::Seconds(10)).ok());
+  ASSERT_TRUE(collector_->Stop().ok());
+
+  StoreContents store = ReadStore(db_path_);
+  EXPECT_EQ(store.rows, 1202);
+  ASSERT_EQ(store.by_id.size(), 1202u);
+  std::map<std::string, int> kinds;
+  std::set<int64_t> sequences;
+  for (const auto& [id, e] : store.by_id) {
+    EXPECT_EQ(e.account_id, "acme");
+    EXPECT_EQ(e.user_id, "alice");
+    ++kinds[e.kind];
+    sequences.insert(e.sequence);
+  }
+  EXPECT_EQ(kinds, (std::map<std::string, int>{{"login", 1}, {"logout", 1}, {"milestone", 1200}}));
+  EXPECT_EQ(sequences.size(), 1202u);
+  EXPECT_EQ(*sequences.begin(), 1);
+  EXPECT_EQ(*sequences.rbegin(), 1202);
+}
+
+TEST_F(SdkToCollector, EventsWithoutConsentNeverReachTheStore) {
+  StartCollector();
+  auto client = MakeClient(collector_->base_url(), "device-1");
+  Grant(*client, "bob", Purpose::kUsageAnalytics);
+  ASSERT_TRUE(client->SetConsent("bob", Purpose::kMilestones, Decision::kDenied, "2026-11").ok());
+  ASSERT_TRUE(client->RecordLogin("globex", "bob").ok());
+  EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_TRUE(client->RecordLogout().ok());
+  ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(30)).ok());
+  ASSERT_TRUE(collector_->Stop().ok());
+  StoreContents store = ReadStore(db_path_);
+  EXPECT_EQ(store.rows, 2);
+  for (const auto& [id, e] : store.by_id) EXPECT_NE(e.kind, "milestone");
+}
+
+TEST_F(SdkToCollector, EventsRecordedWhileTheCollectorIsDownArriveOnceAfterARestart) {
+  // The SDK's first run: nothing listens at the address yet.
+  StartCollector();
+  std::string url = collector_->base_url();
+  ASSERT_TRUE(collector_->Stop().ok());
+  {
+    auto client = MakeClient(url, "device-1");
+    Grant(*client, "carol", Purpose::kUsageAnalytics);
+    Grant(*client, "carol", Purpose::kMilestones);
+    ASSERT_TRUE(client->RecordLogin("initech", "carol").ok());
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(client->RecordMilestone("report_built").ok());
+    EXPECT_EQ(client->Flush(absl::Now() + absl::Seconds(10)).code(),
+              absl::StatusCode::kUnavailable);
+    EXPECT_EQ(client->GetStats().buffered_rows, 21u);
+    EXPECT_FALSE(client->Shutdown(absl::Now() + absl::Seconds(2)).ok());
+  }
+  // The collector comes back (on a new port), the app starts again.
+  StartCollector();
+  auto client = MakeClient(collector_->base_url(), "device-1");
+  ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(30)).ok());
+  ASSERT_TRUE(client->Shutdown(absl::Now() + absl::Seconds(10)).ok());
+  ASSERT_TRUE(collector_->Stop().ok());
+  StoreContents store = ReadStore(db_path_);
+  EXPECT_EQ(store.rows, 21);
+  EXPECT_EQ(store.by_id.size(), 21u);
+}
+
+TEST_F(SdkToCollector, AWrongWriteKeyIsRefusedAndNothingIsStored) {
+  StartCollector();
+  Options o;
+  o.collector_url = collector_->base_url();
+  o.write_key = "not-the-key";
+  o.storage_dir = dir_.File("device-x");
+  auto client = Client::Create(o);
+  ASSERT_TRUE(client.ok());
+  Grant(**client, "dave", Purpose::kUsageAnalytics);
+  ASSERT_TRUE((*client)->RecordLogin("acme", "dave").ok());
+  EXPECT_EQ((*client)->Flush(absl::Now() + absl::Seconds(30)).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ((*client)->GetStats().buffered_rows, 1u);
+  (*client)->Shutdown(absl::Now() + absl::Seconds(2)).IgnoreError();
+  ASSERT_TRUE(collector_->Stop().ok());
+  EXPECT_EQ(ReadStore(db_path_).rows, 0);
+}
+
+}  // namespace
+}  // namespace cairn
