@@ -1,11 +1,13 @@
 // Client creation, the public API, and the record path (caller threads).
 #include "cairn/client.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cairn/common/event_rules.h"
@@ -35,8 +37,14 @@ std::string UrlHost(std::string_view url) {
   return absl::AsciiStrToLower(ToAbsl(rest));
 }
 
+// Loopback means a literal 127.0.0.0/8 or ::1 address, or "localhost"; a
+// name like "127.0.0.1.example.com" is not.
 bool IsLoopbackHost(const std::string& host) {
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host == "localhost") return true;
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 absl::Status ValidateOptions(const Options& options) {

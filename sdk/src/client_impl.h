@@ -111,7 +111,8 @@ class Client::Impl {
   absl::CondVar sender_wake_;  // signalled on new durable events, flush, stop
   int64_t persisted_through_ ABSL_GUARDED_BY(progress_mu_);
   int64_t settled_through_ ABSL_GUARDED_BY(progress_mu_);
-  uint64_t flush_requests_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  // Highest sequence a Flush waits for: the sender is urgent until it is settled.
+  int64_t flush_through_ ABSL_GUARDED_BY(progress_mu_) = 0;
   uint64_t failed_attempts_ ABSL_GUARDED_BY(progress_mu_) = 0;
   bool in_backoff_ ABSL_GUARDED_BY(progress_mu_) = false;
   bool auth_failed_ ABSL_GUARDED_BY(progress_mu_) = false;

@@ -213,7 +213,6 @@ void Client::Impl::SenderLoop() {
   int failures = 0;
   absl::Time next_attempt = absl::InfinitePast();
   absl::Time work_since = absl::InfiniteFuture();
-  uint64_t flushes_seen = 0;
   while (true) {
     {
       absl::MutexLock lock(&progress_mu_);
@@ -232,15 +231,12 @@ void Client::Impl::SenderLoop() {
           continue;
         }
         if (work_since == absl::InfiniteFuture()) work_since = now;
-        bool urgent = flush_requests_ > flushes_seen || closed_.load() ||
+        bool urgent = settled_through_ < flush_through_ || closed_.load() ||
                       unsent >= static_cast<int64_t>(batch_limit);
         // New events and flushes never shorten a backoff.
         absl::Time ready = std::max(urgent ? now : work_since + options_.upload_interval,
                                     next_attempt);
-        if (now >= ready) {
-          flushes_seen = flush_requests_;
-          break;
-        }
+        if (now >= ready) break;
         sender_wake_.WaitWithTimeout(&progress_mu_, ready - now);
       }
     }
@@ -322,7 +318,7 @@ absl::Status Client::Impl::Flush(absl::Time deadline) {
   }
   absl::MutexLock lock(&progress_mu_);
   const uint64_t failed_before = failed_attempts_;
-  ++flush_requests_;
+  flush_through_ = std::max(flush_through_, target);
   sender_wake_.Signal();
   auto durable = [&]() { return persisted_through_ >= target; };
   if (!progress_mu_.AwaitWithDeadline(absl::Condition(&durable), deadline)) {

@@ -19,7 +19,9 @@ TEST_P(CodecRoundTrip, CompressThenDecompressGivesTheInput) {
   std::string input = Sample();
   absl::StatusOr<std::string> packed = Compress(GetParam(), input);
   ASSERT_TRUE(packed.ok()) << packed.status();
-  if (GetParam() != Codec::kIdentity) EXPECT_LT(packed->size(), input.size() / 4);
+  if (GetParam() != Codec::kIdentity) {
+    EXPECT_LT(packed->size(), input.size() / 4);
+  }
   absl::StatusOr<std::string> unpacked = Decompress(GetParam(), *packed, input.size());
   ASSERT_TRUE(unpacked.ok()) << unpacked.status();
   EXPECT_EQ(*unpacked, input);

@@ -176,8 +176,12 @@ TEST_F(ClientTest, FlushDeliversEveryEventWithTheWireContractFilledIn) {
     EXPECT_EQ(events[i].account_id(), "acme");
     EXPECT_EQ(events[i].user_id(), "alice");
     EXPECT_EQ(events[i].sequence(), i + 1);
-    if (i > 0) EXPECT_LT(events[i - 1].event_id(), events[i].event_id());
-    if (i > 0 && i < 7) EXPECT_EQ(events[i].session_id(), events[0].session_id());
+    if (i > 0) {
+      EXPECT_LT(events[i - 1].event_id(), events[i].event_id());
+    }
+    if (i > 0 && i < 7) {
+      EXPECT_EQ(events[i].session_id(), events[0].session_id());
+    }
   }
   const HttpRequest request = fake_->requests().front();
   EXPECT_EQ(request.url, "http://127.0.0.1:1/v1/batch");
