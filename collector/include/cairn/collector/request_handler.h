@@ -1,0 +1,62 @@
+#ifndef CAIRN_COLLECTOR_REQUEST_HANDLER_H_
+#define CAIRN_COLLECTOR_REQUEST_HANDLER_H_
+
+#include <cstddef>
+#include <optional>
+
+#include "absl/functional/any_invocable.h"
+#include "cairn/collector/batch_decoder.h"
+#include "cairn/collector/batch_writer.h"
+#include "cairn/collector/http_types.h"
+#include "cairn/collector/write_key_set.h"
+#include "cairn/common/clock.h"
+
+namespace cairn::collector {
+
+struct RequestHandlerOptions {
+  // Bound on the request body as sent (before decompression).
+  size_t max_body_bytes = 4 << 20;
+  DecodeLimits decode;
+};
+
+// The collector's HTTP API, independent of the server library: routes a
+// request, authenticates it, decodes and validates the batch, hands it to the
+// BatchWriter and turns the outcome into a response. Thread-safe; holds no
+// per-request state.
+//
+//   POST /v1/batch  200 BatchResponse | 400 | 401 | 413 | 415 | 503
+//   GET  /healthz   200 "ok"
+//   other methods on those paths 405, other paths 404.
+class RequestHandler {
+ public:
+  // Receives the response exactly once.
+  using Respond = absl::AnyInvocable<void(HttpResponse) &&>;
+
+  // All pointers must outlive the handler.
+  RequestHandler(const WriteKeySet* keys, BatchWriter* writer, Clock* clock,
+                 const RequestHandlerOptions& options);
+
+  // Checks what can be checked from the request line and headers alone
+  // (route, method, write key, content type and encoding, declared length),
+  // so a request that will fail is refused before its body is read. Returns
+  // the error response, or nullopt to go on. Cost: one SHA-256 for batches.
+  std::optional<HttpResponse> CheckHead(const HttpRequest& head) const;
+
+  // Handles a complete request. Errors and /healthz answer at once on the
+  // calling thread; an accepted batch is answered from the writer thread
+  // after its commit (so a 200 means the events are durable). Cost: one
+  // decompression and parse of the body on the calling thread.
+  void Handle(HttpRequest request, Respond respond);
+
+ private:
+  void HandleBatch(HttpRequest request, Respond respond);
+
+  const WriteKeySet* const keys_;
+  BatchWriter* const writer_;
+  Clock* const clock_;
+  const RequestHandlerOptions options_;
+};
+
+}  // namespace cairn::collector
+
+#endif  // CAIRN_COLLECTOR_REQUEST_HANDLER_H_

@@ -1,0 +1,17 @@
+#ifndef CAIRN_COLLECTOR_SUMMARY_FORMAT_H_
+#define CAIRN_COLLECTOR_SUMMARY_FORMAT_H_
+
+#include <string>
+
+#include "cairn/collector/store.h"
+
+namespace cairn::collector {
+
+// Renders a StoreSummary as a short plain-text report for people: totals,
+// events by kind, one table row per account (users, logins, milestones, last
+// activity in UTC), batches and device-reported drops. Pure; never fails.
+std::string FormatSummary(const StoreSummary& summary);
+
+}  // namespace cairn::collector
+
+#endif  // CAIRN_COLLECTOR_SUMMARY_FORMAT_H_

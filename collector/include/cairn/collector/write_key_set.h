@@ -1,0 +1,47 @@
+#ifndef CAIRN_COLLECTOR_WRITE_KEY_SET_H_
+#define CAIRN_COLLECTOR_WRITE_KEY_SET_H_
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cairn::collector {
+
+// The write keys an app may present as `Authorization: Bearer <key>`. Only
+// the SHA-256 of each key is kept in memory, and a presented key is compared
+// in constant time, so neither memory dumps nor response timing reveal a key.
+class WriteKeySet {
+ public:
+  using Digest = std::array<unsigned char, 32>;
+
+  // Builds the set from plain keys. Fails with InvalidArgument if there is
+  // no key, or a key is empty, shorter than 8 bytes, or contains whitespace
+  // or control characters.
+  static absl::StatusOr<WriteKeySet> FromKeys(const std::vector<std::string>& keys);
+
+  // Reads keys from a file, one per line; blank lines and lines starting
+  // with '#' are skipped. Fails with NotFound/PermissionDenied if the file
+  // cannot be read, InvalidArgument as FromKeys.
+  static absl::StatusOr<WriteKeySet> FromFile(const std::string& path);
+
+  // True if the value of an Authorization header is "Bearer <key>" (scheme
+  // case-insensitive) for a key of this set. Cost: one SHA-256 of the
+  // presented key plus a 32-byte constant-time compare per stored key.
+  bool VerifyAuthorization(std::string_view authorization_header) const;
+
+  // True if `key` is in the set. Same cost as VerifyAuthorization.
+  bool Contains(std::string_view key) const;
+
+  size_t size() const { return digests_.size(); }
+
+ private:
+  explicit WriteKeySet(std::vector<Digest> digests) : digests_(std::move(digests)) {}
+  std::vector<Digest> digests_;
+};
+
+}  // namespace cairn::collector
+
+#endif  // CAIRN_COLLECTOR_WRITE_KEY_SET_H_

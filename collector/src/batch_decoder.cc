@@ -1,0 +1,79 @@
+#include "cairn/collector/batch_decoder.h"
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "cairn/common/event_rules.h"
+#include "cairn/common/proto_time.h"
+#include "cairn/common/strings.h"
+#include "cairn/common/uuid.h"
+
+namespace cairn::collector {
+
+absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
+                                         const DecodeLimits& limits, absl::Time received_at) {
+  std::string decompressed;
+  std::string_view payload = body;
+  if (codec != Codec::kIdentity) {
+    absl::StatusOr<std::string> out = Decompress(codec, body, limits.max_decompressed_bytes);
+    if (absl::IsResourceExhausted(out.status())) {
+      return absl::ResourceExhaustedError("decompressed body is over the size limit");
+    }
+    if (!out.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("body is not valid ", ToAbsl(CodecName(codec)), " data"));
+    }
+    decompressed = *std::move(out);
+    payload = decompressed;
+  } else if (body.size() > limits.max_decompressed_bytes) {
+    return absl::ResourceExhaustedError("body is over the size limit");
+  }
+
+  cairn::v1::Batch batch;
+  if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return absl::InvalidArgumentError("body is not a cairn.v1.Batch");
+  }
+  if (!IsCanonicalUuid(batch.batch_id())) {
+    return absl::InvalidArgumentError("batch_id is not a UUID");
+  }
+  if (batch.events_size() > limits.max_events_per_batch) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("batch has more than ", limits.max_events_per_batch, " events"));
+  }
+
+  DecodedBatch decoded;
+  BatchRecord& record = decoded.record;
+  record.batch_id = batch.batch_id();
+  // The install id is only stored, never interpreted; bound it like an id.
+  if (IsValidId(batch.client().install_id())) record.install_id = batch.client().install_id();
+  if (batch.has_sent_at()) record.sent_at = FromProto(batch.sent_at());
+  record.received_at = received_at;
+  record.event_count = batch.events_size();
+  for (const cairn::v1::DropCount& drop : batch.dropped()) {
+    // Unknown reasons (a newer SDK) are kept, as "unspecified".
+    cairn::v1::DropReason reason = cairn::v1::DropReason_IsValid(drop.reason())
+                                       ? drop.reason()
+                                       : cairn::v1::DROP_REASON_UNSPECIFIED;
+    uint64_t& total = record.drops[reason];
+    total = drop.count() > UINT64_MAX - total ? UINT64_MAX : total + drop.count();
+  }
+  record.events.reserve(batch.events_size());
+  for (int i = 0; i < batch.events_size(); ++i) {
+    cairn::v1::Event* event = batch.mutable_events(i);
+    if (std::optional<RuleViolation> violation = CheckEvent(*event, received_at)) {
+      cairn::v1::RejectedEvent& rejected = decoded.rejected.emplace_back();
+      rejected.set_index(static_cast<uint32_t>(i));
+      rejected.set_reason(violation->reason);
+      rejected.set_detail(std::move(violation->detail));
+      continue;
+    }
+    record.events.push_back(std::move(*event));
+  }
+  record.rejected = static_cast<int64_t>(decoded.rejected.size());
+  return decoded;
+}
+
+}  // namespace cairn::collector

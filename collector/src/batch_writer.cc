@@ -1,0 +1,126 @@
+#include "cairn/collector/batch_writer.h"
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "cairn/collector/log.h"
+
+namespace cairn::collector {
+namespace {
+
+// Completions post to other executors; a failure there (out of memory) must
+// not take down the writer thread or skip the other completions.
+void Complete(BatchWriter::Completion& done, absl::StatusOr<BatchWriteResult> result) {
+  try {
+    std::move(done)(std::move(result));
+  } catch (const std::exception&) {
+    Log(LogLevel::kError, "completion_failed");
+  }
+}
+
+}  // namespace
+
+BatchWriter::BatchWriter(Store* store, const BatchWriterOptions& options)
+    : store_(store), options_(options), thread_([this] { Run(); }) {}
+
+BatchWriter::~BatchWriter() { Stop(); }
+
+bool BatchWriter::TrySubmit(BatchRecord batch, Completion done) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
+  queue_.push_back(Job{std::move(batch), std::move(done)});
+  return true;
+}
+
+void BatchWriter::Stop() {
+  absl::MutexLock stop_lock(&stop_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+size_t BatchWriter::QueueDepth() const {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
+void BatchWriter::Run() {
+  while (true) {
+    std::deque<Job> group;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](BatchWriter* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+            return self->stopping_ || !self->queue_.empty();
+          },
+          this));
+      // Stop only once the queue is drained: queued requests were promised
+      // an answer.
+      if (queue_.empty()) return;
+      // Everything that queued up while the previous commit ran goes into
+      // this one, within the bounds.
+      size_t events = 0;
+      while (!queue_.empty() && group.size() < options_.max_requests_per_commit) {
+        size_t next = queue_.front().batch.events.size();
+        if (!group.empty() && events + next > options_.max_events_per_commit) break;
+        events += next;
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    try {
+      Commit(group);
+    } catch (const std::exception&) {
+      // Only allocation can throw here. The group's completions are dropped
+      // with it, which closes those connections: the clients retry.
+      Log(LogLevel::kError, "writer_commit_aborted");
+    }
+  }
+}
+
+void BatchWriter::Commit(std::deque<Job>& group) {
+  std::vector<BatchRecord> batches;
+  batches.reserve(group.size());
+  for (Job& job : group) batches.push_back(std::move(job.batch));
+
+  absl::StatusOr<std::vector<BatchWriteResult>> results;
+  try {
+    results = store_->Write(batches);
+  } catch (const std::exception&) {
+    results = absl::InternalError("store threw an exception");
+  }
+  if (!results.ok() && group.size() > 1) {
+    // One request must not fail its neighbours: retry each alone so only
+    // the request that cannot be stored gets the error.
+    Log(LogLevel::kWarning, "group_commit_failed",
+        {{"requests", std::to_string(group.size())},
+         {"code", absl::StatusCodeToString(results.status().code())}});
+    for (size_t i = 0; i < group.size(); ++i) {
+      absl::StatusOr<std::vector<BatchWriteResult>> single;
+      try {
+        single = store_->Write(std::span<const BatchRecord>(&batches[i], 1));
+      } catch (const std::exception&) {
+        single = absl::InternalError("store threw an exception");
+      }
+      if (single.ok()) {
+        Complete(group[i].done, std::move(single->front()));
+      } else {
+        Complete(group[i].done, single.status());
+      }
+    }
+    return;
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    if (results.ok()) {
+      Complete(group[i].done, std::move((*results)[i]));
+    } else {
+      Complete(group[i].done, results.status());
+    }
+  }
+}
+
+}  // namespace cairn::collector

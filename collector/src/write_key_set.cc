@@ -1,0 +1,113 @@
+#include "cairn/collector/write_key_set.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace cairn::collector {
+namespace {
+
+constexpr size_t kMinKeyBytes = 8;
+// A key file is a handful of lines; anything larger is a mistake.
+constexpr std::streamsize kMaxKeyFileBytes = 1 << 20;
+
+// SHA-256 through the EVP interface. Returns false only on a library failure.
+bool Sha256(std::string_view data, WriteKeySet::Digest* out) {
+  unsigned int length = 0;
+  return EVP_Digest(data.data(), data.size(), out->data(), &length, EVP_sha256(), nullptr) == 1 &&
+         length == out->size();
+}
+
+bool IsValidKey(std::string_view key) {
+  if (key.size() < kMinKeyBytes) return false;
+  for (char c : key) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
+absl::StatusOr<WriteKeySet> WriteKeySet::FromKeys(const std::vector<std::string>& keys) {
+  if (keys.empty()) return absl::InvalidArgumentError("no write key given");
+  std::vector<Digest> digests;
+  digests.reserve(keys.size());
+  for (size_t i = 0; i < keys.size(); ++i) {
+    // The message names the key's position only: the key itself is a secret.
+    if (!IsValidKey(keys[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("write key #", i + 1,
+                       " must be at least 8 bytes without spaces or control characters"));
+    }
+    Digest digest;
+    if (!Sha256(keys[i], &digest)) return absl::InternalError("SHA-256 failed");
+    digests.push_back(digest);
+  }
+  return WriteKeySet(std::move(digests));
+}
+
+absl::StatusOr<WriteKeySet> WriteKeySet::FromFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    int err = errno;
+    std::string message = absl::StrCat("cannot read write key file: ", std::strerror(err));
+    return err == EACCES ? absl::PermissionDeniedError(message) : absl::NotFoundError(message);
+  }
+  std::string contents(kMaxKeyFileBytes + 1, '\0');
+  in.read(contents.data(), kMaxKeyFileBytes + 1);
+  if (in.gcount() > kMaxKeyFileBytes) {
+    return absl::InvalidArgumentError("write key file is larger than 1 MiB");
+  }
+  contents.resize(static_cast<size_t>(in.gcount()));
+  std::vector<std::string> keys;
+  std::istringstream lines(contents);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::string_view key = TrimSpaces(line);
+    if (key.empty() || key.front() == '#') continue;
+    keys.emplace_back(key);
+  }
+  if (keys.empty()) return absl::InvalidArgumentError("write key file holds no key");
+  return FromKeys(keys);
+}
+
+bool WriteKeySet::Contains(std::string_view key) const {
+  Digest presented;
+  if (!Sha256(key, &presented)) return false;
+  // Compare against every key without stopping early: the time taken does
+  // not depend on which key (if any) matched.
+  int matched = 0;
+  for (const Digest& digest : digests_) {
+    matched |= CRYPTO_memcmp(digest.data(), presented.data(), digest.size()) == 0;
+  }
+  return matched != 0;
+}
+
+bool WriteKeySet::VerifyAuthorization(std::string_view header) const {
+  header = TrimSpaces(header);
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return false;
+  for (size_t i = 0; i < kScheme.size(); ++i) {
+    char c = header[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != kScheme[i]) return false;
+  }
+  return Contains(TrimSpaces(header.substr(kScheme.size())));
+}
+
+}  // namespace cairn::collector

@@ -1,0 +1,390 @@
+// Process-level tests: the real cairn-collector binary on loopback, driven
+// over HTTP, with its SQLite file read back directly.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cairn/common/codec.h"
+#include "cairn/common/sqlite.h"
+#include "collector_process.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "http_client.h"
+#include "temp_dir.h"
+#include "test_batches.h"
+
+namespace cairn::collector {
+namespace {
+
+using ::cairn::testing::CollectorProcess;
+using ::cairn::testing::CollectorProcessOptions;
+using ::cairn::testing::HttpResult;
+using ::cairn::testing::MakeBatch;
+using ::cairn::testing::MakeLogin;
+using ::cairn::testing::MakeLogout;
+using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::TempDir;
+using ::testing::HasSubstr;
+
+constexpr char kKey[] = "test-write-key";
+
+// event_id -> how many rows hold it.
+std::map<std::string, int> StoredEventIds(const std::string& db_path) {
+  std::map<std::string, int> ids;
+  // Read-write open: after a SIGKILL only a writer may recover the WAL.
+  auto db = sqlite::Database::Open(db_path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return ids;
+  auto stmt = (*db)->Prepare("SELECT event_id FROM events");
+  EXPECT_TRUE(stmt.ok()) << stmt.status();
+  while (true) {
+    auto row = stmt->Step();
+    EXPECT_TRUE(row.ok()) << row.status();
+    if (!row.ok() || !*row) break;
+    ++ids[std::string(stmt->ColumnText(0))];
+  }
+  return ids;
+}
+
+// Sends raw bytes on a fresh connection and returns everything the server
+// sends back until it closes (or 10 s pass).
+std::string RawExchange(int port, const std::string& request, bool half_close = false) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  EXPECT_GE(fd, 0);
+  timeval timeout{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  size_t sent = 0;
+  while (sent < request.size()) {
+    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may refuse early and close
+    sent += static_cast<size_t>(n);
+  }
+  if (half_close) shutdown(fd, SHUT_WR);
+  std::string response;
+  char buffer[4096];
+  while (true) {
+    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+    if (n <= 0) break;
+    response.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return response;
+}
+
+class CollectorServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { StartCollector(); }
+
+  void TearDown() override {
+    if (collector_ != nullptr) {
+      EXPECT_TRUE(collector_->Stop().ok()) << "collector did not exit cleanly";
+    }
+  }
+
+  void StartCollector(std::vector<std::string> extra_flags = {}, std::string key = kKey) {
+    CollectorProcessOptions options;
+    options.db_path = db_path_;
+    options.write_key = std::move(key);
+    options.extra_flags = std::move(extra_flags);
+    auto process = CollectorProcess::Start(options);
+    ASSERT_TRUE(process.ok()) << process.status();
+    collector_ = *std::move(process);
+  }
+
+  void RestartCollector(std::vector<std::string> extra_flags = {}, std::string key = kKey) {
+    if (collector_ != nullptr) {
+      ASSERT_TRUE(collector_->Stop().ok());
+    }
+    collector_.reset();
+    StartCollector(std::move(extra_flags), std::move(key));
+  }
+
+  HttpResult Post(const std::string& body, const std::string& encoding = "",
+                  const std::string& key = kKey) {
+    std::vector<std::string> headers = {"Content-Type: application/x-protobuf",
+                                        absl::StrCat("Authorization: Bearer ", key)};
+    if (!encoding.empty()) headers.push_back(absl::StrCat("Content-Encoding: ", encoding));
+    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch", body, headers);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : HttpResult{};
+  }
+
+  cairn::v1::BatchResponse PostOk(const cairn::v1::Batch& batch, const std::string& encoding = "") {
+    std::string body = batch.SerializeAsString();
+    if (encoding == "zstd") body = *Compress(Codec::kZstd, body);
+    if (encoding == "gzip") body = *Compress(Codec::kGzip, body);
+    HttpResult result = Post(body, encoding);
+    EXPECT_EQ(result.status, 200) << result.body;
+    EXPECT_EQ(result.headers["content-type"], "application/x-protobuf");
+    cairn::v1::BatchResponse response;
+    EXPECT_TRUE(response.ParseFromString(result.body));
+    return response;
+  }
+
+  void ExpectHealthy() {
+    auto health = cairn::testing::HttpGet(collector_->base_url() + "/healthz");
+    ASSERT_TRUE(health.ok()) << health.status();
+    EXPECT_EQ(health->status, 200);
+    EXPECT_EQ(health->body, "ok\n");
+  }
+
+  TempDir dir_;
+  std::string db_path_ = dir_.File("collector.db");
+  std::unique_ptr<CollectorProcess> collector_;
+};
+
+cairn::v1::Batch ThreeEventBatch() {
+  return MakeBatch({MakeLogin("acct-1", "user-1"), MakeMilestone("acct-1", "user-1", "quote_done"),
+                    MakeLogout("acct-1", "user-1")});
+}
+
+TEST_F(CollectorServerTest, HealthzAnswersOk) { ExpectHealthy(); }
+
+TEST_F(CollectorServerTest, UnknownPathIs404AndWrongMethodIs405) {
+  auto missing = cairn::testing::HttpGet(collector_->base_url() + "/v1/nothing");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->headers["content-type"], "text/plain");
+
+  auto get_batch = cairn::testing::HttpGet(collector_->base_url() + "/v1/batch");
+  ASSERT_TRUE(get_batch.ok());
+  EXPECT_EQ(get_batch->status, 405);
+  EXPECT_EQ(get_batch->headers["allow"], "POST");
+}
+
+TEST_F(CollectorServerTest, StoresABatchInEveryEncoding) {
+  for (std::string encoding : {"", "identity", "zstd", "gzip"}) {
+    SCOPED_TRACE(encoding);
+    cairn::v1::Batch batch = ThreeEventBatch();
+    cairn::v1::BatchResponse response = PostOk(batch, encoding);
+    EXPECT_EQ(response.accepted(), 3u);
+    EXPECT_EQ(response.duplicates(), 0u);
+    EXPECT_EQ(response.rejected_size(), 0);
+    std::map<std::string, int> stored = StoredEventIds(db_path_);
+    for (const cairn::v1::Event& event : batch.events()) {
+      EXPECT_EQ(stored[event.event_id()], 1) << event.event_id();
+    }
+  }
+  EXPECT_EQ(StoredEventIds(db_path_).size(), 12u);
+}
+
+TEST_F(CollectorServerTest, SameBatchTwiceIsStoredOnceAndReportedAsDuplicates) {
+  cairn::v1::Batch batch = ThreeEventBatch();
+  EXPECT_EQ(PostOk(batch).accepted(), 3u);
+  cairn::v1::BatchResponse second = PostOk(batch, "zstd");
+  EXPECT_EQ(second.accepted(), 0u);
+  EXPECT_EQ(second.duplicates(), 3u);
+  std::map<std::string, int> stored = StoredEventIds(db_path_);
+  EXPECT_EQ(stored.size(), 3u);
+  for (const auto& [id, count] : stored) EXPECT_EQ(count, 1) << id;
+}
+
+TEST_F(CollectorServerTest, WrongKeyIs401AndTheServerKeepsServing) {
+  HttpResult wrong = Post(ThreeEventBatch().SerializeAsString(), "", "wrong-key-123");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.headers["content-type"], "text/plain");
+  auto no_key = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch", "x",
+                                         {"Content-Type: application/x-protobuf"});
+  ASSERT_TRUE(no_key.ok());
+  EXPECT_EQ(no_key->status, 401);
+  EXPECT_TRUE(StoredEventIds(db_path_).empty());
+  EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
+}
+
+TEST_F(CollectorServerTest, GarbageBodyIs400AndTheServerKeepsServing) {
+  HttpResult garbage = Post("this is not a protobuf batch");
+  EXPECT_EQ(garbage.status, 400);
+  EXPECT_EQ(garbage.body, "body is not a cairn.v1.Batch\n");
+  EXPECT_EQ(Post("\x28\xb5\x2f\xfd garbage", "zstd").status, 400);
+  EXPECT_EQ(Post("not gzip", "gzip").status, 400);
+  cairn::v1::Batch bad_id = ThreeEventBatch();
+  bad_id.set_batch_id("not-a-uuid");
+  EXPECT_EQ(Post(bad_id.SerializeAsString()).status, 400);
+  EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
+}
+
+TEST_F(CollectorServerTest, WrongContentTypeOrEncodingIs415) {
+  std::string body = ThreeEventBatch().SerializeAsString();
+  auto json = cairn::testing::HttpPost(
+      collector_->base_url() + "/v1/batch", body,
+      {"Content-Type: application/json", absl::StrCat("Authorization: Bearer ", kKey)});
+  ASSERT_TRUE(json.ok());
+  EXPECT_EQ(json->status, 415);
+  EXPECT_EQ(Post(body, "br").status, 415);
+  ExpectHealthy();
+}
+
+TEST_F(CollectorServerTest, InvalidEventsAreReportedAndValidOnesStored) {
+  cairn::v1::Event no_account = MakeLogin("", "user-1");
+  cairn::v1::Event bad_milestone = MakeMilestone("acct-1", "user-1", "has spaces");
+  cairn::v1::Event future = MakeLogin("acct-1", "user-1", absl::Now() + absl::Hours(48));
+  cairn::v1::Batch batch = MakeBatch({MakeLogin("acct-1", "user-1"), no_account,
+                                      MakeMilestone("acct-1", "user-1", "ok_name"), bad_milestone,
+                                      future});
+  cairn::v1::BatchResponse response = PostOk(batch);
+  EXPECT_EQ(response.accepted(), 2u);
+  EXPECT_EQ(response.duplicates(), 0u);
+  ASSERT_EQ(response.rejected_size(), 3);
+  EXPECT_EQ(response.rejected(0).index(), 1u);
+  EXPECT_EQ(response.rejected(0).reason(), cairn::v1::REJECT_REASON_INVALID_ACCOUNT_ID);
+  EXPECT_EQ(response.rejected(1).index(), 3u);
+  EXPECT_EQ(response.rejected(1).reason(), cairn::v1::REJECT_REASON_INVALID_MILESTONE);
+  EXPECT_EQ(response.rejected(2).index(), 4u);
+  EXPECT_EQ(response.rejected(2).reason(), cairn::v1::REJECT_REASON_INVALID_TIMESTAMP);
+  std::map<std::string, int> stored = StoredEventIds(db_path_);
+  EXPECT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored.count(batch.events(0).event_id()), 1u);
+  EXPECT_EQ(stored.count(batch.events(2).event_id()), 1u);
+}
+
+TEST_F(CollectorServerTest, OversizeBodyIs413) {
+  RestartCollector({"--max-body-bytes=65536"});
+  HttpResult big = Post(std::string(200 << 10, 'x'));
+  EXPECT_EQ(big.status, 413);
+  // Declared length over the limit: refused from the header alone.
+  std::string response = RawExchange(
+      collector_->port(),
+      absl::StrCat("POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+                   "Authorization: Bearer ", kKey, "\r\nContent-Length: 999999999\r\n\r\n"));
+  EXPECT_THAT(response, HasSubstr("HTTP/1.1 413"));
+  EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
+}
+
+TEST_F(CollectorServerTest, TooManyEventsIs413) {
+  RestartCollector({"--max-events-per-batch=2"});
+  EXPECT_EQ(Post(ThreeEventBatch().SerializeAsString()).status, 413);
+  EXPECT_TRUE(StoredEventIds(db_path_).empty());
+}
+
+TEST_F(CollectorServerTest, CompressionBombIs413) {
+  RestartCollector({"--max-decompressed-bytes=1048576"});
+  std::string zeros(8 << 20, '\0');
+  for (Codec codec : {Codec::kZstd, Codec::kGzip}) {
+    std::string bomb = *Compress(codec, zeros);
+    ASSERT_LT(bomb.size(), 64u << 10);  // small on the wire
+    EXPECT_EQ(Post(bomb, std::string(CodecName(codec))).status, 413);
+  }
+  ExpectHealthy();
+}
+
+TEST_F(CollectorServerTest, HostileConnectionsDoNotWedgeTheServer) {
+  // Not HTTP at all.
+  EXPECT_THAT(RawExchange(collector_->port(), "GARBAGE\r\n\r\n"), HasSubstr("HTTP/1.1 400"));
+  // Header over the limit.
+  EXPECT_THAT(RawExchange(collector_->port(), absl::StrCat("GET /healthz HTTP/1.1\r\nX-Big: ",
+                                                           std::string(64 << 10, 'a'), "\r\n\r\n")),
+              HasSubstr("HTTP/1.1 431"));
+  // Half a header, then the client goes away.
+  EXPECT_EQ(RawExchange(collector_->port(), "POST /v1/batch HTTP/1.1\r\nContent-Le", true), "");
+  // A body shorter than announced, then the client goes away.
+  RawExchange(collector_->port(),
+              absl::StrCat("POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                           "application/x-protobuf\r\nAuthorization: Bearer ",
+                           kKey, "\r\nContent-Length: 1000\r\n\r\nshort"),
+              true);
+  // Idle connections that never send a byte do not block anyone else.
+  std::vector<int> idle;
+  for (int i = 0; i < 20; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(collector_->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    idle.push_back(fd);
+  }
+  ExpectHealthy();
+  EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
+  for (int fd : idle) close(fd);
+  // Two requests on one keep-alive connection.
+  std::string two = RawExchange(
+      collector_->port(),
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+      "Connection: close\r\n\r\n");
+  int answers = 0;
+  for (size_t at = two.find("HTTP/1.1 200"); at != std::string::npos;
+       at = two.find("HTTP/1.1 200", at + 1)) {
+    ++answers;
+  }
+  EXPECT_EQ(answers, 2);
+}
+
+TEST_F(CollectorServerTest, SigtermExitsZeroAndKeepsAcknowledgedEvents) {
+  cairn::v1::Batch batch = ThreeEventBatch();
+  EXPECT_EQ(PostOk(batch).accepted(), 3u);
+  ASSERT_TRUE(collector_->Stop().ok());
+  collector_.reset();
+  std::map<std::string, int> stored = StoredEventIds(db_path_);
+  EXPECT_EQ(stored.size(), 3u);
+  for (const cairn::v1::Event& event : batch.events()) EXPECT_EQ(stored[event.event_id()], 1);
+}
+
+TEST_F(CollectorServerTest, RestartOnTheSameDatabaseCountsDuplicates) {
+  cairn::v1::Batch batch = ThreeEventBatch();
+  EXPECT_EQ(PostOk(batch).accepted(), 3u);
+  RestartCollector();
+  cairn::v1::BatchResponse again = PostOk(batch);
+  EXPECT_EQ(again.accepted(), 0u);
+  EXPECT_EQ(again.duplicates(), 3u);
+}
+
+TEST_F(CollectorServerTest, AcknowledgedEventsSurviveAKill) {
+  cairn::v1::Batch batch = ThreeEventBatch();
+  EXPECT_EQ(PostOk(batch).accepted(), 3u);
+  collector_->Kill();
+  collector_.reset();
+  EXPECT_EQ(StoredEventIds(db_path_).size(), 3u);
+  StartCollector();
+  EXPECT_EQ(PostOk(batch).duplicates(), 3u);
+}
+
+TEST_F(CollectorServerTest, ReadsWriteKeysFromAFile) {
+  std::string key_file = dir_.File("keys.txt");
+  std::ofstream(key_file) << "# keys\nfile-key-0001\nfile-key-0002\n";
+  RestartCollector({absl::StrCat("--write-key-file=", key_file)}, "");
+  EXPECT_EQ(Post(ThreeEventBatch().SerializeAsString(), "", "file-key-0002").status, 200);
+  EXPECT_EQ(Post(ThreeEventBatch().SerializeAsString(), "", kKey).status, 401);
+}
+
+TEST_F(CollectorServerTest, SummarySubcommandPrintsTheStore) {
+  cairn::v1::Batch batch = ThreeEventBatch();
+  cairn::v1::DropCount* drop = batch.add_dropped();
+  drop->set_reason(cairn::v1::DROP_REASON_QUEUE_FULL);
+  drop->set_count(4);
+  EXPECT_EQ(PostOk(batch).accepted(), 3u);
+  ASSERT_TRUE(collector_->Stop().ok());
+  collector_.reset();
+
+  std::string command = absl::StrCat("'", cairn::testing::CollectorBinaryPath(),
+                                     "' summary --db='", db_path_, "'");
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  EXPECT_THAT(output, HasSubstr("events:   3 (login 1, logout 1, milestone 1)"));
+  EXPECT_THAT(output, HasSubstr("acct-1"));
+  EXPECT_THAT(output, HasSubstr("events dropped on devices: 4"));
+}
+
+}  // namespace
+}  // namespace cairn::collector

@@ -1,0 +1,147 @@
+#include "collector_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace cairn::testing {
+namespace {
+
+constexpr std::string_view kListeningPrefix = "cairn-collector listening on ";
+constexpr auto kStartTimeout = std::chrono::seconds(20);
+constexpr auto kStopTimeout = std::chrono::seconds(10);
+
+#ifdef CAIRN_COLLECTOR_BINARY
+constexpr const char* kBinary = CAIRN_COLLECTOR_BINARY;
+#else
+constexpr const char* kBinary = nullptr;
+#endif
+
+// Reads stdout until a whole line is there or the deadline passes.
+absl::StatusOr<std::string> ReadFirstLine(int fd, std::chrono::steady_clock::time_point deadline) {
+  std::string data;
+  while (data.find('\n') == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return absl::DeadlineExceededError("collector did not start in time");
+    pollfd pfd{fd, POLLIN, 0};
+    int ready = poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    char buffer[256];
+    ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return absl::FailedPreconditionError("collector exited before listening");
+    data.append(buffer, static_cast<size_t>(n));
+  }
+  return data.substr(0, data.find('\n'));
+}
+
+}  // namespace
+
+std::string CollectorBinaryPath() { return kBinary == nullptr ? "" : kBinary; }
+
+absl::StatusOr<std::unique_ptr<CollectorProcess>> CollectorProcess::Start(
+    const CollectorProcessOptions& options) {
+  if (kBinary == nullptr) return absl::FailedPreconditionError("built without cairn-collector");
+  std::vector<std::string> args = {kBinary, "--listen=127.0.0.1:0",
+                                   absl::StrCat("--db=", options.db_path)};
+  if (!options.write_key.empty()) args.push_back(absl::StrCat("--write-key=", options.write_key));
+  args.insert(args.end(), options.extra_flags.begin(), options.extra_flags.end());
+  // Everything the child needs is prepared before fork: after it, only
+  // async-signal-safe calls.
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    return absl::InternalError("fork failed");
+  }
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    dup2(pipe_fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(pipe_fds[1]);
+  std::unique_ptr<CollectorProcess> process(new CollectorProcess(pid, pipe_fds[0], 0));
+
+  absl::StatusOr<std::string> line =
+      ReadFirstLine(pipe_fds[0], std::chrono::steady_clock::now() + kStartTimeout);
+  if (!line.ok()) return line.status();  // the destructor stops the child
+  int port = 0;
+  size_t colon = line->rfind(':');
+  if (line->rfind(kListeningPrefix, 0) != 0 || colon == std::string::npos ||
+      !absl::SimpleAtoi(line->substr(colon + 1), &port) || port <= 0 || port > 65535) {
+    return absl::InternalError(absl::StrCat("unexpected first line: ", *line));
+  }
+  process->port_ = port;
+  return process;
+}
+
+CollectorProcess::~CollectorProcess() {
+  if (pid_ > 0) Reap(SIGTERM);
+  if (stdout_fd_ >= 0) close(stdout_fd_);
+}
+
+std::string CollectorProcess::base_url() const { return absl::StrCat("http://127.0.0.1:", port_); }
+
+int CollectorProcess::Reap(int signal_first) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal_first);
+  auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
+  int status = 0;
+  while (true) {
+    pid_t done = waitpid(pid_, &status, WNOHANG);
+    if (done == pid_) break;
+    if (done < 0 && errno != EINTR) {
+      pid_ = -1;
+      return -1;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    // Polling the child's exit: this bounds how long Stop waits, it is not
+    // a timing assumption of any test.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  pid_ = -1;
+  return status;
+}
+
+absl::Status CollectorProcess::Stop() {
+  int status = Reap(SIGTERM);
+  if (status < 0) return absl::FailedPreconditionError("collector was not running");
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  if (WIFSIGNALED(status)) {
+    return absl::InternalError(absl::StrCat("collector died of signal ", WTERMSIG(status)));
+  }
+  return absl::InternalError(absl::StrCat("collector exited with ", WEXITSTATUS(status)));
+}
+
+void CollectorProcess::Kill() { Reap(SIGKILL); }
+
+}  // namespace cairn::testing

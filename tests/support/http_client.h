@@ -1,0 +1,31 @@
+#ifndef CAIRN_TESTS_SUPPORT_HTTP_CLIENT_H_
+#define CAIRN_TESTS_SUPPORT_HTTP_CLIENT_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cairn::testing {
+
+// The final response of a request (an interim 100 Continue is skipped).
+struct HttpResult {
+  long status = 0;
+  std::string body;
+  // Header names in lowercase.
+  std::map<std::string, std::string> headers;
+};
+
+// Blocking HTTP requests with libcurl, for tests on loopback: no proxy, a
+// 5 s connect and 60 s total timeout. `headers` are "Name: value" lines.
+// A transport failure (refused, reset, timeout) is Unavailable; any HTTP
+// status is an OK result.
+absl::StatusOr<HttpResult> HttpPost(const std::string& url, const std::string& body,
+                                    const std::vector<std::string>& headers);
+absl::StatusOr<HttpResult> HttpGet(const std::string& url,
+                                   const std::vector<std::string>& headers = {});
+
+}  // namespace cairn::testing
+
+#endif  // CAIRN_TESTS_SUPPORT_HTTP_CLIENT_H_
