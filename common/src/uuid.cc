@@ -38,7 +38,7 @@ std::string UuidV7Generator::Next(absl::Time now) {
   uint32_t counter;
   uint64_t random;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     if (ms <= last_ms_) {
       ms = last_ms_;
       if (++counter_ > 0xfff) {  // counter exhausted: borrow the next ms

@@ -1,5 +1,6 @@
 // Client creation, the public API, and the record path (caller threads).
 #include "cairn/client.h"
+#include "absl/time/clock.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -183,13 +184,13 @@ absl::Status Client::Impl::SetConsent(std::string_view user_id, consent::Purpose
   record.policy_version = std::string(policy_version);
   record.device_time = clock_->Now();
   record.source_sdk_version = std::string(kSdkVersion);
-  absl::MutexLock lock(&identity_mu_);
+  std::unique_lock lock(identity_mu_);
   return consent_.Apply(record);
 }
 
 consent::Decision Client::Impl::GetConsent(std::string_view user_id,
                                            consent::Purpose purpose) const {
-  absl::ReaderMutexLock lock(&identity_mu_);
+  std::shared_lock lock(identity_mu_);
   return consent_.DecisionAt(std::string(user_id), purpose, clock_->Now());
 }
 
@@ -197,7 +198,7 @@ absl::Status Client::Impl::CheckIdentityConsent(const Identity& identity,
                                                 cairn::v1::Purpose purpose,
                                                 absl::Time now) const {
   std::optional<consent::Purpose> p = consent::FromWire(purpose);
-  absl::ReaderMutexLock lock(&identity_mu_);
+  std::shared_lock lock(identity_mu_);
   if (!p || !consent_.Allows(identity.user_id, *p, now)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "no consent for purpose ", ToAbsl(p ? consent::PurposeName(*p) : "unknown"),
@@ -215,7 +216,7 @@ absl::Status Client::Impl::RecordLogin(std::string_view account_id, std::string_
   absl::Time now = clock_->Now();
   Identity identity{std::string(account_id), std::string(user_id), ids_.Next(now), now};
   {
-    absl::MutexLock lock(&identity_mu_);
+    std::unique_lock lock(identity_mu_);
     identity_ = identity;
   }
   cairn::v1::Event event;
@@ -226,7 +227,7 @@ absl::Status Client::Impl::RecordLogin(std::string_view account_id, std::string_
 absl::Status Client::Impl::RecordLogout() {
   std::optional<Identity> identity;
   {
-    absl::MutexLock lock(&identity_mu_);
+    std::unique_lock lock(identity_mu_);
     identity.swap(identity_);
   }
   if (!identity) return absl::FailedPreconditionError("no user is signed in");
@@ -238,7 +239,7 @@ absl::Status Client::Impl::RecordLogout() {
 absl::Status Client::Impl::RecordSessionEnd() {
   std::optional<Identity> identity;
   {
-    absl::MutexLock lock(&identity_mu_);
+    std::unique_lock lock(identity_mu_);
     identity = identity_;
     if (identity_) identity_->session_id.clear();  // later events have no session
   }
@@ -258,7 +259,7 @@ absl::Status Client::Impl::RecordMilestone(std::string_view name, std::optional<
   if (absl::Status s = ValidateAttributes(attributes); !s.ok()) return s;
   std::optional<Identity> identity;
   {
-    absl::ReaderMutexLock lock(&identity_mu_);
+    std::shared_lock lock(identity_mu_);
     identity = identity_;
   }
   if (!identity) return absl::FailedPreconditionError("no user is signed in");
@@ -292,15 +293,19 @@ absl::Status Client::Impl::Enqueue(const Identity& identity, cairn::v1::Event& e
   buffered.created_ms = absl::ToUnixMillis(now);
   event.SerializeToString(&buffered.payload);
   bool full = false;
+  bool was_empty = false;
   {
-    absl::MutexLock lock(&queue_mu_);
+    std::lock_guard lock(queue_mu_);
     full = queue_.size() >= options_.queue_capacity;
     if (!full) {
+      was_empty = queue_.empty();
       buffered.sequence = next_sequence_++;
       sdk::AppendSequenceField(buffered.payload, static_cast<uint64_t>(buffered.sequence));
       queue_.push_back(std::move(buffered));
     }
   }
+  // Only the first event of a drain wakes the writer: it takes all that follow.
+  if (was_empty) writer_wake_.notify_one();
   if (full) {
     CountDrop(cairn::v1::DROP_REASON_QUEUE_FULL, 1);
     return absl::ResourceExhaustedError("event queue full: event dropped and counted");
@@ -311,7 +316,7 @@ absl::Status Client::Impl::Enqueue(const Identity& identity, cairn::v1::Event& e
 
 void Client::Impl::CountDrop(DropReason reason, uint64_t n) {
   if (n == 0) return;
-  absl::MutexLock lock(&drops_mu_);
+  std::lock_guard lock(drops_mu_);
   unreported_drops_[reason] += n;
   total_drops_[reason] += n;
 }
@@ -329,10 +334,10 @@ Stats Client::Impl::GetStats() const {
   stats.buffered_rows = static_cast<uint64_t>(std::max<int64_t>(0, buffered_rows_.load()));
   stats.buffered_bytes = static_cast<uint64_t>(std::max<int64_t>(0, buffered_bytes_.load()));
   {
-    absl::MutexLock lock(&drops_mu_);
+    std::lock_guard lock(drops_mu_);
     stats.dropped = total_drops_;
   }
-  absl::MutexLock lock(&progress_mu_);
+  std::lock_guard lock(progress_mu_);
   stats.last_error = last_error_;
   return stats;
 }

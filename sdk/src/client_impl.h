@@ -2,16 +2,17 @@
 #define CAIRN_SDK_CLIENT_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "cairn/client.h"
 #include "cairn/common/uuid.h"
 #include "cairn/consent/consent_state.h"
@@ -98,38 +99,43 @@ class Client::Impl {
   UuidV7Generator ids_;
   sdk::Backoff backoff_;  // sender thread only
 
-  mutable absl::Mutex identity_mu_;
-  std::optional<Identity> identity_ ABSL_GUARDED_BY(identity_mu_);
-  consent::ConsentState consent_ ABSL_GUARDED_BY(identity_mu_);
+  // Plain std:: primitives: they are pthread-based, so ThreadSanitizer sees
+  // them (Debian's abseil is not built with TSan annotations).
+  mutable std::shared_mutex identity_mu_;
+  std::optional<Identity> identity_;    // guarded by identity_mu_
+  consent::ConsentState consent_;       // guarded by identity_mu_
 
-  absl::Mutex queue_mu_;
-  std::vector<sdk::BufferedEvent> queue_ ABSL_GUARDED_BY(queue_mu_);
-  int64_t next_sequence_ ABSL_GUARDED_BY(queue_mu_);
-  bool stop_writer_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::mutex queue_mu_;
+  std::condition_variable writer_wake_;
+  std::vector<sdk::BufferedEvent> queue_;  // guarded by queue_mu_
+  int64_t next_sequence_;                  // guarded by queue_mu_
+  bool stop_writer_ = false;               // guarded by queue_mu_
 
-  mutable absl::Mutex progress_mu_;
-  absl::CondVar sender_wake_;  // signalled on new durable events, flush, stop
-  int64_t persisted_through_ ABSL_GUARDED_BY(progress_mu_);
-  int64_t settled_through_ ABSL_GUARDED_BY(progress_mu_);
+  mutable std::mutex progress_mu_;
+  std::condition_variable sender_wake_;     // new durable events, flush, stop
+  std::condition_variable progress_changed_;  // what Flush waits on
+  // All guarded by progress_mu_:
+  int64_t persisted_through_;
+  int64_t settled_through_;
   // Highest sequence a Flush waits for: the sender is urgent until it is settled.
-  int64_t flush_through_ ABSL_GUARDED_BY(progress_mu_) = 0;
-  uint64_t failed_attempts_ ABSL_GUARDED_BY(progress_mu_) = 0;
-  bool in_backoff_ ABSL_GUARDED_BY(progress_mu_) = false;
-  bool auth_failed_ ABSL_GUARDED_BY(progress_mu_) = false;
-  bool stop_sender_ ABSL_GUARDED_BY(progress_mu_) = false;
-  std::string last_error_ ABSL_GUARDED_BY(progress_mu_);
+  int64_t flush_through_ = 0;
+  uint64_t failed_attempts_ = 0;
+  bool in_backoff_ = false;
+  bool auth_failed_ = false;
+  bool stop_sender_ = false;
+  std::string last_error_;
 
-  mutable absl::Mutex drops_mu_;
-  std::map<cairn::v1::DropReason, uint64_t> unreported_drops_ ABSL_GUARDED_BY(drops_mu_);
-  std::map<cairn::v1::DropReason, uint64_t> total_drops_ ABSL_GUARDED_BY(drops_mu_);
+  mutable std::mutex drops_mu_;
+  std::map<cairn::v1::DropReason, uint64_t> unreported_drops_;  // guarded by drops_mu_
+  std::map<cairn::v1::DropReason, uint64_t> total_drops_;       // guarded by drops_mu_
 
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> recorded_{0}, refused_{0}, persisted_{0}, sent_{0}, acknowledged_{0},
       duplicates_{0}, retries_{0}, batches_acknowledged_{0};
   std::atomic<int64_t> buffered_rows_{0}, buffered_bytes_{0};
 
-  absl::Mutex shutdown_mu_;
-  std::optional<absl::Status> shutdown_result_ ABSL_GUARDED_BY(shutdown_mu_);
+  std::mutex shutdown_mu_;
+  std::optional<absl::Status> shutdown_result_;  // guarded by shutdown_mu_
   std::thread writer_;
   std::thread sender_;
 };

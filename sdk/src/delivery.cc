@@ -2,8 +2,10 @@
 // the sender thread (SQLite -> collector), and Flush/Shutdown that wait on
 // their progress.
 #include <algorithm>
+#include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/proto_time.h"
 #include "sdk/src/batch_encoder.h"
@@ -28,9 +30,8 @@ void Client::Impl::WriterLoop() {
   std::vector<sdk::BufferedEvent> chunk;
   while (true) {
     {
-      absl::MutexLock lock(&queue_mu_);
-      auto has_work = [this]() { return !queue_.empty() || stop_writer_; };
-      queue_mu_.Await(absl::Condition(&has_work));
+      std::unique_lock lock(queue_mu_);
+      writer_wake_.wait(lock, [this] { return !queue_.empty() || stop_writer_; });
       if (queue_.empty()) return;  // stopped, and everything queued is written
       if (queue_.size() <= options_.commit_max_events) {
         chunk.swap(queue_);
@@ -53,11 +54,12 @@ void Client::Impl::WriterLoop() {
       CountDrop(cairn::v1::DROP_REASON_DISK_FULL, chunk.size());
     }
     {
-      absl::MutexLock lock(&progress_mu_);
+      std::lock_guard lock(progress_mu_);
       persisted_through_ = chunk.back().sequence;
       if (!status.ok()) last_error_ = std::string(status.message());
-      sender_wake_.Signal();
     }
+    sender_wake_.notify_one();
+    progress_changed_.notify_all();
     chunk.clear();
   }
 }
@@ -81,7 +83,7 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
   client->set_install_id(install_id_);
   client->set_platform("linux");
   {
-    absl::MutexLock lock(&drops_mu_);
+    std::lock_guard lock(drops_mu_);
     batch.drops = unreported_drops_;
   }
   for (const auto& [reason, count] : batch.drops) {
@@ -104,13 +106,13 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
 void Client::Impl::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
   if (absl::Status s = sender_buffer_->Remove(batch.sequences); !s.ok()) {
     // They stay buffered and go again; the collector counts them duplicates.
-    absl::MutexLock lock(&progress_mu_);
+    std::lock_guard lock(progress_mu_);
     last_error_ = std::string(s.message());
     return;
   }
   buffered_rows_.fetch_sub(static_cast<int64_t>(batch.sequences.size()));
   buffered_bytes_.fetch_sub(batch.payload_bytes);
-  absl::MutexLock lock(&drops_mu_);
+  std::lock_guard lock(drops_mu_);
   for (const auto& [reason, count] : batch.drops) {
     uint64_t& pending = unreported_drops_[reason];
     pending -= std::min(pending, count);
@@ -184,16 +186,19 @@ Client::Impl::SendOutcome Client::Impl::SendBatch(InFlightBatch& batch,
 void Client::Impl::RefreshSettled() {
   int64_t persisted;
   {
-    absl::MutexLock lock(&progress_mu_);
+    std::lock_guard lock(progress_mu_);
     persisted = persisted_through_;
   }
   // Read after `persisted`: anything at or below it is either still
   // buffered (and then the oldest row bounds it) or settled.
   absl::StatusOr<std::optional<int64_t>> oldest = sender_buffer_->OldestSequence();
   if (!oldest.ok()) return;
-  absl::MutexLock lock(&progress_mu_);
-  int64_t settled = oldest->has_value() ? **oldest - 1 : persisted;
-  settled_through_ = std::max(settled_through_, std::min(settled, persisted));
+  {
+    std::lock_guard lock(progress_mu_);
+    int64_t settled = oldest->has_value() ? **oldest - 1 : persisted;
+    settled_through_ = std::max(settled_through_, std::min(settled, persisted));
+  }
+  progress_changed_.notify_all();
 }
 
 void Client::Impl::ReportProblem(const absl::Status& status, int http_status,
@@ -215,11 +220,11 @@ void Client::Impl::SenderLoop() {
   absl::Time work_since = absl::InfiniteFuture();
   while (true) {
     {
-      absl::MutexLock lock(&progress_mu_);
+      std::unique_lock lock(progress_mu_);
       while (true) {
         if (stop_sender_) return;
         if (auth_failed_) {  // paused until the app restarts with a valid key
-          sender_wake_.Wait(&progress_mu_);
+          sender_wake_.wait(lock);
           continue;
         }
         absl::Time now = clock_->Now();
@@ -227,7 +232,7 @@ void Client::Impl::SenderLoop() {
         bool has_work = in_flight.has_value() || unsent > 0;
         if (!has_work) {
           work_since = absl::InfiniteFuture();
-          sender_wake_.Wait(&progress_mu_);
+          sender_wake_.wait(lock);
           continue;
         }
         if (work_since == absl::InfiniteFuture()) work_since = now;
@@ -237,7 +242,7 @@ void Client::Impl::SenderLoop() {
         absl::Time ready = std::max(urgent ? now : work_since + options_.upload_interval,
                                     next_attempt);
         if (now >= ready) break;
-        sender_wake_.WaitWithTimeout(&progress_mu_, ready - now);
+        sender_wake_.wait_for(lock, absl::ToChronoNanoseconds(ready - now));
       }
     }
 
@@ -253,7 +258,7 @@ void Client::Impl::SenderLoop() {
         }
         ++failures;
         next_attempt = clock_->Now() + backoff_.NextDelay(failures, std::nullopt);
-        absl::MutexLock lock(&progress_mu_);
+        std::lock_guard lock(progress_mu_);
         last_error_ = std::string(built.status().message());
         continue;
       }
@@ -271,7 +276,7 @@ void Client::Impl::SenderLoop() {
         work_since = absl::InfiniteFuture();
         batch_limit = std::min(options_.max_batch_events, batch_limit * 2);
         {
-          absl::MutexLock lock(&progress_mu_);
+          std::lock_guard lock(progress_mu_);
           in_backoff_ = false;
           if (error.ok()) last_error_.clear();
         }
@@ -284,10 +289,11 @@ void Client::Impl::SenderLoop() {
         break;
       case SendOutcome::kAuthFailed: {
         {
-          absl::MutexLock lock(&progress_mu_);
+          std::lock_guard lock(progress_mu_);
           auth_failed_ = true;
           last_error_ = std::string(error.message());
         }
+        progress_changed_.notify_all();
         ReportProblem(error, http_status, absl::InfiniteDuration());
         break;
       }
@@ -296,11 +302,12 @@ void Client::Impl::SenderLoop() {
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
         next_attempt = clock_->Now() + delay;
         {
-          absl::MutexLock lock(&progress_mu_);
+          std::lock_guard lock(progress_mu_);
           in_backoff_ = true;
           ++failed_attempts_;
           last_error_ = std::string(error.message());
         }
+        progress_changed_.notify_all();
         ReportProblem(error, http_status, delay);
         break;
       }
@@ -313,22 +320,21 @@ void Client::Impl::SenderLoop() {
 absl::Status Client::Impl::Flush(absl::Time deadline) {
   int64_t target;
   {
-    absl::MutexLock lock(&queue_mu_);
+    std::lock_guard lock(queue_mu_);
     target = next_sequence_ - 1;
   }
-  absl::MutexLock lock(&progress_mu_);
+  const auto until = absl::ToChronoTime(deadline);
+  std::unique_lock lock(progress_mu_);
   const uint64_t failed_before = failed_attempts_;
   flush_through_ = std::max(flush_through_, target);
-  sender_wake_.Signal();
-  auto durable = [&]() { return persisted_through_ >= target; };
-  if (!progress_mu_.AwaitWithDeadline(absl::Condition(&durable), deadline)) {
+  sender_wake_.notify_one();
+  if (!progress_changed_.wait_until(lock, until, [&] { return persisted_through_ >= target; })) {
     return absl::DeadlineExceededError("recorded events are not yet durable");
   }
-  auto settled_or_stuck = [&]() {
+  progress_changed_.wait_until(lock, until, [&] {
     return settled_through_ >= target || auth_failed_ || failed_attempts_ > failed_before ||
            in_backoff_ || stop_sender_;
-  };
-  progress_mu_.AwaitWithDeadline(absl::Condition(&settled_or_stuck), deadline);
+  });
   if (settled_through_ >= target) return absl::OkStatus();
   if (auth_failed_) return absl::PermissionDeniedError(last_error_);
   if (failed_attempts_ > failed_before || in_backoff_) {
@@ -340,7 +346,7 @@ absl::Status Client::Impl::Flush(absl::Time deadline) {
 }
 
 absl::Status Client::Impl::Shutdown(absl::Time deadline) {
-  absl::MutexLock lock(&shutdown_mu_);
+  std::lock_guard lock(shutdown_mu_);
   if (shutdown_result_) return *shutdown_result_;
   closed_.store(true, std::memory_order_release);
   // Leave a little time to abort a transfer and join the threads.
@@ -348,16 +354,18 @@ absl::Status Client::Impl::Shutdown(absl::Time deadline) {
       std::clamp((deadline - absl::Now()) / 10, absl::ZeroDuration(), absl::Milliseconds(200));
   absl::Status result = Flush(deadline - margin);
   {
-    absl::MutexLock progress(&progress_mu_);
+    std::lock_guard progress(progress_mu_);
     stop_sender_ = true;
-    sender_wake_.Signal();
   }
+  sender_wake_.notify_one();
+  progress_changed_.notify_all();
   transport_->Abort();
   if (sender_.joinable()) sender_.join();
   {
-    absl::MutexLock queue(&queue_mu_);
+    std::lock_guard queue(queue_mu_);
     stop_writer_ = true;
   }
+  writer_wake_.notify_one();
   if (writer_.joinable()) writer_.join();
   shutdown_result_ = result;
   return result;

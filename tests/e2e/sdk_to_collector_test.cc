@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cairn/client.h"
+#include "absl/time/clock.h"
 #include "cairn/common/sqlite.h"
 #include "collector_process.h"
 #include "gtest/gtest.h"

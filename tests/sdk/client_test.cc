@@ -1,5 +1,7 @@
 #include "cairn/client.h"
+#include "absl/time/clock.h"
 
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -286,10 +288,10 @@ TEST_F(ClientTest, AWrongWriteKeyStopsSendingAndIsReported) {
     return HttpResponse{401, "bad key", {}};
   });
   std::vector<absl::StatusCode> reported;
-  absl::Mutex mu;
+  std::mutex mu;
   Options o = MakeOptions();
   o.on_delivery_status = [&](const DeliveryStatus& s) {
-    absl::MutexLock lock(&mu);
+    std::lock_guard lock(mu);
     reported.push_back(s.status.code());
   };
   auto client = MakeClient(o);
@@ -300,7 +302,7 @@ TEST_F(ClientTest, AWrongWriteKeyStopsSendingAndIsReported) {
   EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(fake_->posts(), 1);  // no hammering with a key that cannot work
   EXPECT_EQ(BufferRows(), 2);    // kept for when the key is fixed
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   EXPECT_THAT(reported, ElementsAre(absl::StatusCode::kPermissionDenied));
 }
 

@@ -15,12 +15,12 @@ absl::StatusOr<HttpResponse> FakeCollector::Post(const HttpRequest& request) {
   Script script;
   int call;
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock lock(mu_);
     call = posts_++;
     batches_.push_back(batch);
     requests_.push_back(request);
     if (stall_) {
-      mu_.Await(absl::Condition(&aborted_));
+      abort_cv_.wait(lock, [this] { return aborted_; });
       return absl::CancelledError("aborted while stalled");
     }
     script = script_;
@@ -30,23 +30,26 @@ absl::StatusOr<HttpResponse> FakeCollector::Post(const HttpRequest& request) {
 }
 
 void FakeCollector::Abort() {
-  absl::MutexLock lock(&mu_);
-  aborted_ = true;
+  {
+    std::unique_lock lock(mu_);
+    aborted_ = true;
+  }
+  abort_cv_.notify_all();
 }
 
 void FakeCollector::SetScript(Script script) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   script_ = std::move(script);
 }
 
 void FakeCollector::StallUntilAbort() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   stall_ = true;
 }
 
 HttpResponse FakeCollector::Accept(const cairn::v1::Batch& batch) {
   cairn::v1::BatchResponse answer;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   for (const cairn::v1::Event& e : batch.events()) {
     if (stored_.insert(e.event_id()).second) {
       answer.set_accepted(answer.accepted() + 1);
@@ -58,22 +61,22 @@ HttpResponse FakeCollector::Accept(const cairn::v1::Batch& batch) {
 }
 
 int FakeCollector::posts() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   return posts_;
 }
 
 std::vector<cairn::v1::Batch> FakeCollector::batches() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   return batches_;
 }
 
 std::set<std::string> FakeCollector::stored_ids() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   return stored_;
 }
 
 std::vector<HttpRequest> FakeCollector::requests() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   return requests_;
 }
 

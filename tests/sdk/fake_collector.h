@@ -1,12 +1,13 @@
 #ifndef CAIRN_TESTS_SDK_FAKE_COLLECTOR_H_
 #define CAIRN_TESTS_SDK_FAKE_COLLECTOR_H_
 
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "cairn/transport.h"
 #include "cairn/v1/batch.pb.h"
 
@@ -35,7 +36,8 @@ class FakeCollector : public Transport {
   std::vector<HttpRequest> requests() const;
 
  private:
-  mutable absl::Mutex mu_;
+  mutable std::mutex mu_;
+  std::condition_variable abort_cv_;
   Script script_;
   bool stall_ = false;
   bool aborted_ = false;

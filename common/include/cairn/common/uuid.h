@@ -2,11 +2,10 @@
 #define CAIRN_COMMON_UUID_H_
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace cairn {
@@ -22,10 +21,10 @@ class UuidV7Generator {
   std::string Next(absl::Time now);
 
  private:
-  absl::Mutex mu_;
-  int64_t last_ms_ ABSL_GUARDED_BY(mu_) = 0;
-  uint32_t counter_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t state_ ABSL_GUARDED_BY(mu_);  // random stream (splitmix64)
+  std::mutex mu_;  // std::mutex, not absl::Mutex: visible to ThreadSanitizer
+  int64_t last_ms_ = 0;    // guarded by mu_
+  uint32_t counter_ = 0;   // guarded by mu_
+  uint64_t state_;         // guarded by mu_; random stream (splitmix64)
 };
 
 // True if `s` is a UUID in canonical text form (8-4-4-4-12 hex, lowercase or
