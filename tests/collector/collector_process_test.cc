@@ -7,7 +7,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/sqlite.h"
 #include "collector_process.h"
@@ -384,6 +387,77 @@ TEST_F(CollectorServerTest, SummarySubcommandPrintsTheStore) {
   EXPECT_THAT(output, HasSubstr("events:   3 (login 1, logout 1, milestone 1)"));
   EXPECT_THAT(output, HasSubstr("acct-1"));
   EXPECT_THAT(output, HasSubstr("events dropped on devices: 4"));
+}
+
+TEST_F(CollectorServerTest, ConcurrentClientsGetEveryEventStoredOnce) {
+  constexpr int kClients = 8;
+  constexpr int kBatchesPerClient = 15;
+  cairn::testing::HttpGet(collector_->base_url() + "/healthz").IgnoreError();  // curl init
+  std::atomic<int> failures{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int b = 0; b < kBatchesPerClient; ++b) {
+        std::string account = absl::StrCat("acct-", c);
+        cairn::v1::Batch batch = MakeBatch({MakeLogin(account, "u"), MakeLogout(account, "u")});
+        auto result = cairn::testing::HttpPost(
+            collector_->base_url() + "/v1/batch", batch.SerializeAsString(),
+            {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kKey)});
+        cairn::v1::BatchResponse response;
+        if (!result.ok() || result->status != 200 || !response.ParseFromString(result->body) ||
+            response.accepted() != 2) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::map<std::string, int> stored = StoredEventIds(db_path_);
+  EXPECT_EQ(stored.size(), static_cast<size_t>(kClients * kBatchesPerClient * 2));
+}
+
+// Clients keep posting while the collector gets SIGTERM: it must exit 0, and
+// every event it acknowledged must be in the database.
+TEST_F(CollectorServerTest, StopUnderLoadKeepsEveryAcknowledgedEvent) {
+  constexpr int kClients = 4;
+  constexpr int kAcksBeforeStop = 20;
+  cairn::testing::HttpGet(collector_->base_url() + "/healthz").IgnoreError();  // curl init
+  absl::Mutex mu;
+  std::vector<std::string> acknowledged;  // event ids
+  int acks = 0;
+  std::atomic<bool> stop{false};
+  std::string url = collector_->base_url() + "/v1/batch";
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      while (!stop.load()) {
+        cairn::v1::Batch batch = MakeBatch({MakeLogin("acct", "u"), MakeLogout("acct", "u")});
+        auto result = cairn::testing::HttpPost(
+            url, batch.SerializeAsString(),
+            {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kKey)});
+        // After the stop, connections are refused or closed: that is fine,
+        // those batches were never acknowledged.
+        if (!result.ok() || result->status != 200) break;
+        absl::MutexLock lock(&mu);
+        for (const cairn::v1::Event& event : batch.events()) acknowledged.push_back(event.event_id());
+        ++acks;
+      }
+    });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(+[](int* n) { return *n >= kAcksBeforeStop; }, &acks));
+  }
+  absl::Status stopped = collector_->Stop();
+  collector_.reset();
+  stop.store(true);
+  for (std::thread& client : clients) client.join();
+  EXPECT_TRUE(stopped.ok()) << stopped;
+  std::map<std::string, int> stored = StoredEventIds(db_path_);
+  absl::MutexLock lock(&mu);
+  EXPECT_GE(acknowledged.size(), static_cast<size_t>(2 * kAcksBeforeStop));
+  for (const std::string& id : acknowledged) EXPECT_EQ(stored[id], 1) << id;
 }
 
 }  // namespace
