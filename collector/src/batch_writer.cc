@@ -28,23 +28,27 @@ BatchWriter::BatchWriter(Store* store, const BatchWriterOptions& options)
 BatchWriter::~BatchWriter() { Stop(); }
 
 bool BatchWriter::TrySubmit(BatchRecord batch, Completion done) {
-  absl::MutexLock lock(&mu_);
-  if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
-  queue_.push_back(Job{std::move(batch), std::move(done)});
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || queue_.size() >= options_.queue_capacity) return false;
+    queue_.push_back(Job{std::move(batch), std::move(done)});
+  }
+  work_ready_.notify_one();
   return true;
 }
 
 void BatchWriter::Stop() {
-  absl::MutexLock stop_lock(&stop_mu_);
+  std::lock_guard stop_lock(stop_mu_);
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     stopping_ = true;
   }
+  work_ready_.notify_one();
   if (thread_.joinable()) thread_.join();
 }
 
 size_t BatchWriter::QueueDepth() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return queue_.size();
 }
 
@@ -52,12 +56,8 @@ void BatchWriter::Run() {
   while (true) {
     std::deque<Job> group;
     {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](BatchWriter* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->stopping_ || !self->queue_.empty();
-          },
-          this));
+      std::unique_lock lock(mu_);
+      work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       // Stop only once the queue is drained: queued requests were promised
       // an answer.
       if (queue_.empty()) return;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <exception>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -61,7 +62,7 @@ class HttpServer::Impl {
   }
 
   void Shutdown(absl::Duration grace) {
-    absl::MutexLock lock(&shutdown_mu_);
+    std::lock_guard lock(shutdown_mu_);
     if (stopped_) return;
     stopped_ = true;
     net::post(acceptor_.get_executor(), [this] {
@@ -127,7 +128,7 @@ class HttpServer::Impl {
   net::steady_timer retry_timer_;
   tcp::endpoint bound_;
   std::vector<std::thread> threads_;
-  absl::Mutex shutdown_mu_;
+  std::mutex shutdown_mu_;
   bool stopped_ = false;
 };
 

@@ -35,19 +35,24 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
 // ---- ConnectionRegistry ------------------------------------------------------
 
 bool ConnectionRegistry::Add(uint64_t id, std::weak_ptr<HttpSession> session) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   if (sessions_.size() >= options_.max_connections) return false;
   sessions_.emplace(id, std::move(session));
   return true;
 }
 
 void ConnectionRegistry::Remove(uint64_t id) {
-  absl::MutexLock lock(&mu_);
-  sessions_.erase(id);
+  bool empty = false;
+  {
+    std::lock_guard lock(mu_);
+    sessions_.erase(id);
+    empty = sessions_.empty();
+  }
+  if (empty) emptied_.notify_all();
 }
 
 size_t ConnectionRegistry::size() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard lock(mu_);
   return sessions_.size();
 }
 
@@ -55,7 +60,7 @@ void ConnectionRegistry::BeginShutdown() {
   shutting_down_.store(true);
   std::vector<std::shared_ptr<HttpSession>> live;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     for (auto& [id, weak] : sessions_) {
       if (std::shared_ptr<HttpSession> session = weak.lock()) live.push_back(std::move(session));
     }
@@ -65,14 +70,9 @@ void ConnectionRegistry::BeginShutdown() {
 }
 
 bool ConnectionRegistry::AwaitEmpty(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  return mu_.AwaitWithTimeout(
-      absl::Condition(
-          +[](absl::flat_hash_map<uint64_t, std::weak_ptr<HttpSession>>* sessions) {
-            return sessions->empty();
-          },
-          &sessions_),
-      timeout);
+  std::unique_lock lock(mu_);
+  return emptied_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                           [this] { return sessions_.empty(); });
 }
 
 // ---- HttpSession -------------------------------------------------------------

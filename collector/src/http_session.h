@@ -3,18 +3,20 @@
 
 // Private to the collector library: one Beast connection.
 
+#include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "cairn/collector/http_server.h"
 #include "cairn/collector/request_handler.h"
 
@@ -48,8 +50,10 @@ class ConnectionRegistry {
   RequestHandler* const handler_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<uint64_t> next_id_{1};
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<uint64_t, std::weak_ptr<HttpSession>> sessions_ ABSL_GUARDED_BY(mu_);
+  // std primitives: visible to ThreadSanitizer (Debian's abseil is not).
+  mutable std::mutex mu_;
+  std::condition_variable emptied_;
+  absl::flat_hash_map<uint64_t, std::weak_ptr<HttpSession>> sessions_;  // guarded by mu_
 };
 
 // One connection: reads a request header, checks it, reads the body, hands

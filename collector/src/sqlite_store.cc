@@ -186,11 +186,11 @@ SqliteStore::~SqliteStore() {
   // The reader goes first so the writer is the last connection: closing it
   // checkpoints the WAL and removes the -wal and -shm files.
   {
-    absl::MutexLock lock(&read_mu_);
+    std::lock_guard lock(read_mu_);
     reader_.reset();
   }
   // Statements before their connection.
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard lock(write_mu_);
   statements_.reset();
   writer_.reset();
 }
@@ -243,7 +243,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
 
 absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
     std::span<const BatchRecord> batches) {
-  absl::MutexLock lock(&write_mu_);
+  std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
   sqlite::Transaction txn(*writer_);
   if (absl::Status s = txn.Begin(); !s.ok()) return s;
@@ -404,7 +404,7 @@ absl::Status ReadSummary(sqlite::Database& db, StoreSummary* summary) {
 }  // namespace
 
 absl::StatusOr<StoreSummary> SqliteStore::Summarize() {
-  absl::MutexLock lock(&read_mu_);
+  std::lock_guard lock(read_mu_);
   // One read transaction: every figure comes from the same snapshot.
   if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;
   StoreSummary summary;

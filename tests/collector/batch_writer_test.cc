@@ -1,12 +1,12 @@
 #include "cairn/collector/batch_writer.h"
 
-#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "test_batches.h"
 
@@ -26,13 +26,13 @@ class FakeStore final : public Store {
       std::span<const BatchRecord> batches) override {
     bool hold = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard lock(mu_);
       call_sizes_.push_back(batches.size());
       hold = hold_ && call_sizes_.size() == 1;
     }
     if (hold) {
-      entered_.Notify();
-      release_.WaitForNotification();
+      entered_.set_value();
+      release_future_.wait();
     }
     std::vector<BatchWriteResult> results;
     for (const BatchRecord& batch : batches) {
@@ -47,16 +47,20 @@ class FakeStore final : public Store {
   absl::StatusOr<StoreSummary> Summarize() override { return StoreSummary{}; }
 
   std::vector<size_t> call_sizes() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     return call_sizes_;
   }
-
-  const bool hold_;
-  absl::Notification entered_;
-  absl::Notification release_;
+  // Returns once the first Write is being held.
+  void WaitUntilHolding() { entered_future_.wait(); }
+  void Release() { release_.set_value(); }
 
  private:
-  absl::Mutex mu_;
+  const bool hold_;
+  std::promise<void> entered_;
+  std::future<void> entered_future_ = entered_.get_future();
+  std::promise<void> release_;
+  std::shared_future<void> release_future_ = release_.get_future().share();
+  std::mutex mu_;
   std::vector<size_t> call_sizes_;
 };
 
@@ -73,23 +77,23 @@ class Completions {
  public:
   BatchWriter::Completion Add() {
     return [this](absl::StatusOr<BatchWriteResult> result) {
-      absl::MutexLock lock(&mu_);
-      results_.push_back(std::move(result));
+      {
+        std::lock_guard lock(mu_);
+        results_.push_back(std::move(result));
+      }
+      changed_.notify_all();
     };
   }
   std::vector<absl::StatusOr<BatchWriteResult>> WaitFor(size_t n) {
-    absl::MutexLock lock(&mu_);
-    target_ = n;
-    mu_.Await(absl::Condition(this, &Completions::Reached));
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return results_.size() >= n; });
     return results_;
   }
 
  private:
-  bool Reached() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return results_.size() >= target_; }
-
-  absl::Mutex mu_;
-  std::vector<absl::StatusOr<BatchWriteResult>> results_ ABSL_GUARDED_BY(mu_);
-  size_t target_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<absl::StatusOr<BatchWriteResult>> results_;  // guarded by mu_
 };
 
 TEST(CollectorBatchWriterTest, CommitsQueuedRequestsTogether) {
@@ -97,10 +101,10 @@ TEST(CollectorBatchWriterTest, CommitsQueuedRequestsTogether) {
   BatchWriter writer(&store, {});
   Completions done;
   ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
-  store.entered_.WaitForNotification();  // the writer is inside the first commit
+  store.WaitUntilHolding();  // the writer is inside the first commit
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
   EXPECT_EQ(writer.QueueDepth(), 5u);
-  store.release_.Notify();
+  store.Release();
   auto results = done.WaitFor(6);
   for (const auto& result : results) EXPECT_TRUE(result.ok());
   // The five that queued during the first commit went in one transaction.
@@ -114,12 +118,12 @@ TEST(CollectorBatchWriterTest, RefusesWhenTheQueueIsFull) {
   BatchWriter writer(&store, options);
   Completions done;
   ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
-  store.entered_.WaitForNotification();
+  store.WaitUntilHolding();
   EXPECT_TRUE(writer.TrySubmit(Record(), done.Add()));
   EXPECT_TRUE(writer.TrySubmit(Record(), done.Add()));
   bool called = false;
   EXPECT_FALSE(writer.TrySubmit(Record(), [&](absl::StatusOr<BatchWriteResult>) { called = true; }));
-  store.release_.Notify();
+  store.Release();
   done.WaitFor(3);
   EXPECT_FALSE(called);
   EXPECT_TRUE(writer.TrySubmit(Record(), done.Add()));  // room again
@@ -131,10 +135,10 @@ TEST(CollectorBatchWriterTest, StopDrainsTheQueueThenRefuses) {
   auto writer = std::make_unique<BatchWriter>(&store, BatchWriterOptions{});
   Completions done;
   ASSERT_TRUE(writer->TrySubmit(Record(), done.Add()));
-  store.entered_.WaitForNotification();
+  store.WaitUntilHolding();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(writer->TrySubmit(Record(), done.Add()));
   std::thread stopper([&] { writer->Stop(); });
-  store.release_.Notify();
+  store.Release();
   stopper.join();
   auto results = done.WaitFor(4);
   EXPECT_EQ(results.size(), 4u);
@@ -146,11 +150,11 @@ TEST(CollectorBatchWriterTest, AFailingRequestDoesNotFailItsGroup) {
   BatchWriter writer(&store, {});
   Completions done;
   ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
-  store.entered_.WaitForNotification();
+  store.WaitUntilHolding();
   ASSERT_TRUE(writer.TrySubmit(Record("good-1"), done.Add()));
   ASSERT_TRUE(writer.TrySubmit(Record("poison"), done.Add()));
   ASSERT_TRUE(writer.TrySubmit(Record("good-2"), done.Add()));
-  store.release_.Notify();
+  store.Release();
   auto results = done.WaitFor(4);
   ASSERT_EQ(results.size(), 4u);
   EXPECT_TRUE(results[0].ok());

@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <thread>
 #include <fstream>
 #include <map>
@@ -17,7 +19,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/sqlite.h"
 #include "collector_process.h"
@@ -423,9 +424,11 @@ TEST_F(CollectorServerTest, StopUnderLoadKeepsEveryAcknowledgedEvent) {
   constexpr int kClients = 4;
   constexpr int kAcksBeforeStop = 20;
   cairn::testing::HttpGet(collector_->base_url() + "/healthz").IgnoreError();  // curl init
-  absl::Mutex mu;
-  std::vector<std::string> acknowledged;  // event ids
-  int acks = 0;
+  std::mutex mu;
+  std::condition_variable acked;
+  std::vector<std::string> acknowledged;  // event ids, guarded by mu
+  int acks = 0;                           // guarded by mu
+  int running = kClients;                 // guarded by mu
   std::atomic<bool> stop{false};
   std::string url = collector_->base_url() + "/v1/batch";
   std::vector<std::thread> clients;
@@ -439,23 +442,37 @@ TEST_F(CollectorServerTest, StopUnderLoadKeepsEveryAcknowledgedEvent) {
         // After the stop, connections are refused or closed: that is fine,
         // those batches were never acknowledged.
         if (!result.ok() || result->status != 200) break;
-        absl::MutexLock lock(&mu);
-        for (const cairn::v1::Event& event : batch.events()) acknowledged.push_back(event.event_id());
-        ++acks;
+        {
+          std::lock_guard lock(mu);
+          for (const cairn::v1::Event& event : batch.events()) {
+            acknowledged.push_back(event.event_id());
+          }
+          ++acks;
+        }
+        acked.notify_all();
       }
+      {
+        std::lock_guard lock(mu);
+        --running;
+      }
+      acked.notify_all();
     });
   }
+  bool enough_acks = false;
   {
-    absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(+[](int* n) { return *n >= kAcksBeforeStop; }, &acks));
+    std::unique_lock lock(mu);
+    // A client that fails early ends the wait too.
+    acked.wait(lock, [&] { return acks >= kAcksBeforeStop || running == 0; });
+    enough_acks = acks >= kAcksBeforeStop;
   }
+  EXPECT_TRUE(enough_acks) << "clients failed before the stop";
   absl::Status stopped = collector_->Stop();
   collector_.reset();
   stop.store(true);
   for (std::thread& client : clients) client.join();
   EXPECT_TRUE(stopped.ok()) << stopped;
   std::map<std::string, int> stored = StoredEventIds(db_path_);
-  absl::MutexLock lock(&mu);
+  std::lock_guard lock(mu);
   EXPECT_GE(acknowledged.size(), static_cast<size_t>(2 * kAcksBeforeStop));
   for (const std::string& id : acknowledged) EXPECT_EQ(stored[id], 1) << id;
 }

@@ -1,9 +1,9 @@
 #include "cairn/collector/request_handler.h"
 
+#include <future>
 #include <memory>
 #include <string>
 
-#include "absl/synchronization/notification.h"
 #include "cairn/collector/log.h"
 #include "cairn/collector/sqlite_store.h"
 #include "cairn/common/codec.h"
@@ -54,14 +54,11 @@ class CollectorRequestHandlerTest : public ::testing::Test {
   }
 
   HttpResponse Call(HttpRequest request) {
-    HttpResponse response;
-    absl::Notification done;
-    handler_->Handle(std::move(request), [&](HttpResponse r) {
-      response = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return response;
+    std::promise<HttpResponse> response;
+    std::future<HttpResponse> ready = response.get_future();
+    handler_->Handle(std::move(request),
+                     [&response](HttpResponse r) { response.set_value(std::move(r)); });
+    return ready.get();
   }
 
   cairn::testing::TempDir dir_;

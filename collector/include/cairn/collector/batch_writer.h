@@ -1,14 +1,14 @@
 #ifndef CAIRN_COLLECTOR_BATCH_WRITER_H_
 #define CAIRN_COLLECTOR_BATCH_WRITER_H_
 
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <mutex>
 #include <thread>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "cairn/collector/store.h"
 
 namespace cairn::collector {
@@ -60,10 +60,13 @@ class BatchWriter {
 
   Store* const store_;
   const BatchWriterOptions options_;
-  mutable absl::Mutex mu_;
-  std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Mutex stop_mu_;  // serializes Stop() callers around the join
+  // std primitives rather than absl::Mutex: Debian's abseil is not
+  // annotated for ThreadSanitizer.
+  mutable std::mutex mu_;
+  std::condition_variable work_ready_;  // queue_ non-empty or stopping_
+  std::deque<Job> queue_;               // guarded by mu_
+  bool stopping_ = false;               // guarded by mu_
+  std::mutex stop_mu_;                  // serializes Stop() callers around the join
   std::thread thread_;
 };
 

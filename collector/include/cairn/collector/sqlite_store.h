@@ -2,13 +2,12 @@
 #define CAIRN_COLLECTOR_SQLITE_STORE_H_
 
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "cairn/collector/store.h"
 #include "cairn/common/sqlite.h"
 
@@ -48,14 +47,16 @@ class SqliteStore final : public Store {
   struct WriteStatements;
   SqliteStore(std::unique_ptr<sqlite::Database> writer, std::unique_ptr<sqlite::Database> reader,
               std::unique_ptr<WriteStatements> statements);
-  absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Requires write_mu_.
+  absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch);
 
-  absl::Mutex write_mu_;
-  std::unique_ptr<sqlite::Database> writer_ ABSL_GUARDED_BY(write_mu_);  // null if read-only
-  std::unique_ptr<WriteStatements> statements_ ABSL_GUARDED_BY(write_mu_);
-  absl::Mutex read_mu_;
-  std::unique_ptr<sqlite::Database> reader_ ABSL_GUARDED_BY(read_mu_);
+  // std::mutex rather than absl::Mutex: Debian's abseil is not annotated for
+  // ThreadSanitizer, std::mutex is.
+  std::mutex write_mu_;
+  std::unique_ptr<sqlite::Database> writer_;       // guarded by write_mu_; null if read-only
+  std::unique_ptr<WriteStatements> statements_;    // guarded by write_mu_
+  std::mutex read_mu_;
+  std::unique_ptr<sqlite::Database> reader_;       // guarded by read_mu_
 };
 
 }  // namespace cairn::collector
