@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -98,7 +99,9 @@ void ProtobufLogHandler(google::protobuf::LogLevel level, const char*, int,
 
 int Summary() {
   std::string db = DbPath();
-  if (db.empty()) return Fail(kExitUsage, "usage_error", absl::InvalidArgumentError("--db is required"));
+  if (db.empty()) {
+    return Fail(kExitUsage, "usage_error", absl::InvalidArgumentError("--db is required"));
+  }
   SqliteStoreOptions options;
   options.read_only = true;
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(db, options);
@@ -122,24 +125,31 @@ absl::StatusOr<WriteKeySet> LoadWriteKeys() {
   return WriteKeySet::FromKeys({key});
 }
 
-absl::Status CheckRange(std::string_view flag, uint64_t value, uint64_t low, uint64_t high) {
-  if (value < low || value > high) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", ToAbsl(flag), " must be between ", low, " and ", high));
-  }
-  return absl::OkStatus();
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+// A byte flag as int64, anything above 1 GiB folded to just above it.
+int64_t ClampedBytes(uint64_t value) {
+  return static_cast<int64_t>(std::min<uint64_t>(value, kGiB + 1));
 }
 
 absl::Status CheckFlags() {
-  constexpr uint64_t kGiB = uint64_t{1} << 30;
-  for (absl::Status s : {
-           CheckRange("io-threads", absl::GetFlag(FLAGS_io_threads) < 0 ? 0 : absl::GetFlag(FLAGS_io_threads), 1, 64),
-           CheckRange("max-body-bytes", absl::GetFlag(FLAGS_max_body_bytes), 1, kGiB),
-           CheckRange("max-decompressed-bytes", absl::GetFlag(FLAGS_max_decompressed_bytes), 1, kGiB),
-           CheckRange("max-events-per-batch", absl::GetFlag(FLAGS_max_events_per_batch) < 0 ? 0 : absl::GetFlag(FLAGS_max_events_per_batch), 1, 1000000),
-           CheckRange("writer-queue", absl::GetFlag(FLAGS_writer_queue) < 0 ? 0 : absl::GetFlag(FLAGS_writer_queue), 1, 1000000),
-       }) {
-    if (!s.ok()) return s;
+  struct Bound {
+    std::string_view flag;
+    int64_t value, low, high;
+  };
+  const Bound bounds[] = {
+      {"io-threads", absl::GetFlag(FLAGS_io_threads), 1, 64},
+      {"max-body-bytes", ClampedBytes(absl::GetFlag(FLAGS_max_body_bytes)), 1, kGiB},
+      {"max-decompressed-bytes", ClampedBytes(absl::GetFlag(FLAGS_max_decompressed_bytes)), 1,
+       kGiB},
+      {"max-events-per-batch", absl::GetFlag(FLAGS_max_events_per_batch), 1, 1000000},
+      {"writer-queue", absl::GetFlag(FLAGS_writer_queue), 1, 1000000},
+  };
+  for (const Bound& bound : bounds) {
+    if (bound.value < bound.low || bound.value > bound.high) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", ToAbsl(bound.flag), " must be between ", bound.low, " and ", bound.high));
+    }
   }
   return absl::OkStatus();
 }

@@ -61,7 +61,7 @@ RequestHandler::RequestHandler(const WriteKeySet* keys, BatchWriter* writer, Clo
 std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) const {
   std::string_view path = head.Path();
   if (path == kHealthPath) {
-    if (head.method != "GET" && head.method != "HEAD") return MethodNotAllowed(path, "GET");
+    if (head.method != "GET") return MethodNotAllowed(path, "GET");
     return std::nullopt;
   }
   if (path != kBatchPath) return Reject(path, 404, "not found");

@@ -77,10 +77,9 @@ class Completions {
  public:
   BatchWriter::Completion Add() {
     return [this](absl::StatusOr<BatchWriteResult> result) {
-      {
-        std::lock_guard lock(mu_);
-        results_.push_back(std::move(result));
-      }
+      // Notify under the lock: a waiter that wakes may destroy this object.
+      std::lock_guard lock(mu_);
+      results_.push_back(std::move(result));
       changed_.notify_all();
     };
   }
@@ -98,8 +97,8 @@ class Completions {
 
 TEST(CollectorBatchWriterTest, CommitsQueuedRequestsTogether) {
   FakeStore store(/*hold_first_write=*/true);
+  Completions done;  // outlives the writer's thread
   BatchWriter writer(&store, {});
-  Completions done;
   ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
   store.WaitUntilHolding();  // the writer is inside the first commit
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
@@ -115,8 +114,8 @@ TEST(CollectorBatchWriterTest, RefusesWhenTheQueueIsFull) {
   FakeStore store(/*hold_first_write=*/true);
   BatchWriterOptions options;
   options.queue_capacity = 2;
-  BatchWriter writer(&store, options);
   Completions done;
+  BatchWriter writer(&store, options);
   ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
   store.WaitUntilHolding();
   EXPECT_TRUE(writer.TrySubmit(Record(), done.Add()));
@@ -132,8 +131,8 @@ TEST(CollectorBatchWriterTest, RefusesWhenTheQueueIsFull) {
 
 TEST(CollectorBatchWriterTest, StopDrainsTheQueueThenRefuses) {
   FakeStore store(/*hold_first_write=*/true);
-  auto writer = std::make_unique<BatchWriter>(&store, BatchWriterOptions{});
   Completions done;
+  auto writer = std::make_unique<BatchWriter>(&store, BatchWriterOptions{});
   ASSERT_TRUE(writer->TrySubmit(Record(), done.Add()));
   store.WaitUntilHolding();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(writer->TrySubmit(Record(), done.Add()));
@@ -147,8 +146,8 @@ TEST(CollectorBatchWriterTest, StopDrainsTheQueueThenRefuses) {
 
 TEST(CollectorBatchWriterTest, AFailingRequestDoesNotFailItsGroup) {
   FakeStore store(/*hold_first_write=*/true);
+  Completions done;  // outlives the writer's thread
   BatchWriter writer(&store, {});
-  Completions done;
   ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
   store.WaitUntilHolding();
   ASSERT_TRUE(writer.TrySubmit(Record("good-1"), done.Add()));

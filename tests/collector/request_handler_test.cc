@@ -54,10 +54,12 @@ class CollectorRequestHandlerTest : public ::testing::Test {
   }
 
   HttpResponse Call(HttpRequest request) {
-    std::promise<HttpResponse> response;
-    std::future<HttpResponse> ready = response.get_future();
+    // Shared: the writer thread may still be inside set_value when get()
+    // returns here.
+    auto response = std::make_shared<std::promise<HttpResponse>>();
+    std::future<HttpResponse> ready = response->get_future();
     handler_->Handle(std::move(request),
-                     [&response](HttpResponse r) { response.set_value(std::move(r)); });
+                     [response](HttpResponse r) { response->set_value(std::move(r)); });
     return ready.get();
   }
 
