@@ -58,9 +58,8 @@ class HttpServer {
   // Blocks until they have joined. Idempotent.
   void Shutdown(absl::Duration grace);
 
-  class Impl;
-
  private:
+  class Impl;  // Beast/Asio state, kept out of this header
   explicit HttpServer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

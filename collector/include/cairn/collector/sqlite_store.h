@@ -37,10 +37,16 @@ class SqliteStore final : public Store {
   // newer than this build (or, read-only, not a collector database).
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            const SqliteStoreOptions& options = {});
+  // Closes both connections; the WAL is checkpointed into the file.
   ~SqliteStore() override;
 
+  // Store::Write: one IMMEDIATE transaction on the writer connection;
+  // `INSERT ... ON CONFLICT(event_id) DO NOTHING` tells new from duplicate.
+  // FailedPrecondition if opened read-only.
   absl::StatusOr<std::vector<BatchWriteResult>> Write(
       std::span<const BatchRecord> batches) override;
+  // Store::Summarize: one read transaction on the reader connection, so it
+  // never blocks Write.
   absl::StatusOr<StoreSummary> Summarize() override;
 
  private:

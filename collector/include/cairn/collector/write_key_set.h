@@ -15,6 +15,7 @@ namespace cairn::collector {
 // in constant time, so neither memory dumps nor response timing reveal a key.
 class WriteKeySet {
  public:
+  // A SHA-256 digest of one key.
   using Digest = std::array<unsigned char, 32>;
 
   // Builds the set from plain keys. Fails with InvalidArgument if there is
