@@ -33,6 +33,38 @@ bool IsValidId(std::string_view id, size_t max_bytes) {
   return true;
 }
 
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t extra;
+    uint32_t min;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1, min = 0x80, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2, min = 0x800, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3, min = 0x10000, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates and values past U+10FFFF are invalid.
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 bool IsValidMilestoneName(std::string_view name) {
   if (name.empty() || name.size() > kMaxMilestoneNameBytes) return false;
   for (char c : name) {
@@ -124,7 +156,8 @@ std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Tim
     return Violation(RejectReason::REJECT_REASON_INVALID_ATTRIBUTES, "too many attributes");
   }
   for (const auto& [key, value] : event.attributes()) {
-    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes) {
+    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes ||
+        !IsValidUtf8(value)) {
       return Violation(RejectReason::REJECT_REASON_INVALID_ATTRIBUTES,
                        "attribute key or value over its bound");
     }

@@ -78,10 +78,11 @@ absl::Status ValidateAttributes(const Attributes& attributes) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxAttributes, " attributes"));
   }
   for (const auto& [key, value] : attributes) {
-    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes) {
+    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes ||
+        !IsValidUtf8(value)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "attribute keys are 1-", kMaxAttributeKeyBytes, " printable bytes, values at most ",
-          kMaxAttributeValueBytes, " bytes"));
+          kMaxAttributeValueBytes, " bytes of UTF-8"));
     }
   }
   return absl::OkStatus();
@@ -212,7 +213,9 @@ absl::Status Client::Impl::RecordLogin(std::string_view account_id, std::string_
   if (!IsValidId(account_id) || !IsValidId(user_id)) {
     return absl::InvalidArgumentError("account and user ids must be 1-128 printable bytes");
   }
-  if (method.size() > kMaxIdBytes) return absl::InvalidArgumentError("login method too long");
+  if (method.size() > kMaxIdBytes || !IsValidUtf8(method)) {
+    return absl::InvalidArgumentError("login method: at most 128 bytes of UTF-8");
+  }
   absl::Time now = clock_->Now();
   Identity identity{std::string(account_id), std::string(user_id), ids_.Next(now), now};
   {

@@ -139,7 +139,11 @@ TEST_F(ClientTest, RecordCallsCheckTheirArguments) {
   EXPECT_EQ(client->RecordMilestone("ok", 1, too_many).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(client->RecordMilestone("ok", 1, {{"k", std::string(257, 'v')}}).code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(client->GetStats().recorded, 1u);
+  // Invalid UTF-8 would make the collector refuse the whole batch: refused here.
+  EXPECT_EQ(client->RecordMilestone("ok", 1, {{"k", "\xc3("}}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(client->RecordMilestone("ok", 1, {{"k", "caf\xc3\xa9"}}).ok());
+  EXPECT_EQ(client->GetStats().recorded, 2u);
 }
 
 TEST_F(ClientTest, FlushDeliversEveryEventWithTheWireContractFilledIn) {

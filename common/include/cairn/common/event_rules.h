@@ -33,6 +33,9 @@ struct RuleViolation {
 
 // True for 1..max bytes of printable ASCII without spaces (ids).
 bool IsValidId(std::string_view id, size_t max_bytes = kMaxIdBytes);
+// True if `s` is well-formed UTF-8 (proto3 string fields must be: a parser
+// refuses a whole message with one bad string).
+bool IsValidUtf8(std::string_view s);
 // True for 1..128 bytes of [A-Za-z0-9_.:-].
 bool IsValidMilestoneName(std::string_view name);
 
