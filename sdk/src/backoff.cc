@@ -8,7 +8,7 @@ absl::Duration Backoff::NextDelay(int failures, std::optional<absl::Duration> re
   absl::Duration cap = min_;
   for (int i = 1; i < failures && cap < max_; ++i) cap *= 2;
   cap = std::min(cap, max_);
-  double fraction = absl::Uniform(rng_, 0.0, 1.0);
+  double fraction = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
   absl::Duration delay = std::max(min_, cap * fraction);
   if (retry_after) delay = std::max(delay, std::min(*retry_after, max_));
   return delay;

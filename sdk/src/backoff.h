@@ -3,7 +3,9 @@
 
 #include <optional>
 
-#include "absl/random/random.h"
+#include <cstdint>
+#include <random>
+
 #include "absl/time/time.h"
 
 namespace cairn::sdk {
@@ -13,7 +15,9 @@ namespace cairn::sdk {
 // spreads a fleet of devices over the whole window). Not thread-safe.
 class Backoff {
  public:
-  Backoff(absl::Duration min, absl::Duration max) : min_(min), max_(max) {}
+  // `seed` 0 seeds from the OS; any other value gives a repeatable sequence.
+  Backoff(absl::Duration min, absl::Duration max, uint64_t seed = 0)
+      : min_(min), max_(max), rng_(seed != 0 ? seed : std::random_device{}()) {}
 
   // Delay before the next attempt after `failures` (>= 1) consecutive
   // failures: uniform in [0, min(max, min * 2^(failures-1))], at least min.
@@ -23,7 +27,7 @@ class Backoff {
  private:
   absl::Duration min_;
   absl::Duration max_;
-  absl::BitGen rng_;
+  std::mt19937_64 rng_;
 };
 
 }  // namespace cairn::sdk

@@ -167,7 +167,7 @@ Client::Impl::Impl(Options options, Clock* clock, std::shared_ptr<Transport> tra
       install_id_(std::move(install_id)),
       writer_buffer_(std::move(writer_buffer)),
       sender_buffer_(std::move(sender_buffer)),
-      backoff_(options_.min_backoff, options_.max_backoff),
+      backoff_(options_.min_backoff, options_.max_backoff, options_.jitter_seed),
       next_sequence_(last_sequence + 1),
       persisted_through_(last_sequence),
       settled_through_(oldest_buffered ? *oldest_buffered - 1 : last_sequence) {

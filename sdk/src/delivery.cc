@@ -224,7 +224,7 @@ void Client::Impl::SenderLoop() {
       while (true) {
         if (stop_sender_) return;
         if (auth_failed_) {  // paused until the app restarts with a valid key
-          sender_wake_.wait(lock);
+          clock_->WaitUntil(sender_wake_, lock, absl::InfiniteFuture());
           continue;
         }
         absl::Time now = clock_->Now();
@@ -232,7 +232,7 @@ void Client::Impl::SenderLoop() {
         bool has_work = in_flight.has_value() || unsent > 0;
         if (!has_work) {
           work_since = absl::InfiniteFuture();
-          sender_wake_.wait(lock);
+          clock_->WaitUntil(sender_wake_, lock, absl::InfiniteFuture());
           continue;
         }
         if (work_since == absl::InfiniteFuture()) work_since = now;
@@ -242,7 +242,7 @@ void Client::Impl::SenderLoop() {
         absl::Time ready = std::max(urgent ? now : work_since + options_.upload_interval,
                                     next_attempt);
         if (now >= ready) break;
-        sender_wake_.wait_for(lock, absl::ToChronoNanoseconds(ready - now));
+        clock_->WaitUntil(sender_wake_, lock, ready);
       }
     }
 

@@ -2,6 +2,7 @@
 #define CAIRN_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -64,6 +65,9 @@ struct Options {
   absl::Duration min_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Minutes(5);
   Codec compression = Codec::kZstd;
+  // Seed of the backoff jitter; 0 (the default) seeds from the OS. A fixed
+  // seed makes retry timing repeatable, for tests.
+  uint64_t jitter_seed = 0;
 
   // --- Transport security ---
   // Allows plain http:// to a non-loopback host. Never do this in production.
