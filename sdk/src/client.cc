@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 #include <system_error>
 
 #include "absl/strings/ascii.h"
@@ -88,6 +90,50 @@ absl::Status ValidateAttributes(const Attributes& attributes) {
   return absl::OkStatus();
 }
 
+// Keeps the newest few damaged buffers for inspection, never an unbounded pile.
+constexpr int kKeptQuarantinedFiles = 2;
+
+void MoveAside(const std::string& path, absl::Time now) {
+  std::string suffix = absl::StrCat(".corrupt-", absl::ToUnixMillis(now));
+  std::error_code ec;
+  for (const char* part : {"", "-wal", "-shm"}) {
+    std::string from = path + part;
+    if (std::filesystem::exists(from, ec)) {
+      std::filesystem::rename(from, absl::StrCat(path, suffix, part), ec);
+      if (ec) std::filesystem::remove(from, ec);
+    }
+  }
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  std::string prefix = std::filesystem::path(path).filename().string() + ".corrupt-";
+  std::vector<std::filesystem::path> kept;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0 && name.find('-', prefix.size()) == std::string::npos) {
+      kept.push_back(entry.path());
+    }
+  }
+  std::sort(kept.begin(), kept.end());  // same-width millisecond stamps: oldest first
+  for (size_t i = 0; i + kKeptQuarantinedFiles < kept.size(); ++i) {
+    for (const char* part : {"", "-wal", "-shm"}) {
+      std::filesystem::remove(kept[i].string() + part, ec);
+    }
+  }
+}
+
+// Opens the buffer; a damaged file is moved aside (and counted in
+// `quarantined`) and a fresh one started, so the app keeps working.
+absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> OpenOrQuarantine(const std::string& path,
+                                                                   uint64_t& quarantined) {
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> buffer = sdk::EventBuffer::Open(path);
+  absl::Status status = buffer.ok() ? (*buffer)->Check() : buffer.status();
+  if (status.ok()) return buffer;
+  if (!absl::IsDataLoss(status)) return status;
+  buffer = absl::StatusOr<std::unique_ptr<sdk::EventBuffer>>();  // closes the file
+  MoveAside(path, absl::Now());
+  ++quarantined;
+  return sdk::EventBuffer::Open(path);
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- Client ---
@@ -100,7 +146,8 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(Options options) {
     return absl::UnavailableError(absl::StrCat("cannot create storage_dir: ", ec.message()));
   }
   std::string path = (std::filesystem::path(options.storage_dir) / "cairn-buffer.db").string();
-  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> writer = sdk::EventBuffer::Open(path);
+  uint64_t quarantined = 0;
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> writer = OpenOrQuarantine(path, quarantined);
   if (!writer.ok()) return writer.status();
   absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> sender = sdk::EventBuffer::Open(path);
   if (!sender.ok()) return sender.status();
@@ -118,7 +165,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(Options options) {
   if (!transport) transport = std::make_shared<sdk::CurlTransport>(options.ca_bundle_path);
   auto impl = std::make_unique<Impl>(std::move(options), clock, std::move(transport),
                                      std::move(*writer), std::move(*sender), *install_id, *last,
-                                     *oldest, *size);
+                                     *oldest, *size, quarantined);
   impl->Start();
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
@@ -159,7 +206,7 @@ Client::Impl::Impl(Options options, Clock* clock, std::shared_ptr<Transport> tra
                    std::unique_ptr<sdk::EventBuffer> writer_buffer,
                    std::unique_ptr<sdk::EventBuffer> sender_buffer, std::string install_id,
                    int64_t last_sequence, std::optional<int64_t> oldest_buffered,
-                   sdk::BufferSize size)
+                   sdk::BufferSize size, uint64_t quarantined_files)
     : options_(std::move(options)),
       clock_(clock),
       transport_(std::move(transport)),
@@ -173,6 +220,9 @@ Client::Impl::Impl(Options options, Clock* clock, std::shared_ptr<Transport> tra
       settled_through_(oldest_buffered ? *oldest_buffered - 1 : last_sequence) {
   buffered_rows_ = static_cast<int64_t>(size.rows);
   buffered_bytes_ = static_cast<int64_t>(size.bytes);
+  // The events in a damaged buffer cannot be counted; each file moved aside
+  // is reported once so the loss is visible at the collector.
+  CountDrop(cairn::v1::DROP_REASON_CORRUPT_BUFFER, quarantined_files);
 }
 
 absl::Status Client::Impl::SetConsent(std::string_view user_id, consent::Purpose purpose,
@@ -296,24 +346,45 @@ absl::Status Client::Impl::Enqueue(const Identity& identity, cairn::v1::Event& e
   buffered.created_ms = absl::ToUnixMillis(now);
   event.SerializeToString(&buffered.payload);
   bool full = false;
-  bool was_empty = false;
+  bool wake_writer = false;
+  int64_t sequence = 0;
   {
-    std::lock_guard lock(queue_mu_);
+    std::unique_lock lock(queue_mu_);
+    if (queue_.size() >= options_.queue_capacity &&
+        options_.queue_full_policy == Options::QueueFullPolicy::kBlockWithDeadline) {
+      queue_space_.wait_for(lock, absl::ToChronoNanoseconds(options_.enqueue_timeout),
+                            [this] { return queue_.size() < options_.queue_capacity; });
+    }
     full = queue_.size() >= options_.queue_capacity;
     if (!full) {
-      was_empty = queue_.empty();
-      buffered.sequence = next_sequence_++;
+      // The first event of a drain wakes the writer (it takes all that
+      // follow), and so does a full commit's worth or a durable caller.
+      wake_writer = queue_.empty() || queue_.size() + 1 == options_.commit_max_events ||
+                    options_.durable_records;
+      sequence = buffered.sequence = next_sequence_++;
       sdk::AppendSequenceField(buffered.payload, static_cast<uint64_t>(buffered.sequence));
       queue_.push_back(std::move(buffered));
+      if (options_.durable_records) writer_urgent_through_ = sequence;
     }
   }
-  // Only the first event of a drain wakes the writer: it takes all that follow.
-  if (was_empty) writer_wake_.notify_one();
+  if (wake_writer) writer_wake_.notify_one();
   if (full) {
     CountDrop(cairn::v1::DROP_REASON_QUEUE_FULL, 1);
     return absl::ResourceExhaustedError("event queue full: event dropped and counted");
   }
   recorded_.fetch_add(1, std::memory_order_relaxed);
+  if (options_.durable_records) {
+    std::unique_lock lock(progress_mu_);
+    if (!progress_changed_.wait_for(lock, absl::ToChronoNanoseconds(options_.durable_timeout),
+                                    [&] { return persisted_through_ >= sequence; })) {
+      return absl::DeadlineExceededError("event queued but not yet durable");
+    }
+    for (const auto& [first, last] : failed_writes_) {
+      if (sequence >= first && sequence <= last) {
+        return absl::ResourceExhaustedError("the device could not write the event: dropped and counted");
+      }
+    }
+  }
   return absl::OkStatus();
 }
 

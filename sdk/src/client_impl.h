@@ -44,7 +44,8 @@ class Client::Impl {
   Impl(Options options, Clock* clock, std::shared_ptr<Transport> transport,
        std::unique_ptr<sdk::EventBuffer> writer_buffer,
        std::unique_ptr<sdk::EventBuffer> sender_buffer, std::string install_id,
-       int64_t last_sequence, std::optional<int64_t> oldest_buffered, sdk::BufferSize size);
+       int64_t last_sequence, std::optional<int64_t> oldest_buffered, sdk::BufferSize size,
+       uint64_t quarantined_files);
   ~Impl();
 
   void Start();
@@ -66,7 +67,6 @@ class Client::Impl {
   struct InFlightBatch {
     std::string body;                 // encoded and compressed, resent byte for byte
     std::vector<int64_t> sequences;
-    int64_t payload_bytes = 0;
     std::map<cairn::v1::DropReason, uint64_t> drops;  // counters it reports
   };
   enum class SendOutcome { kSettled, kRetry, kSplit, kAuthFailed };
@@ -79,6 +79,8 @@ class Client::Impl {
   void CountDrop(cairn::v1::DropReason reason, uint64_t n);
 
   void WriterLoop();
+  // Applies the buffer's bounds after a commit (or at start), counting drops.
+  void EnforceBufferBounds(bool check_expiry);
   void SenderLoop();
   // Fills `batch` from the oldest buffered events; false if none is buffered.
   absl::StatusOr<bool> BuildBatch(size_t max_events, InFlightBatch& batch);
@@ -107,9 +109,14 @@ class Client::Impl {
 
   std::mutex queue_mu_;
   std::condition_variable writer_wake_;
+  std::condition_variable queue_space_;    // room freed in the queue
   std::vector<sdk::BufferedEvent> queue_;  // guarded by queue_mu_
   int64_t next_sequence_;                  // guarded by queue_mu_
   bool stop_writer_ = false;               // guarded by queue_mu_
+  // The writer skips commit_interval while a Flush or a durable record call
+  // waits for a sequence at or above the queue's first one.
+  int64_t writer_urgent_through_ = 0;      // guarded by queue_mu_
+  absl::Time next_expiry_check_ = absl::InfinitePast();  // writer thread only
 
   mutable std::mutex progress_mu_;
   std::condition_variable sender_wake_;     // new durable events, flush, stop
@@ -124,6 +131,9 @@ class Client::Impl {
   bool auth_failed_ = false;
   bool stop_sender_ = false;
   std::string last_error_;
+  // Sequence ranges whose commit failed (newest last, at most 64), so a
+  // durable record call can tell "written" from "dropped".
+  std::vector<std::pair<int64_t, int64_t>> failed_writes_;
 
   mutable std::mutex drops_mu_;
   std::map<cairn::v1::DropReason, uint64_t> unreported_drops_;  // guarded by drops_mu_
@@ -133,6 +143,8 @@ class Client::Impl {
   std::atomic<uint64_t> recorded_{0}, refused_{0}, persisted_{0}, sent_{0}, acknowledged_{0},
       duplicates_{0}, retries_{0}, batches_acknowledged_{0};
   std::atomic<int64_t> buffered_rows_{0}, buffered_bytes_{0};
+  // Highest sequence in the sender's in-flight batch (0: none): never evicted.
+  std::atomic<int64_t> in_flight_through_{0};
 
   std::mutex shutdown_mu_;
   std::optional<absl::Status> shutdown_result_;  // guarded by shutdown_mu_

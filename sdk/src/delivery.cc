@@ -16,6 +16,7 @@ namespace cairn {
 using cairn::v1::DropReason;
 
 void Client::Impl::Start() {
+  EnforceBufferBounds(/*check_expiry=*/true);  // a long-closed app may hold stale events
   writer_ = std::thread([this] { WriterLoop(); });
   sender_ = std::thread([this] { SenderLoop(); });
 }
@@ -33,6 +34,14 @@ void Client::Impl::WriterLoop() {
       std::unique_lock lock(queue_mu_);
       writer_wake_.wait(lock, [this] { return !queue_.empty() || stop_writer_; });
       if (queue_.empty()) return;  // stopped, and everything queued is written
+      if (options_.commit_interval > absl::ZeroDuration()) {
+        // Gather more events for this commit unless someone waits for it.
+        const absl::Time until = clock_->Now() + options_.commit_interval;
+        while (!stop_writer_ && queue_.size() < options_.commit_max_events &&
+               writer_urgent_through_ < queue_.front().sequence && clock_->Now() < until) {
+          clock_->WaitUntil(writer_wake_, lock, until);
+        }
+      }
       if (queue_.size() <= options_.commit_max_events) {
         chunk.swap(queue_);
       } else {
@@ -41,6 +50,7 @@ void Client::Impl::WriterLoop() {
         queue_.erase(queue_.begin(), end);
       }
     }
+    queue_space_.notify_all();
     absl::Status status = writer_buffer_->Append(chunk);
     if (status.ok()) {
       int64_t bytes = 0;
@@ -48,6 +58,7 @@ void Client::Impl::WriterLoop() {
       persisted_.fetch_add(chunk.size());
       buffered_rows_.fetch_add(static_cast<int64_t>(chunk.size()));
       buffered_bytes_.fetch_add(bytes);
+      EnforceBufferBounds(/*check_expiry=*/clock_->Now() >= next_expiry_check_);
     } else {
       // The device could not write (full disk, IO error): the events are
       // lost, so they are counted and reported; the app keeps running.
@@ -56,12 +67,45 @@ void Client::Impl::WriterLoop() {
     {
       std::lock_guard lock(progress_mu_);
       persisted_through_ = chunk.back().sequence;
-      if (!status.ok()) last_error_ = std::string(status.message());
+      if (!status.ok()) {
+        last_error_ = std::string(status.message());
+        if (failed_writes_.size() == 64) failed_writes_.erase(failed_writes_.begin());
+        failed_writes_.emplace_back(chunk.front().sequence, chunk.back().sequence);
+      }
     }
     sender_wake_.notify_one();
     progress_changed_.notify_all();
     chunk.clear();
   }
+}
+
+void Client::Impl::EnforceBufferBounds(bool check_expiry) {
+  sdk::BufferBounds bounds;
+  bounds.max_rows = options_.max_buffer_rows;
+  bounds.max_bytes = options_.max_buffer_bytes;
+  bounds.keep_through = in_flight_through_.load();
+  const absl::Time now = clock_->Now();
+  if (check_expiry && options_.event_ttl > absl::ZeroDuration()) {
+    bounds.expire_before_ms = absl::ToUnixMillis(now - options_.event_ttl);
+    next_expiry_check_ = now + absl::Minutes(1);
+  }
+  sdk::BufferSize current{static_cast<uint64_t>(std::max<int64_t>(0, buffered_rows_.load())),
+                          static_cast<uint64_t>(std::max<int64_t>(0, buffered_bytes_.load()))};
+  bool over = (bounds.max_rows > 0 && current.rows > bounds.max_rows) ||
+              (bounds.max_bytes > 0 && current.bytes > bounds.max_bytes);
+  if (!over && bounds.expire_before_ms == 0) return;
+  absl::StatusOr<sdk::Eviction> eviction = writer_buffer_->EnforceBounds(bounds, current);
+  if (!eviction.ok()) {
+    std::lock_guard lock(progress_mu_);
+    last_error_ = std::string(eviction.status().message());
+    return;
+  }
+  buffered_rows_.fetch_sub(static_cast<int64_t>(eviction->removed.rows));
+  buffered_bytes_.fetch_sub(static_cast<int64_t>(eviction->removed.bytes));
+  CountDrop(cairn::v1::DROP_REASON_EXPIRED, eviction->expired);
+  CountDrop(cairn::v1::DROP_REASON_BUFFER_ROWS, eviction->over_rows);
+  CountDrop(cairn::v1::DROP_REASON_BUFFER_BYTES, eviction->over_bytes);
+  if (eviction->removed.rows > 0) sender_wake_.notify_one();  // settled-through moves
 }
 
 // --------------------------------------------------------------- sender ---
@@ -92,10 +136,8 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
     drop->set_reason(reason);
     drop->set_count(count);
   }
-  for (const sdk::BufferedEvent& e : *rows) {
-    batch.sequences.push_back(e.sequence);
-    batch.payload_bytes += static_cast<int64_t>(e.payload.size());
-  }
+  for (const sdk::BufferedEvent& e : *rows) batch.sequences.push_back(e.sequence);
+  in_flight_through_.store(batch.sequences.back());
   absl::StatusOr<std::string> body =
       Compress(options_.compression, sdk::EncodeBatch(header, *rows));
   if (!body.ok()) return body.status();
@@ -104,14 +146,16 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
 }
 
 void Client::Impl::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
-  if (absl::Status s = sender_buffer_->Remove(batch.sequences); !s.ok()) {
+  absl::StatusOr<sdk::BufferSize> removed = sender_buffer_->Remove(batch.sequences);
+  in_flight_through_.store(0);
+  if (!removed.ok()) {
     // They stay buffered and go again; the collector counts them duplicates.
     std::lock_guard lock(progress_mu_);
-    last_error_ = std::string(s.message());
+    last_error_ = std::string(removed.status().message());
     return;
   }
-  buffered_rows_.fetch_sub(static_cast<int64_t>(batch.sequences.size()));
-  buffered_bytes_.fetch_sub(batch.payload_bytes);
+  buffered_rows_.fetch_sub(static_cast<int64_t>(removed->rows));
+  buffered_bytes_.fetch_sub(static_cast<int64_t>(removed->bytes));
   std::lock_guard lock(drops_mu_);
   for (const auto& [reason, count] : batch.drops) {
     uint64_t& pending = unreported_drops_[reason];
@@ -286,6 +330,7 @@ void Client::Impl::SenderLoop() {
       case SendOutcome::kSplit:
         batch_limit = std::max<size_t>(1, in_flight->sequences.size() / 2);
         in_flight.reset();
+        in_flight_through_.store(0);
         break;
       case SendOutcome::kAuthFailed: {
         {
@@ -322,7 +367,9 @@ absl::Status Client::Impl::Flush(absl::Time deadline) {
   {
     std::lock_guard lock(queue_mu_);
     target = next_sequence_ - 1;
+    writer_urgent_through_ = std::max(writer_urgent_through_, target);
   }
+  writer_wake_.notify_one();
   const auto until = absl::ToChronoTime(deadline);
   std::unique_lock lock(progress_mu_);
   const uint64_t failed_before = failed_attempts_;

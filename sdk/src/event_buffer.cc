@@ -1,6 +1,7 @@
 #include "sdk/src/event_buffer.h"
 
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -80,17 +81,63 @@ absl::StatusOr<std::vector<BufferedEvent>> EventBuffer::ReadOldest(size_t max_ev
   return out;
 }
 
-absl::Status EventBuffer::Remove(std::span<const int64_t> sequences) {
-  if (sequences.empty()) return absl::OkStatus();
+absl::StatusOr<BufferSize> EventBuffer::Remove(std::span<const int64_t> sequences) {
+  BufferSize removed;
+  if (sequences.empty()) return removed;
   sqlite::Transaction txn(*db_);
   if (absl::Status s = txn.Begin(); !s.ok()) return s;
-  absl::StatusOr<sqlite::Statement> del = db_->Prepare("DELETE FROM events WHERE seq = ?");
+  absl::StatusOr<sqlite::Statement> del =
+      db_->Prepare("DELETE FROM events WHERE seq = ? RETURNING length(payload)");
   if (!del.ok()) return del.status();
   for (int64_t seq : sequences) {
     del->Bind(1, seq);
-    if (absl::Status s = del->Run(); !s.ok()) return s;
+    absl::StatusOr<bool> row = del->Step();
+    if (!row.ok()) return row.status();
+    if (*row) {
+      ++removed.rows;
+      removed.bytes += static_cast<uint64_t>(del->ColumnInt(0));
+    }
+    del->Reset();
   }
-  return txn.Commit();
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return removed;
+}
+
+absl::StatusOr<Eviction> EventBuffer::EnforceBounds(const BufferBounds& bounds,
+                                                    BufferSize current) {
+  Eviction eviction;
+  bool over_rows = bounds.max_rows > 0 && current.rows > bounds.max_rows;
+  bool over_bytes = bounds.max_bytes > 0 && current.bytes > bounds.max_bytes;
+  // Walk from the oldest event, deciding for each whether it goes; events are
+  // in creation order, so the walk stops at the first one that stays.
+  absl::StatusOr<sqlite::Statement> oldest = db_->Prepare(
+      "SELECT seq, created_ms, length(payload) FROM events WHERE seq > ? ORDER BY seq");
+  if (!oldest.ok()) return oldest.status();
+  oldest->Bind(1, bounds.keep_through);
+  std::vector<int64_t> doomed;
+  while (true) {
+    absl::StatusOr<bool> row = oldest->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    uint64_t bytes = static_cast<uint64_t>(oldest->ColumnInt(2));
+    if (oldest->ColumnInt(1) < bounds.expire_before_ms) {
+      ++eviction.expired;
+    } else if (over_rows && current.rows - eviction.removed.rows > bounds.max_rows) {
+      ++eviction.over_rows;
+    } else if (over_bytes && current.bytes - eviction.removed.bytes > bounds.max_bytes) {
+      ++eviction.over_bytes;
+    } else {
+      break;
+    }
+    doomed.push_back(oldest->ColumnInt(0));
+    ++eviction.removed.rows;
+    eviction.removed.bytes += bytes;
+  }
+  oldest->Reset();
+  if (doomed.empty()) return eviction;
+  absl::StatusOr<BufferSize> removed = Remove(doomed);
+  if (!removed.ok()) return removed.status();
+  return eviction;
 }
 
 absl::StatusOr<std::optional<int64_t>> EventBuffer::OldestSequence() {

@@ -29,6 +29,22 @@ struct BufferSize {
   uint64_t bytes = 0;
 };
 
+// The buffer's bounds; 0 means unbounded.
+struct BufferBounds {
+  uint64_t max_rows = 0;
+  uint64_t max_bytes = 0;
+  int64_t expire_before_ms = 0;  // events created before this are dropped
+  int64_t keep_through = 0;      // never evict sequences <= this (in flight)
+};
+
+// What EnforceBounds removed, by reason.
+struct Eviction {
+  uint64_t expired = 0;
+  uint64_t over_rows = 0;
+  uint64_t over_bytes = 0;
+  BufferSize removed;
+};
+
 // The durable on-device buffer: one SQLite file in WAL mode. Each thread
 // opens its own EventBuffer on the same file (a connection is single-owner).
 class EventBuffer {
@@ -45,8 +61,14 @@ class EventBuffer {
   // (always at least one event if any is buffered).
   absl::StatusOr<std::vector<BufferedEvent>> ReadOldest(size_t max_events, size_t max_bytes);
 
-  // Deletes the events with these sequence numbers, in one transaction.
-  absl::Status Remove(std::span<const int64_t> sequences);
+  // Deletes the events with these sequence numbers, in one transaction, and
+  // tells how much was actually removed (an evicted event is not there).
+  absl::StatusOr<BufferSize> Remove(std::span<const int64_t> sequences);
+
+  // Drops the oldest events until the buffer, whose size is `current`, is
+  // within `bounds`: first expired events, then the oldest over the row and
+  // byte bounds, skipping sequences up to bounds.keep_through. One transaction.
+  absl::StatusOr<Eviction> EnforceBounds(const BufferBounds& bounds, BufferSize current);
 
   // Lowest buffered sequence, or nullopt when empty.
   absl::StatusOr<std::optional<int64_t>> OldestSequence();
@@ -58,6 +80,10 @@ class EventBuffer {
   absl::StatusOr<std::string> InstallId();
 
   absl::StatusOr<BufferSize> Size();
+
+  // Reads every page (PRAGMA quick_check): DataLoss if the file is damaged.
+  // Cost: linear in the file size (about 1 ms per MB).
+  absl::Status Check() { return db_->QuickCheck(); }
 
  private:
   explicit EventBuffer(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}

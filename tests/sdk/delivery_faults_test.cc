@@ -121,6 +121,9 @@ TEST_F(DeliveryFaults, TooManyRequestsWithRetryAfterIsHonoured) {
   o.min_backoff = absl::Seconds(1);
   o.max_backoff = absl::Seconds(60);
   o.upload_interval = absl::Seconds(2);
+  // Each event is durable before simulated time moves on: the sender's view
+  // of the buffer never depends on how soon the writer thread got a core.
+  o.durable_records = true;
   auto client = Start(o);
   ASSERT_TRUE(clock.AwaitSettledWaiter());
   for (int step = 0; step < 150 && fake_->stored_ids().empty(); ++step) {
@@ -146,6 +149,7 @@ TEST_F(DeliveryFaults, ADeadCollectorSeesAttemptsOnlyAsTheBackoffAllows) {
   o.max_backoff = absl::Seconds(30);
   o.upload_interval = absl::Seconds(2);
   o.jitter_seed = 20261123;
+  o.durable_records = true;  // as above: simulated time waits for the writer
   auto client = Start(o);
   ASSERT_TRUE(clock.AwaitSettledWaiter());
   const absl::Duration step = absl::Milliseconds(100);

@@ -43,15 +43,38 @@ struct Options {
   AppInfo app;
 
   // --- Record path ---
-  // Events held in memory before the writer persists them. A record call
-  // that finds the queue full drops the event, counts it (QUEUE_FULL) and
-  // returns ResourceExhausted: the caller's thread never waits on disk.
+  // Events held in memory before the writer persists them.
   size_t queue_capacity = 65536;
+  // What a record call does when that queue is full.
+  enum class QueueFullPolicy {
+    // Drop the new event at once, count it (QUEUE_FULL), return ResourceExhausted.
+    kDropNewest,
+    // Wait up to enqueue_timeout for room, then drop and count as above.
+    kBlockWithDeadline,
+  };
+  QueueFullPolicy queue_full_policy = QueueFullPolicy::kDropNewest;
+  absl::Duration enqueue_timeout = absl::Milliseconds(10);
+  // When true, a record call returns only once its event is committed to the
+  // buffer (the writer commits many callers' events in one transaction).
+  // Waits at most durable_timeout, then returns DeadlineExceeded with the
+  // event still queued. Costs one commit latency (~50-200 us) per call.
+  bool durable_records = false;
+  absl::Duration durable_timeout = absl::Seconds(1);
 
   // --- Durable buffer ---
   // The writer commits whatever is queued in one transaction, at most this
   // many events per transaction.
   size_t commit_max_events = 4096;
+  // How long the writer waits for more events before a commit (0: commit as
+  // soon as it is free; under load that still groups many events). A
+  // SIGKILL loses at most the events of one interval plus one commit.
+  absl::Duration commit_interval = absl::ZeroDuration();
+  // Bounds of the on-device buffer (0: unbounded). When one is exceeded the
+  // oldest events not in flight are dropped and counted (BUFFER_ROWS,
+  // BUFFER_BYTES); events older than event_ttl are dropped (EXPIRED).
+  uint64_t max_buffer_rows = 500000;
+  uint64_t max_buffer_bytes = 64ull << 20;
+  absl::Duration event_ttl = absl::Hours(24 * 14);
 
   // --- Delivery ---
   size_t max_batch_events = 500;            // events per request
