@@ -1,9 +1,15 @@
 // End to end: the SDK records events and ships them over real HTTP (libcurl)
 // to the real cairn-collector binary on loopback, which stores them in its
 // SQLite file. Each test reads that file back.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "cairn/client.h"
 #include "absl/time/clock.h"
@@ -173,6 +179,120 @@ TEST_F(SdkToCollector, AWrongWriteKeyIsRefusedAndNothingIsStored) {
   (*client)->Shutdown(absl::Now() + absl::Seconds(2)).IgnoreError();
   ASSERT_TRUE(collector_->Stop().ok());
   EXPECT_EQ(ReadStore(db_path_).rows, 0);
+}
+
+}  // namespace
+}  // namespace cairn
+
+namespace cairn {
+namespace {
+
+// Restarts a collector on the same port and database, as an operator would.
+class CollectorRestarts : public SdkToCollector {};
+
+TEST_F(CollectorRestarts, KilledMidUploadAndRestartedEveryEventIsStoredOnce) {
+  StartCollector();
+  const int port = collector_->port();
+  Options o;
+  o.collector_url = collector_->base_url();
+  o.write_key = kKey;
+  o.storage_dir = dir_.File("device");
+  o.max_batch_events = 200;
+  o.min_backoff = absl::Milliseconds(20);
+  o.max_backoff = absl::Milliseconds(100);
+  auto client = Client::Create(o);
+  ASSERT_TRUE(client.ok());
+  Grant(**client, "erin", Purpose::kUsageAnalytics);
+  Grant(**client, "erin", Purpose::kMilestones);
+  ASSERT_TRUE((*client)->RecordLogin("acme", "erin").ok());
+  constexpr int kEvents = 20000;
+  for (int i = 1; i < kEvents; ++i) ASSERT_TRUE((*client)->RecordMilestone("m", i).ok());
+  // Kill the collector with SIGKILL once some batches are acknowledged.
+  while ((*client)->GetStats().batches_acknowledged < 3) absl::SleepFor(absl::Milliseconds(1));
+  collector_->Kill();
+  testing::CollectorProcessOptions again;
+  again.db_path = db_path_;
+  again.write_key = kKey;
+  again.extra_flags = {"--listen=127.0.0.1:" + std::to_string(port)};
+  auto restarted = testing::CollectorProcess::Start(again);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  collector_ = std::move(*restarted);
+  ASSERT_EQ(collector_->port(), port);
+  absl::Status flushed;
+  for (int i = 0; i < 100; ++i) {
+    flushed = (*client)->Flush(absl::Now() + absl::Seconds(30));
+    if (flushed.ok()) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  ASSERT_TRUE(flushed.ok()) << flushed;
+  ASSERT_TRUE((*client)->Shutdown(absl::Now() + absl::Seconds(10)).ok());
+  ASSERT_TRUE(collector_->Stop().ok());
+  StoreContents store = ReadStore(db_path_);
+  EXPECT_EQ(store.rows, kEvents);
+  EXPECT_EQ(store.by_id.size(), static_cast<size_t>(kEvents));
+}
+
+// A TCP server that accepts, reads, and never answers.
+class StalledServer {
+ public:
+  StalledServer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+    listen(fd_, 8);
+    socklen_t len = sizeof(addr);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      int conn = accept(fd_, nullptr, nullptr);
+      if (conn < 0) return;
+      char buf[4096];
+      while (read(conn, buf, sizeof(buf)) > 0) {
+      }  // swallow the request; the answer never comes
+      close(conn);
+    });
+  }
+  ~StalledServer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(StalledCollector, ShutdownReturnsByItsDeadlineAndKeepsTheEvents) {
+  testing::TempDir dir;
+  {
+    StalledServer server;
+    Options o;
+    o.collector_url = "http://127.0.0.1:" + std::to_string(server.port());
+    o.write_key = kKey;
+    o.storage_dir = dir.File("device");
+    o.request_timeout = absl::Minutes(5);  // only Shutdown's deadline can end the wait
+    auto client = Client::Create(o);
+    ASSERT_TRUE(client.ok());
+    ASSERT_TRUE((*client)->SetConsent("u", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok());
+    ASSERT_TRUE((*client)->RecordLogin("acme", "u").ok());
+    const absl::Time start = absl::Now();
+    absl::Status s = (*client)->Shutdown(start + absl::Seconds(1));
+    const absl::Duration took = absl::Now() - start;
+    EXPECT_FALSE(s.ok());
+    // Generous slack for a loaded machine; without the abort this takes 5 min.
+    EXPECT_LT(took, absl::Seconds(6)) << took;
+    EXPECT_EQ((*client)->GetStats().buffered_rows, 1u);
+  }
+  auto db = sqlite::Database::Open(dir.File("device") + "/cairn-buffer.db");
+  ASSERT_TRUE(db.ok());
+  auto count = (*db)->Prepare("SELECT count(*) FROM events");
+  ASSERT_TRUE(count.ok() && *count->Step());
+  EXPECT_EQ(count->ColumnInt(0), 1);  // kept for the next start
 }
 
 }  // namespace
