@@ -123,15 +123,17 @@ void MoveAside(const std::string& path, absl::Time now) {
 // Opens the buffer; a damaged file is moved aside (and counted in
 // `quarantined`) and a fresh one started, so the app keeps working.
 absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> OpenOrQuarantine(const std::string& path,
+                                                                   uint64_t max_file_bytes,
                                                                    uint64_t& quarantined) {
-  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> buffer = sdk::EventBuffer::Open(path);
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> buffer =
+      sdk::EventBuffer::Open(path, max_file_bytes);
   absl::Status status = buffer.ok() ? (*buffer)->Check() : buffer.status();
   if (status.ok()) return buffer;
   if (!absl::IsDataLoss(status)) return status;
   buffer = absl::StatusOr<std::unique_ptr<sdk::EventBuffer>>();  // closes the file
   MoveAside(path, absl::Now());
   ++quarantined;
-  return sdk::EventBuffer::Open(path);
+  return sdk::EventBuffer::Open(path, max_file_bytes);
 }
 
 }  // namespace
@@ -147,9 +149,11 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(Options options) {
   }
   std::string path = (std::filesystem::path(options.storage_dir) / "cairn-buffer.db").string();
   uint64_t quarantined = 0;
-  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> writer = OpenOrQuarantine(path, quarantined);
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> writer =
+      OpenOrQuarantine(path, options.max_buffer_file_bytes, quarantined);
   if (!writer.ok()) return writer.status();
-  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> sender = sdk::EventBuffer::Open(path);
+  absl::StatusOr<std::unique_ptr<sdk::EventBuffer>> sender =
+      sdk::EventBuffer::Open(path, options.max_buffer_file_bytes);
   if (!sender.ok()) return sender.status();
   absl::StatusOr<std::string> install_id = (*writer)->InstallId();
   if (!install_id.ok()) return install_id.status();

@@ -1,5 +1,6 @@
 #include "sdk/src/event_buffer.h"
 
+#include <algorithm>
 #include <string_view>
 #include <vector>
 
@@ -30,10 +31,23 @@ constexpr std::string_view kMigrations[] = {kSchemaV1};
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<EventBuffer>> EventBuffer::Open(const std::string& path) {
+absl::StatusOr<std::unique_ptr<EventBuffer>> EventBuffer::Open(const std::string& path,
+                                                                uint64_t max_file_bytes) {
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(path);
   if (!db.ok()) return db.status();
   if (absl::Status s = (*db)->Migrate(kMigrations); !s.ok()) return s;
+  if (max_file_bytes > 0) {
+    // SQLite answers SQLITE_FULL past this many pages: the same error, and
+    // the same handling, as a disk that has run out of space.
+    absl::StatusOr<sqlite::Statement> page_size = (*db)->Prepare("PRAGMA page_size");
+    if (!page_size.ok()) return page_size.status();
+    absl::StatusOr<bool> row = page_size->Step();
+    if (!row.ok()) return row.status();
+    uint64_t pages = std::max<uint64_t>(1, max_file_bytes / page_size->ColumnInt(0));
+    if (absl::Status s = (*db)->Exec(absl::StrCat("PRAGMA max_page_count=", pages)); !s.ok()) {
+      return s;
+    }
+  }
   return std::unique_ptr<EventBuffer>(new EventBuffer(std::move(*db)));
 }
 

@@ -51,7 +51,10 @@ class EventBuffer {
  public:
   // Opens or creates the buffer at `path` and brings its schema up to date.
   // DataLoss if the file is not a readable database.
-  static absl::StatusOr<std::unique_ptr<EventBuffer>> Open(const std::string& path);
+  // `max_file_bytes` (0: none) caps the file: writes beyond it fail with
+  // ResourceExhausted, as on a full disk.
+  static absl::StatusOr<std::unique_ptr<EventBuffer>> Open(const std::string& path,
+                                                           uint64_t max_file_bytes = 0);
 
   // Appends events in one transaction and remembers the highest sequence so
   // numbering resumes after a restart. ResourceExhausted on a full disk.

@@ -3,6 +3,7 @@
 // the queue-full policies. The collector is a scripted fake.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -229,6 +230,58 @@ TEST_F(BufferTest, AFullQueueWaitsForRoomUnderTheBlockingPolicy) {
   }
   flusher.join();
   EXPECT_TRUE(blocked.ok()) << blocked;
+}
+
+}  // namespace
+}  // namespace cairn
+
+namespace cairn {
+namespace {
+
+TEST_F(BufferTest, AFullDiskDropsWithAReasonAndRecordingGoesOn) {
+  fake_->SetScript(Refuse);
+  Options o = BaseOptions();
+  o.max_buffer_file_bytes = 64 * 1024;  // the "disk" holds about 200 of these events
+  o.max_buffer_rows = 0;
+  o.max_buffer_bytes = 0;
+  o.durable_records = true;
+  auto client = Start(o);
+  const std::string value(250, 'v');
+  int written = 0, refused = 0;
+  for (int i = 0; i < 600; ++i) {
+    absl::Status s = client->RecordMilestone("m", i, {{"k", value}});
+    if (s.ok()) {
+      ++written;
+    } else {
+      EXPECT_EQ(s.code(), absl::StatusCode::kResourceExhausted) << s;
+      ++refused;
+    }
+  }
+  EXPECT_GT(written, 50);
+  EXPECT_GT(refused, 100);
+  EXPECT_EQ(Dropped(*client, cairn::v1::DROP_REASON_DISK_FULL), static_cast<uint64_t>(refused));
+  EXPECT_EQ(client->GetStats().buffered_rows, static_cast<uint64_t>(written + 1));
+
+  // Delivery frees space; recording works again and the loss is reported.
+  fake_->SetScript(nullptr);
+  absl::Status s;
+  for (int i = 0; i < 100 && !(s = client->Flush(absl::Now() + absl::Seconds(10))).ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_TRUE(client->RecordMilestone("after", 1, {{"k", value}}).ok());
+  ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(10)).ok());
+  EXPECT_EQ(fake_->stored_ids().size(), static_cast<size_t>(written + 2));
+  // Counted once per batch id, as the collector does: a retry repeats a batch.
+  uint64_t reported = 0;
+  std::set<std::string> seen;
+  for (const auto& batch : fake_->batches()) {
+    if (!seen.insert(batch.batch_id()).second) continue;
+    for (const auto& d : batch.dropped()) {
+      if (d.reason() == cairn::v1::DROP_REASON_DISK_FULL) reported += d.count();
+    }
+  }
+  EXPECT_EQ(reported, static_cast<uint64_t>(refused));
 }
 
 }  // namespace

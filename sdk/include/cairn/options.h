@@ -75,6 +75,11 @@ struct Options {
   uint64_t max_buffer_rows = 500000;
   uint64_t max_buffer_bytes = 64ull << 20;
   absl::Duration event_ttl = absl::Hours(24 * 14);
+  // Hard cap on the buffer file itself (0: none), like a storage quota: a
+  // write that would grow the file past it fails exactly as on a full disk,
+  // and its events are dropped and counted (DISK_FULL). The app keeps
+  // running; space freed by delivery is reused.
+  uint64_t max_buffer_file_bytes = 0;
 
   // --- Delivery ---
   size_t max_batch_events = 500;            // events per request
