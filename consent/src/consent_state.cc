@@ -1,6 +1,7 @@
 #include "cairn/consent/consent_state.h"
 
 #include "absl/strings/str_cat.h"
+#include "cairn/common/strings.h"
 
 namespace cairn::consent {
 
@@ -22,7 +23,7 @@ absl::Status ValidateRecord(const ConsentRecord& record) {
 
 absl::Status ConsentState::Apply(const ConsentRecord& record) {
   if (absl::Status s = ValidateRecord(record); !s.ok()) return s;
-  PurposeState& state = states_[Key{record.subject, record.purpose}];
+  PurposeState& state = states_[record.subject][static_cast<size_t>(record.purpose)];
   if (state.decision != Decision::kUnknown && record.device_time < state.decided_at) {
     return absl::OkStatus();  // an older decision never overrides a newer one
   }
@@ -33,29 +34,31 @@ absl::Status ConsentState::Apply(const ConsentRecord& record) {
   return absl::OkStatus();
 }
 
-Decision ConsentState::DecisionAt(const std::string& subject, Purpose purpose,
-                                  absl::Time at) const {
-  auto it = states_.find(Key{subject, purpose});
-  if (it == states_.end()) return Decision::kUnknown;
-  const PurposeState& state = it->second;
-  if (state.decision == Decision::kGranted && state.expires_at && at >= *state.expires_at) {
-    return Decision::kUnknown;
-  }
-  return state.decision;
+const PurposeState* ConsentState::Find(std::string_view subject, Purpose purpose) const {
+  auto it = states_.find(ToAbsl(subject));
+  return it == states_.end() ? nullptr : &it->second[static_cast<size_t>(purpose)];
 }
 
-bool ConsentState::Allows(const std::string& subject, Purpose purpose, absl::Time at) const {
+Decision ConsentState::DecisionAt(std::string_view subject, Purpose purpose,
+                                  absl::Time at) const {
+  const PurposeState* state = Find(subject, purpose);
+  if (state == nullptr) return Decision::kUnknown;
+  if (state->decision == Decision::kGranted && state->expires_at && at >= *state->expires_at) {
+    return Decision::kUnknown;
+  }
+  return state->decision;
+}
+
+bool ConsentState::Allows(std::string_view subject, Purpose purpose, absl::Time at) const {
   if (!NeedsConsent(purpose)) return true;
   return DecisionAt(subject, purpose, at) == Decision::kGranted;
 }
 
-PurposeState ConsentState::Get(const std::string& subject, Purpose purpose) const {
-  auto it = states_.find(Key{subject, purpose});
-  return it == states_.end() ? PurposeState{} : it->second;
+PurposeState ConsentState::Get(std::string_view subject, Purpose purpose) const {
+  const PurposeState* state = Find(subject, purpose);
+  return state == nullptr ? PurposeState{} : *state;
 }
 
-void ConsentState::Forget(const std::string& subject) {
-  absl::erase_if(states_, [&](const auto& kv) { return kv.first.subject == subject; });
-}
+void ConsentState::Forget(std::string_view subject) { states_.erase(ToAbsl(subject)); }
 
 }  // namespace cairn::consent

@@ -75,6 +75,15 @@ absl::Status ValidateOptions(const Options& options) {
   return absl::OkStatus();
 }
 
+// One Event per thread, cleared and refilled by each record call: Clear keeps
+// the allocated submessages and string capacity, so a steady stream of record
+// calls allocates almost nothing for the message itself.
+cairn::v1::Event& ScratchEvent() {
+  thread_local cairn::v1::Event event;
+  event.Clear();
+  return event;
+}
+
 absl::Status ValidateAttributes(const Attributes& attributes) {
   if (attributes.size() > kMaxAttributes) {
     return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxAttributes, " attributes"));
@@ -246,14 +255,14 @@ absl::Status Client::Impl::SetConsent(std::string_view user_id, consent::Purpose
 consent::Decision Client::Impl::GetConsent(std::string_view user_id,
                                            consent::Purpose purpose) const {
   std::shared_lock lock(identity_mu_);
-  return consent_.DecisionAt(std::string(user_id), purpose, clock_->Now());
+  return consent_.DecisionAt(user_id, purpose, clock_->Now());
 }
 
 absl::Status Client::Impl::CheckIdentityConsent(const Identity& identity,
                                                 cairn::v1::Purpose purpose,
                                                 absl::Time now) const {
   std::optional<consent::Purpose> p = consent::FromWire(purpose);
-  std::shared_lock lock(identity_mu_);
+  std::shared_lock lock(identity_mu_);  // consent_ shares the identity lock
   if (!p || !consent_.Allows(identity.user_id, *p, now)) {
     return absl::PermissionDeniedError(absl::StrCat(
         "no consent for purpose ", ToAbsl(p ? consent::PurposeName(*p) : "unknown"),
@@ -271,38 +280,43 @@ absl::Status Client::Impl::RecordLogin(std::string_view account_id, std::string_
     return absl::InvalidArgumentError("login method: at most 128 bytes of UTF-8");
   }
   absl::Time now = clock_->Now();
-  Identity identity{std::string(account_id), std::string(user_id), ids_.Next(now), now};
+  auto identity = std::make_shared<const Identity>(
+      Identity{std::string(account_id), std::string(user_id), ids_.Next(now), now});
   {
     std::unique_lock lock(identity_mu_);
     identity_ = identity;
   }
-  cairn::v1::Event event;
-  event.mutable_login()->set_method(std::string(method));
-  return Enqueue(identity, event);
+  cairn::v1::Event& event = ScratchEvent();
+  event.mutable_login()->set_method(method.data(), method.size());
+  return Enqueue(*identity, event);
 }
 
 absl::Status Client::Impl::RecordLogout() {
-  std::optional<Identity> identity;
+  std::shared_ptr<const Identity> identity;
   {
     std::unique_lock lock(identity_mu_);
     identity.swap(identity_);
   }
   if (!identity) return absl::FailedPreconditionError("no user is signed in");
-  cairn::v1::Event event;
+  cairn::v1::Event& event = ScratchEvent();
   event.mutable_logout();
   return Enqueue(*identity, event);
 }
 
 absl::Status Client::Impl::RecordSessionEnd() {
-  std::optional<Identity> identity;
+  std::shared_ptr<const Identity> identity;
   {
     std::unique_lock lock(identity_mu_);
     identity = identity_;
-    if (identity_) identity_->session_id.clear();  // later events have no session
+    if (identity_ && !identity_->session_id.empty()) {
+      Identity without_session = *identity_;  // later events have no session
+      without_session.session_id.clear();
+      identity_ = std::make_shared<const Identity>(std::move(without_session));
+    }
   }
   if (!identity) return absl::FailedPreconditionError("no user is signed in");
   if (identity->session_id.empty()) return absl::FailedPreconditionError("no open session");
-  cairn::v1::Event event;
+  cairn::v1::Event& event = ScratchEvent();
   ToProto(std::max(absl::ZeroDuration(), clock_->Now() - identity->login_time),
           event.mutable_session_end()->mutable_duration());
   return Enqueue(*identity, event);
@@ -314,15 +328,15 @@ absl::Status Client::Impl::RecordMilestone(std::string_view name, std::optional<
     return absl::InvalidArgumentError("milestone names are 1-128 of [A-Za-z0-9_.:-]");
   }
   if (absl::Status s = ValidateAttributes(attributes); !s.ok()) return s;
-  std::optional<Identity> identity;
+  std::shared_ptr<const Identity> identity;
   {
     std::shared_lock lock(identity_mu_);
     identity = identity_;
   }
   if (!identity) return absl::FailedPreconditionError("no user is signed in");
-  cairn::v1::Event event;
+  cairn::v1::Event& event = ScratchEvent();
   cairn::v1::Milestone* milestone = event.mutable_milestone();
-  milestone->set_name(std::string(name));
+  milestone->set_name(name.data(), name.size());
   if (value) milestone->set_value(*value);
   for (const auto& [key, val] : attributes) (*event.mutable_attributes())[key] = val;
   return Enqueue(*identity, event);

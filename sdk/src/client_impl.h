@@ -104,7 +104,8 @@ class Client::Impl {
   // Plain std:: primitives: they are pthread-based, so ThreadSanitizer sees
   // them (Debian's abseil is not built with TSan annotations).
   mutable std::shared_mutex identity_mu_;
-  std::optional<Identity> identity_;    // guarded by identity_mu_
+  // Immutable once made: record calls share it instead of copying strings.
+  std::shared_ptr<const Identity> identity_;  // guarded by identity_mu_
   consent::ConsentState consent_;       // guarded by identity_mu_
 
   std::mutex queue_mu_;

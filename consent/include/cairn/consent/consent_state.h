@@ -1,8 +1,10 @@
 #ifndef CAIRN_CONSENT_CONSENT_STATE_H_
 #define CAIRN_CONSENT_CONSENT_STATE_H_
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -54,29 +56,24 @@ class ConsentState {
 
   // The decision for `subject` and `purpose` as of `at`: unknown if never
   // decided; an expired grant reads as unknown.
-  Decision DecisionAt(const std::string& subject, Purpose purpose, absl::Time at) const;
+  Decision DecisionAt(std::string_view subject, Purpose purpose, absl::Time at) const;
 
   // True if `purpose` may be processed for `subject` at `at`: always for
   // purposes that need no consent, otherwise only with a live grant.
-  bool Allows(const std::string& subject, Purpose purpose, absl::Time at) const;
+  bool Allows(std::string_view subject, Purpose purpose, absl::Time at) const;
 
   // The stored state (unknown if none), ignoring expiry.
-  PurposeState Get(const std::string& subject, Purpose purpose) const;
+  PurposeState Get(std::string_view subject, Purpose purpose) const;
 
   // Forgets every decision of `subject`.
-  void Forget(const std::string& subject);
+  void Forget(std::string_view subject);
 
  private:
-  struct Key {
-    std::string subject;
-    Purpose purpose;
-    bool operator==(const Key&) const = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const Key& k) {
-      return H::combine(std::move(h), k.subject, k.purpose);
-    }
-  };
-  absl::flat_hash_map<Key, PurposeState> states_;
+  // One slot per purpose, indexed by the Purpose value.
+  using PerPurpose = std::array<PurposeState, 4>;
+  const PurposeState* Find(std::string_view subject, Purpose purpose) const;
+  // Keyed by subject so a lookup by string_view copies nothing.
+  absl::flat_hash_map<std::string, PerPurpose> states_;
 };
 
 }  // namespace cairn::consent
