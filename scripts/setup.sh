@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3
-  libabsl-dev libzstd-dev zlib1g-dev libssl-dev libboost-dev
+  libabsl-dev libzstd-dev zlib1g-dev libssl-dev openssl libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 
