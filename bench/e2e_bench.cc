@@ -9,6 +9,7 @@
 // Flags:
 //   --events=N        milestones to record (default 1000000), plus one login
 //   --batch-events=N  Options::max_batch_events (default: the SDK's default)
+//   --queue-capacity=N  Options::queue_capacity (default: the SDK's default)
 //   --keep            keep the temp dir (collector DB, SDK buffer, collector log)
 //
 // Reports wall time from the first record call until Flush returned OK (all
@@ -35,7 +36,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -73,7 +78,8 @@ double CpuSeconds(const timeval& user, const timeval& sys) {
 
 struct Flags {
   int64_t events = 1'000'000;
-  int64_t batch_events = 0;  // 0: SDK default
+  int64_t batch_events = 0;    // 0: SDK default
+  int64_t queue_capacity = 0;  // 0: SDK default
   bool keep = false;
 };
 
@@ -89,6 +95,8 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
       if (!ParseInt(arg.substr(9), flags.events)) return false;
     } else if (arg.rfind("--batch-events=", 0) == 0) {
       if (!ParseInt(arg.substr(15), flags.batch_events)) return false;
+    } else if (arg.rfind("--queue-capacity=", 0) == 0) {
+      if (!ParseInt(arg.substr(17), flags.queue_capacity)) return false;
     } else if (arg == "--keep") {
       flags.keep = true;
     } else {
@@ -188,6 +196,35 @@ class Collector {
   rusage usage_{};
 };
 
+// Samples queue depth, buffer rows and heap use every 10 ms and keeps the
+// maxima: what the peak RSS is made of.
+class Sampler {
+ public:
+  explicit Sampler(Client& client) : client_(client), thread_([this] { Loop(); }) {}
+  ~Sampler() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  uint64_t max_queued = 0, max_buffered_rows = 0;
+  size_t max_heap = 0;
+
+ private:
+  void Loop() {
+    while (!stop_) {
+      Stats s = client_.GetStats();
+      max_queued = std::max(max_queued, s.recorded - s.persisted);
+      max_buffered_rows = std::max(max_buffered_rows, s.buffered_rows);
+      struct mallinfo2 m = mallinfo2();
+      max_heap = std::max(max_heap, m.uordblks + m.hblkhd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  Client& client_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
 // Runs `cairn-collector summary --db=...` and prints its output indented.
 bool PrintSummary(const std::string& db) {
   std::string command = std::string(CAIRN_COLLECTOR_BINARY) + " summary --db='" + db + "'";
@@ -202,9 +239,11 @@ bool PrintSummary(const std::string& db) {
 }
 
 int Main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) {
-    std::fprintf(stderr, "usage: %s [--events=N] [--batch-events=N] [--keep]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--events=N] [--batch-events=N] [--queue-capacity=N] [--keep]\n",
+                 argv[0]);
     return 2;
   }
   const int64_t n = flags.events;
@@ -223,10 +262,12 @@ int Main(int argc, char** argv) {
   options.collector_url = collector.url();
   options.write_key = kWriteKey;
   if (flags.batch_events > 0) options.max_batch_events = static_cast<size_t>(flags.batch_events);
+  if (flags.queue_capacity > 0) options.queue_capacity = static_cast<size_t>(flags.queue_capacity);
   const uint64_t queue_capacity = options.queue_capacity;
   const auto t_create = SteadyClock::now();
   std::unique_ptr<Client> client = MakeSignedInClient(options);  // + 1 login event
   const auto t_start = SteadyClock::now();
+  Sampler sampler(*client);
 
   static constexpr const char* kNames[] = {"invoice_sent",   "quote_completed",
                                            "profile_completed", "project_created",
@@ -265,6 +306,7 @@ int Main(int argc, char** argv) {
     flushed = client->Flush(flush_deadline);
   } while (absl::IsUnavailable(flushed) && absl::Now() < flush_deadline);
   const auto t_delivered = SteadyClock::now();
+  sampler.Stop();
   const int64_t peak_after = PeakRssBytes();
   const int64_t rss_after = CurrentRssBytes();
   Stats stats = client->GetStats();
@@ -295,6 +337,11 @@ int Main(int argc, char** argv) {
   std::printf("  PEAK RSS of this process:         %8.1f MB (RSS after Flush %.1f MB)\n",
               Mb(peak_after), Mb(rss_after));
   std::printf("  SDK overhead (peak - before):     %8.1f MB\n", Mb(peak_after - rss_before));
+  std::printf("  sampled every 10 ms: max queue %llu events, max heap in use %.1f MB "
+              "(mallinfo2), max buffer %llu rows\n",
+              static_cast<unsigned long long>(sampler.max_queued),
+              Mb(static_cast<int64_t>(sampler.max_heap)),
+              static_cast<unsigned long long>(sampler.max_buffered_rows));
   std::printf("  CPU: this process %.2f s; collector %.2f s; collector peak RSS %.1f MB\n",
               CpuSeconds(self.ru_utime, self.ru_stime),
               CpuSeconds(collector.usage().ru_utime, collector.usage().ru_stime),

@@ -28,6 +28,9 @@
 //  - BM_RecordOverload: one thread records 500,000 events without pause:
 //    the queue fills, calls are refused (dropped, counted) and the latency is
 //    that of an overloaded SDK.
+//  - BM_RecordDurable/threads:{1,4,16}: Options::durable_records, each call
+//    waits until its event is committed to the buffer; threads share commits.
+//    items_per_second is durable records/s.
 // `dropped` counts calls refused (queue full); items are accepted calls only.
 #include <benchmark/benchmark.h>
 
@@ -76,11 +79,12 @@ double ClockPairCostNs() {
   return Percentile(samples, 50);
 }
 
-void SetUpRun(benchmark::State& state) {
+void SetUpRun(benchmark::State& state, bool durable_records = false) {
   if (state.thread_index() != 0) return;
   current_run = new Run(state.threads());
-  current_run->client = MakeSignedInClient(
-      BenchOptions(current_run->dir.path(), std::make_shared<AckTransport>()));
+  Options options = BenchOptions(current_run->dir.path(), std::make_shared<AckTransport>());
+  options.durable_records = durable_records;
+  current_run->client = MakeSignedInClient(std::move(options));
 }
 
 // Between bursts, untimed: every thread stops, thread 0 waits until the
@@ -133,9 +137,9 @@ void FinishRun(benchmark::State& state, std::vector<uint32_t>& samples, int64_t 
   current_run = nullptr;
 }
 
-template <bool kTimeEachCall, bool kBursts>
+template <bool kTimeEachCall, bool kBursts, bool kDurable = false>
 void RecordLoop(benchmark::State& state) {
-  SetUpRun(state);
+  SetUpRun(state, kDurable);
   std::vector<uint32_t> samples;
   if (kTimeEachCall) samples.reserve(static_cast<size_t>(state.max_iterations));
   const int64_t burst = kBurst / state.threads();
@@ -176,6 +180,13 @@ BENCHMARK(BM_RecordThroughput)->Threads(4)->Iterations(kCallsPerRun / 4)->UseRea
 
 void BM_RecordOverload(benchmark::State& state) { RecordLoop<true, false>(state); }
 BENCHMARK(BM_RecordOverload)->Iterations(kCallsPerRun)->UseRealTime();
+
+// Options::durable_records: each call returns once its event is committed;
+// concurrent callers share commits (group commit).
+void BM_RecordDurable(benchmark::State& state) { RecordLoop<true, false, true>(state); }
+BENCHMARK(BM_RecordDurable)->Threads(1)->Iterations(20'000)->UseRealTime();
+BENCHMARK(BM_RecordDurable)->Threads(4)->Iterations(20'000 / 4)->UseRealTime();
+BENCHMARK(BM_RecordDurable)->Threads(16)->Iterations(40'000 / 16)->UseRealTime();
 
 void BM_RecordLatencyPaced(benchmark::State& state) {
   SetUpRun(state);
