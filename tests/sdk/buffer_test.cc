@@ -10,9 +10,7 @@
 #include "cairn/client.h"
 #include "cairn/common/clock.h"
 #include "cairn/common/sqlite.h"
-#include "fake_collector.h"
-#include "gtest/gtest.h"
-#include "temp_dir.h"
+#include "sdk_fixture.h"
 
 namespace cairn {
 namespace {
@@ -25,29 +23,17 @@ absl::StatusOr<HttpResponse> Refuse(int, const cairn::v1::Batch&) {
   return absl::UnavailableError("connection refused");
 }
 
-class BufferTest : public ::testing::Test {
+class BufferTest : public cairn::testing::SdkTest {
  protected:
   Options BaseOptions() {
-    Options o;
-    o.collector_url = "http://127.0.0.1:1";
-    o.write_key = "wk-test";
-    o.storage_dir = dir_.File("sdk");
-    o.transport = fake_;
+    Options o = FakeCollectorOptions();
     o.upload_interval = absl::Hours(1);  // only Flush sends
     o.min_backoff = absl::Milliseconds(1);
     o.max_backoff = absl::Milliseconds(5);
     return o;
   }
 
-  std::unique_ptr<Client> Start(Options o) {
-    auto client = Client::Create(std::move(o));
-    EXPECT_TRUE(client.ok()) << client.status();
-    if (!client.ok()) return nullptr;
-    EXPECT_TRUE((*client)->SetConsent("u", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok());
-    EXPECT_TRUE((*client)->SetConsent("u", Purpose::kMilestones, Decision::kGranted, "v1").ok());
-    EXPECT_TRUE((*client)->RecordLogin("acct", "u").ok());
-    return std::move(*client);
-  }
+  std::unique_ptr<Client> Start(Options o) { return StartSignedIn(std::move(o)); }
 
   std::string BufferPath() { return dir_.File("sdk") + "/cairn-buffer.db"; }
 
@@ -73,9 +59,6 @@ class BufferTest : public ::testing::Test {
     EXPECT_EQ(c.Flush(absl::Now() + absl::Seconds(10)).code(), absl::StatusCode::kUnavailable);
   }
 
-  cairn::testing::TempDir dir_;
-  std::shared_ptr<cairn::testing::FakeCollector> fake_ =
-      std::make_shared<cairn::testing::FakeCollector>();
 };
 
 TEST_F(BufferTest, RowBoundDropsTheOldestAndCountsThem) {
@@ -92,11 +75,7 @@ TEST_F(BufferTest, RowBoundDropsTheOldestAndCountsThem) {
   EXPECT_EQ(BufferedSequences(), expected);  // the newest ten stay
 
   fake_->SetScript(nullptr);  // the collector is back: the loss is reported
-  absl::Status s;
-  for (int i = 0; i < 100 && !(s = client->Flush(absl::Now() + absl::Seconds(10))).ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_TRUE(FlushUntilDelivered(*client).ok());
   EXPECT_EQ(fake_->stored_ids().size(), 10u);
   bool reported = false;
   for (const auto& b : fake_->batches()) {
@@ -264,11 +243,7 @@ TEST_F(BufferTest, AFullDiskDropsWithAReasonAndRecordingGoesOn) {
 
   // Delivery frees space; recording works again and the loss is reported.
   fake_->SetScript(nullptr);
-  absl::Status s;
-  for (int i = 0; i < 100 && !(s = client->Flush(absl::Now() + absl::Seconds(10))).ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_TRUE(s.ok()) << s;
+  ASSERT_TRUE(FlushUntilDelivered(*client).ok());
   ASSERT_TRUE(client->RecordMilestone("after", 1, {{"k", value}}).ok());
   ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(10)).ok());
   EXPECT_EQ(fake_->stored_ids().size(), static_cast<size_t>(written + 2));

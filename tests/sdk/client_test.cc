@@ -7,10 +7,9 @@
 
 #include "cairn/common/sqlite.h"
 #include "cairn/common/uuid.h"
-#include "fake_collector.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "temp_dir.h"
+#include "sdk_fixture.h"
 
 namespace cairn {
 namespace {
@@ -22,15 +21,11 @@ using ::testing::Pair;
 
 constexpr char kPolicy[] = "2026-11";
 
-class ClientTest : public ::testing::Test {
+class ClientTest : public cairn::testing::SdkTest {
  protected:
   Options MakeOptions() {
-    Options o;
-    o.collector_url = "http://127.0.0.1:1";  // never dialled: the fake answers
-    o.write_key = "wk-test";
-    o.storage_dir = dir_.File("sdk");
+    Options o = FakeCollectorOptions();
     o.app = {"client-test", "9.9"};
-    o.transport = fake_;
     o.min_backoff = absl::Milliseconds(10);
     o.max_backoff = absl::Milliseconds(50);
     return o;
@@ -59,9 +54,6 @@ class ClientTest : public ::testing::Test {
 
   static absl::Time Soon() { return absl::Now() + absl::Seconds(20); }
 
-  cairn::testing::TempDir dir_;
-  std::shared_ptr<cairn::testing::FakeCollector> fake_ =
-      std::make_shared<cairn::testing::FakeCollector>();
 };
 
 TEST_F(ClientTest, CreateValidatesOptionsAndRefusesPlainHttpOffLoopback) {
@@ -212,11 +204,7 @@ TEST_F(ClientTest, UnreachableCollectorKeepsEventsDurableUntilItAnswers) {
   EXPECT_EQ(client->GetStats().buffered_rows, 2u);
 
   fake_->SetScript(nullptr);  // the collector comes back
-  absl::Status flushed;
-  for (int i = 0; i < 200 && !(flushed = client->Flush(Soon())).ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  ASSERT_TRUE(flushed.ok()) << flushed;
+  ASSERT_TRUE(FlushUntilDelivered(*client).ok());
   EXPECT_EQ(fake_->stored_ids().size(), 2u);
   EXPECT_GE(client->GetStats().retries, 1u);
   EXPECT_EQ(BufferRows(), 0);

@@ -6,10 +6,8 @@
 #include "absl/time/clock.h"
 #include "cairn/client.h"
 #include "cairn/common/clock.h"
-#include "fake_collector.h"
-#include "gtest/gtest.h"
 #include "sdk/src/backoff.h"
-#include "temp_dir.h"
+#include "sdk_fixture.h"
 
 namespace cairn {
 namespace {
@@ -17,47 +15,10 @@ namespace {
 using consent::Decision;
 using consent::Purpose;
 
-class DeliveryFaults : public ::testing::Test {
+class DeliveryFaults : public cairn::testing::SdkTest {
  protected:
-  Options BaseOptions() {
-    Options o;
-    o.collector_url = "http://127.0.0.1:1";
-    o.write_key = "wk-test";
-    o.storage_dir = dir_.File("sdk");
-    o.transport = fake_;
-    return o;
-  }
-
-  std::unique_ptr<Client> Start(Options o) {
-    auto client = Client::Create(std::move(o));
-    EXPECT_TRUE(client.ok()) << client.status();
-    if (!client.ok()) return nullptr;
-    EXPECT_TRUE((*client)->SetConsent("u", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok());
-    EXPECT_TRUE((*client)->SetConsent("u", Purpose::kMilestones, Decision::kGranted, "v1").ok());
-    EXPECT_TRUE((*client)->RecordLogin("acct", "u").ok());
-    return std::move(*client);
-  }
-
-  // Flushes until delivered (the fake recovers after its scripted faults).
-  static absl::Status FlushUntilDelivered(Client& client) {
-    absl::Status s;
-    for (int i = 0; i < 500; ++i) {
-      s = client.Flush(absl::Now() + absl::Seconds(10));
-      if (s.ok()) return s;
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    return s;
-  }
-
-  size_t TotalEventsSent() {
-    size_t n = 0;
-    for (const auto& b : fake_->batches()) n += static_cast<size_t>(b.events_size());
-    return n;
-  }
-
-  cairn::testing::TempDir dir_;
-  std::shared_ptr<cairn::testing::FakeCollector> fake_ =
-      std::make_shared<cairn::testing::FakeCollector>();
+  Options BaseOptions() { return FakeCollectorOptions(); }
+  std::unique_ptr<Client> Start(Options o) { return StartSignedIn(std::move(o)); }
 };
 
 TEST_F(DeliveryFaults, A500StormLosesNothingAndDuplicatesNothing) {
