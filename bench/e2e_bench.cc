@@ -17,7 +17,11 @@
 // both processes, and memory: RSS before the Client was created and the peak
 // RSS of this process (getrusage ru_maxrss), whose difference is the SDK's
 // own overhead. The SDK runs with default Options except the URL, the key,
-// the storage dir and, if given, max_batch_events.
+// the storage dir and, if given, max_batch_events and queue_capacity. Its
+// transport is its own libcurl transport (sdk/src/curl_transport.h, what it
+// uses by default) wrapped to time each request, so the report can say how
+// long the sender waited on the collector; it also prints CPU time per
+// thread of both processes.
 //
 // The SDK drops (and counts) an event recorded while its in-memory queue is
 // full, and evicts (and counts) the oldest buffered events when its disk
@@ -46,6 +50,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +60,7 @@
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
 #include "cairn/common/sqlite.h"
+#include "sdk/src/curl_transport.h"
 
 #ifndef CAIRN_COLLECTOR_BINARY
 #error "CAIRN_COLLECTOR_BINARY must name the cairn-collector binary"
@@ -186,6 +194,7 @@ class Collector {
   }
 
   const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
   // Valid after Stop.
   const rusage& usage() const { return usage_; }
 
@@ -225,6 +234,60 @@ class Sampler {
   std::thread thread_;
 };
 
+// The SDK's own libcurl transport (what it uses when Options::transport is
+// null), timed: how long the sender thread waits on the collector.
+class TimedTransport : public Transport {
+ public:
+  TimedTransport() : inner_("") {}
+  absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
+    auto start = SteadyClock::now();
+    absl::StatusOr<HttpResponse> response = inner_.Post(request);
+    waited_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start)
+                      .count();
+    ++posts_;
+    return response;
+  }
+  void Abort() override { inner_.Abort(); }
+  double waited_seconds() const { return static_cast<double>(waited_ns_.load()) / 1e9; }
+  int64_t posts() const { return posts_.load(); }
+
+ private:
+  sdk::CurlTransport inner_;
+  std::atomic<int64_t> waited_ns_{0}, posts_{0};
+};
+
+// CPU seconds of every thread of process `pid` ("self" for this one), in
+// thread id order (for this process: main, then the Client's threads in the
+// order it starts them: writer, sender).
+std::string ThreadCpu(const std::string& pid) {
+  std::string out;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  std::vector<std::pair<long, double>> tasks;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/" + pid + "/task", ec)) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t paren = line.rfind(')');
+    if (paren == std::string::npos) continue;
+    std::istringstream fields(line.substr(paren + 2));
+    std::string field;
+    double utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+      if (i == 14) utime = std::atof(field.c_str());
+      if (i == 15) stime = std::atof(field.c_str());
+    }
+    tasks.emplace_back(std::atol(entry.path().filename().c_str()), (utime + stime) / tick);
+  }
+  std::sort(tasks.begin(), tasks.end());
+  for (const auto& [tid, seconds] : tasks) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%s%.2f", out.empty() ? "" : " ", seconds);
+    out += buffer;
+  }
+  return out;
+}
+
 // Runs `cairn-collector summary --db=...` and prints its output indented.
 bool PrintSummary(const std::string& db) {
   std::string command = std::string(CAIRN_COLLECTOR_BINARY) + " summary --db='" + db + "'";
@@ -258,7 +321,8 @@ int Main(int argc, char** argv) {
 
   const int64_t rss_before = CurrentRssBytes();
   const int64_t peak_before = PeakRssBytes();
-  Options options = BenchOptions(dir.file("sdk"), nullptr);  // libcurl transport
+  auto transport = std::make_shared<TimedTransport>();  // the SDK's libcurl transport, timed
+  Options options = BenchOptions(dir.file("sdk"), transport);
   options.collector_url = collector.url();
   options.write_key = kWriteKey;
   if (flags.batch_events > 0) options.max_batch_events = static_cast<size_t>(flags.batch_events);
@@ -310,6 +374,8 @@ int Main(int argc, char** argv) {
   const int64_t peak_after = PeakRssBytes();
   const int64_t rss_after = CurrentRssBytes();
   Stats stats = client->GetStats();
+  const std::string sdk_threads_cpu = ThreadCpu("self");
+  const std::string collector_threads_cpu = ThreadCpu(std::to_string(collector.pid()));
   absl::Status shutdown = client->Shutdown(absl::Now() + absl::Seconds(10));
   client.reset();
   rusage self{};
@@ -346,6 +412,15 @@ int Main(int argc, char** argv) {
               CpuSeconds(self.ru_utime, self.ru_stime),
               CpuSeconds(collector.usage().ru_utime, collector.usage().ru_stime),
               Mb(static_cast<int64_t>(collector.usage().ru_maxrss) * 1024));
+  std::printf("  CPU s per thread, in thread id order: this process [%s] (main, SDK writer, "
+              "SDK sender); collector [%s]\n",
+              sdk_threads_cpu.c_str(), collector_threads_cpu.c_str());
+  std::printf("  sender waited on the collector (inside Transport::Post): %.2f s over %lld "
+              "requests (%.2f ms each)\n",
+              transport->waited_seconds(), static_cast<long long>(transport->posts()),
+              transport->posts() > 0 ? 1e3 * transport->waited_seconds() /
+                                           static_cast<double>(transport->posts())
+                                     : 0.0);
   std::printf("  SDK stats: recorded %llu, persisted %llu, sent %llu, acknowledged %llu, "
               "duplicates %llu, retries %llu, batches %llu, dropped %llu, queue-full "
               "re-records %lld\n",
