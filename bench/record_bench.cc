@@ -32,7 +32,12 @@
 //    waits until its event is committed to the buffer; threads share commits.
 //    items_per_second is durable records/s.
 // `dropped` counts calls refused (queue full); items are accepted calls only.
+// vol_cs / invol_cs: context switches of the recording threads while timed
+// (getrusage RUSAGE_THREAD): voluntary = a call blocked; involuntary = the
+// scheduler preempted the caller (the tails on this 2-core machine).
 #include <benchmark/benchmark.h>
+
+#include <sys/resource.h>
 
 #include <barrier>
 #include <chrono>
@@ -87,10 +92,33 @@ void SetUpRun(benchmark::State& state, bool durable_records = false) {
   current_run->client = MakeSignedInClient(std::move(options));
 }
 
+// Context switches of the calling thread while it was being timed: voluntary
+// ones mean a record call blocked (a lock or a wait), involuntary ones that
+// the scheduler took the core away (2 cores, shared with the SDK's threads).
+class SwitchCounter {
+ public:
+  void Start() { getrusage(RUSAGE_THREAD, &mark_); }
+  void Stop() {
+    rusage now{};
+    getrusage(RUSAGE_THREAD, &now);
+    voluntary += now.ru_nvcsw - mark_.ru_nvcsw;
+    involuntary += now.ru_nivcsw - mark_.ru_nivcsw;
+  }
+  void Report(benchmark::State& state) const {  // summed over threads
+    state.counters["vol_cs"] = static_cast<double>(voluntary);
+    state.counters["invol_cs"] = static_cast<double>(involuntary);
+  }
+  long voluntary = 0, involuntary = 0;
+
+ private:
+  rusage mark_{};
+};
+
 // Between bursts, untimed: every thread stops, thread 0 waits until the
 // writer has taken everything queued, then all go on together (so each
 // thread's timed intervals are the same wall-clock bursts).
-void DrainQueue(benchmark::State& state, Client& client) {
+void DrainQueue(benchmark::State& state, Client& client, SwitchCounter& switches) {
+  switches.Stop();
   state.PauseTiming();
   current_run->burst_end.arrive_and_wait();
   if (state.thread_index() == 0) {
@@ -102,6 +130,7 @@ void DrainQueue(benchmark::State& state, Client& client) {
   }
   current_run->burst_end.arrive_and_wait();
   state.ResumeTiming();
+  switches.Start();
 }
 
 // Called by every thread after its loop: hands over its samples; thread 0
@@ -145,10 +174,16 @@ void RecordLoop(benchmark::State& state) {
   const int64_t burst = kBurst / state.threads();
   int64_t accepted = 0, refused = 0, in_burst = 0;
   double value = 0;
+  SwitchCounter switches;
+  bool first = true;
   for (auto _ : state) {
     Client& client = *current_run->client;
+    if (first) {
+      switches.Start();
+      first = false;
+    }
     if (kBursts && ++in_burst == burst) {
-      DrainQueue(state, client);
+      DrainQueue(state, client, switches);
       in_burst = 0;
     }
     absl::Status s;
@@ -167,6 +202,8 @@ void RecordLoop(benchmark::State& state) {
       ++refused;
     }
   }
+  switches.Stop();
+  switches.Report(state);
   FinishRun(state, samples, accepted, refused);
 }
 
@@ -195,8 +232,14 @@ void BM_RecordLatencyPaced(benchmark::State& state) {
   samples.reserve(static_cast<size_t>(state.max_iterations));
   int64_t accepted = 0, refused = 0;
   double value = 0;
+  SwitchCounter switches;
   auto next = SteadyClock::now();
+  bool first = true;
   for (auto _ : state) {
+    if (first) {
+      switches.Start();
+      first = false;
+    }
     next += gap;  // the spin is inside Google Benchmark's time: only the counters matter here
     while (SteadyClock::now() < next) {
     }
@@ -212,6 +255,8 @@ void BM_RecordLatencyPaced(benchmark::State& state) {
       ++refused;
     }
   }
+  switches.Stop();
+  switches.Report(state);
   FinishRun(state, samples, accepted, refused);
 }
 // 100,000 calls at 50,000/s: 2 s per run.
