@@ -25,6 +25,10 @@
 //    Options are the defaults except the transport, the backoff (ack:0),
 //    queue_capacity (raised so no event is dropped) and the buffer bounds
 //    (none, as for the raw table, so nothing is evicted): dropped must be 0.
+//  - BM_RawSqliteDelete/mode:{0,1,2}/indexed:{1,0}: the cost of deleting
+//    delivered rows by statement shape (0: per row with RETURNING, as the
+//    SDK does; 1: per row; 2: one range per 500-row batch). Context for
+//    docs/performance.md, not a target.
 // After the table, a summary prints the median rates and the ratios.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -37,6 +41,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
 #include "cairn/common/sqlite.h"
@@ -113,6 +118,60 @@ BENCHMARK(BM_RawSqliteInsert)
     ->Arg(1)
     ->ArgName("indexed")
     ->Iterations(10 * kEventsPerIteration / kRowsPerTransaction)
+    ->UseRealTime();
+
+// How the buffer's deletes cost, per row, by the shape of the statement
+// (docs/performance.md, "Delivery"): the SDK deletes each delivered batch
+// row by row with RETURNING. 300,000 rows inserted first (untimed), then
+// 200,000 deleted oldest first, 500 per transaction (a batch).
+void BM_RawSqliteDelete(benchmark::State& state) {
+  const int64_t mode = state.range(0);  // 0: seq = ? RETURNING; 1: seq = ?; 2: BETWEEN
+  const bool indexed = state.range(1) != 0;
+  constexpr int64_t kRows = 300'000, kBatch = 500;
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+      sqlite::Database::Open(dir.file("raw.db"));
+  if (!db.ok()) return Check(state, db.status());
+  Check(state, (*db)->Exec("CREATE TABLE events (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, "
+                           "purpose INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
+                           "payload BLOB NOT NULL)"));
+  if (indexed) Check(state, (*db)->Exec("CREATE INDEX events_by_user ON events (user_id, purpose)"));
+  Check(state, (*db)->Exec(absl::StrCat(
+                   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ",
+                   kRows, ") INSERT INTO events SELECT x, '", kUser,
+                   "', 2, 1700000000000 + x, randomblob(", event_payload_bytes, ") FROM c")));
+  const char* sql[] = {"DELETE FROM events WHERE seq = ? RETURNING length(payload)",
+                       "DELETE FROM events WHERE seq = ?",
+                       "DELETE FROM events WHERE seq BETWEEN ? AND ?"};
+  absl::StatusOr<sqlite::Statement> del = (*db)->Prepare(sql[mode]);
+  if (!del.ok()) return Check(state, del.status());
+  int64_t next = 1;
+  for (auto _ : state) {
+    sqlite::Transaction txn(**db);
+    if (absl::Status s = txn.Begin(); !s.ok()) return Check(state, s);
+    if (mode == 2) {
+      del->Bind(1, next).Bind(2, next + kBatch - 1);
+      if (absl::Status s = del->Run(); !s.ok()) return Check(state, s);
+    } else {
+      for (int64_t seq = next; seq < next + kBatch; ++seq) {
+        del->Bind(1, seq);
+        while (true) {  // drain the RETURNING rows, as the SDK does
+          absl::StatusOr<bool> row = del->Step();
+          if (!row.ok()) return Check(state, row.status());
+          if (!*row) break;
+        }
+        del->Reset();
+      }
+    }
+    next += kBatch;
+    if (absl::Status s = txn.Commit(); !s.ok()) return Check(state, s);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_RawSqliteDelete)
+    ->ArgsProduct({{0, 1, 2}, {1, 0}})
+    ->ArgNames({"mode", "indexed"})
+    ->Iterations(400)
     ->UseRealTime();
 
 void BM_SdkDurable(benchmark::State& state) {
