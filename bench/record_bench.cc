@@ -56,7 +56,7 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int64_t kCallsPerRun = 500'000;  // split over the threads
-constexpr int64_t kBurst = 32'768;         // half the default queue_capacity
+constexpr int64_t kBurst = 16'384;         // half the default queue_capacity
 
 // What the threads of one run share. Thread 0 creates it before the
 // benchmark's start barrier and tears it down after everyone published.

@@ -1,6 +1,7 @@
 #ifndef CAIRN_SDK_BATCH_ENCODER_H_
 #define CAIRN_SDK_BATCH_ENCODER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -18,6 +19,8 @@ std::string EncodeBatch(const cairn::v1::Batch& header, std::span<const Buffered
 
 // Appends `Event.sequence` (field 5) to a serialized Event. Lets the record
 // path serialize outside the queue lock and stamp the sequence inside it.
+// Appends at most kMaxSequenceFieldBytes (a tag byte and a 10-byte varint).
+inline constexpr size_t kMaxSequenceFieldBytes = 11;
 void AppendSequenceField(std::string& serialized_event, uint64_t sequence);
 
 }  // namespace cairn::sdk

@@ -362,18 +362,25 @@ absl::Status Client::Impl::Enqueue(const Identity& identity, cairn::v1::Event& e
   buffered.user_id = identity.user_id;
   buffered.purpose = purpose;
   buffered.created_ms = absl::ToUnixMillis(now);
-  event.SerializeToString(&buffered.payload);
+  // Sized once, with room for the sequence stamped under the queue lock: no
+  // second size pass and no reallocation when it is appended.
+  const size_t size = event.ByteSizeLong();
+  buffered.payload.reserve(size + sdk::kMaxSequenceFieldBytes);
+  buffered.payload.resize(size);
+  event.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(buffered.payload.data()));
   bool full = false;
   bool wake_writer = false;
   int64_t sequence = 0;
   {
     std::unique_lock lock(queue_mu_);
-    if (queue_.size() >= options_.queue_capacity &&
+    // Events the writer holds but has not committed count too: the bound is
+    // on memory, wherever the events sit.
+    auto has_room = [this] { return queue_.size() + in_writer_ < options_.queue_capacity; };
+    if (!has_room() &&
         options_.queue_full_policy == Options::QueueFullPolicy::kBlockWithDeadline) {
-      queue_space_.wait_for(lock, absl::ToChronoNanoseconds(options_.enqueue_timeout),
-                            [this] { return queue_.size() < options_.queue_capacity; });
+      queue_space_.wait_for(lock, absl::ToChronoNanoseconds(options_.enqueue_timeout), has_room);
     }
-    full = queue_.size() >= options_.queue_capacity;
+    full = !has_room();
     if (!full) {
       // The first event of a drain wakes the writer (it takes all that
       // follow), and so does a full commit's worth or a durable caller.

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -66,7 +67,10 @@ class Client::Impl {
  private:
   struct InFlightBatch {
     std::string body;                 // encoded and compressed, resent byte for byte
-    std::vector<int64_t> sequences;
+    int64_t first_sequence = 0;  // the batch is the buffered events first..last
+    int64_t last_sequence = 0;
+    size_t events = 0;
+    int64_t payload_bytes = 0;
     std::map<cairn::v1::DropReason, uint64_t> drops;  // counters it reports
   };
   enum class SendOutcome { kSettled, kRetry, kSplit, kAuthFailed };
@@ -79,6 +83,8 @@ class Client::Impl {
   void CountDrop(cairn::v1::DropReason reason, uint64_t n);
 
   void WriterLoop();
+  // Writes one transaction's worth of events and publishes the progress.
+  void CommitChunk(std::span<const sdk::BufferedEvent> chunk);
   // Applies the buffer's bounds after a commit (or at start), counting drops.
   void EnforceBufferBounds(bool check_expiry);
   void SenderLoop();
@@ -114,6 +120,7 @@ class Client::Impl {
   std::vector<sdk::BufferedEvent> queue_;  // guarded by queue_mu_
   int64_t next_sequence_;                  // guarded by queue_mu_
   bool stop_writer_ = false;               // guarded by queue_mu_
+  size_t in_writer_ = 0;  // taken by the writer, not yet committed; guarded by queue_mu_
   // The writer skips commit_interval while a Flush or a durable record call
   // waits for a sequence at or above the queue's first one.
   int64_t writer_urgent_through_ = 0;      // guarded by queue_mu_

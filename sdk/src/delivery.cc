@@ -28,7 +28,7 @@ Client::Impl::~Impl() {
 // --------------------------------------------------------------- writer ---
 
 void Client::Impl::WriterLoop() {
-  std::vector<sdk::BufferedEvent> chunk;
+  std::vector<sdk::BufferedEvent> taken;
   while (true) {
     {
       std::unique_lock lock(queue_mu_);
@@ -42,41 +42,54 @@ void Client::Impl::WriterLoop() {
           clock_->WaitUntil(writer_wake_, lock, until);
         }
       }
-      if (queue_.size() <= options_.commit_max_events) {
-        chunk.swap(queue_);
-      } else {
-        auto end = queue_.begin() + static_cast<ptrdiff_t>(options_.commit_max_events);
-        chunk.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
-        queue_.erase(queue_.begin(), end);
+      // Take everything at once (O(1) under the lock, however long the
+      // backlog); it still counts against queue_capacity until committed.
+      taken.swap(queue_);
+      in_writer_ = taken.size();
+    }
+    for (size_t begin = 0; begin < taken.size(); begin += options_.commit_max_events) {
+      std::span<const sdk::BufferedEvent> chunk(
+          taken.data() + begin, std::min(options_.commit_max_events, taken.size() - begin));
+      CommitChunk(chunk);
+      {
+        std::lock_guard lock(queue_mu_);
+        in_writer_ -= chunk.size();
       }
+      queue_space_.notify_all();
     }
-    queue_space_.notify_all();
-    absl::Status status = writer_buffer_->Append(chunk);
-    if (status.ok()) {
-      int64_t bytes = 0;
-      for (const sdk::BufferedEvent& e : chunk) bytes += static_cast<int64_t>(e.payload.size());
-      persisted_.fetch_add(chunk.size());
-      buffered_rows_.fetch_add(static_cast<int64_t>(chunk.size()));
-      buffered_bytes_.fetch_add(bytes);
-      EnforceBufferBounds(/*check_expiry=*/clock_->Now() >= next_expiry_check_);
-    } else {
-      // The device could not write (full disk, IO error): the events are
-      // lost, so they are counted and reported; the app keeps running.
-      CountDrop(cairn::v1::DROP_REASON_DISK_FULL, chunk.size());
+    taken.clear();
+    // After a burst, give the memory back rather than keep peak capacity.
+    if (taken.capacity() > 4 * options_.commit_max_events) {
+      std::vector<sdk::BufferedEvent>().swap(taken);
     }
-    {
-      std::lock_guard lock(progress_mu_);
-      persisted_through_ = chunk.back().sequence;
-      if (!status.ok()) {
-        last_error_ = std::string(status.message());
-        if (failed_writes_.size() == 64) failed_writes_.erase(failed_writes_.begin());
-        failed_writes_.emplace_back(chunk.front().sequence, chunk.back().sequence);
-      }
-    }
-    sender_wake_.notify_one();
-    progress_changed_.notify_all();
-    chunk.clear();
   }
+}
+
+void Client::Impl::CommitChunk(std::span<const sdk::BufferedEvent> chunk) {
+  absl::Status status = writer_buffer_->Append(chunk);
+  if (status.ok()) {
+    int64_t bytes = 0;
+    for (const sdk::BufferedEvent& e : chunk) bytes += static_cast<int64_t>(e.payload.size());
+    persisted_.fetch_add(chunk.size());
+    buffered_rows_.fetch_add(static_cast<int64_t>(chunk.size()));
+    buffered_bytes_.fetch_add(bytes);
+    EnforceBufferBounds(/*check_expiry=*/clock_->Now() >= next_expiry_check_);
+  } else {
+    // The device could not write (full disk, IO error): the events are
+    // lost, so they are counted and reported; the app keeps running.
+    CountDrop(cairn::v1::DROP_REASON_DISK_FULL, chunk.size());
+  }
+  {
+    std::lock_guard lock(progress_mu_);
+    persisted_through_ = chunk.back().sequence;
+    if (!status.ok()) {
+      last_error_ = std::string(status.message());
+      if (failed_writes_.size() == 64) failed_writes_.erase(failed_writes_.begin());
+      failed_writes_.emplace_back(chunk.front().sequence, chunk.back().sequence);
+    }
+  }
+  sender_wake_.notify_one();
+  progress_changed_.notify_all();
 }
 
 void Client::Impl::EnforceBufferBounds(bool check_expiry) {
@@ -136,8 +149,13 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
     drop->set_reason(reason);
     drop->set_count(count);
   }
-  for (const sdk::BufferedEvent& e : *rows) batch.sequences.push_back(e.sequence);
-  in_flight_through_.store(batch.sequences.back());
+  batch.first_sequence = rows->front().sequence;
+  batch.last_sequence = rows->back().sequence;
+  batch.events = rows->size();
+  for (const sdk::BufferedEvent& e : *rows) {
+    batch.payload_bytes += static_cast<int64_t>(e.payload.size());
+  }
+  in_flight_through_.store(batch.last_sequence);
   absl::StatusOr<std::string> body =
       Compress(options_.compression, sdk::EncodeBatch(header, *rows));
   if (!body.ok()) return body.status();
@@ -146,7 +164,9 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
 }
 
 void Client::Impl::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
-  absl::StatusOr<sdk::BufferSize> removed = sender_buffer_->Remove(batch.sequences);
+  // In-flight events are never evicted, so all of the batch is still there.
+  absl::StatusOr<uint64_t> removed =
+      sender_buffer_->RemoveRange(batch.first_sequence, batch.last_sequence);
   in_flight_through_.store(0);
   if (!removed.ok()) {
     // They stay buffered and go again; the collector counts them duplicates.
@@ -154,8 +174,8 @@ void Client::Impl::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
     last_error_ = std::string(removed.status().message());
     return;
   }
-  buffered_rows_.fetch_sub(static_cast<int64_t>(removed->rows));
-  buffered_bytes_.fetch_sub(static_cast<int64_t>(removed->bytes));
+  buffered_rows_.fetch_sub(static_cast<int64_t>(*removed));
+  buffered_bytes_.fetch_sub(batch.payload_bytes);
   std::lock_guard lock(drops_mu_);
   for (const auto& [reason, count] : batch.drops) {
     uint64_t& pending = unreported_drops_[reason];
@@ -180,7 +200,7 @@ Client::Impl::SendOutcome Client::Impl::SendBatch(InFlightBatch& batch,
   request.body = batch.body;
   request.connect_timeout = options_.connect_timeout;
   request.total_timeout = options_.request_timeout;
-  sent_.fetch_add(batch.sequences.size());
+  sent_.fetch_add(batch.events);
 
   absl::StatusOr<HttpResponse> response = transport_->Post(request);
   if (!response.ok()) {
@@ -189,7 +209,7 @@ Client::Impl::SendOutcome Client::Impl::SendBatch(InFlightBatch& batch,
   }
   http_status = response->status;
   retry_after = response->retry_after;
-  const size_t n = batch.sequences.size();
+  const size_t n = batch.events;
   if (http_status == 200) {
     cairn::v1::BatchResponse answer;
     if (!answer.ParseFromString(response->body)) {
@@ -328,7 +348,7 @@ void Client::Impl::SenderLoop() {
         break;
       }
       case SendOutcome::kSplit:
-        batch_limit = std::max<size_t>(1, in_flight->sequences.size() / 2);
+        batch_limit = std::max<size_t>(1, in_flight->events / 2);
         in_flight.reset();
         in_flight_through_.store(0);
         break;

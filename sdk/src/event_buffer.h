@@ -64,9 +64,9 @@ class EventBuffer {
   // (always at least one event if any is buffered).
   absl::StatusOr<std::vector<BufferedEvent>> ReadOldest(size_t max_events, size_t max_bytes);
 
-  // Deletes the events with these sequence numbers, in one transaction, and
-  // tells how much was actually removed (an evicted event is not there).
-  absl::StatusOr<BufferSize> Remove(std::span<const int64_t> sequences);
+  // Deletes the events numbered first..last in one statement (a batch is
+  // always such a range of what is buffered) and returns how many it removed.
+  absl::StatusOr<uint64_t> RemoveRange(int64_t first, int64_t last);
 
   // Drops the oldest events until the buffer, whose size is `current`, is
   // within `bounds`: first expired events, then the oldest over the row and

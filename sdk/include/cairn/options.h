@@ -43,8 +43,10 @@ struct Options {
   AppInfo app;
 
   // --- Record path ---
-  // Events held in memory before the writer persists them.
-  size_t queue_capacity = 65536;
+  // Events held in memory before the writer persists them, counting those
+  // the writer has taken but not yet committed. About 450 bytes each for a
+  // typical milestone, so the default bounds this memory near 15 MB.
+  size_t queue_capacity = 32768;
   // What a record call does when that queue is full.
   enum class QueueFullPolicy {
     // Drop the new event at once, count it (QUEUE_FULL), return ResourceExhausted.
