@@ -3,7 +3,7 @@
 // batched insert rate of rows of the same size, measured by this program in
 // the same run.
 //
-//   build/bench/durable_bench --benchmark_repetitions=3
+//   build/bench/durable_bench --benchmark_repetitions=5
 //
 // Benchmarks:
 //  - BM_RawSqliteInsert/indexed:0: the baseline. One connection opened like
@@ -12,12 +12,12 @@
 //    TEXT, purpose INTEGER, created_ms INTEGER, payload BLOB), 4096 rows per
 //    transaction (the SDK's commit_max_events), one prepared statement,
 //    999,424 rows per run. The payload is as long as the SDK's serialized
-//    event (measured at start).
-//    indexed:1 adds the buffer's (user_id, purpose) index, for reference.
+//    event (measured at start). indexed:1 adds a (user_id, purpose) index,
+//    which the buffer had until its schema v2, for reference.
 //  - BM_SdkDurable/ack:0: one thread records milestones on a real Client as
 //    fast as it can, 100,000 per iteration (10 iterations, 1,000,000 events
-//    per run), and the iteration ends when
-//    GetStats().persisted has caught up (polled every 50 us). The transport
+//    per run); the iteration ends when GetStats().persisted has caught up
+//    (polled every 50 us). The transport
 //    fails every request and the backoff is an hour, so the sender stays out
 //    of the way after one attempt: this is the writer's throughput. ack:1
 //    uses a transport that acknowledges at once: the sender reads, encodes,
@@ -27,8 +27,8 @@
 //    (none, as for the raw table, so nothing is evicted): dropped must be 0.
 //  - BM_RawSqliteDelete/mode:{0,1,2}/indexed:{1,0}: the cost of deleting
 //    delivered rows by statement shape (0: per row with RETURNING, as the
-//    SDK does; 1: per row; 2: one range per 500-row batch). Context for
-//    docs/performance.md, not a target.
+//    SDK did before schema v2; 1: per row; 2: one range per 500-row batch,
+//    as it does now). Context for docs/performance.md, not a target.
 // After the table, a summary prints the median rates and the ratios.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
@@ -120,10 +120,9 @@ BENCHMARK(BM_RawSqliteInsert)
     ->Iterations(10 * kEventsPerIteration / kRowsPerTransaction)
     ->UseRealTime();
 
-// How the buffer's deletes cost, per row, by the shape of the statement
-// (docs/performance.md, "Delivery"): the SDK deletes each delivered batch
-// row by row with RETURNING. 300,000 rows inserted first (untimed), then
-// 200,000 deleted oldest first, 500 per transaction (a batch).
+// What the buffer's deletes cost per row, by the shape of the statement
+// (docs/performance.md, "Delivery"). 300,000 rows inserted first (untimed),
+// then 200,000 deleted oldest first, 500 per transaction (a batch).
 void BM_RawSqliteDelete(benchmark::State& state) {
   const int64_t mode = state.range(0);  // 0: seq = ? RETURNING; 1: seq = ?; 2: BETWEEN
   const bool indexed = state.range(1) != 0;

@@ -4,11 +4,12 @@
 // acknowledges at once (so the sender reads and deletes rows, as in
 // production). Options are the defaults.
 //
-//   build/bench/record_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+//   build/bench/record_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
 // A loop recording as fast as it can outruns any durable buffer, so the
 // record benchmarks run in bursts that fit the default in-memory queue: each
-// thread records kBurst / threads events, then (untimed) waits until the
+// thread records kBurst / threads events (kBurst = half the default
+// queue_capacity), then (untimed) waits until the
 // writer has drained the queue, and goes on. The writer drains concurrently
 // during a burst, as it would in an app. 500,000 calls per run.
 //
@@ -56,7 +57,8 @@ namespace {
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr int64_t kCallsPerRun = 500'000;  // split over the threads
-constexpr int64_t kBurst = 16'384;         // half the default queue_capacity
+// Half the default queue_capacity, so a burst never fills the queue.
+const int64_t kBurst = static_cast<int64_t>(Options().queue_capacity / 2);
 
 // What the threads of one run share. Thread 0 creates it before the
 // benchmark's start barrier and tears it down after everyone published.
