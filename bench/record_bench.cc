@@ -168,6 +168,16 @@ void FinishRun(benchmark::State& state, std::vector<uint32_t>& samples, int64_t 
   current_run = nullptr;
 }
 
+// One record call, its duration (clock reads included) appended to `samples`.
+absl::Status TimedRecord(Client& client, double value, std::vector<uint32_t>& samples) {
+  auto start = SteadyClock::now();
+  absl::Status s = RecordOne(client, value);
+  auto end = SteadyClock::now();
+  samples.push_back(static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count()));
+  return s;
+}
+
 template <bool kTimeEachCall, bool kBursts, bool kDurable = false>
 void RecordLoop(benchmark::State& state) {
   SetUpRun(state, kDurable);
@@ -188,21 +198,9 @@ void RecordLoop(benchmark::State& state) {
       DrainQueue(state, client, switches);
       in_burst = 0;
     }
-    absl::Status s;
-    if (kTimeEachCall) {
-      auto start = SteadyClock::now();
-      s = RecordOne(client, ++value);
-      auto end = SteadyClock::now();
-      samples.push_back(static_cast<uint32_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count()));
-    } else {
-      s = RecordOne(client, ++value);
-    }
-    if (s.ok()) {
-      ++accepted;
-    } else {
-      ++refused;
-    }
+    absl::Status s = kTimeEachCall ? TimedRecord(client, ++value, samples)
+                                   : RecordOne(client, ++value);
+    ++(s.ok() ? accepted : refused);
   }
   switches.Stop();
   switches.Report(state);
@@ -246,16 +244,8 @@ void BM_RecordLatencyPaced(benchmark::State& state) {
     while (SteadyClock::now() < next) {
     }
     Client& client = *current_run->client;
-    auto start = SteadyClock::now();
-    absl::Status s = RecordOne(client, ++value);
-    auto end = SteadyClock::now();
-    samples.push_back(static_cast<uint32_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count()));
-    if (s.ok()) {
-      ++accepted;
-    } else {
-      ++refused;
-    }
+    absl::Status s = TimedRecord(client, ++value, samples);
+    ++(s.ok() ? accepted : refused);
   }
   switches.Stop();
   switches.Report(state);
