@@ -9,8 +9,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cairn/consent/purpose.h"
+#include "cairn/v1/event.pb.h"
 
 namespace cairn::consent {
 
@@ -35,6 +37,23 @@ struct ConsentRecord {
 // denied decision, a non-empty subject and policy version (InvalidArgument).
 absl::Status ValidateRecord(const ConsentRecord& record);
 
+// Wire names of decisions: "granted", "denied", "unknown".
+std::string_view DecisionName(Decision decision);
+cairn::v1::ConsentDecision ToWire(Decision decision);
+// kUnknown for CONSENT_DECISION_UNSPECIFIED and values this build does not know.
+Decision DecisionFromWire(int wire_value);
+
+// The ConsentChange event body for `record` (purpose, decision, policy,
+// surface, expiry). The caller fills the event envelope.
+void ToConsentChange(const ConsentRecord& record, cairn::v1::ConsentChange* out);
+
+// The record carried by an event with a ConsentChange body: subject is the
+// event's user_id, device_time its occurred_at; `sdk_version` comes from the
+// batch. InvalidArgument for another body or a record ValidateRecord refuses
+// (e.g. a missing policy version).
+absl::StatusOr<ConsentRecord> RecordFromEvent(const cairn::v1::Event& event,
+                                              std::string_view sdk_version = {});
+
 // The current decision of one user for one purpose.
 struct PurposeState {
   Decision decision = Decision::kUnknown;
@@ -43,35 +62,55 @@ struct PurposeState {
   std::optional<absl::Time> expires_at;
 };
 
-// Current consent per user and purpose, folded from ConsentRecords in the
-// order they were made. Pure logic, no IO; not thread-safe (callers lock).
-// Memory: one small entry per (user, purpose) decided.
+// Consent per user and purpose, folded from ConsentRecords: the latest
+// decision, and a short history so a question about a past moment ("was
+// this event, which happened at t, granted at t?") gets the answer that held
+// at t even after a later withdrawal. Records may be applied in any order;
+// the result depends only on their device times. Pure logic, no IO; not
+// thread-safe (callers lock).
+// Memory: one entry per decision kept, at most kMaxHistory per (user,
+// purpose); beyond that the oldest are forgotten, so a moment older than the
+// oldest kept decision reads as unknown (deny).
 class ConsentState {
  public:
-  // Applies a validated record. A record older (by device_time) than the one
-  // already applied for the same user and purpose is ignored, so replaying
-  // records out of order converges to the same state. Returns InvalidArgument
-  // (and changes nothing) for a record ValidateRecord refuses.
+  static constexpr size_t kMaxHistory = 16;
+
+  // Applies a validated record. A record with the same device time as one
+  // already applied for the user and purpose replaces it (a replay is a
+  // no-op). Returns InvalidArgument (and changes nothing) for a record
+  // ValidateRecord refuses.
   absl::Status Apply(const ConsentRecord& record);
 
-  // The decision for `subject` and `purpose` as of `at`: unknown if never
-  // decided; an expired grant reads as unknown.
+  // The decision for `subject` and `purpose` that held at `at`: the latest
+  // decision made at or before `at`; unknown if none; a grant whose expiry
+  // is at or before `at` reads as unknown. Cost: a hash lookup and a scan of
+  // at most kMaxHistory entries.
   Decision DecisionAt(std::string_view subject, Purpose purpose, absl::Time at) const;
 
   // True if `purpose` may be processed for `subject` at `at`: always for
   // purposes that need no consent, otherwise only with a live grant.
   bool Allows(std::string_view subject, Purpose purpose, absl::Time at) const;
 
-  // The stored state (unknown if none), ignoring expiry.
+  // True if the latest decision (whatever its time) is a grant that has not
+  // expired at `now`. The SDK asks this before sending: a withdrawal made
+  // after an event still stops that event from leaving the device.
+  bool CurrentlyAllows(std::string_view subject, Purpose purpose, absl::Time now) const;
+
+  // The latest decision (unknown if none), ignoring expiry.
   PurposeState Get(std::string_view subject, Purpose purpose) const;
+
+  // Every subject with at least one decision, in no particular order.
+  std::vector<std::string> Subjects() const;
 
   // Forgets every decision of `subject`.
   void Forget(std::string_view subject);
 
  private:
-  // One slot per purpose, indexed by the Purpose value.
-  using PerPurpose = std::array<PurposeState, 4>;
-  const PurposeState* Find(std::string_view subject, Purpose purpose) const;
+  // Decisions of one (user, purpose), oldest first.
+  using History = std::vector<PurposeState>;
+  // One history per purpose, indexed by the Purpose value.
+  using PerPurpose = std::array<History, 4>;
+  const History* Find(std::string_view subject, Purpose purpose) const;
   // Keyed by subject so a lookup by string_view copies nothing.
   absl::flat_hash_map<std::string, PerPurpose> states_;
 };
