@@ -8,7 +8,15 @@ packages=(
   libcurl4-openssl-dev libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3
   libabsl-dev libzstd-dev zlib1g-dev libssl-dev openssl libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
+  # as the load balancer of the scale-out test, clang for libFuzzer.
+  postgresql libpq-dev clang
 )
+# nginx-light is enough (upstream + proxy); fall back to nginx where a release
+# no longer has it. Either one satisfies the need.
+if ! [ -x /usr/sbin/nginx ]; then
+  if apt-cache show nginx-light >/dev/null 2>&1; then packages+=(nginx-light); else packages+=(nginx); fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do
