@@ -1,0 +1,366 @@
+#include "pg_cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <grp.h>
+#include <libpq-fe.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "cairn/common/strings.h"
+
+namespace cairn::testing {
+namespace {
+
+constexpr auto kReadyTimeout = std::chrono::seconds(60);
+constexpr auto kStopTimeout = std::chrono::seconds(10);
+constexpr const char* kSuperuser = "cairn";
+constexpr const char* kInstallRoot = "/usr/lib/postgresql/";
+
+// A port the kernel just handed out on 127.0.0.1. Another process may take
+// it before the server binds it; Start retries on a failed bind.
+absl::StatusOr<int> FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return absl::InternalError("socket failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return absl::InternalError("bind to 127.0.0.1:0 failed");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+struct Account {
+  bool switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+// Who runs initdb and the server: ourselves, or an unprivileged account
+// when we are root (PostgreSQL refuses root).
+absl::StatusOr<Account> ServerAccount() {
+  Account account;
+  if (geteuid() != 0) return account;
+  for (const char* name : {"postgres", "nobody"}) {
+    if (passwd* pw = getpwnam(name)) {
+      account.switch_user = true;
+      account.uid = pw->pw_uid;
+      account.gid = pw->pw_gid;
+      return account;
+    }
+  }
+  return absl::FailedPreconditionError("running as root and no 'postgres' or 'nobody' account");
+}
+
+// Starts argv[0] with stdout and stderr appended to `log_path`, in `cwd`,
+// as `account`, dying with this process (PR_SET_PDEATHSIG).
+absl::StatusOr<pid_t> Spawn(std::vector<std::string> args, const Account& account,
+                            const std::string& cwd, const std::string& log_path) {
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot open ", log_path));
+  if (account.switch_user && fchown(log_fd, account.uid, account.gid) != 0) {
+    close(log_fd);
+    return absl::InternalError("fchown of the log failed");
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(log_fd);
+    return absl::InternalError("fork failed");
+  }
+  if (pid == 0) {
+    // Raw syscalls: after fork only this thread exists, and glibc's setuid
+    // would try to broadcast to the parent's other threads.
+    if (account.switch_user) {
+      if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
+          syscall(SYS_setresgid, account.gid, account.gid, account.gid) != 0 ||
+          syscall(SYS_setresuid, account.uid, account.uid, account.uid) != 0) {
+        _exit(126);
+      }
+    }
+    // After the uid change: changing credentials clears the death signal.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (chdir(cwd.c_str()) != 0) _exit(125);
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+    dup2(log_fd, STDOUT_FILENO);
+    dup2(log_fd, STDERR_FILENO);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(log_fd);
+  return pid;
+}
+
+// Waits for `pid` until `deadline`; its wait status, or nullopt if it still
+// runs.
+std::optional<int> WaitUntil(pid_t pid, std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    int status = 0;
+    pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid) return status;
+    if (done < 0 && errno != EINTR) return -1;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    // Polling a child's exit; bounds a wait, asserts no timing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+// The last lines of a log file, for error messages.
+std::string LogTail(const std::string& path, size_t max_bytes = 2000) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string text = buffer.str();
+  if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
+  return text;
+}
+
+std::string KeyValueConninfo(int port, const std::string& database) {
+  return absl::StrCat("host=127.0.0.1 port=", port, " user=", kSuperuser, " dbname=", database,
+                      " connect_timeout=10");
+}
+
+}  // namespace
+
+// ---- PgConnection ----------------------------------------------------------
+
+absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::string& uri) {
+  // connect_timeout via the expanded form: works for URIs and key=value.
+  const char* keys[] = {"dbname", "connect_timeout", nullptr};
+  const char* values[] = {uri.c_str(), "10", nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr) return absl::ResourceExhaustedError("libpq: out of memory");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = PQerrorMessage(conn);
+    PQfinish(conn);
+    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL: ", message));
+  }
+  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+absl::Status PgConnection::Exec(std::string_view sql) {
+  std::string text(sql);
+  PGresult* result = PQexec(conn_, text.c_str());
+  ExecStatusType status = PQresultStatus(result);
+  absl::Status out = absl::OkStatus();
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    out = absl::InternalError(absl::StrCat("query failed: ", PQerrorMessage(conn_)));
+  }
+  PQclear(result);
+  return out;
+}
+
+absl::StatusOr<std::string> PgConnection::ScalarText(std::string_view sql) {
+  std::string text(sql);
+  PGresult* result = PQexec(conn_, text.c_str());
+  if (PQresultStatus(result) != PGRES_TUPLES_OK) {
+    std::string message = PQerrorMessage(conn_);
+    PQclear(result);
+    return absl::InternalError(absl::StrCat("query failed: ", message));
+  }
+  if (PQntuples(result) < 1 || PQnfields(result) < 1 || PQgetisnull(result, 0, 0)) {
+    PQclear(result);
+    return absl::NotFoundError("query returned no value");
+  }
+  std::string value = PQgetvalue(result, 0, 0);
+  PQclear(result);
+  return value;
+}
+
+absl::StatusOr<int64_t> PgConnection::ScalarInt(std::string_view sql) {
+  absl::StatusOr<std::string> text = ScalarText(sql);
+  if (!text.ok()) return text.status();
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(ToAbsl(*text), &value)) {
+    return absl::InvalidArgumentError(absl::StrCat("not an integer: ", *text));
+  }
+  return value;
+}
+
+// ---- PgCluster -------------------------------------------------------------
+
+std::string PgCluster::BinDir() {
+  glob_t matches{};
+  std::vector<std::string> dirs;
+  std::string pattern = std::string(kInstallRoot) + "*/bin";
+  if (glob(pattern.c_str(), 0, nullptr, &matches) == 0) {
+    for (size_t i = 0; i < matches.gl_pathc; ++i) dirs.push_back(matches.gl_pathv[i]);
+  }
+  globfree(&matches);
+  // Newest major version first: compare the version number, not the text.
+  const size_t root = std::strlen(kInstallRoot);
+  std::sort(dirs.begin(), dirs.end(), [root](const std::string& a, const std::string& b) {
+    return std::atoi(a.c_str() + root) > std::atoi(b.c_str() + root);
+  });
+  for (const std::string& dir : dirs) {
+    if (access((dir + "/initdb").c_str(), X_OK) == 0 &&
+        access((dir + "/postgres").c_str(), X_OK) == 0) {
+      return dir;
+    }
+  }
+  return "";
+}
+
+bool PgCluster::Available() { return !BinDir().empty(); }
+
+absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start(const PgClusterOptions& options) {
+  std::string bin = BinDir();
+  if (bin.empty()) {
+    return absl::FailedPreconditionError(
+        "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
+        "(install Debian's postgresql package: scripts/setup.sh)");
+  }
+  absl::StatusOr<Account> account = ServerAccount();
+  if (!account.ok()) return account.status();
+  std::unique_ptr<PgCluster> cluster(new PgCluster(options));
+  cluster->switch_user_ = account->switch_user;
+  cluster->uid_ = account->uid;
+  cluster->gid_ = account->gid;
+  const std::string& dir = cluster->dir_.path();
+  if (account->switch_user && chown(dir.c_str(), account->uid, account->gid) != 0) {
+    return absl::InternalError(absl::StrCat("chown ", dir, " failed"));
+  }
+
+  std::string initdb_log = cluster->dir_.File("initdb.log");
+  absl::StatusOr<pid_t> initdb =
+      Spawn({bin + "/initdb", "--pgdata=" + cluster->dir_.File("data"), "--username=cairn",
+             "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+            *account, dir, initdb_log);
+  if (!initdb.ok()) return initdb.status();
+  std::optional<int> status = WaitUntil(*initdb, std::chrono::steady_clock::now() + kReadyTimeout);
+  if (!status) {
+    kill(*initdb, SIGKILL);
+    waitpid(*initdb, nullptr, 0);
+    return absl::DeadlineExceededError("initdb did not finish in 60 s");
+  }
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return absl::InternalError(absl::StrCat("initdb failed: ", LogTail(initdb_log)));
+  }
+
+  // A port taken between our probe and the server's bind shows as an early
+  // exit: try another one.
+  absl::Status started;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    started = cluster->StartServer();
+    if (started.ok()) break;
+  }
+  if (!started.ok()) return started;
+
+  absl::StatusOr<std::unique_ptr<PgConnection>> admin =
+      PgConnection::Connect(KeyValueConninfo(cluster->port_, "postgres"));
+  if (!admin.ok()) return admin.status();
+  absl::Status created = (*admin)->Exec(absl::StrCat("CREATE DATABASE \"", options.database, "\""));
+  if (!created.ok()) return created;
+  return cluster;
+}
+
+absl::Status PgCluster::StartServer() {
+  absl::StatusOr<int> port = FreeLoopbackPort();
+  if (!port.ok()) return port.status();
+  std::vector<std::string> args = {
+      BinDir() + "/postgres",
+      "-D", dir_.File("data"),
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", absl::StrCat("port=", *port),
+      "-c", "unix_socket_directories=" + dir_.path(),
+      "-c", absl::StrCat("max_connections=", options_.max_connections),
+      "-c", "logging_collector=off",
+  };
+  if (!options_.durable) {
+    for (const char* setting : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"}) {
+      args.push_back("-c");
+      args.push_back(setting);
+    }
+  }
+  Account account{switch_user_, uid_, gid_};
+  absl::StatusOr<pid_t> pid = Spawn(args, account, dir_.path(), LogPath());
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
+  port_ = *port;
+
+  std::string conninfo = KeyValueConninfo(port_, "postgres");
+  auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
+  while (true) {
+    if (PQping(conninfo.c_str()) == PQPING_OK) return absl::OkStatus();
+    if (std::optional<int> exited = WaitUntil(pid_, std::chrono::steady_clock::now())) {
+      pid_ = -1;
+      return absl::InternalError(
+          absl::StrCat("postgres exited before it was ready: ", LogTail(LogPath())));
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      Stop();
+      return absl::DeadlineExceededError(
+          absl::StrCat("postgres not ready in 60 s: ", LogTail(LogPath())));
+    }
+    // Polling readiness, like pg_ctl -w; bounds the wait, asserts no timing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+PgCluster::~PgCluster() { Stop(); }
+
+void PgCluster::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGQUIT);  // immediate shutdown
+  if (!WaitUntil(pid_, std::chrono::steady_clock::now() + kStopTimeout)) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  pid_ = -1;
+}
+
+std::string PgCluster::connection_uri() const {
+  return absl::StrCat("postgresql://", kSuperuser, "@127.0.0.1:", port_, "/", options_.database);
+}
+
+std::string PgCluster::LogPath() const { return dir_.File("postgres.log"); }
+
+absl::Status PgCluster::Query(std::string_view sql) const {
+  absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(connection_uri());
+  if (!conn.ok()) return conn.status();
+  return (*conn)->Exec(sql);
+}
+
+absl::StatusOr<int64_t> PgCluster::ScalarInt(std::string_view sql) const {
+  absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(connection_uri());
+  if (!conn.ok()) return conn.status();
+  return (*conn)->ScalarInt(sql);
+}
+
+}  // namespace cairn::testing
