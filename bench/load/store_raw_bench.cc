@@ -26,6 +26,7 @@
 //   sqlite_events    collector schema, WAL, synchronous=FULL (as the
 //                    collector), one prepared INSERT ... ON CONFLICT(event_id)
 //                    DO NOTHING per row, --batch-rows rows per transaction
+//   sqlite_events_noidx  the same without the two secondary indexes
 //   sqlite_key_only  the same with only (event_id TEXT PRIMARY KEY, event_proto)
 //   pg_copy_upsert   per transaction: COPY into a temp staging table, then
 //                    INSERT INTO events SELECT ... ON CONFLICT DO NOTHING
@@ -154,8 +155,11 @@ std::vector<StoredRow> MakeRows(int64_t count) {
 
 // ---- SQLite ------------------------------------------------------------------
 
-Result RunSqlite(const std::string& name, const std::string& path, bool key_only,
+enum class SqliteSchema { kEvents, kEventsNoIndex, kKeyOnly };
+
+Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema schema,
                  const std::vector<StoredRow>& rows, int batch_rows) {
+  const bool key_only = schema == SqliteSchema::kKeyOnly;
   Result result;
   result.run = name;
   sqlite::OpenOptions options;
@@ -163,7 +167,10 @@ Result RunSqlite(const std::string& name, const std::string& path, bool key_only
   options.synchronous_full = true;
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(path, options);
   if (!db.ok()) return result.error = db.status().ToString(), result;
-  if (absl::Status s = (*db)->Exec(key_only ? kSqliteKeyOnly : kSqliteEvents); !s.ok()) {
+  std::string ddl = key_only ? kSqliteKeyOnly : kSqliteEvents;
+  // Without the two secondary indexes: the cost of the table and key alone.
+  if (schema == SqliteSchema::kEventsNoIndex) ddl = ddl.substr(0, ddl.find("CREATE INDEX"));
+  if (absl::Status s = (*db)->Exec(ddl); !s.ok()) {
     return result.error = s.ToString(), result;
   }
   absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(
@@ -394,9 +401,9 @@ Result RunPgInsertValues(PGconn* conn, const std::vector<StoredRow>& rows, int b
 void Report(const Result& result, int batch_rows) {
   double rate = result.seconds > 0 ? static_cast<double>(result.rows) / result.seconds : 0;
   if (!result.error.empty()) {
-    std::printf("%-17s FAILED: %s\n", result.run.c_str(), result.error.c_str());
+    std::printf("%-19s FAILED: %s\n", result.run.c_str(), result.error.c_str());
   } else {
-    std::printf("%-17s %9lld rows in %6.2f s = %8.0f rows/s (%d rows per transaction)%s\n",
+    std::printf("%-19s %9lld rows in %6.2f s = %8.0f rows/s (%d rows per transaction)%s\n",
                 result.run.c_str(), static_cast<long long>(result.rows), result.seconds, rate,
                 batch_rows, result.complete ? "" : "  ROW COUNT WRONG");
   }
@@ -427,8 +434,12 @@ int Main(int argc, char** argv) {
     dir = (std::filesystem::temp_directory_path() / ("cairn-raw-bench-" + RandomHexId())).string();
   }
   std::filesystem::create_directories(dir);
-  note(RunSqlite("sqlite_events", dir + "/events.db", false, rows, flags.batch_rows));
-  note(RunSqlite("sqlite_key_only", dir + "/key_only.db", true, rows, flags.batch_rows));
+  note(RunSqlite("sqlite_events", dir + "/events.db", SqliteSchema::kEvents, rows,
+                 flags.batch_rows));
+  note(RunSqlite("sqlite_events_noidx", dir + "/events_noidx.db", SqliteSchema::kEventsNoIndex,
+                 rows, flags.batch_rows));
+  note(RunSqlite("sqlite_key_only", dir + "/key_only.db", SqliteSchema::kKeyOnly, rows,
+                 flags.batch_rows));
   if (remove_dir) std::filesystem::remove_all(dir);
 
   std::string uri = flags.pg_uri;
