@@ -27,6 +27,11 @@ class CollectorRequestHandlerTest : public ::testing::Test {
     auto store = SqliteStore::Open(dir_.File("c.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+    // User "u" has granted analytics and milestones (two consent events).
+    BatchRecord grants;
+    grants.batch_id = cairn::testing::NewUuidV7();
+    grants.events = cairn::testing::GrantsFor("a", {"u"});
+    ASSERT_TRUE(store_->Write({&grants, 1}).ok());
     auto keys = WriteKeySet::FromKeys({kKey});
     ASSERT_TRUE(keys.ok());
     keys_ = std::make_unique<WriteKeySet>(*std::move(keys));
@@ -141,7 +146,7 @@ TEST_F(CollectorRequestHandlerTest, StoresABatchAndReportsDuplicatesOnRetry) {
       EXPECT_EQ(parsed.duplicates(), 2u);
     }
   }
-  EXPECT_EQ(store_->Summarize()->total_events, 2);
+  EXPECT_EQ(store_->Summarize()->total_events, 4);  // and the two grants
 }
 
 TEST_F(CollectorRequestHandlerTest, RejectsBadBodies) {
@@ -159,7 +164,7 @@ TEST_F(CollectorRequestHandlerTest, RejectsBadBodies) {
   std::string bomb = *Compress(Codec::kGzip, std::string(20 << 20, '\0'));
   ASSERT_LT(bomb.size(), 64u << 10);
   EXPECT_EQ(Call(BatchRequest(bomb, "gzip")).status, 413);
-  EXPECT_EQ(store_->Summarize()->total_events, 0);
+  EXPECT_EQ(store_->Summarize()->total_events, 2);  // the grants only
 }
 
 TEST_F(CollectorRequestHandlerTest, BusyWriterAnswers503WithRetryAfter) {
