@@ -260,7 +260,17 @@ int Serve() {
   auto admin = std::make_unique<AdminApi>(
       admin_tokens->has_value() ? &**admin_tokens : nullptr, store->get(), SystemClock(),
       admin_options);
-  // Purges once now, then every interval.
+  // Purge once before serving, so what starts serving is within retention;
+  // then every interval in the background.
+  if (retention.keep > absl::ZeroDuration()) {
+    absl::StatusOr<int64_t> purged = PurgeExpiredEvents(**store, absl::Now(), retention);
+    if (purged.ok()) {
+      Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*purged)}});
+    } else {
+      Log(LogLevel::kError, "retention_purge_failed",
+          {{"code", absl::StatusCodeToString(purged.status().code())}});
+    }
+  }
   auto purger = std::make_unique<RetentionPurger>(store->get(), SystemClock(), retention);
 
   RequestHandlerOptions handler_options;

@@ -40,7 +40,9 @@ void RetentionPurger::Stop() {
 
 void RetentionPurger::Run() {
   std::unique_lock lock(mu_);
-  while (!stopping_) {
+  while (true) {
+    wake_.wait_for(lock, absl::ToChronoSeconds(options_.interval), [this] { return stopping_; });
+    if (stopping_) return;
     lock.unlock();
     absl::StatusOr<int64_t> deleted = PurgeExpiredEvents(*store_, clock_->Now(), options_);
     if (deleted.ok()) {
@@ -52,7 +54,6 @@ void RetentionPurger::Run() {
           {{"code", absl::StatusCodeToString(deleted.status().code())}});
     }
     lock.lock();
-    wake_.wait_for(lock, absl::ToChronoSeconds(options_.interval), [this] { return stopping_; });
   }
 }
 

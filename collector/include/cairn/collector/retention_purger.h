@@ -18,7 +18,7 @@ struct RetentionOptions {
   // Events that occurred (device time) longer ago than this are deleted.
   // Zero: keep forever, no purge runs.
   absl::Duration keep = absl::ZeroDuration();
-  // How often the background purge runs after the one at start.
+  // How often the background purge runs.
   absl::Duration interval = absl::Hours(1);
   // Events deleted per transaction, so ingestion waits at most one chunk.
   size_t chunk_rows = 2000;
@@ -31,9 +31,10 @@ struct RetentionOptions {
 absl::StatusOr<int64_t> PurgeExpiredEvents(Store& store, absl::Time now,
                                            const RetentionOptions& options);
 
-// Runs PurgeExpiredEvents on its own thread: once at start, then every
-// `interval`, until stopped. Does nothing if retention is off. Failures are
-// logged (code only) and retried at the next interval.
+// Runs PurgeExpiredEvents on its own thread every `interval` until stopped
+// (the purge at start is the caller's, before it serves: see main.cc). Does
+// nothing if retention is off. Failures are logged (code only) and retried
+// at the next interval.
 class RetentionPurger {
  public:
   // `store` and `clock` must outlive the purger.
