@@ -49,6 +49,10 @@ absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
   record.batch_id = batch.batch_id();
   // The install id is only stored, never interpreted; bound it like an id.
   if (IsValidId(batch.client().install_id())) record.install_id = batch.client().install_id();
+  // Stored with consent records as their source; bounded like a policy field.
+  if (batch.client().sdk_version().size() <= kMaxPolicyFieldBytes) {
+    record.sdk_version = batch.client().sdk_version();
+  }
   if (batch.has_sent_at()) record.sent_at = FromProto(batch.sent_at());
   record.received_at = received_at;
   record.event_count = batch.events_size();
@@ -61,6 +65,7 @@ absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
     total = drop.count() > UINT64_MAX - total ? UINT64_MAX : total + drop.count();
   }
   record.events.reserve(batch.events_size());
+  decoded.event_indexes.reserve(batch.events_size());
   for (int i = 0; i < batch.events_size(); ++i) {
     cairn::v1::Event* event = batch.mutable_events(i);
     if (std::optional<RuleViolation> violation = CheckEvent(*event, received_at)) {
@@ -68,9 +73,11 @@ absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
       rejected.set_index(static_cast<uint32_t>(i));
       rejected.set_reason(violation->reason);
       rejected.set_detail(std::move(violation->detail));
+      ++record.validation_rejections[violation->reason];
       continue;
     }
     record.events.push_back(std::move(*event));
+    decoded.event_indexes.push_back(static_cast<uint32_t>(i));
   }
   record.rejected = static_cast<int64_t>(decoded.rejected.size());
   return decoded;

@@ -145,6 +145,9 @@ void HttpSession::OnHeader(beast::error_code ec) {
     head_.content_length = *length;
   }
   head_.body_complete = false;
+  beast::error_code endpoint_ec;
+  auto peer = stream_.socket().remote_endpoint(endpoint_ec);
+  if (!endpoint_ec) head_.remote_address = peer.address().to_string();
 
   if (std::optional<HttpResponse> refused = registry_->handler().CheckHead(head_)) {
     // An unread body would be taken for the next request: close instead.

@@ -8,7 +8,9 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,10 +23,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/collector/admin_api.h"
 #include "cairn/collector/batch_writer.h"
 #include "cairn/collector/http_server.h"
 #include "cairn/collector/log.h"
 #include "cairn/collector/request_handler.h"
+#include "cairn/collector/retention_purger.h"
 #include "cairn/collector/sqlite_store.h"
 #include "cairn/collector/summary_format.h"
 #include "cairn/collector/write_key_set.h"
@@ -44,6 +48,18 @@ ABSL_FLAG(uint64_t, max_body_bytes, 4 << 20, "largest request body accepted, as 
 ABSL_FLAG(uint64_t, max_decompressed_bytes, 16 << 20,
           "largest batch after decompression (413 above)");
 ABSL_FLAG(int32_t, max_events_per_batch, 5000, "most events in one batch (413 above)");
+ABSL_FLAG(std::string, admin_token, "",
+          "bearer token for the admin API (export, erasure, recipients, purge); never the write "
+          "key. Without one the admin API is off (404). Prefer --admin-token-file");
+ABSL_FLAG(std::string, admin_token_file, "", "file with admin tokens, one per line ('#' comments)");
+ABSL_FLAG(std::string, hash_key_file, "",
+          "file with the secret (>= 16 bytes, trailing whitespace ignored) keying the hashes of "
+          "erased and opted-out users; default: a random key kept in the database");
+ABSL_FLAG(int32_t, retention_days, 0,
+          "delete events that occurred more than N days ago (0: keep forever)");
+ABSL_FLAG(int32_t, purge_interval_minutes, 60, "how often the retention purge runs");
+ABSL_FLAG(bool, store_client_ip, false, "store the client IP address with each batch");
+ABSL_FLAG(bool, store_user_agent, false, "store the User-Agent header with each batch");
 ABSL_FLAG(int32_t, writer_queue, 1024,
           "requests waiting for the storage writer (503 with Retry-After above)");
 
@@ -125,6 +141,49 @@ absl::StatusOr<WriteKeySet> LoadWriteKeys() {
   return WriteKeySet::FromKeys({key});
 }
 
+// The admin tokens, or nullopt if none is configured (admin API off).
+absl::StatusOr<std::optional<WriteKeySet>> LoadAdminTokens() {
+  std::string token = absl::GetFlag(FLAGS_admin_token);
+  std::string token_file = absl::GetFlag(FLAGS_admin_token_file);
+  if (!token.empty() && !token_file.empty()) {
+    return absl::InvalidArgumentError("give --admin-token or --admin-token-file, not both");
+  }
+  absl::StatusOr<WriteKeySet> tokens = absl::InvalidArgumentError("");
+  if (!token_file.empty()) {
+    tokens = WriteKeySet::FromFile(token_file);
+  } else if (!token.empty()) {
+    tokens = WriteKeySet::FromKeys({token});
+  } else {
+    return std::optional<WriteKeySet>();
+  }
+  if (!tokens.ok()) {
+    return absl::Status(tokens.status().code(),
+                        absl::StrCat("admin token: ", tokens.status().message()));
+  }
+  return std::optional<WriteKeySet>(*std::move(tokens));
+}
+
+// The hash key from --hash-key-file, or "" (the store then uses its own).
+absl::StatusOr<std::string> LoadHashKey() {
+  std::string path = absl::GetFlag(FLAGS_hash_key_file);
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read --hash-key-file");
+  constexpr std::streamsize kMaxKeyFileBytes = 4096;
+  std::string key(kMaxKeyFileBytes + 1, '\0');
+  in.read(key.data(), kMaxKeyFileBytes + 1);
+  if (in.gcount() > kMaxKeyFileBytes) {
+    return absl::InvalidArgumentError("--hash-key-file is larger than 4 KiB");
+  }
+  key.resize(static_cast<size_t>(in.gcount()));
+  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ' ||
+                          key.back() == '\t')) {
+    key.pop_back();
+  }
+  if (key.size() < 16) return absl::InvalidArgumentError("--hash-key-file must hold >= 16 bytes");
+  return key;
+}
+
 constexpr int64_t kGiB = int64_t{1} << 30;
 
 // A byte flag as int64, anything above 1 GiB folded to just above it.
@@ -144,6 +203,8 @@ absl::Status CheckFlags() {
        kGiB},
       {"max-events-per-batch", absl::GetFlag(FLAGS_max_events_per_batch), 1, 1000000},
       {"writer-queue", absl::GetFlag(FLAGS_writer_queue), 1, 1000000},
+      {"retention-days", absl::GetFlag(FLAGS_retention_days), 0, 36500},
+      {"purge-interval-minutes", absl::GetFlag(FLAGS_purge_interval_minutes), 1, 7 * 24 * 60},
   };
   for (const Bound& bound : bounds) {
     if (bound.value < bound.low || bound.value > bound.high) {
@@ -173,19 +234,52 @@ int Serve() {
   }
   absl::StatusOr<WriteKeySet> keys = LoadWriteKeys();
   if (!keys.ok()) return Fail(kExitUsage, "usage_error", keys.status());
+  absl::StatusOr<std::optional<WriteKeySet>> admin_tokens = LoadAdminTokens();
+  if (!admin_tokens.ok()) return Fail(kExitUsage, "usage_error", admin_tokens.status());
+  if (admin_tokens->has_value() && (*admin_tokens)->SharesAKeyWith(*keys)) {
+    return Fail(kExitUsage, "usage_error",
+                absl::InvalidArgumentError("the admin token must differ from every write key"));
+  }
+  absl::StatusOr<std::string> hash_key = LoadHashKey();
+  if (!hash_key.ok()) return Fail(kExitUsage, "usage_error", hash_key.status());
 
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(db);
+  SqliteStoreOptions store_options;
+  store_options.hash_key = *std::move(hash_key);
+  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(db, store_options);
   if (!store.ok()) return Fail(kExitFailure, "startup_failed", store.status());
 
   BatchWriterOptions writer_options;
   writer_options.queue_capacity = static_cast<size_t>(absl::GetFlag(FLAGS_writer_queue));
   auto writer = std::make_unique<BatchWriter>(store->get(), writer_options);
 
+  RetentionOptions retention;
+  retention.keep = absl::Hours(24) * absl::GetFlag(FLAGS_retention_days);
+  retention.interval = absl::Minutes(absl::GetFlag(FLAGS_purge_interval_minutes));
+  AdminApiOptions admin_options;
+  admin_options.retention = retention;
+  auto admin = std::make_unique<AdminApi>(
+      admin_tokens->has_value() ? &**admin_tokens : nullptr, store->get(), SystemClock(),
+      admin_options);
+  // Purge once before serving, so what starts serving is within retention;
+  // then every interval in the background.
+  if (retention.keep > absl::ZeroDuration()) {
+    absl::StatusOr<int64_t> purged = PurgeExpiredEvents(**store, absl::Now(), retention);
+    if (purged.ok()) {
+      Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*purged)}});
+    } else {
+      Log(LogLevel::kError, "retention_purge_failed",
+          {{"code", absl::StatusCodeToString(purged.status().code())}});
+    }
+  }
+  auto purger = std::make_unique<RetentionPurger>(store->get(), SystemClock(), retention);
+
   RequestHandlerOptions handler_options;
   handler_options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   handler_options.decode.max_decompressed_bytes = absl::GetFlag(FLAGS_max_decompressed_bytes);
   handler_options.decode.max_events_per_batch = absl::GetFlag(FLAGS_max_events_per_batch);
-  RequestHandler handler(&*keys, writer.get(), SystemClock(), handler_options);
+  handler_options.store_client_ip = absl::GetFlag(FLAGS_store_client_ip);
+  handler_options.store_user_agent = absl::GetFlag(FLAGS_store_user_agent);
+  RequestHandler handler(&*keys, writer.get(), SystemClock(), handler_options, admin.get());
 
   ServerOptions server_options;
   server_options.host = listen->host;
@@ -194,6 +288,8 @@ int Serve() {
   server_options.max_body_bytes = handler_options.max_body_bytes;
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(server_options, &handler);
   if (!server.ok()) {
+    purger->Stop();
+    admin->Stop();
     writer->Stop();
     return Fail(kExitFailure, "startup_failed", server.status());
   }
@@ -206,7 +302,11 @@ int Serve() {
   Log(LogLevel::kInfo, "collector_started",
       {{"port", std::to_string((*server)->port())},
        {"io_threads", std::to_string(server_options.io_threads)},
-       {"write_keys", std::to_string(keys->size())}});
+       {"write_keys", std::to_string(keys->size())},
+       {"admin_api", admin_tokens->has_value() ? "on" : "off"},
+       {"retention_days", std::to_string(absl::GetFlag(FLAGS_retention_days))},
+       {"store_client_ip", handler_options.store_client_ip ? "on" : "off"},
+       {"store_user_agent", handler_options.store_user_agent ? "on" : "off"}});
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -216,8 +316,12 @@ int Serve() {
   // Order matters: in-flight requests finish (the writer still commits for
   // them), then the writer drains, then the server's loop goes, then the DB.
   (*server)->Shutdown(absl::Seconds(10));
+  admin->Stop();
+  purger->Stop();
   writer->Stop();
   server->reset();
+  admin.reset();
+  purger.reset();
   writer.reset();
   store->reset();
   Log(LogLevel::kInfo, "collector_stopped");

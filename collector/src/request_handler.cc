@@ -1,7 +1,9 @@
 #include "cairn/collector/request_handler.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -21,6 +23,7 @@ constexpr std::string_view kProtobufType = "application/x-protobuf";
 std::string_view RouteName(std::string_view path) {
   if (path == kBatchPath) return "batch";
   if (path == kHealthPath) return "healthz";
+  if (AdminApi::IsAdminPath(path)) return "admin";
   return "unknown";
 }
 
@@ -55,14 +58,18 @@ bool IsProtobufContentType(std::string_view value) {
 }  // namespace
 
 RequestHandler::RequestHandler(const WriteKeySet* keys, BatchWriter* writer, Clock* clock,
-                               const RequestHandlerOptions& options)
-    : keys_(keys), writer_(writer), clock_(clock), options_(options) {}
+                               const RequestHandlerOptions& options, AdminApi* admin)
+    : keys_(keys), writer_(writer), clock_(clock), options_(options), admin_(admin) {}
 
 std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) const {
   std::string_view path = head.Path();
   if (path == kHealthPath) {
     if (head.method != "GET") return MethodNotAllowed(path, "GET");
     return std::nullopt;
+  }
+  if (AdminApi::IsAdminPath(path)) {
+    if (admin_ == nullptr) return Reject(path, 404, "not found");
+    return admin_->CheckHead(head);
   }
   if (path != kBatchPath) return Reject(path, 404, "not found");
   if (head.method != "POST") return MethodNotAllowed(path, "POST");
@@ -95,6 +102,11 @@ void RequestHandler::Handle(HttpRequest request, Respond respond) {
     std::move(respond)(TextResponse(200, "ok"));
     return;
   }
+  if (AdminApi::IsAdminPath(request.Path())) {
+    // CheckHead passed, so there is an AdminApi.
+    admin_->Handle(std::move(request), std::move(respond));
+    return;
+  }
   HandleBatch(std::move(request), std::move(respond));
 }
 
@@ -113,36 +125,67 @@ void RequestHandler::HandleBatch(HttpRequest request, Respond respond) {
     return;
   }
 
-  // The rejected list travels with the completion; the writer sees only
-  // what it stores.
-  auto rejected = std::make_shared<std::vector<cairn::v1::RejectedEvent>>(
-      std::move(decoded->rejected));
+  if (options_.store_client_ip && !request.remote_address.empty()) {
+    decoded->record.client_ip = request.remote_address;
+  }
+  if (options_.store_user_agent) {
+    if (std::optional<std::string_view> agent = request.Header("user-agent")) {
+      decoded->record.user_agent = std::string(agent->substr(0, kMaxStoredUserAgentBytes));
+    }
+  }
+
+  // The validation verdicts and the index map travel with the completion;
+  // the writer sees only what it may store.
+  struct Pending {
+    Respond respond;
+    std::vector<cairn::v1::RejectedEvent> rejected;
+    std::vector<uint32_t> event_indexes;
+  };
   // The completion may be dropped without being called (writer failure):
   // keep `respond` where TrySubmit's refusal can still reach it.
-  auto pending = std::make_shared<Respond>(std::move(respond));
+  auto pending = std::make_shared<Pending>(Pending{std::move(respond),
+                                                   std::move(decoded->rejected),
+                                                   std::move(decoded->event_indexes)});
   bool queued = writer_->TrySubmit(
       std::move(decoded->record),
-      [pending, rejected](absl::StatusOr<BatchWriteResult> result) mutable {
+      [this, pending](absl::StatusOr<BatchWriteResult> result) mutable {
         if (!result.ok()) {
           Log(LogLevel::kError, "store_write_failed",
               {{"code", absl::StatusCodeToString(result.status().code())}});
-          std::move (*pending)(RetryLater(kBatchPath, 503, "storage unavailable, retry later"));
+          std::move(pending->respond)(
+              RetryLater(kBatchPath, 503, "storage unavailable, retry later"));
           return;
+        }
+        std::vector<cairn::v1::RejectedEvent>& rejected = pending->rejected;
+        for (const StoreRejection& refusal : result->rejections) {
+          cairn::v1::RejectedEvent& event = rejected.emplace_back();
+          event.set_index(refusal.index < pending->event_indexes.size()
+                              ? pending->event_indexes[refusal.index]
+                              : 0);
+          event.set_reason(refusal.reason);
+          event.set_detail(refusal.detail);
+        }
+        std::sort(rejected.begin(), rejected.end(),
+                  [](const cairn::v1::RejectedEvent& a, const cairn::v1::RejectedEvent& b) {
+                    return a.index() < b.index();
+                  });
+        if (result->first_delivery) {
+          for (const cairn::v1::RejectedEvent& event : rejected) rejections_.Add(event.reason());
         }
         cairn::v1::BatchResponse body;
         body.set_accepted(static_cast<uint32_t>(result->inserted));
         body.set_duplicates(static_cast<uint32_t>(result->duplicates));
-        for (cairn::v1::RejectedEvent& event : *rejected) {
+        for (cairn::v1::RejectedEvent& event : rejected) {
           *body.add_rejected() = std::move(event);
         }
         HttpResponse response;
         response.status = 200;
         response.content_type = std::string(kProtobufType);
         response.body = body.SerializeAsString();
-        std::move (*pending)(std::move(response));
+        std::move(pending->respond)(std::move(response));
       });
   if (!queued) {
-    std::move (*pending)(RetryLater(kBatchPath, 503, "collector busy, retry later"));
+    std::move(pending->respond)(RetryLater(kBatchPath, 503, "collector busy, retry later"));
   }
 }
 

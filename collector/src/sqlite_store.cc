@@ -5,14 +5,21 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
+
+#include <openssl/rand.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "cairn/common/crypto.h"
 #include "cairn/common/proto_time.h"
 #include "cairn/common/strings.h"
+#include "cairn/consent/purpose.h"
+#include "json_text.h"
 
 namespace cairn::collector {
 namespace {
@@ -60,7 +67,67 @@ CREATE TABLE client_drops (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kMigrationV1};
+// Version 2: consent records (append-only proof) and current consent state,
+// erasure tombstones and the renewal suppression list (keyed hashes only),
+// durable rejection counters, settings (the generated hash key), optional
+// client IP / user agent per batch, and indexes for erasure, export and
+// retention. Consent times are in microseconds so an event and the grant
+// just before it are never folded into the same tick.
+constexpr std::string_view kMigrationV2 = R"sql(
+ALTER TABLE batches ADD COLUMN client_ip TEXT;
+ALTER TABLE batches ADD COLUMN user_agent TEXT;
+DROP INDEX events_by_user;
+CREATE INDEX events_by_user_account ON events (user_id, account_id);
+CREATE INDEX events_by_time ON events (occurred_at_ms);
+CREATE TABLE consent_records (
+  event_id            TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  user_id             TEXT,
+  user_hash           TEXT,
+  purpose             INTEGER NOT NULL,
+  decision            INTEGER NOT NULL,
+  policy_id           TEXT NOT NULL,
+  policy_version      TEXT NOT NULL,
+  device_time_us      INTEGER NOT NULL,
+  collector_time_ms   INTEGER NOT NULL,
+  sdk_version         TEXT NOT NULL,
+  source_surface      TEXT NOT NULL,
+  expires_at_us       INTEGER
+);
+CREATE INDEX consent_records_by_subject ON consent_records (user_id, purpose, device_time_us);
+CREATE TABLE consent_state (
+  user_id             TEXT NOT NULL,
+  purpose             INTEGER NOT NULL,
+  user_hash           TEXT NOT NULL,
+  decision            INTEGER NOT NULL,
+  policy_id           TEXT NOT NULL,
+  policy_version      TEXT NOT NULL,
+  decided_at_us       INTEGER NOT NULL,
+  expires_at_us       INTEGER,
+  updated_at_ms       INTEGER NOT NULL,
+  PRIMARY KEY (user_id, purpose)
+);
+CREATE INDEX consent_state_by_purpose ON consent_state (purpose, decision, user_id);
+CREATE TABLE renewal_suppression (
+  user_hash           TEXT PRIMARY KEY,
+  since_ms            INTEGER NOT NULL,
+  denied_at_us        INTEGER NOT NULL
+);
+CREATE TABLE erased_users (
+  user_hash           TEXT PRIMARY KEY,
+  erased_at_ms        INTEGER NOT NULL
+);
+CREATE TABLE rejections (
+  reason              INTEGER PRIMARY KEY,
+  count               INTEGER NOT NULL
+);
+CREATE TABLE settings (
+  name                TEXT PRIMARY KEY,
+  value               TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kMigrationV1, kMigrationV2};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 constexpr std::string_view kInsertEvent = R"sql(
@@ -74,9 +141,59 @@ ON CONFLICT (event_id) DO NOTHING
 
 constexpr std::string_view kInsertBatch = R"sql(
 INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms,
-                     times_received, event_count, accepted, duplicates, rejected)
-VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7, ?8)
+                     times_received, event_count, accepted, duplicates, rejected,
+                     client_ip, user_agent)
+VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT (batch_id) DO NOTHING
+)sql";
+
+constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = ?1";
+
+// The latest record at or before the event; rowid breaks ties so the record
+// stored last wins, as in consent::ConsentState.
+constexpr std::string_view kDecisionAt = R"sql(
+SELECT decision, expires_at_us FROM consent_records
+WHERE user_id = ?1 AND purpose = ?2 AND device_time_us <= ?3
+ORDER BY device_time_us DESC, rowid DESC LIMIT 1
+)sql";
+
+constexpr std::string_view kInsertConsentRecord = R"sql(
+INSERT INTO consent_records (event_id, account_id, user_id, purpose, decision, policy_id,
+                             policy_version, device_time_us, collector_time_ms, sdk_version,
+                             source_surface, expires_at_us)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+ON CONFLICT (event_id) DO NOTHING
+)sql";
+
+// The current state follows the latest decision by device time, whatever
+// order the records arrive in.
+constexpr std::string_view kUpsertConsentState = R"sql(
+INSERT INTO consent_state (user_id, purpose, user_hash, decision, policy_id, policy_version,
+                           decided_at_us, expires_at_us, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT (user_id, purpose) DO UPDATE SET
+  user_hash = excluded.user_hash, decision = excluded.decision,
+  policy_id = excluded.policy_id, policy_version = excluded.policy_version,
+  decided_at_us = excluded.decided_at_us, expires_at_us = excluded.expires_at_us,
+  updated_at_ms = excluded.updated_at_ms
+WHERE excluded.decided_at_us >= consent_state.decided_at_us
+)sql";
+
+constexpr std::string_view kSuppress = R"sql(
+INSERT INTO renewal_suppression (user_hash, since_ms, denied_at_us) VALUES (?1, ?2, ?3)
+ON CONFLICT (user_hash) DO UPDATE SET denied_at_us = max(denied_at_us, excluded.denied_at_us)
+)sql";
+
+// Only a grant made after the latest opt-out lifts it; a late-arriving older
+// grant does not.
+constexpr std::string_view kLiftSuppression =
+    "DELETE FROM renewal_suppression WHERE user_hash = ?1 AND denied_at_us < ?2";
+
+constexpr std::string_view kAddRejections = R"sql(
+INSERT INTO rejections (reason, count) VALUES (?1, ?2)
+ON CONFLICT (reason) DO UPDATE SET count =
+  CASE WHEN count > 9223372036854775807 - excluded.count THEN 9223372036854775807
+       ELSE count + excluded.count END
 )sql";
 
 constexpr std::string_view kNoteBatchRetry = R"sql(
@@ -116,36 +233,6 @@ std::string_view EventKind(const cairn::v1::Event& event) {
   return "unknown";
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 // Attributes as a JSON object with sorted keys, so equal maps give equal text
 // (protobuf map order is unspecified).
 std::string AttributesJson(const cairn::v1::Event& event) {
@@ -175,12 +262,120 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement insert_batch;
   sqlite::Statement note_batch_retry;
   sqlite::Statement add_client_drops;
+  sqlite::Statement is_erased;
+  sqlite::Statement decision_at;
+  sqlite::Statement insert_consent_record;
+  sqlite::Statement upsert_consent_state;
+  sqlite::Statement suppress;
+  sqlite::Statement lift_suppression;
+  sqlite::Statement add_rejections;
 };
+
+// State of one Write call. Tombstones cannot change during a Write (erasure
+// takes the same lock), so memoising them per call is safe; nothing is kept
+// across calls, as other processes may share the database.
+struct SqliteStore::WriteContext {
+  std::unordered_map<std::string, bool> erased;  // user_id -> has a tombstone
+};
+
+namespace {
+
+constexpr size_t kMinHashKeyBytes = 16;
+constexpr size_t kGeneratedHashKeyBytes = 32;
+constexpr std::string_view kHashKeyCheckInput = "cairn-collector hash key check v1";
+
+// Reads one settings value; nullopt if absent.
+absl::StatusOr<std::optional<std::string>> ReadSetting(sqlite::Database& db,
+                                                       std::string_view name) {
+  absl::StatusOr<sqlite::Statement> stmt = db.Prepare("SELECT value FROM settings WHERE name = ?1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, name);
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(stmt->ColumnText(0)));
+}
+
+absl::Status WriteSetting(sqlite::Database& db, std::string_view name, std::string_view value) {
+  absl::StatusOr<sqlite::Statement> stmt =
+      db.Prepare("INSERT INTO settings (name, value) VALUES (?1, ?2)");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, name).Bind(2, value).Run();
+}
+
+absl::StatusOr<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return absl::DataLossError("malformed hash key in settings");
+  std::string out;
+  out.reserve(hex.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return absl::DataLossError("malformed hash key in settings");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+// The key for tombstones and the suppression list: the configured one, or
+// the one generated for this database on first use. Remembers a check value
+// so a different key (which would silently un-erase users) is refused.
+absl::StatusOr<std::string> SetUpHashKey(sqlite::Database& db, const std::string& configured) {
+  if (!configured.empty() && configured.size() < kMinHashKeyBytes) {
+    return absl::InvalidArgumentError("the hash key must be at least 16 bytes");
+  }
+  sqlite::Transaction txn(db);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  std::string key = configured;
+  if (key.empty()) {
+    absl::StatusOr<std::optional<std::string>> stored = ReadSetting(db, "generated_hash_key");
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      absl::StatusOr<std::string> decoded = HexDecode(**stored);
+      if (!decoded.ok()) return decoded.status();
+      key = *std::move(decoded);
+    } else {
+      key.resize(kGeneratedHashKeyBytes);
+      if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()),
+                     static_cast<int>(key.size())) != 1) {
+        return absl::InternalError("no random bytes for the hash key");
+      }
+      std::string hex;
+      for (unsigned char c : key) absl::StrAppendFormat(&hex, "%02x", c);
+      if (absl::Status s = WriteSetting(db, "generated_hash_key", hex); !s.ok()) return s;
+    }
+  }
+  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
+  absl::StatusOr<std::optional<std::string>> stored_check = ReadSetting(db, "hash_key_check");
+  if (!stored_check.ok()) return stored_check.status();
+  if (!stored_check->has_value()) {
+    if (absl::Status s = WriteSetting(db, "hash_key_check", check); !s.ok()) return s;
+  } else if (!ConstantTimeEquals(**stored_check, check)) {
+    return absl::FailedPreconditionError(
+        "the hash key differs from the one this database was first used with (its erasure "
+        "tombstones and suppression list would no longer match)");
+  }
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return key;
+}
+
+// Wire enum value of a consent::Decision as stored.
+int64_t StoredDecision(consent::Decision decision) {
+  return static_cast<int64_t>(consent::ToWire(decision));
+}
+
+}  // namespace
 
 SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> writer,
                          std::unique_ptr<sqlite::Database> reader,
-                         std::unique_ptr<WriteStatements> statements)
-    : writer_(std::move(writer)), statements_(std::move(statements)), reader_(std::move(reader)) {}
+                         std::unique_ptr<WriteStatements> statements, std::string hash_key)
+    : hash_key_(std::move(hash_key)),
+      writer_(std::move(writer)),
+      statements_(std::move(statements)),
+      reader_(std::move(reader)) {}
 
 SqliteStore::~SqliteStore() {
   // The reader goes first so the writer is the last connection: closing it
@@ -199,6 +394,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
                                                                const SqliteStoreOptions& options) {
   std::unique_ptr<sqlite::Database> writer;
   std::unique_ptr<WriteStatements> statements;
+  std::string hash_key;
   if (!options.read_only) {
     sqlite::OpenOptions open_options;
     open_options.wal = true;
@@ -210,6 +406,9 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     if (absl::Status s = writer->Migrate(kMigrations); !s.ok()) {
       return WithContext(s, "migrating the collector database");
     }
+    absl::StatusOr<std::string> key = SetUpHashKey(*writer, options.hash_key);
+    if (!key.ok()) return key.status();
+    hash_key = *std::move(key);
     statements = std::make_unique<WriteStatements>();
     struct {
       sqlite::Statement* target;
@@ -217,7 +416,14 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     } const prepared[] = {{&statements->insert_event, kInsertEvent},
                           {&statements->insert_batch, kInsertBatch},
                           {&statements->note_batch_retry, kNoteBatchRetry},
-                          {&statements->add_client_drops, kAddClientDrops}};
+                          {&statements->add_client_drops, kAddClientDrops},
+                          {&statements->is_erased, kIsErased},
+                          {&statements->decision_at, kDecisionAt},
+                          {&statements->insert_consent_record, kInsertConsentRecord},
+                          {&statements->upsert_consent_state, kUpsertConsentState},
+                          {&statements->suppress, kSuppress},
+                          {&statements->lift_suppression, kLiftSuppression},
+                          {&statements->add_rejections, kAddRejections}};
     for (const auto& p : prepared) {
       absl::StatusOr<sqlite::Statement> stmt = writer->Prepare(p.sql);
       if (!stmt.ok()) return stmt.status();
@@ -237,8 +443,12 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
         absl::StrCat("not a cairn collector database of schema version ", kSchemaVersion,
                      " (found version ", *version, ")"));
   }
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(std::move(writer), *std::move(reader), std::move(statements)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      std::move(writer), *std::move(reader), std::move(statements), std::move(hash_key)));
+}
+
+std::string SqliteStore::UserHash(std::string_view user_id) const {
+  return ToHex(HmacSha256(hash_key_, user_id));
 }
 
 absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
@@ -247,10 +457,11 @@ absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
   sqlite::Transaction txn(*writer_);
   if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  WriteContext context;
   std::vector<BatchWriteResult> results;
   results.reserve(batches.size());
   for (const BatchRecord& batch : batches) {
-    absl::StatusOr<BatchWriteResult> result = WriteOne(batch);
+    absl::StatusOr<BatchWriteResult> result = WriteOne(batch, context);
     if (!result.ok()) return result.status();  // txn rolls back
     results.push_back(*std::move(result));
   }
@@ -258,12 +469,124 @@ absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
   return results;
 }
 
-absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch) {
-  BatchWriteResult result;
-  result.outcomes.reserve(batch.events.size());
+absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContext& context) {
+  auto it = context.erased.find(std::string(user_id));
+  if (it != context.erased.end()) return it->second;
+  std::string hash = UserHash(user_id);
+  sqlite::Statement& query = statements_->is_erased;
+  query.Bind(1, hash);
+  absl::StatusOr<bool> row = query.Step();
+  query.Reset();
+  if (!row.ok()) return WithContext(row.status(), "looking up a tombstone");
+  context.erased.emplace(std::string(user_id), *row);
+  return *row;
+}
+
+absl::StatusOr<bool> SqliteStore::HadGrant(const cairn::v1::Event& event) {
+  std::optional<consent::Purpose> purpose = consent::FromWire(event.purpose());
+  if (!purpose) return false;  // CheckEvent refuses unknown purposes before this
+  if (!consent::NeedsConsent(*purpose)) return true;
+  const int64_t at_us = absl::ToUnixMicros(FromProto(event.occurred_at()));
+  sqlite::Statement& query = statements_->decision_at;
+  query.Bind(1, event.user_id()).Bind(2, static_cast<int64_t>(event.purpose())).Bind(3, at_us);
+  absl::StatusOr<bool> row = query.Step();
+  bool granted = false;
+  if (row.ok() && *row) {
+    // A grant read as unknown from its expiry on (consent::ConsentState).
+    granted = query.ColumnInt(0) == StoredDecision(consent::Decision::kGranted) &&
+              (query.ColumnIsNull(1) || at_us < query.ColumnInt(1));
+  }
+  query.Reset();
+  if (!row.ok()) return WithContext(row.status(), "looking up consent");
+  return granted;
+}
+
+absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
+                                             const BatchRecord& batch) {
+  // The caller checked it with RecordFromEvent already.
+  absl::StatusOr<consent::ConsentRecord> record =
+      consent::RecordFromEvent(event, batch.sdk_version);
+  if (!record.ok()) return record.status();
+  const int64_t device_us = absl::ToUnixMicros(record->device_time);
   const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
+  const int64_t purpose = static_cast<int64_t>(consent::ToWire(record->purpose));
+  const int64_t decision = StoredDecision(record->decision);
+  const std::string hash = UserHash(event.user_id());
+
+  sqlite::Statement& insert = statements_->insert_consent_record;
+  insert.Bind(1, event.event_id())
+      .Bind(2, event.account_id())
+      .Bind(3, event.user_id())
+      .Bind(4, purpose)
+      .Bind(5, decision)
+      .Bind(6, record->policy_id)
+      .Bind(7, record->policy_version)
+      .Bind(8, device_us)
+      .Bind(9, received_ms)
+      .Bind(10, record->source_sdk_version)
+      .Bind(11, record->source_surface);
+  if (record->expires_at) {
+    insert.Bind(12, absl::ToUnixMicros(*record->expires_at));
+  } else {
+    insert.BindNull(12);
+  }
+  if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing a consent record");
+
+  sqlite::Statement& upsert = statements_->upsert_consent_state;
+  upsert.Bind(1, event.user_id())
+      .Bind(2, purpose)
+      .Bind(3, hash)
+      .Bind(4, decision)
+      .Bind(5, record->policy_id)
+      .Bind(6, record->policy_version)
+      .Bind(7, device_us);
+  if (record->expires_at) {
+    upsert.Bind(8, absl::ToUnixMicros(*record->expires_at));
+  } else {
+    upsert.BindNull(8);
+  }
+  upsert.Bind(9, received_ms);
+  if (absl::Status s = upsert.Run(); !s.ok()) return WithContext(s, "updating consent state");
+
+  if (record->purpose == consent::Purpose::kRenewalNotifications) {
+    if (record->decision == consent::Decision::kDenied) {
+      sqlite::Statement& suppress = statements_->suppress;
+      suppress.Bind(1, hash).Bind(2, received_ms).Bind(3, device_us);
+      if (absl::Status s = suppress.Run(); !s.ok()) return WithContext(s, "suppressing");
+    } else {
+      sqlite::Statement& lift = statements_->lift_suppression;
+      lift.Bind(1, hash).Bind(2, device_us);
+      if (absl::Status s = lift.Run(); !s.ok()) return WithContext(s, "lifting suppression");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts) {
+  sqlite::Statement& add = statements_->add_rejections;
+  for (const auto& [reason, count] : counts) {
+    if (count <= 0) continue;
+    add.Bind(1, static_cast<int64_t>(reason)).Bind(2, count);
+    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "counting rejections");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
+                                                       WriteContext& context) {
+  BatchWriteResult result;
+  result.outcomes.assign(batch.events.size(), EventOutcome::kInserted);
+  const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
+  std::map<cairn::v1::RejectReason, int64_t> rejection_counts = batch.validation_rejections;
+  auto reject = [&](size_t index, cairn::v1::RejectReason reason, std::string_view detail) {
+    result.outcomes[index] = EventOutcome::kRejected;
+    result.rejections.push_back(StoreRejection{index, reason, std::string(detail)});
+    ++rejection_counts[reason];
+  };
+
   sqlite::Statement& insert = statements_->insert_event;
-  for (const cairn::v1::Event& event : batch.events) {
+  // Returns whether the event was new (false: duplicate).
+  auto insert_event = [&](const cairn::v1::Event& event) -> absl::StatusOr<bool> {
     // Locals outlive Run(): the statement binds them without copying.
     std::string attributes = AttributesJson(event);
     std::string serialized = event.SerializeAsString();
@@ -295,14 +618,68 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch)
     }
     insert.Bind(15, attributes).BindBlob(16, serialized);
     if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing an event");
-    if (writer_->Changes() == 1) {
-      result.outcomes.push_back(EventOutcome::kInserted);
+    return writer_->Changes() == 1;
+  };
+  auto note_stored = [&](size_t index, bool inserted) {
+    if (inserted) {
       ++result.inserted;
     } else {
-      result.outcomes.push_back(EventOutcome::kDuplicate);
+      result.outcomes[index] = EventOutcome::kDuplicate;
       ++result.duplicates;
     }
+  };
+
+  // Pass 1: consent changes, so the batch's other events are judged with
+  // them. The event row and the record share the event_id, so a replayed
+  // change is a duplicate and appends no second record.
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const cairn::v1::Event& event = batch.events[i];
+    if (!event.has_consent_change()) continue;
+    absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
+    if (!erased.ok()) return erased.status();
+    if (*erased) {
+      reject(i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
+      continue;
+    }
+    if (!consent::RecordFromEvent(event, batch.sdk_version).ok()) {
+      reject(i,
+             event.consent_change().policy_version().empty()
+                 ? cairn::v1::REJECT_REASON_MISSING_POLICY_VERSION
+                 : cairn::v1::REJECT_REASON_INVALID_CONSENT,
+             "malformed consent change");
+      continue;
+    }
+    absl::StatusOr<bool> inserted = insert_event(event);
+    if (!inserted.ok()) return inserted.status();
+    note_stored(i, *inserted);
+    if (*inserted) {
+      if (absl::Status s = StoreConsentRecord(event, batch); !s.ok()) return s;
+    }
   }
+  // Pass 2: everything else, each against the consent that held when it
+  // occurred.
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const cairn::v1::Event& event = batch.events[i];
+    if (event.has_consent_change()) continue;
+    absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
+    if (!erased.ok()) return erased.status();
+    if (*erased) {
+      reject(i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
+      continue;
+    }
+    absl::StatusOr<bool> granted = HadGrant(event);
+    if (!granted.ok()) return granted.status();
+    if (!*granted) {
+      reject(i, cairn::v1::REJECT_REASON_NO_CONSENT,
+             "no consent for this purpose when the event occurred");
+      continue;
+    }
+    absl::StatusOr<bool> inserted = insert_event(event);
+    if (!inserted.ok()) return inserted.status();
+    note_stored(i, *inserted);
+  }
+  std::sort(result.rejections.begin(), result.rejections.end(),
+            [](const StoreRejection& a, const StoreRejection& b) { return a.index < b.index; });
 
   sqlite::Statement& insert_batch = statements_->insert_batch;
   insert_batch.Bind(1, batch.batch_id).Bind(2, batch.install_id);
@@ -315,13 +692,23 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch)
       .Bind(5, batch.event_count)
       .Bind(6, result.inserted)
       .Bind(7, result.duplicates)
-      .Bind(8, batch.rejected);
+      .Bind(8, batch.rejected + static_cast<int64_t>(result.rejections.size()));
+  if (batch.client_ip) {
+    insert_batch.Bind(9, *batch.client_ip);
+  } else {
+    insert_batch.BindNull(9);
+  }
+  if (batch.user_agent) {
+    insert_batch.Bind(10, *batch.user_agent);
+  } else {
+    insert_batch.BindNull(10);
+  }
   if (absl::Status s = insert_batch.Run(); !s.ok()) return WithContext(s, "recording a batch");
   result.first_delivery = writer_->Changes() == 1;
 
   if (result.first_delivery) {
-    // Drop counters travel with the batch; counting them once per batch_id
-    // keeps a retried batch from inflating them.
+    // Drop and rejection counters travel with the batch; counting them once
+    // per batch_id keeps a retried batch from inflating them.
     sqlite::Statement& add_drops = statements_->add_client_drops;
     for (const auto& [reason, count] : batch.drops) {
       if (count == 0) continue;
@@ -332,6 +719,7 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch)
         return WithContext(s, "adding drop counters");
       }
     }
+    if (absl::Status s = AddRejections(rejection_counts); !s.ok()) return s;
   } else {
     sqlite::Statement& retry = statements_->note_batch_retry;
     retry.Bind(1, batch.batch_id).Bind(2, received_ms);
@@ -342,17 +730,30 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch)
 
 namespace {
 
+// Runs `stmt` (parameters bound) and calls `row` for each result row, then
+// resets it.
+template <typename RowFn>
+absl::Status ForEachRow(sqlite::Statement& stmt, RowFn row) {
+  while (true) {
+    absl::StatusOr<bool> has_row = stmt.Step();
+    if (!has_row.ok()) return has_row.status();
+    if (!*has_row) break;
+    row(stmt);
+  }
+  stmt.Reset();
+  return absl::OkStatus();
+}
+
 // Runs `sql` (no parameters) and calls `row` for each result row.
 template <typename RowFn>
 absl::Status ForEachRow(sqlite::Database& db, std::string_view sql, RowFn row) {
   absl::StatusOr<sqlite::Statement> stmt = db.Prepare(sql);
   if (!stmt.ok()) return stmt.status();
-  while (true) {
-    absl::StatusOr<bool> has_row = stmt->Step();
-    if (!has_row.ok()) return has_row.status();
-    if (!*has_row) return absl::OkStatus();
-    row(*stmt);
-  }
+  return ForEachRow(*stmt, row);
+}
+
+int64_t TotalToInt64(double total) {
+  return total >= 9.2e18 ? std::numeric_limits<int64_t>::max() : static_cast<int64_t>(total);
 }
 
 absl::Status ReadSummary(sqlite::Database& db, StoreSummary* summary) {
@@ -387,18 +788,80 @@ absl::Status ReadSummary(sqlite::Database& db, StoreSummary* summary) {
                    summary->top_accounts.push_back(std::move(account));
                  });
   if (!s.ok()) return s;
-  s = ForEachRow(db, "SELECT count(*) FROM batches",
-                 [&](const sqlite::Statement& r) { summary->batches = r.ColumnInt(0); });
+  s = ForEachRow(db,
+                 "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM erased_users), "
+                 "(SELECT count(*) FROM renewal_suppression), "
+                 "(SELECT count(*) FROM consent_records)",
+                 [&](const sqlite::Statement& r) {
+                   summary->batches = r.ColumnInt(0);
+                   summary->erased_users = r.ColumnInt(1);
+                   summary->suppressed_users = r.ColumnInt(2);
+                   summary->consent_records = r.ColumnInt(3);
+                 });
+  if (!s.ok()) return s;
+  s = ForEachRow(db, "SELECT reason, count FROM rejections ORDER BY reason",
+                 [&](const sqlite::Statement& r) {
+                   summary->rejections[static_cast<cairn::v1::RejectReason>(r.ColumnInt(0))] =
+                       r.ColumnInt(1);
+                 });
   if (!s.ok()) return s;
   // total() sums as a double and cannot overflow, unlike sum().
   return ForEachRow(
       db, "SELECT reason, total(count) FROM client_drops GROUP BY reason ORDER BY reason",
       [&](const sqlite::Statement& r) {
-        double total = r.ColumnDouble(1);
-        int64_t count = total >= 9.2e18 ? std::numeric_limits<int64_t>::max()
-                                        : static_cast<int64_t>(total);
-        summary->client_drops[static_cast<cairn::v1::DropReason>(r.ColumnInt(0))] = count;
+        summary->client_drops[static_cast<cairn::v1::DropReason>(r.ColumnInt(0))] =
+            TotalToInt64(r.ColumnDouble(1));
       });
+}
+
+absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size_t max_events,
+                            UserExport* out) {
+  absl::StatusOr<sqlite::Statement> events = db.Prepare(
+      "SELECT event_proto, received_at_ms FROM events WHERE user_id = ?1 "
+      "ORDER BY occurred_at_ms, event_id LIMIT ?2");
+  if (!events.ok()) return events.status();
+  events->Bind(1, user_id).Bind(2, static_cast<int64_t>(max_events) + 1);
+  bool corrupt = false;
+  absl::Status s = ForEachRow(*events, [&](const sqlite::Statement& r) {
+    if (out->events.size() == max_events) {
+      out->truncated = true;
+      return;
+    }
+    StoredEvent& stored = out->events.emplace_back();
+    std::string_view blob = r.ColumnBlob(0);
+    if (!stored.event.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) corrupt = true;
+    stored.received_at = absl::FromUnixMillis(r.ColumnInt(1));
+  });
+  if (!s.ok()) return s;
+  if (corrupt) return absl::DataLossError("a stored event does not parse");
+
+  absl::StatusOr<sqlite::Statement> records = db.Prepare(
+      "SELECT event_id, account_id, purpose, decision, policy_id, policy_version, "
+      "device_time_us, collector_time_ms, sdk_version, source_surface, expires_at_us "
+      "FROM consent_records WHERE user_id = ?1 ORDER BY device_time_us, rowid LIMIT ?2");
+  if (!records.ok()) return records.status();
+  records->Bind(1, user_id).Bind(2, static_cast<int64_t>(max_events) + 1);
+  return ForEachRow(*records, [&](const sqlite::Statement& r) {
+    if (out->consent_records.size() == max_events) {
+      out->truncated = true;
+      return;
+    }
+    StoredConsentRecord& stored = out->consent_records.emplace_back();
+    stored.event_id = std::string(r.ColumnText(0));
+    stored.account_id = std::string(r.ColumnText(1));
+    consent::ConsentRecord& record = stored.record;
+    record.subject = std::string(user_id);
+    record.purpose = consent::FromWire(static_cast<int>(r.ColumnInt(2)))
+                         .value_or(consent::Purpose::kUsageAnalytics);
+    record.decision = consent::DecisionFromWire(static_cast<int>(r.ColumnInt(3)));
+    record.policy_id = std::string(r.ColumnText(4));
+    record.policy_version = std::string(r.ColumnText(5));
+    record.device_time = absl::FromUnixMicros(r.ColumnInt(6));
+    record.collector_time = absl::FromUnixMillis(r.ColumnInt(7));
+    record.source_sdk_version = std::string(r.ColumnText(8));
+    record.source_surface = std::string(r.ColumnText(9));
+    if (!r.ColumnIsNull(10)) record.expires_at = absl::FromUnixMicros(r.ColumnInt(10));
+  });
 }
 
 }  // namespace
@@ -412,6 +875,106 @@ absl::StatusOr<StoreSummary> SqliteStore::Summarize() {
   reader_->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
   if (!s.ok()) return WithContext(s, "summarizing the collector database");
   return summary;
+}
+
+absl::StatusOr<UserExport> SqliteStore::ExportUser(std::string_view user_id, size_t max_events) {
+  std::lock_guard lock(read_mu_);
+  if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;
+  UserExport out;
+  absl::Status s = ReadUserExport(*reader_, user_id, max_events, &out);
+  reader_->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
+  if (!s.ok()) return WithContext(s, "exporting a user");
+  return out;
+}
+
+absl::StatusOr<ErasureResult> SqliteStore::EraseUser(std::string_view user_id, absl::Time now) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  const std::string hash = UserHash(user_id);
+  sqlite::Transaction txn(*writer_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  ErasureResult result;
+  // Binds ?1 user id, then ?2 keyed hash and ?3 now if `params` says so.
+  auto run = [&](std::string_view sql, int params = 1) -> absl::StatusOr<int64_t> {
+    absl::StatusOr<sqlite::Statement> stmt = writer_->Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    stmt->Bind(1, user_id);
+    if (params >= 2) stmt->Bind(2, hash);
+    if (params >= 3) stmt->Bind(3, absl::ToUnixMillis(now));
+    if (absl::Status s = stmt->Run(); !s.ok()) return WithContext(s, "erasing a user");
+    return writer_->Changes();
+  };
+  absl::StatusOr<int64_t> events = run("DELETE FROM events WHERE user_id = ?1");
+  if (!events.ok()) return events.status();
+  result.events_deleted = *events;
+  absl::StatusOr<int64_t> states = run("DELETE FROM consent_state WHERE user_id = ?1");
+  if (!states.ok()) return states.status();
+  result.consent_states_deleted = *states;
+  // Proof of consent stays (Art. 7(1), 17(3)(e)), without the clear id.
+  absl::StatusOr<int64_t> records =
+      run("UPDATE consent_records SET user_id = NULL, user_hash = ?2 WHERE user_id = ?1", 2);
+  if (!records.ok()) return records.status();
+  result.consent_records_pseudonymised = *records;
+  absl::StatusOr<int64_t> tombstones_added =
+      run("INSERT INTO erased_users (user_hash, erased_at_ms) "
+          "SELECT ?2, ?3 WHERE ?1 IS NOT NULL ON CONFLICT (user_hash) DO NOTHING",
+          3);
+  if (!tombstones_added.ok()) return tombstones_added.status();
+  result.already_erased = *tombstones_added == 0;
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return result;
+}
+
+absl::StatusOr<RecipientsPage> SqliteStore::RenewalRecipients(std::string_view account_id,
+                                                              std::string_view after,
+                                                              size_t limit, absl::Time now) {
+  std::lock_guard lock(read_mu_);
+  // Erased users have no consent state left; the tombstone check is a
+  // second guard, the suppression check the Art. 21 one.
+  absl::StatusOr<sqlite::Statement> stmt = reader_->Prepare(R"sql(
+SELECT c.user_id FROM consent_state c
+WHERE c.purpose = ?1 AND c.decision = ?2 AND c.user_id > ?3
+  AND (c.expires_at_us IS NULL OR c.expires_at_us > ?4)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.account_id = ?5)
+  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s WHERE s.user_hash = c.user_hash)
+  AND NOT EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = c.user_hash)
+ORDER BY c.user_id LIMIT ?6
+)sql");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, static_cast<int64_t>(cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS))
+      .Bind(2, StoredDecision(consent::Decision::kGranted))
+      .Bind(3, after)
+      .Bind(4, absl::ToUnixMicros(now))
+      .Bind(5, account_id)
+      .Bind(6, static_cast<int64_t>(limit) + 1);
+  RecipientsPage page;
+  bool more = false;
+  absl::Status s = ForEachRow(*stmt, [&](const sqlite::Statement& r) {
+    if (page.user_ids.size() == limit) {
+      more = true;
+      return;
+    }
+    page.user_ids.emplace_back(r.ColumnText(0));
+  });
+  if (!s.ok()) return WithContext(s, "listing renewal recipients");
+  if (more && !page.user_ids.empty()) page.next_after = page.user_ids.back();
+  return page;
+}
+
+absl::StatusOr<int64_t> SqliteStore::PurgeEventsBefore(absl::Time cutoff, size_t max_rows) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  absl::StatusOr<sqlite::Statement> stmt = writer_->Prepare(
+      "DELETE FROM events WHERE rowid IN "
+      "(SELECT rowid FROM events WHERE occurred_at_ms < ?1 LIMIT ?2)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, absl::ToUnixMillis(cutoff)).Bind(2, static_cast<int64_t>(max_rows));
+  sqlite::Transaction txn(*writer_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  if (absl::Status s = stmt->Run(); !s.ok()) return WithContext(s, "purging old events");
+  int64_t deleted = writer_->Changes();
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return deleted;
 }
 
 }  // namespace cairn::collector

@@ -29,6 +29,21 @@ std::string DropReasonLabel(cairn::v1::DropReason reason) {
   return label;
 }
 
+// "REJECT_REASON_NO_CONSENT" -> "no_consent".
+std::string RejectReasonLabel(cairn::v1::RejectReason reason) {
+  const std::string& name = cairn::v1::RejectReason_Name(reason);
+  if (name.empty()) return absl::StrCat("reason_", static_cast<int>(reason));
+  std::string label(absl::StripPrefix(name, "REJECT_REASON_"));
+  std::transform(label.begin(), label.end(), label.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return label;
+}
+
+int64_t SaturatingSum(int64_t a, int64_t b) {
+  return b > std::numeric_limits<int64_t>::max() - a ? std::numeric_limits<int64_t>::max()
+                                                     : a + b;
+}
+
 }  // namespace
 
 std::string FormatSummary(const StoreSummary& summary) {
@@ -66,14 +81,25 @@ std::string FormatSummary(const StoreSummary& summary) {
 
   int64_t total_drops = 0;
   for (const auto& [reason, count] : summary.client_drops) {
-    total_drops = count > std::numeric_limits<int64_t>::max() - total_drops
-                      ? std::numeric_limits<int64_t>::max()
-                      : total_drops + count;
+    total_drops = SaturatingSum(total_drops, count);
   }
   absl::StrAppendFormat(&out, "\n  events dropped on devices: %d\n", total_drops);
   for (const auto& [reason, count] : summary.client_drops) {
     absl::StrAppendFormat(&out, "    %-20s %d\n", DropReasonLabel(reason), count);
   }
+
+  int64_t total_rejected = 0;
+  for (const auto& [reason, count] : summary.rejections) {
+    total_rejected = SaturatingSum(total_rejected, count);
+  }
+  absl::StrAppendFormat(&out, "\n  events rejected by the collector: %d\n", total_rejected);
+  for (const auto& [reason, count] : summary.rejections) {
+    absl::StrAppendFormat(&out, "    %-20s %d\n", RejectReasonLabel(reason), count);
+  }
+  absl::StrAppendFormat(&out,
+                        "\n  consent records:  %d\n  erased users:     %d\n"
+                        "  renewal opt-outs: %d\n",
+                        summary.consent_records, summary.erased_users, summary.suppressed_users);
   return out;
 }
 

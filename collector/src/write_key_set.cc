@@ -1,8 +1,5 @@
 #include "cairn/collector/write_key_set.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/common/crypto.h"
 
 namespace cairn::collector {
 namespace {
@@ -17,13 +15,6 @@ namespace {
 constexpr size_t kMinKeyBytes = 8;
 // A key file is a handful of lines; anything larger is a mistake.
 constexpr std::streamsize kMaxKeyFileBytes = 1 << 20;
-
-// SHA-256 through the EVP interface. Returns false only on a library failure.
-bool Sha256(std::string_view data, WriteKeySet::Digest* out) {
-  unsigned int length = 0;
-  return EVP_Digest(data.data(), data.size(), out->data(), &length, EVP_sha256(), nullptr) == 1 &&
-         length == out->size();
-}
 
 bool IsValidKey(std::string_view key) {
   if (key.size() < kMinKeyBytes) return false;
@@ -54,9 +45,7 @@ absl::StatusOr<WriteKeySet> WriteKeySet::FromKeys(const std::vector<std::string>
           absl::StrCat("write key #", i + 1,
                        " must be at least 8 bytes without spaces or control characters"));
     }
-    Digest digest;
-    if (!Sha256(keys[i], &digest)) return absl::InternalError("SHA-256 failed");
-    digests.push_back(digest);
+    digests.push_back(Sha256(keys[i]));
   }
   return WriteKeySet(std::move(digests));
 }
@@ -87,15 +76,23 @@ absl::StatusOr<WriteKeySet> WriteKeySet::FromFile(const std::string& path) {
 }
 
 bool WriteKeySet::Contains(std::string_view key) const {
-  Digest presented;
-  if (!Sha256(key, &presented)) return false;
+  const Digest presented = Sha256(key);
   // Compare against every key without stopping early: the time taken does
   // not depend on which key (if any) matched.
-  int matched = 0;
+  bool matched = false;
   for (const Digest& digest : digests_) {
-    matched |= CRYPTO_memcmp(digest.data(), presented.data(), digest.size()) == 0;
+    matched |= ConstantTimeEquals(digest, presented);
   }
-  return matched != 0;
+  return matched;
+}
+
+bool WriteKeySet::SharesAKeyWith(const WriteKeySet& other) const {
+  for (const Digest& mine : digests_) {
+    for (const Digest& theirs : other.digests_) {
+      if (ConstantTimeEquals(mine, theirs)) return true;
+    }
+  }
+  return false;
 }
 
 bool WriteKeySet::VerifyAuthorization(std::string_view header) const {

@@ -45,6 +45,15 @@ class FakeStore final : public Store {
     return results;
   }
   absl::StatusOr<StoreSummary> Summarize() override { return StoreSummary{}; }
+  absl::StatusOr<UserExport> ExportUser(std::string_view, size_t) override { return UserExport{}; }
+  absl::StatusOr<ErasureResult> EraseUser(std::string_view, absl::Time) override {
+    return ErasureResult{};
+  }
+  absl::StatusOr<RecipientsPage> RenewalRecipients(std::string_view, std::string_view, size_t,
+                                                   absl::Time) override {
+    return RecipientsPage{};
+  }
+  absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time, size_t) override { return 0; }
 
   std::vector<size_t> call_sizes() {
     std::lock_guard lock(mu_);

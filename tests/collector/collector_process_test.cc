@@ -33,6 +33,7 @@ namespace {
 
 using ::cairn::testing::CollectorProcess;
 using ::cairn::testing::CollectorProcessOptions;
+using ::cairn::testing::GrantsFor;
 using ::cairn::testing::HttpResult;
 using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeLogin;
@@ -43,14 +44,15 @@ using ::testing::HasSubstr;
 
 constexpr char kKey[] = "test-write-key";
 
-// event_id -> how many rows hold it.
+// event_id -> how many rows hold it, consent changes left out.
 std::map<std::string, int> StoredEventIds(const std::string& db_path) {
   std::map<std::string, int> ids;
   // Read-write open: after a SIGKILL only a writer may recover the WAL.
   auto db = sqlite::Database::Open(db_path);
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return ids;
-  auto stmt = (*db)->Prepare("SELECT event_id FROM events");
+  // Consent changes are events too; these tests count the others.
+  auto stmt = (*db)->Prepare("SELECT event_id FROM events WHERE kind != 'consent_change'");
   EXPECT_TRUE(stmt.ok()) << stmt.status();
   while (true) {
     auto row = stmt->Step();
@@ -93,7 +95,14 @@ std::string RawExchange(int port, const std::string& request, bool half_close = 
 
 class CollectorServerTest : public ::testing::Test {
  protected:
-  void SetUp() override { StartCollector(); }
+  // The users these tests record for have granted analytics and milestones
+  // (the collector enforces consent).
+  void SetUp() override {
+    StartCollector();
+    if (collector_ != nullptr) {
+      EXPECT_EQ(PostOk(MakeBatch(GrantsFor("acct-1", {"user-1", "u"}))).accepted(), 4u);
+    }
+  }
 
   void TearDown() override {
     if (collector_ != nullptr) {
@@ -385,7 +394,8 @@ TEST_F(CollectorServerTest, SummarySubcommandPrintsTheStore) {
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
   int status = pclose(pipe);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
-  EXPECT_THAT(output, HasSubstr("events:   3 (login 1, logout 1, milestone 1)"));
+  EXPECT_THAT(output,
+              HasSubstr("events:   7 (consent_change 4, login 1, logout 1, milestone 1)"));
   EXPECT_THAT(output, HasSubstr("acct-1"));
   EXPECT_THAT(output, HasSubstr("events dropped on devices: 4"));
 }

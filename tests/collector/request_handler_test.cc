@@ -27,6 +27,11 @@ class CollectorRequestHandlerTest : public ::testing::Test {
     auto store = SqliteStore::Open(dir_.File("c.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+    // User "u" has granted analytics and milestones (two consent events).
+    BatchRecord grants;
+    grants.batch_id = cairn::testing::NewUuidV7();
+    grants.events = cairn::testing::GrantsFor("a", {"u"});
+    ASSERT_TRUE(store_->Write({&grants, 1}).ok());
     auto keys = WriteKeySet::FromKeys({kKey});
     ASSERT_TRUE(keys.ok());
     keys_ = std::make_unique<WriteKeySet>(*std::move(keys));
@@ -141,7 +146,7 @@ TEST_F(CollectorRequestHandlerTest, StoresABatchAndReportsDuplicatesOnRetry) {
       EXPECT_EQ(parsed.duplicates(), 2u);
     }
   }
-  EXPECT_EQ(store_->Summarize()->total_events, 2);
+  EXPECT_EQ(store_->Summarize()->total_events, 4);  // and the two grants
 }
 
 TEST_F(CollectorRequestHandlerTest, RejectsBadBodies) {
@@ -159,7 +164,7 @@ TEST_F(CollectorRequestHandlerTest, RejectsBadBodies) {
   std::string bomb = *Compress(Codec::kGzip, std::string(20 << 20, '\0'));
   ASSERT_LT(bomb.size(), 64u << 10);
   EXPECT_EQ(Call(BatchRequest(bomb, "gzip")).status, 413);
-  EXPECT_EQ(store_->Summarize()->total_events, 0);
+  EXPECT_EQ(store_->Summarize()->total_events, 2);  // the grants only
 }
 
 TEST_F(CollectorRequestHandlerTest, BusyWriterAnswers503WithRetryAfter) {
@@ -171,6 +176,64 @@ TEST_F(CollectorRequestHandlerTest, BusyWriterAnswers503WithRetryAfter) {
     if (name == "Retry-After" && value == "1") has_retry_after = true;
   }
   EXPECT_TRUE(has_retry_after);
+}
+
+TEST_F(CollectorRequestHandlerTest, MergesValidationAndConsentRejectionsByBatchIndex) {
+  // 0 ok, 1 invalid (no account), 2 no consent (milestones never granted
+  // for "v"), 3 ok, 4 no consent.
+  cairn::v1::Batch batch = MakeBatch(
+      {MakeLogin("a", "u"), MakeLogin("", "u"), MakeMilestone("a", "v", "m"),
+       MakeMilestone("a", "u", "m"), MakeLogin("a", "v")});
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    HttpResponse response = Call(BatchRequest(batch.SerializeAsString()));
+    ASSERT_EQ(response.status, 200) << response.body;
+    cairn::v1::BatchResponse parsed;
+    ASSERT_TRUE(parsed.ParseFromString(response.body));
+    EXPECT_EQ(parsed.accepted() + parsed.duplicates(), 2u);
+    ASSERT_EQ(parsed.rejected_size(), 3);
+    EXPECT_EQ(parsed.rejected(0).index(), 1u);
+    EXPECT_EQ(parsed.rejected(0).reason(), cairn::v1::REJECT_REASON_INVALID_ACCOUNT_ID);
+    EXPECT_EQ(parsed.rejected(1).index(), 2u);
+    EXPECT_EQ(parsed.rejected(1).reason(), cairn::v1::REJECT_REASON_NO_CONSENT);
+    EXPECT_EQ(parsed.rejected(2).index(), 4u);
+    EXPECT_EQ(parsed.rejected(2).reason(), cairn::v1::REJECT_REASON_NO_CONSENT);
+  }
+  // Counted once per batch_id, like the durable counts.
+  EXPECT_EQ(handler_->rejections().Get(cairn::v1::REJECT_REASON_NO_CONSENT), 2u);
+  EXPECT_EQ(handler_->rejections().Get(cairn::v1::REJECT_REASON_INVALID_ACCOUNT_ID), 1u);
+  EXPECT_EQ(store_->Summarize()->rejections.at(cairn::v1::REJECT_REASON_NO_CONSENT), 2);
+  EXPECT_EQ(store_->Summarize()->rejections.at(cairn::v1::REJECT_REASON_INVALID_ACCOUNT_ID), 1);
+}
+
+TEST_F(CollectorRequestHandlerTest, AdminPathsAreNotFoundWithoutAnAdminApi) {
+  HttpRequest request;
+  request.method = "GET";
+  request.target = "/v1/users/u/export";
+  request.headers["authorization"] = std::string("Bearer ") + kKey;
+  EXPECT_EQ(Call(request).status, 404);
+}
+
+TEST(CollectorHttpTypesTest, QueryParametersAndPercentDecoding) {
+  HttpRequest request;
+  request.target = "/x?account_id=a%2Fb%20c&after=&limit=5&plus=a+b&bad=%zz&cut=%4";
+  EXPECT_EQ(request.QueryParam("account_id"), "a/b c");
+  EXPECT_EQ(request.QueryParam("after"), "");
+  EXPECT_EQ(request.QueryParam("limit"), "5");
+  EXPECT_EQ(request.QueryParam("plus"), "a+b");
+  EXPECT_EQ(request.QueryParam("missing"), std::nullopt);
+  EXPECT_EQ(request.QueryParam("bad"), std::nullopt);
+  EXPECT_EQ(request.QueryParam("cut"), std::nullopt);
+  EXPECT_EQ(request.Path(), "/x");
+  EXPECT_EQ(PercentDecode("%41%6a"), "Aj");
+}
+
+TEST(CollectorAdminApiTest, AdminPaths) {
+  EXPECT_TRUE(AdminApi::IsAdminPath("/v1/users/u/export"));
+  EXPECT_TRUE(AdminApi::IsAdminPath("/v1/users/u"));
+  EXPECT_TRUE(AdminApi::IsAdminPath("/v1/renewal-notifications/recipients"));
+  EXPECT_TRUE(AdminApi::IsAdminPath("/v1/admin/purge"));
+  EXPECT_FALSE(AdminApi::IsAdminPath("/v1/batch"));
+  EXPECT_FALSE(AdminApi::IsAdminPath("/healthz"));
 }
 
 }  // namespace

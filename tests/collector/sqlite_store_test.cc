@@ -14,11 +14,13 @@
 namespace cairn::collector {
 namespace {
 
+using ::cairn::testing::GrantsFor;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
 using ::cairn::testing::NewUuidV7;
 using ::cairn::testing::TempDir;
+using ::cairn::testing::WithGrants;
 using ::testing::ElementsAre;
 
 BatchRecord Record(std::vector<cairn::v1::Event> events) {
@@ -48,13 +50,23 @@ int64_t QueryInt(const std::string& path, const std::string& sql) {
   return stmt->ColumnInt(0);
 }
 
+// Rows of the events table other than consent changes.
+constexpr char kCountEvents[] = "SELECT count(*) FROM events WHERE kind != 'consent_change'";
+
 class CollectorSqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    path_ = dir_.File("collector.db");
+  // "user-1" has granted analytics and milestones (two consent events).
+  void SetUp() override { OpenStore("collector.db", /*grant_user_1=*/true); }
+
+  void OpenStore(const std::string& name, bool grant_user_1) {
+    store_.reset();
+    path_ = dir_.File(name);
     auto store = SqliteStore::Open(path_);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
+    if (grant_user_1) {
+      ASSERT_TRUE(WriteOne(*store_, Record(GrantsFor("acct-1", {"user-1"}))).ok());
+    }
   }
 
   TempDir dir_;
@@ -104,7 +116,7 @@ TEST_F(CollectorSqliteStoreTest, DuplicateWithinOneBatchIsStoredOnce) {
   EXPECT_EQ(result->duplicates, 1);
   EXPECT_THAT(result->outcomes, ElementsAre(EventOutcome::kInserted, EventOutcome::kDuplicate,
                                             EventOutcome::kInserted));
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(QueryInt(path_, kCountEvents), 2);
 }
 
 TEST_F(CollectorSqliteStoreTest, DuplicateAcrossBatchesIsStoredOnce) {
@@ -114,7 +126,7 @@ TEST_F(CollectorSqliteStoreTest, DuplicateAcrossBatchesIsStoredOnce) {
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->inserted, 1);
   EXPECT_EQ(second->duplicates, 1);
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events"), 2);
+  EXPECT_EQ(QueryInt(path_, kCountEvents), 2);
 }
 
 TEST_F(CollectorSqliteStoreTest, SeveralBatchesInOneWriteShareATransaction) {
@@ -125,7 +137,7 @@ TEST_F(CollectorSqliteStoreTest, SeveralBatchesInOneWriteShareATransaction) {
   ASSERT_EQ(results->size(), 2u);
   EXPECT_EQ((*results)[0].inserted, 1);
   EXPECT_EQ((*results)[1].duplicates, 1);
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM batches"), 2);
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM batches"), 3);  // and the grants
 }
 
 TEST_F(CollectorSqliteStoreTest, DropCountersAreCountedOncePerBatchId) {
@@ -169,7 +181,7 @@ TEST_F(CollectorSqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
     ASSERT_TRUE(reopened.ok()) << reopened.status();
     auto summary = (*reopened)->Summarize();
     ASSERT_TRUE(summary.ok());
-    EXPECT_EQ(summary->total_events, 1);
+    EXPECT_EQ(summary->total_events, 3);  // the login and two grants
   }
   EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
 }
@@ -189,7 +201,7 @@ TEST_F(CollectorSqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
   ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
   auto reader = SqliteStore::Open(path_, {.read_only = true});
   ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_EQ((*reader)->Summarize()->total_events, 1);
+  EXPECT_EQ((*reader)->Summarize()->total_events, 3);  // the login and two grants
   BatchRecord record = Record({});
   EXPECT_EQ((*reader)->Write({&record, 1}).status().code(),
             absl::StatusCode::kFailedPrecondition);
@@ -200,6 +212,7 @@ TEST_F(CollectorSqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
 }
 
 TEST_F(CollectorSqliteStoreTest, SummarizeCountsPerAccount) {
+  OpenStore("summary.db", /*grant_user_1=*/false);
   absl::Time t0 = absl::FromUnixSeconds(1700000000);
   std::vector<cairn::v1::Event> events = {
       MakeLogin("acct-a", "u1", t0),
@@ -211,13 +224,18 @@ TEST_F(CollectorSqliteStoreTest, SummarizeCountsPerAccount) {
       MakeLogin("acct-b", "u1", t0 + absl::Hours(1)),
       MakeLogout("acct-b", "u1", t0 + absl::Hours(2)),
   };
-  BatchRecord record = Record(events);
+  // Five grants: analytics for (a,u1), (a,u2), (b,u1), milestones for (a,u1), (a,u2).
+  BatchRecord record = Record(WithGrants(events));
   record.drops[cairn::v1::DROP_REASON_QUEUE_FULL] = 2;
-  ASSERT_TRUE(WriteOne(*store_, record).ok());
+  auto written = WriteOne(*store_, record);
+  ASSERT_TRUE(written.ok());
+  EXPECT_EQ(written->inserted, 13);
 
   auto summary = store_->Summarize();
   ASSERT_TRUE(summary.ok()) << summary.status();
-  EXPECT_EQ(summary->total_events, 8);
+  EXPECT_EQ(summary->total_events, 13);
+  EXPECT_EQ(summary->events_by_kind.at("consent_change"), 5);
+  EXPECT_EQ(summary->consent_records, 5);
   EXPECT_EQ(summary->accounts, 2);
   EXPECT_EQ(summary->users, 3);  // u1 and u2 of acct-a, u1 of acct-b
   EXPECT_EQ(summary->batches, 1);
@@ -241,11 +259,14 @@ TEST_F(CollectorSqliteStoreTest, SummarizeCountsPerAccount) {
 }
 
 TEST_F(CollectorSqliteStoreTest, SummarizeOfAnEmptyStore) {
+  OpenStore("empty.db", /*grant_user_1=*/false);
   auto summary = store_->Summarize();
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->total_events, 0);
   EXPECT_TRUE(summary->top_accounts.empty());
   EXPECT_TRUE(summary->client_drops.empty());
+  EXPECT_TRUE(summary->rejections.empty());
+  EXPECT_EQ(summary->erased_users, 0);
 }
 
 }  // namespace

@@ -29,6 +29,22 @@ TEST(CollectorSummaryFormatTest, ShowsTotalsAccountsAndDrops) {
   EXPECT_THAT(text, HasSubstr("queue_full"));
 }
 
+TEST(CollectorSummaryFormatTest, ShowsRejectionsByReasonAndGdprCounts) {
+  StoreSummary summary;
+  summary.rejections[cairn::v1::REJECT_REASON_NO_CONSENT] = 3;
+  summary.rejections[cairn::v1::REJECT_REASON_USER_ERASED] = 2;
+  summary.erased_users = 4;
+  summary.suppressed_users = 5;
+  summary.consent_records = 6;
+  std::string text = FormatSummary(summary);
+  EXPECT_THAT(text, HasSubstr("events rejected by the collector: 5"));
+  EXPECT_THAT(text, HasSubstr("no_consent           3"));
+  EXPECT_THAT(text, HasSubstr("user_erased          2"));
+  EXPECT_THAT(text, HasSubstr("consent records:  6"));
+  EXPECT_THAT(text, HasSubstr("erased users:     4"));
+  EXPECT_THAT(text, HasSubstr("renewal opt-outs: 5"));
+}
+
 TEST(CollectorSummaryFormatTest, EmptySummaryIsStillReadable) {
   std::string text = FormatSummary(StoreSummary{});
   EXPECT_THAT(text, HasSubstr("events:   0\n"));

@@ -58,6 +58,9 @@ absl::StatusOr<std::unique_ptr<CollectorProcess>> CollectorProcess::Start(
   std::vector<std::string> args = {kBinary, "--listen=127.0.0.1:0",
                                    absl::StrCat("--db=", options.db_path)};
   if (!options.write_key.empty()) args.push_back(absl::StrCat("--write-key=", options.write_key));
+  if (!options.admin_token.empty()) {
+    args.push_back(absl::StrCat("--admin-token=", options.admin_token));
+  }
   args.insert(args.end(), options.extra_flags.begin(), options.extra_flags.end());
   // Everything the child needs is prepared before fork: after it, only
   // async-signal-safe calls.

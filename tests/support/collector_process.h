@@ -18,6 +18,8 @@ struct CollectorProcessOptions {
   // Passed as --write-key unless empty (then give --write-key-file in
   // extra_flags).
   std::string write_key = "test-write-key";
+  // Passed as --admin-token unless empty (the admin API is then off).
+  std::string admin_token;
   // More flags, e.g. "--max-body-bytes=1024".
   std::vector<std::string> extra_flags;
 };

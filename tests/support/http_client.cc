@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 
 namespace cairn::testing {
@@ -42,7 +43,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
 }
 
 absl::StatusOr<HttpResult> Perform(const std::string& url, const std::string* post_body,
-                                   const std::vector<std::string>& headers) {
+                                   const std::vector<std::string>& headers,
+                                   const char* custom_method = nullptr) {
   GlobalInitOnce();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
@@ -69,6 +71,7 @@ absl::StatusOr<HttpResult> Perform(const std::string& url, const std::string* po
   } else {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   }
+  if (custom_method != nullptr) curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, custom_method);
   CURLcode code = curl_easy_perform(curl);
   if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
   curl_slist_free_all(header_list);
@@ -89,6 +92,25 @@ absl::StatusOr<HttpResult> HttpPost(const std::string& url, const std::string& b
 absl::StatusOr<HttpResult> HttpGet(const std::string& url,
                                    const std::vector<std::string>& headers) {
   return Perform(url, nullptr, headers);
+}
+
+absl::StatusOr<HttpResult> HttpDelete(const std::string& url,
+                                      const std::vector<std::string>& headers) {
+  return Perform(url, nullptr, headers, "DELETE");
+}
+
+std::string UrlEncode(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved) {
+      out.push_back(c);
+    } else {
+      out.append(absl::StrFormat("%%%02X", static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
 }
 
 }  // namespace cairn::testing

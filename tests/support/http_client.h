@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,6 +26,12 @@ absl::StatusOr<HttpResult> HttpPost(const std::string& url, const std::string& b
                                     const std::vector<std::string>& headers);
 absl::StatusOr<HttpResult> HttpGet(const std::string& url,
                                    const std::vector<std::string>& headers = {});
+absl::StatusOr<HttpResult> HttpDelete(const std::string& url,
+                                      const std::vector<std::string>& headers = {});
+
+// Percent-encodes everything but RFC 3986 unreserved characters, for path
+// segments and query values.
+std::string UrlEncode(std::string_view text);
 
 }  // namespace cairn::testing
 

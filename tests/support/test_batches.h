@@ -25,6 +25,31 @@ cairn::v1::Event MakeMilestone(const std::string& account_id, const std::string&
                                const std::string& name, std::optional<double> value = std::nullopt,
                                absl::Time occurred_at = absl::Now());
 
+// A valid ConsentChange event (purpose PURPOSE_CONSENT_RECORD) recording
+// `decision` for `purpose` under policy "privacy" version `policy_version`.
+cairn::v1::Event MakeConsentChange(const std::string& account_id, const std::string& user_id,
+                                   cairn::v1::Purpose purpose, cairn::v1::ConsentDecision decision,
+                                   absl::Time occurred_at = absl::Now(),
+                                   const std::string& policy_version = "2025-01",
+                                   std::optional<absl::Time> expires_at = std::nullopt);
+
+// When MakeGrant dates its grants by default: 2001-01-01, before any event a
+// test makes, so a granted user's events of any date are covered.
+absl::Time LongAgo();
+
+// A grant of `purpose`, dated `at`.
+cairn::v1::Event MakeGrant(const std::string& account_id, const std::string& user_id,
+                           cairn::v1::Purpose purpose, absl::Time at = LongAgo());
+
+// Grants of usage analytics and milestones for each of `user_ids`.
+std::vector<cairn::v1::Event> GrantsFor(const std::string& account_id,
+                                        const std::vector<std::string>& user_ids);
+
+// `events` preceded by one grant (dated LongAgo()) per distinct (account,
+// user, purpose) among them, so the collector's consent check passes. The
+// grants come first; the caller's events keep their order after them.
+std::vector<cairn::v1::Event> WithGrants(std::vector<cairn::v1::Event> events);
+
 // A batch with a fresh UUIDv7 batch_id, sent_at now, test client info
 // (install id "test-install") and `events`.
 cairn::v1::Batch MakeBatch(std::vector<cairn::v1::Event> events);

@@ -2,6 +2,7 @@
 #define CAIRN_COLLECTOR_BATCH_DECODER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct DecodedBatch {
   BatchRecord record;
   // Each refused event: its index in Batch.events, the reason and a detail.
   std::vector<cairn::v1::RejectedEvent> rejected;
+  // record.events[i] is Batch.events[event_indexes[i]], so rejections the
+  // store makes later can be reported with their batch index.
+  std::vector<uint32_t> event_indexes;
 };
 
 // Decompresses `body` with `codec`, parses a cairn.v1.Batch, and checks each

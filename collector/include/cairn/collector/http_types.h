@@ -24,12 +24,22 @@ struct HttpRequest {
   std::optional<uint64_t> content_length;
   std::string body;
   bool body_complete = true;
+  // The peer's IP address as text ("127.0.0.1", "::1"); empty if unknown.
+  // Stored only when the operator turns on --store-client-ip.
+  std::string remote_address;
 
   // The value of header `lowercase_name`, or nullopt. Cost: a map lookup.
   std::optional<std::string_view> Header(std::string_view lowercase_name) const;
   // The target without its query string.
   std::string_view Path() const;
+  // The percent-decoded value of query parameter `name` (first occurrence);
+  // nullopt if absent or badly encoded. '+' stays '+' (RFC 3986, not forms).
+  // Cost: a scan of the target.
+  std::optional<std::string> QueryParam(std::string_view name) const;
 };
+
+// Decodes %XX escapes; nullopt for a '%' not followed by two hex digits.
+std::optional<std::string> PercentDecode(std::string_view text);
 
 // An HTTP response produced by the request handler.
 struct HttpResponse {

@@ -5,9 +5,11 @@
 #include <optional>
 
 #include "absl/functional/any_invocable.h"
+#include "cairn/collector/admin_api.h"
 #include "cairn/collector/batch_decoder.h"
 #include "cairn/collector/batch_writer.h"
 #include "cairn/collector/http_types.h"
+#include "cairn/collector/rejection_counters.h"
 #include "cairn/collector/write_key_set.h"
 #include "cairn/common/clock.h"
 
@@ -17,7 +19,14 @@ struct RequestHandlerOptions {
   // Bound on the request body as sent (before decompression).
   size_t max_body_bytes = 4 << 20;
   DecodeLimits decode;
+  // Keep the peer's IP address / User-Agent header with each batch row.
+  // Off by default (data minimisation); --store-client-ip, --store-user-agent.
+  bool store_client_ip = false;
+  bool store_user_agent = false;
 };
+
+// Bound on a stored User-Agent header.
+inline constexpr size_t kMaxStoredUserAgentBytes = 256;
 
 // The collector's HTTP API, independent of the server library: routes a
 // request, authenticates it, decodes and validates the batch, hands it to the
@@ -26,15 +35,19 @@ struct RequestHandlerOptions {
 //
 //   POST /v1/batch  200 BatchResponse | 400 | 401 | 413 | 415 | 503
 //   GET  /healthz   200 "ok"
+//   admin paths     handed to AdminApi (404 if there is none)
 //   other methods on those paths 405, other paths 404.
+// A 200 lists every refused event with its batch index: those refused by
+// validation (CheckEvent) and those the store refused (no consent, erased).
 class RequestHandler {
  public:
   // Receives the response exactly once.
   using Respond = absl::AnyInvocable<void(HttpResponse) &&>;
 
-  // All pointers must outlive the handler.
+  // All pointers must outlive the handler. `admin` may be null (admin paths
+  // then answer 404).
   RequestHandler(const WriteKeySet* keys, BatchWriter* writer, Clock* clock,
-                 const RequestHandlerOptions& options);
+                 const RequestHandlerOptions& options, AdminApi* admin = nullptr);
 
   // Checks what can be checked from the request line and headers alone
   // (route, method, write key, content type and encoding, declared length),
@@ -48,6 +61,10 @@ class RequestHandler {
   // decompression and parse of the body on the calling thread.
   void Handle(HttpRequest request, Respond respond);
 
+  // Events refused since start, by reason, counted once per batch_id (a
+  // retried batch does not count again), as in the store's durable counts.
+  const RejectionCounters& rejections() const { return rejections_; }
+
  private:
   void HandleBatch(HttpRequest request, Respond respond);
 
@@ -55,6 +72,8 @@ class RequestHandler {
   BatchWriter* const writer_;
   Clock* const clock_;
   const RequestHandlerOptions options_;
+  AdminApi* const admin_;
+  RejectionCounters rejections_;
 };
 
 }  // namespace cairn::collector

@@ -1,6 +1,7 @@
 #ifndef CAIRN_COLLECTOR_SQLITE_STORE_H_
 #define CAIRN_COLLECTOR_SQLITE_STORE_H_
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -21,6 +22,13 @@ struct SqliteStoreOptions {
   // survives a power cut. Group commit keeps the cost to one fsync per
   // transaction, not per request.
   bool synchronous_full = true;
+  // Secret for the keyed hashes (HMAC-SHA256) of erasure tombstones and the
+  // renewal suppression list, at least 16 bytes (--hash-key-file). Empty:
+  // 32 random bytes are generated once and kept in the database's settings
+  // table, so every process sharing the database hashes alike; anyone with
+  // a copy of the database then has the key too. Whichever key is used
+  // first is remembered (as a check value); opening with another fails.
+  std::string hash_key = {};
 };
 
 // The default Store: one SQLite file in WAL mode with one writer connection
@@ -29,12 +37,14 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at `path` and migrates it to
   // kSchemaVersion. Fails with Unavailable if the file cannot be opened,
   // DataLoss if it is not a database, FailedPrecondition if its schema is
-  // newer than this build (or, read-only, not a collector database).
+  // newer than this build (or, read-only, not a collector database) or the
+  // hash key differs from the one the database was first used with;
+  // InvalidArgument for a hash key shorter than 16 bytes.
   static absl::StatusOr<std::unique_ptr<SqliteStore>> Open(const std::string& path,
                                                            const SqliteStoreOptions& options = {});
   // Closes both connections; the WAL is checkpointed into the file.
@@ -48,13 +58,34 @@ class SqliteStore final : public Store {
   // Store::Summarize: one read transaction on the reader connection, so it
   // never blocks Write.
   absl::StatusOr<StoreSummary> Summarize() override;
+  // Store::ExportUser: one read transaction on the reader connection.
+  absl::StatusOr<UserExport> ExportUser(std::string_view user_id, size_t max_events) override;
+  // Store::EraseUser: one IMMEDIATE transaction on the writer connection.
+  absl::StatusOr<ErasureResult> EraseUser(std::string_view user_id, absl::Time now) override;
+  // Store::RenewalRecipients: one read on the reader connection.
+  absl::StatusOr<RecipientsPage> RenewalRecipients(std::string_view account_id,
+                                                   std::string_view after, size_t limit,
+                                                   absl::Time now) override;
+  // Store::PurgeEventsBefore: one IMMEDIATE transaction on the writer.
+  absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) override;
+
+  // The keyed hash (lowercase hex HMAC-SHA256 under the hash key) that
+  // stands for `user_id` in tombstones and the suppression list.
+  std::string UserHash(std::string_view user_id) const;
 
  private:
   struct WriteStatements;
+  struct WriteContext;
   SqliteStore(std::unique_ptr<sqlite::Database> writer, std::unique_ptr<sqlite::Database> reader,
-              std::unique_ptr<WriteStatements> statements);
-  // Requires write_mu_.
-  absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch);
+              std::unique_ptr<WriteStatements> statements, std::string hash_key);
+  // Require write_mu_.
+  absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch, WriteContext& context);
+  absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);
+  absl::StatusOr<bool> HadGrant(const cairn::v1::Event& event);
+  absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch);
+  absl::Status AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts);
+
+  const std::string hash_key_;  // empty if read-only
 
   // std::mutex rather than absl::Mutex: Debian's abseil is not annotated for
   // ThreadSanitizer, std::mutex is.

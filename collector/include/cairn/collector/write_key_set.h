@@ -7,16 +7,19 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cairn/common/crypto.h"
 
 namespace cairn::collector {
 
 // The write keys an app may present as `Authorization: Bearer <key>`. Only
 // the SHA-256 of each key is kept in memory, and a presented key is compared
 // in constant time, so neither memory dumps nor response timing reveal a key.
+// The admin token is held in a second, separate instance: the write key
+// never opens the admin API and the admin token never opens /v1/batch.
 class WriteKeySet {
  public:
   // A SHA-256 digest of one key.
-  using Digest = std::array<unsigned char, 32>;
+  using Digest = Digest256;
 
   // Builds the set from plain keys. Fails with InvalidArgument if there is
   // no key, or a key is empty, shorter than 8 bytes, or contains whitespace
@@ -35,6 +38,10 @@ class WriteKeySet {
 
   // True if `key` is in the set. Same cost as VerifyAuthorization.
   bool Contains(std::string_view key) const;
+
+  // True if a key is in both sets (the operator reused a write key as the
+  // admin token; refused at start). Cost: a compare per pair of keys.
+  bool SharesAKeyWith(const WriteKeySet& other) const;
 
   size_t size() const { return digests_.size(); }
 
