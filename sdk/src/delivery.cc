@@ -495,19 +495,22 @@ void Client::Impl::SenderLoop() {
         in_flight_through_.store(0);
         break;
       case SendOutcome::kAuthFailed: {
+        // Reported before Flush can see it: whoever gets PermissionDenied
+        // from Flush has the report already.
+        ReportProblem(error, http_status, absl::InfiniteDuration());
         {
           std::lock_guard lock(progress_mu_);
           auth_failed_ = true;
           last_error_ = std::string(error.message());
         }
         progress_changed_.notify_all();
-        ReportProblem(error, http_status, absl::InfiniteDuration());
         break;
       }
       case SendOutcome::kRetry: {
         ++failures;
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
         next_attempt = clock_->Now() + delay;
+        ReportProblem(error, http_status, delay);  // before Flush can answer Unavailable
         {
           std::lock_guard lock(progress_mu_);
           in_backoff_ = true;
@@ -515,7 +518,6 @@ void Client::Impl::SenderLoop() {
           last_error_ = std::string(error.message());
         }
         progress_changed_.notify_all();
-        ReportProblem(error, http_status, delay);
         break;
       }
     }
