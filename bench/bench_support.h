@@ -80,6 +80,7 @@ inline Options BenchOptions(const std::string& dir, std::shared_ptr<Transport> t
   o.storage_dir = dir;
   o.app = {"cairn-bench", "1.0"};
   o.transport = std::move(transport);
+  o.attribute_allowlist = {"plan"};  // the attribute every bench event carries
   return o;
 }
 
@@ -93,8 +94,16 @@ inline std::unique_ptr<Client> MakeSignedInClient(Options options) {
   }
   using consent::Decision;
   using consent::Purpose;
-  if (!(*client)->SetConsent(kUser, Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok() ||
-      !(*client)->SetConsent(kUser, Purpose::kMilestones, Decision::kGranted, "v1").ok() ||
+  auto grant = [&](Purpose purpose) {
+    cairn::ConsentRequest request;
+    request.account_id = kAccount;
+    request.user_id = kUser;
+    request.purpose = purpose;
+    request.decision = Decision::kGranted;
+    request.policy_version = "v1";
+    return (*client)->SetConsent(request).ok();
+  };
+  if (!grant(Purpose::kUsageAnalytics) || !grant(Purpose::kMilestones) ||
       !(*client)->RecordLogin(kAccount, kUser, "password").ok()) {
     std::fprintf(stderr, "consent or login refused\n");
     std::abort();

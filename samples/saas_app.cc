@@ -1,6 +1,8 @@
-// A small command-line "SaaS app" embedding the Cairn SDK: a user of a
-// customer account asks for consent, logs in, reaches a few milestones and
-// logs out; the app flushes and reports what was delivered.
+// A small command-line "SaaS app" embedding the Cairn SDK: it asks the user
+// for consent first (the --consent_* flags stand for their answers in a
+// consent dialog), then the user logs in, reaches a few milestones and logs
+// out; the app flushes and reports what was delivered. Nothing is recorded,
+// and no buffer or device id exists, for a purpose the user did not grant.
 //
 //   cairn-sample-app --collector=http://127.0.0.1:8080 --write_key=KEY
 //                    --account=acme --user=alice --events=20
@@ -23,6 +25,7 @@ ABSL_FLAG(std::string, user, "alice", "end-user id");
 ABSL_FLAG(int, events, 10, "how many events to record (login, milestones, logout)");
 ABSL_FLAG(bool, consent_milestones, true, "the user agrees to milestone tracking");
 ABSL_FLAG(bool, consent_analytics, true, "the user agrees to usage analytics");
+ABSL_FLAG(std::string, policy_version, "2026-11", "version of the privacy policy shown");
 ABSL_FLAG(int, flush_seconds, 15, "how long to wait for delivery at the end");
 
 namespace {
@@ -51,19 +54,27 @@ int main(int argc, char** argv) {
   options.write_key = absl::GetFlag(FLAGS_write_key);
   options.storage_dir = absl::GetFlag(FLAGS_storage_dir);
   options.app = {"cairn-sample-app", "1.0.0"};
+  options.attribute_allowlist = {"plan"};  // the only context this app sends
   absl::StatusOr<std::unique_ptr<cairn::Client>> client = cairn::Client::Create(options);
   if (!client.ok()) return Fail(client.status());
 
   // Ask first: nothing is recorded for a purpose the user has not granted.
+  // Each answer, yes or no, is kept on the device and sent as proof.
   const std::string user = absl::GetFlag(FLAGS_user);
   using cairn::consent::Decision;
   using cairn::consent::Purpose;
-  auto decide = [](bool yes) { return yes ? Decision::kGranted : Decision::kDenied; };
-  for (auto [purpose, yes] : {std::pair{Purpose::kUsageAnalytics, absl::GetFlag(FLAGS_consent_analytics)},
-                              std::pair{Purpose::kMilestones, absl::GetFlag(FLAGS_consent_milestones)}}) {
-    if (absl::Status s = (*client)->SetConsent(user, purpose, decide(yes), "2026-11"); !s.ok()) {
-      return Fail(s);
-    }
+  for (auto [purpose, yes] :
+       {std::pair{Purpose::kUsageAnalytics, absl::GetFlag(FLAGS_consent_analytics)},
+        std::pair{Purpose::kMilestones, absl::GetFlag(FLAGS_consent_milestones)}}) {
+    cairn::ConsentRequest answer;
+    answer.account_id = absl::GetFlag(FLAGS_account);
+    answer.user_id = user;
+    answer.purpose = purpose;
+    answer.decision = yes ? Decision::kGranted : Decision::kDenied;
+    answer.policy_id = "privacy-policy";
+    answer.policy_version = absl::GetFlag(FLAGS_policy_version);
+    answer.source_surface = "onboarding_dialog";
+    if (absl::Status s = (*client)->SetConsent(answer); !s.ok()) return Fail(s);
   }
 
   int recorded = 0, refused = 0;

@@ -3,6 +3,8 @@
 // their progress.
 #include <algorithm>
 #include <chrono>
+#include <mutex>
+#include <shared_mutex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -16,7 +18,10 @@ namespace cairn {
 using cairn::v1::DropReason;
 
 void Client::Impl::Start() {
-  EnforceBufferBounds(/*check_expiry=*/true);  // a long-closed app may hold stale events
+  if (storage_ready_.load(std::memory_order_acquire)) {
+    std::lock_guard write(write_mu_);
+    EnforceBufferBounds(/*check_expiry=*/true);  // a long-closed app may hold stale events
+  }
   writer_ = std::thread([this] { WriterLoop(); });
   sender_ = std::thread([this] { SenderLoop(); });
 }
@@ -42,15 +47,33 @@ void Client::Impl::WriterLoop() {
           clock_->WaitUntil(writer_wake_, lock, until);
         }
       }
+    }
+    // Held from taking the events until they are committed, so a withdrawal
+    // or erasure finds each event either queued or durable.
+    std::lock_guard write(write_mu_);
+    {
       // Take everything at once (O(1) under the lock, however long the
       // backlog); it still counts against queue_capacity until committed.
+      std::lock_guard lock(queue_mu_);
       taken.swap(queue_);
       in_writer_ = taken.size();
     }
+    const int64_t through = taken.back().sequence;
+    const size_t before = taken.size();
+    FilterTaken(taken);
+    if (taken.size() != before) {
+      {
+        std::lock_guard lock(queue_mu_);
+        in_writer_ = taken.size();
+      }
+      queue_space_.notify_all();
+    }
+    if (taken.empty()) CommitChunk({}, through);  // still publishes the progress
     for (size_t begin = 0; begin < taken.size(); begin += options_.commit_max_events) {
       std::span<const sdk::BufferedEvent> chunk(
           taken.data() + begin, std::min(options_.commit_max_events, taken.size() - begin));
-      CommitChunk(chunk);
+      const bool last_chunk = begin + chunk.size() == taken.size();
+      CommitChunk(chunk, last_chunk ? through : chunk.back().sequence);
       {
         std::lock_guard lock(queue_mu_);
         in_writer_ -= chunk.size();
@@ -65,9 +88,35 @@ void Client::Impl::WriterLoop() {
   }
 }
 
-void Client::Impl::CommitChunk(std::span<const sdk::BufferedEvent> chunk) {
-  absl::Status status = writer_buffer_->Append(chunk);
-  if (status.ok()) {
+void Client::Impl::FilterTaken(std::vector<sdk::BufferedEvent>& taken) {
+  const uint64_t epoch = purge_epoch_.load();
+  // The common case: no withdrawal or erasure since these were queued.
+  if (std::none_of(taken.begin(), taken.end(), [&](const sdk::BufferedEvent& e) {
+        return e.tombstone || e.epoch != epoch;
+      })) {
+    return;
+  }
+  uint64_t withdrawn = 0;
+  const absl::Time now = clock_->Now();
+  {
+    std::shared_lock lock(identity_mu_);
+    std::erase_if(taken, [&](const sdk::BufferedEvent& e) {
+      if (e.tombstone) return true;  // counted by the purge that made it
+      if (e.epoch == epoch) return false;
+      std::optional<consent::Purpose> purpose = consent::FromWire(e.purpose);
+      if (purpose && consent_.CurrentlyAllows(e.user_id, *purpose, now)) return false;
+      ++withdrawn;  // queued while its consent was being withdrawn
+      return true;
+    });
+  }
+  CountDrop(cairn::v1::DROP_REASON_CONSENT_WITHDRAWN, withdrawn);
+}
+
+void Client::Impl::CommitChunk(std::span<const sdk::BufferedEvent> chunk, int64_t through) {
+  absl::Status status = chunk.empty() ? absl::OkStatus() : buffer_->Append(chunk);
+  if (chunk.empty()) {
+    // Nothing to write: every event taken was withdrawn or erased.
+  } else if (status.ok()) {
     int64_t bytes = 0;
     for (const sdk::BufferedEvent& e : chunk) bytes += static_cast<int64_t>(e.payload.size());
     persisted_.fetch_add(chunk.size());
@@ -81,7 +130,7 @@ void Client::Impl::CommitChunk(std::span<const sdk::BufferedEvent> chunk) {
   }
   {
     std::lock_guard lock(progress_mu_);
-    persisted_through_ = chunk.back().sequence;
+    persisted_through_ = std::max(persisted_through_, through);
     if (!status.ok()) {
       last_error_ = std::string(status.message());
       if (failed_writes_.size() == 64) failed_writes_.erase(failed_writes_.begin());
@@ -107,7 +156,7 @@ void Client::Impl::EnforceBufferBounds(bool check_expiry) {
   bool over = (bounds.max_rows > 0 && current.rows > bounds.max_rows) ||
               (bounds.max_bytes > 0 && current.bytes > bounds.max_bytes);
   if (!over && bounds.expire_before_ms == 0) return;
-  absl::StatusOr<sdk::Eviction> eviction = writer_buffer_->EnforceBounds(bounds, current);
+  absl::StatusOr<sdk::Eviction> eviction = buffer_->EnforceBounds(bounds, current);
   if (!eviction.ok()) {
     std::lock_guard lock(progress_mu_);
     last_error_ = std::string(eviction.status().message());
@@ -124,10 +173,73 @@ void Client::Impl::EnforceBufferBounds(bool check_expiry) {
 // --------------------------------------------------------------- sender ---
 
 absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& batch) {
-  absl::StatusOr<std::vector<sdk::BufferedEvent>> rows =
-      sender_buffer_->ReadOldest(max_events, options_.max_batch_bytes);
-  if (!rows.ok()) return rows.status();
-  if (rows->empty()) return false;
+  batch.epoch = purge_epoch_.load();
+  const bool has_buffer = storage_ready_.load(std::memory_order_acquire);
+  std::vector<sdk::BufferedEvent> rows;
+  while (has_buffer) {
+    absl::StatusOr<std::vector<sdk::BufferedEvent>> read =
+        sender_buffer_->ReadOldest(max_events, options_.max_batch_bytes);
+    if (!read.ok()) return read.status();
+    if (read->empty()) break;
+    // Consent may have changed since these were recorded (a withdrawal, an
+    // expired grant): what is no longer allowed now never leaves the device.
+    std::vector<int64_t> refused;
+    const absl::Time now = clock_->Now();
+    {
+      std::shared_lock lock(identity_mu_);
+      std::erase_if(*read, [&](const sdk::BufferedEvent& e) {
+        std::optional<consent::Purpose> purpose = consent::FromWire(e.purpose);
+        if (purpose && consent_.CurrentlyAllows(e.user_id, *purpose, now)) return false;
+        refused.push_back(e.sequence);
+        return true;
+      });
+    }
+    if (refused.empty()) {
+      rows = std::move(*read);
+      break;
+    }
+    absl::StatusOr<sdk::BufferSize> removed;
+    {
+      std::lock_guard write(write_mu_);  // deletions are serialized with the writer's
+      removed = sender_buffer_->RemoveSequences(refused);
+    }
+    if (!removed.ok()) return removed.status();
+    buffered_rows_.fetch_sub(static_cast<int64_t>(removed->rows));
+    buffered_bytes_.fetch_sub(static_cast<int64_t>(removed->bytes));
+    CountDrop(cairn::v1::DROP_REASON_CONSENT_WITHDRAWN, removed->rows);
+    if (!read->empty()) {
+      rows = std::move(*read);
+      break;
+    }
+    // Everything read was refused: read again (the refused rows are gone).
+  }
+  // Read after the events: a grant is in the outbox before any event it
+  // allows is recorded, so each event travels with or after its grant.
+  int64_t last_position;
+  {
+    std::lock_guard lock(progress_mu_);
+    last_position = consent_last_position_;
+  }
+  std::vector<consent::LogEntry> changes;
+  {
+    std::lock_guard lock(log_mu_);
+    if (consent_log_) {
+      absl::StatusOr<std::vector<consent::LogEntry>> pending =
+          consent_log_->Undelivered(max_events);
+      if (!pending.ok()) return pending.status();
+      changes = std::move(*pending);
+    }
+  }
+  if (changes.empty()) {
+    std::lock_guard lock(progress_mu_);
+    consent_settled_through_ = std::max(consent_settled_through_, last_position);
+  }
+  // Consent changes go first; the events fill the rest of the batch.
+  if (rows.size() + changes.size() > max_events) {
+    rows.resize(max_events - std::min(max_events, changes.size()));
+  }
+  if (rows.empty() && changes.empty()) return false;
+
   absl::Time now = clock_->Now();
   cairn::v1::Batch header;
   header.set_batch_id(ids_.Next(now));
@@ -137,7 +249,9 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
   client->set_sdk_version(std::string(kSdkVersion));
   client->set_app_name(options_.app.name);
   client->set_app_version(options_.app.version);
-  client->set_install_id(install_id_);
+  // Empty while no buffer exists: a device that only ever denied consent
+  // sends its decisions without an identifier.
+  if (has_buffer) client->set_install_id(install_id_);
   client->set_platform("linux");
   {
     std::lock_guard lock(drops_mu_);
@@ -149,33 +263,52 @@ absl::StatusOr<bool> Client::Impl::BuildBatch(size_t max_events, InFlightBatch& 
     drop->set_reason(reason);
     drop->set_count(count);
   }
-  batch.first_sequence = rows->front().sequence;
-  batch.last_sequence = rows->back().sequence;
-  batch.events = rows->size();
-  for (const sdk::BufferedEvent& e : *rows) {
-    batch.payload_bytes += static_cast<int64_t>(e.payload.size());
+  for (const consent::LogEntry& entry : changes) {
+    ToEvent(entry, header.add_events());
+    batch.consent_positions.push_back(entry.position);
   }
-  in_flight_through_.store(batch.last_sequence);
+  batch.events = rows.size() + changes.size();
+  if (!rows.empty()) {
+    batch.first_sequence = rows.front().sequence;
+    batch.last_sequence = rows.back().sequence;
+    in_flight_through_.store(batch.last_sequence);
+  }
   absl::StatusOr<std::string> body =
-      Compress(options_.compression, sdk::EncodeBatch(header, *rows));
+      Compress(options_.compression, sdk::EncodeBatch(header, rows));
   if (!body.ok()) return body.status();
   batch.body = std::move(*body);
   return true;
 }
 
 void Client::Impl::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
-  // In-flight events are never evicted, so all of the batch is still there.
-  absl::StatusOr<uint64_t> removed =
-      sender_buffer_->RemoveRange(batch.first_sequence, batch.last_sequence);
-  in_flight_through_.store(0);
-  if (!removed.ok()) {
-    // They stay buffered and go again; the collector counts them duplicates.
-    std::lock_guard lock(progress_mu_);
-    last_error_ = std::string(removed.status().message());
-    return;
+  if (batch.last_sequence > 0) {
+    absl::StatusOr<sdk::BufferSize> removed =
+        sender_buffer_->RemoveRange(batch.first_sequence, batch.last_sequence);
+    in_flight_through_.store(0);
+    if (!removed.ok()) {
+      // They stay buffered and go again; the collector counts them duplicates.
+      std::lock_guard lock(progress_mu_);
+      last_error_ = std::string(removed.status().message());
+      return;
+    }
+    // Exact: a withdrawal may have deleted some of the batch meanwhile.
+    buffered_rows_.fetch_sub(static_cast<int64_t>(removed->rows));
+    buffered_bytes_.fetch_sub(static_cast<int64_t>(removed->bytes));
   }
-  buffered_rows_.fetch_sub(static_cast<int64_t>(*removed));
-  buffered_bytes_.fetch_sub(batch.payload_bytes);
+  if (!batch.consent_positions.empty()) {
+    absl::Status marked;
+    {
+      std::lock_guard lock(log_mu_);
+      marked = consent_log_->MarkDelivered(batch.consent_positions);
+    }
+    std::lock_guard lock(progress_mu_);
+    if (marked.ok()) {
+      consent_settled_through_ =
+          std::max(consent_settled_through_, batch.consent_positions.back());
+    } else {
+      last_error_ = std::string(marked.message());  // resent; the collector dedups
+    }
+  }
   std::lock_guard lock(drops_mu_);
   for (const auto& [reason, count] : batch.drops) {
     uint64_t& pending = unreported_drops_[reason];
@@ -255,7 +388,8 @@ void Client::Impl::RefreshSettled() {
   }
   // Read after `persisted`: anything at or below it is either still
   // buffered (and then the oldest row bounds it) or settled.
-  absl::StatusOr<std::optional<int64_t>> oldest = sender_buffer_->OldestSequence();
+  absl::StatusOr<std::optional<int64_t>> oldest = std::optional<int64_t>();
+  if (storage_ready_.load(std::memory_order_acquire)) oldest = sender_buffer_->OldestSequence();
   if (!oldest.ok()) return;
   {
     std::lock_guard lock(progress_mu_);
@@ -292,7 +426,8 @@ void Client::Impl::SenderLoop() {
           continue;
         }
         absl::Time now = clock_->Now();
-        int64_t unsent = persisted_through_ - settled_through_;
+        int64_t unsent = persisted_through_ - settled_through_ +
+                         (consent_last_position_ - consent_settled_through_);
         bool has_work = in_flight.has_value() || unsent > 0;
         if (!has_work) {
           work_since = absl::InfiniteFuture();
@@ -300,7 +435,8 @@ void Client::Impl::SenderLoop() {
           continue;
         }
         if (work_since == absl::InfiniteFuture()) work_since = now;
-        bool urgent = settled_through_ < flush_through_ || closed_.load() ||
+        bool urgent = settled_through_ < flush_through_ ||
+                      consent_settled_through_ < consent_flush_through_ || closed_.load() ||
                       unsent >= static_cast<int64_t>(batch_limit);
         // New events and flushes never shorten a backoff.
         absl::Time ready = std::max(urgent ? now : work_since + options_.upload_interval,
@@ -310,6 +446,12 @@ void Client::Impl::SenderLoop() {
       }
     }
 
+    if (in_flight && in_flight->epoch != purge_epoch_.load()) {
+      // A withdrawal or erasure since it was built: rebuild it from what is
+      // still buffered and allowed, so none of the purged events goes out.
+      in_flight.reset();
+      in_flight_through_.store(0);
+    }
     if (!in_flight) {
       in_flight.emplace();
       absl::StatusOr<bool> built = BuildBatch(batch_limit, *in_flight);
@@ -353,19 +495,22 @@ void Client::Impl::SenderLoop() {
         in_flight_through_.store(0);
         break;
       case SendOutcome::kAuthFailed: {
+        // Reported before Flush can see it: whoever gets PermissionDenied
+        // from Flush has the report already.
+        ReportProblem(error, http_status, absl::InfiniteDuration());
         {
           std::lock_guard lock(progress_mu_);
           auth_failed_ = true;
           last_error_ = std::string(error.message());
         }
         progress_changed_.notify_all();
-        ReportProblem(error, http_status, absl::InfiniteDuration());
         break;
       }
       case SendOutcome::kRetry: {
         ++failures;
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
         next_attempt = clock_->Now() + delay;
+        ReportProblem(error, http_status, delay);  // before Flush can answer Unavailable
         {
           std::lock_guard lock(progress_mu_);
           in_backoff_ = true;
@@ -373,7 +518,6 @@ void Client::Impl::SenderLoop() {
           last_error_ = std::string(error.message());
         }
         progress_changed_.notify_all();
-        ReportProblem(error, http_status, delay);
         break;
       }
     }
@@ -392,17 +536,22 @@ absl::Status Client::Impl::Flush(absl::Time deadline) {
   writer_wake_.notify_one();
   const auto until = absl::ToChronoTime(deadline);
   std::unique_lock lock(progress_mu_);
+  const int64_t consent_target = consent_last_position_;
+  auto delivered = [&] {
+    return settled_through_ >= target && consent_settled_through_ >= consent_target;
+  };
   const uint64_t failed_before = failed_attempts_;
   flush_through_ = std::max(flush_through_, target);
+  consent_flush_through_ = std::max(consent_flush_through_, consent_target);
   sender_wake_.notify_one();
   if (!progress_changed_.wait_until(lock, until, [&] { return persisted_through_ >= target; })) {
     return absl::DeadlineExceededError("recorded events are not yet durable");
   }
   progress_changed_.wait_until(lock, until, [&] {
-    return settled_through_ >= target || auth_failed_ || failed_attempts_ > failed_before ||
-           in_backoff_ || stop_sender_;
+    return delivered() || auth_failed_ || failed_attempts_ > failed_before || in_backoff_ ||
+           stop_sender_;
   });
-  if (settled_through_ >= target) return absl::OkStatus();
+  if (delivered()) return absl::OkStatus();
   if (auth_failed_) return absl::PermissionDeniedError(last_error_);
   if (failed_attempts_ > failed_before || in_backoff_) {
     return absl::UnavailableError(absl::StrCat(

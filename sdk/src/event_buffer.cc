@@ -92,22 +92,95 @@ absl::StatusOr<std::vector<BufferedEvent>> EventBuffer::ReadOldest(size_t max_ev
     std::string_view payload = select->ColumnBlob(4);
     if (!out.empty() && bytes + payload.size() > max_bytes) break;
     bytes += payload.size();
-    out.push_back(BufferedEvent{select->ColumnInt(0), std::string(select->ColumnText(1)),
-                                static_cast<int>(select->ColumnInt(2)), select->ColumnInt(3),
-                                std::string(payload)});
+    BufferedEvent e;
+    e.sequence = select->ColumnInt(0);
+    e.user_id = std::string(select->ColumnText(1));
+    e.purpose = static_cast<int>(select->ColumnInt(2));
+    e.created_ms = select->ColumnInt(3);
+    e.payload = std::string(payload);
+    out.push_back(std::move(e));
   }
   return out;
 }
 
-absl::StatusOr<uint64_t> EventBuffer::RemoveRange(int64_t first, int64_t last) {
+namespace {
+
+// Steps a DELETE ... RETURNING length(payload) statement to its end.
+absl::StatusOr<BufferSize> SumDeleted(sqlite::Statement& del) {
+  BufferSize removed;
+  while (true) {
+    absl::StatusOr<bool> row = del.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ++removed.rows;
+    removed.bytes += static_cast<uint64_t>(del.ColumnInt(0));
+  }
+  del.Reset();
+  return removed;
+}
+
+}  // namespace
+
+absl::StatusOr<BufferSize> EventBuffer::RemoveRange(int64_t first, int64_t last) {
   // One range delete walks the rowid b-tree once: about a third of the cost
   // of deleting the same rows one by one.
   absl::StatusOr<sqlite::Statement> del =
-      db_->Prepare("DELETE FROM events WHERE seq BETWEEN ? AND ?");
+      db_->Prepare("DELETE FROM events WHERE seq BETWEEN ? AND ? RETURNING length(payload)");
   if (!del.ok()) return del.status();
   del->Bind(1, first).Bind(2, last);
-  if (absl::Status s = del->Run(); !s.ok()) return s;
-  return static_cast<uint64_t>(db_->Changes());
+  return SumDeleted(*del);
+}
+
+absl::StatusOr<BufferSize> EventBuffer::RemoveSequences(std::span<const int64_t> sequences) {
+  BufferSize removed;
+  if (sequences.empty()) return removed;
+  sqlite::Transaction txn(*db_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  absl::StatusOr<sqlite::Statement> del =
+      db_->Prepare("DELETE FROM events WHERE seq = ? RETURNING length(payload)");
+  if (!del.ok()) return del.status();
+  for (int64_t seq : sequences) {
+    del->Bind(1, seq);
+    absl::StatusOr<BufferSize> one = SumDeleted(*del);
+    if (!one.ok()) return one.status();
+    removed.rows += one->rows;
+    removed.bytes += one->bytes;
+  }
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return removed;
+}
+
+absl::StatusOr<BufferSize> EventBuffer::RemoveUser(std::string_view user_id,
+                                                   std::optional<int> purpose) {
+  absl::StatusOr<sqlite::Statement> del = db_->Prepare(
+      purpose ? "DELETE FROM events WHERE user_id = ? AND purpose = ? RETURNING length(payload)"
+              : "DELETE FROM events WHERE user_id = ? RETURNING length(payload)");
+  if (!del.ok()) return del.status();
+  del->Bind(1, user_id);
+  if (purpose) del->Bind(2, static_cast<int64_t>(*purpose));
+  return SumDeleted(*del);
+}
+
+absl::StatusOr<std::vector<BufferedEvent>> EventBuffer::ReadUser(std::string_view user_id) {
+  absl::StatusOr<sqlite::Statement> select = db_->Prepare(
+      "SELECT seq, user_id, purpose, created_ms, payload FROM events WHERE user_id = ? "
+      "ORDER BY seq");
+  if (!select.ok()) return select.status();
+  select->Bind(1, user_id);
+  std::vector<BufferedEvent> out;
+  while (true) {
+    absl::StatusOr<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    BufferedEvent e;
+    e.sequence = select->ColumnInt(0);
+    e.user_id = std::string(select->ColumnText(1));
+    e.purpose = static_cast<int>(select->ColumnInt(2));
+    e.created_ms = select->ColumnInt(3);
+    e.payload = std::string(select->ColumnBlob(4));
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 absl::StatusOr<Eviction> EventBuffer::EnforceBounds(const BufferBounds& bounds,
@@ -143,8 +216,9 @@ absl::StatusOr<Eviction> EventBuffer::EnforceBounds(const BufferBounds& bounds,
   oldest->Reset();
   if (doomed.empty()) return eviction;
   // The doomed events are the oldest ones past keep_through: a range.
-  absl::StatusOr<uint64_t> removed = RemoveRange(doomed.front(), doomed.back());
+  absl::StatusOr<BufferSize> removed = RemoveRange(doomed.front(), doomed.back());
   if (!removed.ok()) return removed.status();
+  eviction.removed = *removed;  // exact, should another connection have deleted one meanwhile
   return eviction;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -18,10 +19,15 @@ namespace cairn::sdk {
 // the serialized cairn.v1.Event.
 struct BufferedEvent {
   int64_t sequence = 0;
-  std::string user_id;
-  int purpose = 0;
+  std::string user_id;  // as it leaves the device (pseudonymised if configured)
+  int purpose = 0;      // cairn.v1.Purpose
   int64_t created_ms = 0;
   std::string payload;
+  // In memory only. The client's purge epoch when the record call checked
+  // consent: the writer re-checks events whose epoch is outdated.
+  uint64_t epoch = 0;
+  // In memory only: withdrawn or erased while queued; the writer skips it.
+  bool tombstone = false;
 };
 
 struct BufferSize {
@@ -65,8 +71,21 @@ class EventBuffer {
   absl::StatusOr<std::vector<BufferedEvent>> ReadOldest(size_t max_events, size_t max_bytes);
 
   // Deletes the events numbered first..last in one statement (a batch is
-  // always such a range of what is buffered) and returns how many it removed.
-  absl::StatusOr<uint64_t> RemoveRange(int64_t first, int64_t last);
+  // always such a range of what is buffered) and returns what it removed
+  // (events deleted meanwhile by a withdrawal are not counted twice).
+  absl::StatusOr<BufferSize> RemoveRange(int64_t first, int64_t last);
+
+  // Deletes the listed events (one transaction) and returns what it removed.
+  absl::StatusOr<BufferSize> RemoveSequences(std::span<const int64_t> sequences);
+
+  // Deletes every event of `user_id`, only those of `purpose` if given, and
+  // returns what it removed. Scans the buffer (there is no per-user index:
+  // it cost a third of the insert rate), about 1 ms per 10,000 events.
+  absl::StatusOr<BufferSize> RemoveUser(std::string_view user_id,
+                                        std::optional<int> purpose = std::nullopt);
+
+  // Every event of `user_id`, oldest first. Scans the buffer like RemoveUser.
+  absl::StatusOr<std::vector<BufferedEvent>> ReadUser(std::string_view user_id);
 
   // Drops the oldest events until the buffer, whose size is `current`, is
   // within `bounds`: first expired events, then the oldest over the row and

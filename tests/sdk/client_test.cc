@@ -1,6 +1,7 @@
 #include "cairn/client.h"
 #include "absl/time/clock.h"
 
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -26,6 +27,7 @@ class ClientTest : public cairn::testing::SdkTest {
   Options MakeOptions() {
     Options o = FakeCollectorOptions();
     o.app = {"client-test", "9.9"};
+    o.attribute_allowlist = {"plan", "k"};
     o.min_backoff = absl::Milliseconds(10);
     o.max_backoff = absl::Milliseconds(50);
     return o;
@@ -40,8 +42,8 @@ class ClientTest : public cairn::testing::SdkTest {
   std::unique_ptr<Client> MakeClient() { return MakeClient(MakeOptions()); }
 
   static void GrantAll(Client& client, const std::string& user) {
-    ASSERT_TRUE(client.SetConsent(user, Purpose::kUsageAnalytics, Decision::kGranted, kPolicy).ok());
-    ASSERT_TRUE(client.SetConsent(user, Purpose::kMilestones, Decision::kGranted, kPolicy).ok());
+    ASSERT_TRUE(Grant(client, "acme", user, Purpose::kUsageAnalytics, kPolicy).ok());
+    ASSERT_TRUE(Grant(client, "acme", user, Purpose::kMilestones, kPolicy).ok());
   }
 
   int64_t BufferRows() {
@@ -97,23 +99,25 @@ TEST_F(ClientTest, WithoutConsentNothingIsStoredOrSent) {
   EXPECT_EQ(stats.persisted, 0u);
   ASSERT_TRUE(client->Shutdown(Soon()).ok());
   EXPECT_EQ(fake_->posts(), 0);
-  EXPECT_EQ(BufferRows(), 0);
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("sdk") + "/cairn-buffer.db"));
 }
 
 TEST_F(ClientTest, ConsentIsPerPurposeAndTakesEffectAtOnce) {
   auto client = MakeClient();
-  ASSERT_TRUE(client->SetConsent("alice", Purpose::kUsageAnalytics, Decision::kGranted, kPolicy).ok());
+  ASSERT_TRUE(Grant(*client, "acme", "alice", Purpose::kUsageAnalytics, kPolicy).ok());
   ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
   EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
-  ASSERT_TRUE(client->SetConsent("alice", Purpose::kMilestones, Decision::kGranted, kPolicy).ok());
+  ASSERT_TRUE(Grant(*client, "acme", "alice", Purpose::kMilestones, kPolicy).ok());
   EXPECT_TRUE(client->RecordMilestone("invoice_sent").ok());
-  ASSERT_TRUE(client->SetConsent("alice", Purpose::kMilestones, Decision::kDenied, kPolicy).ok());
+  ASSERT_TRUE(Withdraw(*client, "acme", "alice", Purpose::kMilestones, kPolicy).ok());
   EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(client->GetConsent("alice", Purpose::kMilestones), Decision::kDenied);
-  EXPECT_EQ(client->SetConsent("alice", Purpose::kMilestones, Decision::kGranted, "").code(),
+  EXPECT_EQ(Grant(*client, "acme", "alice", Purpose::kMilestones, "").code(),
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(client->Flush(Soon()).ok());
-  EXPECT_EQ(fake_->stored_ids().size(), 2u);  // the login and one milestone
+  // The login only: the milestone was withdrawn before it left the device.
+  EXPECT_EQ(fake_->stored_ids().size(), 1u);
+  EXPECT_EQ(fake_->stored_consent_ids().size(), 3u);
 }
 
 TEST_F(ClientTest, RecordCallsCheckTheirArguments) {
@@ -126,16 +130,18 @@ TEST_F(ClientTest, RecordCallsCheckTheirArguments) {
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
   EXPECT_EQ(client->RecordMilestone("sent an invoice").code(), absl::StatusCode::kInvalidArgument);
+  // Attributes outside the allowlist or their bounds are removed, one count
+  // each; the event itself is kept.
   Attributes too_many;
   for (int i = 0; i < 33; ++i) too_many["k" + std::to_string(i)] = "v";
-  EXPECT_EQ(client->RecordMilestone("ok", 1, too_many).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(client->RecordMilestone("ok", 1, {{"k", std::string(257, 'v')}}).code(),
-            absl::StatusCode::kInvalidArgument);
-  // Invalid UTF-8 would make the collector refuse the whole batch: refused here.
-  EXPECT_EQ(client->RecordMilestone("ok", 1, {{"k", "\xc3("}}).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(client->RecordMilestone("ok", 1, too_many).ok());
+  EXPECT_TRUE(client->RecordMilestone("ok", 1, {{"k", std::string(257, 'v')}}).ok());
+  // Invalid UTF-8 would make the collector refuse the whole batch: removed here.
+  EXPECT_TRUE(client->RecordMilestone("ok", 1, {{"k", "\xc3("}}).ok());
   EXPECT_TRUE(client->RecordMilestone("ok", 1, {{"k", "caf\xc3\xa9"}}).ok());
-  EXPECT_EQ(client->GetStats().recorded, 2u);
+  Stats stats = client->GetStats();
+  EXPECT_EQ(stats.recorded, 5u);
+  EXPECT_EQ(stats.dropped[cairn::v1::DROP_REASON_ATTRIBUTE_FILTERED], 35u);
 }
 
 TEST_F(ClientTest, FlushDeliversEveryEventWithTheWireContractFilledIn) {
@@ -156,7 +162,9 @@ TEST_F(ClientTest, FlushDeliversEveryEventWithTheWireContractFilledIn) {
     EXPECT_EQ(b.client().app_name(), "client-test");
     EXPECT_EQ(b.client().install_id().size(), 32u);
     EXPECT_TRUE(b.has_sent_at());
-    events.insert(events.end(), b.events().begin(), b.events().end());
+    for (const cairn::v1::Event& e : b.events()) {
+      if (!e.has_consent_change()) events.push_back(e);
+    }
   }
   ASSERT_EQ(events.size(), 8u);
   EXPECT_TRUE(events[0].has_login());
@@ -186,7 +194,7 @@ TEST_F(ClientTest, FlushDeliversEveryEventWithTheWireContractFilledIn) {
   EXPECT_THAT(request.headers, ::testing::Contains(Pair("Authorization", "Bearer wk-test")));
   EXPECT_THAT(request.headers, ::testing::Contains(Pair("Content-Encoding", "zstd")));
   Stats stats = client->GetStats();
-  EXPECT_EQ(stats.acknowledged, 8u);
+  EXPECT_EQ(stats.acknowledged, 10u);  // and the two grants
   EXPECT_EQ(stats.buffered_rows, 0u);
   EXPECT_EQ(BufferRows(), 0);
 }
@@ -229,9 +237,7 @@ TEST_F(ClientTest, ARestartResumesDeliveryAndNumbering) {
   ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
   ASSERT_TRUE(client->Flush(Soon()).ok());
   std::set<uint64_t> sequences;
-  for (const auto& b : fake_->batches()) {
-    for (const auto& e : b.events()) sequences.insert(e.sequence());
-  }
+  for (const auto& e : ReceivedEvents()) sequences.insert(e.sequence());
   EXPECT_EQ(sequences, (std::set<uint64_t>{1, 2, 3, 4}));
   EXPECT_EQ(fake_->stored_ids().size(), 4u);
 }
@@ -337,6 +343,7 @@ TEST_F(ClientTest, ManyThreadsRecordWithoutLossOrDuplicates) {
   for (const auto& b : fake_->batches()) {
     EXPECT_LE(b.events_size(), 200);
     for (const auto& e : b.events()) {
+      if (e.has_consent_change()) continue;
       sequences.insert(e.sequence());
       ++events;
     }

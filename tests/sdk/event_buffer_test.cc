@@ -27,7 +27,7 @@ TEST(EventBuffer, AppendReadRemoveInSequenceOrder) {
   EXPECT_EQ((*oldest)[3].sequence, 4);
   EXPECT_EQ((*oldest)[1].user_id, "user-1");
   EXPECT_EQ((*oldest)[1].payload, std::string(100, 'b'));
-  ASSERT_EQ(*(*buffer)->RemoveRange(1, 4), 4u);
+  ASSERT_EQ((*buffer)->RemoveRange(1, 4)->rows, 4u);
   EXPECT_EQ(**(*buffer)->OldestSequence(), 5);
   auto size = (*buffer)->Size();
   ASSERT_TRUE(size.ok());
@@ -52,7 +52,7 @@ TEST(EventBuffer, SequenceAndInstallIdSurviveReopenEvenWhenEmpty) {
     ASSERT_TRUE(buffer.ok());
     install_id = *(*buffer)->InstallId();
     ASSERT_TRUE((*buffer)->Append(Events(1, 3)).ok());
-    ASSERT_EQ(*(*buffer)->RemoveRange(1, 3), 3u);
+    ASSERT_EQ((*buffer)->RemoveRange(1, 3)->rows, 3u);
   }
   auto buffer = EventBuffer::Open(dir.File("b.db"));
   ASSERT_TRUE(buffer.ok());

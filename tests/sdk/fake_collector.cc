@@ -51,7 +51,8 @@ HttpResponse FakeCollector::Accept(const cairn::v1::Batch& batch) {
   cairn::v1::BatchResponse answer;
   std::unique_lock lock(mu_);
   for (const cairn::v1::Event& e : batch.events()) {
-    if (stored_.insert(e.event_id()).second) {
+    std::set<std::string>& stored = e.has_consent_change() ? stored_consent_ : stored_;
+    if (stored.insert(e.event_id()).second) {
       answer.set_accepted(answer.accepted() + 1);
     } else {
       answer.set_duplicates(answer.duplicates() + 1);
@@ -73,6 +74,11 @@ std::vector<cairn::v1::Batch> FakeCollector::batches() const {
 std::set<std::string> FakeCollector::stored_ids() const {
   std::unique_lock lock(mu_);
   return stored_;
+}
+
+std::set<std::string> FakeCollector::stored_consent_ids() const {
+  std::unique_lock lock(mu_);
+  return stored_consent_;
 }
 
 std::vector<HttpRequest> FakeCollector::requests() const {

@@ -32,7 +32,9 @@ class FakeCollector : public Transport {
 
   int posts() const;
   std::vector<cairn::v1::Batch> batches() const;
+  // Ids stored so far: of recorded events, and of ConsentChange events.
   std::set<std::string> stored_ids() const;
+  std::set<std::string> stored_consent_ids() const;
   std::vector<HttpRequest> requests() const;
 
  private:
@@ -45,6 +47,7 @@ class FakeCollector : public Transport {
   std::vector<cairn::v1::Batch> batches_;
   std::vector<HttpRequest> requests_;
   std::set<std::string> stored_;
+  std::set<std::string> stored_consent_;
 };
 
 }  // namespace cairn::testing

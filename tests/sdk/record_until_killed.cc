@@ -21,8 +21,16 @@ int main(int argc, char** argv) {
   if (!client.ok()) return 1;
   using cairn::consent::Decision;
   using cairn::consent::Purpose;
-  if (!(*client)->SetConsent("u", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok() ||
-      !(*client)->SetConsent("u", Purpose::kMilestones, Decision::kGranted, "v1").ok() ||
+  auto grant = [&](Purpose purpose) {
+    cairn::ConsentRequest request;
+    request.account_id = "acct";
+    request.user_id = "u";
+    request.purpose = purpose;
+    request.decision = Decision::kGranted;
+    request.policy_version = "v1";
+    return (*client)->SetConsent(request).ok();
+  };
+  if (!grant(Purpose::kUsageAnalytics) || !grant(Purpose::kMilestones) ||
       !(*client)->RecordLogin("acct", "u").ok()) {
     return 1;
   }

@@ -2,6 +2,9 @@
 #define CAIRN_TESTS_SDK_SDK_FIXTURE_H_
 
 #include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "cairn/client.h"
@@ -23,15 +26,52 @@ class SdkTest : public ::testing::Test {
     return o;
   }
 
+  // A consent request of `user` in `account` under policy `version`.
+  static ConsentRequest Decide(std::string account, std::string user, consent::Purpose purpose,
+                               consent::Decision decision, std::string version = "v1") {
+    ConsentRequest r;
+    r.account_id = std::move(account);
+    r.user_id = std::move(user);
+    r.purpose = purpose;
+    r.decision = decision;
+    r.policy_id = "privacy-policy";
+    r.policy_version = std::move(version);
+    r.source_surface = "test";
+    return r;
+  }
+
+  static absl::Status Grant(Client& client, std::string account, std::string user,
+                            consent::Purpose purpose, std::string version = "v1") {
+    return client.SetConsent(Decide(std::move(account), std::move(user), purpose,
+                                    consent::Decision::kGranted, std::move(version)));
+  }
+
+  static absl::Status Withdraw(Client& client, std::string account, std::string user,
+                               consent::Purpose purpose, std::string version = "v1") {
+    return client.SetConsent(Decide(std::move(account), std::move(user), purpose,
+                                    consent::Decision::kDenied, std::move(version)));
+  }
+
+  // The events the fake collector received that are not consent changes.
+  std::vector<cairn::v1::Event> ReceivedEvents(bool consent_changes = false) const {
+    std::vector<cairn::v1::Event> out;
+    std::set<std::string> seen;
+    for (const cairn::v1::Batch& b : fake_->batches()) {
+      for (const cairn::v1::Event& e : b.events()) {
+        if (e.has_consent_change() != consent_changes) continue;
+        if (seen.insert(e.event_id()).second) out.push_back(e);
+      }
+    }
+    return out;
+  }
+
   // Creates a client, grants user "u" both purposes and signs them in to "acct".
   std::unique_ptr<Client> StartSignedIn(Options o) {
     auto client = Client::Create(std::move(o));
     EXPECT_TRUE(client.ok()) << client.status();
     if (!client.ok()) return nullptr;
-    using consent::Decision;
-    using consent::Purpose;
-    EXPECT_TRUE((*client)->SetConsent("u", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok());
-    EXPECT_TRUE((*client)->SetConsent("u", Purpose::kMilestones, Decision::kGranted, "v1").ok());
+    EXPECT_TRUE(Grant(**client, "acct", "u", consent::Purpose::kUsageAnalytics).ok());
+    EXPECT_TRUE(Grant(**client, "acct", "u", consent::Purpose::kMilestones).ok());
     EXPECT_TRUE((*client)->RecordLogin("acct", "u").ok());
     return std::move(*client);
   }

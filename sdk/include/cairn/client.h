@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -23,6 +24,24 @@ inline constexpr std::string_view kSdkVersion = "0.1.0";
 // Vendor-defined event context; bounded (see docs/protocol.md).
 using Attributes = std::map<std::string, std::string>;
 
+// A consent decision as the user made it in the vendor's UI.
+struct ConsentRequest {
+  std::string account_id;  // the user's account: the proof event carries it
+  std::string user_id;     // plain id; pseudonymised on the device if configured
+  consent::Purpose purpose = consent::Purpose::kUsageAnalytics;
+  consent::Decision decision = consent::Decision::kUnknown;  // kGranted or kDenied
+  std::string policy_id;       // optional: which policy document
+  std::string policy_version;  // required: the version the user saw
+  std::string source_surface;  // which UI asked, e.g. "onboarding", "settings"
+  std::optional<absl::Time> expires_at;  // optional end of a grant
+};
+
+// One purpose's current decision for a user, as a consent switch shows it.
+struct ConsentChoice {
+  consent::Purpose purpose = consent::Purpose::kUsageAnalytics;
+  consent::PurposeState state;  // decision kUnknown when the user was never asked
+};
+
 // The Cairn SDK. Records login, session and milestone events for the purposes
 // the user consented to, keeps them in an on-device SQLite buffer, and ships
 // them in batches to the collector from a background thread.
@@ -32,11 +51,16 @@ using Attributes = std::map<std::string, std::string>;
 // serialize the event and queue it (about a microsecond).
 class Client {
  public:
-  // Opens (or creates) the buffer in options.storage_dir, resumes delivery of
-  // whatever an earlier run left there, and starts the background threads.
-  // Fails with InvalidArgument for bad options (missing URL/key/dir, http://
-  // to a non-loopback host) and with the storage error if the buffer cannot
-  // be opened.
+  // Loads the consent decisions kept in options.storage_dir, reopens the
+  // buffer if one exists (resuming delivery of whatever an earlier run left
+  // there) and starts the background threads. On a fresh install it creates
+  // only the directory: the buffer file and the install id appear with the
+  // first grant of usage analytics or milestones, consent.db with the first
+  // decision. A damaged buffer or consent file is moved aside (its loss
+  // counted as CORRUPT_BUFFER). Fails with InvalidArgument for bad options
+  // (missing URL/key/dir, http:// to a non-loopback host, an allowlist over
+  // its bounds, soft opt-in without a policy version) and with the storage
+  // error if a file cannot be opened.
   static absl::StatusOr<std::unique_ptr<Client>> Create(Options options);
 
   // Shuts down with a 5-second deadline if Shutdown was not called.
@@ -45,15 +69,57 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Records the user's consent decision for one purpose under the policy
-  // version they saw. Takes effect at once for later record calls. Fails with
-  // InvalidArgument for an empty user or policy version, or for a purpose
-  // that is not consentable.
-  absl::Status SetConsent(std::string_view user_id, consent::Purpose purpose,
-                          consent::Decision decision, std::string_view policy_version);
+  // Records a consent decision (grant or withdrawal) for one purpose. Call
+  // it before anything else: until some purpose is granted nothing is
+  // recorded and no buffer file or device identifier exists.
+  // Before it returns:
+  //  - the decision is durable in <storage_dir>/consent.db and queued to be
+  //    sent as a ConsentChange event (whatever else is consented: it is the
+  //    proof of consent), exactly once;
+  //  - later record calls follow it;
+  //  - a withdrawal (kDenied) has deleted every unsent event of that user
+  //    and purpose from the buffer and the queue (counted CONSENT_WITHDRAWN).
+  //    Only a request already on the network cannot be recalled.
+  // Cost: one SQLite commit, plus for a withdrawal a scan of the buffer.
+  // InvalidArgument for missing or malformed fields (account, user, policy
+  // version, a purpose that is not consentable, kUnknown); the storage error
+  // if the decision cannot be persisted (then nothing changed).
+  absl::Status SetConsent(const ConsentRequest& request);
 
-  // The user's current decision for `purpose` (kUnknown if never decided).
+  // The user's choice about renewal notifications (their Art. 21 opt-out
+  // when `allowed` is false): SetConsent for kRenewalNotifications.
+  absl::Status SetRenewalNotifications(std::string_view account_id, std::string_view user_id,
+                                       bool allowed, std::string_view policy_version,
+                                       std::string_view source_surface = "settings");
+
+  // The user's decision for `purpose` now (kUnknown if never decided or if
+  // a grant has expired). Cheap: a hash lookup (plus the HMAC if configured).
   consent::Decision GetConsent(std::string_view user_id, consent::Purpose purpose) const;
+
+  // The user's latest decision for every consentable purpose, with the
+  // policy version it was made under, in display order.
+  std::vector<ConsentChoice> GetConsentChoices(std::string_view user_id) const;
+
+  // Everything the device holds about the user (Art. 15, 20), as JSON:
+  //   {"user_id": "<id as stored>", "pseudonymised": bool,
+  //    "consent_records": [{"event_id", "account_id", "purpose", "decision",
+  //       "policy_id", "policy_version", "device_time", "source_sdk_version",
+  //       "source_surface", "expires_at"?, "delivered"}],
+  //    "events": [<cairn.v1.Event in protobuf's JSON mapping, proto field names>]}
+  // Includes events still queued in memory. Cost: a scan of the buffer.
+  // Fails with the storage error if the buffer cannot be read.
+  absl::StatusOr<std::string> ExportLocalData(std::string_view user_id);
+
+  // Deletes every event of the user held on the device, buffered or queued
+  // and not yet sent (Art. 17), counted in Stats::erased. Consent records
+  // are kept: they are the proof the vendor must keep and what lets the
+  // device keep honouring the user's choices. Erasure at the collector is
+  // the vendor's admin API. Cost: a scan of the buffer.
+  absl::Status EraseLocalData(std::string_view user_id);
+
+  // The user id as it is stored and sent: the HMAC when pseudonymisation is
+  // on, else `user_id` itself. What the collector's admin API needs.
+  std::string WireUserId(std::string_view user_id) const;
 
   // The user signed in: starts a session and makes (account, user) the
   // identity of later events. The identity is kept even when the login event

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/status/status.h"
@@ -105,6 +106,35 @@ struct Options {
   // PEM file of CAs to trust instead of the system store (e.g. a pinned CA).
   // TLS certificate and host verification are always on.
   std::string ca_bundle_path;
+
+  // --- Privacy (see docs/sdk.md) ---
+  // Pseudonymisation: when not empty, user ids leave the record and consent
+  // calls as lowercase hex HMAC-SHA256(user_id_hmac_key, user_id), before
+  // anything is stored, so neither the device files nor the collector hold
+  // the plain id. Keep the key secret and stable: a new key makes new ids.
+  // The API still takes plain ids (export, erase, consent). Cost: about a
+  // microsecond per login or consent call.
+  std::string user_id_hmac_key;
+  // Minimisation: the attribute keys the SDK keeps (at most 32, each a valid
+  // key). Any other attribute, or a value over 256 bytes or not UTF-8, is
+  // removed before the event is stored and counted, one ATTRIBUTE_FILTERED
+  // per attribute removed; the event itself is kept. Empty (the default)
+  // keeps no attribute at all.
+  std::set<std::string> attribute_allowlist;
+  // What a user who was never asked about renewal notifications gets.
+  enum class RenewalDefault {
+    // Nothing: no renewal notifications until the user grants them.
+    kNotAsked,
+    // Soft opt-in for existing customers (ePrivacy Art. 13(2)): the first
+    // time a user is identified (login or a consent call), the SDK records
+    // and sends a grant with source_surface "vendor_default" under
+    // renewal_default_policy_version. The user's opt-out always overrides it.
+    kSoftOptIn,
+  };
+  RenewalDefault renewal_notifications_default = RenewalDefault::kNotAsked;
+  std::string renewal_default_policy_id;
+  // Required with kSoftOptIn: the policy text that announces the opt-out.
+  std::string renewal_default_policy_version;
 
   // --- Seams ---
   // Time source; SystemClock() when null. Must outlive the Client.

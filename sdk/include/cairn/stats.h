@@ -22,6 +22,8 @@ struct Stats {
   uint64_t batches_acknowledged = 0;
   // Events dropped on the device, by reason (also reported to the collector).
   std::map<cairn::v1::DropReason, uint64_t> dropped;
+  uint64_t consent_changes_pending = 0;  // consent records not yet acknowledged
+  uint64_t erased = 0;          // events deleted by EraseLocalData
   uint64_t buffered_rows = 0;   // events in the buffer now
   uint64_t buffered_bytes = 0;  // their serialized size
   std::string last_error;       // last delivery problem, empty if none
