@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
+#include "json_fields.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 
@@ -30,6 +31,10 @@ using ::cairn::testing::MakeConsentChange;
 using ::cairn::testing::MakeGrant;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::RawValue;
+using ::cairn::testing::Section;
+using ::cairn::testing::StringArray;
+using ::cairn::testing::StringValues;
 using ::cairn::testing::TempDir;
 using ::cairn::testing::UrlEncode;
 using ::testing::ElementsAre;
@@ -41,58 +46,6 @@ constexpr auto kAnalytics = cairn::v1::PURPOSE_USAGE_ANALYTICS;
 constexpr auto kRenewal = cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
 constexpr auto kGranted = cairn::v1::CONSENT_DECISION_GRANTED;
 constexpr auto kDenied = cairn::v1::CONSENT_DECISION_DENIED;
-
-// Minimal readers for the collector's JSON answers. google.protobuf.Struct
-// would parse them, but its map lives in the uninstrumented libprotobuf and
-// crashes the ThreadSanitizer build when read from instrumented code. The
-// test data has no characters that JSON escapes.
-
-// The raw value text after the first "key": (up to ',', '}' or ']').
-std::string RawValue(std::string_view json, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":";
-  size_t at = json.find(needle);
-  if (at == std::string_view::npos) return "<missing>";
-  std::string_view rest = json.substr(at + needle.size());
-  return std::string(rest.substr(0, rest.find_first_of(",}]")));
-}
-
-// Every string value of "key":"..." in `json`, in order.
-std::vector<std::string> StringValues(std::string_view json, std::string_view key) {
-  std::vector<std::string> out;
-  std::string needle = "\"" + std::string(key) + "\":\"";
-  for (size_t at = json.find(needle); at != std::string_view::npos;
-       at = json.find(needle, at + 1)) {
-    size_t start = at + needle.size();
-    out.emplace_back(json.substr(start, json.find('"', start) - start));
-  }
-  return out;
-}
-
-// The strings of the array "key":[...].
-std::vector<std::string> StringArray(std::string_view json, std::string_view key) {
-  std::string needle = "\"" + std::string(key) + "\":[";
-  size_t at = json.find(needle);
-  EXPECT_NE(at, std::string_view::npos) << json;
-  if (at == std::string_view::npos) return {};
-  std::string_view items = json.substr(at + needle.size());
-  items = items.substr(0, items.find(']'));
-  std::vector<std::string> out;
-  for (size_t open = items.find('"'); open != std::string_view::npos;
-       open = items.find('"', items.find('"', open + 1) + 1)) {
-    size_t close = items.find('"', open + 1);
-    out.emplace_back(items.substr(open + 1, close - open - 1));
-  }
-  return out;
-}
-
-// The text of `json` between "key": and the next "next_key": (or the end).
-std::string_view Section(std::string_view json, std::string_view key,
-                         std::string_view next_key = "") {
-  size_t start = json.find("\"" + std::string(key) + "\":");
-  if (start == std::string_view::npos) return {};
-  size_t end = next_key.empty() ? json.size() : json.find("\"" + std::string(next_key) + "\":");
-  return json.substr(start, end == std::string_view::npos ? json.size() - start : end - start);
-}
 
 class CollectorGdprProcessTest : public ::testing::Test {
  protected:

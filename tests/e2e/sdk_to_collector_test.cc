@@ -42,7 +42,8 @@ StoreContents ReadStore(const std::string& db_path) {
   auto db = sqlite::Database::Open(db_path, {.read_only = true});
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return out;
-  auto select = (*db)->Prepare("SELECT event_id, account_id, user_id, kind, sequence FROM events");
+  auto select = (*db)->Prepare("SELECT event_id, account_id, user_id, kind, sequence FROM events "
+                               "WHERE kind <> 'consent_change'");
   EXPECT_TRUE(select.ok()) << select.status();
   while (select.ok() && *select->Step()) {
     ++out.rows;
@@ -51,6 +52,16 @@ StoreContents ReadStore(const std::string& db_path) {
                     std::string(select->ColumnText(3)), select->ColumnInt(4)};
   }
   return out;
+}
+
+void Grant(Client& c, const std::string& account, const std::string& user, Purpose p) {
+  ConsentRequest r;
+  r.account_id = account;
+  r.user_id = user;
+  r.purpose = p;
+  r.decision = Decision::kGranted;
+  r.policy_version = "2026-11";
+  ASSERT_TRUE(c.SetConsent(r).ok());
 }
 
 class SdkToCollector : public ::testing::Test {
@@ -70,15 +81,12 @@ class SdkToCollector : public ::testing::Test {
     o.write_key = kKey;
     o.storage_dir = dir_.File(device);
     o.app = {"e2e", "1"};
+    o.attribute_allowlist = {"plan"};
     o.min_backoff = absl::Milliseconds(20);
     o.max_backoff = absl::Milliseconds(200);
     auto client = Client::Create(o);
     EXPECT_TRUE(client.ok()) << client.status();
     return client.ok() ? std::move(*client) : nullptr;
-  }
-
-  static void Grant(Client& c, const std::string& user, Purpose p) {
-    ASSERT_TRUE(c.SetConsent(user, p, Decision::kGranted, "2026-11").ok());
   }
 
   testing::TempDir dir_;
@@ -89,8 +97,8 @@ class SdkToCollector : public ::testing::Test {
 TEST_F(SdkToCollector, EveryRecordedEventIsStoredExactlyOnce) {
   StartCollector();
   auto client = MakeClient(collector_->base_url(), "device-1");
-  Grant(*client, "alice", Purpose::kUsageAnalytics);
-  Grant(*client, "alice", Purpose::kMilestones);
+  Grant(*client, "acme", "alice", Purpose::kUsageAnalytics);
+  Grant(*client, "acme", "alice", Purpose::kMilestones);
   ASSERT_TRUE(client->RecordLogin("acme", "alice", "password").ok());
   for (int i = 0; i < 1200; ++i) {  // several batches of 500
     ASSERT_TRUE(client->RecordMilestone("invoice_sent", i, {{"plan", "pro"}}).ok());
@@ -98,7 +106,7 @@ TEST_F(SdkToCollector, EveryRecordedEventIsStoredExactlyOnce) {
   ASSERT_TRUE(client->RecordLogout().ok());
   ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(60)).ok());
   Stats stats = client->GetStats();
-  EXPECT_EQ(stats.acknowledged, 1202u);
+  EXPECT_EQ(stats.acknowledged, 1204u);  // with the two ConsentChange events
   EXPECT_EQ(stats.duplicates, 0u);
   EXPECT_EQ(stats.buffered_rows, 0u);
   ASSERT_TRUE(client->Shutdown(absl::Now() + absl::Seconds(10)).ok());
@@ -124,8 +132,14 @@ TEST_F(SdkToCollector, EveryRecordedEventIsStoredExactlyOnce) {
 TEST_F(SdkToCollector, EventsWithoutConsentNeverReachTheStore) {
   StartCollector();
   auto client = MakeClient(collector_->base_url(), "device-1");
-  Grant(*client, "bob", Purpose::kUsageAnalytics);
-  ASSERT_TRUE(client->SetConsent("bob", Purpose::kMilestones, Decision::kDenied, "2026-11").ok());
+  Grant(*client, "globex", "bob", Purpose::kUsageAnalytics);
+  ConsentRequest deny;
+  deny.account_id = "globex";
+  deny.user_id = "bob";
+  deny.purpose = Purpose::kMilestones;
+  deny.decision = Decision::kDenied;
+  deny.policy_version = "2026-11";
+  ASSERT_TRUE(client->SetConsent(deny).ok());
   ASSERT_TRUE(client->RecordLogin("globex", "bob").ok());
   EXPECT_EQ(client->RecordMilestone("invoice_sent").code(), absl::StatusCode::kPermissionDenied);
   ASSERT_TRUE(client->RecordLogout().ok());
@@ -143,8 +157,8 @@ TEST_F(SdkToCollector, EventsRecordedWhileTheCollectorIsDownArriveOnceAfterARest
   ASSERT_TRUE(collector_->Stop().ok());
   {
     auto client = MakeClient(url, "device-1");
-    Grant(*client, "carol", Purpose::kUsageAnalytics);
-    Grant(*client, "carol", Purpose::kMilestones);
+    Grant(*client, "initech", "carol", Purpose::kUsageAnalytics);
+    Grant(*client, "initech", "carol", Purpose::kMilestones);
     ASSERT_TRUE(client->RecordLogin("initech", "carol").ok());
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(client->RecordMilestone("report_built").ok());
     EXPECT_EQ(client->Flush(absl::Now() + absl::Seconds(10)).code(),
@@ -171,7 +185,7 @@ TEST_F(SdkToCollector, AWrongWriteKeyIsRefusedAndNothingIsStored) {
   o.storage_dir = dir_.File("device-x");
   auto client = Client::Create(o);
   ASSERT_TRUE(client.ok());
-  Grant(**client, "dave", Purpose::kUsageAnalytics);
+  Grant(**client, "acme", "dave", Purpose::kUsageAnalytics);
   ASSERT_TRUE((*client)->RecordLogin("acme", "dave").ok());
   EXPECT_EQ((*client)->Flush(absl::Now() + absl::Seconds(30)).code(),
             absl::StatusCode::kPermissionDenied);
@@ -202,8 +216,8 @@ TEST_F(CollectorRestarts, KilledMidUploadAndRestartedEveryEventIsStoredOnce) {
   o.max_backoff = absl::Milliseconds(100);
   auto client = Client::Create(o);
   ASSERT_TRUE(client.ok());
-  Grant(**client, "erin", Purpose::kUsageAnalytics);
-  Grant(**client, "erin", Purpose::kMilestones);
+  Grant(**client, "acme", "erin", Purpose::kUsageAnalytics);
+  Grant(**client, "acme", "erin", Purpose::kMilestones);
   ASSERT_TRUE((*client)->RecordLogin("acme", "erin").ok());
   constexpr int kEvents = 20000;
   for (int i = 1; i < kEvents; ++i) ASSERT_TRUE((*client)->RecordMilestone("m", i).ok());
@@ -278,7 +292,7 @@ TEST(StalledCollector, ShutdownReturnsByItsDeadlineAndKeepsTheEvents) {
     o.request_timeout = absl::Minutes(5);  // only Shutdown's deadline can end the wait
     auto client = Client::Create(o);
     ASSERT_TRUE(client.ok());
-    ASSERT_TRUE((*client)->SetConsent("u", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok());
+    Grant(**client, "acme", "u", Purpose::kUsageAnalytics);
     ASSERT_TRUE((*client)->RecordLogin("acme", "u").ok());
     const absl::Time start = absl::Now();
     absl::Status s = (*client)->Shutdown(start + absl::Seconds(1));

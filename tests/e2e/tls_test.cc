@@ -134,8 +134,13 @@ class TlsVerification : public ::testing::Test {
     o.ca_bundle_path = ca_bundle;
     auto client = Client::Create(o);
     if (!client.ok()) return client.status();
-    absl::Status s = (*client)->SetConsent("u", consent::Purpose::kUsageAnalytics,
-                                           consent::Decision::kGranted, "v1");
+    ConsentRequest grant;
+    grant.account_id = "acme";
+    grant.user_id = "u";
+    grant.purpose = consent::Purpose::kUsageAnalytics;
+    grant.decision = consent::Decision::kGranted;
+    grant.policy_version = "v1";
+    absl::Status s = (*client)->SetConsent(grant);
     if (s.ok()) s = (*client)->RecordLogin("acme", "u");
     if (s.ok()) s = (*client)->Flush(absl::Now() + absl::Seconds(20));
     (*client)->Shutdown(absl::Now() + absl::Seconds(2)).IgnoreError();

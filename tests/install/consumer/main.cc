@@ -17,7 +17,13 @@ int main(int argc, char** argv) {
   }
   using cairn::consent::Decision;
   using cairn::consent::Purpose;
-  if (!(*client)->SetConsent("u1", Purpose::kUsageAnalytics, Decision::kGranted, "v1").ok() ||
+  cairn::ConsentRequest grant;
+  grant.account_id = "acct";
+  grant.user_id = "u1";
+  grant.purpose = Purpose::kUsageAnalytics;
+  grant.decision = Decision::kGranted;
+  grant.policy_version = "v1";
+  if (!(*client)->SetConsent(grant).ok() ||
       !(*client)->RecordLogin("acct", "u1").ok()) {
     return 1;
   }
