@@ -1,28 +1,25 @@
 #include "cairn/engagement/aggregates.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
-#include <string_view>
-#include <utility>
 
 namespace cairn::engagement {
 
 std::vector<AccountDay> RollUpDays(std::span<const UserDayLogins> rows, DayIndex first,
                                    DayIndex last) {
-  // A user can appear twice for one day only if the caller merged sources;
-  // count it once as active either way.
-  std::map<DayIndex, std::pair<int64_t, std::set<std::string_view>>> by_day;
+  if (last < first) return {};
+  // Dense over the (short) window: no map, no per-day user set, because
+  // rows are unique per (user, day), as the store's primary key makes them.
+  std::vector<AccountDay> dense(static_cast<size_t>(last - first + 1));
   for (const UserDayLogins& row : rows) {
     if (row.day < first || row.day > last || row.logins <= 0) continue;
-    auto& [logins, users] = by_day[row.day];
-    logins += row.logins;
-    users.insert(row.user_id);
+    AccountDay& day = dense[static_cast<size_t>(row.day - first)];
+    day.logins += row.logins;
+    ++day.active_users;
   }
   std::vector<AccountDay> out;
-  out.reserve(by_day.size());
-  for (const auto& [day, entry] : by_day) {
-    out.push_back({day, entry.first, static_cast<int64_t>(entry.second.size())});
+  for (size_t i = 0; i < dense.size(); ++i) {
+    if (dense[i].logins == 0) continue;
+    out.push_back({first + static_cast<DayIndex>(i), dense[i].logins, dense[i].active_users});
   }
   return out;
 }

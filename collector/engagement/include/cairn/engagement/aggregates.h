@@ -92,7 +92,10 @@ struct AccountInput {
 };
 
 // Per-day account rollup of `rows` for days in [first, last], sorted by day,
-// days without logins omitted. Cost: O(rows log rows). Cannot fail.
+// days without logins omitted. Rows must be unique per (user, day) (the
+// store's primary key): a repeated pair would count its user twice in that
+// day's active_users. Cost: O(rows + last - first); keep the span short
+// (a few hundred days). Cannot fail.
 std::vector<AccountDay> RollUpDays(std::span<const UserDayLogins> rows, DayIndex first,
                                    DayIndex last);
 
