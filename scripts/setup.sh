@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libcurl4-openssl-dev libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3
+  libcurl4-openssl-dev libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3 curl
   libabsl-dev libzstd-dev zlib1g-dev libssl-dev openssl libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
