@@ -33,12 +33,7 @@ class ClientTest : public cairn::testing::SdkTest {
     return o;
   }
 
-  std::unique_ptr<Client> MakeClient(Options o) {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(std::move(o));
-    EXPECT_TRUE(client.ok()) << client.status();
-    return client.ok() ? std::move(*client) : nullptr;
-  }
-
+  using SdkTest::MakeClient;
   std::unique_ptr<Client> MakeClient() { return MakeClient(MakeOptions()); }
 
   static void GrantAll(Client& client, const std::string& user) {

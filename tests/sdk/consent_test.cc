@@ -42,12 +42,6 @@ class ConsentTest : public cairn::testing::SdkTest {
     return o;
   }
 
-  std::unique_ptr<Client> MakeClient(Options o) {
-    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(std::move(o));
-    EXPECT_TRUE(client.ok()) << client.status();
-    return client.ok() ? std::move(*client) : nullptr;
-  }
-
   std::string StorageDir() const { return dir_.File("sdk"); }
 
   // The names of the files in the storage directory.

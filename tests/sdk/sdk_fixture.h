@@ -26,6 +26,13 @@ class SdkTest : public ::testing::Test {
     return o;
   }
 
+  // A client with options `o`; a test failure (and null) if Create fails.
+  std::unique_ptr<Client> MakeClient(Options o) {
+    absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(std::move(o));
+    EXPECT_TRUE(client.ok()) << client.status();
+    return client.ok() ? std::move(*client) : nullptr;
+  }
+
   // A consent request of `user` in `account` under policy `version`.
   static ConsentRequest Decide(std::string account, std::string user, consent::Purpose purpose,
                                consent::Decision decision, std::string version = "v1") {
