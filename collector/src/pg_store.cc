@@ -685,6 +685,12 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
 
 namespace {
 
+// A caller's row limit plus one (to tell "more" from "exactly"), kept far
+// from int64 overflow.
+int64_t LimitPlusOne(size_t limit) {
+  return static_cast<int64_t>(std::min<size_t>(limit, size_t{1} << 40)) + 1;
+}
+
 // Runs `body` in a REPEATABLE READ read-only transaction, so every query in
 // it reads the same snapshot.
 template <typename Body>
@@ -753,7 +759,7 @@ absl::Status ReadSummary(PgConnection& db, StoreSummary* summary) {
 absl::Status ReadUserExport(PgConnection& db, std::string_view user_id, size_t max_events,
                             UserExport* out) {
   PgParams params;
-  params.Add(user_id).Add(static_cast<int64_t>(max_events) + 1);
+  params.Add(user_id).Add(LimitPlusOne(max_events));
   absl::StatusOr<PgResult> events = db.Exec(
       "SELECT event_proto, received_at_ms, corrected_at_ms FROM events WHERE user_id = $1 "
       "ORDER BY occurred_at_ms, event_id LIMIT $2::bigint",
@@ -880,7 +886,7 @@ absl::StatusOr<RecipientsPage> PgStore::RenewalRecipients(std::string_view accou
       .Add(after)
       .Add(absl::ToUnixMicros(now))
       .Add(account_id)
-      .Add(static_cast<int64_t>(limit) + 1);
+      .Add(LimitPlusOne(limit));
   // Erased users have no consent state left; the tombstone check is a
   // second guard, the suppression check the Art. 21 one.
   absl::StatusOr<PgResult> rows = (*conn)->Exec(R"sql(
@@ -911,7 +917,8 @@ absl::StatusOr<int64_t> PgStore::PurgeEventsBefore(absl::Time cutoff, size_t max
   return WithRetries([&]() -> absl::StatusOr<int64_t> {
     // SKIP LOCKED: collectors purging at the same time take different rows.
     PgParams params;
-    params.Add(absl::ToUnixMillis(cutoff)).Add(static_cast<int64_t>(max_rows));
+    params.Add(absl::ToUnixMillis(cutoff))
+        .Add(static_cast<int64_t>(std::min<size_t>(max_rows, size_t{1} << 40)));
     absl::StatusOr<PgResult> r = writer_->Exec(
         "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events "
         "WHERE occurred_at_ms < $1::bigint LIMIT $2::bigint FOR UPDATE SKIP LOCKED)",
