@@ -194,6 +194,16 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
             kClients);
   EXPECT_EQ(pg.ScalarInt("SELECT count(*) FROM rejections").value_or(-1), 0);
 
+  // `cairn-collector summary` reads the same database.
+  std::string command = CollectorBinaryPath() + " summary --db=" + uri + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string summary;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) summary.append(buffer, n);
+  EXPECT_EQ(pclose(pipe), 0) << summary;
+  EXPECT_NE(summary.find(absl::StrCat("events:   ", kTotalEvents)), std::string::npos) << summary;
+
   for (auto& client : clients) ASSERT_TRUE(client->Shutdown(absl::Now() + absl::Seconds(10)).ok());
   proxy->reset();
   for (auto& collector : collectors) EXPECT_TRUE(collector->Stop().ok());
