@@ -8,7 +8,10 @@
 #
 # usage: bench/load/run_ingest.sh [--pg] [--no-build] [BUILD_DIR]
 #   --pg        also start a throwaway PostgreSQL (durable settings) and
-#               print its raw rates (COPY+upsert, multi-row INSERT)
+#               print its raw rates (COPY+upsert, multi-row INSERT), and run
+#               the matrix again with the collector on PostgreSQL
+#               (--db=postgresql://..., its own throwaway durable cluster,
+#               a fresh database per cell)
 #   --no-build  use the binaries already in BUILD_DIR
 #   BUILD_DIR   default: build
 # Environment: EVENTS (default 200000) load events per cell; USERS (1000);
@@ -49,9 +52,13 @@ raw=$build/bench/load/cairn-store-raw-bench
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-ingest-XXXXXX")
 collector_pid=""
+pg_pid=""
+pg_dir=""
 cleanup() {
   if [ -n "$collector_pid" ]; then kill "$collector_pid" 2>/dev/null || true; wait "$collector_pid" 2>/dev/null || true; fi
+  if [ -n "$pg_pid" ]; then kill -QUIT "$pg_pid" 2>/dev/null || true; wait "$pg_pid" 2>/dev/null || true; fi
   rm -rf "$work"
+  [ -n "$pg_dir" ] && rm -rf "$pg_dir"
 }
 trap cleanup EXIT
 
@@ -77,6 +84,7 @@ echo "-- SQLite again with ${RAW_LARGE_BATCH:-5000}-row transactions"
   tee "$out/raw-large.txt" || status=1
 raw_rate() { grep "\"cairn_store_raw\":\"$1\"" "$out/raw.txt" | sed 's/.*"rows_per_s":\([0-9]*\).*/\1/'; }
 raw_sqlite=$(raw_rate sqlite_events)
+raw_pg=$(raw_rate pg_copy_upsert)
 
 # Starts a collector on a fresh database; sets collector_pid and port.
 start_collector() {
@@ -104,22 +112,65 @@ stop_collector() {
   collector_pid=""
 }
 
-echo
-echo "== ingest into cairn-collector (SQLite), zstd batches =="
-for batch in 100 500; do
-  for conns in 32 512; do
-    rm -rf "$work/db" && mkdir -p "$work/db"
-    start_collector "$work/db/events.db"
-    label="sqlite-b$batch-c$conns"
-    echo "-- $label"
-    "$load" --url="http://127.0.0.1:$port" --write-key="$key" --connections="$conns" \
-      --batch-events="$batch" --total-events="$events" --users="$users" --label="$label" \
-      | tee -a "$out/load.txt" || status=1
-    stop_collector
-    stored=$(sqlite3 "$work/db/events.db" "SELECT count(*) FROM events" 2>/dev/null || echo "?")
-    expected=$((events + 2 * users))
-    echo "   stored rows: $stored (expected $expected: load + consent grants)"
-    [ "$stored" = "$expected" ] || status=1
+# A throwaway PostgreSQL server (Debian's binaries, durable defaults) on
+# 127.0.0.1 and a free port, run as `postgres` when we are root; sets pg_port.
+start_pg() {
+  local bindir
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$bindir/initdb" ] || { echo "PostgreSQL server not installed (scripts/setup.sh)" >&2; exit 1; }
+  pg_dir=$(mktemp -d "${TMPDIR:-/tmp}/cairn-ingest-pg-XXXXXX")
+  local as=()
+  if [ "$(id -u)" = 0 ]; then chown postgres "$pg_dir"; as=(runuser -u postgres --); fi
+  "${as[@]}" "$bindir/initdb" -D "$pg_dir/data" -U cairn --auth=trust -E UTF8 --locale=C \
+    >"$pg_dir/initdb.log" 2>&1
+  pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "${as[@]}" "$bindir/postgres" -D "$pg_dir/data" -c listen_addresses=127.0.0.1 -c port="$pg_port" \
+    -c unix_socket_directories="$pg_dir" -c max_connections=100 >"$pg_dir/postgres.log" 2>&1 &
+  pg_pid=$!
+  local i
+  for ((i = 0; i < 600; i++)); do
+    pg_isready -q -h 127.0.0.1 -p "$pg_port" && return
+    sleep 0.1
+  done
+  echo "PostgreSQL did not start" >&2
+  exit 1
+}
+psql_pg() { psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U cairn "$@"; }
+
+stores=(sqlite)
+if ((pg)); then
+  start_pg
+  stores+=(pg)
+fi
+expected=$((events + 2 * users))
+for store in "${stores[@]}"; do
+  echo
+  echo "== ingest into cairn-collector ($store), zstd batches =="
+  for batch in 100 500; do
+    for conns in 32 512; do
+      label="$store-b$batch-c$conns"
+      if [ "$store" = sqlite ]; then
+        rm -rf "$work/db" && mkdir -p "$work/db"
+        db="$work/db/events.db"
+      else
+        dbname="cell_b${batch}_c${conns}"
+        psql_pg -d postgres -c "CREATE DATABASE $dbname" >/dev/null
+        db="postgresql://cairn@127.0.0.1:$pg_port/$dbname"
+      fi
+      start_collector "$db"
+      echo "-- $label"
+      "$load" --url="http://127.0.0.1:$port" --write-key="$key" --connections="$conns" \
+        --batch-events="$batch" --total-events="$events" --users="$users" --label="$label" \
+        | tee -a "$out/load.txt" || status=1
+      stop_collector
+      if [ "$store" = sqlite ]; then
+        stored=$(sqlite3 "$db" "SELECT count(*) FROM events" 2>/dev/null || echo "?")
+      else
+        stored=$(psql_pg -d "$dbname" -c "SELECT count(*) FROM events" 2>/dev/null || echo "?")
+      fi
+      echo "   stored rows: $stored (expected $expected: load + consent grants)"
+      [ "$stored" = "$expected" ] || status=1
+    done
   done
 done
 
@@ -130,11 +181,13 @@ grep '^{"cairn_load"' "$out/load.txt" | while read -r line; do
   get() { echo "$line" | sed "s/.*\"$1\":\"\{0,1\}\([^,\"}]*\).*/\1/"; }
   rate=$(get events_per_s)
   ratio="-"
-  [ -n "$raw_sqlite" ] && [ "$raw_sqlite" -gt 0 ] && ratio=$(awk -v a="$rate" -v b="$raw_sqlite" 'BEGIN{printf "%.2f", a/b}')
+  base=$raw_sqlite
+  case "$(get label)" in pg-*) base=$raw_pg ;; esac
+  [ -n "$base" ] && [ "$base" -gt 0 ] && ratio=$(awk -v a="$rate" -v b="$base" 'BEGIN{printf "%.2f", a/b}')
   printf "%-18s %6s %6s %12s %9s %9s %9s %8s\n" "$(get label)" "$(get batch_events)" \
     "$(get connections)" "$rate" "$(get p50_ms)" "$(get p99_ms)" "$(get max_ms)" "$ratio"
 done | tee "$out/summary.txt"
-echo "vs raw: events/s over sqlite_events at 500-row transactions (${raw_sqlite:-?} rows/s)." | tee -a "$out/summary.txt"
+echo "vs raw: events/s over sqlite_events (${raw_sqlite:-?} rows/s) or pg_copy_upsert (${raw_pg:-?} rows/s) at 500-row transactions." | tee -a "$out/summary.txt"
 echo "raw store rates measured in this run (WAL, synchronous=FULL for SQLite):" | tee -a "$out/summary.txt"
 grep -h '^[a-z_]* *[0-9]* rows in' "$out/raw.txt" "$out/raw-large.txt" | tee -a "$out/summary.txt"
 echo "outputs: $out"

@@ -29,7 +29,7 @@
 #include "cairn/collector/log.h"
 #include "cairn/collector/request_handler.h"
 #include "cairn/collector/retention_purger.h"
-#include "cairn/collector/sqlite_store.h"
+#include "cairn/collector/store_factory.h"
 #include "cairn/collector/summary_format.h"
 #include "cairn/collector/write_key_set.h"
 #include "cairn/common/clock.h"
@@ -38,7 +38,9 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8080",
           "HOST:PORT to listen on (numeric address; port 0 picks a free port)");
-ABSL_FLAG(std::string, db, "", "SQLite database file (also accepted as sqlite:PATH); required");
+ABSL_FLAG(std::string, db, "",
+          "where events go: a SQLite file (PATH or sqlite:PATH) or PostgreSQL "
+          "(postgresql://USER@HOST:PORT/DB; password via PGPASSWORD or ~/.pgpass); required");
 ABSL_FLAG(std::string, write_key, "",
           "write key apps must present as 'Authorization: Bearer KEY' (visible in the process "
           "list: prefer --write-key-file)");
@@ -96,8 +98,7 @@ absl::StatusOr<ListenAddress> ParseListen(std::string_view text) {
 
 std::string DbPath() {
   std::string db = absl::GetFlag(FLAGS_db);
-  if (absl::StartsWith(db, "sqlite:")) db.erase(0, std::string_view("sqlite:").size());
-  return db;
+  return db == "sqlite:" ? "" : db;
 }
 
 int Fail(int code, std::string_view what, const absl::Status& status) {
@@ -118,9 +119,7 @@ int Summary() {
   if (db.empty()) {
     return Fail(kExitUsage, "usage_error", absl::InvalidArgumentError("--db is required"));
   }
-  SqliteStoreOptions options;
-  options.read_only = true;
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(db, options);
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db, {.read_only = true});
   if (!store.ok()) return Fail(kExitFailure, "summary_failed", store.status());
   absl::StatusOr<StoreSummary> summary = (*store)->Summarize();
   if (!summary.ok()) return Fail(kExitFailure, "summary_failed", summary.status());
@@ -243,9 +242,8 @@ int Serve() {
   absl::StatusOr<std::string> hash_key = LoadHashKey();
   if (!hash_key.ok()) return Fail(kExitUsage, "usage_error", hash_key.status());
 
-  SqliteStoreOptions store_options;
-  store_options.hash_key = *std::move(hash_key);
-  absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(db, store_options);
+  absl::StatusOr<std::unique_ptr<Store>> store =
+      OpenStore(db, {.read_only = false, .hash_key = *std::move(hash_key)});
   if (!store.ok()) return Fail(kExitFailure, "startup_failed", store.status());
 
   BatchWriterOptions writer_options;

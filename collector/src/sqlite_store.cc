@@ -10,8 +10,6 @@
 #include <unordered_map>
 #include <utility>
 
-#include <openssl/rand.h>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -20,6 +18,7 @@
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
 #include "json_text.h"
+#include "store_common.h"
 
 namespace cairn::collector {
 namespace {
@@ -127,15 +126,29 @@ CREATE TABLE settings (
 );
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kMigrationV1, kMigrationV2};
+// Version 3: the skew-corrected occurrence time next to the device's
+// (CorrectedOccurredAt). Existing rows get it from their batch's sent_at and
+// received_at, exactly as new rows would; without a batch row, the device time.
+constexpr std::string_view kMigrationV3 = R"sql(
+ALTER TABLE events ADD COLUMN corrected_at_ms INTEGER;
+UPDATE events SET corrected_at_ms = coalesce(
+  (SELECT CASE WHEN b.sent_at_ms IS NULL THEN events.occurred_at_ms
+               ELSE min(events.received_at_ms,
+                        events.received_at_ms - (b.sent_at_ms - events.occurred_at_ms)) END
+   FROM batches b WHERE b.batch_id = events.batch_id),
+  occurred_at_ms);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kMigrationV1, kMigrationV2,
+                                                         kMigrationV3};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 constexpr std::string_view kInsertEvent = R"sql(
 INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
                     received_at_ms, sequence, session_id, install_id, batch_id,
                     milestone_name, milestone_value, session_duration_ms,
-                    attributes_json, event_proto)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                    attributes_json, event_proto, corrected_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
 ON CONFLICT (event_id) DO NOTHING
 )sql";
 
@@ -209,48 +222,6 @@ ON CONFLICT (install_id, reason) DO UPDATE SET count =
        ELSE count + excluded.count END
 )sql";
 
-int64_t ClampToInt64(uint64_t v) {
-  return v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-             ? std::numeric_limits<int64_t>::max()
-             : static_cast<int64_t>(v);
-}
-
-std::string_view EventKind(const cairn::v1::Event& event) {
-  switch (event.body_case()) {
-    case cairn::v1::Event::kLogin:
-      return "login";
-    case cairn::v1::Event::kLogout:
-      return "logout";
-    case cairn::v1::Event::kSessionEnd:
-      return "session_end";
-    case cairn::v1::Event::kMilestone:
-      return "milestone";
-    case cairn::v1::Event::kConsentChange:
-      return "consent_change";
-    case cairn::v1::Event::BODY_NOT_SET:
-      break;
-  }
-  return "unknown";
-}
-
-// Attributes as a JSON object with sorted keys, so equal maps give equal text
-// (protobuf map order is unspecified).
-std::string AttributesJson(const cairn::v1::Event& event) {
-  std::vector<std::pair<std::string_view, std::string_view>> entries;
-  entries.reserve(event.attributes_size());
-  for (const auto& [key, value] : event.attributes()) entries.emplace_back(key, value);
-  std::sort(entries.begin(), entries.end());
-  std::string json = "{";
-  for (const auto& [key, value] : entries) {
-    if (json.size() > 1) json.push_back(',');
-    AppendJsonString(key, &json);
-    json.push_back(':');
-    AppendJsonString(value, &json);
-  }
-  json.push_back('}');
-  return json;
-}
-
 absl::Status WithContext(const absl::Status& status, std::string_view what) {
   return absl::Status(status.code(), absl::StrCat(ToAbsl(what), ": ", status.message()));
 }
@@ -280,10 +251,6 @@ struct SqliteStore::WriteContext {
 
 namespace {
 
-constexpr size_t kMinHashKeyBytes = 16;
-constexpr size_t kGeneratedHashKeyBytes = 32;
-constexpr std::string_view kHashKeyCheckInput = "cairn-collector hash key check v1";
-
 // Reads one settings value; nullopt if absent.
 absl::StatusOr<std::optional<std::string>> ReadSetting(sqlite::Database& db,
                                                        std::string_view name) {
@@ -301,23 +268,6 @@ absl::Status WriteSetting(sqlite::Database& db, std::string_view name, std::stri
       db.Prepare("INSERT INTO settings (name, value) VALUES (?1, ?2)");
   if (!stmt.ok()) return stmt.status();
   return stmt->Bind(1, name).Bind(2, value).Run();
-}
-
-absl::StatusOr<std::string> HexDecode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return absl::DataLossError("malformed hash key in settings");
-  std::string out;
-  out.reserve(hex.size() / 2);
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return absl::DataLossError("malformed hash key in settings");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
 }
 
 // The key for tombstones and the suppression list: the configured one, or
@@ -338,11 +288,9 @@ absl::StatusOr<std::string> SetUpHashKey(sqlite::Database& db, const std::string
       if (!decoded.ok()) return decoded.status();
       key = *std::move(decoded);
     } else {
-      key.resize(kGeneratedHashKeyBytes);
-      if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()),
-                     static_cast<int>(key.size())) != 1) {
-        return absl::InternalError("no random bytes for the hash key");
-      }
+      absl::StatusOr<std::string> generated = RandomBytes(kGeneratedHashKeyBytes);
+      if (!generated.ok()) return generated.status();
+      key = *std::move(generated);
       std::string hex;
       for (unsigned char c : key) absl::StrAppendFormat(&hex, "%02x", c);
       if (absl::Status s = WriteSetting(db, "generated_hash_key", hex); !s.ok()) return s;
@@ -616,7 +564,10 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     } else {
       insert.BindNull(14);
     }
+    const absl::Time occurred_at = FromProto(event.occurred_at());
     insert.Bind(15, attributes).BindBlob(16, serialized);
+    insert.Bind(17, absl::ToUnixMillis(
+                        CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at)));
     if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing an event");
     return writer_->Changes() == 1;
   };
@@ -817,7 +768,7 @@ absl::Status ReadSummary(sqlite::Database& db, StoreSummary* summary) {
 absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size_t max_events,
                             UserExport* out) {
   absl::StatusOr<sqlite::Statement> events = db.Prepare(
-      "SELECT event_proto, received_at_ms FROM events WHERE user_id = ?1 "
+      "SELECT event_proto, received_at_ms, corrected_at_ms FROM events WHERE user_id = ?1 "
       "ORDER BY occurred_at_ms, event_id LIMIT ?2");
   if (!events.ok()) return events.status();
   events->Bind(1, user_id).Bind(2, static_cast<int64_t>(max_events) + 1);
@@ -831,6 +782,7 @@ absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size
     std::string_view blob = r.ColumnBlob(0);
     if (!stored.event.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) corrupt = true;
     stored.received_at = absl::FromUnixMillis(r.ColumnInt(1));
+    stored.corrected_occurred_at = absl::FromUnixMillis(r.ColumnInt(2));
   });
   if (!s.ok()) return s;
   if (corrupt) return absl::DataLossError("a stored event does not parse");

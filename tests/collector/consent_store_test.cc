@@ -1,26 +1,28 @@
 // Consent enforcement, erasure, export, renewal recipients and retention in
-// the SQLite store, driven directly (no HTTP), on real database files.
+// the stores, driven directly (no HTTP): the same suite against SQLite and
+// PostgreSQL (value-parameterized), each test on a fresh database.
 #include <string>
 #include <vector>
 
 #include "absl/time/clock.h"
 #include "cairn/collector/retention_purger.h"
-#include "cairn/collector/sqlite_store.h"
-#include "cairn/common/sqlite.h"
+#include "cairn/collector/store_factory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"
 #include "test_batches.h"
+#include "test_database.h"
 
 namespace cairn::collector {
 namespace {
 
+using ::cairn::collector::testing::StoreKind;
+using ::cairn::collector::testing::TestDatabase;
 using ::cairn::testing::MakeConsentChange;
 using ::cairn::testing::MakeGrant;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeMilestone;
 using ::cairn::testing::NewUuidV7;
-using ::cairn::testing::TempDir;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
@@ -47,18 +49,27 @@ BatchRecord Record(std::vector<cairn::v1::Event> events, absl::Time received_at 
   return record;
 }
 
-class CollectorConsentStoreTest : public ::testing::Test {
+class CollectorConsentStoreTest : public ::testing::TestWithParam<StoreKind> {
  protected:
-  void SetUp() override { Open(); }
+  void SetUp() override {
+    if (!testing::StoreAvailable(GetParam())) GTEST_SKIP() << "PostgreSQL not installed";
+    NewDatabase();
+    Open();
+  }
 
+  void NewDatabase() {
+    store_.reset();
+    auto db = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+  }
   void Open(const std::string& hash_key = "") {
     store_.reset();
-    SqliteStoreOptions options;
-    options.hash_key = hash_key;
-    auto store = SqliteStore::Open(path_, options);
+    auto store = db_->Open(hash_key);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
+  std::string UserHash(const std::string& user) { return TestDatabase::UserHash(*store_, user); }
 
   BatchWriteResult Write(const BatchRecord& record) {
     auto results = store_->Write({&record, 1});
@@ -70,14 +81,7 @@ class CollectorConsentStoreTest : public ::testing::Test {
   }
 
   int64_t QueryInt(const std::string& sql, const std::string& param = "") {
-    auto db = sqlite::Database::Open(path_, {.read_only = true});
-    EXPECT_TRUE(db.ok()) << db.status();
-    auto stmt = (*db)->Prepare(sql);
-    EXPECT_TRUE(stmt.ok()) << stmt.status();
-    if (!param.empty()) stmt->Bind(1, param);
-    auto row = stmt->Step();
-    EXPECT_TRUE(row.ok() && *row) << sql;
-    return stmt->ColumnInt(0);
+    return db_->QueryInt(sql, param);
   }
   bool IsStored(const cairn::v1::Event& event) {
     return QueryInt("SELECT count(*) FROM events WHERE event_id = ?1", event.event_id()) == 1;
@@ -94,12 +98,15 @@ class CollectorConsentStoreTest : public ::testing::Test {
     return page.ok() ? page->user_ids : std::vector<std::string>{};
   }
 
-  TempDir dir_;
-  std::string path_ = dir_.File("collector.db");
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
 };
 
-TEST_F(CollectorConsentStoreTest, ConsentChangeIsStoredEvenWithoutAnyAnalyticsGrant) {
+INSTANTIATE_TEST_SUITE_P(CollectorStores, CollectorConsentStoreTest,
+                         ::testing::Values(StoreKind::kSqlite, StoreKind::kPostgres),
+                         testing::StoreKindName);
+
+TEST_P(CollectorConsentStoreTest, ConsentChangeIsStoredEvenWithoutAnyAnalyticsGrant) {
   cairn::v1::Event denial = MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0, "v7");
   BatchWriteResult result = Write({denial});
   EXPECT_EQ(result.inserted, 1);
@@ -111,7 +118,7 @@ TEST_F(CollectorConsentStoreTest, ConsentChangeIsStoredEvenWithoutAnyAnalyticsGr
   EXPECT_EQ(QueryInt("SELECT decision FROM consent_state WHERE user_id = ?1", "u1"), 2);
 }
 
-TEST_F(CollectorConsentStoreTest, StoreRefusesAConsentChangeWithoutPolicyVersion) {
+TEST_P(CollectorConsentStoreTest, StoreRefusesAConsentChangeWithoutPolicyVersion) {
   // Validation refuses it before the store; the store refuses it too.
   cairn::v1::Event change = MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0, "");
   BatchWriteResult result = Write({change});
@@ -121,7 +128,7 @@ TEST_F(CollectorConsentStoreTest, StoreRefusesAConsentChangeWithoutPolicyVersion
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records"), 0);
 }
 
-TEST_F(CollectorConsentStoreTest, EventOfANeverGrantedPurposeIsRejectedAndCountedOnce) {
+TEST_P(CollectorConsentStoreTest, EventOfANeverGrantedPurposeIsRejectedAndCountedOnce) {
   Write({MakeGrant("acct", "u1", kAnalytics)});
   cairn::v1::Event milestone = MakeMilestone("acct", "u1", "first", std::nullopt, kT0);
   BatchRecord record = Record({MakeLogin("acct", "u1", kT0), milestone});
@@ -139,14 +146,14 @@ TEST_F(CollectorConsentStoreTest, EventOfANeverGrantedPurposeIsRejectedAndCounte
   EXPECT_EQ(QueryInt("SELECT rejected FROM batches WHERE batch_id = ?1", record.batch_id), 1);
 }
 
-TEST_F(CollectorConsentStoreTest, GrantThenEventIsAccepted) {
+TEST_P(CollectorConsentStoreTest, GrantThenEventIsAccepted) {
   Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1))});
   cairn::v1::Event login = MakeLogin("acct", "u1", kT0);
   EXPECT_EQ(Write({login}).inserted, 1);
   EXPECT_TRUE(IsStored(login));
 }
 
-TEST_F(CollectorConsentStoreTest, EventDatedBeforeTheGrantIsRejected) {
+TEST_P(CollectorConsentStoreTest, EventDatedBeforeTheGrantIsRejected) {
   Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0)});
   cairn::v1::Event early = MakeLogin("acct", "u1", kT0 - absl::Microseconds(1));
   BatchWriteResult result = Write({early});
@@ -155,7 +162,7 @@ TEST_F(CollectorConsentStoreTest, EventDatedBeforeTheGrantIsRejected) {
   EXPECT_FALSE(IsStored(early));
 }
 
-TEST_F(CollectorConsentStoreTest, EventBetweenGrantAndWithdrawalIsAcceptedAfterIsRejected) {
+TEST_P(CollectorConsentStoreTest, EventBetweenGrantAndWithdrawalIsAcceptedAfterIsRejected) {
   Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(2))});
   Write({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0)});
   // Arriving after the withdrawal, dated between: the grant held then.
@@ -167,7 +174,7 @@ TEST_F(CollectorConsentStoreTest, EventBetweenGrantAndWithdrawalIsAcceptedAfterI
   EXPECT_FALSE(IsStored(after));
 }
 
-TEST_F(CollectorConsentStoreTest, ExpiredGrantIsRejected) {
+TEST_P(CollectorConsentStoreTest, ExpiredGrantIsRejected) {
   Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(2), "v1",
                            kT0 - absl::Hours(1))});
   cairn::v1::Event before_expiry = MakeLogin("acct", "u1", kT0 - absl::Minutes(90));
@@ -178,7 +185,7 @@ TEST_F(CollectorConsentStoreTest, ExpiredGrantIsRejected) {
                                            EventOutcome::kRejected));
 }
 
-TEST_F(CollectorConsentStoreTest, ConsentChangesOfABatchApplyBeforeItsOtherEvents) {
+TEST_P(CollectorConsentStoreTest, ConsentChangesOfABatchApplyBeforeItsOtherEvents) {
   // The event comes first in the batch; the grant later, dated earlier.
   cairn::v1::Event login = MakeLogin("acct", "u1", kT0);
   cairn::v1::Event grant = MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1));
@@ -197,7 +204,7 @@ TEST_F(CollectorConsentStoreTest, ConsentChangesOfABatchApplyBeforeItsOtherEvent
   EXPECT_EQ(result.rejections[0].index, 2u);
 }
 
-TEST_F(CollectorConsentStoreTest, GrantOfAnEarlierBatchInTheSameWriteCounts) {
+TEST_P(CollectorConsentStoreTest, GrantOfAnEarlierBatchInTheSameWriteCounts) {
   std::vector<BatchRecord> batches = {Record({MakeGrant("acct", "u1", kAnalytics)}),
                                       Record({MakeLogin("acct", "u1", kT0)})};
   auto results = store_->Write(batches);
@@ -205,7 +212,7 @@ TEST_F(CollectorConsentStoreTest, GrantOfAnEarlierBatchInTheSameWriteCounts) {
   EXPECT_EQ((*results)[1].inserted, 1);
 }
 
-TEST_F(CollectorConsentStoreTest, ReplayedConsentChangeAppendsNoSecondRecord) {
+TEST_P(CollectorConsentStoreTest, ReplayedConsentChangeAppendsNoSecondRecord) {
   cairn::v1::Event grant = MakeGrant("acct", "u1", kAnalytics);
   Write({grant});
   BatchWriteResult again = Write({grant});
@@ -213,7 +220,7 @@ TEST_F(CollectorConsentStoreTest, ReplayedConsentChangeAppendsNoSecondRecord) {
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records"), 1);
 }
 
-TEST_F(CollectorConsentStoreTest, CurrentStateFollowsTheLatestDecisionByDeviceTime) {
+TEST_P(CollectorConsentStoreTest, CurrentStateFollowsTheLatestDecisionByDeviceTime) {
   Write({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0)});
   // Arrives later but was made earlier: history, not the current state.
   Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1))});
@@ -221,7 +228,7 @@ TEST_F(CollectorConsentStoreTest, CurrentStateFollowsTheLatestDecisionByDeviceTi
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_id = ?1", "u1"), 2);
 }
 
-TEST_F(CollectorConsentStoreTest, ExportHasEveryEventAndConsentRecordOfTheUser) {
+TEST_P(CollectorConsentStoreTest, ExportHasEveryEventAndConsentRecordOfTheUser) {
   std::vector<cairn::v1::Event> events = {MakeGrant("acct", "u1", kAnalytics),
                                           MakeConsentChange("acct", "u1", kRenewal, kDenied, kT0)};
   for (int i = 0; i < 300; ++i) events.push_back(MakeLogin("acct", "u1", kT0 - absl::Seconds(i)));
@@ -249,7 +256,7 @@ TEST_F(CollectorConsentStoreTest, ExportHasEveryEventAndConsentRecordOfTheUser) 
   EXPECT_EQ(limited->events.size(), 10u);
 }
 
-TEST_F(CollectorConsentStoreTest, EraseRemovesEverythingAndDropsLaterEventsOfTheUser) {
+TEST_P(CollectorConsentStoreTest, EraseRemovesEverythingAndDropsLaterEventsOfTheUser) {
   std::vector<cairn::v1::Event> events = {MakeGrant("acct", "u1", kAnalytics),
                                           MakeGrant("acct", "u1", kRenewal),
                                           MakeGrant("acct", "u2", kAnalytics)};
@@ -267,7 +274,7 @@ TEST_F(CollectorConsentStoreTest, EraseRemovesEverythingAndDropsLaterEventsOfThe
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE user_id = ?1", "u1"), 0);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_id = ?1", "u1"), 0);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_hash = ?1",
-                     store_->UserHash("u1")),
+                     UserHash("u1")),
             2);
   EXPECT_TRUE(IsStored(other));
   auto exported = store_->ExportUser("u1", 100);
@@ -291,7 +298,7 @@ TEST_F(CollectorConsentStoreTest, EraseRemovesEverythingAndDropsLaterEventsOfThe
   EXPECT_EQ(store_->Summarize()->erased_users, 1);
 }
 
-TEST_F(CollectorConsentStoreTest, RecipientsAreLiveRenewalGrantsOfTheAccountOnly) {
+TEST_P(CollectorConsentStoreTest, RecipientsAreLiveRenewalGrantsOfTheAccountOnly) {
   Write({MakeGrant("acct", "alice", kRenewal), MakeGrant("acct", "bob", kRenewal),
          MakeGrant("acct", "carol", kRenewal),
          MakeConsentChange("acct", "dave", kRenewal, kGranted, kT0 - absl::Hours(2), "v1",
@@ -310,13 +317,13 @@ TEST_F(CollectorConsentStoreTest, RecipientsAreLiveRenewalGrantsOfTheAccountOnly
   EXPECT_FALSE(second->next_after.has_value());
 }
 
-TEST_F(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
+TEST_P(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
   Write({MakeGrant("acct", "alice", kRenewal), MakeGrant("acct", "bob", kRenewal),
          MakeGrant("acct", "bob", kAnalytics)});
   Write({MakeConsentChange("acct", "bob", kRenewal, kDenied, kT0)});
   EXPECT_THAT(Recipients("acct"), ElementsAre("alice"));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM renewal_suppression WHERE user_hash = ?1",
-                     store_->UserHash("bob")),
+                     UserHash("bob")),
             1);
 
   // New events do not bring bob back; nor does a grant made before the opt-out.
@@ -328,7 +335,7 @@ TEST_F(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
   ASSERT_TRUE(store_->EraseUser("bob", kT0 + absl::Hours(1)).ok());
   EXPECT_THAT(Recipients("acct"), ElementsAre("alice"));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM renewal_suppression WHERE user_hash = ?1",
-                     store_->UserHash("bob")),
+                     UserHash("bob")),
             1);
   Write({MakeLogin("acct", "bob", kT0 + absl::Hours(2)),
          MakeGrant("acct", "bob", kRenewal, kT0 + absl::Hours(2))});
@@ -336,14 +343,14 @@ TEST_F(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
   EXPECT_EQ(store_->Summarize()->suppressed_users, 1);
 }
 
-TEST_F(CollectorConsentStoreTest, ALaterGrantLiftsTheOptOut) {
+TEST_P(CollectorConsentStoreTest, ALaterGrantLiftsTheOptOut) {
   Write({MakeConsentChange("acct", "bob", kRenewal, kDenied, kT0 - absl::Hours(1))});
   EXPECT_THAT(Recipients("acct"), IsEmpty());
   Write({MakeConsentChange("acct", "bob", kRenewal, kGranted, kT0)});
   EXPECT_THAT(Recipients("acct"), ElementsAre("bob"));
 }
 
-TEST_F(CollectorConsentStoreTest, RetentionPurgeRemovesOldEventsAndKeepsYoungOnes) {
+TEST_P(CollectorConsentStoreTest, RetentionPurgeRemovesOldEventsAndKeepsYoungOnes) {
   std::vector<cairn::v1::Event> events = {MakeGrant("acct", "u1", kAnalytics, kT0 - absl::Hours(24 * 60))};
   std::vector<cairn::v1::Event> old_events, young_events;
   for (int i = 0; i < 7; ++i) {
@@ -370,28 +377,26 @@ TEST_F(CollectorConsentStoreTest, RetentionPurgeRemovesOldEventsAndKeepsYoungOne
   EXPECT_EQ(*PurgeExpiredEvents(*store_, kT0 + absl::Hours(24 * 365), retention), 0);
 }
 
-TEST_F(CollectorConsentStoreTest, HashKeyIsKeptAndAChangedKeyIsRefused) {
-  std::string generated = store_->UserHash("u1");
+TEST_P(CollectorConsentStoreTest, HashKeyIsKeptAndAChangedKeyIsRefused) {
+  std::string generated = UserHash("u1");
   Open();
-  EXPECT_EQ(store_->UserHash("u1"), generated);  // the generated key persisted
+  EXPECT_EQ(UserHash("u1"), generated);  // the generated key persisted
   store_.reset();
-  SqliteStoreOptions options;
-  options.hash_key = "a-different-secret-key";
-  EXPECT_EQ(SqliteStore::Open(path_, options).status().code(),
+  EXPECT_EQ(db_->Open("a-different-secret-key").status().code(),
             absl::StatusCode::kFailedPrecondition);
-  options.hash_key = "short";
-  EXPECT_EQ(SqliteStore::Open(dir_.File("other.db"), options).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  NewDatabase();
+  EXPECT_EQ(db_->Open("short").status().code(), absl::StatusCode::kInvalidArgument);
 
-  path_ = dir_.File("keyed.db");
   Open("configured-secret-key-0123456789");
-  std::string keyed = store_->UserHash("u1");
+  std::string keyed = UserHash("u1");
   EXPECT_NE(keyed, generated);
   Open("configured-secret-key-0123456789");
-  EXPECT_EQ(store_->UserHash("u1"), keyed);
+  EXPECT_EQ(UserHash("u1"), keyed);
+  store_.reset();
+  EXPECT_EQ(db_->Open("").status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_F(CollectorConsentStoreTest, ClientIpAndUserAgentAreStoredOnlyWhenGiven) {
+TEST_P(CollectorConsentStoreTest, ClientIpAndUserAgentAreStoredOnlyWhenGiven) {
   BatchRecord plain = Record({});
   Write(plain);
   BatchRecord with = Record({});

@@ -1,3 +1,5 @@
+// Store behaviour both stores share (value-parameterized over SQLite and
+// PostgreSQL), then what only the SQLite file store does.
 #include "cairn/collector/sqlite_store.h"
 
 #include <filesystem>
@@ -5,15 +7,19 @@
 #include <vector>
 
 #include "absl/time/clock.h"
+#include "cairn/collector/store_factory.h"
 #include "cairn/common/sqlite.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"
 #include "test_batches.h"
+#include "test_database.h"
 
 namespace cairn::collector {
 namespace {
 
+using ::cairn::collector::testing::StoreKind;
+using ::cairn::collector::testing::TestDatabase;
 using ::cairn::testing::GrantsFor;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
@@ -53,30 +59,42 @@ int64_t QueryInt(const std::string& path, const std::string& sql) {
 // Rows of the events table other than consent changes.
 constexpr char kCountEvents[] = "SELECT count(*) FROM events WHERE kind != 'consent_change'";
 
-class CollectorSqliteStoreTest : public ::testing::Test {
+// The shared suite: each test gets a fresh database of the parameter's kind.
+class CollectorStoreTest : public ::testing::TestWithParam<StoreKind> {
  protected:
   // "user-1" has granted analytics and milestones (two consent events).
-  void SetUp() override { OpenStore("collector.db", /*grant_user_1=*/true); }
+  void SetUp() override {
+    if (!testing::StoreAvailable(GetParam())) GTEST_SKIP() << "PostgreSQL not installed";
+    OpenStore(/*grant_user_1=*/true);
+  }
 
-  void OpenStore(const std::string& name, bool grant_user_1) {
+  void OpenStore(bool grant_user_1) {
     store_.reset();
-    path_ = dir_.File(name);
-    auto store = SqliteStore::Open(path_);
+    auto db = TestDatabase::Create(GetParam());
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    auto store = db_->Open();
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     if (grant_user_1) {
       ASSERT_TRUE(WriteOne(*store_, Record(GrantsFor("acct-1", {"user-1"}))).ok());
     }
   }
+  int64_t QueryInt(const std::string& sql, const std::string& param = "") {
+    return db_->QueryInt(sql, param);
+  }
 
-  TempDir dir_;
-  std::string path_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
 };
 
-TEST_F(CollectorSqliteStoreTest, InsertsEventsWithTheirColumns) {
+INSTANTIATE_TEST_SUITE_P(CollectorStores, CollectorStoreTest,
+                         ::testing::Values(StoreKind::kSqlite, StoreKind::kPostgres),
+                         testing::StoreKindName);
+
+TEST_P(CollectorStoreTest, InsertsEventsWithTheirColumns) {
   cairn::v1::Event milestone = MakeMilestone("acct-1", "user-1", "invoice_sent", 3.5);
-  (*milestone.mutable_attributes())["plan"] = "pro \"gold\"";
+  (*milestone.mutable_attributes())["plan"] = "pro \"gold\"\ttab\\";
   BatchRecord record = Record({MakeLogin("acct-1", "user-1"), milestone});
   auto result = WriteOne(*store_, record);
   ASSERT_TRUE(result.ok()) << result.status();
@@ -85,30 +103,78 @@ TEST_F(CollectorSqliteStoreTest, InsertsEventsWithTheirColumns) {
   EXPECT_TRUE(result->first_delivery);
   EXPECT_THAT(result->outcomes, ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted));
 
-  auto db = sqlite::Database::Open(path_, {.read_only = true});
-  ASSERT_TRUE(db.ok());
-  auto stmt = (*db)->Prepare(
+  auto row = db_->QueryRow(
       "SELECT account_id, user_id, purpose, kind, milestone_name, milestone_value, "
-      "attributes_json, install_id, batch_id, event_proto FROM events WHERE event_id = ?1");
-  ASSERT_TRUE(stmt.ok());
-  stmt->Bind(1, milestone.event_id());
-  auto row = stmt->Step();
-  ASSERT_TRUE(row.ok() && *row);
-  EXPECT_EQ(stmt->ColumnText(0), "acct-1");
-  EXPECT_EQ(stmt->ColumnText(1), "user-1");
-  EXPECT_EQ(stmt->ColumnInt(2), cairn::v1::PURPOSE_MILESTONES);
-  EXPECT_EQ(stmt->ColumnText(3), "milestone");
-  EXPECT_EQ(stmt->ColumnText(4), "invoice_sent");
-  EXPECT_DOUBLE_EQ(stmt->ColumnDouble(5), 3.5);
-  EXPECT_EQ(stmt->ColumnText(6), R"({"plan":"pro \"gold\""})");
-  EXPECT_EQ(stmt->ColumnText(7), "install-1");
-  EXPECT_EQ(stmt->ColumnText(8), record.batch_id);
-  cairn::v1::Event parsed;
-  ASSERT_TRUE(parsed.ParseFromString(std::string(stmt->ColumnBlob(9))));
-  EXPECT_EQ(parsed.event_id(), milestone.event_id());
+      "attributes_json, install_id, batch_id FROM events WHERE event_id = ?1",
+      milestone.event_id(), 9);
+  ASSERT_EQ(row.size(), 9u);
+  EXPECT_EQ(row[0], "acct-1");
+  EXPECT_EQ(row[1], "user-1");
+  EXPECT_EQ(row[2], std::to_string(cairn::v1::PURPOSE_MILESTONES));
+  EXPECT_EQ(row[3], "milestone");
+  EXPECT_EQ(row[4], "invoice_sent");
+  EXPECT_EQ(row[5], "3.5");
+  EXPECT_EQ(row[6], R"({"plan":"pro \"gold\"\ttab\\"})");
+  EXPECT_EQ(row[7], "install-1");
+  EXPECT_EQ(row[8], record.batch_id);
+  auto exported = store_->ExportUser("user-1", 100);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  bool found = false;
+  for (const StoredEvent& stored : exported->events) {
+    if (stored.event.event_id() != milestone.event_id()) continue;
+    found = true;
+    EXPECT_EQ(stored.event.SerializeAsString(), milestone.SerializeAsString());
+  }
+  EXPECT_TRUE(found);
 }
 
-TEST_F(CollectorSqliteStoreTest, DuplicateWithinOneBatchIsStoredOnce) {
+TEST_P(CollectorStoreTest, KeepsDeviceTimeAndSkewCorrectedTime) {
+  // The device clock runs 1 h fast: it sent the batch at device time
+  // T+1h, the collector received it at T; the event happened 10 min before
+  // sending by the device clock.
+  const absl::Time t = absl::FromUnixSeconds(1750000000);
+  cairn::v1::Event login = MakeLogin("acct-1", "user-1", t + absl::Minutes(50));
+  BatchRecord skewed = Record({login});
+  skewed.sent_at = t + absl::Hours(1);
+  skewed.received_at = t;
+  // No sent_at: the corrected time is the device time.
+  cairn::v1::Event unsent = MakeLogin("acct-1", "user-1", t - absl::Hours(3));
+  BatchRecord without = Record({unsent});
+  without.sent_at = absl::InfinitePast();
+  without.received_at = t;
+  // A device clock that went back between recording and sending: never
+  // later than the collector received it.
+  cairn::v1::Event future = MakeLogin("acct-1", "user-1", t + absl::Minutes(5));
+  BatchRecord backwards = Record({future});
+  backwards.sent_at = t;
+  backwards.received_at = t;
+  for (const BatchRecord* record : {&skewed, &without, &backwards}) {
+    ASSERT_TRUE(WriteOne(*store_, *record).ok());
+  }
+  auto times = [&](const cairn::v1::Event& e) {
+    auto row = db_->QueryRow(
+        "SELECT occurred_at_ms, corrected_at_ms, received_at_ms FROM events WHERE event_id = ?1",
+        e.event_id(), 3);
+    std::vector<std::string> out;
+    for (const auto& v : row) out.push_back(v.value_or("NULL"));
+    return out;
+  };
+  auto ms = [](absl::Time x) { return std::to_string(absl::ToUnixMillis(x)); };
+  EXPECT_THAT(times(login), ElementsAre(ms(t + absl::Minutes(50)), ms(t - absl::Minutes(10)), ms(t)));
+  EXPECT_THAT(times(unsent), ElementsAre(ms(t - absl::Hours(3)), ms(t - absl::Hours(3)), ms(t)));
+  EXPECT_THAT(times(future), ElementsAre(ms(t + absl::Minutes(5)), ms(t), ms(t)));
+
+  auto exported = store_->ExportUser("user-1", 100);
+  ASSERT_TRUE(exported.ok());
+  for (const StoredEvent& stored : exported->events) {
+    if (stored.event.event_id() == login.event_id()) {
+      EXPECT_EQ(stored.corrected_occurred_at, t - absl::Minutes(10));
+      EXPECT_EQ(stored.received_at, t);
+    }
+  }
+}
+
+TEST_P(CollectorStoreTest, DuplicateWithinOneBatchIsStoredOnce) {
   cairn::v1::Event login = MakeLogin("acct-1", "user-1");
   auto result = WriteOne(*store_, Record({login, login, MakeLogout("acct-1", "user-1")}));
   ASSERT_TRUE(result.ok()) << result.status();
@@ -116,20 +182,20 @@ TEST_F(CollectorSqliteStoreTest, DuplicateWithinOneBatchIsStoredOnce) {
   EXPECT_EQ(result->duplicates, 1);
   EXPECT_THAT(result->outcomes, ElementsAre(EventOutcome::kInserted, EventOutcome::kDuplicate,
                                             EventOutcome::kInserted));
-  EXPECT_EQ(QueryInt(path_, kCountEvents), 2);
+  EXPECT_EQ(QueryInt(kCountEvents), 2);
 }
 
-TEST_F(CollectorSqliteStoreTest, DuplicateAcrossBatchesIsStoredOnce) {
+TEST_P(CollectorStoreTest, DuplicateAcrossBatchesIsStoredOnce) {
   cairn::v1::Event login = MakeLogin("acct-1", "user-1");
   ASSERT_TRUE(WriteOne(*store_, Record({login})).ok());
   auto second = WriteOne(*store_, Record({login, MakeLogout("acct-1", "user-1")}));
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->inserted, 1);
   EXPECT_EQ(second->duplicates, 1);
-  EXPECT_EQ(QueryInt(path_, kCountEvents), 2);
+  EXPECT_EQ(QueryInt(kCountEvents), 2);
 }
 
-TEST_F(CollectorSqliteStoreTest, SeveralBatchesInOneWriteShareATransaction) {
+TEST_P(CollectorStoreTest, SeveralBatchesInOneWriteShareATransaction) {
   cairn::v1::Event shared = MakeLogin("acct-1", "user-1");
   std::vector<BatchRecord> batches = {Record({shared}), Record({shared})};
   auto results = store_->Write(batches);
@@ -137,10 +203,10 @@ TEST_F(CollectorSqliteStoreTest, SeveralBatchesInOneWriteShareATransaction) {
   ASSERT_EQ(results->size(), 2u);
   EXPECT_EQ((*results)[0].inserted, 1);
   EXPECT_EQ((*results)[1].duplicates, 1);
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM batches"), 3);  // and the grants
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM batches"), 3);  // and the grants
 }
 
-TEST_F(CollectorSqliteStoreTest, DropCountersAreCountedOncePerBatchId) {
+TEST_P(CollectorStoreTest, DropCountersAreCountedOncePerBatchId) {
   BatchRecord record = Record({MakeLogin("acct-1", "user-1")});
   record.drops[cairn::v1::DROP_REASON_QUEUE_FULL] = 3;
   record.drops[cairn::v1::DROP_REASON_EXPIRED] = 2;
@@ -156,63 +222,23 @@ TEST_F(CollectorSqliteStoreTest, DropCountersAreCountedOncePerBatchId) {
   next.drops[cairn::v1::DROP_REASON_QUEUE_FULL] = 4;
   ASSERT_TRUE(WriteOne(*store_, next).ok());
 
-  EXPECT_EQ(QueryInt(path_, "SELECT count FROM client_drops WHERE reason = 1"), 7);
-  EXPECT_EQ(QueryInt(path_, "SELECT count FROM client_drops WHERE reason = 4"), 2);
-  EXPECT_EQ(QueryInt(path_, "SELECT times_received FROM batches WHERE batch_id = '" +
-                                record.batch_id + "'"),
-            2);
+  EXPECT_EQ(QueryInt("SELECT count FROM client_drops WHERE reason = 1"), 7);
+  EXPECT_EQ(QueryInt("SELECT count FROM client_drops WHERE reason = 4"), 2);
+  EXPECT_EQ(QueryInt("SELECT times_received FROM batches WHERE batch_id = ?1", record.batch_id), 2);
 }
 
-TEST_F(CollectorSqliteStoreTest, DropCountersSaturateInsteadOfOverflowing) {
+TEST_P(CollectorStoreTest, DropCountersSaturateInsteadOfOverflowing) {
   BatchRecord a = Record({});
   a.drops[cairn::v1::DROP_REASON_DISK_FULL] = UINT64_MAX;
   BatchRecord b = Record({});
   b.drops[cairn::v1::DROP_REASON_DISK_FULL] = 5;
   ASSERT_TRUE(WriteOne(*store_, a).ok());
   ASSERT_TRUE(WriteOne(*store_, b).ok());
-  EXPECT_EQ(QueryInt(path_, "SELECT count FROM client_drops WHERE reason = 7"), INT64_MAX);
+  EXPECT_EQ(QueryInt("SELECT count FROM client_drops WHERE reason = 7"), INT64_MAX);
 }
 
-TEST_F(CollectorSqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
-  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
-  store_.reset();
-  for (int i = 0; i < 2; ++i) {
-    auto reopened = SqliteStore::Open(path_);
-    ASSERT_TRUE(reopened.ok()) << reopened.status();
-    auto summary = (*reopened)->Summarize();
-    ASSERT_TRUE(summary.ok());
-    EXPECT_EQ(summary->total_events, 3);  // the login and two grants
-  }
-  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
-}
-
-TEST_F(CollectorSqliteStoreTest, RefusesADatabaseFromANewerVersion) {
-  store_.reset();
-  {
-    auto db = sqlite::Database::Open(path_);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec("PRAGMA user_version=99").ok());
-  }
-  auto reopened = SqliteStore::Open(path_);
-  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
-}
-
-TEST_F(CollectorSqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
-  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
-  auto reader = SqliteStore::Open(path_, {.read_only = true});
-  ASSERT_TRUE(reader.ok()) << reader.status();
-  EXPECT_EQ((*reader)->Summarize()->total_events, 3);  // the login and two grants
-  BatchRecord record = Record({});
-  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(),
-            absl::StatusCode::kFailedPrecondition);
-
-  auto missing = SqliteStore::Open(dir_.File("missing.db"), {.read_only = true});
-  EXPECT_FALSE(missing.ok());
-  EXPECT_FALSE(std::filesystem::exists(dir_.File("missing.db")));
-}
-
-TEST_F(CollectorSqliteStoreTest, SummarizeCountsPerAccount) {
-  OpenStore("summary.db", /*grant_user_1=*/false);
+TEST_P(CollectorStoreTest, SummarizeCountsPerAccount) {
+  OpenStore(/*grant_user_1=*/false);
   absl::Time t0 = absl::FromUnixSeconds(1700000000);
   std::vector<cairn::v1::Event> events = {
       MakeLogin("acct-a", "u1", t0),
@@ -258,8 +284,8 @@ TEST_F(CollectorSqliteStoreTest, SummarizeCountsPerAccount) {
   EXPECT_EQ(summary->client_drops.at(cairn::v1::DROP_REASON_QUEUE_FULL), 2);
 }
 
-TEST_F(CollectorSqliteStoreTest, SummarizeOfAnEmptyStore) {
-  OpenStore("empty.db", /*grant_user_1=*/false);
+TEST_P(CollectorStoreTest, SummarizeOfAnEmptyStore) {
+  OpenStore(/*grant_user_1=*/false);
   auto summary = store_->Summarize();
   ASSERT_TRUE(summary.ok());
   EXPECT_EQ(summary->total_events, 0);
@@ -267,6 +293,115 @@ TEST_F(CollectorSqliteStoreTest, SummarizeOfAnEmptyStore) {
   EXPECT_TRUE(summary->client_drops.empty());
   EXPECT_TRUE(summary->rejections.empty());
   EXPECT_EQ(summary->erased_users, 0);
+}
+
+TEST_P(CollectorStoreTest, ReopenKeepsData) {
+  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
+  store_.reset();
+  for (int i = 0; i < 2; ++i) {
+    auto reopened = db_->Open();
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    auto summary = (*reopened)->Summarize();
+    ASSERT_TRUE(summary.ok());
+    EXPECT_EQ(summary->total_events, 3);  // the login and two grants
+  }
+}
+
+TEST_P(CollectorStoreTest, ReadOnlyOpenReadsButNeverWrites) {
+  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
+  auto reader = db_->Open("", /*read_only=*/true);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->Summarize()->total_events, 3);  // the login and two grants
+  BatchRecord record = Record({});
+  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*reader)->EraseUser("user-1", absl::Now()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// ---- SQLite only: the file, its pragmas and its migrations ------------------
+
+class CollectorSqliteStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = SqliteStore::Open(path_);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(WriteOne(*store_, Record(GrantsFor("acct-1", {"user-1"}))).ok());
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_.File("collector.db");
+  std::unique_ptr<SqliteStore> store_;
+};
+
+TEST_F(CollectorSqliteStoreTest, ReopenKeepsDataAndSchemaVersion) {
+  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
+  store_.reset();
+  for (int i = 0; i < 2; ++i) {
+    auto reopened = SqliteStore::Open(path_);
+    ASSERT_TRUE(reopened.ok()) << reopened.status();
+    auto summary = (*reopened)->Summarize();
+    ASSERT_TRUE(summary.ok());
+    EXPECT_EQ(summary->total_events, 3);  // the login and two grants
+  }
+  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
+}
+
+TEST_F(CollectorSqliteStoreTest, RefusesADatabaseFromANewerVersion) {
+  store_.reset();
+  {
+    auto db = sqlite::Database::Open(path_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("PRAGMA user_version=99").ok());
+  }
+  auto reopened = SqliteStore::Open(path_);
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(CollectorSqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
+  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
+  auto reader = SqliteStore::Open(path_, {.read_only = true});
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ((*reader)->Summarize()->total_events, 3);  // the login and two grants
+  BatchRecord record = Record({});
+  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  auto missing = SqliteStore::Open(dir_.File("missing.db"), {.read_only = true});
+  EXPECT_FALSE(missing.ok());
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("missing.db")));
+}
+
+TEST_F(CollectorSqliteStoreTest, MigrationToV3BackfillsTheCorrectedTime) {
+  store_.reset();
+  {
+    // Turn the database back into version 2 (SQLite >= 3.35 drops columns),
+    // with two events as an older collector stored them: one of a batch
+    // whose device clock ran fast, one of a batch without sent_at.
+    auto db = sqlite::Database::Open(path_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec(R"sql(
+ALTER TABLE events DROP COLUMN corrected_at_ms;
+INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms,
+  times_received, event_count, accepted, duplicates, rejected)
+  VALUES ('b1', 'i', 5000000, 1000000, 1000000, 1, 1, 1, 0, 0),
+         ('b2', 'i', NULL, 1000000, 1000000, 1, 1, 1, 0, 0);
+INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
+  received_at_ms, sequence, session_id, install_id, batch_id, attributes_json, event_proto)
+  VALUES ('e1', 'a', 'u', 1, 'login', 4400000, 1000000, 1, 's', 'i', 'b1', '{}', x''),
+         ('e2', 'a', 'u', 1, 'login', 700000, 1000000, 2, 's', 'i', 'b2', '{}', x'');
+PRAGMA user_version = 2;
+)sql").ok());
+  }
+  auto migrated = SqliteStore::Open(path_);
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), 3);
+  // 1,000,000 - (5,000,000 - 4,400,000) = 400,000; without sent_at: the device time.
+  EXPECT_EQ(QueryInt(path_, "SELECT corrected_at_ms FROM events WHERE event_id = 'e1'"), 400000);
+  EXPECT_EQ(QueryInt(path_, "SELECT corrected_at_ms FROM events WHERE event_id = 'e2'"), 700000);
+  // Events stored before had their batch too: none is left without a value.
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events WHERE corrected_at_ms IS NULL"), 0);
 }
 
 }  // namespace

@@ -55,7 +55,7 @@ std::string CollectorBinaryPath() { return kBinary == nullptr ? "" : kBinary; }
 absl::StatusOr<std::unique_ptr<CollectorProcess>> CollectorProcess::Start(
     const CollectorProcessOptions& options) {
   if (kBinary == nullptr) return absl::FailedPreconditionError("built without cairn-collector");
-  std::vector<std::string> args = {kBinary, "--listen=127.0.0.1:0",
+  std::vector<std::string> args = {kBinary, absl::StrCat("--listen=127.0.0.1:", options.port),
                                    absl::StrCat("--db=", options.db_path)};
   if (!options.write_key.empty()) args.push_back(absl::StrCat("--write-key=", options.write_key));
   if (!options.admin_token.empty()) {

@@ -13,8 +13,11 @@
 namespace cairn::testing {
 
 struct CollectorProcessOptions {
-  // SQLite file for --db.
+  // --db: a SQLite file, or any other --db value (postgresql://...).
   std::string db_path;
+  // Port on 127.0.0.1; 0 picks a free one. A fixed port lets a test restart
+  // a collector behind a proxy at the same address.
+  int port = 0;
   // Passed as --write-key unless empty (then give --write-key-file in
   // extra_flags).
   std::string write_key = "test-write-key";
@@ -33,7 +36,7 @@ std::string CollectorBinaryPath();
 // the kernel kills the collector too (PR_SET_PDEATHSIG).
 class CollectorProcess {
  public:
-  // Starts the binary with --listen=127.0.0.1:0 and waits (up to 20 s) for
+  // Starts the binary with --listen=127.0.0.1:PORT and waits (up to 20 s) for
   // its "listening on" line. Fails if it exits first or never says it.
   static absl::StatusOr<std::unique_ptr<CollectorProcess>> Start(
       const CollectorProcessOptions& options);

@@ -110,6 +110,12 @@ struct StoreSummary {
 struct StoredEvent {
   cairn::v1::Event event;
   absl::Time received_at = absl::UnixEpoch();
+  // occurred_at corrected for device clock skew: received_at - (sent_at -
+  // occurred_at) of the batch that delivered it, at most received_at; the
+  // device time if the batch had no sent_at. event.occurred_at() keeps the
+  // device time, which consent enforcement uses (consent records are dated
+  // by the same device clock).
+  absl::Time corrected_occurred_at = absl::UnixEpoch();
 };
 
 // One stored consent record (Art. 7(1) proof) with its storage keys.
@@ -148,8 +154,9 @@ struct RecipientsPage {
 // Bound on StoreSummary::top_accounts so a summary stays readable and cheap.
 inline constexpr int kMaxSummaryAccounts = 50;
 
-// Where validated events go. Implementations: SqliteStore now; a PostgreSQL
-// store later behind the same interface. Implementations are thread-safe,
+// Where validated events go. Implementations: SqliteStore (embedded
+// default) and PgStore (PostgreSQL, shared by several collectors); OpenStore
+// (store_factory.h) picks one from --db. Implementations are thread-safe,
 // but callers should keep one writer (BatchWriter) for group commit.
 class Store {
  public:

@@ -1,0 +1,67 @@
+#ifndef CAIRN_TESTS_COLLECTOR_TEST_DATABASE_H_
+#define CAIRN_TESTS_COLLECTOR_TEST_DATABASE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cairn/collector/store.h"
+#include "gtest/gtest.h"
+#include "temp_dir.h"
+
+namespace cairn::collector::testing {
+
+// The stores the shared store suites run against.
+enum class StoreKind { kSqlite, kPostgres };
+
+// "Sqlite" / "Postgres", for test names.
+std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info);
+
+// True if `kind` can run here. PostgreSQL needs Debian's server binaries;
+// without them this prints a loud SKIPPED banner.
+bool StoreAvailable(StoreKind kind);
+
+// One fresh, empty database for one test: a file in a temporary directory,
+// or a new database (CREATE DATABASE t_N) in one throwaway PostgreSQL
+// cluster shared by the whole test binary (started on first use, about 2 s,
+// stopped at exit), so each test is isolated and the suite stays fast.
+class TestDatabase {
+ public:
+  static absl::StatusOr<std::unique_ptr<TestDatabase>> Create(StoreKind kind);
+
+  StoreKind kind() const { return kind_; }
+  // The --db value naming this database.
+  const std::string& spec() const { return spec_; }
+
+  // Opens (or reopens) the store on this database through OpenStore.
+  absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& hash_key = "",
+                                              bool read_only = false) const;
+  // The store's keyed hash of `user_id` (SqliteStore/PgStore::UserHash).
+  static std::string UserHash(Store& store, std::string_view user_id);
+
+  // Runs `sql` (SQL both stores accept; "?1" is the one optional text
+  // parameter) on a separate connection and returns the first `columns`
+  // columns of its first row as text (nullopt for NULL). Adds a test
+  // failure and returns an empty row if it fails or returns no row.
+  std::vector<std::optional<std::string>> QueryRow(const std::string& sql,
+                                                   const std::string& param = "",
+                                                   int columns = 1) const;
+  // The first column of QueryRow as an integer (-1 if absent or NULL).
+  int64_t QueryInt(const std::string& sql, const std::string& param = "") const;
+
+ private:
+  TestDatabase(StoreKind kind) : kind_(kind) {}
+
+  StoreKind kind_;
+  cairn::testing::TempDir dir_;
+  std::string spec_;
+  std::string pg_uri_;
+};
+
+}  // namespace cairn::collector::testing
+
+#endif  // CAIRN_TESTS_COLLECTOR_TEST_DATABASE_H_
