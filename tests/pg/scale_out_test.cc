@@ -20,7 +20,6 @@
 #include "nginx_proxy.h"
 #include "pg_cluster.h"
 #include "temp_dir.h"
-#include "test_batches.h"
 
 namespace cairn::testing {
 namespace {
@@ -32,7 +31,7 @@ constexpr const char* kWriteKey = "scale-out-write-key";
 constexpr int kClients = 4;
 constexpr int kUsersPerClient = 5;
 constexpr int kTotalEvents = 100000;
-// Two server-side grants per user (see GrantOnTheServer).
+// Two consent grants per user, sent by the SDK as ConsentChange events.
 constexpr int kGrantEvents = kClients * kUsersPerClient * 2;
 // Per user: a login, milestones and a logout.
 constexpr int kEventsPerUser = (kTotalEvents - kGrantEvents) / (kClients * kUsersPerClient);
@@ -41,26 +40,6 @@ static_assert(kGrantEvents + kClients * kUsersPerClient * kEventsPerUser == kTot
 
 std::string UserId(int client, int user) { return absl::StrCat("c", client, "-u", user); }
 std::string AccountId(int client) { return absl::StrCat("account-", client); }
-
-// The SDK keeps consent on the device and does not send ConsentChange
-// events yet, so the grants the collector enforces are posted directly,
-// through nginx like everything else.
-absl::Status GrantOnTheServer(const std::string& url) {
-  std::vector<cairn::v1::Event> grants;
-  for (int c = 0; c < kClients; ++c) {
-    for (int u = 0; u < kUsersPerClient; ++u) {
-      for (auto purpose : {cairn::v1::PURPOSE_USAGE_ANALYTICS, cairn::v1::PURPOSE_MILESTONES}) {
-        grants.push_back(MakeGrant(AccountId(c), UserId(c, u), purpose));
-      }
-    }
-  }
-  absl::StatusOr<HttpResult> result =
-      HttpPost(url + "/v1/batch", MakeBatch(std::move(grants)).SerializeAsString(),
-               {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kWriteKey)});
-  if (!result.ok()) return result.status();
-  if (result->status != 200) return absl::InternalError(absl::StrCat("HTTP ", result->status));
-  return absl::OkStatus();
-}
 
 // Records users [from, to) of every client: login, milestones, logout.
 void RecordUsers(std::vector<std::unique_ptr<Client>>& clients, int from, int to) {
@@ -109,7 +88,6 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
   }
   absl::StatusOr<std::unique_ptr<NginxProxy>> proxy = NginxProxy::Start({.upstream_ports = ports});
   ASSERT_TRUE(proxy.ok()) << proxy.status();
-  ASSERT_TRUE(GrantOnTheServer((*proxy)->base_url()).ok());
 
   TempDir dir;
   std::vector<std::unique_ptr<Client>> clients;
@@ -122,11 +100,18 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
     o.min_backoff = absl::Milliseconds(20);
     o.max_backoff = absl::Milliseconds(200);
     o.upload_interval = absl::Milliseconds(50);
+    o.attribute_allowlist = {"n"};
     absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(o);
     ASSERT_TRUE(client.ok()) << client.status();
     for (int u = 0; u < kUsersPerClient; ++u) {
       for (Purpose p : {Purpose::kUsageAnalytics, Purpose::kMilestones}) {
-        ASSERT_TRUE((*client)->SetConsent(UserId(c, u), p, Decision::kGranted, "2025-01").ok());
+        ConsentRequest grant;
+        grant.account_id = AccountId(c);
+        grant.user_id = UserId(c, u);
+        grant.purpose = p;
+        grant.decision = Decision::kGranted;
+        grant.policy_version = "2025-01";
+        ASSERT_TRUE((*client)->SetConsent(grant).ok());
       }
     }
     clients.push_back(*std::move(client));
@@ -164,7 +149,7 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
     EXPECT_TRUE(stats.dropped.empty());
     acknowledged += stats.acknowledged;
   }
-  EXPECT_EQ(acknowledged, static_cast<uint64_t>(kTotalEvents - kGrantEvents));
+  EXPECT_EQ(acknowledged, static_cast<uint64_t>(kTotalEvents));  // grants included
   // The restarted collector serves again.
   absl::StatusOr<HttpResult> health = HttpGet(collectors[0]->base_url() + "/healthz");
   ASSERT_TRUE(health.ok()) << health.status();
@@ -172,6 +157,7 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
 
   PgConnection& pg = **db;
   EXPECT_EQ(pg.ScalarInt("SELECT count(*) FROM events").value_or(-1), kTotalEvents);
+  EXPECT_EQ(pg.ScalarInt("SELECT count(*) FROM consent_records").value_or(-1), kGrantEvents);
   EXPECT_EQ(pg.ScalarInt("SELECT count(DISTINCT event_id) FROM events").value_or(-1),
             kTotalEvents);
   // Per user: one login, one logout, every milestone once (their "n"
