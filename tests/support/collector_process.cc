@@ -3,17 +3,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <cstring>
-#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "child_process.h"
 
 namespace cairn::testing {
 namespace {
@@ -62,33 +60,17 @@ absl::StatusOr<std::unique_ptr<CollectorProcess>> CollectorProcess::Start(
     args.push_back(absl::StrCat("--admin-token=", options.admin_token));
   }
   args.insert(args.end(), options.extra_flags.begin(), options.extra_flags.end());
-  // Everything the child needs is prepared before fork: after it, only
-  // async-signal-safe calls.
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) return absl::InternalError("pipe2 failed");
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(pipe_fds[0]);
-    close(pipe_fds[1]);
-    return absl::InternalError("fork failed");
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(pipe_fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copy
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  SpawnOptions spawn;
+  spawn.stdout_fd = pipe_fds[1];
+  absl::StatusOr<pid_t> pid = SpawnChild(std::move(args), spawn);
   close(pipe_fds[1]);
-  std::unique_ptr<CollectorProcess> process(new CollectorProcess(pid, pipe_fds[0], 0));
+  if (!pid.ok()) {
+    close(pipe_fds[0]);
+    return pid.status();
+  }
+  std::unique_ptr<CollectorProcess> process(new CollectorProcess(*pid, pipe_fds[0], 0));
 
   absl::StatusOr<std::string> line =
       ReadFirstLine(pipe_fds[0], std::chrono::steady_clock::now() + kStartTimeout);
@@ -111,26 +93,7 @@ CollectorProcess::~CollectorProcess() {
 std::string CollectorProcess::base_url() const { return absl::StrCat("http://127.0.0.1:", port_); }
 
 int CollectorProcess::Reap(int signal_first) {
-  if (pid_ <= 0) return -1;
-  kill(pid_, signal_first);
-  auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  int status = 0;
-  while (true) {
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) break;
-    if (done < 0 && errno != EINTR) {
-      pid_ = -1;
-      return -1;
-    }
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      break;
-    }
-    // Polling the child's exit: this bounds how long Stop waits, it is not
-    // a timing assumption of any test.
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  int status = StopChild(pid_, signal_first, kStopTimeout);
   pid_ = -1;
   return status;
 }

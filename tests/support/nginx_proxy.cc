@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "child_process.h"
 
 namespace cairn::testing {
 namespace {
@@ -24,48 +25,6 @@ namespace {
 constexpr const char* kNginx = "/usr/sbin/nginx";
 constexpr auto kStartTimeout = std::chrono::seconds(20);
 constexpr auto kStopTimeout = std::chrono::seconds(10);
-
-sockaddr_in Loopback(int port) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  return addr;
-}
-
-// A port the kernel just handed out on 127.0.0.1; Start retries if nginx
-// loses the race for it.
-absl::StatusOr<int> FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError("socket failed");
-  sockaddr_in addr = Loopback(0);
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return absl::InternalError("bind to 127.0.0.1:0 failed");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool Accepts(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr = Loopback(port);
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  close(fd);
-  return ok;
-}
-
-std::string FileTail(const std::string& path, size_t max_bytes = 2000) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
-  return text;
-}
 
 }  // namespace
 
@@ -163,44 +122,27 @@ absl::Status NginxProxy::StartOnce(const NginxProxyOptions& options) {
   }
   std::vector<std::string> args = {kNginx, "-p", dir_.path(), "-e", ErrorLogPath(),
                                    "-c", ConfigPath()};
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
   int log_fd = open(ErrorLogPath().c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return absl::InternalError("cannot open the nginx error log");
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd);
-    return absl::InternalError("fork failed");
-  }
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  SpawnOptions spawn;
+  spawn.stdout_fd = log_fd;
+  spawn.stderr_fd = log_fd;
+  absl::StatusOr<pid_t> pid = SpawnChild(std::move(args), spawn);
   close(log_fd);
-  pid_ = pid;
+  if (!pid.ok()) return pid.status();
+  pid_ = *pid;
   port_ = *port;
 
   auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   while (true) {
-    int status = 0;
-    pid_t done = waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) {
+    if (WaitChildUntil(pid_, std::chrono::steady_clock::now())) {
       pid_ = -1;
       return absl::InternalError(
           absl::StrCat("nginx exited at start: ", FileTail(ErrorLogPath())));
     }
     // nginx writes its pid file only after binding its listen socket, so
     // our pid in it means the port is ours and not a racing process's.
-    if (FileTail(dir_.File("nginx.pid")) == std::to_string(pid_) + "\n" && Accepts(port_)) {
+    if (FileTail(dir_.File("nginx.pid")) == std::to_string(pid_) + "\n" && AcceptsOnLoopback(port_)) {
       return absl::OkStatus();
     }
     if (std::chrono::steady_clock::now() > deadline) {
@@ -217,18 +159,7 @@ NginxProxy::~NginxProxy() { Stop(); }
 
 void NginxProxy::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);  // fast shutdown
-  auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
-  while (true) {
-    pid_t done = waitpid(pid_, nullptr, WNOHANG);
-    if (done == pid_ || (done < 0 && errno != EINTR)) break;
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  StopChild(pid_, SIGTERM, kStopTimeout);  // SIGTERM: nginx's fast shutdown
   pid_ = -1;
 }
 

@@ -28,6 +28,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "child_process.h"
 #include "cairn/common/strings.h"
 
 namespace cairn::testing {
@@ -37,24 +38,6 @@ constexpr auto kReadyTimeout = std::chrono::seconds(60);
 constexpr auto kStopTimeout = std::chrono::seconds(10);
 constexpr const char* kSuperuser = "cairn";
 constexpr const char* kInstallRoot = "/usr/lib/postgresql/";
-
-// A port the kernel just handed out on 127.0.0.1. Another process may take
-// it before the server binds it; Start retries on a failed bind.
-absl::StatusOr<int> FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return absl::InternalError("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return absl::InternalError("bind to 127.0.0.1:0 failed");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 struct Account {
   bool switch_user = false;
@@ -79,74 +62,23 @@ absl::StatusOr<Account> ServerAccount() {
 }
 
 // Starts argv[0] with stdout and stderr appended to `log_path`, in `cwd`,
-// as `account`, dying with this process (PR_SET_PDEATHSIG).
+// as `account`, dying with this process.
 absl::StatusOr<pid_t> Spawn(std::vector<std::string> args, const Account& account,
                             const std::string& cwd, const std::string& log_path) {
-  std::vector<char*> argv;
-  for (std::string& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
   int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return absl::InternalError(absl::StrCat("cannot open ", log_path));
   if (account.switch_user && fchown(log_fd, account.uid, account.gid) != 0) {
     close(log_fd);
     return absl::InternalError("fchown of the log failed");
   }
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    close(log_fd);
-    return absl::InternalError("fork failed");
-  }
-  if (pid == 0) {
-    // Raw syscalls: after fork only this thread exists, and glibc's setuid
-    // would try to broadcast to the parent's other threads.
-    if (account.switch_user) {
-      if (syscall(SYS_setgroups, 0, nullptr) != 0 ||
-          syscall(SYS_setresgid, account.gid, account.gid, account.gid) != 0 ||
-          syscall(SYS_setresuid, account.uid, account.uid, account.uid) != 0) {
-        _exit(126);
-      }
-    }
-    // After the uid change: changing credentials clears the death signal.
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (chdir(cwd.c_str()) != 0) _exit(125);
-    int null_fd = open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
-    dup2(log_fd, STDOUT_FILENO);
-    dup2(log_fd, STDERR_FILENO);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  SpawnOptions options;
+  options.stdout_fd = log_fd;
+  options.stderr_fd = log_fd;
+  options.cwd = cwd;
+  if (account.switch_user) options.run_as = std::make_pair(account.uid, account.gid);
+  absl::StatusOr<pid_t> pid = SpawnChild(std::move(args), options);
   close(log_fd);
   return pid;
-}
-
-// Waits for `pid` until `deadline`; its wait status, or nullopt if it still
-// runs.
-std::optional<int> WaitUntil(pid_t pid, std::chrono::steady_clock::time_point deadline) {
-  while (true) {
-    int status = 0;
-    pid_t done = waitpid(pid, &status, WNOHANG);
-    if (done == pid) return status;
-    if (done < 0 && errno != EINTR) return -1;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    // Polling a child's exit; bounds a wait, asserts no timing.
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-// The last lines of a log file, for error messages.
-std::string LogTail(const std::string& path, size_t max_bytes = 2000) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string text = buffer.str();
-  if (text.size() > max_bytes) text = "..." + text.substr(text.size() - max_bytes);
-  return text;
 }
 
 std::string KeyValueConninfo(int port, const std::string& database) {
@@ -263,14 +195,14 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start(const PgClusterOptio
              "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
             *account, dir, initdb_log);
   if (!initdb.ok()) return initdb.status();
-  std::optional<int> status = WaitUntil(*initdb, std::chrono::steady_clock::now() + kReadyTimeout);
+  std::optional<int> status = WaitChildUntil(*initdb, std::chrono::steady_clock::now() + kReadyTimeout);
   if (!status) {
     kill(*initdb, SIGKILL);
     waitpid(*initdb, nullptr, 0);
     return absl::DeadlineExceededError("initdb did not finish in 60 s");
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return absl::InternalError(absl::StrCat("initdb failed: ", LogTail(initdb_log)));
+    return absl::InternalError(absl::StrCat("initdb failed: ", FileTail(initdb_log)));
   }
 
   // A port taken between our probe and the server's bind shows as an early
@@ -318,15 +250,15 @@ absl::Status PgCluster::StartServer() {
   auto deadline = std::chrono::steady_clock::now() + kReadyTimeout;
   while (true) {
     if (PQping(conninfo.c_str()) == PQPING_OK) return absl::OkStatus();
-    if (std::optional<int> exited = WaitUntil(pid_, std::chrono::steady_clock::now())) {
+    if (std::optional<int> exited = WaitChildUntil(pid_, std::chrono::steady_clock::now())) {
       pid_ = -1;
       return absl::InternalError(
-          absl::StrCat("postgres exited before it was ready: ", LogTail(LogPath())));
+          absl::StrCat("postgres exited before it was ready: ", FileTail(LogPath())));
     }
     if (std::chrono::steady_clock::now() > deadline) {
       Stop();
       return absl::DeadlineExceededError(
-          absl::StrCat("postgres not ready in 60 s: ", LogTail(LogPath())));
+          absl::StrCat("postgres not ready in 60 s: ", FileTail(LogPath())));
     }
     // Polling readiness, like pg_ctl -w; bounds the wait, asserts no timing.
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -337,11 +269,7 @@ PgCluster::~PgCluster() { Stop(); }
 
 void PgCluster::Stop() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGQUIT);  // immediate shutdown
-  if (!WaitUntil(pid_, std::chrono::steady_clock::now() + kStopTimeout)) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
+  StopChild(pid_, SIGQUIT, kStopTimeout);  // SIGQUIT: immediate shutdown
   pid_ = -1;
 }
 
