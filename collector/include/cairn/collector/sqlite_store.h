@@ -50,7 +50,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database at `path` and migrates it to
   // kSchemaVersion. Fails with Unavailable if the file cannot be opened,
