@@ -28,6 +28,12 @@
 //                    DO NOTHING per row, --batch-rows rows per transaction
 //   sqlite_events_noidx  the same without the two secondary indexes
 //   sqlite_key_only  the same with only (event_id TEXT PRIMARY KEY, event_proto)
+//   sqlite_collector_default  the collector's current indexes (schema v4:
+//                    (user_id, account_id) and (occurred_at_ms)), SQLite's
+//                    default cache and checkpoint interval
+//   sqlite_collector the same with the collector's writer settings
+//                    (--sqlite-cache-mib, default 64; --sqlite-wal-autocheckpoint,
+//                    default 8192 pages): the reference for SQLite ingest
 //   pg_copy_upsert   per transaction: COPY into a temp staging table, then
 //                    INSERT INTO events SELECT ... ON CONFLICT DO NOTHING
 //   pg_insert_values one multi-row INSERT ... VALUES (...),(...) ON CONFLICT
@@ -114,10 +120,9 @@ CREATE INDEX events_by_account_time ON events (account_id, occurred_at_ms);
 CREATE INDEX events_by_user ON events (user_id);
 )sql";
 
-// The index set of the collector's current schema (v3 and later): the
-// same table with these instead of kSqliteEvents' two.
+// The index set of the collector's current schema (v4): the same table
+// with these instead of kSqliteEvents' two.
 constexpr const char* kSqliteCollectorIndexes = R"sql(
-CREATE INDEX events_by_account_time ON events (account_id, occurred_at_ms);
 CREATE INDEX events_by_user_account ON events (user_id, account_id);
 CREATE INDEX events_by_time ON events (occurred_at_ms);
 )sql";
