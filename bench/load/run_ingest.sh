@@ -56,7 +56,15 @@ pg_pid=""
 pg_dir=""
 cleanup() {
   if [ -n "$collector_pid" ]; then kill "$collector_pid" 2>/dev/null || true; wait "$collector_pid" 2>/dev/null || true; fi
-  if [ -n "$pg_pid" ]; then kill -QUIT "$pg_pid" 2>/dev/null || true; wait "$pg_pid" 2>/dev/null || true; fi
+  if [ -n "$pg_pid" ]; then
+    # runuser does not pass signals on: stop the postmaster itself (fast
+    # shutdown) by the pid in its pid file, then reap runuser.
+    local postmaster
+    postmaster=$(head -1 "$pg_dir/data/postmaster.pid" 2>/dev/null || true)
+    [ -n "$postmaster" ] && kill -INT "$postmaster" 2>/dev/null || true
+    kill -INT "$pg_pid" 2>/dev/null || true
+    wait "$pg_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
   [ -n "$pg_dir" ] && rm -rf "$pg_dir"
 }
@@ -83,7 +91,9 @@ echo "-- SQLite again with ${RAW_LARGE_BATCH:-5000}-row transactions"
 "$raw" --rows="$raw_rows" --batch-rows="${RAW_LARGE_BATCH:-5000}" --sqlite-dir="$work/raw-large" |
   tee "$out/raw-large.txt" || status=1
 raw_rate() { grep "\"cairn_store_raw\":\"$1\"" "$out/raw.txt" | sed 's/.*"rows_per_s":\([0-9]*\).*/\1/'; }
-raw_sqlite=$(raw_rate sqlite_events)
+# The collector's own schema (v3 indexes) and writer settings, at 500-row
+# transactions: the reference for SQLite ingest.
+raw_sqlite=$(raw_rate sqlite_collector)
 raw_pg=$(raw_rate pg_copy_upsert)
 
 # Starts a collector on a fresh database; sets collector_pid and port.
@@ -187,7 +197,7 @@ grep '^{"cairn_load"' "$out/load.txt" | while read -r line; do
   printf "%-18s %6s %6s %12s %9s %9s %9s %8s\n" "$(get label)" "$(get batch_events)" \
     "$(get connections)" "$rate" "$(get p50_ms)" "$(get p99_ms)" "$(get max_ms)" "$ratio"
 done | tee "$out/summary.txt"
-echo "vs raw: events/s over sqlite_events (${raw_sqlite:-?} rows/s) or pg_copy_upsert (${raw_pg:-?} rows/s) at 500-row transactions." | tee -a "$out/summary.txt"
+echo "vs raw: events/s over sqlite_collector (${raw_sqlite:-?} rows/s) or pg_copy_upsert (${raw_pg:-?} rows/s) at 500-row transactions." | tee -a "$out/summary.txt"
 echo "raw store rates measured in this run (WAL, synchronous=FULL for SQLite):" | tee -a "$out/summary.txt"
 grep -h '^[a-z_]* *[0-9]* rows in' "$out/raw.txt" "$out/raw-large.txt" | tee -a "$out/summary.txt"
 echo "outputs: $out"

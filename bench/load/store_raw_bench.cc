@@ -28,6 +28,12 @@
 //                    DO NOTHING per row, --batch-rows rows per transaction
 //   sqlite_events_noidx  the same without the two secondary indexes
 //   sqlite_key_only  the same with only (event_id TEXT PRIMARY KEY, event_proto)
+//   sqlite_collector_default  the collector's current indexes (schema v4:
+//                    (user_id, account_id) and (occurred_at_ms)), SQLite's
+//                    default cache and checkpoint interval
+//   sqlite_collector the same with the collector's writer settings
+//                    (--sqlite-cache-mib, default 64; --sqlite-wal-autocheckpoint,
+//                    default 8192 pages): the reference for SQLite ingest
 //   pg_copy_upsert   per transaction: COPY into a temp staging table, then
 //                    INSERT INTO events SELECT ... ON CONFLICT DO NOTHING
 //   pg_insert_values one multi-row INSERT ... VALUES (...),(...) ON CONFLICT
@@ -72,6 +78,10 @@ struct Flags {
   std::string sqlite_dir;
   std::string pg_uri;
   bool pg_throwaway = false;
+  // Writer connection settings of the collector's SQLite store
+  // (SqliteStoreOptions), used by the sqlite_collector run.
+  int64_t sqlite_cache_mib = 64;
+  int64_t sqlite_wal_autocheckpoint = 8192;
 };
 
 std::optional<std::string> ParseFlags(int argc, char** argv, Flags& flags) {
@@ -88,6 +98,8 @@ std::optional<std::string> ParseFlags(int argc, char** argv, Flags& flags) {
     else if (name == "sqlite-dir") flags.sqlite_dir = value;
     else if (name == "pg-uri") flags.pg_uri = value;
     else if (name == "pg-throwaway") flags.pg_throwaway = true;
+    else if (name == "sqlite-cache-mib") ok = absl::SimpleAtoi(ToAbsl(value), &flags.sqlite_cache_mib) && flags.sqlite_cache_mib >= 0;
+    else if (name == "sqlite-wal-autocheckpoint") ok = absl::SimpleAtoi(ToAbsl(value), &flags.sqlite_wal_autocheckpoint) && flags.sqlite_wal_autocheckpoint >= 0;
     else return "unknown flag --" + name;
     if (!ok) return "bad value for --" + name + ": " + value;
   }
@@ -106,6 +118,13 @@ CREATE TABLE events (
   event_proto BLOB NOT NULL);
 CREATE INDEX events_by_account_time ON events (account_id, occurred_at_ms);
 CREATE INDEX events_by_user ON events (user_id);
+)sql";
+
+// The index set of the collector's current schema (v4): the same table
+// with these instead of kSqliteEvents' two.
+constexpr const char* kSqliteCollectorIndexes = R"sql(
+CREATE INDEX events_by_user_account ON events (user_id, account_id);
+CREATE INDEX events_by_time ON events (occurred_at_ms);
 )sql";
 
 constexpr const char* kSqliteKeyOnly =
@@ -155,10 +174,18 @@ std::vector<StoredRow> MakeRows(int64_t count) {
 
 // ---- SQLite ------------------------------------------------------------------
 
-enum class SqliteSchema { kEvents, kEventsNoIndex, kKeyOnly };
+enum class SqliteSchema { kEvents, kEventsNoIndex, kKeyOnly, kCollector };
+
+// Connection settings beyond WAL and synchronous=FULL; 0 keeps SQLite's
+// default (2 MiB cache, checkpoint every 1000 pages).
+struct SqliteTuning {
+  int64_t cache_mib = 0;
+  int64_t wal_autocheckpoint = 0;
+};
 
 Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema schema,
-                 const std::vector<StoredRow>& rows, int batch_rows) {
+                 const std::vector<StoredRow>& rows, int batch_rows,
+                 const SqliteTuning& tuning = {}) {
   const bool key_only = schema == SqliteSchema::kKeyOnly;
   Result result;
   result.run = name;
@@ -169,7 +196,16 @@ Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema 
   if (!db.ok()) return result.error = db.status().ToString(), result;
   std::string ddl = key_only ? kSqliteKeyOnly : kSqliteEvents;
   // Without the two secondary indexes: the cost of the table and key alone.
-  if (schema == SqliteSchema::kEventsNoIndex) ddl = ddl.substr(0, ddl.find("CREATE INDEX"));
+  if (schema == SqliteSchema::kEventsNoIndex || schema == SqliteSchema::kCollector) {
+    ddl = ddl.substr(0, ddl.find("CREATE INDEX"));
+  }
+  if (schema == SqliteSchema::kCollector) ddl += kSqliteCollectorIndexes;
+  if (tuning.cache_mib > 0) {
+    ddl += absl::StrCat("PRAGMA cache_size=", -tuning.cache_mib * 1024, ";");
+  }
+  if (tuning.wal_autocheckpoint > 0) {
+    ddl += absl::StrCat("PRAGMA wal_autocheckpoint=", tuning.wal_autocheckpoint, ";");
+  }
   if (absl::Status s = (*db)->Exec(ddl); !s.ok()) {
     return result.error = s.ToString(), result;
   }
@@ -440,6 +476,12 @@ int Main(int argc, char** argv) {
                  rows, flags.batch_rows));
   note(RunSqlite("sqlite_key_only", dir + "/key_only.db", SqliteSchema::kKeyOnly, rows,
                  flags.batch_rows));
+  note(RunSqlite("sqlite_collector_default", dir + "/collector_default.db",
+                 SqliteSchema::kCollector, rows, flags.batch_rows));
+  note(RunSqlite("sqlite_collector", dir + "/collector.db", SqliteSchema::kCollector, rows,
+                 flags.batch_rows,
+                 {.cache_mib = flags.sqlite_cache_mib,
+                  .wal_autocheckpoint = flags.sqlite_wal_autocheckpoint}));
   if (remove_dir) std::filesystem::remove_all(dir);
 
   std::string uri = flags.pg_uri;

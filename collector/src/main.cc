@@ -62,6 +62,8 @@ ABSL_FLAG(int32_t, retention_days, 0,
 ABSL_FLAG(int32_t, purge_interval_minutes, 60, "how often the retention purge runs");
 ABSL_FLAG(bool, store_client_ip, false, "store the client IP address with each batch");
 ABSL_FLAG(bool, store_user_agent, false, "store the User-Agent header with each batch");
+ABSL_FLAG(int32_t, sqlite_cache_mib, 64,
+          "SQLite store: page cache of the writer connection in MiB (its memory bound)");
 ABSL_FLAG(int32_t, writer_queue, 1024,
           "requests waiting for the storage writer (503 with Retry-After above)");
 
@@ -202,6 +204,7 @@ absl::Status CheckFlags() {
        kGiB},
       {"max-events-per-batch", absl::GetFlag(FLAGS_max_events_per_batch), 1, 1000000},
       {"writer-queue", absl::GetFlag(FLAGS_writer_queue), 1, 1000000},
+      {"sqlite-cache-mib", absl::GetFlag(FLAGS_sqlite_cache_mib), 1, 1 << 20},
       {"retention-days", absl::GetFlag(FLAGS_retention_days), 0, 36500},
       {"purge-interval-minutes", absl::GetFlag(FLAGS_purge_interval_minutes), 1, 7 * 24 * 60},
   };
@@ -243,7 +246,9 @@ int Serve() {
   if (!hash_key.ok()) return Fail(kExitUsage, "usage_error", hash_key.status());
 
   absl::StatusOr<std::unique_ptr<Store>> store =
-      OpenStore(db, {.read_only = false, .hash_key = *std::move(hash_key)});
+      OpenStore(db, {.read_only = false,
+                     .hash_key = *std::move(hash_key),
+                     .sqlite_cache_mib = absl::GetFlag(FLAGS_sqlite_cache_mib)});
   if (!store.ok()) return Fail(kExitFailure, "startup_failed", store.status());
 
   BatchWriterOptions writer_options;

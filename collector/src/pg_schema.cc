@@ -108,7 +108,13 @@ CREATE TABLE settings (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kSteps = {kStepV1};
+// Version 2: no (account_id, occurred_at_ms) index, as in the SQLite store's
+// version 4: no query of the collector needs it, and every insert paid for it.
+constexpr std::string_view kStepV2 = R"sql(
+DROP INDEX IF EXISTS events_by_account_time;
+)sql";
+
+constexpr std::array<std::string_view, 2> kSteps = {kStepV1, kStepV2};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.

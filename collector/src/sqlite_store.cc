@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_map>
@@ -139,8 +140,17 @@ UPDATE events SET corrected_at_ms = coalesce(
   occurred_at_ms);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kMigrationV1, kMigrationV2,
-                                                         kMigrationV3};
+// Version 4: no (account_id, occurred_at_ms) index. No query of the
+// collector needs it: the summary scans the table, which is faster than
+// walking the index and fetching each row, and every insert paid for it (a
+// fifth of the ingest rate, docs/performance.md). Per-account time ranges
+// use events_by_time.
+constexpr std::string_view kMigrationV4 = R"sql(
+DROP INDEX IF EXISTS events_by_account_time;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kMigrationV1, kMigrationV2,
+                                                         kMigrationV3, kMigrationV4};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 constexpr std::string_view kInsertEvent = R"sql(
@@ -167,6 +177,14 @@ constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_ha
 constexpr std::string_view kDecisionAt = R"sql(
 SELECT decision, expires_at_us FROM consent_records
 WHERE user_id = ?1 AND purpose = ?2 AND device_time_us <= ?3
+ORDER BY device_time_us DESC, rowid DESC LIMIT 1
+)sql";
+
+// The latest record of (user, purpose), whatever its date: it answers
+// kDecisionAt for every event dated at or after it (WriteContext::consent).
+constexpr std::string_view kLatestDecision = R"sql(
+SELECT device_time_us, decision, expires_at_us FROM consent_records
+WHERE user_id = ?1 AND purpose = ?2
 ORDER BY device_time_us DESC, rowid DESC LIMIT 1
 )sql";
 
@@ -235,6 +253,7 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement add_client_drops;
   sqlite::Statement is_erased;
   sqlite::Statement decision_at;
+  sqlite::Statement latest_decision;
   sqlite::Statement insert_consent_record;
   sqlite::Statement upsert_consent_state;
   sqlite::Statement suppress;
@@ -247,6 +266,17 @@ struct SqliteStore::WriteStatements {
 // across calls, as other processes may share the database.
 struct SqliteStore::WriteContext {
   std::unordered_map<std::string, bool> erased;  // user_id -> has a tombstone
+  // The latest consent record of a (user, purpose), read once per write:
+  // an event dated at or after it (nearly all events) is judged by it
+  // without a probe of its own. Storing a record of that (user, purpose)
+  // drops the entry.
+  struct LatestConsent {
+    bool any = false;  // false: no record at all, so no grant at any time
+    int64_t at_us = 0;
+    bool granted = false;
+    std::optional<int64_t> expires_at_us;
+  };
+  std::map<std::pair<std::string, int64_t>, LatestConsent> consent;
 };
 
 namespace {
@@ -351,6 +381,18 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
         sqlite::Database::Open(path, open_options);
     if (!db.ok()) return WithContext(db.status(), "opening the collector database");
     writer = *std::move(db);
+    // Writer-only tuning (SqliteStoreOptions); none of it touches durability.
+    std::string tuning = "PRAGMA temp_store=MEMORY;";
+    if (options.cache_mib > 0) {
+      absl::StrAppend(&tuning, "PRAGMA cache_size=", -int64_t{options.cache_mib} * 1024, ";");
+    }
+    if (options.wal_autocheckpoint_pages > 0) {
+      absl::StrAppend(&tuning, "PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages,
+                      ";");
+    }
+    if (absl::Status s = writer->Exec(tuning); !s.ok()) {
+      return WithContext(s, "configuring the collector database");
+    }
     if (absl::Status s = writer->Migrate(kMigrations); !s.ok()) {
       return WithContext(s, "migrating the collector database");
     }
@@ -367,6 +409,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
                           {&statements->add_client_drops, kAddClientDrops},
                           {&statements->is_erased, kIsErased},
                           {&statements->decision_at, kDecisionAt},
+                          {&statements->latest_decision, kLatestDecision},
                           {&statements->insert_consent_record, kInsertConsentRecord},
                           {&statements->upsert_consent_state, kUpsertConsentState},
                           {&statements->suppress, kSuppress},
@@ -430,18 +473,44 @@ absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContex
   return *row;
 }
 
-absl::StatusOr<bool> SqliteStore::HadGrant(const cairn::v1::Event& event) {
+absl::StatusOr<bool> SqliteStore::HadGrant(const cairn::v1::Event& event,
+                                           WriteContext& context) {
   std::optional<consent::Purpose> purpose = consent::FromWire(event.purpose());
   if (!purpose) return false;  // CheckEvent refuses unknown purposes before this
   if (!consent::NeedsConsent(*purpose)) return true;
   const int64_t at_us = absl::ToUnixMicros(FromProto(event.occurred_at()));
+  const int64_t wire_purpose = static_cast<int64_t>(event.purpose());
+  const int64_t granted_value = StoredDecision(consent::Decision::kGranted);
+  auto key = std::make_pair(event.user_id(), wire_purpose);
+  auto it = context.consent.find(key);
+  if (it == context.consent.end()) {
+    sqlite::Statement& latest = statements_->latest_decision;
+    latest.Bind(1, event.user_id()).Bind(2, wire_purpose);
+    absl::StatusOr<bool> row = latest.Step();
+    WriteContext::LatestConsent entry;
+    if (row.ok() && *row) {
+      entry.any = true;
+      entry.at_us = latest.ColumnInt(0);
+      entry.granted = latest.ColumnInt(1) == granted_value;
+      if (!latest.ColumnIsNull(2)) entry.expires_at_us = latest.ColumnInt(2);
+    }
+    latest.Reset();
+    if (!row.ok()) return WithContext(row.status(), "looking up consent");
+    it = context.consent.emplace(std::move(key), entry).first;
+  }
+  const WriteContext::LatestConsent& latest = it->second;
+  if (!latest.any) return false;
+  if (at_us >= latest.at_us) {
+    // A grant reads as unknown from its expiry on (consent::ConsentState).
+    return latest.granted && (!latest.expires_at_us || at_us < *latest.expires_at_us);
+  }
+  // Dated before the latest record: the record in force then.
   sqlite::Statement& query = statements_->decision_at;
-  query.Bind(1, event.user_id()).Bind(2, static_cast<int64_t>(event.purpose())).Bind(3, at_us);
+  query.Bind(1, event.user_id()).Bind(2, wire_purpose).Bind(3, at_us);
   absl::StatusOr<bool> row = query.Step();
   bool granted = false;
   if (row.ok() && *row) {
-    // A grant read as unknown from its expiry on (consent::ConsentState).
-    granted = query.ColumnInt(0) == StoredDecision(consent::Decision::kGranted) &&
+    granted = query.ColumnInt(0) == granted_value &&
               (query.ColumnIsNull(1) || at_us < query.ColumnInt(1));
   }
   query.Reset();
@@ -450,7 +519,7 @@ absl::StatusOr<bool> SqliteStore::HadGrant(const cairn::v1::Event& event) {
 }
 
 absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
-                                             const BatchRecord& batch) {
+                                             const BatchRecord& batch, WriteContext& context) {
   // The caller checked it with RecordFromEvent already.
   absl::StatusOr<consent::ConsentRecord> record =
       consent::RecordFromEvent(event, batch.sdk_version);
@@ -479,6 +548,8 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
     insert.BindNull(12);
   }
   if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing a consent record");
+  // The memoised latest record of this (user, purpose) may be stale now.
+  context.consent.erase(std::make_pair(event.user_id(), purpose));
 
   sqlite::Statement& upsert = statements_->upsert_consent_state;
   upsert.Bind(1, event.user_id())
@@ -604,7 +675,7 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
     if (*inserted) {
-      if (absl::Status s = StoreConsentRecord(event, batch); !s.ok()) return s;
+      if (absl::Status s = StoreConsentRecord(event, batch, context); !s.ok()) return s;
     }
   }
   // Pass 2: everything else, each against the consent that held when it
@@ -618,7 +689,7 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
       reject(i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
       continue;
     }
-    absl::StatusOr<bool> granted = HadGrant(event);
+    absl::StatusOr<bool> granted = HadGrant(event, context);
     if (!granted.ok()) return granted.status();
     if (!*granted) {
       reject(i, cairn::v1::REJECT_REASON_NO_CONSENT,

@@ -34,6 +34,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(std::string_view db,
   SqliteStoreOptions sqlite;
   sqlite.read_only = options.read_only;
   sqlite.hash_key = options.hash_key;
+  sqlite.cache_mib = options.sqlite_cache_mib;
   absl::StatusOr<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(spec->target, sqlite);
   if (!store.ok()) return store.status();
   return std::unique_ptr<Store>(*std::move(store));

@@ -212,6 +212,34 @@ TEST_P(CollectorConsentStoreTest, GrantOfAnEarlierBatchInTheSameWriteCounts) {
   EXPECT_EQ((*results)[1].inserted, 1);
 }
 
+// One write judges many events of a user against the same records: events
+// dated after the latest record, before it, and after a change that a later
+// batch of the same write brings.
+TEST_P(CollectorConsentStoreTest, EveryEventOfAWriteIsJudgedByTheRecordInForceThen) {
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(3))});
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 - absl::Hours(2))});
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1))});
+  std::vector<BatchRecord> batches = {
+      Record({MakeLogin("acct", "u1", kT0), MakeLogin("acct", "u1", kT0 - absl::Minutes(150)),
+              MakeLogin("acct", "u1", kT0 - absl::Minutes(90)),
+              MakeLogin("acct", "u1", kT0 + absl::Minutes(1))}),
+      Record({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 + absl::Minutes(30)),
+              MakeLogin("acct", "u1", kT0 + absl::Minutes(2)),
+              MakeLogin("acct", "u1", kT0 + absl::Minutes(31))}),
+      Record({MakeLogin("acct", "u1", kT0 + absl::Minutes(3)),
+              MakeLogin("acct", "u1", kT0 + absl::Minutes(32))})};
+  auto results = store_->Write(batches);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_THAT((*results)[0].outcomes,
+              ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted,
+                          EventOutcome::kRejected, EventOutcome::kInserted));
+  EXPECT_THAT((*results)[1].outcomes, ElementsAre(EventOutcome::kInserted,
+                                                  EventOutcome::kInserted,
+                                                  EventOutcome::kRejected));
+  EXPECT_THAT((*results)[2].outcomes,
+              ElementsAre(EventOutcome::kInserted, EventOutcome::kRejected));
+}
+
 TEST_P(CollectorConsentStoreTest, ReplayedConsentChangeAppendsNoSecondRecord) {
   cairn::v1::Event grant = MakeGrant("acct", "u1", kAnalytics);
   Write({grant});

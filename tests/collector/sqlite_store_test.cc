@@ -396,12 +396,19 @@ PRAGMA user_version = 2;
   }
   auto migrated = SqliteStore::Open(path_);
   ASSERT_TRUE(migrated.ok()) << migrated.status();
-  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), 3);
+  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
   // 1,000,000 - (5,000,000 - 4,400,000) = 400,000; without sent_at: the device time.
   EXPECT_EQ(QueryInt(path_, "SELECT corrected_at_ms FROM events WHERE event_id = 'e1'"), 400000);
   EXPECT_EQ(QueryInt(path_, "SELECT corrected_at_ms FROM events WHERE event_id = 'e2'"), 700000);
   // Events stored before had their batch too: none is left without a value.
   EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events WHERE corrected_at_ms IS NULL"), 0);
+  // Version 4 drops the per-account time index.
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM sqlite_schema WHERE name = "
+                            "'events_by_account_time'"),
+            0);
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM sqlite_schema WHERE name = "
+                            "'events_by_user_account'"),
+            1);
 }
 
 }  // namespace

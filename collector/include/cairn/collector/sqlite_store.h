@@ -29,6 +29,19 @@ struct SqliteStoreOptions {
   // a copy of the database then has the key too. Whichever key is used
   // first is remembered (as a check value); opening with another fails.
   std::string hash_key = {};
+  // Page cache of the writer connection, in MiB (--sqlite-cache-mib): the
+  // memory bound of the store beyond SQLite's own small allocations. The
+  // secondary indexes take inserts all over their B-trees (one insertion
+  // point per active user), so SQLite's 2 MiB default makes every commit
+  // re-read index pages. 0 keeps SQLite's default. The reader connection
+  // keeps the default.
+  int cache_mib = 64;
+  // WAL pages after which a commit also checkpoints the WAL into the
+  // database file (PRAGMA wal_autocheckpoint). A page rewritten by many
+  // commits between two checkpoints is copied once, so fewer, larger
+  // checkpoints write less; the WAL file grows to about this many pages
+  // (8192 pages = 32 MiB at the 4 KiB page size). 0 keeps SQLite's 1000.
+  int wal_autocheckpoint_pages = 8192;
 };
 
 // The default Store: one SQLite file in WAL mode with one writer connection
@@ -37,7 +50,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database at `path` and migrates it to
   // kSchemaVersion. Fails with Unavailable if the file cannot be opened,
@@ -81,8 +94,12 @@ class SqliteStore final : public Store {
   // Require write_mu_.
   absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch, WriteContext& context);
   absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);
-  absl::StatusOr<bool> HadGrant(const cairn::v1::Event& event);
-  absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch);
+  // Whether `event` had consent when it occurred; memoised per (user,
+  // purpose) in `context`, so usually one indexed probe per user and write.
+  absl::StatusOr<bool> HadGrant(const cairn::v1::Event& event, WriteContext& context);
+  // Stores a consent record and the current state; drops the memo entry.
+  absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch,
+                                  WriteContext& context);
   absl::Status AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts);
 
   const std::string hash_key_;  // empty if read-only

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "cairn/collector/sqlite_store.h"
 #include "cairn/collector/store.h"
 
 namespace cairn::collector {
@@ -28,6 +29,9 @@ struct StoreOpenOptions {
   bool read_only = false;
   // --hash-key-file's secret, or empty for the database's generated key.
   std::string hash_key = {};
+  // SQLite only: the writer connection's page cache in MiB
+  // (SqliteStoreOptions::cache_mib, --sqlite-cache-mib).
+  int sqlite_cache_mib = SqliteStoreOptions{}.cache_mib;
 };
 
 // Opens the store `db` names (ParseStoreSpec): SqliteStore::Open or
