@@ -87,6 +87,7 @@ void BatchWriter::Run() {
 absl::StatusOr<std::vector<BatchWriteResult>> BatchWriter::TimedWrite(
     std::span<const BatchRecord> batches) {
   absl::StatusOr<std::vector<BatchWriteResult>> results;
+  writing_.store(true, std::memory_order_relaxed);
   auto start = std::chrono::steady_clock::now();
   try {
     results = store_->Write(batches);
@@ -94,6 +95,7 @@ absl::StatusOr<std::vector<BatchWriteResult>> BatchWriter::TimedWrite(
     results = absl::InternalError("store threw an exception");
   }
   commit_seconds_.Observe(absl::FromChrono(std::chrono::steady_clock::now() - start));
+  writing_.store(false, std::memory_order_relaxed);
   last_write_ok_.store(results.ok(), std::memory_order_relaxed);
   if (!results.ok()) write_failures_.fetch_add(1, std::memory_order_relaxed);
   return results;

@@ -414,7 +414,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "receives Cairn telemetry batches and stores them in SQLite.\n"
       "  cairn-collector --db=PATH --write-key-file=PATH [--listen=HOST:PORT] [flags]\n"
-      "  (flags may be spelled with '-' or '_')\n"
+      "  (flags may be spelled with '-' or '_'; --flagfile=PATH reads more, one per line)\n"
       "  cairn-collector summary --db=PATH    print what the database holds");
   // --help lists the flags of this file (absl's default looks for a file
   // named after the program).

@@ -273,6 +273,10 @@ std::string RequestHandler::RenderMetrics() const {
                   "# TYPE cairn_writer_queue_depth gauge\n"
                   "cairn_writer_queue_depth ",
                   writer_->QueueDepth(), "\n",
+                  "# HELP cairn_writer_busy 1 while the storage writer is in a store write.\n"
+                  "# TYPE cairn_writer_busy gauge\n"
+                  "cairn_writer_busy ",
+                  writer_->writing() ? 1 : 0, "\n",
                   "# HELP cairn_writer_queue_capacity Requests the writer queue holds before "
                   "503.\n"
                   "# TYPE cairn_writer_queue_capacity gauge\n"

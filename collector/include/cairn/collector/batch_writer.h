@@ -57,6 +57,8 @@ class BatchWriter {
   // True unless the latest Store::Write failed (for /readyz): a store that
   // cannot write makes the collector not ready until a write succeeds again.
   bool last_write_ok() const { return last_write_ok_.load(std::memory_order_relaxed); }
+  // True while a Store::Write runs (cairn_writer_busy).
+  bool writing() const { return writing_.load(std::memory_order_relaxed); }
   // Failed Store::Write calls since start.
   uint64_t write_failures() const { return write_failures_.load(std::memory_order_relaxed); }
   // Duration of every Store::Write call (one group commit, or one retried
@@ -84,6 +86,7 @@ class BatchWriter {
   std::mutex stop_mu_;                  // serializes Stop() callers around the join
   Histogram commit_seconds_;
   std::atomic<bool> last_write_ok_{true};
+  std::atomic<bool> writing_{false};
   std::atomic<uint64_t> write_failures_{0};
   std::thread thread_;  // last: starts after everything it uses exists
 };
