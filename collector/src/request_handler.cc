@@ -227,6 +227,14 @@ void RequestHandler::HandleBatch(HttpRequest request, Respond respond) {
         }
         metrics_.AddEvents(static_cast<uint64_t>(result->inserted),
                            static_cast<uint64_t>(result->duplicates));
+        // Counts only, same keys as request_rejected: no ids, no key.
+        Log(LogLevel::kInfo, "batch_stored",
+            {{"route", "batch"},
+             {"status", "200"},
+             {"format", format == BatchFormat::kJson ? "json" : "protobuf"},
+             {"accepted", std::to_string(result->inserted)},
+             {"duplicates", std::to_string(result->duplicates)},
+             {"rejected", std::to_string(rejected.size())}});
         cairn::v1::BatchResponse body;
         body.set_accepted(static_cast<uint32_t>(result->inserted));
         body.set_duplicates(static_cast<uint32_t>(result->duplicates));
