@@ -10,10 +10,72 @@
 #include "cairn/common/proto_time.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace cairn::collector {
+namespace {
 
-absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
+// The collector's own attribute bounds, checked after the contract's.
+std::optional<RuleViolation> CheckAttributeLimits(const cairn::v1::Event& event,
+                                                  const DecodeLimits& limits) {
+  if (static_cast<size_t>(event.attributes_size()) > limits.max_attributes) {
+    return RuleViolation{cairn::v1::REJECT_REASON_INVALID_ATTRIBUTES,
+                         "too many attributes for this collector"};
+  }
+  for (const auto& [key, value] : event.attributes()) {
+    if (key.size() > limits.max_attribute_key_bytes ||
+        value.size() > limits.max_attribute_value_bytes) {
+      return RuleViolation{cairn::v1::REJECT_REASON_INVALID_ATTRIBUTES,
+                           "attribute key or value over this collector's bound"};
+    }
+  }
+  return std::nullopt;
+}
+
+absl::Status ParseJsonBatch(std::string_view payload, cairn::v1::Batch* batch) {
+  if (!JsonDepthWithin(payload, kMaxJsonDepth)) {
+    return absl::InvalidArgumentError("JSON body is nested too deeply");
+  }
+  google::protobuf::util::JsonParseOptions options;
+  // Like the binary parser, which skips fields it does not know: a newer
+  // client may send fields this collector does not have yet.
+  options.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(
+           google::protobuf::StringPiece(payload.data(), payload.size()), batch, options)
+           .ok()) {
+    // protobuf's message quotes the input: keep it out of the answer.
+    return absl::InvalidArgumentError("body is not a cairn.v1.Batch in proto3 JSON");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+bool JsonDepthWithin(std::string_view text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > max_depth) return false;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+absl::StatusOr<DecodedBatch> DecodeBatch(BatchFormat format, Codec codec, std::string_view body,
                                          const DecodeLimits& limits, absl::Time received_at) {
   std::string decompressed;
   std::string_view payload = body;
@@ -33,7 +95,9 @@ absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
   }
 
   cairn::v1::Batch batch;
-  if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+  if (format == BatchFormat::kJson) {
+    if (absl::Status parsed = ParseJsonBatch(payload, &batch); !parsed.ok()) return parsed;
+  } else if (!batch.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::InvalidArgumentError("body is not a cairn.v1.Batch");
   }
   if (!IsCanonicalUuid(batch.batch_id())) {
@@ -68,7 +132,9 @@ absl::StatusOr<DecodedBatch> DecodeBatch(Codec codec, std::string_view body,
   decoded.event_indexes.reserve(batch.events_size());
   for (int i = 0; i < batch.events_size(); ++i) {
     cairn::v1::Event* event = batch.mutable_events(i);
-    if (std::optional<RuleViolation> violation = CheckEvent(*event, received_at)) {
+    std::optional<RuleViolation> violation = CheckEvent(*event, received_at);
+    if (!violation) violation = CheckAttributeLimits(*event, limits);
+    if (violation) {
       cairn::v1::RejectedEvent& rejected = decoded.rejected.emplace_back();
       rejected.set_index(static_cast<uint32_t>(i));
       rejected.set_reason(violation->reason);

@@ -1,10 +1,12 @@
 #include "cairn/collector/batch_writer.h"
 
+#include <chrono>
 #include <exception>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "cairn/collector/log.h"
 
 namespace cairn::collector {
@@ -82,17 +84,29 @@ void BatchWriter::Run() {
   }
 }
 
-void BatchWriter::Commit(std::deque<Job>& group) {
-  std::vector<BatchRecord> batches;
-  batches.reserve(group.size());
-  for (Job& job : group) batches.push_back(std::move(job.batch));
-
+absl::StatusOr<std::vector<BatchWriteResult>> BatchWriter::TimedWrite(
+    std::span<const BatchRecord> batches) {
   absl::StatusOr<std::vector<BatchWriteResult>> results;
+  writing_.store(true, std::memory_order_relaxed);
+  auto start = std::chrono::steady_clock::now();
   try {
     results = store_->Write(batches);
   } catch (const std::exception&) {
     results = absl::InternalError("store threw an exception");
   }
+  commit_seconds_.Observe(absl::FromChrono(std::chrono::steady_clock::now() - start));
+  writing_.store(false, std::memory_order_relaxed);
+  last_write_ok_.store(results.ok(), std::memory_order_relaxed);
+  if (!results.ok()) write_failures_.fetch_add(1, std::memory_order_relaxed);
+  return results;
+}
+
+void BatchWriter::Commit(std::deque<Job>& group) {
+  std::vector<BatchRecord> batches;
+  batches.reserve(group.size());
+  for (Job& job : group) batches.push_back(std::move(job.batch));
+
+  absl::StatusOr<std::vector<BatchWriteResult>> results = TimedWrite(batches);
   if (!results.ok() && group.size() > 1) {
     // One request must not fail its neighbours: retry each alone so only
     // the request that cannot be stored gets the error.
@@ -100,12 +114,8 @@ void BatchWriter::Commit(std::deque<Job>& group) {
         {{"requests", std::to_string(group.size())},
          {"code", absl::StatusCodeToString(results.status().code())}});
     for (size_t i = 0; i < group.size(); ++i) {
-      absl::StatusOr<std::vector<BatchWriteResult>> single;
-      try {
-        single = store_->Write(std::span<const BatchRecord>(&batches[i], 1));
-      } catch (const std::exception&) {
-        single = absl::InternalError("store threw an exception");
-      }
+      absl::StatusOr<std::vector<BatchWriteResult>> single =
+          TimedWrite(std::span<const BatchRecord>(&batches[i], 1));
       if (single.ok()) {
         Complete(group[i].done, std::move(single->front()));
       } else {

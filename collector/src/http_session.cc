@@ -128,6 +128,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
     FailRead(ec);
     return;
   }
+  header_at_ = std::chrono::steady_clock::now();
   const auto& message = parser_->get();
   head_ = HttpRequest{};
   head_.method = std::string(message.method_string());
@@ -145,6 +146,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
     head_.content_length = *length;
   }
   head_.body_complete = false;
+  route_ = RouteOf(head_.Path());
   beast::error_code endpoint_ec;
   auto peer = stream_.socket().remote_endpoint(endpoint_ec);
   if (!endpoint_ec) head_.remote_address = peer.address().to_string();
@@ -155,6 +157,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
     Send(*std::move(refused));
     return;
   }
+  head_.head_checked = true;
   std::optional<std::string_view> expect = head_.Header("expect");
   if (expect && absl::EqualsIgnoreCase(ToAbsl(*expect), "100-continue") && !parser_->is_done()) {
     // The client waits for this before it sends the body.
@@ -233,6 +236,11 @@ void HttpSession::FailRead(beast::error_code ec) {
 
 void HttpSession::Send(HttpResponse response) {
   if (closed_) return;
+  std::optional<absl::Duration> latency;
+  if (route_) latency = absl::FromChrono(std::chrono::steady_clock::now() - header_at_);
+  registry_->handler().metrics().RecordResponse(route_.value_or(Route::kOther), response.status,
+                                                latency);
+  route_.reset();
   unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
   bool keep_alive = !response.close_connection && !registry_->shutting_down() && parser_ &&
                     parser_->is_header_done() && parser_->get().keep_alive();

@@ -4,6 +4,7 @@
 // Private to the collector library: one Beast connection.
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -18,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "cairn/collector/http_server.h"
+#include "cairn/collector/metrics.h"
 #include "cairn/collector/request_handler.h"
 
 namespace cairn::collector {
@@ -98,6 +100,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
   std::array<char, 4096> discard_{};
+  // The request being answered, for metrics: its route and when its header
+  // arrived. Unset between requests and for requests the parser refused.
+  std::optional<Route> route_;
+  std::chrono::steady_clock::time_point header_at_;
   // True while waiting for a request header or lingering: nothing is lost
   // by closing now.
   bool idle_ = false;

@@ -2,6 +2,7 @@
 // SQLite. `cairn-collector --help` lists the flags; docs/collector.md has more.
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,7 +26,9 @@
 #include "absl/strings/str_cat.h"
 #include "cairn/collector/admin_api.h"
 #include "cairn/collector/batch_writer.h"
+#include "cairn/collector/flag_args.h"
 #include "cairn/collector/http_server.h"
+#include "cairn/collector/key_reloader.h"
 #include "cairn/collector/log.h"
 #include "cairn/collector/request_handler.h"
 #include "cairn/collector/retention_purger.h"
@@ -33,6 +36,7 @@
 #include "cairn/collector/summary_format.h"
 #include "cairn/collector/write_key_set.h"
 #include "cairn/common/clock.h"
+#include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "google/protobuf/stubs/logging.h"
 
@@ -66,6 +70,22 @@ ABSL_FLAG(int32_t, sqlite_cache_mib, 64,
           "SQLite store: page cache of the writer connection in MiB (its memory bound)");
 ABSL_FLAG(int32_t, writer_queue, 1024,
           "requests waiting for the storage writer (503 with Retry-After above)");
+// Operations (issue 5): limits, rate limit, key reload, connections.
+ABSL_FLAG(int32_t, max_attributes, static_cast<int32_t>(cairn::kMaxAttributes),
+          "most attributes per event (0-32; over it the event is rejected)");
+ABSL_FLAG(int32_t, max_attribute_key_bytes, static_cast<int32_t>(cairn::kMaxAttributeKeyBytes),
+          "longest attribute key (1-64 bytes; over it the event is rejected)");
+ABSL_FLAG(int32_t, max_attribute_value_bytes,
+          static_cast<int32_t>(cairn::kMaxAttributeValueBytes),
+          "longest attribute value (0-256 bytes; over it the event is rejected)");
+ABSL_FLAG(double, rate_limit_rps, 0,
+          "requests per second each write key may send to /v1/batch (0: no limit; 429 above)");
+ABSL_FLAG(double, rate_limit_burst, 0,
+          "requests a write key may send at once (token bucket size; 0: one second's worth)");
+ABSL_FLAG(int32_t, key_file_poll_seconds, 0,
+          "also reload the key files when they change, checked this often (0: only on SIGHUP)");
+ABSL_FLAG(int32_t, max_connections, 10000,
+          "open connections at once; more are closed on accept");
 
 namespace cairn::collector {
 namespace {
@@ -207,6 +227,14 @@ absl::Status CheckFlags() {
       {"sqlite-cache-mib", absl::GetFlag(FLAGS_sqlite_cache_mib), 1, 1 << 20},
       {"retention-days", absl::GetFlag(FLAGS_retention_days), 0, 36500},
       {"purge-interval-minutes", absl::GetFlag(FLAGS_purge_interval_minutes), 1, 7 * 24 * 60},
+      // The collector's limits may be tighter than the contract's, not looser.
+      {"max-attributes", absl::GetFlag(FLAGS_max_attributes), 0, kMaxAttributes},
+      {"max-attribute-key-bytes", absl::GetFlag(FLAGS_max_attribute_key_bytes), 1,
+       kMaxAttributeKeyBytes},
+      {"max-attribute-value-bytes", absl::GetFlag(FLAGS_max_attribute_value_bytes), 0,
+       kMaxAttributeValueBytes},
+      {"key-file-poll-seconds", absl::GetFlag(FLAGS_key_file_poll_seconds), 0, 3600},
+      {"max-connections", absl::GetFlag(FLAGS_max_connections), 1, 1000000},
   };
   for (const Bound& bound : bounds) {
     if (bound.value < bound.low || bound.value > bound.high) {
@@ -214,7 +242,25 @@ absl::Status CheckFlags() {
           "--", ToAbsl(bound.flag), " must be between ", bound.low, " and ", bound.high));
     }
   }
+  double rps = absl::GetFlag(FLAGS_rate_limit_rps);
+  double burst = absl::GetFlag(FLAGS_rate_limit_burst);
+  if (!(rps >= 0 && rps <= 1e6) || !(burst >= 0 && burst <= 1e6)) {
+    return absl::InvalidArgumentError("--rate-limit-rps and --rate-limit-burst must be 0-1e6");
+  }
   return absl::OkStatus();
+}
+
+// Thousands of keep-alive connections need as many descriptors: raise the
+// soft limit to the hard one. Returns the limit now in force.
+uint64_t RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<uint64_t>(limit.rlim_cur);
 }
 
 int Serve() {
@@ -224,10 +270,12 @@ int Serve() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: reloads the key files
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
   if (absl::Status s = CheckFlags(); !s.ok()) return Fail(kExitUsage, "usage_error", s);
+  const uint64_t file_limit = RaiseFileLimit();
   absl::StatusOr<ListenAddress> listen = ParseListen(absl::GetFlag(FLAGS_listen));
   if (!listen.ok()) return Fail(kExitUsage, "usage_error", listen.status());
   std::string db = DbPath();
@@ -282,6 +330,15 @@ int Serve() {
   handler_options.decode.max_events_per_batch = absl::GetFlag(FLAGS_max_events_per_batch);
   handler_options.store_client_ip = absl::GetFlag(FLAGS_store_client_ip);
   handler_options.store_user_agent = absl::GetFlag(FLAGS_store_user_agent);
+  handler_options.decode.max_attributes = static_cast<size_t>(absl::GetFlag(FLAGS_max_attributes));
+  handler_options.decode.max_attribute_key_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_attribute_key_bytes));
+  handler_options.decode.max_attribute_value_bytes =
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_attribute_value_bytes));
+  handler_options.rate_limit.requests_per_second = absl::GetFlag(FLAGS_rate_limit_rps);
+  handler_options.rate_limit.burst = absl::GetFlag(FLAGS_rate_limit_burst) > 0
+                                         ? absl::GetFlag(FLAGS_rate_limit_burst)
+                                         : absl::GetFlag(FLAGS_rate_limit_rps);
   RequestHandler handler(&*keys, writer.get(), SystemClock(), handler_options, admin.get());
 
   ServerOptions server_options;
@@ -289,6 +346,7 @@ int Serve() {
   server_options.port = listen->port;
   server_options.io_threads = absl::GetFlag(FLAGS_io_threads);
   server_options.max_body_bytes = handler_options.max_body_bytes;
+  server_options.max_connections = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections));
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(server_options, &handler);
   if (!server.ok()) {
     purger->Stop();
@@ -309,10 +367,31 @@ int Serve() {
        {"admin_api", admin_tokens->has_value() ? "on" : "off"},
        {"retention_days", std::to_string(absl::GetFlag(FLAGS_retention_days))},
        {"store_client_ip", handler_options.store_client_ip ? "on" : "off"},
-       {"store_user_agent", handler_options.store_user_agent ? "on" : "off"}});
+       {"store_user_agent", handler_options.store_user_agent ? "on" : "off"},
+       {"max_connections", std::to_string(server_options.max_connections)},
+       {"file_limit", std::to_string(file_limit)},
+       {"rate_limit_rps", absl::StrCat(handler_options.rate_limit.requests_per_second)}});
 
+  KeyReloader reloader({absl::GetFlag(FLAGS_write_key_file), absl::GetFlag(FLAGS_admin_token_file)},
+                       &*keys, admin_tokens->has_value() ? &**admin_tokens : nullptr,
+                       &handler.metrics());
+  const int poll_seconds = absl::GetFlag(FLAGS_key_file_poll_seconds);
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (true) {
+    if (poll_seconds > 0) {
+      timespec wait{poll_seconds, 0};
+      signal_number = sigtimedwait(&stop_signals, nullptr, &wait);
+      if (signal_number < 0) {
+        if (reloader.FilesChanged()) reloader.Reload().IgnoreError();  // logged inside
+        continue;
+      }
+    } else if (sigwait(&stop_signals, &signal_number) != 0) {
+      continue;
+    }
+    if (signal_number != SIGHUP) break;
+    reloader.FilesChanged();  // what is loaded now is the baseline for polling
+    reloader.Reload().IgnoreError();  // logged inside
+  }
   Log(LogLevel::kInfo, "collector_stopping",
       {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 
@@ -334,33 +413,11 @@ int Serve() {
 }  // namespace
 }  // namespace cairn::collector
 
-namespace {
-
-// Flags are spelled with hyphens (--write-key) in Cairn's docs and scripts;
-// absl names them with underscores. Rewrite the name part of each "--flag"
-// argument so both spellings work.
-std::vector<std::string> NormalizeFlagNames(int argc, char** argv) {
-  std::vector<std::string> args(argv, argv + argc);
-  for (size_t i = 1; i < args.size(); ++i) {
-    std::string& arg = args[i];
-    if (arg == "--") break;
-    if (arg.size() < 3 || arg[0] != '-' || arg[1] != '-') continue;
-    size_t end = arg.find('=');
-    if (end == std::string::npos) end = arg.size();
-    for (size_t j = 2; j < end; ++j) {
-      if (arg[j] == '-') arg[j] = '_';
-    }
-  }
-  return args;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "receives Cairn telemetry batches and stores them in SQLite.\n"
       "  cairn-collector --db=PATH --write-key-file=PATH [--listen=HOST:PORT] [flags]\n"
-      "  (flags may be spelled with '-' or '_')\n"
+      "  (flags may be spelled with '-' or '_'; --flagfile=PATH reads more, one per line)\n"
       "  cairn-collector summary --db=PATH    print what the database holds");
   // --help lists the flags of this file (absl's default looks for a file
   // named after the program).
@@ -370,7 +427,15 @@ int main(int argc, char** argv) {
   };
   usage_config.contains_helpshort_flags = usage_config.contains_help_flags;
   absl::SetFlagsUsageConfig(usage_config);
-  std::vector<std::string> normalized = NormalizeFlagNames(argc, argv);
+  // Both flag spellings (--write-key, --write_key), and --flagfile with
+  // either spelling inside.
+  absl::StatusOr<std::vector<std::string>> expanded =
+      cairn::collector::ExpandFlagArgs(std::vector<std::string>(argv, argv + argc));
+  if (!expanded.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(expanded.status().message()).c_str());
+    return cairn::collector::kExitUsage;
+  }
+  std::vector<std::string>& normalized = *expanded;
   std::vector<char*> normalized_argv;
   for (std::string& arg : normalized) normalized_argv.push_back(arg.data());
   normalized_argv.push_back(nullptr);

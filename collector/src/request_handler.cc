@@ -8,29 +8,29 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "cairn/collector/log.h"
 #include "cairn/common/strings.h"
 #include "cairn/v1/batch.pb.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace cairn::collector {
 namespace {
 
 constexpr std::string_view kBatchPath = "/v1/batch";
 constexpr std::string_view kHealthPath = "/healthz";
+constexpr std::string_view kReadyPath = "/readyz";
+constexpr std::string_view kMetricsPath = "/metrics";
 constexpr std::string_view kProtobufType = "application/x-protobuf";
-
-// Routes named in logs; the raw path is client-chosen text and stays out.
-std::string_view RouteName(std::string_view path) {
-  if (path == kBatchPath) return "batch";
-  if (path == kHealthPath) return "healthz";
-  if (AdminApi::IsAdminPath(path)) return "admin";
-  return "unknown";
-}
+constexpr std::string_view kJsonType = "application/json";
+constexpr std::string_view kPrometheusType = "text/plain; version=0.0.4; charset=utf-8";
 
 // An error response, logged without personal data: route, status, reason.
+// The route is named from a fixed list: the raw path is client-chosen text.
 HttpResponse Reject(std::string_view path, int status, std::string_view reason) {
   Log(status >= 500 ? LogLevel::kError : LogLevel::kWarning, "request_rejected",
-      {{"route", std::string(RouteName(path))},
+      {{"route", std::string(RouteName(RouteOf(path)))},
        {"status", std::to_string(status)},
        {"reason", std::string(reason)}});
   return TextResponse(status, reason);
@@ -42,28 +42,59 @@ HttpResponse MethodNotAllowed(std::string_view path, std::string_view allowed) {
   return response;
 }
 
-HttpResponse RetryLater(std::string_view path, int status, std::string_view reason) {
+HttpResponse RetryLater(std::string_view path, int status, std::string_view reason,
+                        int64_t retry_after_seconds = 1) {
   HttpResponse response = Reject(path, status, reason);
-  response.headers.emplace_back("Retry-After", "1");
+  response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
   return response;
 }
 
-// "application/x-protobuf", any case, parameters after ';' ignored.
-bool IsProtobufContentType(std::string_view value) {
-  std::string_view media_type = value.substr(0, value.find(';'));
-  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(ToAbsl(media_type)),
-                                ToAbsl(kProtobufType));
+// The batch format a Content-Type names: "application/x-protobuf" or
+// "application/json", any case, parameters after ';' ignored.
+std::optional<BatchFormat> FormatOf(std::string_view content_type) {
+  absl::string_view media_type =
+      absl::StripAsciiWhitespace(ToAbsl(content_type.substr(0, content_type.find(';'))));
+  if (absl::EqualsIgnoreCase(media_type, ToAbsl(kProtobufType))) return BatchFormat::kProtobuf;
+  if (absl::EqualsIgnoreCase(media_type, ToAbsl(kJsonType))) return BatchFormat::kJson;
+  return std::nullopt;
+}
+
+// A BatchResponse in the format the batch came in.
+HttpResponse BatchAnswer(const cairn::v1::BatchResponse& body, BatchFormat format) {
+  HttpResponse response;
+  response.status = 200;
+  if (format == BatchFormat::kJson) {
+    google::protobuf::util::JsonPrintOptions print;
+    // Field names as in the .proto, like the admin export; zero counts are
+    // written out so a client need not know proto3's defaults.
+    print.preserve_proto_field_names = true;
+    print.always_print_primitive_fields = true;
+    if (google::protobuf::util::MessageToJsonString(body, &response.body, print).ok()) {
+      response.content_type = std::string(kJsonType);
+      return response;
+    }
+    // Only a bug could get here: answer in protobuf rather than not at all.
+    response.body.clear();
+  }
+  response.content_type = std::string(kProtobufType);
+  response.body = body.SerializeAsString();
+  return response;
 }
 
 }  // namespace
 
 RequestHandler::RequestHandler(const WriteKeySet* keys, BatchWriter* writer, Clock* clock,
                                const RequestHandlerOptions& options, AdminApi* admin)
-    : keys_(keys), writer_(writer), clock_(clock), options_(options), admin_(admin) {}
+    : keys_(keys),
+      writer_(writer),
+      clock_(clock),
+      options_(options),
+      admin_(admin),
+      rate_limiter_(options.rate_limit) {}
 
-std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) const {
+std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) {
   std::string_view path = head.Path();
-  if (path == kHealthPath) {
+  if (path == kHealthPath || path == kReadyPath || path == kMetricsPath) {
     if (head.method != "GET") return MethodNotAllowed(path, "GET");
     return std::nullopt;
   }
@@ -75,14 +106,22 @@ std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) c
   if (head.method != "POST") return MethodNotAllowed(path, "POST");
 
   std::optional<std::string_view> authorization = head.Header("authorization");
-  if (!authorization || !keys_->VerifyAuthorization(*authorization)) {
+  std::optional<WriteKeySet::Digest> key;
+  if (authorization) key = keys_->MatchAuthorization(*authorization);
+  if (!key) {
     HttpResponse response = Reject(path, 401, "missing or wrong write key");
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
     return response;
   }
+  if (std::optional<absl::Duration> wait = rate_limiter_.Acquire(*key, clock_->Now())) {
+    metrics_.AddRateLimited();
+    // Whole seconds, rounded up: a client that waits that long finds a token.
+    int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))));
+    return RetryLater(path, 429, "rate limit of this write key exceeded", seconds);
+  }
   std::optional<std::string_view> content_type = head.Header("content-type");
-  if (!content_type || !IsProtobufContentType(*content_type)) {
-    return Reject(path, 415, "Content-Type must be application/x-protobuf");
+  if (!content_type || !FormatOf(*content_type)) {
+    return Reject(path, 415, "Content-Type must be application/x-protobuf or application/json");
   }
   if (!ParseCodec(head.Header("content-encoding").value_or(""))) {
     return Reject(path, 415, "Content-Encoding must be identity, zstd or gzip");
@@ -94,12 +133,25 @@ std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) c
 }
 
 void RequestHandler::Handle(HttpRequest request, Respond respond) {
-  if (std::optional<HttpResponse> refused = CheckHead(request)) {
-    std::move(respond)(*std::move(refused));
-    return;
+  if (!request.head_checked) {
+    if (std::optional<HttpResponse> refused = CheckHead(request)) {
+      std::move(respond)(*std::move(refused));
+      return;
+    }
   }
   if (request.Path() == kHealthPath) {
     std::move(respond)(TextResponse(200, "ok"));
+    return;
+  }
+  if (request.Path() == kReadyPath) {
+    std::move(respond)(Readiness());
+    return;
+  }
+  if (request.Path() == kMetricsPath) {
+    HttpResponse response;
+    response.content_type = std::string(kPrometheusType);
+    response.body = RenderMetrics();
+    std::move(respond)(std::move(response));
     return;
   }
   if (AdminApi::IsAdminPath(request.Path())) {
@@ -115,10 +167,11 @@ void RequestHandler::HandleBatch(HttpRequest request, Respond respond) {
     std::move(respond)(Reject(kBatchPath, 413, "body is over the size limit"));
     return;
   }
-  // CheckHead accepted the encoding, so it parses.
+  // CheckHead accepted the type and the encoding, so they parse.
   Codec codec = ParseCodec(request.Header("content-encoding").value_or("")).value();
+  BatchFormat format = FormatOf(request.Header("content-type").value_or("")).value();
   absl::StatusOr<DecodedBatch> decoded =
-      DecodeBatch(codec, request.body, options_.decode, clock_->Now());
+      DecodeBatch(format, codec, request.body, options_.decode, clock_->Now());
   if (!decoded.ok()) {
     int status = absl::IsResourceExhausted(decoded.status()) ? 413 : 400;
     std::move(respond)(Reject(kBatchPath, status, ToStd(decoded.status().message())));
@@ -148,7 +201,7 @@ void RequestHandler::HandleBatch(HttpRequest request, Respond respond) {
                                                    std::move(decoded->event_indexes)});
   bool queued = writer_->TrySubmit(
       std::move(decoded->record),
-      [this, pending](absl::StatusOr<BatchWriteResult> result) mutable {
+      [this, pending, format](absl::StatusOr<BatchWriteResult> result) mutable {
         if (!result.ok()) {
           Log(LogLevel::kError, "store_write_failed",
               {{"code", absl::StatusCodeToString(result.status().code())}});
@@ -172,21 +225,80 @@ void RequestHandler::HandleBatch(HttpRequest request, Respond respond) {
         if (result->first_delivery) {
           for (const cairn::v1::RejectedEvent& event : rejected) rejections_.Add(event.reason());
         }
+        metrics_.AddEvents(static_cast<uint64_t>(result->inserted),
+                           static_cast<uint64_t>(result->duplicates));
+        // Counts only, same keys as request_rejected: no ids, no key.
+        Log(LogLevel::kInfo, "batch_stored",
+            {{"route", "batch"},
+             {"status", "200"},
+             {"format", format == BatchFormat::kJson ? "json" : "protobuf"},
+             {"accepted", std::to_string(result->inserted)},
+             {"duplicates", std::to_string(result->duplicates)},
+             {"rejected", std::to_string(rejected.size())}});
         cairn::v1::BatchResponse body;
         body.set_accepted(static_cast<uint32_t>(result->inserted));
         body.set_duplicates(static_cast<uint32_t>(result->duplicates));
         for (cairn::v1::RejectedEvent& event : rejected) {
           *body.add_rejected() = std::move(event);
         }
-        HttpResponse response;
-        response.status = 200;
-        response.content_type = std::string(kProtobufType);
-        response.body = body.SerializeAsString();
-        std::move(pending->respond)(std::move(response));
+        std::move(pending->respond)(BatchAnswer(body, format));
       });
   if (!queued) {
     std::move(pending->respond)(RetryLater(kBatchPath, 503, "collector busy, retry later"));
   }
+}
+
+HttpResponse RequestHandler::Readiness() const {
+  if (writer_->QueueDepth() >= writer_->queue_capacity()) {
+    return TextResponse(503, "not ready: storage writer queue is full");
+  }
+  if (!writer_->last_write_ok()) {
+    return TextResponse(503, "not ready: the last store write failed");
+  }
+  return TextResponse(200, "ready");
+}
+
+std::string RequestHandler::RenderMetrics() const {
+  std::string out;
+  metrics_.AppendPrometheus(&out);
+  absl::StrAppend(&out,
+                  "# HELP cairn_events_rejected_total Events refused (validation or store), by "
+                  "reason; a retried batch does not count again.\n"
+                  "# TYPE cairn_events_rejected_total counter\n");
+  const google::protobuf::EnumDescriptor* reasons = cairn::v1::RejectReason_descriptor();
+  for (int i = 0; i < reasons->value_count(); ++i) {
+    auto reason = static_cast<cairn::v1::RejectReason>(reasons->value(i)->number());
+    if (reason == cairn::v1::REJECT_REASON_UNSPECIFIED) continue;
+    // REJECT_REASON_NO_CONSENT -> no_consent
+    std::string name = absl::AsciiStrToLower(reasons->value(i)->name());
+    absl::string_view label = name;
+    absl::ConsumePrefix(&label, "reject_reason_");
+    absl::StrAppend(&out, "cairn_events_rejected_total{reason=\"", label, "\"} ",
+                    rejections_.Get(reason), "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP cairn_writer_queue_depth Requests waiting for the storage writer.\n"
+                  "# TYPE cairn_writer_queue_depth gauge\n"
+                  "cairn_writer_queue_depth ",
+                  writer_->QueueDepth(), "\n",
+                  "# HELP cairn_writer_busy 1 while the storage writer is in a store write.\n"
+                  "# TYPE cairn_writer_busy gauge\n"
+                  "cairn_writer_busy ",
+                  writer_->writing() ? 1 : 0, "\n",
+                  "# HELP cairn_writer_queue_capacity Requests the writer queue holds before "
+                  "503.\n"
+                  "# TYPE cairn_writer_queue_capacity gauge\n"
+                  "cairn_writer_queue_capacity ",
+                  writer_->queue_capacity(), "\n",
+                  "# HELP cairn_store_write_failures_total Store writes that failed.\n"
+                  "# TYPE cairn_store_write_failures_total counter\n"
+                  "cairn_store_write_failures_total ",
+                  writer_->write_failures(), "\n",
+                  "# HELP cairn_batch_commit_seconds Duration of each store write (one group "
+                  "commit).\n"
+                  "# TYPE cairn_batch_commit_seconds histogram\n");
+  writer_->commit_seconds().AppendPrometheus("cairn_batch_commit_seconds", "", &out);
+  return out;
 }
 
 }  // namespace cairn::collector

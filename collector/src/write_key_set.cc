@@ -75,36 +75,71 @@ absl::StatusOr<WriteKeySet> WriteKeySet::FromFile(const std::string& path) {
   return FromKeys(keys);
 }
 
+WriteKeySet::WriteKeySet(Digests digests) : state_(std::make_unique<State>()) {
+  state_->digests = std::make_shared<const Digests>(std::move(digests));
+}
+
+std::shared_ptr<const WriteKeySet::Digests> WriteKeySet::Snapshot() const {
+  std::lock_guard lock(state_->mu);
+  return state_->digests;
+}
+
+void WriteKeySet::ReplaceWith(const WriteKeySet& other) {
+  std::shared_ptr<const Digests> fresh = other.Snapshot();
+  std::shared_ptr<const Digests> old;
+  {
+    std::lock_guard lock(state_->mu);
+    old = std::move(state_->digests);
+    state_->digests = std::move(fresh);
+  }
+  // `old` is released here, outside the lock.
+}
+
+size_t WriteKeySet::size() const { return Snapshot()->size(); }
+
 bool WriteKeySet::Contains(std::string_view key) const {
   const Digest presented = Sha256(key);
   // Compare against every key without stopping early: the time taken does
   // not depend on which key (if any) matched.
   bool matched = false;
-  for (const Digest& digest : digests_) {
+  for (const Digest& digest : *Snapshot()) {
     matched |= ConstantTimeEquals(digest, presented);
   }
   return matched;
 }
 
 bool WriteKeySet::SharesAKeyWith(const WriteKeySet& other) const {
-  for (const Digest& mine : digests_) {
-    for (const Digest& theirs : other.digests_) {
-      if (ConstantTimeEquals(mine, theirs)) return true;
+  std::shared_ptr<const Digests> mine = Snapshot();
+  std::shared_ptr<const Digests> theirs = other.Snapshot();
+  for (const Digest& a : *mine) {
+    for (const Digest& b : *theirs) {
+      if (ConstantTimeEquals(a, b)) return true;
     }
   }
   return false;
 }
 
-bool WriteKeySet::VerifyAuthorization(std::string_view header) const {
+std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(
+    std::string_view header) const {
   header = TrimSpaces(header);
   constexpr std::string_view kScheme = "bearer ";
-  if (header.size() <= kScheme.size()) return false;
+  if (header.size() <= kScheme.size()) return std::nullopt;
   for (size_t i = 0; i < kScheme.size(); ++i) {
     char c = header[i];
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != kScheme[i]) return false;
+    if (c != kScheme[i]) return std::nullopt;
   }
-  return Contains(TrimSpaces(header.substr(kScheme.size())));
+  const Digest presented = Sha256(TrimSpaces(header.substr(kScheme.size())));
+  bool matched = false;
+  for (const Digest& digest : *Snapshot()) {
+    matched |= ConstantTimeEquals(digest, presented);
+  }
+  if (!matched) return std::nullopt;
+  return presented;
+}
+
+bool WriteKeySet::VerifyAuthorization(std::string_view header) const {
+  return MatchAuthorization(header).has_value();
 }
 
 }  // namespace cairn::collector

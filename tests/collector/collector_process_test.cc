@@ -236,7 +236,7 @@ TEST_F(CollectorServerTest, WrongContentTypeOrEncodingIs415) {
   std::string body = ThreeEventBatch().SerializeAsString();
   auto json = cairn::testing::HttpPost(
       collector_->base_url() + "/v1/batch", body,
-      {"Content-Type: application/json", absl::StrCat("Authorization: Bearer ", kKey)});
+      {"Content-Type: text/plain", absl::StrCat("Authorization: Bearer ", kKey)});
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(json->status, 415);
   EXPECT_EQ(Post(body, "br").status, 415);

@@ -112,9 +112,12 @@ TEST_F(CollectorRequestHandlerTest, HeaderChecksComeBeforeTheBody) {
   wrong_key.headers["authorization"] = "Bearer not-the-key";
   EXPECT_EQ(handler_->CheckHead(wrong_key)->status, 401);
 
+  HttpRequest xml = head;
+  xml.headers["content-type"] = "application/xml";
+  EXPECT_EQ(handler_->CheckHead(xml)->status, 415);
   HttpRequest json = head;
-  json.headers["content-type"] = "application/json";
-  EXPECT_EQ(handler_->CheckHead(json)->status, 415);
+  json.headers["content-type"] = "application/json; charset=utf-8";
+  EXPECT_FALSE(handler_->CheckHead(json).has_value());
   HttpRequest with_params = head;
   with_params.headers["content-type"] = "Application/X-Protobuf; proto=cairn.v1.Batch";
   EXPECT_FALSE(handler_->CheckHead(with_params).has_value());

@@ -1,14 +1,18 @@
 #ifndef CAIRN_COLLECTOR_BATCH_WRITER_H_
 #define CAIRN_COLLECTOR_BATCH_WRITER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "cairn/collector/histogram.h"
 #include "cairn/collector/store.h"
 
 namespace cairn::collector {
@@ -49,6 +53,17 @@ class BatchWriter {
 
   // Requests waiting (not yet being committed). For tests and metrics.
   size_t QueueDepth() const;
+  size_t queue_capacity() const { return options_.queue_capacity; }
+  // True unless the latest Store::Write failed (for /readyz): a store that
+  // cannot write makes the collector not ready until a write succeeds again.
+  bool last_write_ok() const { return last_write_ok_.load(std::memory_order_relaxed); }
+  // True while a Store::Write runs (cairn_writer_busy).
+  bool writing() const { return writing_.load(std::memory_order_relaxed); }
+  // Failed Store::Write calls since start.
+  uint64_t write_failures() const { return write_failures_.load(std::memory_order_relaxed); }
+  // Duration of every Store::Write call (one group commit, or one retried
+  // request), for cairn_batch_commit_seconds.
+  const Histogram& commit_seconds() const { return commit_seconds_; }
 
  private:
   struct Job {
@@ -57,6 +72,8 @@ class BatchWriter {
   };
   void Run();
   void Commit(std::deque<Job>& group);
+  // store_->Write, timed and counted; exceptions become Internal.
+  absl::StatusOr<std::vector<BatchWriteResult>> TimedWrite(std::span<const BatchRecord> batches);
 
   Store* const store_;
   const BatchWriterOptions options_;
@@ -67,7 +84,11 @@ class BatchWriter {
   std::deque<Job> queue_;               // guarded by mu_
   bool stopping_ = false;               // guarded by mu_
   std::mutex stop_mu_;                  // serializes Stop() callers around the join
-  std::thread thread_;
+  Histogram commit_seconds_;
+  std::atomic<bool> last_write_ok_{true};
+  std::atomic<bool> writing_{false};
+  std::atomic<uint64_t> write_failures_{0};
+  std::thread thread_;  // last: starts after everything it uses exists
 };
 
 }  // namespace cairn::collector

@@ -27,6 +27,10 @@ struct HttpRequest {
   // The peer's IP address as text ("127.0.0.1", "::1"); empty if unknown.
   // Stored only when the operator turns on --store-client-ip.
   std::string remote_address;
+  // Set by the server once RequestHandler::CheckHead passed on this
+  // request's header, so Handle neither checks nor charges the rate limit a
+  // second time.
+  bool head_checked = false;
 
   // The value of header `lowercase_name`, or nullopt. Cost: a map lookup.
   std::optional<std::string_view> Header(std::string_view lowercase_name) const;

@@ -9,6 +9,8 @@
 #include "cairn/collector/batch_decoder.h"
 #include "cairn/collector/batch_writer.h"
 #include "cairn/collector/http_types.h"
+#include "cairn/collector/metrics.h"
+#include "cairn/collector/rate_limiter.h"
 #include "cairn/collector/rejection_counters.h"
 #include "cairn/collector/write_key_set.h"
 #include "cairn/common/clock.h"
@@ -23,6 +25,8 @@ struct RequestHandlerOptions {
   // Off by default (data minimisation); --store-client-ip, --store-user-agent.
   bool store_client_ip = false;
   bool store_user_agent = false;
+  // Per-write-key token bucket on POST /v1/batch (off by default).
+  RateLimitOptions rate_limit;
 };
 
 // Bound on a stored User-Agent header.
@@ -33,8 +37,11 @@ inline constexpr size_t kMaxStoredUserAgentBytes = 256;
 // BatchWriter and turns the outcome into a response. Thread-safe; holds no
 // per-request state.
 //
-//   POST /v1/batch  200 BatchResponse | 400 | 401 | 413 | 415 | 503
+//   POST /v1/batch  200 BatchResponse | 400 | 401 | 413 | 415 | 429 | 503
+//                   (protobuf or proto3 JSON in, the same format out)
 //   GET  /healthz   200 "ok"
+//   GET  /readyz    200 "ready" | 503 (writer queue full, last store write failed)
+//   GET  /metrics   200 Prometheus text
 //   admin paths     handed to AdminApi (404 if there is none)
 //   other methods on those paths 405, other paths 404.
 // A 200 lists every refused event with its batch index: those refused by
@@ -50,10 +57,11 @@ class RequestHandler {
                  const RequestHandlerOptions& options, AdminApi* admin = nullptr);
 
   // Checks what can be checked from the request line and headers alone
-  // (route, method, write key, content type and encoding, declared length),
-  // so a request that will fail is refused before its body is read. Returns
-  // the error response, or nullopt to go on. Cost: one SHA-256 for batches.
-  std::optional<HttpResponse> CheckHead(const HttpRequest& head) const;
+  // (route, method, write key, rate limit, content type and encoding,
+  // declared length), so a request that will fail is refused before its body
+  // is read. Returns the error response, or nullopt to go on. Takes a rate
+  // limit token for a batch that passes. Cost: one SHA-256 for batches.
+  std::optional<HttpResponse> CheckHead(const HttpRequest& head);
 
   // Handles a complete request. Errors and /healthz answer at once on the
   // calling thread; an accepted batch is answered from the writer thread
@@ -65,8 +73,16 @@ class RequestHandler {
   // retried batch does not count again), as in the store's durable counts.
   const RejectionCounters& rejections() const { return rejections_; }
 
+  // Counters and latency histograms for GET /metrics; the server records
+  // every response here. Thread-safe.
+  CollectorMetrics& metrics() { return metrics_; }
+
+  // The whole GET /metrics text. Cost: about 200 lines of formatting.
+  std::string RenderMetrics() const;
+
  private:
   void HandleBatch(HttpRequest request, Respond respond);
+  HttpResponse Readiness() const;
 
   const WriteKeySet* const keys_;
   BatchWriter* const writer_;
@@ -74,6 +90,8 @@ class RequestHandler {
   const RequestHandlerOptions options_;
   AdminApi* const admin_;
   RejectionCounters rejections_;
+  CollectorMetrics metrics_;
+  RateLimiter rate_limiter_;
 };
 
 }  // namespace cairn::collector

@@ -2,6 +2,9 @@
 #define CAIRN_COLLECTOR_WRITE_KEY_SET_H_
 
 #include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +19,8 @@ namespace cairn::collector {
 // in constant time, so neither memory dumps nor response timing reveal a key.
 // The admin token is held in a second, separate instance: the write key
 // never opens the admin API and the admin token never opens /v1/batch.
+// The contents can be replaced while requests are checked (ReplaceWith, for a
+// reload on SIGHUP); every method is thread-safe.
 class WriteKeySet {
  public:
   // A SHA-256 digest of one key.
@@ -39,15 +44,34 @@ class WriteKeySet {
   // True if `key` is in the set. Same cost as VerifyAuthorization.
   bool Contains(std::string_view key) const;
 
+  // The digest of the key an Authorization header presents if that key is in
+  // the set, else nullopt. The digest names the key for per-key state (rate
+  // limits) without keeping the key. Same cost as VerifyAuthorization.
+  std::optional<Digest> MatchAuthorization(std::string_view authorization_header) const;
+
   // True if a key is in both sets (the operator reused a write key as the
-  // admin token; refused at start). Cost: a compare per pair of keys.
+  // admin token; refused at start and on reload). Cost: a compare per pair.
   bool SharesAKeyWith(const WriteKeySet& other) const;
 
-  size_t size() const { return digests_.size(); }
+  // Replaces the keys with those of `other` (a freshly loaded file), at once
+  // for every later check; checks running now finish with the old keys.
+  // Cost: a mutex and a pointer swap.
+  void ReplaceWith(const WriteKeySet& other);
+
+  size_t size() const;
 
  private:
-  explicit WriteKeySet(std::vector<Digest> digests) : digests_(std::move(digests)) {}
-  std::vector<Digest> digests_;
+  using Digests = std::vector<Digest>;
+  explicit WriteKeySet(Digests digests);
+  std::shared_ptr<const Digests> Snapshot() const;
+
+  // Behind a pointer so the set stays movable (StatusOr) while its mutex
+  // does not move. std::mutex: Debian's abseil is not annotated for TSan.
+  struct State {
+    std::mutex mu;
+    std::shared_ptr<const Digests> digests;  // guarded by mu; never null
+  };
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace cairn::collector

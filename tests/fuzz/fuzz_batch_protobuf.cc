@@ -1,0 +1,16 @@
+// libFuzzer target: a POST /v1/batch body as application/x-protobuf, through
+// the collector's decoder (parse, batch checks, CheckEvent, attribute limits).
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "cairn/collector/batch_decoder.h"
+#include "fuzz_support.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view body(reinterpret_cast<const char*>(data), size);
+  cairn::collector::DecodeBatch(cairn::collector::BatchFormat::kProtobuf, cairn::Codec::kIdentity,
+                                body, cairn::fuzz::Limits(), cairn::fuzz::ReceivedAt())
+      .IgnoreError();
+  return 0;
+}
