@@ -32,6 +32,7 @@
 #include "cairn/collector/log.h"
 #include "cairn/collector/request_handler.h"
 #include "cairn/collector/retention_purger.h"
+#include "cairn/collector/store_probe.h"
 #include "cairn/collector/store_factory.h"
 #include "cairn/collector/summary_format.h"
 #include "cairn/collector/write_key_set.h"
@@ -86,6 +87,8 @@ ABSL_FLAG(int32_t, key_file_poll_seconds, 0,
           "also reload the key files when they change, checked this often (0: only on SIGHUP)");
 ABSL_FLAG(int32_t, max_connections, 10000,
           "open connections at once; more are closed on accept");
+ABSL_FLAG(int32_t, ready_probe_seconds, 2,
+          "how often /readyz's store check pings the database");
 
 namespace cairn::collector {
 namespace {
@@ -235,6 +238,7 @@ absl::Status CheckFlags() {
        kMaxAttributeValueBytes},
       {"key-file-poll-seconds", absl::GetFlag(FLAGS_key_file_poll_seconds), 0, 3600},
       {"max-connections", absl::GetFlag(FLAGS_max_connections), 1, 1000000},
+      {"ready-probe-seconds", absl::GetFlag(FLAGS_ready_probe_seconds), 1, 3600},
   };
   for (const Bound& bound : bounds) {
     if (bound.value < bound.low || bound.value > bound.high) {
@@ -324,7 +328,9 @@ int Serve() {
   }
   auto purger = std::make_unique<RetentionPurger>(store->get(), SystemClock(), retention);
 
+  StoreProbe store_probe(store->get(), absl::Seconds(absl::GetFlag(FLAGS_ready_probe_seconds)));
   RequestHandlerOptions handler_options;
+  handler_options.store_probe = &store_probe;
   handler_options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   handler_options.decode.max_decompressed_bytes = absl::GetFlag(FLAGS_max_decompressed_bytes);
   handler_options.decode.max_events_per_batch = absl::GetFlag(FLAGS_max_events_per_batch);
@@ -349,6 +355,7 @@ int Serve() {
   server_options.max_connections = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections));
   absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(server_options, &handler);
   if (!server.ok()) {
+    store_probe.Stop();
     purger->Stop();
     admin->Stop();
     writer->Stop();
@@ -401,6 +408,7 @@ int Serve() {
   admin->Stop();
   purger->Stop();
   writer->Stop();
+  store_probe.Stop();
   server->reset();
   admin.reset();
   purger.reset();

@@ -819,6 +819,15 @@ absl::StatusOr<StoreSummary> PgStore::Summarize() {
   return summary;
 }
 
+absl::Status PgStore::Ping() {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "reaching the collector database");
+  if (absl::Status s = (*conn)->Run("SELECT 1"); !s.ok()) {
+    return WithContext(s, "reaching the collector database");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<UserExport> PgStore::ExportUser(std::string_view user_id, size_t max_events) {
   absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
   if (!conn.ok()) return WithContext(conn.status(), "exporting a user");

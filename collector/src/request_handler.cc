@@ -249,6 +249,9 @@ void RequestHandler::HandleBatch(HttpRequest request, Respond respond) {
 }
 
 HttpResponse RequestHandler::Readiness() const {
+  if (options_.store_probe != nullptr && !options_.store_probe->Reachable()) {
+    return TextResponse(503, "not ready: the store is unreachable");
+  }
   if (writer_->QueueDepth() >= writer_->queue_capacity()) {
     return TextResponse(503, "not ready: storage writer queue is full");
   }

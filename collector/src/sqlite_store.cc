@@ -900,6 +900,13 @@ absl::StatusOr<StoreSummary> SqliteStore::Summarize() {
   return summary;
 }
 
+absl::Status SqliteStore::Ping() {
+  std::lock_guard lock(read_mu_);
+  absl::StatusOr<int> version = reader_->SchemaVersion();
+  if (!version.ok()) return WithContext(version.status(), "reading the collector database");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<UserExport> SqliteStore::ExportUser(std::string_view user_id, size_t max_events) {
   std::lock_guard lock(read_mu_);
   if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;

@@ -54,6 +54,7 @@ class FakeStore final : public Store {
     return RecipientsPage{};
   }
   absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time, size_t) override { return 0; }
+  absl::Status Ping() override { return absl::OkStatus(); }
 
   std::vector<size_t> call_sizes() {
     std::lock_guard lock(mu_);

@@ -44,6 +44,10 @@ std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info) {
   return info.param == StoreKind::kSqlite ? "Sqlite" : "Postgres";
 }
 
+void PrintTo(StoreKind kind, std::ostream* os) {
+  *os << (kind == StoreKind::kSqlite ? "Sqlite" : "Postgres");
+}
+
 bool StoreAvailable(StoreKind kind) {
   if (kind == StoreKind::kSqlite || PgCluster::Available()) return true;
   std::fprintf(stderr,

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,8 @@ enum class StoreKind { kSqlite, kPostgres };
 
 // "Sqlite" / "Postgres", for test names.
 std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info);
+// The same name for gtest's value printer (ctest's listing shows it).
+void PrintTo(StoreKind kind, std::ostream* os);
 
 // True if `kind` can run here. PostgreSQL needs Debian's server binaries;
 // without them this prints a loud SKIPPED banner.

@@ -14,6 +14,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cairn/collector/pg_store.h"
+#include "cairn/collector/request_handler.h"
+#include "cairn/collector/store_probe.h"
+#include "cairn/collector/write_key_set.h"
 #include "gtest/gtest.h"
 #include "pg_cluster.h"
 #include "test_batches.h"
@@ -94,6 +97,42 @@ TEST_F(CollectorPgStoreTest, UnreachableServerIsUnavailable) {
   std::string uri = cluster_->connection_uri();
   cluster_->Stop();
   EXPECT_EQ(PgStore::Open(uri).status().code(), absl::StatusCode::kUnavailable);
+}
+
+// /readyz asks the store: a server that goes away while no batch arrives
+// turns the collector not ready.
+TEST_F(CollectorPgStoreTest, ReadinessFollowsTheServerThroughTheStoreProbe) {
+  std::unique_ptr<PgStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  // A long interval: the test drives the probe with PingNow, no timing.
+  StoreProbe probe(store.get(), absl::Hours(1));
+  EXPECT_TRUE(probe.Reachable());
+  EXPECT_EQ(probe.pings(), 1);
+
+  auto keys = WriteKeySet::FromKeys({"readiness-test-write-key"});
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  BatchWriter writer(store.get(), BatchWriterOptions{});
+  RequestHandlerOptions options;
+  options.store_probe = &probe;
+  RequestHandler handler(&*keys, &writer, SystemClock(), options);
+  auto readyz = [&] {
+    HttpRequest request;
+    request.method = "GET";
+    request.target = "/readyz";
+    HttpResponse out;
+    handler.Handle(std::move(request), [&out](HttpResponse r) { out = std::move(r); });
+    return out;
+  };
+  EXPECT_EQ(readyz().status, 200);
+
+  cluster_->Stop();
+  absl::Status down = probe.PingNow();
+  EXPECT_EQ(down.code(), absl::StatusCode::kUnavailable) << down;
+  EXPECT_FALSE(probe.Reachable());
+  HttpResponse not_ready = readyz();
+  EXPECT_EQ(not_ready.status, 503);
+  EXPECT_EQ(not_ready.body, "not ready: the store is unreachable\n");
+  writer.Stop();
 }
 
 TEST_F(CollectorPgStoreTest, TwoCollectorsWritingTheSameEventsAtOnceStoreEachOnce) {

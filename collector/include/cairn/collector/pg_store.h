@@ -91,6 +91,8 @@ class PgStore final : public Store {
                                                    absl::Time now) override;
   // Store::PurgeEventsBefore: one short transaction on the writer.
   absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) override;
+  // Store::Ping: SELECT 1 on a pooled reader.
+  absl::Status Ping() override;
 
   // The keyed hash (lowercase hex HMAC-SHA256) standing for `user_id` in
   // tombstones and the suppression list; equal to SqliteStore's under the

@@ -12,6 +12,7 @@
 #include "cairn/collector/metrics.h"
 #include "cairn/collector/rate_limiter.h"
 #include "cairn/collector/rejection_counters.h"
+#include "cairn/collector/store_probe.h"
 #include "cairn/collector/write_key_set.h"
 #include "cairn/common/clock.h"
 
@@ -27,6 +28,9 @@ struct RequestHandlerOptions {
   bool store_user_agent = false;
   // Per-write-key token bucket on POST /v1/batch (off by default).
   RateLimitOptions rate_limit;
+  // The store check behind /readyz (not owned; null: /readyz does not ask
+  // about the store).
+  const StoreProbe* store_probe = nullptr;
 };
 
 // Bound on a stored User-Agent header.
@@ -40,7 +44,8 @@ inline constexpr size_t kMaxStoredUserAgentBytes = 256;
 //   POST /v1/batch  200 BatchResponse | 400 | 401 | 413 | 415 | 429 | 503
 //                   (protobuf or proto3 JSON in, the same format out)
 //   GET  /healthz   200 "ok"
-//   GET  /readyz    200 "ready" | 503 (writer queue full, last store write failed)
+//   GET  /readyz    200 "ready" | 503 (store unreachable, writer queue full,
+//                   last store write failed)
 //   GET  /metrics   200 Prometheus text
 //   admin paths     handed to AdminApi (404 if there is none)
 //   other methods on those paths 405, other paths 404.

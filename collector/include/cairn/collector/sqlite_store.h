@@ -81,6 +81,8 @@ class SqliteStore final : public Store {
                                                    absl::Time now) override;
   // Store::PurgeEventsBefore: one IMMEDIATE transaction on the writer.
   absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) override;
+  // Store::Ping: reads the schema cookie from the file on the reader.
+  absl::Status Ping() override;
 
   // The keyed hash (lowercase hex HMAC-SHA256 under the hash key) that
   // stands for `user_id` in tombstones and the suppression list.

@@ -210,6 +210,14 @@ class Store {
   // `max_rows`: nothing older is left). Consent records are kept. Fails like
   // Write.
   virtual absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) = 0;
+
+  // Checks that the store answers a read right now (for /readyz): SQLite
+  // reads the database header through the reader connection, PostgreSQL
+  // runs SELECT 1 on a pooled reader (reconnecting if needed). Cost: one
+  // round trip; may wait behind another read, or for a connection attempt
+  // when the server is away. Fails with the store's error (Unavailable when
+  // PostgreSQL cannot be reached).
+  virtual absl::Status Ping() = 0;
 };
 
 }  // namespace cairn::collector
