@@ -16,7 +16,9 @@
 #   BUILD_DIR   default: build
 # Environment: EVENTS (default 200000) load events per cell; USERS (1000);
 #   RAW_ROWS (default 200000) rows per raw-store run; RAW_LARGE_BATCH (5000)
-#   the larger SQLite transaction size also measured; OUT_DIR (default
+#   the larger SQLite transaction size also measured; COLLECTOR_FLAGS extra
+#   cairn-collector flags (e.g. --pg-writers=1); SKIP_SQLITE=1 runs only the
+#   PostgreSQL matrix (with --pg); OUT_DIR (default
 #   BUILD_DIR/bench-results/ingest-<timestamp>).
 #
 # Loopback only; every process it starts is stopped on exit. Not run by
@@ -100,7 +102,8 @@ raw_pg=$(raw_rate pg_copy_upsert)
 start_collector() {
   local db=$1
   : >"$work/collector.out"
-  "$collector" --listen=127.0.0.1:0 --db="$db" --write-key="$key" \
+  # shellcheck disable=SC2086 # COLLECTOR_FLAGS is a list of flags
+  "$collector" --listen=127.0.0.1:0 --db="$db" --write-key="$key" ${COLLECTOR_FLAGS:-} \
     >"$work/collector.out" 2>>"$out/collector.log" &
   collector_pid=$!
   local i
@@ -148,6 +151,7 @@ start_pg() {
 psql_pg() { psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U cairn "$@"; }
 
 stores=(sqlite)
+if [ "${SKIP_SQLITE:-0}" = 1 ]; then stores=(); fi
 if ((pg)); then
   start_pg
   stores+=(pg)

@@ -25,7 +25,13 @@ void Complete(BatchWriter::Completion& done, absl::StatusOr<BatchWriteResult> re
 }  // namespace
 
 BatchWriter::BatchWriter(Store* store, const BatchWriterOptions& options)
-    : store_(store), options_(options), thread_([this] { Run(); }) {}
+    : BatchWriter(std::vector<Store*>{store}, options) {}
+
+BatchWriter::BatchWriter(std::vector<Store*> stores, const BatchWriterOptions& options)
+    : stores_(std::move(stores)), options_(options) {
+  threads_.reserve(stores_.size());
+  for (Store* store : stores_) threads_.emplace_back([this, store] { Run(store); });
+}
 
 BatchWriter::~BatchWriter() { Stop(); }
 
@@ -45,8 +51,10 @@ void BatchWriter::Stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  work_ready_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  work_ready_.notify_all();
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
 }
 
 size_t BatchWriter::QueueDepth() const {
@@ -54,7 +62,7 @@ size_t BatchWriter::QueueDepth() const {
   return queue_.size();
 }
 
-void BatchWriter::Run() {
+void BatchWriter::Run(Store* store) {
   while (true) {
     std::deque<Job> group;
     {
@@ -75,7 +83,7 @@ void BatchWriter::Run() {
       }
     }
     try {
-      Commit(group);
+      Commit(store, group);
     } catch (const std::exception&) {
       // Only allocation can throw here. The group's completions are dropped
       // with it, which closes those connections: the clients retry.
@@ -85,28 +93,28 @@ void BatchWriter::Run() {
 }
 
 absl::StatusOr<std::vector<BatchWriteResult>> BatchWriter::TimedWrite(
-    std::span<const BatchRecord> batches) {
+    Store* store, std::span<const BatchRecord> batches) {
   absl::StatusOr<std::vector<BatchWriteResult>> results;
-  writing_.store(true, std::memory_order_relaxed);
+  writing_.fetch_add(1, std::memory_order_relaxed);
   auto start = std::chrono::steady_clock::now();
   try {
-    results = store_->Write(batches);
+    results = store->Write(batches);
   } catch (const std::exception&) {
     results = absl::InternalError("store threw an exception");
   }
   commit_seconds_.Observe(absl::FromChrono(std::chrono::steady_clock::now() - start));
-  writing_.store(false, std::memory_order_relaxed);
+  writing_.fetch_sub(1, std::memory_order_relaxed);
   last_write_ok_.store(results.ok(), std::memory_order_relaxed);
   if (!results.ok()) write_failures_.fetch_add(1, std::memory_order_relaxed);
   return results;
 }
 
-void BatchWriter::Commit(std::deque<Job>& group) {
+void BatchWriter::Commit(Store* store, std::deque<Job>& group) {
   std::vector<BatchRecord> batches;
   batches.reserve(group.size());
   for (Job& job : group) batches.push_back(std::move(job.batch));
 
-  absl::StatusOr<std::vector<BatchWriteResult>> results = TimedWrite(batches);
+  absl::StatusOr<std::vector<BatchWriteResult>> results = TimedWrite(store, batches);
   if (!results.ok() && group.size() > 1) {
     // One request must not fail its neighbours: retry each alone so only
     // the request that cannot be stored gets the error.
@@ -115,7 +123,7 @@ void BatchWriter::Commit(std::deque<Job>& group) {
          {"code", absl::StatusCodeToString(results.status().code())}});
     for (size_t i = 0; i < group.size(); ++i) {
       absl::StatusOr<std::vector<BatchWriteResult>> single =
-          TimedWrite(std::span<const BatchRecord>(&batches[i], 1));
+          TimedWrite(store, std::span<const BatchRecord>(&batches[i], 1));
       if (single.ok()) {
         Complete(group[i].done, std::move(single->front()));
       } else {

@@ -87,6 +87,8 @@ ABSL_FLAG(int32_t, key_file_poll_seconds, 0,
           "also reload the key files when they change, checked this often (0: only on SIGHUP)");
 ABSL_FLAG(int32_t, max_connections, 10000,
           "open connections at once; more are closed on accept");
+ABSL_FLAG(int32_t, pg_writers, 2,
+          "PostgreSQL only: writer sessions committing batches in parallel");
 ABSL_FLAG(int32_t, ready_probe_seconds, 2,
           "how often /readyz's store check pings the database");
 
@@ -239,6 +241,7 @@ absl::Status CheckFlags() {
       {"key-file-poll-seconds", absl::GetFlag(FLAGS_key_file_poll_seconds), 0, 3600},
       {"max-connections", absl::GetFlag(FLAGS_max_connections), 1, 1000000},
       {"ready-probe-seconds", absl::GetFlag(FLAGS_ready_probe_seconds), 1, 3600},
+      {"pg-writers", absl::GetFlag(FLAGS_pg_writers), 1, 16},
   };
   for (const Bound& bound : bounds) {
     if (bound.value < bound.low || bound.value > bound.high) {
@@ -297,15 +300,27 @@ int Serve() {
   absl::StatusOr<std::string> hash_key = LoadHashKey();
   if (!hash_key.ok()) return Fail(kExitUsage, "usage_error", hash_key.status());
 
-  absl::StatusOr<std::unique_ptr<Store>> store =
-      OpenStore(db, {.read_only = false,
-                     .hash_key = *std::move(hash_key),
-                     .sqlite_cache_mib = absl::GetFlag(FLAGS_sqlite_cache_mib)});
+  const StoreOpenOptions open_options = {.read_only = false,
+                                         .hash_key = *std::move(hash_key),
+                                         .sqlite_cache_mib = absl::GetFlag(FLAGS_sqlite_cache_mib)};
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db, open_options);
   if (!store.ok()) return Fail(kExitFailure, "startup_failed", store.status());
+  // PostgreSQL takes concurrent writers: more sessions, each its own group
+  // commits, as if that many collectors ran. SQLite keeps its one writer.
+  std::vector<std::unique_ptr<Store>> extra_writer_stores;
+  std::vector<Store*> writer_stores = {store->get()};
+  if (ParseStoreSpec(db)->kind == StoreSpec::Kind::kPostgres) {
+    for (int i = 1; i < absl::GetFlag(FLAGS_pg_writers); ++i) {
+      absl::StatusOr<std::unique_ptr<Store>> extra = OpenStore(db, open_options);
+      if (!extra.ok()) return Fail(kExitFailure, "startup_failed", extra.status());
+      writer_stores.push_back(extra->get());
+      extra_writer_stores.push_back(*std::move(extra));
+    }
+  }
 
   BatchWriterOptions writer_options;
   writer_options.queue_capacity = static_cast<size_t>(absl::GetFlag(FLAGS_writer_queue));
-  auto writer = std::make_unique<BatchWriter>(store->get(), writer_options);
+  auto writer = std::make_unique<BatchWriter>(writer_stores, writer_options);
 
   RetentionOptions retention;
   retention.keep = absl::Hours(24) * absl::GetFlag(FLAGS_retention_days);
@@ -413,6 +428,7 @@ int Serve() {
   admin.reset();
   purger.reset();
   writer.reset();
+  extra_writer_stores.clear();
   store->reset();
   Log(LogLevel::kInfo, "collector_stopped");
   return 0;

@@ -1,5 +1,6 @@
 #include "cairn/collector/batch_writer.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -62,6 +63,10 @@ class FakeStore final : public Store {
   }
   // Returns once the first Write is being held.
   void WaitUntilHolding() { entered_future_.wait(); }
+  // Whether the first Write is being held now.
+  bool Holding() {
+    return entered_future_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }
   void Release() { release_.set_value(); }
 
  private:
@@ -170,6 +175,40 @@ TEST(CollectorBatchWriterTest, AFailingRequestDoesNotFailItsGroup) {
   EXPECT_TRUE(results[1].ok());
   EXPECT_TRUE(absl::IsUnavailable(results[2].status()));
   EXPECT_TRUE(results[3].ok());
+}
+
+// Two stores, two writer threads: while one holds its commit, the other
+// takes the next group from the shared queue (PostgreSQL's parallel
+// sessions), and every request is completed exactly once.
+TEST(CollectorBatchWriterTest, SeveralStoresCommitInParallelFromOneQueue) {
+  FakeStore first(/*hold_first_write=*/true);
+  FakeStore second(/*hold_first_write=*/true);
+  Completions done;
+  BatchWriter writer(std::vector<Store*>{&first, &second}, {});
+  EXPECT_EQ(writer.writer_threads(), 2u);
+  // Either thread may take the first request; the second is submitted
+  // only once one store holds it (else one group could take both).
+  ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
+  while (!first.Holding() && !second.Holding()) std::this_thread::yield();
+  FakeStore& idle = first.Holding() ? second : first;
+  ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
+  // Returns only if the other thread took it while the first commit holds.
+  idle.WaitUntilHolding();
+  EXPECT_TRUE(first.Holding() && second.Holding());
+  EXPECT_TRUE(writer.writing());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(writer.TrySubmit(Record(), done.Add()));
+  first.Release();
+  second.Release();
+  auto results = done.WaitFor(6);
+  ASSERT_EQ(results.size(), 6u);
+  for (const auto& result : results) EXPECT_TRUE(result.ok());
+  writer.Stop();
+  size_t committed = 0;
+  for (size_t n : first.call_sizes()) committed += n;
+  for (size_t n : second.call_sizes()) committed += n;
+  EXPECT_EQ(committed, 6u);
+  EXPECT_EQ(first.call_sizes().front(), 1u);
+  EXPECT_EQ(second.call_sizes().front(), 1u);
 }
 
 }  // namespace

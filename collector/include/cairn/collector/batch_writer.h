@@ -26,9 +26,13 @@ struct BatchWriterOptions {
   size_t max_events_per_commit = 20000;
 };
 
-// Decouples request handling from storage: requests queue here and one writer
+// Decouples request handling from storage: requests queue here and a writer
 // thread commits them in groups (one transaction, one fsync, for many
 // requests), then completes each. I/O threads never touch the store.
+// With several stores (PostgreSQL: one session each) there is one writer
+// thread per store, all taking groups from the same queue: the same as that
+// many collectors sharing the database, which the store already handles
+// (unique event_id, consent and erasure ordering in its transactions).
 class BatchWriter {
  public:
   // Called exactly once per accepted submission, on the writer thread, after
@@ -38,6 +42,10 @@ class BatchWriter {
 
   // Starts the writer thread. `store` must outlive the writer.
   BatchWriter(Store* store, const BatchWriterOptions& options);
+  // Starts one writer thread per store (at least one; each must outlive the
+  // writer). Only for stores that take concurrent writers of their own
+  // (PostgreSQL); SQLite keeps one writer.
+  BatchWriter(std::vector<Store*> stores, const BatchWriterOptions& options);
   // Stops (see Stop).
   ~BatchWriter();
   BatchWriter(const BatchWriter&) = delete;
@@ -48,7 +56,7 @@ class BatchWriter {
   bool TrySubmit(BatchRecord batch, Completion done);
 
   // Refuses new submissions, commits everything already queued, completes
-  // it, and joins the writer thread. Idempotent.
+  // it, and joins the writer threads. Idempotent.
   void Stop();
 
   // Requests waiting (not yet being committed). For tests and metrics.
@@ -58,7 +66,9 @@ class BatchWriter {
   // cannot write makes the collector not ready until a write succeeds again.
   bool last_write_ok() const { return last_write_ok_.load(std::memory_order_relaxed); }
   // True while a Store::Write runs (cairn_writer_busy).
-  bool writing() const { return writing_.load(std::memory_order_relaxed); }
+  bool writing() const { return writing_.load(std::memory_order_relaxed) > 0; }
+  // Writer threads (one per store).
+  size_t writer_threads() const { return stores_.size(); }
   // Failed Store::Write calls since start.
   uint64_t write_failures() const { return write_failures_.load(std::memory_order_relaxed); }
   // Duration of every Store::Write call (one group commit, or one retried
@@ -70,12 +80,13 @@ class BatchWriter {
     BatchRecord batch;
     Completion done;
   };
-  void Run();
-  void Commit(std::deque<Job>& group);
-  // store_->Write, timed and counted; exceptions become Internal.
-  absl::StatusOr<std::vector<BatchWriteResult>> TimedWrite(std::span<const BatchRecord> batches);
+  void Run(Store* store);
+  void Commit(Store* store, std::deque<Job>& group);
+  // store->Write, timed and counted; exceptions become Internal.
+  absl::StatusOr<std::vector<BatchWriteResult>> TimedWrite(Store* store,
+                                                           std::span<const BatchRecord> batches);
 
-  Store* const store_;
+  const std::vector<Store*> stores_;
   const BatchWriterOptions options_;
   // std primitives rather than absl::Mutex: Debian's abseil is not
   // annotated for ThreadSanitizer.
@@ -86,9 +97,9 @@ class BatchWriter {
   std::mutex stop_mu_;                  // serializes Stop() callers around the join
   Histogram commit_seconds_;
   std::atomic<bool> last_write_ok_{true};
-  std::atomic<bool> writing_{false};
+  std::atomic<int> writing_{0};  // writers inside a Store::Write
   std::atomic<uint64_t> write_failures_{0};
-  std::thread thread_;  // last: starts after everything it uses exists
+  std::vector<std::thread> threads_;  // last: start after everything they use exists
 };
 
 }  // namespace cairn::collector
