@@ -10,10 +10,10 @@
 #include "absl/strings/str_format.h"
 #include "cairn/collector/engagement_store.h"
 #include "cairn/collector/log.h"
+#include "cairn/common/strings.h"
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/engagement.h"
-#include "cairn/common/strings.h"
 #include "cairn/engagement/webhook_signature.h"
 #include "json_text.h"
 #include "store_common.h"
@@ -114,15 +114,14 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
     next.alert_id = NewAlertId();
     alert.alert_id = next.alert_id;
     alert.account_id = std::string(account_id);
-    alert.severity = evaluation->state == DropState::kSevere ? DropState::kSevere
-                                                              : DropState::kDrop;
+    alert.severity =
+        evaluation->state == DropState::kSevere ? DropState::kSevere : DropState::kDrop;
     alert.open = true;
     alert.opened_at = absl::FromUnixMillis(absl::ToUnixMillis(now));
     alert.this_week = evaluation->this_week;
     alert.baseline_mean = evaluation->baseline_mean;
     alert.ratio = evaluation->ratio;
-    alert.payload =
-        WebhookBody(alert, engagement::ComputeEngagement(*input, now).health);
+    alert.payload = WebhookBody(alert, engagement::ComputeEngagement(*input, now).health);
     alert.next_attempt_at = now;
     if (!webhook_configured_) {
       alert.delivery = DeliveryState::kFailed;

@@ -87,9 +87,10 @@ class CollectorEngagementProcessTest : public ::testing::Test {
   }
 
   void Post(std::vector<cairn::v1::Event> events) {
-    auto result = cairn::testing::HttpPost(
-        collector_->base_url() + "/v1/batch", MakeBatch(std::move(events)).SerializeAsString(),
-        {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kWriteKey)});
+    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch",
+                                           MakeBatch(std::move(events)).SerializeAsString(),
+                                           {"Content-Type: application/x-protobuf",
+                                            absl::StrCat("Authorization: Bearer ", kWriteKey)});
     ASSERT_TRUE(result.ok()) << result.status();
     ASSERT_EQ(result->status, 200) << result->body;
   }
@@ -168,7 +169,8 @@ TEST_F(CollectorEngagementProcessTest, AccountsAreListedRiskiestFirstWithTheirSe
   // "thriving": 2 users on 10 of the last 14 days, 2 seats.
   for (const std::string user : {"t1", "t2"}) {
     events.push_back(MakeGrant("thriving", user, kAnalytics));
-    for (int d = 0; d < 10; ++d) events.push_back(MakeLogin("thriving", user, now - absl::Hours(24 * d)));
+    for (int d = 0; d < 10; ++d)
+      events.push_back(MakeLogin("thriving", user, now - absl::Hours(24 * d)));
   }
   // "drifting": 1 user once, 50 seats.
   events.push_back(MakeGrant("drifting", "d1", kAnalytics));
@@ -219,12 +221,13 @@ TEST_F(CollectorEngagementProcessTest, AccountSettingsAreValidatedAndNullClears)
   std::string many = "[";
   for (int i = 0; i < 33; ++i) absl::StrAppend(&many, i ? "," : "", "\"m", i, "\"");
   many += "]";
-  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", absl::StrCat(R"({"key_milestones": )", many, "}"))
-                .status,
-            400);
+  EXPECT_EQ(
+      Call("PUT", "/v1/accounts/acme", absl::StrCat(R"({"key_milestones": )", many, "}")).status,
+      400);
   EXPECT_EQ(Call("PUT", "/v1/accounts/acme", "not json").status, 400);
-  HttpResult set = Call("PUT", "/v1/accounts/acme",
-                        R"({"seats": 25, "renewal_date": "2027-02-01", "key_milestones": ["a", "b"]})");
+  HttpResult set =
+      Call("PUT", "/v1/accounts/acme",
+           R"({"seats": 25, "renewal_date": "2027-02-01", "key_milestones": ["a", "b"]})");
   ASSERT_EQ(set.status, 200) << set.body;
   HttpResult cleared = Call("PUT", "/v1/accounts/acme", R"({"seats": null})");
   ASSERT_EQ(cleared.status, 200) << cleared.body;
@@ -236,9 +239,10 @@ TEST_F(CollectorEngagementProcessTest, AccountSettingsAreValidatedAndNullClears)
 TEST_F(CollectorEngagementProcessTest, GoalsProgressFromMilestoneEvents) {
   const absl::Time now = absl::Now();
   const engagement::DayIndex today = engagement::DayOf(now);
-  HttpResult created = Call("POST", "/v1/accounts/acme/goals",
-                            absl::StrCat(R"({"name": "Send 3 invoices", "milestone_name": "invoice_sent", )",
-                                         R"("target_count": 3, "due": ")", Date(today + 10), "\"}"));
+  HttpResult created =
+      Call("POST", "/v1/accounts/acme/goals",
+           absl::StrCat(R"({"name": "Send 3 invoices", "milestone_name": "invoice_sent", )",
+                        R"("target_count": 3, "due": ")", Date(today + 10), "\"}"));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string goal_id = StringValues(created.body, "goal_id").at(0);
   EXPECT_EQ(RawValue(created.body, "start"), absl::StrCat("\"", Date(today), "\""));
@@ -255,7 +259,8 @@ TEST_F(CollectorEngagementProcessTest, GoalsProgressFromMilestoneEvents) {
   EXPECT_EQ(RawValue(goals.body, "status"), "\"achieved\"");
   EXPECT_EQ(RawValue(goals.body, "fraction"), "1");
 
-  EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals", R"({"name": "x", "milestone_name": "m", "target_count": 0})")
+  EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals",
+                 R"({"name": "x", "milestone_name": "m", "target_count": 0})")
                 .status,
             400);
   EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals",
@@ -298,8 +303,9 @@ TEST_F(CollectorEngagementProcessTest, CustomerLinkRevealsOnlyItsOwnAccount) {
   ASSERT_EQ(parts.size(), 3u);
   const std::string beta = absl::WebSafeBase64Escape("beta");
   EXPECT_EQ(Overview(absl::StrCat(beta, ".", parts[1], ".", parts[2])).status, 401);
-  EXPECT_EQ(Overview(absl::StrCat(parts[0], ".", std::stoll(parts[1]) + 3600, ".", parts[2])).status,
-            401);
+  EXPECT_EQ(
+      Overview(absl::StrCat(parts[0], ".", std::stoll(parts[1]) + 3600, ".", parts[2])).status,
+      401);
   std::string flipped = parts[2];
   flipped[0] = flipped[0] == '0' ? '1' : '0';
   EXPECT_EQ(Overview(absl::StrCat(parts[0], ".", parts[1], ".", flipped)).status, 401);
@@ -327,8 +333,8 @@ TEST_F(CollectorEngagementProcessTest, RenewalsListHealthAndNeverAnOptedOutUser)
   Post({MakeGrant("soon", "keen", kAnalytics), MakeGrant("soon", "keen", kRenewal),
         MakeGrant("soon", "optout", kAnalytics), MakeGrant("soon", "optout", kRenewal),
         MakeLogin("soon", "keen", now - absl::Hours(1)),
-        MakeLogin("soon", "optout", now - absl::Hours(1)),
-        MakeGrant("later", "l1", kRenewal), MakeLogin("later", "l1", now)});
+        MakeLogin("soon", "optout", now - absl::Hours(1)), MakeGrant("later", "l1", kRenewal),
+        MakeLogin("later", "l1", now)});
   Post({MakeConsentChange("soon", "optout", kRenewal, kDenied, now - absl::Minutes(1))});
   ASSERT_EQ(Call("PUT", "/v1/accounts/soon",
                  absl::StrCat(R"({"renewal_date": ")", Date(today + 10), "\"}"))
@@ -377,18 +383,18 @@ TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) 
     while ((n = fread(buf, 1, sizeof(buf), out)) > 0) help.append(buf, n);
     pclose(out);
   }
-  for (const char* flag : {"alert_webhook_url", "alert_webhook_secret_file", "alert_interval_minutes",
-                           "drop_ratio", "severe_ratio", "severe_weeks",
-                           "min_baseline_weekly_logins"}) {
+  for (const char* flag :
+       {"alert_webhook_url", "alert_webhook_secret_file", "alert_interval_minutes", "drop_ratio",
+        "severe_ratio", "severe_weeks", "min_baseline_weekly_logins"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   TempDir dir;
   const std::string base = absl::StrCat(binary, " --db=", dir.File("c.db"),
                                         " --write-key=wk-0123456789 --listen=127.0.0.1:0 ");
   // Exit code 2 (usage) for an invalid rule or a webhook without a secret.
-  for (const std::string flags : {"--severe-ratio=0.9 --drop-ratio=0.5", "--severe-weeks=9",
-                                  "--alert-webhook-url=http://127.0.0.1:9/x",
-                                  "--alert-interval-minutes=-1"}) {
+  for (const std::string flags :
+       {"--severe-ratio=0.9 --drop-ratio=0.5", "--severe-weeks=9",
+        "--alert-webhook-url=http://127.0.0.1:9/x", "--alert-interval-minutes=-1"}) {
     int status = std::system((base + flags + " > /dev/null 2>&1").c_str());
     ASSERT_TRUE(WIFEXITED(status)) << flags;
     EXPECT_EQ(WEXITSTATUS(status), 2) << flags;

@@ -2,10 +2,11 @@
 // PostgreSQL, a fresh database per test): the daily aggregates Write keeps
 // in the same transaction as the events, erasure and consent withdrawal,
 // and the settings, goals and alert tables behind EngagementStore.
+#include "cairn/collector/engagement_store.h"
+
 #include <string>
 #include <vector>
 
-#include "cairn/collector/engagement_store.h"
 #include "cairn/engagement/day.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -142,8 +143,8 @@ TEST_P(CollectorEngagementStoreTest, LoginsAndMilestonesFoldIntoTheDailyAggregat
 
 TEST_P(CollectorEngagementStoreTest, DuplicatesAreNotCountedTwice) {
   Grant("acme", "u1");
-  BatchRecord record = Record({MakeLogin("acme", "u1", kT0),
-                               MakeMilestone("acme", "u1", "first_report", 1.0, kT0)});
+  BatchRecord record =
+      Record({MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first_report", 1.0, kT0)});
   EXPECT_EQ(Write(record).inserted, 2);
   BatchWriteResult again = Write(record);  // a retried batch
   EXPECT_EQ(again.duplicates, 2);
@@ -163,9 +164,9 @@ TEST_P(CollectorEngagementStoreTest, DuplicatesAreNotCountedTwice) {
 TEST_P(CollectorEngagementStoreTest, UnconsentedEventsAreNeverCounted) {
   // u1 granted nothing; u2 only usage analytics.
   Write({MakeGrant("acme", "u2", kAnalytics)});
-  BatchWriteResult result =
-      Write({MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first", std::nullopt, kT0),
-             MakeLogin("acme", "u2", kT0), MakeMilestone("acme", "u2", "first", std::nullopt, kT0)});
+  BatchWriteResult result = Write(
+      {MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first", std::nullopt, kT0),
+       MakeLogin("acme", "u2", kT0), MakeMilestone("acme", "u2", "first", std::nullopt, kT0)});
   EXPECT_EQ(result.inserted, 1);
   engagement::AccountInput input = Input("acme");
   ASSERT_THAT(input.login_days, SizeIs(1u));
@@ -273,8 +274,7 @@ TEST_P(CollectorEngagementStoreTest, GoalsCreateListDelete) {
   goal.name = "Open-ended";
   ASSERT_TRUE(engagement_->CreateGoal(goal, kT0 + absl::Seconds(1)).ok());
   goal.target_count = 0;
-  EXPECT_EQ(engagement_->CreateGoal(goal, kT0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engagement_->CreateGoal(goal, kT0).status().code(), absl::StatusCode::kInvalidArgument);
 
   auto goals = engagement_->ListGoals("acme");
   ASSERT_TRUE(goals.ok()) << goals.status();
@@ -333,12 +333,13 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
                                    kT0 + absl::Seconds(30))
                   .ok());
   EXPECT_THAT(*engagement_->DueDeliveries(kT0, 10), IsEmpty());
-  ASSERT_TRUE(engagement_
-                  ->RecordDelivery("alert-1", DeliveryState::kDelivered, 2, "",
-                                   kT0 + absl::Seconds(30))
-                  .ok());
+  ASSERT_TRUE(
+      engagement_
+          ->RecordDelivery("alert-1", DeliveryState::kDelivered, 2, "", kT0 + absl::Seconds(30))
+          .ok());
   // A delivered alert is never changed back.
-  ASSERT_TRUE(engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 3, "stale", kT0).ok());
+  ASSERT_TRUE(
+      engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 3, "stale", kT0).ok());
   EXPECT_THAT(*engagement_->DueDeliveries(kT0 + absl::Hours(1), 10), IsEmpty());
 
   episode.episode.severity = engagement::DropState::kSevere;
