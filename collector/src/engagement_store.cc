@@ -1,6 +1,7 @@
 #include "cairn/collector/engagement_store.h"
 
 #include <array>
+#include <span>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -393,6 +394,7 @@ absl::StatusOr<AccountEpisode> EngagementStore::ReadEpisode(std::string_view acc
     out.episode.closed_at = FromOptMs(r.OptTime(4));
     out.episode.episodes = r.Int(5);
     out.alert_id = r.Text(6);
+    out.persisted = true;
     if (!r.ok) return Bad("alert episode row");
     return absl::OkStatus();
   });
@@ -401,29 +403,43 @@ absl::StatusOr<AccountEpisode> EngagementStore::ReadEpisode(std::string_view acc
 }
 
 absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
+                                            const AccountEpisode& previous,
                                             const AccountEpisode& episode,
                                             engagement::AlertAction action,
                                             const StoredAlert& alert) {
   using engagement::AlertAction;
   return store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
     const engagement::AlertEpisode& e = episode.episode;
-    const std::array<SqlValue, 8> params = {Text(account_id),
-                                            SqlValue(int64_t{e.open ? 1 : 0}),
-                                            SqlValue(static_cast<int64_t>(e.severity)),
-                                            OptMs(e.opened_at),
-                                            OptMs(e.escalated_at),
-                                            OptMs(e.closed_at),
-                                            SqlValue(e.episodes),
-                                            Text(episode.alert_id)};
-    absl::StatusOr<int64_t> saved = sql.Execute(
-        "INSERT INTO alert_episodes (account_id, open, severity, opened_at_ms, escalated_at_ms, "
-        "closed_at_ms, episodes, alert_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (account_id) DO UPDATE SET open = excluded.open, "
-        "severity = excluded.severity, opened_at_ms = excluded.opened_at_ms, "
-        "escalated_at_ms = excluded.escalated_at_ms, closed_at_ms = excluded.closed_at_ms, "
-        "episodes = excluded.episodes, alert_id = excluded.alert_id",
-        params);
+    const engagement::AlertEpisode& p = previous.episode;
+    const std::array<SqlValue, 11> params = {Text(account_id),
+                                             SqlValue(int64_t{e.open ? 1 : 0}),
+                                             SqlValue(static_cast<int64_t>(e.severity)),
+                                             OptMs(e.opened_at),
+                                             OptMs(e.escalated_at),
+                                             OptMs(e.closed_at),
+                                             SqlValue(e.episodes),
+                                             Text(episode.alert_id),
+                                             SqlValue(p.episodes),
+                                             SqlValue(int64_t{p.open ? 1 : 0}),
+                                             SqlValue(static_cast<int64_t>(p.severity))};
+    // Insert if there was no row, else update only the row the step was
+    // computed from.
+    absl::StatusOr<int64_t> saved =
+        previous.persisted
+            ? sql.Execute(
+                  "UPDATE alert_episodes SET open = ?2, severity = ?3, opened_at_ms = ?4, "
+                  "escalated_at_ms = ?5, closed_at_ms = ?6, episodes = ?7, alert_id = ?8 "
+                  "WHERE account_id = ?1 AND episodes = ?9 AND open = ?10 AND severity = ?11",
+                  params)
+            : sql.Execute(
+                  "INSERT INTO alert_episodes (account_id, open, severity, opened_at_ms, "
+                  "escalated_at_ms, closed_at_ms, episodes, alert_id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (account_id) DO NOTHING",
+                  std::span<const SqlValue>(params).subspan(0, 8));
     if (!saved.ok()) return saved.status();
+    if (*saved != 1) {
+      return absl::FailedPreconditionError("the alert episode changed meanwhile");
+    }
     switch (action) {
       case AlertAction::kOpen: {
         const std::array<SqlValue, 15> row = {Text(alert.alert_id),
@@ -512,6 +528,24 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::DueDeliveries(absl::Ti
   });
   if (!s.ok()) return s;
   return out;
+}
+
+absl::StatusOr<bool> EngagementStore::ClaimDelivery(std::string_view alert_id, absl::Time due_at,
+                                                    absl::Time lease_until) {
+  bool claimed = false;
+  absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
+    const std::array<SqlValue, 4> params = {Text(alert_id), Ms(due_at), Ms(lease_until),
+                                            SqlValue(DeliveryCode(DeliveryState::kPending))};
+    absl::StatusOr<int64_t> n = sql.Execute(
+        "UPDATE alerts SET next_attempt_ms = ?3 WHERE alert_id = ?1 AND next_attempt_ms = ?2 "
+        "AND delivery_state = ?4",
+        params);
+    if (!n.ok()) return n.status();
+    claimed = *n == 1;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return claimed;
 }
 
 absl::Status EngagementStore::RecordDelivery(std::string_view alert_id, DeliveryState state,

@@ -311,8 +311,19 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   alert.ratio = 4 / 20.5;
   alert.payload = "{\"type\":\"usage_drop\"}";
   alert.next_attempt_at = kT0;
+  // Computed from "no episode yet": a second step from the same stale read
+  // (another collector) is refused and writes nothing.
   ASSERT_TRUE(
-      engagement_->SaveAlertStep("acme", episode, engagement::AlertAction::kOpen, alert).ok());
+      engagement_->SaveAlertStep("acme", *none, episode, engagement::AlertAction::kOpen, alert)
+          .ok());
+  StoredAlert twin = alert;
+  twin.alert_id = "alert-twin";
+  AccountEpisode twin_episode = episode;
+  twin_episode.alert_id = "alert-twin";
+  EXPECT_EQ(
+      engagement_->SaveAlertStep("acme", *none, twin_episode, engagement::AlertAction::kOpen, twin)
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
 
   auto read = engagement_->ReadEpisode("acme");
   ASSERT_TRUE(read.ok()) << read.status();
@@ -320,6 +331,14 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   EXPECT_EQ(read->episode.opened_at, kT0);
   EXPECT_EQ(read->episode.escalated_at, absl::InfinitePast());
   EXPECT_EQ(read->alert_id, "alert-1");
+
+  // A delivery is claimed by one sender only.
+  auto claimed = engagement_->ClaimDelivery("alert-1", kT0, kT0 + absl::Minutes(2));
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_TRUE(*claimed);
+  EXPECT_FALSE(*engagement_->ClaimDelivery("alert-1", kT0, kT0 + absl::Minutes(2)));
+  EXPECT_THAT(*engagement_->DueDeliveries(kT0 + absl::Minutes(1), 10), IsEmpty());
+  ASSERT_TRUE(engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 0, "", kT0).ok());
 
   auto due = engagement_->DueDeliveries(kT0, 10);
   ASSERT_TRUE(due.ok()) << due.status();
@@ -342,10 +361,12 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
       engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 3, "stale", kT0).ok());
   EXPECT_THAT(*engagement_->DueDeliveries(kT0 + absl::Hours(1), 10), IsEmpty());
 
+  AccountEpisode before = *engagement_->ReadEpisode("acme");
   episode.episode.severity = engagement::DropState::kSevere;
   episode.episode.escalated_at = kT0 + absl::Hours(24 * 7);
   ASSERT_TRUE(
-      engagement_->SaveAlertStep("acme", episode, engagement::AlertAction::kEscalate, alert).ok());
+      engagement_->SaveAlertStep("acme", before, episode, engagement::AlertAction::kEscalate, alert)
+          .ok());
   auto open = engagement_->ListAlerts(/*open_only=*/true, 10);
   ASSERT_TRUE(open.ok()) << open.status();
   ASSERT_THAT(*open, SizeIs(1u));
@@ -354,10 +375,17 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   EXPECT_EQ((*open)[0].delivery, DeliveryState::kDelivered);
   EXPECT_EQ((*open)[0].attempts, 2);
 
+  before = *engagement_->ReadEpisode("acme");
   episode.episode.open = false;
   episode.episode.closed_at = kT0 + absl::Hours(24 * 14);
   ASSERT_TRUE(
-      engagement_->SaveAlertStep("acme", episode, engagement::AlertAction::kClose, alert).ok());
+      engagement_->SaveAlertStep("acme", before, episode, engagement::AlertAction::kClose, alert)
+          .ok());
+  // The stale "before" no longer matches.
+  EXPECT_EQ(
+      engagement_->SaveAlertStep("acme", before, episode, engagement::AlertAction::kClose, alert)
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(*engagement_->ListAlerts(true, 10), IsEmpty());
   auto all = engagement_->ListAlerts(false, 10);
   ASSERT_TRUE(all.ok());
