@@ -705,12 +705,16 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
   if (absl::Status s = upsert.Run(); !s.ok()) return WithContext(s, "updating consent state");
 
   if (record->decision == consent::Decision::kDenied) {
-    // Withdrawal: what the purpose produced stops counting (docs/metrics.md).
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md),
+    // if the denial is the user's current decision (consent_state, just
+    // updated): an older denial arriving after a later grant deletes nothing.
     for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
-      absl::StatusOr<sqlite::Statement> del =
-          writer_->Prepare(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = ?1"));
+      absl::StatusOr<sqlite::Statement> del = writer_->Prepare(absl::StrCat(
+          "DELETE FROM ", ToAbsl(table),
+          " WHERE user_id = ?1 AND EXISTS (SELECT 1 FROM consent_state c WHERE c.user_id = ?1 "
+          "AND c.purpose = ?2 AND c.decision = ?3)"));
       if (!del.ok()) return del.status();
-      del->Bind(1, event.user_id());
+      del->Bind(1, event.user_id()).Bind(2, purpose).Bind(3, decision);
       if (absl::Status s = del->Run(); !s.ok()) return WithContext(s, "withdrawing aggregates");
     }
   }

@@ -216,6 +216,17 @@ TEST_P(CollectorEngagementStoreTest, WithdrawalDeletesWhatThatPurposeProduced) {
   EXPECT_THAT(MilestoneDays("acme"), IsEmpty());
 }
 
+TEST_P(CollectorEngagementStoreTest, AnOlderDenialArrivingLateDeletesNothing) {
+  Write({MakeConsentChange("acme", "u1", kAnalytics, cairn::v1::CONSENT_DECISION_GRANTED,
+                           kT0 - absl::Hours(2))});
+  Write({MakeLogin("acme", "u1", kT0 - absl::Hours(1))});
+  ASSERT_THAT(Input("acme").login_days, SizeIs(1u));
+  // A denial dated before the grant, delivered late: not the current decision.
+  Write({MakeConsentChange("acme", "u1", kAnalytics, kDenied, kT0 - absl::Hours(3))});
+  EXPECT_THAT(Input("acme").login_days, SizeIs(1u));
+  EXPECT_THAT(Input("acme").first_logins, SizeIs(1u));
+}
+
 TEST_P(CollectorEngagementStoreTest, ReadsOnlyTheHistoryWindow) {
   Grant("acme", "u1");
   const absl::Time old = kT0 - absl::Hours(24 * (engagement::kHistoryDays + 5));
