@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "cairn/collector/customer_link.h"
 #include "cairn/engagement/day.h"
+#include "cairn/engagement/webhook_signature.h"
 #include "collector_process.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,6 +23,7 @@
 #include "json_fields.h"
 #include "temp_dir.h"
 #include "test_batches.h"
+#include "webhook_sink.h"
 
 namespace cairn::collector {
 namespace {
@@ -70,7 +72,7 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     }
   }
 
-  void Start(std::string admin_token = kAdminToken) {
+  void Start(std::string admin_token = kAdminToken, std::vector<std::string> flags = {}) {
     if (collector_ != nullptr) {
       ASSERT_TRUE(collector_->Stop().ok());
     }
@@ -81,6 +83,7 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     options.admin_token = std::move(admin_token);
     options.extra_flags = {absl::StrCat("--hash-key-file=", dir_.File("hash.key")),
                            "--alert-interval-minutes=0"};
+    for (std::string& flag : flags) options.extra_flags.push_back(std::move(flag));
     auto process = CollectorProcess::Start(options);
     ASSERT_TRUE(process.ok()) << process.status();
     collector_ = *std::move(process);
@@ -369,6 +372,64 @@ TEST_F(CollectorEngagementProcessTest, AlertsEvaluateOnDemandAndList) {
   ASSERT_EQ(alerts.status, 200);
   EXPECT_EQ(alerts.body, "{\"alerts\":[]}\n");
   EXPECT_EQ(Call("GET", "/v1/alerts?state=closed").status, 400);
+}
+
+TEST_F(CollectorEngagementProcessTest, DroppingAccountAlertReachesTheWebhookOnceSigned) {
+  auto sink = cairn::testing::WebhookSink::Start();
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  constexpr char kSecret[] = "process-webhook-secret-0123";
+  {
+    std::ofstream secret(dir_.File("webhook.secret"));
+    secret << kSecret << "\n";
+  }
+  Start(kAdminToken, {absl::StrCat("--alert-webhook-url=", (*sink)->url()),
+                      absl::StrCat("--alert-webhook-secret-file=", dir_.File("webhook.secret"))});
+  // 40 days of history ending now: 10 logins a day, then 2 a day this week
+  // (14 against a baseline mean of 70: a drop).
+  const absl::Time now = absl::Now();
+  const engagement::DayIndex today = engagement::DayOf(now);
+  std::vector<cairn::v1::Event> events;
+  for (int u = 0; u < 5; ++u)
+    events.push_back(MakeGrant("falling", absl::StrCat("f", u), kAnalytics));
+  for (engagement::DayIndex d = today - 40; d <= today; ++d) {
+    const int logins = d > today - 7 ? 2 : 10;
+    for (int i = 0; i < logins; ++i) {
+      absl::Time at = engagement::StartOfDay(d) + absl::Hours(1) + absl::Seconds(i);
+      if (d == today) {
+        at = engagement::StartOfDay(d) + (now - engagement::StartOfDay(d)) * (i + 1) / (logins + 1);
+      }
+      events.push_back(MakeLogin("falling", absl::StrCat("f", i % 5), at));
+    }
+  }
+  Post(std::move(events));
+
+  HttpResult evaluated = Call("POST", "/v1/alerts/evaluate");
+  ASSERT_EQ(evaluated.status, 200) << evaluated.body;
+  EXPECT_EQ(RawValue(evaluated.body, "opened"), "1");
+  ASSERT_TRUE((*sink)->WaitForRequests(1));
+  std::vector<cairn::testing::WebhookSink::Request> hooks = (*sink)->requests();
+  ASSERT_EQ(hooks.size(), 1u);
+  EXPECT_TRUE(engagement::VerifyWebhook(kSecret, hooks[0].headers["cairn-signature"], hooks[0].body,
+                                        absl::Now())
+                  .ok());
+  EXPECT_EQ(RawValue(hooks[0].body, "account_id"), "\"falling\"");
+  EXPECT_EQ(RawValue(hooks[0].body, "this_week"), "14");
+
+  // The delivery is recorded (polled: the sender records it after the 2xx).
+  std::string alerts;
+  for (int i = 0; i < 200; ++i) {
+    alerts = Call("GET", "/v1/alerts?state=open").body;
+    if (alerts.find("\"delivered\"") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(RawValue(alerts, "state"), "\"open\"");
+  EXPECT_THAT(alerts, HasSubstr("\"delivery\":{\"state\":\"delivered\",\"attempts\":1"));
+  // Evaluating again in the same episode opens nothing and sends nothing.
+  HttpResult again = Call("POST", "/v1/alerts/evaluate");
+  EXPECT_EQ(RawValue(again.body, "opened"), "0");
+  HttpResult account = Call("GET", "/v1/accounts/falling");
+  EXPECT_THAT(account.body, HasSubstr("\"open_alert\":{\"alert_id\":"));
+  EXPECT_EQ((*sink)->requests().size(), 1u);
 }
 
 TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) {
