@@ -94,6 +94,16 @@ class PgStore final : public Store {
   // Store::Ping: SELECT 1 on a pooled reader.
   absl::Status Ping() override;
 
+  // Store::RunEngagementRead: one REPEATABLE READ read-only transaction on
+  // a reader connection.
+  absl::Status RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) override;
+  // Store::RunEngagementWrite: one transaction on the writer, rerun (with
+  // `body`) after a deadlock or serialization failure like Write.
+  absl::Status RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) override;
+
+  // Store::KeyedHashKey.
+  std::string_view KeyedHashKey() const override { return hash_key_; }
+
   // The keyed hash (lowercase hex HMAC-SHA256) standing for `user_id` in
   // tombstones and the suppression list; equal to SqliteStore's under the
   // same key.
