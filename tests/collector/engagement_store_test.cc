@@ -216,6 +216,42 @@ TEST_P(CollectorEngagementStoreTest, WithdrawalDeletesWhatThatPurposeProduced) {
   EXPECT_THAT(MilestoneDays("acme"), IsEmpty());
 }
 
+// One group commit (several batches in one Write): the aggregates sum every
+// batch's events, and a withdrawal in a later batch of the same write also
+// takes what the earlier batches added.
+TEST_P(CollectorEngagementStoreTest, OneWriteOfSeveralBatchesSumsThemAndAWithdrawalInItTakesThemToo) {
+  Grant("acme", "u1");
+  Grant("acme", "u2");
+  const absl::Time t = kT0 - absl::Hours(2);
+  std::vector<BatchRecord> group = {
+      Record({MakeLogin("acme", "u1", t), MakeLogin("acme", "u1", t + absl::Seconds(1)),
+              MakeMilestone("acme", "u1", "invoice_sent", 1.5, t),
+              MakeMilestone("acme", "u1", "invoice_sent", 2.0, t + absl::Seconds(1))}),
+      Record({MakeLogin("acme", "u2", t), MakeLogin("acme", "u2", t + absl::Seconds(2))}),
+      Record({MakeConsentChange("acme", "u1", kAnalytics, kDenied, t + absl::Minutes(1))}),
+      Record({MakeLogin("acme", "u2", t + absl::Seconds(3)),
+              MakeLogin("acme", "u1", t + absl::Minutes(2))}),  // refused: withdrawn
+  };
+  auto results = store_->Write(group);
+  ASSERT_TRUE(results.ok()) << results.status();
+  EXPECT_EQ((*results)[0].inserted, 4);
+  EXPECT_EQ((*results)[3].inserted, 1);
+  EXPECT_THAT((*results)[3].rejections, SizeIs(1u));
+
+  engagement::AccountInput input = Input("acme");
+  ASSERT_THAT(input.login_days, SizeIs(1u));  // u1's went with the withdrawal
+  EXPECT_EQ(input.login_days[0].user_id, "u2");
+  EXPECT_EQ(input.login_days[0].logins, 3);
+  ASSERT_THAT(input.first_logins, SizeIs(1u));
+  EXPECT_EQ(input.first_logins[0].first_login, t);
+  ASSERT_THAT(input.milestones, SizeIs(1u));  // the milestones purpose stands
+  EXPECT_EQ(input.milestones[0].first_reached, t);
+  std::vector<engagement::UserMilestoneDay> days = MilestoneDays("acme");
+  ASSERT_THAT(days, SizeIs(1u));
+  EXPECT_EQ(days[0].events, 2);
+  EXPECT_DOUBLE_EQ(days[0].value_sum, 3.5);
+}
+
 TEST_P(CollectorEngagementStoreTest, AnOlderDenialArrivingLateDeletesNothing) {
   Write({MakeConsentChange("acme", "u1", kAnalytics, cairn::v1::CONSENT_DECISION_GRANTED,
                            kT0 - absl::Hours(2))});

@@ -111,9 +111,13 @@ class SqliteStore final : public Store {
   // Stores a consent record and the current state; drops the memo entry.
   absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch,
                                   WriteContext& context);
-  // Folds a just-stored event into the daily aggregates (logins under
-  // usage_analytics, milestones under milestones; others do nothing).
-  absl::Status FoldAggregates(const cairn::v1::Event& event, const BatchRecord& batch);
+  // Adds a just-stored event to the write's pending daily aggregates
+  // (logins under usage_analytics, milestones under milestones; others do
+  // nothing). Memory only.
+  void FoldAggregates(const cairn::v1::Event& event, const BatchRecord& batch,
+                      WriteContext& context);
+  // Upserts the pending aggregates (one statement per key) and clears them.
+  absl::Status FlushAggregates(WriteContext& context);
   absl::Status AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts);
 
   const std::string hash_key_;  // empty if read-only
