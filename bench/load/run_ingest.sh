@@ -96,7 +96,7 @@ raw_rate() { grep "\"cairn_store_raw\":\"$1\"" "$out/raw.txt" | sed 's/.*"rows_p
 # The collector's own schema (v3 indexes) and writer settings, at 500-row
 # transactions: the reference for SQLite ingest.
 raw_sqlite=$(raw_rate sqlite_collector)
-raw_pg=$(raw_rate pg_copy_upsert)
+raw_pg=$(raw_rate pg_copy_upsert || true)  # empty without --pg
 
 # Starts a collector on a fresh database; sets collector_pid and port.
 start_collector() {
