@@ -26,7 +26,7 @@
 #include "absl/strings/strip.h"
 #include "cairn/common/strings.h"
 #include "cli_format.h"
-#include "json_value.h"
+#include "cli_json.h"
 
 namespace cairn::cli {
 namespace {

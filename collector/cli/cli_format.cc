@@ -189,7 +189,8 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
     absl::StrAppend(&out, accounts.size(), more_on_server ? "+" : "", " accounts, ", risky,
                     " at risk, riskiest first", when, "\n");
   } else {
-    absl::StrAppend(&out, risky, more_on_server ? "+" : "", " accounts at risk of ", accounts.size(),
+    absl::StrAppend(&out, risky, more_on_server ? "+" : "",
+                    risky == 1 ? " account at risk of " : " accounts at risk of ", accounts.size(),
                     more_on_server ? "+" : "", when, "\n");
   }
   if (table.rows() == 0) {

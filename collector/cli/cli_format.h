@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json_value.h"
+#include "cli_json.h"
 
 namespace cairn::cli {
 

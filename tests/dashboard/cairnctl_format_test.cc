@@ -6,7 +6,7 @@
 #include "cli_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "json_value.h"
+#include "cli_json.h"
 
 namespace cairn::cli {
 namespace {

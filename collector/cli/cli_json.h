@@ -1,5 +1,5 @@
-#ifndef CAIRN_COLLECTOR_CLI_JSON_VALUE_H_
-#define CAIRN_COLLECTOR_CLI_JSON_VALUE_H_
+#ifndef CAIRN_COLLECTOR_CLI_CLI_JSON_H_
+#define CAIRN_COLLECTOR_CLI_CLI_JSON_H_
 
 #include <cstddef>
 #include <optional>
@@ -69,4 +69,4 @@ std::string JsonQuote(std::string_view text);
 
 }  // namespace cairn::cli
 
-#endif  // CAIRN_COLLECTOR_CLI_JSON_VALUE_H_
+#endif  // CAIRN_COLLECTOR_CLI_CLI_JSON_H_

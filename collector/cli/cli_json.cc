@@ -1,4 +1,4 @@
-#include "json_value.h"
+#include "cli_json.h"
 
 #include <charconv>
 #include <cstdint>
