@@ -175,7 +175,8 @@ TEST_F(CollectorCairnctlProcessTest, ExportsAndErasesAUser) {
 }
 
 TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccounts) {
-  ASSERT_TRUE(SeedAccounts(collector_->base_url()).ok());
+  absl::Status seeded = SeedAccounts(collector_->base_url());
+    ASSERT_TRUE(seeded.ok()) << seeded;
 
   CtlRun at_risk = Cairnctl({"at-risk"});
   ASSERT_EQ(at_risk.exit_code, 0) << at_risk.err;

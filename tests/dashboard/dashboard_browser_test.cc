@@ -113,7 +113,8 @@ class DashboardBrowserTest : public ::testing::Test {
     auto collector = StartSeedCollector(dir_);
     ASSERT_TRUE(collector.ok()) << collector.status();
     collector_ = *std::move(collector);
-    ASSERT_TRUE(SeedAccounts(collector_->base_url()).ok());
+    absl::Status seeded = SeedAccounts(collector_->base_url());
+    ASSERT_TRUE(seeded.ok()) << seeded;
   }
   void TearDown() override {
     if (collector_ != nullptr) {

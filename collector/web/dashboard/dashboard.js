@@ -63,19 +63,22 @@
     const band = (account.health && account.health.band) || "unknown";
     const weekly = Array.isArray(account.weekly_logins) ? account.weekly_logins : [];
     const down = account.trend && Number(account.trend.ratio) < 0.75;
-    const spark = sparkline(weekly, `Weekly logins, oldest first: ${weekly.join(", ") || "none"}`, { down });
+    const spark = sparkline(weekly, `Weekly logins, oldest first: ${weekly.join(", ") || "none"}`, { down, width: 100 });
     const breadth = account.breadth || {};
     const breadthText = breadth.denominator
-      ? `${breadth.active_users_14}/${breadth.denominator} (${percent(breadth.ratio)})`
-      : `${breadth.active_users_14 ?? 0} users`;
+      ? `${breadth.active_users_14}/${breadth.denominator}`
+      : `${breadth.active_users_14 ?? 0}`;
+    const breadthTitle = breadth.denominator
+      ? `${percent(breadth.ratio)} of ${breadth.basis === "seats" ? "seats" : "the 90-day peak"} active in 14 days`
+      : "active users in 14 days";
     return el("tr", { class: `band-row-${band}`, "data-account": account.account_id },
       el("th", { scope: "row" }, account.account_id),
       el("td", {}, health(account.health)),
-      el("td", { class: "num" }, `${account.login_days_14 ?? 0}`,
-         account.frequency_band ? el("span", { class: "trend-flat" }, ` ${account.frequency_band}`) : null),
+      el("td", { class: "num", title: account.frequency_band ? `${account.frequency_band} (login days of the last 14)` : null },
+         `${account.login_days_14 ?? 0}/14`),
       el("td", {}, spark),
       el("td", {}, trendCell(account.trend)),
-      el("td", { class: "num", title: breadth.basis ? `against ${breadth.basis === "seats" ? "seats" : "the 90-day peak"}` : null }, breadthText),
+      el("td", { class: "num", title: breadthTitle }, breadthText),
       el("td", { class: "num" }, percent(account.adoption)),
       el("td", { class: "num" }, account.seats ?? "–"),
       el("td", {}, account.renewal_date || "–"),
