@@ -70,7 +70,8 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "  Accounts in band poor or watch, or with an open alert, riskiest first, as a table:\n"
        "  health band and score, login days of the last 14, this week's logins against the\n"
        "  4-week mean, breadth, adoption, open alert, renewal date and a sparkline of 12 weeks\n"
-       "  of logins. --all lists every account; --limit N shows at most N rows (default 50).\n"},
+       "  of logins. --all lists every account; --limit N shows at most N rows (default 50).\n"
+       "  With --json: each API answer read (pages, open alerts, accounts) on its own line.\n"},
       {"alerts", "usage: cairnctl alerts [--open]\n  Usage-drop alerts, newest first; --open: only open ones.\n"},
       {"evaluate", "usage: cairnctl evaluate\n  Evaluates the usage-drop rule for every account now.\n"},
       {"renewals",
@@ -365,42 +366,60 @@ int AtRisk(Command& command, const Args& args) {
     if (*limit < 1) return Usage("--limit must be 1-100000", "at-risk");
     options.limit = static_cast<size_t>(*limit);
   }
-  // Pages until there are enough rows (the listing is riskiest first, so
-  // without --all the first healthy account ends it).
+  // The listing is riskiest first (poor, watch, then good), so pages are read
+  // until there are enough rows or, without --all, until the first good
+  // account. A good account can still have an open alert: those come from
+  // the open alerts and are read one by one.
   std::vector<JsonValue> accounts;
-  std::vector<std::string> raw_pages;
+  std::vector<std::string> raw_answers;
+  std::set<std::string, std::less<>> seen;
   std::string as_of;
   std::string page_token;
   bool more = false;
+  bool reached_good = false;
   for (int pages = 0; pages < 1000; ++pages) {
     std::string path = "/v1/accounts?limit=100";
     if (!page_token.empty()) absl::StrAppend(&path, "&page_token=", Encode(page_token));
     std::optional<JsonValue> page = command.Fetch("GET", path, nullptr);
     if (!page) return kFailed;
-    raw_pages.push_back(command.raw());
+    raw_answers.push_back(command.raw());
     if (as_of.empty()) as_of = (*page)["as_of"].str();
-    bool reached_healthy = false;
     for (const JsonValue& account : (*page)["accounts"].items()) {
-      if (!IsAtRisk(account)) reached_healthy = true;
+      std::string band = account["health"]["band"].str();
+      if (band != "poor" && band != "watch") reached_good = true;
+      if (!options.all && reached_good) continue;
+      seen.insert(account["account_id"].str());
       accounts.push_back(account);
     }
     page_token = (*page)["next_page_token"].str();
-    size_t wanted = options.limit;
-    size_t have = 0;
-    for (const JsonValue& account : accounts) {
-      if (options.all || IsAtRisk(account)) ++have;
-    }
     if (page_token.empty()) break;
-    if (have >= wanted || (!options.all && reached_healthy)) {
-      more = true;
+    if (accounts.size() >= options.limit || (!options.all && reached_good)) {
+      more = options.all || accounts.size() >= options.limit;
       break;
     }
   }
+  if (!options.all && accounts.size() < options.limit) {
+    std::optional<JsonValue> alerts = command.Fetch("GET", "/v1/alerts?state=open", nullptr);
+    if (!alerts) return kFailed;
+    raw_answers.push_back(command.raw());
+    for (const JsonValue& alert : (*alerts)["alerts"].items()) {
+      std::string id = alert["account_id"].str();
+      if (id.empty() || seen.contains(id) || accounts.size() >= options.limit) continue;
+      std::optional<JsonValue> account = command.Fetch("GET", "/v1/accounts/" + Encode(id), nullptr);
+      if (!account) return kFailed;
+      raw_answers.push_back(command.raw());
+      seen.insert(id);
+      accounts.push_back(*std::move(account));
+    }
+  }
   if (command.json()) {
-    for (const std::string& raw : raw_pages) std::cout << raw << (absl::EndsWith(raw, "\n") ? "" : "\n");
+    // One JSON answer a line, in the order they were fetched.
+    for (const std::string& raw : raw_answers) {
+      std::cout << absl::StripTrailingAsciiWhitespace(raw) << "\n";
+    }
     return kOk;
   }
-  std::cout << FormatAtRisk(accounts, as_of, options, more && options.all);
+  std::cout << FormatAtRisk(accounts, as_of, options, more);
   return kOk;
 }
 

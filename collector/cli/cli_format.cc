@@ -167,14 +167,14 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
   TextTable table({"ACCOUNT", "HEALTH", "LOGIN DAYS", "TREND (WEEK VS 4-WK MEAN)", "BREADTH",
                    "ADOPTION", "ALERT", "RENEWAL", "WEEKLY LOGINS (12 WK)"},
                   {false, false, true, false, false, true, false, false, false});
-  size_t shown_risky = 0;
   size_t risky = 0;
+  size_t listed = 0;
   for (const JsonValue& account : accounts) {
     bool at_risk = IsAtRisk(account);
     if (at_risk) ++risky;
     if (!options.all && !at_risk) continue;
+    ++listed;
     if (table.rows() >= options.limit) continue;
-    if (at_risk) ++shown_risky;
     std::vector<double> weekly;
     for (const JsonValue& week : account["weekly_logins"].items()) weekly.push_back(week.number().value_or(0));
     table.AddRow({Str(account["account_id"]), Health(account["health"]),
@@ -185,27 +185,27 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
   }
   std::string out;
   std::string when = as_of.empty() ? "" : absl::StrCat(" (as of ", Time(JsonValue::String(std::string(as_of))), ")");
+  std::string plus = more_on_server ? "+" : "";
   if (options.all) {
-    absl::StrAppend(&out, accounts.size(), more_on_server ? "+" : "", " accounts, ", risky,
+    absl::StrAppend(&out, accounts.size(), plus, accounts.size() == 1 ? " account, " : " accounts, ", risky,
                     " at risk, riskiest first", when, "\n");
   } else {
-    absl::StrAppend(&out, risky, more_on_server ? "+" : "",
-                    risky == 1 ? " account at risk of " : " accounts at risk of ", accounts.size(),
-                    more_on_server ? "+" : "", when, "\n");
+    absl::StrAppend(&out, risky, plus, risky == 1 ? " account" : " accounts", " at risk, riskiest first",
+                    when, "\n");
   }
   if (table.rows() == 0) {
     absl::StrAppend(&out, options.all ? "no accounts yet\n" : "no account is at risk\n");
     return out;
   }
   absl::StrAppend(&out, "\n", table.Render());
-  if (table.rows() < (options.all ? accounts.size() : risky)) {
+  if (table.rows() < listed || more_on_server) {
     absl::StrAppend(&out, "(", table.rows(), " shown; --limit N for more)\n");
   }
-  (void)shown_risky;
   absl::StrAppend(&out,
-                  "\nHEALTH: band and score 0-100 (poor < 50 or any poor factor, watch < 75). "
-                  "TREND: logins this week vs the\nmean of the 4 weeks before (↓ below 75%). "
-                  "BREADTH: active users in 14 days vs seats or the 90-day peak.\n");
+                  "\nHEALTH: band and score 0-100 (good >= 70, watch >= 40, poor below or when any "
+                  "factor is poor).\nTREND: logins in the last 7 days vs the weekly mean of the 4 "
+                  "weeks before (↓ below 75%).\nBREADTH: users active in 14 days vs seats (or the "
+                  "90-day peak).\n");
   return out;
 }
 

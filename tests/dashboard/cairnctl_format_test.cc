@@ -118,7 +118,7 @@ constexpr std::string_view kAccounts = R"({
 TEST(CollectorCairnctlFormatTest, AtRiskTableListsRiskyAccountsInOrder) {
   JsonValue page = Parse(kAccounts);
   std::string out = FormatAtRisk(page["accounts"].items(), page["as_of"].str(), AtRiskOptions{}, false);
-  EXPECT_EQ(out.substr(0, out.find('\n')), "2 accounts at risk of 3 (as of 2026-11-23 16:00 UTC)");
+  EXPECT_EQ(out.substr(0, out.find('\n')), "2 accounts at risk, riskiest first (as of 2026-11-23 16:00 UTC)");
   EXPECT_THAT(out, HasSubstr(
       "ACCOUNT  HEALTH    LOGIN DAYS  TREND (WEEK VS 4-WK MEAN)  BREADTH     ADOPTION  ALERT     "
       "RENEWAL     WEEKLY LOGINS (12 WK)\n"

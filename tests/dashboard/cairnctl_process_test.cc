@@ -180,7 +180,7 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
 
   CtlRun at_risk = Cairnctl({"at-risk"});
   ASSERT_EQ(at_risk.exit_code, 0) << at_risk.err;
-  EXPECT_THAT(at_risk.out, StartsWith("1 account at risk of 2"));
+  EXPECT_THAT(at_risk.out, StartsWith("1 account at risk, riskiest first"));
   EXPECT_THAT(at_risk.out, HasSubstr("\nglobex   poor "));
   EXPECT_THAT(at_risk.out, Not(HasSubstr("\nacme ")));
   EXPECT_THAT(at_risk.out, HasSubstr("10 seats"));
