@@ -8,6 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cairn/collector/engagement_api.h"
 #include "cairn/collector/log.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
@@ -144,10 +146,12 @@ void AdminApi::Stop() { worker_.Stop(); }
 
 bool AdminApi::IsAdminPath(std::string_view path) {
   return path == kRecipientsPath || path == kPurgePath ||
+         EngagementApi::IsEngagementPath(path) ||
          absl::StartsWith(ToAbsl(path), ToAbsl(kUsersPrefix));
 }
 
 std::optional<HttpResponse> AdminApi::CheckHead(const HttpRequest& head) const {
+  if (EngagementApi::IsEngagementPath(head.Path())) return CheckEngagementHead(head);
   Target target = ParseTarget(head.Path());
   // Off, the API does not exist as far as clients can tell.
   if (admin_tokens_ == nullptr || target.route == Route::kNone) {
@@ -167,6 +171,34 @@ std::optional<HttpResponse> AdminApi::CheckHead(const HttpRequest& head) const {
   }
   if (head.content_length && *head.content_length > kMaxAdminBodyBytes) {
     return Reject(target.route, 413, "body is over the size limit");
+  }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> AdminApi::CheckEngagementHead(const HttpRequest& head) const {
+  const std::string allowed = EngagementApi::AllowedMethods(head.Path());
+  if (admin_tokens_ == nullptr || engagement_ == nullptr || allowed.empty()) {
+    return Reject(Route::kNone, 404, "not found");
+  }
+  bool method_ok = false;
+  for (absl::string_view m : absl::StrSplit(allowed, ", ")) method_ok |= (m == head.method);
+  if (!method_ok) {
+    HttpResponse response = Reject(Route::kNone, 405, "method not allowed");
+    response.headers.emplace_back("Allow", allowed);
+    return response;
+  }
+  // The customer view takes a signed customer link (checked by the
+  // handler), never the admin token.
+  if (!EngagementApi::IsCustomerPath(head.Path())) {
+    std::optional<std::string_view> authorization = head.Header("authorization");
+    if (!authorization || !admin_tokens_->VerifyAuthorization(*authorization)) {
+      HttpResponse response = Reject(Route::kNone, 401, "missing or wrong admin token");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+  }
+  if (head.content_length && *head.content_length > kMaxAdminBodyBytes) {
+    return Reject(Route::kNone, 413, "body is over the size limit");
   }
   return std::nullopt;
 }
@@ -196,6 +228,7 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
 }
 
 HttpResponse AdminApi::Run(const HttpRequest& request) {
+  if (EngagementApi::IsEngagementPath(request.Path())) return engagement_->Handle(request);
   Target target = ParseTarget(request.Path());
   switch (target.route) {
     case Route::kExport:

@@ -25,6 +25,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/collector/admin_api.h"
+#include "cairn/collector/alert_evaluator.h"
+#include "cairn/collector/engagement_api.h"
 #include "cairn/collector/batch_writer.h"
 #include "cairn/collector/flag_args.h"
 #include "cairn/collector/http_server.h"
@@ -86,6 +88,22 @@ ABSL_FLAG(int32_t, key_file_poll_seconds, 0,
           "also reload the key files when they change, checked this often (0: only on SIGHUP)");
 ABSL_FLAG(int32_t, max_connections, 10000,
           "open connections at once; more are closed on accept");
+// Customer success (issue 6): usage-drop alerts and their webhook.
+ABSL_FLAG(std::string, alert_webhook_url, "",
+          "POST usage-drop alerts here as signed JSON (http:// or https://); empty: alerts are "
+          "only listed at GET /v1/alerts");
+ABSL_FLAG(std::string, alert_webhook_secret_file, "",
+          "file with the secret (>= 16 bytes, trailing whitespace ignored) signing the "
+          "Cairn-Signature header of alert webhooks; required with --alert-webhook-url");
+ABSL_FLAG(int32_t, alert_interval_minutes, 60,
+          "evaluate usage-drop alerts every N minutes (0: only on POST /v1/alerts/evaluate)");
+ABSL_FLAG(double, drop_ratio, 0.75,
+          "usage drop: logins this week below this share of the previous 4 weeks' mean");
+ABSL_FLAG(double, severe_ratio, 0.5,
+          "severe drop: below this share of the baseline for --severe-weeks weeks running");
+ABSL_FLAG(int32_t, severe_weeks, 2, "weeks running below --severe-ratio for a severe drop (1-8)");
+ABSL_FLAG(double, min_baseline_weekly_logins, 5,
+          "judge a week only when its 4-week baseline mean has at least this many logins");
 
 namespace cairn::collector {
 namespace {
@@ -205,6 +223,67 @@ absl::StatusOr<std::string> LoadHashKey() {
   return key;
 }
 
+// The webhook secret, or "" without --alert-webhook-secret-file.
+absl::StatusOr<std::string> LoadWebhookSecret() {
+  std::string path = absl::GetFlag(FLAGS_alert_webhook_secret_file);
+  if (path.empty()) return std::string();
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError("cannot read --alert-webhook-secret-file");
+  constexpr std::streamsize kMaxSecretFileBytes = 4096;
+  std::string secret(kMaxSecretFileBytes + 1, '\0');
+  in.read(secret.data(), kMaxSecretFileBytes + 1);
+  if (in.gcount() > kMaxSecretFileBytes) {
+    return absl::InvalidArgumentError("--alert-webhook-secret-file is larger than 4 KiB");
+  }
+  secret.resize(static_cast<size_t>(in.gcount()));
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
+                             secret.back() == ' ' || secret.back() == '\t')) {
+    secret.pop_back();
+  }
+  if (secret.size() < 16) {
+    return absl::InvalidArgumentError("--alert-webhook-secret-file must hold >= 16 bytes");
+  }
+  return secret;
+}
+
+// The alert settings from the flags, validated.
+struct AlertSettings {
+  engagement::DropRule rule;
+  WebhookOptions webhook;
+  absl::Duration interval;
+};
+
+absl::StatusOr<AlertSettings> LoadAlertSettings() {
+  AlertSettings settings;
+  settings.rule.drop_ratio = absl::GetFlag(FLAGS_drop_ratio);
+  settings.rule.severe_ratio = absl::GetFlag(FLAGS_severe_ratio);
+  settings.rule.severe_weeks = absl::GetFlag(FLAGS_severe_weeks);
+  settings.rule.min_baseline_weekly_logins = absl::GetFlag(FLAGS_min_baseline_weekly_logins);
+  if (absl::Status s = engagement::ValidateDropRule(settings.rule); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("drop rule flags: ", s.message()));
+  }
+  const int32_t minutes = absl::GetFlag(FLAGS_alert_interval_minutes);
+  if (minutes < 0 || minutes > 7 * 24 * 60) {
+    return absl::InvalidArgumentError("--alert-interval-minutes must be 0-10080");
+  }
+  settings.interval = absl::Minutes(minutes);
+  settings.webhook.url = absl::GetFlag(FLAGS_alert_webhook_url);
+  absl::StatusOr<std::string> secret = LoadWebhookSecret();
+  if (!secret.ok()) return secret.status();
+  settings.webhook.secret = *std::move(secret);
+  if (!settings.webhook.url.empty()) {
+    if (!absl::StartsWith(settings.webhook.url, "http://") &&
+        !absl::StartsWith(settings.webhook.url, "https://")) {
+      return absl::InvalidArgumentError("--alert-webhook-url must be http:// or https://");
+    }
+    if (settings.webhook.secret.empty()) {
+      return absl::InvalidArgumentError(
+          "--alert-webhook-url needs --alert-webhook-secret-file (alerts are signed)");
+    }
+  }
+  return settings;
+}
+
 constexpr int64_t kGiB = int64_t{1} << 30;
 
 // A byte flag as int64, anything above 1 GiB folded to just above it.
@@ -292,6 +371,8 @@ int Serve() {
   }
   absl::StatusOr<std::string> hash_key = LoadHashKey();
   if (!hash_key.ok()) return Fail(kExitUsage, "usage_error", hash_key.status());
+  absl::StatusOr<AlertSettings> alert_settings = LoadAlertSettings();
+  if (!alert_settings.ok()) return Fail(kExitUsage, "usage_error", alert_settings.status());
 
   absl::StatusOr<std::unique_ptr<Store>> store =
       OpenStore(db, {.read_only = false,
@@ -324,6 +405,22 @@ int Serve() {
   }
   auto purger = std::make_unique<RetentionPurger>(store->get(), SystemClock(), retention);
 
+  // Customer success: engagement endpoints, usage-drop alerts, webhooks.
+  const bool webhook_on = !alert_settings->webhook.url.empty();
+  auto evaluator = std::make_unique<AlertEvaluator>(store->get(), SystemClock(),
+                                                    alert_settings->rule, webhook_on);
+  std::unique_ptr<WebhookSender> sender;
+  if (webhook_on) {
+    sender = std::make_unique<WebhookSender>(store->get(), SystemClock(), alert_settings->webhook);
+  }
+  auto scheduler = std::make_unique<AlertScheduler>(evaluator.get(), sender.get(), SystemClock(),
+                                                    alert_settings->interval);
+  AlertScheduler* scheduler_ptr = scheduler.get();
+  auto engagement_api = std::make_unique<EngagementApi>(
+      store->get(), SystemClock(), evaluator.get(), std::string((*store)->KeyedHashKey()),
+      [scheduler_ptr] { scheduler_ptr->Wake(); });
+  admin->SetEngagementApi(engagement_api.get());
+
   RequestHandlerOptions handler_options;
   handler_options.max_body_bytes = absl::GetFlag(FLAGS_max_body_bytes);
   handler_options.decode.max_decompressed_bytes = absl::GetFlag(FLAGS_max_decompressed_bytes);
@@ -351,6 +448,7 @@ int Serve() {
   if (!server.ok()) {
     purger->Stop();
     admin->Stop();
+    scheduler->Stop();
     writer->Stop();
     return Fail(kExitFailure, "startup_failed", server.status());
   }
@@ -370,7 +468,9 @@ int Serve() {
        {"store_user_agent", handler_options.store_user_agent ? "on" : "off"},
        {"max_connections", std::to_string(server_options.max_connections)},
        {"file_limit", std::to_string(file_limit)},
-       {"rate_limit_rps", absl::StrCat(handler_options.rate_limit.requests_per_second)}});
+       {"rate_limit_rps", absl::StrCat(handler_options.rate_limit.requests_per_second)},
+       {"alert_webhook", webhook_on ? "on" : "off"},
+       {"alert_interval_minutes", std::to_string(absl::GetFlag(FLAGS_alert_interval_minutes))}});
 
   KeyReloader reloader({absl::GetFlag(FLAGS_write_key_file), absl::GetFlag(FLAGS_admin_token_file)},
                        &*keys, admin_tokens->has_value() ? &**admin_tokens : nullptr,
@@ -399,10 +499,15 @@ int Serve() {
   // them), then the writer drains, then the server's loop goes, then the DB.
   (*server)->Shutdown(absl::Seconds(10));
   admin->Stop();
+  scheduler->Stop();
   purger->Stop();
   writer->Stop();
   server->reset();
   admin.reset();
+  engagement_api.reset();
+  scheduler.reset();
+  sender.reset();
+  evaluator.reset();
   purger.reset();
   writer.reset();
   store->reset();

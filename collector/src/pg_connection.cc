@@ -80,6 +80,8 @@ PgResult& PgResult::operator=(PgResult&& other) noexcept {
 
 PgResult::~PgResult() { PQclear(result_); }
 
+int PgResult::columns() const { return result_ == nullptr ? 0 : PQnfields(result_); }
+
 int PgResult::rows() const { return result_ == nullptr ? 0 : PQntuples(result_); }
 
 bool PgResult::IsNull(int row, int col) const { return PQgetisnull(result_, row, col) != 0; }

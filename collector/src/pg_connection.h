@@ -47,6 +47,8 @@ class PgResult {
   ~PgResult();
 
   int rows() const;
+  // Columns of the result. Free.
+  int columns() const;
   bool IsNull(int row, int col) const;
   std::string_view Text(int row, int col) const;
   // 0 for NULL or a non-integer.

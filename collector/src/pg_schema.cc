@@ -114,7 +114,94 @@ constexpr std::string_view kStepV2 = R"sql(
 DROP INDEX IF EXISTS events_by_account_time;
 )sql";
 
-constexpr std::array<std::string_view, 2> kSteps = {kStepV1, kStepV2};
+// Version 3 (issue 6): the engagement tables, as the SQLite store's version
+// 5: the four daily aggregates maintained by Write (indexed by user for
+// erasure and withdrawal), account settings, goals, alert episodes and
+// alerts with their webhook delivery state.
+constexpr std::string_view kStepV3 = R"sql(
+CREATE TABLE IF NOT EXISTS user_day (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  day                 bigint NOT NULL,
+  logins              bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, day)
+);
+CREATE INDEX IF NOT EXISTS user_day_by_user ON user_day (user_id);
+CREATE TABLE IF NOT EXISTS user_first_login (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  first_login_ms      bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS user_first_login_by_user ON user_first_login (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  first_reached_ms    bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, name)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_by_user ON user_milestone (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone_day (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  day                 bigint NOT NULL,
+  events              bigint NOT NULL,
+  value_sum           double precision NOT NULL,
+  PRIMARY KEY (account_id, user_id, name, day)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_day_by_user ON user_milestone_day (user_id);
+CREATE TABLE IF NOT EXISTS account_settings (
+  account_id          text COLLATE "C" PRIMARY KEY,
+  seats               bigint,
+  renewal_day         bigint,
+  key_milestones      text NOT NULL,
+  updated_at_ms       bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS goals (
+  goal_id             text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  name                text NOT NULL,
+  milestone_name      text COLLATE "C" NOT NULL,
+  target_count        bigint NOT NULL,
+  start_day           bigint NOT NULL,
+  due_day             bigint,
+  created_at_ms       bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS goals_by_account ON goals (account_id, created_at_ms);
+CREATE TABLE IF NOT EXISTS alert_episodes (
+  account_id          text COLLATE "C" PRIMARY KEY,
+  open                bigint NOT NULL,
+  severity            bigint NOT NULL,
+  opened_at_ms        bigint,
+  escalated_at_ms     bigint,
+  closed_at_ms        bigint,
+  episodes            bigint NOT NULL,
+  alert_id            text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  alert_id            text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  severity            bigint NOT NULL,
+  open                bigint NOT NULL,
+  opened_at_ms        bigint NOT NULL,
+  escalated_at_ms     bigint,
+  resolved_at_ms      bigint,
+  this_week           bigint NOT NULL,
+  baseline_mean       double precision NOT NULL,
+  ratio               double precision NOT NULL,
+  payload             text NOT NULL,
+  delivery_state      bigint NOT NULL,
+  attempts            bigint NOT NULL,
+  last_error          text NOT NULL,
+  next_attempt_ms     bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
+)sql";
+
+constexpr std::array<std::string_view, 3> kSteps = {kStepV1, kStepV2, kStepV3};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.

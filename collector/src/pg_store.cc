@@ -1,6 +1,9 @@
 #include "cairn/collector/pg_store.h"
 
 #include <algorithm>
+#include <array>
+#include <span>
+#include <variant>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -79,6 +82,8 @@ constexpr std::string_view kCopyStaging =
 // each event_id only, in event_id order (a fixed lock order between
 // collectors). Returns per staged event: erased, granted, and whether its
 // event_id was inserted by this statement. $1 is the wire value of a grant.
+// The same statement folds the inserted logins ($2: the usage_analytics
+// purpose) and milestones ($3: milestones) into the daily aggregates.
 constexpr std::string_view kCheckAndInsert =
     "WITH checked AS MATERIALIZED ("
     "  SELECT s.*,"
@@ -96,7 +101,38 @@ constexpr std::string_view kCheckAndInsert =
     "  INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ")"
     "  SELECT DISTINCT ON (event_id) " CAIRN_PG_EVENT_COLUMNS
     "  FROM checked WHERE NOT erased AND granted ORDER BY event_id, idx"
-    "  ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+    "  ON CONFLICT (event_id) DO NOTHING"
+    "  RETURNING event_id, account_id, user_id, purpose, kind, corrected_at_ms, milestone_name,"
+    "            milestone_value"
+    "), logins AS ("
+    "  SELECT account_id, user_id, floor(corrected_at_ms / 86400000.0)::bigint AS day,"
+    "         corrected_at_ms FROM inserted WHERE kind = 'login' AND purpose = $2::integer"
+    "), milestones AS ("
+    "  SELECT account_id, user_id, milestone_name AS name,"
+    "         floor(corrected_at_ms / 86400000.0)::bigint AS day, corrected_at_ms,"
+    "         coalesce(milestone_value, 0) AS value"
+    "  FROM inserted WHERE kind = 'milestone' AND purpose = $3::integer"
+    "    AND milestone_name IS NOT NULL"
+    "), add_login_days AS ("
+    "  INSERT INTO user_day AS t (account_id, user_id, day, logins)"
+    "  SELECT account_id, user_id, day, count(*) FROM logins GROUP BY 1, 2, 3"
+    "  ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = t.logins + excluded.logins"
+    "), lower_first_logins AS ("
+    "  INSERT INTO user_first_login AS t (account_id, user_id, first_login_ms)"
+    "  SELECT account_id, user_id, min(corrected_at_ms) FROM logins GROUP BY 1, 2"
+    "  ON CONFLICT (account_id, user_id) DO UPDATE"
+    "  SET first_login_ms = least(t.first_login_ms, excluded.first_login_ms)"
+    "), lower_milestones AS ("
+    "  INSERT INTO user_milestone AS t (account_id, user_id, name, first_reached_ms)"
+    "  SELECT account_id, user_id, name, min(corrected_at_ms) FROM milestones GROUP BY 1, 2, 3"
+    "  ON CONFLICT (account_id, user_id, name) DO UPDATE"
+    "  SET first_reached_ms = least(t.first_reached_ms, excluded.first_reached_ms)"
+    "), add_milestone_days AS ("
+    "  INSERT INTO user_milestone_day AS t (account_id, user_id, name, day, events, value_sum)"
+    "  SELECT account_id, user_id, name, day, count(*), sum(value) FROM milestones"
+    "  GROUP BY 1, 2, 3, 4"
+    "  ON CONFLICT (account_id, user_id, name, day) DO UPDATE"
+    "  SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum"
     ")"
     "SELECT c.idx, c.erased, c.granted, c.event_id IN (SELECT event_id FROM inserted)"
     "  FROM checked c ORDER BY c.idx";
@@ -117,6 +153,22 @@ constexpr std::string_view kNoteBatchRetry =
     "WHERE batch_id = $1";
 
 constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = $1";
+
+// The aggregate tables (erasure deletes the user's rows in all of them).
+constexpr std::array<std::string_view, 4> kAggregateTables = {
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
+
+// The aggregate tables a purpose's withdrawal empties for the user.
+std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {
+  switch (purpose) {
+    case consent::Purpose::kUsageAnalytics:
+      return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
+    case consent::Purpose::kMilestones:
+      return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
+    default:
+      return {};
+  }
+}
 
 constexpr std::string_view kInsertConsentRecord =
     "INSERT INTO consent_records (event_id, account_id, user_id, purpose, decision, policy_id, "
@@ -577,6 +629,18 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
   if (absl::Status s = writer_->Run(kUpsertConsentState, state); !s.ok()) {
     return WithContext(s, "updating consent state");
   }
+  if (record->decision == consent::Decision::kDenied) {
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md).
+    PgParams by_user;
+    by_user.Add(event.user_id());
+    for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
+      if (absl::Status s = writer_->Run(
+              absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = $1"), by_user);
+          !s.ok()) {
+        return WithContext(s, "withdrawing aggregates");
+      }
+    }
+  }
   if (record->purpose == consent::Purpose::kRenewalNotifications) {
     PgParams params;
     if (record->decision == consent::Decision::kDenied) {
@@ -654,7 +718,9 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     return WithContext(s, "staging events");
   }
   PgParams params;
-  params.Add(StoredDecision(consent::Decision::kGranted));
+  params.Add(StoredDecision(consent::Decision::kGranted))
+      .Add(static_cast<int64_t>(cairn::v1::PURPOSE_USAGE_ANALYTICS))
+      .Add(static_cast<int64_t>(cairn::v1::PURPOSE_MILESTONES));
   absl::StatusOr<PgResult> checked = writer_->Exec(kCheckAndInsert, params);
   if (!checked.ok()) return WithContext(checked.status(), "storing events");
   if (checked->rows() != static_cast<int>(group.size())) {
@@ -853,6 +919,10 @@ absl::StatusOr<ErasureResult> PgStore::EraseUser(std::string_view user_id, absl:
     absl::StatusOr<int64_t> n = run("DELETE FROM events WHERE user_id = $1", by_user);
     if (!n.ok()) return n.status();
     result.events_deleted = *n;
+    for (std::string_view table : kAggregateTables) {
+      n = run(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = $1"), by_user);
+      if (!n.ok()) return n.status();
+    }
     n = run("DELETE FROM consent_state WHERE user_id = $1", by_user);
     if (!n.ok()) return n.status();
     result.consent_states_deleted = *n;
@@ -926,6 +996,90 @@ absl::StatusOr<int64_t> PgStore::PurgeEventsBefore(absl::Time cutoff, size_t max
     if (!r.ok()) return WithContext(r.status(), "purging old events");
     return r->AffectedRows();
   });
+}
+
+namespace {
+
+// SqlRunner over one PostgreSQL connection: "?N" placeholders become "$N";
+// parameters go as text (reals with 17 significant digits), so their types
+// come from the SQL's context.
+class PgRunner final : public SqlRunner {
+ public:
+  explicit PgRunner(PgConnection& conn) : conn_(conn) {}
+
+  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
+                                            std::span<const SqlValue> params) override {
+    absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
+    if (!result.ok()) return result.status();
+    std::vector<SqlRow> rows(static_cast<size_t>(result->rows()));
+    const int columns = result->columns();
+    for (int r = 0; r < result->rows(); ++r) {
+      SqlRow& row = rows[static_cast<size_t>(r)];
+      for (int c = 0; c < columns; ++c) {
+        if (result->IsNull(r, c)) {
+          row.emplace_back();
+        } else {
+          row.emplace_back(std::string(result->Text(r, c)));
+        }
+      }
+    }
+    return rows;
+  }
+
+  absl::StatusOr<int64_t> Execute(std::string_view sql,
+                                  std::span<const SqlValue> params) override {
+    absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
+    if (!result.ok()) return result.status();
+    return result->AffectedRows();
+  }
+
+ private:
+  static std::string Rewrite(std::string_view sql) {
+    std::string out(sql);
+    for (char& c : out) {
+      if (c == '?') c = '$';
+    }
+    return out;
+  }
+  static PgParams Params(std::span<const SqlValue> params) {
+    PgParams out;
+    for (const SqlValue& v : params) {
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        out.AddNull();
+      } else if (const int64_t* n = std::get_if<int64_t>(&v)) {
+        out.Add(*n);
+      } else if (const double* d = std::get_if<double>(&v)) {
+        out.Add(std::string_view(absl::StrFormat("%.17g", *d)));
+      } else {
+        out.Add(std::string_view(std::get<std::string>(v)));
+      }
+    }
+    return out;
+  }
+
+  PgConnection& conn_;
+};
+
+}  // namespace
+
+absl::Status PgStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "reading engagement tables");
+  PgRunner runner(**conn);
+  return InSnapshot(**conn, [&] { return body(runner); });
+}
+
+absl::Status PgStore::RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  absl::StatusOr<bool> done = WithRetries([&]() -> absl::StatusOr<bool> {
+    if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
+    PgRunner runner(*writer_);
+    if (absl::Status s = body(runner); !s.ok()) return s;
+    if (absl::Status s = writer_->Run("COMMIT"); !s.ok()) return s;
+    return true;
+  });
+  return done.status();
 }
 
 }  // namespace cairn::collector

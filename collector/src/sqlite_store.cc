@@ -18,6 +18,7 @@
 #include "cairn/common/proto_time.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
+#include "cairn/engagement/day.h"
 #include "json_text.h"
 #include "store_common.h"
 
@@ -149,9 +150,121 @@ constexpr std::string_view kMigrationV4 = R"sql(
 DROP INDEX IF EXISTS events_by_account_time;
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kMigrationV1, kMigrationV2,
-                                                         kMigrationV3, kMigrationV4};
+// Version 5 (issue 6): the engagement tables. The four daily aggregates
+// (docs/metrics.md), maintained by Write in the same transaction as the
+// events the consent check stored, each keyed by (account, user, ...) and
+// indexed by user for erasure and consent withdrawal; the vendor's account
+// settings, milestone goals, and usage-drop alert episodes and alerts (with
+// their webhook delivery state). IF NOT EXISTS keeps the step re-runnable.
+constexpr std::string_view kMigrationV5 = R"sql(
+CREATE TABLE IF NOT EXISTS user_day (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  day                 INTEGER NOT NULL,
+  logins              INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, day)
+);
+CREATE INDEX IF NOT EXISTS user_day_by_user ON user_day (user_id);
+CREATE TABLE IF NOT EXISTS user_first_login (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  first_login_ms      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS user_first_login_by_user ON user_first_login (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  first_reached_ms    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, name)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_by_user ON user_milestone (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone_day (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  day                 INTEGER NOT NULL,
+  events              INTEGER NOT NULL,
+  value_sum           REAL NOT NULL,
+  PRIMARY KEY (account_id, user_id, name, day)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_day_by_user ON user_milestone_day (user_id);
+CREATE TABLE IF NOT EXISTS account_settings (
+  account_id          TEXT PRIMARY KEY,
+  seats               INTEGER,
+  renewal_day         INTEGER,
+  key_milestones      TEXT NOT NULL,
+  updated_at_ms       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS goals (
+  goal_id             TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  milestone_name      TEXT NOT NULL,
+  target_count        INTEGER NOT NULL,
+  start_day           INTEGER NOT NULL,
+  due_day             INTEGER,
+  created_at_ms       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS goals_by_account ON goals (account_id, created_at_ms);
+CREATE TABLE IF NOT EXISTS alert_episodes (
+  account_id          TEXT PRIMARY KEY,
+  open                INTEGER NOT NULL,
+  severity            INTEGER NOT NULL,
+  opened_at_ms        INTEGER,
+  escalated_at_ms     INTEGER,
+  closed_at_ms        INTEGER,
+  episodes            INTEGER NOT NULL,
+  alert_id            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  alert_id            TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  severity            INTEGER NOT NULL,
+  open                INTEGER NOT NULL,
+  opened_at_ms        INTEGER NOT NULL,
+  escalated_at_ms     INTEGER,
+  resolved_at_ms      INTEGER,
+  this_week           INTEGER NOT NULL,
+  baseline_mean       REAL NOT NULL,
+  ratio               REAL NOT NULL,
+  payload             TEXT NOT NULL,
+  delivery_state      INTEGER NOT NULL,
+  attempts            INTEGER NOT NULL,
+  last_error          TEXT NOT NULL,
+  next_attempt_ms     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kMigrationV1, kMigrationV2,
+                                                         kMigrationV3, kMigrationV4,
+                                                         kMigrationV5};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
+
+// Daily aggregates, one upsert each per stored login / milestone.
+constexpr std::string_view kAddLoginDay = R"sql(
+INSERT INTO user_day (account_id, user_id, day, logins) VALUES (?1, ?2, ?3, 1)
+ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = logins + 1
+)sql";
+constexpr std::string_view kLowerFirstLogin = R"sql(
+INSERT INTO user_first_login (account_id, user_id, first_login_ms) VALUES (?1, ?2, ?3)
+ON CONFLICT (account_id, user_id) DO UPDATE
+SET first_login_ms = min(first_login_ms, excluded.first_login_ms)
+)sql";
+constexpr std::string_view kLowerMilestone = R"sql(
+INSERT INTO user_milestone (account_id, user_id, name, first_reached_ms) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (account_id, user_id, name) DO UPDATE
+SET first_reached_ms = min(first_reached_ms, excluded.first_reached_ms)
+)sql";
+constexpr std::string_view kAddMilestoneDay = R"sql(
+INSERT INTO user_milestone_day (account_id, user_id, name, day, events, value_sum)
+VALUES (?1, ?2, ?3, ?4, 1, ?5)
+ON CONFLICT (account_id, user_id, name, day) DO UPDATE
+SET events = events + 1, value_sum = value_sum + excluded.value_sum
+)sql";
 
 constexpr std::string_view kInsertEvent = R"sql(
 INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
@@ -169,6 +282,22 @@ INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_rece
 VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT (batch_id) DO NOTHING
 )sql";
+
+// The aggregate tables (erasure deletes the user's rows in all of them).
+constexpr std::array<std::string_view, 4> kAggregateTables = {
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
+
+// The aggregate tables a purpose's withdrawal empties for the user.
+std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {
+  switch (purpose) {
+    case consent::Purpose::kUsageAnalytics:
+      return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
+    case consent::Purpose::kMilestones:
+      return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
+    default:
+      return {};
+  }
+}
 
 constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = ?1";
 
@@ -259,6 +388,10 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement suppress;
   sqlite::Statement lift_suppression;
   sqlite::Statement add_rejections;
+  sqlite::Statement add_login_day;
+  sqlite::Statement lower_first_login;
+  sqlite::Statement lower_milestone;
+  sqlite::Statement add_milestone_day;
 };
 
 // State of one Write call. Tombstones cannot change during a Write (erasure
@@ -414,7 +547,11 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
                           {&statements->upsert_consent_state, kUpsertConsentState},
                           {&statements->suppress, kSuppress},
                           {&statements->lift_suppression, kLiftSuppression},
-                          {&statements->add_rejections, kAddRejections}};
+                          {&statements->add_rejections, kAddRejections},
+                          {&statements->add_login_day, kAddLoginDay},
+                          {&statements->lower_first_login, kLowerFirstLogin},
+                          {&statements->lower_milestone, kLowerMilestone},
+                          {&statements->add_milestone_day, kAddMilestoneDay}};
     for (const auto& p : prepared) {
       absl::StatusOr<sqlite::Statement> stmt = writer->Prepare(p.sql);
       if (!stmt.ok()) return stmt.status();
@@ -567,6 +704,16 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
   upsert.Bind(9, received_ms);
   if (absl::Status s = upsert.Run(); !s.ok()) return WithContext(s, "updating consent state");
 
+  if (record->decision == consent::Decision::kDenied) {
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md).
+    for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
+      absl::StatusOr<sqlite::Statement> del =
+          writer_->Prepare(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = ?1"));
+      if (!del.ok()) return del.status();
+      del->Bind(1, event.user_id());
+      if (absl::Status s = del->Run(); !s.ok()) return WithContext(s, "withdrawing aggregates");
+    }
+  }
   if (record->purpose == consent::Purpose::kRenewalNotifications) {
     if (record->decision == consent::Decision::kDenied) {
       sqlite::Statement& suppress = statements_->suppress;
@@ -699,6 +846,9 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     absl::StatusOr<bool> inserted = insert_event(event);
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
+    if (*inserted) {
+      if (absl::Status s = FoldAggregates(event, batch); !s.ok()) return s;
+    }
   }
   std::sort(result.rejections.begin(), result.rejections.end(),
             [](const StoreRejection& a, const StoreRejection& b) { return a.index < b.index; });
@@ -930,6 +1080,11 @@ absl::StatusOr<ErasureResult> SqliteStore::EraseUser(std::string_view user_id, a
   absl::StatusOr<int64_t> events = run("DELETE FROM events WHERE user_id = ?1");
   if (!events.ok()) return events.status();
   result.events_deleted = *events;
+  for (std::string_view table : kAggregateTables) {
+    absl::StatusOr<int64_t> rows =
+        run(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = ?1"));
+    if (!rows.ok()) return rows.status();
+  }
   absl::StatusOr<int64_t> states = run("DELETE FROM consent_state WHERE user_id = ?1");
   if (!states.ok()) return states.status();
   result.consent_states_deleted = *states;
@@ -998,6 +1153,118 @@ absl::StatusOr<int64_t> SqliteStore::PurgeEventsBefore(absl::Time cutoff, size_t
   int64_t deleted = writer_->Changes();
   if (absl::Status s = txn.Commit(); !s.ok()) return s;
   return deleted;
+}
+
+absl::Status SqliteStore::FoldAggregates(const cairn::v1::Event& event,
+                                         const BatchRecord& batch) {
+  const absl::Time at =
+      CorrectedOccurredAt(FromProto(event.occurred_at()), batch.sent_at, batch.received_at);
+  const int64_t at_ms = absl::ToUnixMillis(at);
+  const int64_t day = engagement::DayOf(absl::FromUnixMillis(at_ms));
+  if (event.has_login() && event.purpose() == cairn::v1::PURPOSE_USAGE_ANALYTICS) {
+    sqlite::Statement& add = statements_->add_login_day;
+    add.Bind(1, event.account_id()).Bind(2, event.user_id()).Bind(3, day);
+    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating a login");
+    sqlite::Statement& first = statements_->lower_first_login;
+    first.Bind(1, event.account_id()).Bind(2, event.user_id()).Bind(3, at_ms);
+    if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating a login");
+  } else if (event.has_milestone() && event.purpose() == cairn::v1::PURPOSE_MILESTONES) {
+    const std::string& name = event.milestone().name();
+    sqlite::Statement& first = statements_->lower_milestone;
+    first.Bind(1, event.account_id()).Bind(2, event.user_id()).Bind(3, name).Bind(4, at_ms);
+    if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating a milestone");
+    double value = 0;
+    if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
+      value = event.milestone().value();
+    }
+    sqlite::Statement& add = statements_->add_milestone_day;
+    add.Bind(1, event.account_id()).Bind(2, event.user_id()).Bind(3, name).Bind(4, day).Bind(
+        5, value);
+    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating a milestone");
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// SqlRunner over one SQLite connection (its caller holds the lock).
+class SqliteRunner final : public SqlRunner {
+ public:
+  explicit SqliteRunner(sqlite::Database& db) : db_(db) {}
+
+  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
+                                            std::span<const SqlValue> params) override {
+    absl::StatusOr<sqlite::Statement> stmt = db_.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    BindAll(*stmt, params);
+    std::vector<SqlRow> rows;
+    while (true) {
+      absl::StatusOr<bool> has_row = stmt->Step();
+      if (!has_row.ok()) return has_row.status();
+      if (!*has_row) break;
+      SqlRow& row = rows.emplace_back();
+      const int columns = stmt->ColumnCount();
+      for (int c = 0; c < columns; ++c) {
+        if (stmt->ColumnIsNull(c)) {
+          row.emplace_back();
+        } else if (stmt->ColumnIsReal(c)) {
+          row.emplace_back(absl::StrFormat("%.17g", stmt->ColumnDouble(c)));
+        } else {
+          row.emplace_back(std::string(stmt->ColumnText(c)));
+        }
+      }
+    }
+    return rows;
+  }
+
+  absl::StatusOr<int64_t> Execute(std::string_view sql,
+                                  std::span<const SqlValue> params) override {
+    absl::StatusOr<sqlite::Statement> stmt = db_.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    BindAll(*stmt, params);
+    if (absl::Status s = stmt->Run(); !s.ok()) return s;
+    return db_.Changes();
+  }
+
+ private:
+  static void BindAll(sqlite::Statement& stmt, std::span<const SqlValue> params) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int index = static_cast<int>(i) + 1;
+      const SqlValue& v = params[i];
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        stmt.BindNull(index);
+      } else if (const int64_t* n = std::get_if<int64_t>(&v)) {
+        stmt.Bind(index, *n);
+      } else if (const double* d = std::get_if<double>(&v)) {
+        stmt.Bind(index, *d);
+      } else {
+        stmt.Bind(index, std::get<std::string>(v));
+      }
+    }
+  }
+
+  sqlite::Database& db_;
+};
+
+}  // namespace
+
+absl::Status SqliteStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+  std::lock_guard lock(read_mu_);
+  if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;
+  SqliteRunner runner(*reader_);
+  absl::Status s = body(runner);
+  reader_->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
+  return s;
+}
+
+absl::Status SqliteStore::RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  sqlite::Transaction txn(*writer_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  SqliteRunner runner(*writer_);
+  if (absl::Status s = body(runner); !s.ok()) return s;  // txn rolls back
+  return txn.Commit();
 }
 
 }  // namespace cairn::collector

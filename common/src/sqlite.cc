@@ -136,6 +136,12 @@ bool Statement::ColumnIsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
+bool Statement::ColumnIsReal(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_FLOAT;
+}
+
+int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
+
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                          const OpenOptions& options) {
   sqlite3* raw = nullptr;

@@ -94,6 +94,11 @@ absl::StatusOr<HttpResult> HttpGet(const std::string& url,
   return Perform(url, nullptr, headers);
 }
 
+absl::StatusOr<HttpResult> HttpPut(const std::string& url, const std::string& body,
+                                   const std::vector<std::string>& headers) {
+  return Perform(url, &body, headers, "PUT");
+}
+
 absl::StatusOr<HttpResult> HttpDelete(const std::string& url,
                                       const std::vector<std::string>& headers) {
   return Perform(url, nullptr, headers, "DELETE");

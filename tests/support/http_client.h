@@ -26,6 +26,8 @@ absl::StatusOr<HttpResult> HttpPost(const std::string& url, const std::string& b
                                     const std::vector<std::string>& headers);
 absl::StatusOr<HttpResult> HttpGet(const std::string& url,
                                    const std::vector<std::string>& headers = {});
+absl::StatusOr<HttpResult> HttpPut(const std::string& url, const std::string& body,
+                                   const std::vector<std::string>& headers);
 absl::StatusOr<HttpResult> HttpDelete(const std::string& url,
                                       const std::vector<std::string>& headers = {});
 

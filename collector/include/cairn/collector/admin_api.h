@@ -15,6 +15,8 @@
 
 namespace cairn::collector {
 
+class EngagementApi;
+
 struct AdminApiOptions {
   // Most events (and, separately, consent records) in one export; beyond it
   // the export says "truncated": true.
@@ -33,6 +35,8 @@ struct AdminApiOptions {
 //   DELETE /v1/users/{id}                              Art. 17 erasure, JSON counts
 //   GET    /v1/renewal-notifications/recipients?account_id=A[&after=U][&limit=N]
 //   POST   /v1/admin/purge                             retention purge now
+//   /v1/accounts..., /v1/alerts..., /v1/renewals/upcoming, /v1/customer/overview
+//                                                      see EngagementApi
 //
 // Requests run one at a time on an own worker thread (store work is slow
 // next to network I/O). Responses are JSON; errors are text like the rest of
@@ -47,6 +51,11 @@ class AdminApi {
            const AdminApiOptions& options);
   // Stops the worker (see Stop).
   ~AdminApi();
+
+  // Serves the customer-success endpoints (engagement_api.h) through this
+  // API's worker and token checks; null (the default): they answer 404.
+  // Call before serving requests; `api` must outlive this API.
+  void SetEngagementApi(EngagementApi* api) { engagement_ = api; }
 
   // True for the paths this API serves (whatever the method or token).
   static bool IsAdminPath(std::string_view path);
@@ -66,6 +75,7 @@ class AdminApi {
 
  private:
   HttpResponse Run(const HttpRequest& request);
+  std::optional<HttpResponse> CheckEngagementHead(const HttpRequest& head) const;
   HttpResponse Export(std::string_view user_id);
   HttpResponse Erase(std::string_view user_id);
   HttpResponse Recipients(const HttpRequest& request);
@@ -75,6 +85,7 @@ class AdminApi {
   Store* const store_;
   Clock* const clock_;
   const AdminApiOptions options_;
+  EngagementApi* engagement_ = nullptr;
   TaskQueue worker_;
 };
 

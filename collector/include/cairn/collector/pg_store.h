@@ -92,6 +92,16 @@ class PgStore final : public Store {
   // Store::PurgeEventsBefore: one short transaction on the writer.
   absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) override;
 
+  // Store::RunEngagementRead: one REPEATABLE READ read-only transaction on
+  // a reader connection.
+  absl::Status RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) override;
+  // Store::RunEngagementWrite: one transaction on the writer, rerun (with
+  // `body`) after a deadlock or serialization failure like Write.
+  absl::Status RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) override;
+
+  // Store::KeyedHashKey.
+  std::string_view KeyedHashKey() const override { return hash_key_; }
+
   // The keyed hash (lowercase hex HMAC-SHA256) standing for `user_id` in
   // tombstones and the suppression list; equal to SqliteStore's under the
   // same key.

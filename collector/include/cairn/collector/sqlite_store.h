@@ -50,7 +50,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates the database at `path` and migrates it to
   // kSchemaVersion. Fails with Unavailable if the file cannot be opened,
@@ -82,6 +82,14 @@ class SqliteStore final : public Store {
   // Store::PurgeEventsBefore: one IMMEDIATE transaction on the writer.
   absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) override;
 
+  // Store::RunEngagementRead: one read transaction on the reader connection.
+  absl::Status RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) override;
+  // Store::RunEngagementWrite: one IMMEDIATE transaction on the writer.
+  absl::Status RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) override;
+
+  // Store::KeyedHashKey.
+  std::string_view KeyedHashKey() const override { return hash_key_; }
+
   // The keyed hash (lowercase hex HMAC-SHA256 under the hash key) that
   // stands for `user_id` in tombstones and the suppression list.
   std::string UserHash(std::string_view user_id) const;
@@ -100,6 +108,9 @@ class SqliteStore final : public Store {
   // Stores a consent record and the current state; drops the memo entry.
   absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch,
                                   WriteContext& context);
+  // Folds a just-stored event into the daily aggregates (logins under
+  // usage_analytics, milestones under milestones; others do nothing).
+  absl::Status FoldAggregates(const cairn::v1::Event& event, const BatchRecord& batch);
   absl::Status AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts);
 
   const std::string hash_key_;  // empty if read-only

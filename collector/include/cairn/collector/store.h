@@ -9,8 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cairn/collector/sql_runner.h"
 #include "cairn/v1/batch.pb.h"
 #include "cairn/consent/consent_state.h"
 #include "cairn/v1/event.pb.h"
@@ -210,6 +213,28 @@ class Store {
   // `max_rows`: nothing older is left). Consent records are kept. Fails like
   // Write.
   virtual absl::StatusOr<int64_t> PurgeEventsBefore(absl::Time cutoff, size_t max_rows) = 0;
+
+  // The secret keying the store's keyed hashes (tombstones, suppression
+  // list); customer links are signed with it too. Empty for a read-only or
+  // keyless store. Free.
+  virtual std::string_view KeyedHashKey() const { return {}; }
+
+  // Engagement tables (daily aggregates kept by Write, account settings,
+  // goals, alerts; see EngagementStore, which is their typed API). Runs
+  // `body` inside one read snapshot with a runner bound to it. Cost: the
+  // queries `body` makes. Returns body's status, or the store's error
+  // (Unavailable when busy). Default: Unimplemented (stores without them).
+  virtual absl::Status RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+    (void)body;
+    return absl::UnimplementedError("this store keeps no engagement tables");
+  }
+  // Runs `body` inside one write transaction, ordered with Write and
+  // EraseUser; commits if it returns OK, rolls everything back otherwise.
+  // Fails like Write. Default: Unimplemented.
+  virtual absl::Status RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+    (void)body;
+    return absl::UnimplementedError("this store keeps no engagement tables");
+  }
 };
 
 }  // namespace cairn::collector

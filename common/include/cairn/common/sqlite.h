@@ -45,6 +45,10 @@ class Statement {
   std::string_view ColumnText(int col) const;
   std::string_view ColumnBlob(int col) const;
   bool ColumnIsNull(int col) const;
+  // True if the column's value in the current row is a REAL. Free.
+  bool ColumnIsReal(int col) const;
+  // Columns of the statement's result (0 for a statement without rows). Free.
+  int ColumnCount() const;
 
  private:
   friend class Database;

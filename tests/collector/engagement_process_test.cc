@@ -1,0 +1,399 @@
+// The customer-success endpoints (issue 6 contract) through the real
+// cairn-collector binary on loopback: accounts, goals, alerts, renewals,
+// customer links and the customer overview, with their token checks.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "cairn/collector/customer_link.h"
+#include "cairn/engagement/day.h"
+#include "collector_process.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "http_client.h"
+#include "json_fields.h"
+#include "temp_dir.h"
+#include "test_batches.h"
+
+namespace cairn::collector {
+namespace {
+
+using ::cairn::testing::CollectorProcess;
+using ::cairn::testing::CollectorProcessOptions;
+using ::cairn::testing::HttpResult;
+using ::cairn::testing::MakeBatch;
+using ::cairn::testing::MakeConsentChange;
+using ::cairn::testing::MakeGrant;
+using ::cairn::testing::MakeLogin;
+using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::RawValue;
+using ::cairn::testing::StringArray;
+using ::cairn::testing::StringValues;
+using ::cairn::testing::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kWriteKey[] = "engagement-write-key";
+constexpr char kAdminToken[] = "engagement-admin-token";
+constexpr char kHashKey[] = "engagement-hash-key-0123456789";
+constexpr auto kAnalytics = cairn::v1::PURPOSE_USAGE_ANALYTICS;
+constexpr auto kMilestones = cairn::v1::PURPOSE_MILESTONES;
+constexpr auto kRenewal = cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
+constexpr auto kGranted = cairn::v1::CONSENT_DECISION_GRANTED;
+constexpr auto kDenied = cairn::v1::CONSENT_DECISION_DENIED;
+
+std::string Date(engagement::DayIndex day) {
+  return absl::FormatTime("%Y-%m-%d", engagement::StartOfDay(day), absl::UTCTimeZone());
+}
+
+class CollectorEngagementProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    {
+      std::ofstream key(dir_.File("hash.key"));
+      key << kHashKey << "\n";
+    }
+    Start();
+  }
+  void TearDown() override {
+    if (collector_ != nullptr) {
+      EXPECT_TRUE(collector_->Stop().ok());
+    }
+  }
+
+  void Start(std::string admin_token = kAdminToken) {
+    if (collector_ != nullptr) {
+      ASSERT_TRUE(collector_->Stop().ok());
+    }
+    collector_.reset();
+    CollectorProcessOptions options;
+    options.db_path = dir_.File("collector.db");
+    options.write_key = kWriteKey;
+    options.admin_token = std::move(admin_token);
+    options.extra_flags = {absl::StrCat("--hash-key-file=", dir_.File("hash.key")),
+                           "--alert-interval-minutes=0"};
+    auto process = CollectorProcess::Start(options);
+    ASSERT_TRUE(process.ok()) << process.status();
+    collector_ = *std::move(process);
+  }
+
+  void Post(std::vector<cairn::v1::Event> events) {
+    auto result = cairn::testing::HttpPost(
+        collector_->base_url() + "/v1/batch", MakeBatch(std::move(events)).SerializeAsString(),
+        {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kWriteKey)});
+    ASSERT_TRUE(result.ok()) << result.status();
+    ASSERT_EQ(result->status, 200) << result->body;
+  }
+
+  std::vector<std::string> Auth(const std::string& auth) { return {auth}; }
+  std::string Bearer(const std::string& token = kAdminToken) {
+    return absl::StrCat("Authorization: Bearer ", token);
+  }
+  HttpResult Call(const std::string& method, const std::string& path, const std::string& body = "",
+                  const std::string& auth = "default") {
+    std::vector<std::string> headers;
+    if (auth == "default") {
+      headers.push_back(Bearer());
+    } else if (!auth.empty()) {
+      headers.push_back(auth);
+    }
+    const std::string url = collector_->base_url() + path;
+    absl::StatusOr<HttpResult> result;
+    if (method == "GET") {
+      result = cairn::testing::HttpGet(url, headers);
+    } else if (method == "POST") {
+      result = cairn::testing::HttpPost(url, body, headers);
+    } else if (method == "PUT") {
+      result = cairn::testing::HttpPut(url, body, headers);
+    } else {
+      result = cairn::testing::HttpDelete(url, headers);
+    }
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : HttpResult{};
+  }
+  HttpResult Overview(const std::string& token, const std::string& query = "") {
+    return Call("GET", "/v1/customer/overview" + query, "",
+                absl::StrCat("Authorization: CustomerLink ", token));
+  }
+
+  TempDir dir_;
+  std::unique_ptr<CollectorProcess> collector_;
+};
+
+TEST_F(CollectorEngagementProcessTest, EveryAdminEndpointNeedsTheAdminToken) {
+  const std::vector<std::pair<std::string, std::string>> endpoints = {
+      {"GET", "/v1/accounts"},
+      {"GET", "/v1/accounts/acme"},
+      {"PUT", "/v1/accounts/acme"},
+      {"GET", "/v1/accounts/acme/goals"},
+      {"POST", "/v1/accounts/acme/goals"},
+      {"DELETE", "/v1/accounts/acme/goals/g1"},
+      {"POST", "/v1/accounts/acme/customer-link"},
+      {"GET", "/v1/alerts"},
+      {"POST", "/v1/alerts/evaluate"},
+      {"GET", "/v1/renewals/upcoming"}};
+  for (const auto& [method, path] : endpoints) {
+    EXPECT_EQ(Call(method, path, "{}", "").status, 401) << method << " " << path;
+    EXPECT_EQ(Call(method, path, "{}", Bearer(kWriteKey)).status, 401) << method << " " << path;
+    EXPECT_EQ(Call(method, path, "{}", Bearer("wrong")).status, 401) << method << " " << path;
+  }
+  // The customer view never takes the admin token.
+  EXPECT_EQ(Call("GET", "/v1/customer/overview").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/customer/overview", "", "").status, 401);
+  // Wrong methods.
+  EXPECT_EQ(Call("DELETE", "/v1/accounts").status, 405);
+  EXPECT_EQ(Call("GET", "/v1/alerts/evaluate").status, 405);
+  EXPECT_EQ(Call("GET", "/v1/accounts/acme/nothing").status, 404);
+}
+
+TEST_F(CollectorEngagementProcessTest, EndpointsAreNotFoundWhenTheAdminApiIsOff) {
+  Start(/*admin_token=*/"");
+  EXPECT_EQ(Call("GET", "/v1/accounts").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/alerts").status, 404);
+  EXPECT_EQ(Call("GET", "/v1/customer/overview", "", "Authorization: CustomerLink x").status, 404);
+}
+
+TEST_F(CollectorEngagementProcessTest, AccountsAreListedRiskiestFirstWithTheirSettings) {
+  const absl::Time now = absl::Now();
+  std::vector<cairn::v1::Event> events;
+  // "thriving": 2 users on 10 of the last 14 days, 2 seats.
+  for (const std::string user : {"t1", "t2"}) {
+    events.push_back(MakeGrant("thriving", user, kAnalytics));
+    for (int d = 0; d < 10; ++d) events.push_back(MakeLogin("thriving", user, now - absl::Hours(24 * d)));
+  }
+  // "drifting": 1 user once, 50 seats.
+  events.push_back(MakeGrant("drifting", "d1", kAnalytics));
+  events.push_back(MakeLogin("drifting", "d1", now - absl::Hours(1)));
+  Post(std::move(events));
+
+  HttpResult put = Call("PUT", "/v1/accounts/thriving",
+                        R"({"seats": 2, "renewal_date": "2027-02-01", "key_milestones": []})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(RawValue(put.body, "seats"), "2");
+  EXPECT_EQ(RawValue(put.body, "renewal_date"), "\"2027-02-01\"");
+  ASSERT_EQ(Call("PUT", "/v1/accounts/drifting", R"({"seats": 50})").status, 200);
+  // A settings-only account is listed too.
+  ASSERT_EQ(Call("PUT", "/v1/accounts/newcomer", R"({"renewal_date": null})").status, 200);
+
+  HttpResult list = Call("GET", "/v1/accounts");
+  ASSERT_EQ(list.status, 200) << list.body;
+  std::vector<std::string> ids = StringValues(list.body, "account_id");
+  // Poor first, by score: the empty newcomer (0) before drifting (a few
+  // points for its one login day); then good.
+  ASSERT_THAT(ids, ElementsAre("newcomer", "drifting", "thriving"));
+  EXPECT_EQ(RawValue(list.body, "next_page_token"), "\"\"");
+  HttpResult thriving = Call("GET", "/v1/accounts/thriving");
+  ASSERT_EQ(thriving.status, 200) << thriving.body;
+  EXPECT_EQ(RawValue(thriving.body, "band"), "\"good\"");
+  EXPECT_EQ(RawValue(thriving.body, "login_days_14"), "10");
+  EXPECT_EQ(RawValue(thriving.body, "basis"), "\"seats\"");
+  EXPECT_THAT(thriving.body, HasSubstr("\"weekly_logins\":["));
+  EXPECT_THAT(thriving.body, HasSubstr("\"milestones\":[]"));
+  EXPECT_EQ(Call("GET", "/v1/accounts/nobody").status, 404);
+
+  // Paging.
+  HttpResult page = Call("GET", "/v1/accounts?limit=2");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_THAT(StringValues(page.body, "account_id"), ElementsAre("newcomer", "drifting"));
+  std::string token = RawValue(page.body, "next_page_token");
+  ASSERT_EQ(token, "\"2\"");
+  HttpResult rest = Call("GET", "/v1/accounts?limit=2&page_token=2");
+  EXPECT_THAT(StringValues(rest.body, "account_id"), ElementsAre("thriving"));
+  EXPECT_EQ(Call("GET", "/v1/accounts?limit=0").status, 400);
+}
+
+TEST_F(CollectorEngagementProcessTest, AccountSettingsAreValidatedAndNullClears) {
+  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", R"({"seats": -1})").status, 400);
+  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", R"({"seats": 1.5})").status, 400);
+  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", R"({"renewal_date": "2027-02-30"})").status, 400);
+  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", R"({"key_milestones": ["bad name"]})").status, 400);
+  std::string many = "[";
+  for (int i = 0; i < 33; ++i) absl::StrAppend(&many, i ? "," : "", "\"m", i, "\"");
+  many += "]";
+  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", absl::StrCat(R"({"key_milestones": )", many, "}"))
+                .status,
+            400);
+  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", "not json").status, 400);
+  HttpResult set = Call("PUT", "/v1/accounts/acme",
+                        R"({"seats": 25, "renewal_date": "2027-02-01", "key_milestones": ["a", "b"]})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  HttpResult cleared = Call("PUT", "/v1/accounts/acme", R"({"seats": null})");
+  ASSERT_EQ(cleared.status, 200) << cleared.body;
+  EXPECT_EQ(RawValue(cleared.body, "seats"), "null");
+  EXPECT_EQ(RawValue(cleared.body, "renewal_date"), "\"2027-02-01\"");
+  EXPECT_THAT(StringArray(cleared.body, "key_milestones"), ElementsAre("a", "b"));
+}
+
+TEST_F(CollectorEngagementProcessTest, GoalsProgressFromMilestoneEvents) {
+  const absl::Time now = absl::Now();
+  const engagement::DayIndex today = engagement::DayOf(now);
+  HttpResult created = Call("POST", "/v1/accounts/acme/goals",
+                            absl::StrCat(R"({"name": "Send 3 invoices", "milestone_name": "invoice_sent", )",
+                                         R"("target_count": 3, "due": ")", Date(today + 10), "\"}"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string goal_id = StringValues(created.body, "goal_id").at(0);
+  EXPECT_EQ(RawValue(created.body, "start"), absl::StrCat("\"", Date(today), "\""));
+  EXPECT_EQ(RawValue(created.body, "count"), "0");
+
+  Post({MakeGrant("acme", "u1", kMilestones),
+        MakeMilestone("acme", "u1", "invoice_sent", 10.0, now),
+        MakeMilestone("acme", "u1", "invoice_sent", std::nullopt, now),
+        MakeMilestone("acme", "u1", "invoice_sent", std::nullopt, now),
+        MakeMilestone("other", "u1", "invoice_sent", std::nullopt, now)});
+  HttpResult goals = Call("GET", "/v1/accounts/acme/goals");
+  ASSERT_EQ(goals.status, 200) << goals.body;
+  EXPECT_EQ(RawValue(goals.body, "count"), "3");
+  EXPECT_EQ(RawValue(goals.body, "status"), "\"achieved\"");
+  EXPECT_EQ(RawValue(goals.body, "fraction"), "1");
+
+  EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals", R"({"name": "x", "milestone_name": "m", "target_count": 0})")
+                .status,
+            400);
+  EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals",
+                 R"({"name": "x", "milestone_name": "m", "target_count": 1, "due": "2001-01-01"})")
+                .status,
+            400);
+  EXPECT_EQ(Call("DELETE", "/v1/accounts/other/goals/" + goal_id).status, 404);
+  HttpResult deleted = Call("DELETE", "/v1/accounts/acme/goals/" + goal_id);
+  ASSERT_EQ(deleted.status, 200);
+  EXPECT_EQ(RawValue(deleted.body, "deleted"), "true");
+  EXPECT_EQ(Call("DELETE", "/v1/accounts/acme/goals/" + goal_id).status, 404);
+}
+
+TEST_F(CollectorEngagementProcessTest, CustomerLinkRevealsOnlyItsOwnAccount) {
+  const absl::Time now = absl::Now();
+  Post({MakeGrant("alpha", "a1", kMilestones), MakeGrant("beta", "b1", kMilestones),
+        MakeMilestone("alpha", "a1", "alpha_first_invoice", std::nullopt, now - absl::Hours(2)),
+        MakeMilestone("alpha", "a1", "alpha_first_invoice", std::nullopt, now - absl::Hours(1)),
+        MakeMilestone("beta", "b1", "beta_secret_milestone", std::nullopt, now)});
+  HttpResult link = Call("POST", "/v1/accounts/alpha/customer-link", R"({"ttl_hours": 2})");
+  ASSERT_EQ(link.status, 200) << link.body;
+  const std::string token = StringValues(link.body, "token").at(0);
+  EXPECT_EQ(RawValue(link.body, "url"), absl::StrCat("\"/customer/#token=", token, "\""));
+
+  HttpResult overview = Overview(token);
+  ASSERT_EQ(overview.status, 200) << overview.body;
+  EXPECT_EQ(RawValue(overview.body, "account_id"), "\"alpha\"");
+  EXPECT_THAT(StringValues(overview.body, "name"), ElementsAre("alpha_first_invoice"));
+  EXPECT_EQ(RawValue(overview.body, "events"), "2");
+  EXPECT_THAT(overview.body, Not(HasSubstr("beta")));
+  EXPECT_THAT(overview.body, Not(HasSubstr("a1")));  // no user ids
+  // A parameter cannot switch the account.
+  HttpResult switched = Overview(token, "?account_id=beta");
+  ASSERT_EQ(switched.status, 200);
+  EXPECT_THAT(switched.body, Not(HasSubstr("beta")));
+
+  // Tampering: another account with alpha's signature, a changed expiry or
+  // signature, garbage: 401.
+  std::vector<std::string> parts = absl::StrSplit(token, '.');
+  ASSERT_EQ(parts.size(), 3u);
+  const std::string beta = absl::WebSafeBase64Escape("beta");
+  EXPECT_EQ(Overview(absl::StrCat(beta, ".", parts[1], ".", parts[2])).status, 401);
+  EXPECT_EQ(Overview(absl::StrCat(parts[0], ".", std::stoll(parts[1]) + 3600, ".", parts[2])).status,
+            401);
+  std::string flipped = parts[2];
+  flipped[0] = flipped[0] == '0' ? '1' : '0';
+  EXPECT_EQ(Overview(absl::StrCat(parts[0], ".", parts[1], ".", flipped)).status, 401);
+  EXPECT_EQ(Overview("garbage").status, 401);
+  EXPECT_EQ(Call("GET", "/v1/customer/overview", "", absl::StrCat("Authorization: Bearer ", token))
+                .status,
+            401);
+  // Correctly signed (the collector's hash key) but expired: 403.
+  const std::string expired = SignCustomerLink(kHashKey, "alpha", now - absl::Minutes(1));
+  HttpResult gone = Overview(expired);
+  EXPECT_EQ(gone.status, 403);
+  EXPECT_THAT(gone.body, HasSubstr("link expired"));
+  // And a link signed for beta shows beta only.
+  HttpResult beta_view = Overview(SignCustomerLink(kHashKey, "beta", now + absl::Hours(1)));
+  ASSERT_EQ(beta_view.status, 200);
+  EXPECT_THAT(StringValues(beta_view.body, "name"), ElementsAre("beta_secret_milestone"));
+
+  EXPECT_EQ(Call("POST", "/v1/accounts/alpha/customer-link", R"({"ttl_hours": 0})").status, 400);
+  EXPECT_EQ(Call("POST", "/v1/accounts/alpha/customer-link", R"({"ttl_hours": 2161})").status, 400);
+}
+
+TEST_F(CollectorEngagementProcessTest, RenewalsListHealthAndNeverAnOptedOutUser) {
+  const absl::Time now = absl::Now();
+  const engagement::DayIndex today = engagement::DayOf(now);
+  Post({MakeGrant("soon", "keen", kAnalytics), MakeGrant("soon", "keen", kRenewal),
+        MakeGrant("soon", "optout", kAnalytics), MakeGrant("soon", "optout", kRenewal),
+        MakeLogin("soon", "keen", now - absl::Hours(1)),
+        MakeLogin("soon", "optout", now - absl::Hours(1)),
+        MakeGrant("later", "l1", kRenewal), MakeLogin("later", "l1", now)});
+  Post({MakeConsentChange("soon", "optout", kRenewal, kDenied, now - absl::Minutes(1))});
+  ASSERT_EQ(Call("PUT", "/v1/accounts/soon",
+                 absl::StrCat(R"({"renewal_date": ")", Date(today + 10), "\"}"))
+                .status,
+            200);
+  ASSERT_EQ(Call("PUT", "/v1/accounts/later",
+                 absl::StrCat(R"({"renewal_date": ")", Date(today + 60), "\"}"))
+                .status,
+            200);
+  HttpResult renewals = Call("GET", "/v1/renewals/upcoming?within_days=30");
+  ASSERT_EQ(renewals.status, 200) << renewals.body;
+  EXPECT_THAT(StringValues(renewals.body, "account_id"), ElementsAre("soon"));
+  EXPECT_EQ(RawValue(renewals.body, "days_left"), "10");
+  EXPECT_THAT(StringArray(renewals.body, "notification_recipients"), ElementsAre("keen"));
+  EXPECT_THAT(renewals.body, Not(HasSubstr("optout")));
+  EXPECT_EQ(RawValue(renewals.body, "recipients_truncated"), "false");
+  EXPECT_THAT(renewals.body, HasSubstr("\"health\":{\"score\":"));
+  HttpResult wider = Call("GET", "/v1/renewals/upcoming?within_days=90");
+  EXPECT_THAT(StringValues(wider.body, "account_id"), ElementsAre("soon", "later"));
+  EXPECT_EQ(Call("GET", "/v1/renewals/upcoming?within_days=0").status, 400);
+  EXPECT_EQ(Call("GET", "/v1/renewals/upcoming?within_days=367").status, 400);
+}
+
+TEST_F(CollectorEngagementProcessTest, AlertsEvaluateOnDemandAndList) {
+  const absl::Time now = absl::Now();
+  Post({MakeGrant("acme", "u1", kAnalytics), MakeLogin("acme", "u1", now)});
+  HttpResult evaluated = Call("POST", "/v1/alerts/evaluate");
+  ASSERT_EQ(evaluated.status, 200) << evaluated.body;
+  EXPECT_EQ(RawValue(evaluated.body, "evaluated"), "1");
+  EXPECT_EQ(RawValue(evaluated.body, "opened"), "0");
+  HttpResult alerts = Call("GET", "/v1/alerts?state=open");
+  ASSERT_EQ(alerts.status, 200);
+  EXPECT_EQ(alerts.body, "{\"alerts\":[]}\n");
+  EXPECT_EQ(Call("GET", "/v1/alerts?state=closed").status, 400);
+}
+
+TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) {
+  const std::string binary = cairn::testing::CollectorBinaryPath();
+  ASSERT_FALSE(binary.empty());
+  std::string help;
+  {
+    FILE* out = popen((binary + " --help 2>&1").c_str(), "r");
+    ASSERT_NE(out, nullptr);
+    char buf[4096];
+    size_t n = 0;
+    while ((n = fread(buf, 1, sizeof(buf), out)) > 0) help.append(buf, n);
+    pclose(out);
+  }
+  for (const char* flag : {"alert_webhook_url", "alert_webhook_secret_file", "alert_interval_minutes",
+                           "drop_ratio", "severe_ratio", "severe_weeks",
+                           "min_baseline_weekly_logins"}) {
+    EXPECT_THAT(help, HasSubstr(flag));
+  }
+  TempDir dir;
+  const std::string base = absl::StrCat(binary, " --db=", dir.File("c.db"),
+                                        " --write-key=wk-0123456789 --listen=127.0.0.1:0 ");
+  // Exit code 2 (usage) for an invalid rule or a webhook without a secret.
+  for (const std::string flags : {"--severe-ratio=0.9 --drop-ratio=0.5", "--severe-weeks=9",
+                                  "--alert-webhook-url=http://127.0.0.1:9/x",
+                                  "--alert-interval-minutes=-1"}) {
+    int status = std::system((base + flags + " > /dev/null 2>&1").c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << flags;
+    EXPECT_EQ(WEXITSTATUS(status), 2) << flags;
+  }
+}
+
+}  // namespace
+}  // namespace cairn::collector
