@@ -184,6 +184,7 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
   EXPECT_THAT(at_risk.out, HasSubstr("\nglobex   poor "));
   EXPECT_THAT(at_risk.out, Not(HasSubstr("\nacme ")));
   EXPECT_THAT(at_risk.out, HasSubstr("10 seats"));
+  EXPECT_THAT(at_risk.out, ::testing::ContainsRegex("globex .*  ! (drop|severe)  "));
   // For the README: the real output of this run.
   std::cerr << "cairnctl at-risk --all:\n" << Cairnctl({"at-risk", "--all"}).out;
 

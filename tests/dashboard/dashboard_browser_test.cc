@@ -170,6 +170,13 @@ TEST_F(DashboardBrowserTest, VendorViewListsTheRiskiestAccountFirst) {
   EXPECT_THAT(globex_row, HasSubstr("<polyline points=\""));
   std::string acme_row = dom.substr(acme, dom.find("</tr>", acme) - acme);
   EXPECT_THAT(acme_row, Not(HasSubstr("band-poor")));
+  // Open alerts: globex's drop, not acme.
+  size_t alerts = dom.find("id=\"alerts\"");
+  ASSERT_NE(alerts, std::string::npos);
+  std::string alerts_table = dom.substr(alerts, dom.find("</table>", alerts) - alerts);
+  EXPECT_THAT(alerts_table, HasSubstr("data-account=\"globex\""));
+  EXPECT_THAT(alerts_table, Not(HasSubstr("data-account=\"acme\"")));
+  EXPECT_THAT(globex_row, HasSubstr("class=\"badge severity-"));
   // Renewals within 90 days: both accounts, the sooner (acme) first.
   size_t renewals = dom.find("id=\"renewals\"");
   ASSERT_NE(renewals, std::string::npos);

@@ -154,7 +154,10 @@ absl::Status SeedAccounts(const std::string& base_url) {
   for (int i = 0; i < 4; ++i) {
     invoices.push_back(MakeMilestone(kThriving, "acme-user-3", "invoice_sent", 1, absl::Now() - absl::Seconds(10 - i)));
   }
-  return PostEvents(base_url, std::move(invoices));
+  if (absl::Status s = PostEvents(base_url, std::move(invoices)); !s.ok()) return s;
+  // The usage-drop rule, now: globex's drop opens an alert.
+  return Expect2xx(AdminCall(base_url, "POST", "/v1/alerts/evaluate", "{}"),
+                   "POST /v1/alerts/evaluate");
 }
 
 absl::StatusOr<std::string> CustomerLinkToken(const std::string& base_url,

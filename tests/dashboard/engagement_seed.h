@@ -21,7 +21,8 @@ namespace cairn::testing {
 //            30 days, a goal "Send 10 invoices" (4 sent since).
 //   globex - dropping: 4 users log in daily until 15 days ago, then one
 //            login 3 days ago; milestone globex_pipeline_built; seats 10,
-//            renews in 45 days. Riskier than acme in every factor.
+//            renews in 45 days. Riskier than acme in every factor; the
+//            usage-drop rule (evaluated at the end) opens an alert for it.
 inline constexpr char kSeedWriteKey[] = "dashboard-write-key";
 inline constexpr char kSeedAdminToken[] = "dashboard-admin-token";
 inline constexpr char kThriving[] = "acme";
@@ -34,8 +35,8 @@ inline constexpr char kDroppingMilestone[] = "globex_pipeline_built";
 // `dir` (its SQLite file there too).
 absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempDir& dir);
 
-// Sends the batches (consent grants first) and the account settings and goal
-// above. Event times are in the past: occurred_at earlier than sent_at.
+// Sends the batches (consent grants first), the account settings and goal
+// above, then evaluates the alert rule. Event times are in the past: occurred_at earlier than sent_at.
 absl::Status SeedAccounts(const std::string& base_url);
 
 // Sends `events` preceded by their consent grants, in batches of at most
