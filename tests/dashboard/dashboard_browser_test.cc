@@ -155,9 +155,13 @@ class DashboardBrowserTest : public ::testing::Test {
 TEST_F(DashboardBrowserTest, VendorViewListsTheRiskiestAccountFirst) {
   std::string dom = Dom(absl::StrCat("/dashboard/#token=", kSeedAdminToken), "vendor");
   ASSERT_THAT(dom, HasSubstr("data-state=\"ready\"")) << dom;
-  // The accounts table: globex (dropping, poor) before acme (thriving).
+  // The accounts table: globex (dropping, poor) first, acme (thriving) after.
   size_t table = dom.find("id=\"accounts\"");
   ASSERT_NE(table, std::string::npos);
+  size_t first_row = dom.find("data-account=\"", table);
+  ASSERT_NE(first_row, std::string::npos) << dom;
+  EXPECT_EQ(dom.substr(first_row, 21), "data-account=\"globex\"");
+  EXPECT_NE(dom.find("data-account=\"initech\"", table), std::string::npos);
   size_t globex = dom.find("data-account=\"globex\"", table);
   size_t acme = dom.find("data-account=\"acme\"", table);
   ASSERT_NE(globex, std::string::npos) << dom;
@@ -177,7 +181,8 @@ TEST_F(DashboardBrowserTest, VendorViewListsTheRiskiestAccountFirst) {
   EXPECT_THAT(alerts_table, HasSubstr("data-account=\"globex\""));
   EXPECT_THAT(alerts_table, Not(HasSubstr("data-account=\"acme\"")));
   EXPECT_THAT(globex_row, HasSubstr("class=\"badge severity-"));
-  // Renewals within 90 days: both accounts, the sooner (acme) first.
+  // Renewals within 90 days: acme and globex, the sooner (acme) first;
+  // initech renews in 120 days.
   size_t renewals = dom.find("id=\"renewals\"");
   ASSERT_NE(renewals, std::string::npos);
   size_t acme_renewal = dom.find("data-account=\"acme\"", renewals);
@@ -185,6 +190,8 @@ TEST_F(DashboardBrowserTest, VendorViewListsTheRiskiestAccountFirst) {
   ASSERT_NE(acme_renewal, std::string::npos);
   ASSERT_NE(globex_renewal, std::string::npos);
   EXPECT_LT(acme_renewal, globex_renewal);
+  std::string renewals_table = dom.substr(renewals, dom.find("</table>", renewals) - renewals);
+  EXPECT_THAT(renewals_table, Not(HasSubstr("data-account=\"initech\"")));
   // The token is nowhere in the page.
   EXPECT_THAT(dom, Not(HasSubstr(kSeedAdminToken)));
 

@@ -120,6 +120,14 @@ absl::Status SeedAccounts(const std::string& base_url) {
     }
   }
   events.push_back(MakeLogin(kDropping, "globex-user-1", days_ago(3, 2)));
+  // initech: 3 of 6 seats log in on two days a week, steadily.
+  for (int u = 1; u <= 3; ++u) {
+    for (int day = 56; day >= 1; --day) {
+      if (day % 7 == 1 || day % 7 == 4) {
+        events.push_back(MakeLogin(kSteady, absl::StrCat("initech-user-", u), days_ago(day, u)));
+      }
+    }
+  }
   events.push_back(MakeMilestone(kThriving, "acme-user-1", "first_invoice", std::nullopt, days_ago(50, 1)));
   events.push_back(MakeMilestone(kThriving, "acme-user-2", "first_report", std::nullopt, days_ago(40, 1)));
   events.push_back(MakeMilestone(kDropping, "globex-user-1", kDroppingMilestone, std::nullopt, days_ago(45, 1)));
@@ -138,6 +146,14 @@ absl::Status SeedAccounts(const std::string& base_url) {
                     absl::StrCat(R"({"seats": 10, "renewal_date": ")", DateIn(absl::Hours(24 * 45)),
                                  R"("})")),
           "PUT /v1/accounts/globex");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Expect2xx(
+          AdminCall(base_url, "PUT", "/v1/accounts/initech",
+                    absl::StrCat(R"({"seats": 6, "renewal_date": ")", DateIn(absl::Hours(24 * 120)),
+                                 R"("})")),
+          "PUT /v1/accounts/initech");
       !s.ok()) {
     return s;
   }

@@ -14,7 +14,7 @@
 
 namespace cairn::testing {
 
-// Two accounts seeded through the real HTTP API of a running collector, for
+// Three accounts seeded through the real HTTP API of a running collector, for
 // the dashboard and cairnctl tests:
 //   acme   - thriving: 4 users log in every day for 8 weeks; milestones
 //            first_invoice, first_report, invoice_sent; seats 4, renews in
@@ -23,10 +23,13 @@ namespace cairn::testing {
 //            login 3 days ago; milestone globex_pipeline_built; seats 10,
 //            renews in 45 days. Riskier than acme in every factor; the
 //            usage-drop rule (evaluated at the end) opens an alert for it.
+//   initech - steady but light: 3 of 6 seats log in two days a week;
+//            renews in 120 days (outside the dashboard's 90-day window).
 inline constexpr char kSeedWriteKey[] = "dashboard-write-key";
 inline constexpr char kSeedAdminToken[] = "dashboard-admin-token";
 inline constexpr char kThriving[] = "acme";
 inline constexpr char kDropping[] = "globex";
+inline constexpr char kSteady[] = "initech";
 inline const std::vector<std::string> kThrivingMilestones = {"first_invoice", "first_report",
                                                              "invoice_sent"};
 inline constexpr char kDroppingMilestone[] = "globex_pipeline_built";
