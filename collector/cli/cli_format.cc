@@ -219,6 +219,9 @@ std::string FormatAlerts(const JsonValue& answer) {
     const JsonValue& delivery = alert["delivery"];
     std::string webhook = Str(delivery["state"]);
     if (delivery["attempts"].is_number()) absl::StrAppend(&webhook, " (", Int(delivery["attempts"]), " tries)");
+    if (delivery["state"].str() == "failed" && !delivery["last_error"].str().empty()) {
+      absl::StrAppend(&webhook, ": ", Str(delivery["last_error"]));
+    }
     table.AddRow({Str(alert["alert_id"]), Str(alert["account_id"]), Str(alert["severity"]),
                   Str(alert["state"]), Time(alert["opened_at"]), Int(alert["this_week"]),
                   Fixed1(alert["baseline_mean"]), Percent(alert["ratio"]), webhook});

@@ -156,6 +156,9 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
   EXPECT_THAT(alerts, HasSubstr("al1    globex   severe    open   2026-11-20 08:00 UTC"));
   EXPECT_THAT(alerts, HasSubstr("delivered (1 tries)"));
   EXPECT_EQ(FormatAlerts(Parse(R"({"alerts":[]})")), "no alerts\n");
+  EXPECT_THAT(FormatAlerts(Parse(R"({"alerts":[{"alert_id":"al2","delivery":{"state":"failed",
+      "attempts":0,"last_error":"no webhook configured"}}]})")),
+              HasSubstr("failed (0 tries): no webhook configured"));
 
   std::string renewals = FormatRenewals(Parse(R"({"as_of":"x","renewals":[{"account_id":"globex",
       "renewal_date":"2027-01-15","days_left":53,"health":{"score":22,"band":"poor"},

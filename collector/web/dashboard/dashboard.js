@@ -123,7 +123,8 @@
         el("td", { class: "num" }, a.this_week),
         el("td", { class: "num" }, Number.isFinite(Number(a.baseline_mean)) ? Number(a.baseline_mean).toFixed(1) : "n/a"),
         el("td", { class: "num" }, percent(a.ratio)),
-        el("td", {}, a.delivery ? a.delivery.state : ""))));
+        el("td", { title: a.delivery && a.delivery.last_error ? a.delivery.last_error : null },
+           a.delivery ? a.delivery.state : ""))));
 
     fillTable("renewals", "renewals-empty", (renewals.renewals || []).map((r) =>
       el("tr", { "data-account": r.account_id },
