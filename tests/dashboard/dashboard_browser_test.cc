@@ -20,6 +20,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cairn/collector/customer_link.h"
 #include "child_process.h"
 #include "collector_process.h"
 #include "engagement_seed.h"
@@ -265,6 +267,23 @@ TEST_F(DashboardBrowserTest, TamperedCustomerLinkCannotReachAnotherAccount) {
   EXPECT_THAT(dom, Not(HasSubstr("data-milestone")));
 
   Screenshot("/customer/#token=" + tampered, "customer-tampered");
+}
+
+// A correctly signed link that expired an hour ago: the API answers 403 and
+// the page shows the same message as for a forged link, nothing else.
+TEST_F(DashboardBrowserTest, ExpiredCustomerLinkShowsOnlyTheInvalidMessage) {
+  std::string expired = cairn::collector::SignCustomerLink(kSeedHashKey, kThriving,
+                                                           absl::Now() - absl::Hours(1));
+  absl::StatusOr<HttpResult> direct = HttpGet(collector_->base_url() + "/v1/customer/overview",
+                                              {"Authorization: CustomerLink " + expired});
+  ASSERT_TRUE(direct.ok());
+  ASSERT_EQ(direct->status, 403) << direct->body;  // signed right, only late
+
+  std::string dom = Dom("/customer/#token=" + expired, "customer-expired");
+  EXPECT_THAT(dom, HasSubstr("data-state=\"invalid\""));
+  EXPECT_THAT(dom, HasSubstr("This link is not valid or has expired."));
+  EXPECT_THAT(dom, Not(HasSubstr("data-milestone")));
+  EXPECT_THAT(dom, Not(HasSubstr("Send 10 invoices")));
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ std::string DateIn(absl::Duration from_now) {
 
 absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempDir& dir) {
   std::string hash_key_file = dir.File("hash-key");
-  std::ofstream(hash_key_file) << "dashboard-test-hash-key-0123456789\n";
+  std::ofstream(hash_key_file) << kSeedHashKey << "\n";
   CollectorProcessOptions options;
   options.db_path = dir.File("events.db");
   options.write_key = kSeedWriteKey;

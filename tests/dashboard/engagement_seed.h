@@ -25,6 +25,8 @@ namespace cairn::testing {
 //            usage-drop rule (evaluated at the end) opens an alert for it.
 //   initech - steady but light: 3 of 6 seats log in two days a week;
 //            renews in 120 days (outside the dashboard's 90-day window).
+// The collector's --hash-key-file content, which also signs customer links.
+inline constexpr char kSeedHashKey[] = "dashboard-test-hash-key-0123456789";
 inline constexpr char kSeedWriteKey[] = "dashboard-write-key";
 inline constexpr char kSeedAdminToken[] = "dashboard-admin-token";
 inline constexpr char kThriving[] = "acme";
