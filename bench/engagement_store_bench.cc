@@ -124,8 +124,8 @@ int Main(int argc, char** argv) {
       e.user_id = user_ids[static_cast<size_t>(account * kUsersPerAccount + user)];
       e.kind = milestone ? engagement::EventKind::kMilestone : engagement::EventKind::kLogin;
       if (milestone) e.milestone_name = milestones[(r >> 48) % 5];
-      e.occurred_at = engagement::StartOfDay(day) +
-                      absl::Seconds(static_cast<int64_t>((r >> 8) % 86400));
+      e.occurred_at =
+          engagement::StartOfDay(day) + absl::Seconds(static_cast<int64_t>((r >> 8) % 86400));
       e.consented = (r >> 40) % 100 >= 5;
       Check(agg.Fold(e), "fold");
     }
@@ -170,13 +170,19 @@ int Main(int argc, char** argv) {
         Check(first_stmt->Run(), "insert user_first_login");
       }
       for (const auto& row : input.milestones) {
-        ms_stmt->Bind(1, id).Bind(2, row.user_id).Bind(3, row.name).Bind(
-            4, absl::ToUnixMillis(row.first_reached));
+        ms_stmt->Bind(1, id)
+            .Bind(2, row.user_id)
+            .Bind(3, row.name)
+            .Bind(4, absl::ToUnixMillis(row.first_reached));
         Check(ms_stmt->Run(), "insert user_milestone");
       }
       for (const auto& row : agg.MilestoneDays(id)) {
-        msd_stmt->Bind(1, id).Bind(2, row.user_id).Bind(3, row.name).Bind(4, row.day).Bind(
-            5, row.events).Bind(6, row.value_sum);
+        msd_stmt->Bind(1, id)
+            .Bind(2, row.user_id)
+            .Bind(3, row.name)
+            .Bind(4, row.day)
+            .Bind(5, row.events)
+            .Bind(6, row.value_sum);
         Check(msd_stmt->Run(), "insert user_milestone_day");
         ++milestone_day_rows;
       }

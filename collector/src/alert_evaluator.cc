@@ -10,10 +10,10 @@
 #include "absl/strings/str_format.h"
 #include "cairn/collector/engagement_store.h"
 #include "cairn/collector/log.h"
+#include "cairn/common/strings.h"
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/engagement.h"
-#include "cairn/common/strings.h"
 #include "cairn/engagement/webhook_signature.h"
 #include "json_text.h"
 #include "store_common.h"
@@ -114,22 +114,26 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
     next.alert_id = NewAlertId();
     alert.alert_id = next.alert_id;
     alert.account_id = std::string(account_id);
-    alert.severity = evaluation->state == DropState::kSevere ? DropState::kSevere
-                                                              : DropState::kDrop;
+    alert.severity =
+        evaluation->state == DropState::kSevere ? DropState::kSevere : DropState::kDrop;
     alert.open = true;
     alert.opened_at = absl::FromUnixMillis(absl::ToUnixMillis(now));
     alert.this_week = evaluation->this_week;
     alert.baseline_mean = evaluation->baseline_mean;
     alert.ratio = evaluation->ratio;
-    alert.payload =
-        WebhookBody(alert, engagement::ComputeEngagement(*input, now).health);
+    alert.payload = WebhookBody(alert, engagement::ComputeEngagement(*input, now).health);
     alert.next_attempt_at = now;
     if (!webhook_configured_) {
       alert.delivery = DeliveryState::kFailed;
       alert.last_error = "no webhook configured";
     }
   }
-  if (absl::Status s = tables.SaveAlertStep(account_id, next, action, alert); !s.ok()) return s;
+  if (absl::Status s = tables.SaveAlertStep(account_id, *stored, next, action, alert); !s.ok()) {
+    // Another collector on the same database stepped this episode first;
+    // its step stands (never a second alert).
+    if (s.code() == absl::StatusCode::kFailedPrecondition) return AlertAction::kNone;
+    return s;
+  }
   // Account ids are business identifiers; no user data here.
   Log(LogLevel::kInfo, "usage_alert",
       {{"action", std::string(engagement::AlertActionName(action))},
@@ -181,6 +185,14 @@ absl::StatusOr<int64_t> WebhookSender::DeliverDue() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   for (const StoredAlert& alert : *due) {
     const absl::Time now = clock_->Now();
+    // Claimed for the attempt (timeout plus a margin): another collector's
+    // sender skips it meanwhile; if this process dies mid-attempt, the lease
+    // runs out and the delivery is retried (at least once: receivers
+    // de-duplicate by alert_id).
+    absl::StatusOr<bool> claimed = tables.ClaimDelivery(alert.alert_id, alert.next_attempt_at,
+                                                        now + options_.timeout + absl::Minutes(1));
+    if (!claimed.ok()) return claimed.status();
+    if (!*claimed) continue;
     absl::Status sent = Post(alert.payload, now);
     const int64_t attempts = alert.attempts + 1;
     DeliveryState state = DeliveryState::kDelivered;

@@ -16,8 +16,8 @@ namespace cairn::collector {
 namespace {
 
 std::string Mac(std::string_view key, std::string_view account_id, int64_t expiry) {
-  return ToHex(HmacSha256(
-      key, absl::StrCat("cairn-customer-link\n", ToAbsl(account_id), "\n", expiry)));
+  return ToHex(
+      HmacSha256(key, absl::StrCat("cairn-customer-link\n", ToAbsl(account_id), "\n", expiry)));
 }
 
 }  // namespace

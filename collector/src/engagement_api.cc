@@ -99,7 +99,8 @@ std::string_view Methods(Route route) {
 HttpResponse Error(int status, std::string_view reason) {
   if (status >= 500) {
     Log(LogLevel::kError, "request_rejected",
-        {{"route", "engagement"}, {"status", std::to_string(status)},
+        {{"route", "engagement"},
+         {"status", std::to_string(status)},
          {"reason", std::string(reason)}});
   }
   return TextResponse(status, reason);
@@ -154,13 +155,13 @@ void AppendDateOrNull(const std::optional<DayIndex>& day, std::string* out) {
 
 void AppendFactor(std::string_view name, const engagement::Factor& f, std::string* out) {
   absl::StrAppend(out, "\"", ToAbsl(name), "\":{\"applicable\":", f.applicable ? "true" : "false",
-                  ",\"score\":", Num(f.score), ",\"band\":\"", ToAbsl(engagement::LabelName(f.label)),
-                  "\",\"weight\":", f.weight, "}");
+                  ",\"score\":", Num(f.score), ",\"band\":\"",
+                  ToAbsl(engagement::LabelName(f.label)), "\",\"weight\":", f.weight, "}");
 }
 
 void AppendHealth(const engagement::Health& h, bool full, std::string* out) {
-  absl::StrAppend(out, "{\"score\":", h.score, ",\"band\":\"", ToAbsl(engagement::LabelName(h.band)),
-                  "\"");
+  absl::StrAppend(out, "{\"score\":", h.score, ",\"band\":\"",
+                  ToAbsl(engagement::LabelName(h.band)), "\"");
   if (full) {
     absl::StrAppend(out, ",\"capped\":", h.capped ? "true" : "false", ",\"factors\":{");
     AppendFactor("frequency", h.frequency, out);
@@ -191,8 +192,8 @@ void AppendAccount(const AccountView& v, std::string* out) {
   absl::StrAppend(out, ",\"login_days_14\":", e.login_days_14, ",\"frequency_band\":\"",
                   ToAbsl(engagement::FrequencyBandName(e.frequency_band)), "\"");
   absl::StrAppend(out, ",\"trend\":{\"this_week\":", e.trend.this_week,
-                  ",\"baseline_mean\":", Num(e.trend.baseline_mean), ",\"ratio\":",
-                  e.trend.ratio ? Num(*e.trend.ratio) : std::string("null"), "}");
+                  ",\"baseline_mean\":", Num(e.trend.baseline_mean),
+                  ",\"ratio\":", e.trend.ratio ? Num(*e.trend.ratio) : std::string("null"), "}");
   absl::StrAppend(out, ",\"breadth\":{\"active_users_14\":", e.breadth.active_users,
                   ",\"denominator\":", e.breadth.denominator, ",\"basis\":\"",
                   e.breadth.basis == engagement::BreadthBasis::kSeats ? "seats" : "peak_90d",
@@ -229,12 +230,12 @@ void AppendGoal(const GoalView& g, std::string* out) {
   AppendJsonString(goal.name, out);
   out->append(",\"milestone_name\":");
   AppendJsonString(goal.milestone_name, out);
-  absl::StrAppend(out, ",\"target_count\":", goal.target_count, ",\"start\":\"",
-                  Date(goal.start), "\",\"due\":");
+  absl::StrAppend(out, ",\"target_count\":", goal.target_count, ",\"start\":\"", Date(goal.start),
+                  "\",\"due\":");
   AppendDateOrNull(goal.due, out);
-  absl::StrAppend(out, ",\"count\":", g.progress.count, ",\"expected\":",
-                  Num(g.progress.expected), ",\"fraction\":", Num(g.progress.fraction),
-                  ",\"status\":\"", ToAbsl(engagement::GoalStatusName(g.progress.status)), "\"}");
+  absl::StrAppend(out, ",\"count\":", g.progress.count, ",\"expected\":", Num(g.progress.expected),
+                  ",\"fraction\":", Num(g.progress.fraction), ",\"status\":\"",
+                  ToAbsl(engagement::GoalStatusName(g.progress.status)), "\"}");
 }
 
 void AppendGoals(const std::vector<GoalView>& goals, std::string* out) {
@@ -370,21 +371,26 @@ HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
 
 HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
   const absl::Time now = clock_->Now();
-  EngagementStore tables(store_);
-  absl::StatusOr<std::vector<std::string>> ids = tables.ListAccountIds();
-  if (!ids.ok()) return StoreFailure(ids.status());
-  if (!std::binary_search(ids->begin(), ids->end(), account_id)) {
-    return Error(404, "no such account");
-  }
   absl::StatusOr<AccountView> view = health_.Compute(account_id, now);
   if (!view.ok()) return StoreFailure(view.status());
+  // Listed accounts have settings, a first login or a milestone; only when
+  // none shows as of now (rows dated ahead of the clock) is the full list
+  // consulted.
+  if (!view->settings && !view->engagement.milestones.account_first_login &&
+      view->milestones.empty()) {
+    absl::StatusOr<std::vector<std::string>> ids = EngagementStore(store_).ListAccountIds();
+    if (!ids.ok()) return StoreFailure(ids.status());
+    if (!std::binary_search(ids->begin(), ids->end(), account_id)) {
+      return Error(404, "no such account");
+    }
+  }
   absl::StatusOr<std::vector<GoalView>> goals = health_.Goals(account_id, now);
   if (!goals.ok()) return StoreFailure(goals.status());
   std::string out;
   AppendAccount(*view, &out);
   const engagement::MilestoneSummary& summary = view->engagement.milestones;
-  std::vector<std::string> keys = view->settings ? view->settings->key_milestones
-                                                 : std::vector<std::string>{};
+  std::vector<std::string> keys =
+      view->settings ? view->settings->key_milestones : std::vector<std::string>{};
   out.append(",\"milestones\":[");
   for (size_t i = 0; i < view->milestones.size(); ++i) {
     const auto& [name, first] = view->milestones[i];
@@ -394,8 +400,8 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
     absl::StrAppend(&out, ",\"first_reached\":\"", FormatRfc3339(first),
                     "\",\"time_to_value_seconds\":");
     if (summary.account_first_login) {
-      absl::StrAppend(&out, std::max<int64_t>(0, absl::ToInt64Seconds(
-                                                     first - *summary.account_first_login)));
+      absl::StrAppend(
+          &out, std::max<int64_t>(0, absl::ToInt64Seconds(first - *summary.account_first_login)));
     } else {
       out.append("null");
     }
@@ -409,8 +415,7 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
   return Json(std::move(out));
 }
 
-HttpResponse EngagementApi::PutAccount(const std::string& account_id,
-                                       const HttpRequest& request) {
+HttpResponse EngagementApi::PutAccount(const std::string& account_id, const HttpRequest& request) {
   absl::StatusOr<JsonValue> body = BodyObject(request);
   if (!body.ok()) return Error(400, ToStd(body.status().message()));
   EngagementStore tables(store_);
@@ -479,8 +484,7 @@ HttpResponse EngagementApi::ListGoals(const std::string& account_id) {
   return Json(std::move(out));
 }
 
-HttpResponse EngagementApi::CreateGoal(const std::string& account_id,
-                                       const HttpRequest& request) {
+HttpResponse EngagementApi::CreateGoal(const std::string& account_id, const HttpRequest& request) {
   absl::StatusOr<JsonValue> body = BodyObject(request);
   if (!body.ok()) return Error(400, ToStd(body.status().message()));
   const absl::Time now = clock_->Now();
@@ -531,8 +535,7 @@ HttpResponse EngagementApi::CreateGoal(const std::string& account_id,
   return StoreFailure(absl::InternalError("the new goal was not found"));
 }
 
-HttpResponse EngagementApi::DeleteGoal(const std::string& account_id,
-                                       const std::string& goal_id) {
+HttpResponse EngagementApi::DeleteGoal(const std::string& account_id, const std::string& goal_id) {
   absl::StatusOr<bool> deleted = EngagementStore(store_).DeleteGoal(account_id, goal_id);
   if (!deleted.ok()) return StoreFailure(deleted.status());
   if (!*deleted) return Error(404, "no such goal");
@@ -592,8 +595,8 @@ HttpResponse EngagementApi::ListAlerts(const HttpRequest& request) {
     } else {
       out.append("null");
     }
-    absl::StrAppend(&out, ",\"this_week\":", a.this_week, ",\"baseline_mean\":",
-                    Num(a.baseline_mean), ",\"ratio\":", Num(a.ratio),
+    absl::StrAppend(&out, ",\"this_week\":", a.this_week,
+                    ",\"baseline_mean\":", Num(a.baseline_mean), ",\"ratio\":", Num(a.ratio),
                     ",\"delivery\":{\"state\":\"", ToAbsl(DeliveryStateName(a.delivery)),
                     "\",\"attempts\":", a.attempts, ",\"last_error\":");
     AppendJsonString(a.last_error, &out);
@@ -648,8 +651,8 @@ HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
     if (i > 0) out.push_back(',');
     out.append("{\"account_id\":");
     AppendJsonString(s.account_id, &out);
-    absl::StrAppend(&out, ",\"renewal_date\":\"", Date(*s.renewal_date), "\",\"days_left\":",
-                    *s.renewal_date - today, ",\"health\":");
+    absl::StrAppend(&out, ",\"renewal_date\":\"", Date(*s.renewal_date),
+                    "\",\"days_left\":", *s.renewal_date - today, ",\"health\":");
     AppendHealth(view->engagement.health, false, &out);
     out.append(",\"notification_recipients\":[");
     for (size_t r = 0; r < recipients->user_ids.size(); ++r) {
@@ -667,8 +670,7 @@ HttpResponse EngagementApi::CustomerOverview(const HttpRequest& request) {
   std::optional<std::string_view> authorization = request.Header("authorization");
   constexpr std::string_view kScheme = "CustomerLink ";
   if (!authorization || authorization->size() <= kScheme.size() ||
-      !absl::EqualsIgnoreCase(ToAbsl(authorization->substr(0, kScheme.size())),
-                              ToAbsl(kScheme))) {
+      !absl::EqualsIgnoreCase(ToAbsl(authorization->substr(0, kScheme.size())), ToAbsl(kScheme))) {
     HttpResponse response = Error(401, "missing customer link");
     response.headers.emplace_back("WWW-Authenticate", "CustomerLink");
     return response;

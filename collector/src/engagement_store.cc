@@ -1,6 +1,7 @@
 #include "cairn/collector/engagement_store.h"
 
 #include <array>
+#include <span>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -56,9 +57,7 @@ struct Reader {
 SqlValue Text(std::string_view s) { return SqlValue(std::string(s)); }
 SqlValue Ms(absl::Time t) { return SqlValue(int64_t{absl::ToUnixMillis(t)}); }
 // InfinitePast (AlertEpisode's "unset") is stored as NULL.
-SqlValue OptMs(absl::Time t) {
-  return t == absl::InfinitePast() ? SqlValue(nullptr) : Ms(t);
-}
+SqlValue OptMs(absl::Time t) { return t == absl::InfinitePast() ? SqlValue(nullptr) : Ms(t); }
 absl::Time FromOptMs(const std::optional<absl::Time>& t) {
   return t.value_or(absl::InfinitePast());
 }
@@ -97,7 +96,7 @@ absl::StatusOr<StoredAlert> ParseAlert(const SqlRow& row) {
   a.ratio = r.Double(9);
   a.payload = r.Text(10);
   int64_t state = r.Int(11);
-  a.delivery = state == 1 ? DeliveryState::kDelivered
+  a.delivery = state == 1   ? DeliveryState::kDelivered
                : state == 2 ? DeliveryState::kFailed
                             : DeliveryState::kPending;
   a.attempts = r.Int(12);
@@ -121,8 +120,7 @@ absl::StatusOr<AccountSettings> ParseSettings(const SqlRow& row) {
   return s;
 }
 
-constexpr char kSettingsColumns[] =
-    "account_id, seats, renewal_day, key_milestones";
+constexpr char kSettingsColumns[] = "account_id, seats, renewal_day, key_milestones";
 
 constexpr char kGoalColumns[] =
     "goal_id, account_id, name, milestone_name, target_count, start_day, due_day, created_at_ms";
@@ -170,9 +168,8 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
       input.seats = parsed->seats;
       input.key_milestones = std::move(parsed->key_milestones);
     }
-    const std::array<SqlValue, 3> range = {Text(account_id),
-                                           SqlValue(today - engagement::kHistoryDays + 1),
-                                           SqlValue(today)};
+    const std::array<SqlValue, 3> range = {
+        Text(account_id), SqlValue(today - engagement::kHistoryDays + 1), SqlValue(today)};
     absl::StatusOr<std::vector<SqlRow>> days = sql.Query(
         "SELECT user_id, day, logins FROM user_day WHERE account_id = ?1 AND day >= ?2 "
         "AND day <= ?3",
@@ -298,12 +295,10 @@ absl::StatusOr<std::vector<AccountSettings>> EngagementStore::ListAccountSetting
   return out;
 }
 
-absl::Status EngagementStore::PutAccountSettings(const AccountSettings& settings,
-                                                 absl::Time now) {
+absl::Status EngagementStore::PutAccountSettings(const AccountSettings& settings, absl::Time now) {
   return store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
     const std::array<SqlValue, 5> params = {
-        Text(settings.account_id),
-        settings.seats ? SqlValue(*settings.seats) : SqlValue(nullptr),
+        Text(settings.account_id), settings.seats ? SqlValue(*settings.seats) : SqlValue(nullptr),
         settings.renewal_date ? SqlValue(*settings.renewal_date) : SqlValue(nullptr),
         SqlValue(absl::StrJoin(settings.key_milestones, "\n")), Ms(now)};
     return sql
@@ -325,10 +320,14 @@ absl::StatusOr<StoredGoal> EngagementStore::CreateGoal(const engagement::Goal& g
   stored.goal = goal;
   stored.created_at = absl::FromUnixMillis(absl::ToUnixMillis(now));
   absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 8> params = {
-        Text(stored.goal_id), Text(goal.account_id), Text(goal.name), Text(goal.milestone_name),
-        SqlValue(goal.target_count), SqlValue(goal.start),
-        goal.due ? SqlValue(*goal.due) : SqlValue(nullptr), Ms(stored.created_at)};
+    const std::array<SqlValue, 8> params = {Text(stored.goal_id),
+                                            Text(goal.account_id),
+                                            Text(goal.name),
+                                            Text(goal.milestone_name),
+                                            SqlValue(goal.target_count),
+                                            SqlValue(goal.start),
+                                            goal.due ? SqlValue(*goal.due) : SqlValue(nullptr),
+                                            Ms(stored.created_at)};
     return sql
         .Execute(absl::StrCat("INSERT INTO goals (", kGoalColumns,
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
@@ -395,6 +394,7 @@ absl::StatusOr<AccountEpisode> EngagementStore::ReadEpisode(std::string_view acc
     out.episode.closed_at = FromOptMs(r.OptTime(4));
     out.episode.episodes = r.Int(5);
     out.alert_id = r.Text(6);
+    out.persisted = true;
     if (!r.ok) return Bad("alert episode row");
     return absl::OkStatus();
   });
@@ -403,35 +403,60 @@ absl::StatusOr<AccountEpisode> EngagementStore::ReadEpisode(std::string_view acc
 }
 
 absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
+                                            const AccountEpisode& previous,
                                             const AccountEpisode& episode,
                                             engagement::AlertAction action,
                                             const StoredAlert& alert) {
   using engagement::AlertAction;
   return store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
     const engagement::AlertEpisode& e = episode.episode;
-    const std::array<SqlValue, 8> params = {
-        Text(account_id),     SqlValue(int64_t{e.open ? 1 : 0}),
-        SqlValue(static_cast<int64_t>(e.severity)), OptMs(e.opened_at),
-        OptMs(e.escalated_at), OptMs(e.closed_at),
-        SqlValue(e.episodes), Text(episode.alert_id)};
-    absl::StatusOr<int64_t> saved = sql.Execute(
-        "INSERT INTO alert_episodes (account_id, open, severity, opened_at_ms, escalated_at_ms, "
-        "closed_at_ms, episodes, alert_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (account_id) DO UPDATE SET open = excluded.open, "
-        "severity = excluded.severity, opened_at_ms = excluded.opened_at_ms, "
-        "escalated_at_ms = excluded.escalated_at_ms, closed_at_ms = excluded.closed_at_ms, "
-        "episodes = excluded.episodes, alert_id = excluded.alert_id",
-        params);
+    const engagement::AlertEpisode& p = previous.episode;
+    const std::array<SqlValue, 11> params = {Text(account_id),
+                                             SqlValue(int64_t{e.open ? 1 : 0}),
+                                             SqlValue(static_cast<int64_t>(e.severity)),
+                                             OptMs(e.opened_at),
+                                             OptMs(e.escalated_at),
+                                             OptMs(e.closed_at),
+                                             SqlValue(e.episodes),
+                                             Text(episode.alert_id),
+                                             SqlValue(p.episodes),
+                                             SqlValue(int64_t{p.open ? 1 : 0}),
+                                             SqlValue(static_cast<int64_t>(p.severity))};
+    // Insert if there was no row, else update only the row the step was
+    // computed from.
+    absl::StatusOr<int64_t> saved =
+        previous.persisted
+            ? sql.Execute(
+                  "UPDATE alert_episodes SET open = ?2, severity = ?3, opened_at_ms = ?4, "
+                  "escalated_at_ms = ?5, closed_at_ms = ?6, episodes = ?7, alert_id = ?8 "
+                  "WHERE account_id = ?1 AND episodes = ?9 AND open = ?10 AND severity = ?11",
+                  params)
+            : sql.Execute(
+                  "INSERT INTO alert_episodes (account_id, open, severity, opened_at_ms, "
+                  "escalated_at_ms, closed_at_ms, episodes, alert_id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (account_id) DO NOTHING",
+                  std::span<const SqlValue>(params).subspan(0, 8));
     if (!saved.ok()) return saved.status();
+    if (*saved != 1) {
+      return absl::FailedPreconditionError("the alert episode changed meanwhile");
+    }
     switch (action) {
       case AlertAction::kOpen: {
-        const std::array<SqlValue, 15> row = {
-            Text(alert.alert_id), Text(account_id),
-            SqlValue(static_cast<int64_t>(alert.severity)), SqlValue(int64_t{1}),
-            Ms(alert.opened_at), SqlValue(nullptr), SqlValue(nullptr),
-            SqlValue(alert.this_week), SqlValue(alert.baseline_mean), SqlValue(alert.ratio),
-            Text(alert.payload), SqlValue(DeliveryCode(alert.delivery)),
-            SqlValue(alert.attempts), Text(alert.last_error), Ms(alert.next_attempt_at)};
+        const std::array<SqlValue, 15> row = {Text(alert.alert_id),
+                                              Text(account_id),
+                                              SqlValue(static_cast<int64_t>(alert.severity)),
+                                              SqlValue(int64_t{1}),
+                                              Ms(alert.opened_at),
+                                              SqlValue(nullptr),
+                                              SqlValue(nullptr),
+                                              SqlValue(alert.this_week),
+                                              SqlValue(alert.baseline_mean),
+                                              SqlValue(alert.ratio),
+                                              Text(alert.payload),
+                                              SqlValue(DeliveryCode(alert.delivery)),
+                                              SqlValue(alert.attempts),
+                                              Text(alert.last_error),
+                                              Ms(alert.next_attempt_at)};
         return sql
             .Execute(absl::StrCat("INSERT INTO alerts (", kAlertColumns,
                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
@@ -454,24 +479,22 @@ absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
             .Execute("UPDATE alerts SET open = 0, resolved_at_ms = ?2 WHERE alert_id = ?1", row)
             .status();
       }
-      case AlertAction::kNone:
-        break;
+      case AlertAction::kNone: break;
     }
     return absl::OkStatus();
   });
 }
 
-absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_only,
-                                                                     size_t limit) {
+absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_only, size_t limit) {
   std::vector<StoredAlert> out;
   absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
     const std::array<SqlValue, 2> params = {SqlValue(int64_t{open_only ? 1 : 0}),
                                             SqlValue(static_cast<int64_t>(limit))};
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
-        absl::StrCat("SELECT ", kAlertColumns,
-                     " FROM alerts WHERE open >= ?1 ORDER BY opened_at_ms DESC, alert_id "
-                     "LIMIT ?2"),
-        params);
+    absl::StatusOr<std::vector<SqlRow>> rows =
+        sql.Query(absl::StrCat("SELECT ", kAlertColumns,
+                               " FROM alerts WHERE open >= ?1 ORDER BY opened_at_ms DESC, alert_id "
+                               "LIMIT ?2"),
+                  params);
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : *rows) {
       absl::StatusOr<StoredAlert> parsed = ParseAlert(row);
@@ -490,11 +513,11 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::DueDeliveries(absl::Ti
   absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
     const std::array<SqlValue, 3> params = {SqlValue(DeliveryCode(DeliveryState::kPending)),
                                             Ms(now), SqlValue(static_cast<int64_t>(limit))};
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
-        absl::StrCat("SELECT ", kAlertColumns,
-                     " FROM alerts WHERE delivery_state = ?1 AND next_attempt_ms <= ?2 "
-                     "ORDER BY next_attempt_ms, alert_id LIMIT ?3"),
-        params);
+    absl::StatusOr<std::vector<SqlRow>> rows =
+        sql.Query(absl::StrCat("SELECT ", kAlertColumns,
+                               " FROM alerts WHERE delivery_state = ?1 AND next_attempt_ms <= ?2 "
+                               "ORDER BY next_attempt_ms, alert_id LIMIT ?3"),
+                  params);
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : *rows) {
       absl::StatusOr<StoredAlert> parsed = ParseAlert(row);
@@ -507,14 +530,32 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::DueDeliveries(absl::Ti
   return out;
 }
 
+absl::StatusOr<bool> EngagementStore::ClaimDelivery(std::string_view alert_id, absl::Time due_at,
+                                                    absl::Time lease_until) {
+  bool claimed = false;
+  absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
+    const std::array<SqlValue, 4> params = {Text(alert_id), Ms(due_at), Ms(lease_until),
+                                            SqlValue(DeliveryCode(DeliveryState::kPending))};
+    absl::StatusOr<int64_t> n = sql.Execute(
+        "UPDATE alerts SET next_attempt_ms = ?3 WHERE alert_id = ?1 AND next_attempt_ms = ?2 "
+        "AND delivery_state = ?4",
+        params);
+    if (!n.ok()) return n.status();
+    claimed = *n == 1;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return claimed;
+}
+
 absl::Status EngagementStore::RecordDelivery(std::string_view alert_id, DeliveryState state,
                                              int64_t attempts, std::string_view last_error,
                                              absl::Time next_attempt_at) {
   return store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 6> params = {Text(alert_id),     SqlValue(DeliveryCode(state)),
-                                            SqlValue(attempts), Text(last_error),
-                                            Ms(next_attempt_at),
-                                            SqlValue(DeliveryCode(DeliveryState::kDelivered))};
+    const std::array<SqlValue, 6> params = {
+        Text(alert_id),      SqlValue(DeliveryCode(state)),
+        SqlValue(attempts),  Text(last_error),
+        Ms(next_attempt_at), SqlValue(DeliveryCode(DeliveryState::kDelivered))};
     return sql
         .Execute(
             "UPDATE alerts SET delivery_state = ?2, attempts = ?3, last_error = ?4, "

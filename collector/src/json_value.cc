@@ -113,10 +113,10 @@ class Parser {
     if (c == '-' || (c >= '0' && c <= '9')) {
       size_t start = pos_;
       if (text_[pos_] == '-') ++pos_;
-      while (pos_ < text_.size() && ((text_[pos_] >= '0' && text_[pos_] <= '9') ||
-                                     text_[pos_] == '.' || text_[pos_] == 'e' ||
-                                     text_[pos_] == 'E' || text_[pos_] == '+' ||
-                                     text_[pos_] == '-')) {
+      while (pos_ < text_.size() &&
+             ((text_[pos_] >= '0' && text_[pos_] <= '9') || text_[pos_] == '.' ||
+              text_[pos_] == 'e' || text_[pos_] == 'E' || text_[pos_] == '+' ||
+              text_[pos_] == '-')) {
         ++pos_;
       }
       out.type = JsonValue::Type::kNumber;
@@ -198,8 +198,7 @@ class Parser {
           AppendUtf8(cp, out);
           break;
         }
-        default:
-          return Fail("bad escape in JSON string");
+        default: return Fail("bad escape in JSON string");
       }
     }
     return Fail("unterminated JSON string");

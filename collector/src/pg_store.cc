@@ -630,12 +630,18 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
     return WithContext(s, "updating consent state");
   }
   if (record->decision == consent::Decision::kDenied) {
-    // Withdrawal: what the purpose produced stops counting (docs/metrics.md).
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md),
+    // if the denial is the user's current decision (consent_state, just
+    // updated): an older denial arriving after a later grant deletes nothing.
     PgParams by_user;
-    by_user.Add(event.user_id());
+    by_user.Add(event.user_id()).Add(purpose).Add(decision);
     for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
       if (absl::Status s = writer_->Run(
-              absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = $1"), by_user);
+              absl::StrCat("DELETE FROM ", ToAbsl(table),
+                           " WHERE user_id = $1 AND EXISTS (SELECT 1 FROM consent_state c "
+                           "WHERE c.user_id = $1 AND c.purpose = $2::integer "
+                           "AND c.decision = $3::integer)"),
+              by_user);
           !s.ok()) {
         return WithContext(s, "withdrawing aggregates");
       }

@@ -493,10 +493,12 @@ SqliteStore::~SqliteStore() {
   // checkpoints the WAL and removes the -wal and -shm files.
   {
     std::lock_guard lock(read_mu_);
+    read_cache_.clear();
     reader_.reset();
   }
   // Statements before their connection.
   std::lock_guard lock(write_mu_);
+  write_cache_.clear();
   statements_.reset();
   writer_.reset();
 }
@@ -705,12 +707,16 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
   if (absl::Status s = upsert.Run(); !s.ok()) return WithContext(s, "updating consent state");
 
   if (record->decision == consent::Decision::kDenied) {
-    // Withdrawal: what the purpose produced stops counting (docs/metrics.md).
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md),
+    // if the denial is the user's current decision (consent_state, just
+    // updated): an older denial arriving after a later grant deletes nothing.
     for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
-      absl::StatusOr<sqlite::Statement> del =
-          writer_->Prepare(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = ?1"));
+      absl::StatusOr<sqlite::Statement> del = writer_->Prepare(absl::StrCat(
+          "DELETE FROM ", ToAbsl(table),
+          " WHERE user_id = ?1 AND EXISTS (SELECT 1 FROM consent_state c WHERE c.user_id = ?1 "
+          "AND c.purpose = ?2 AND c.decision = ?3)"));
       if (!del.ok()) return del.status();
-      del->Bind(1, event.user_id());
+      del->Bind(1, event.user_id()).Bind(2, purpose).Bind(3, decision);
       if (absl::Status s = del->Run(); !s.ok()) return WithContext(s, "withdrawing aggregates");
     }
   }
@@ -1187,46 +1193,62 @@ absl::Status SqliteStore::FoldAggregates(const cairn::v1::Event& event,
 
 namespace {
 
-// SqlRunner over one SQLite connection (its caller holds the lock).
+// SqlRunner over one SQLite connection (its caller holds the lock), with
+// the connection's cache of prepared statements.
 class SqliteRunner final : public SqlRunner {
  public:
-  explicit SqliteRunner(sqlite::Database& db) : db_(db) {}
+  SqliteRunner(sqlite::Database& db, std::unordered_map<std::string, sqlite::Statement>& cache)
+      : db_(db), cache_(cache) {}
 
   absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
                                             std::span<const SqlValue> params) override {
-    absl::StatusOr<sqlite::Statement> stmt = db_.Prepare(sql);
+    absl::StatusOr<sqlite::Statement*> stmt = Prepared(sql);
     if (!stmt.ok()) return stmt.status();
-    BindAll(*stmt, params);
+    sqlite::Statement& st = **stmt;
+    BindAll(st, params);
     std::vector<SqlRow> rows;
+    const int columns = st.ColumnCount();
     while (true) {
-      absl::StatusOr<bool> has_row = stmt->Step();
-      if (!has_row.ok()) return has_row.status();
+      absl::StatusOr<bool> has_row = st.Step();
+      if (!has_row.ok()) {
+        st.Reset();
+        return has_row.status();
+      }
       if (!*has_row) break;
       SqlRow& row = rows.emplace_back();
-      const int columns = stmt->ColumnCount();
+      row.reserve(static_cast<size_t>(columns));
       for (int c = 0; c < columns; ++c) {
-        if (stmt->ColumnIsNull(c)) {
+        if (st.ColumnIsNull(c)) {
           row.emplace_back();
-        } else if (stmt->ColumnIsReal(c)) {
-          row.emplace_back(absl::StrFormat("%.17g", stmt->ColumnDouble(c)));
+        } else if (st.ColumnIsReal(c)) {
+          row.emplace_back(absl::StrFormat("%.17g", st.ColumnDouble(c)));
         } else {
-          row.emplace_back(std::string(stmt->ColumnText(c)));
+          row.emplace_back(std::string(st.ColumnText(c)));
         }
       }
     }
+    st.Reset();
     return rows;
   }
 
   absl::StatusOr<int64_t> Execute(std::string_view sql,
                                   std::span<const SqlValue> params) override {
-    absl::StatusOr<sqlite::Statement> stmt = db_.Prepare(sql);
+    absl::StatusOr<sqlite::Statement*> stmt = Prepared(sql);
     if (!stmt.ok()) return stmt.status();
-    BindAll(*stmt, params);
-    if (absl::Status s = stmt->Run(); !s.ok()) return s;
+    BindAll(**stmt, params);
+    if (absl::Status s = (*stmt)->Run(); !s.ok()) return s;  // Run resets
     return db_.Changes();
   }
 
  private:
+  absl::StatusOr<sqlite::Statement*> Prepared(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) return &it->second;
+    absl::StatusOr<sqlite::Statement> stmt = db_.Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    return &cache_.emplace(std::string(sql), *std::move(stmt)).first->second;
+  }
+
   static void BindAll(sqlite::Statement& stmt, std::span<const SqlValue> params) {
     for (size_t i = 0; i < params.size(); ++i) {
       const int index = static_cast<int>(i) + 1;
@@ -1244,6 +1266,7 @@ class SqliteRunner final : public SqlRunner {
   }
 
   sqlite::Database& db_;
+  std::unordered_map<std::string, sqlite::Statement>& cache_;
 };
 
 }  // namespace
@@ -1251,7 +1274,7 @@ class SqliteRunner final : public SqlRunner {
 absl::Status SqliteStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
   std::lock_guard lock(read_mu_);
   if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;
-  SqliteRunner runner(*reader_);
+  SqliteRunner runner(*reader_, read_cache_);
   absl::Status s = body(runner);
   reader_->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
   return s;
@@ -1262,7 +1285,7 @@ absl::Status SqliteStore::RunEngagementWrite(absl::FunctionRef<absl::Status(SqlR
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
   sqlite::Transaction txn(*writer_);
   if (absl::Status s = txn.Begin(); !s.ok()) return s;
-  SqliteRunner runner(*writer_);
+  SqliteRunner runner(*writer_, write_cache_);
   if (absl::Status s = body(runner); !s.ok()) return s;  // txn rolls back
   return txn.Commit();
 }

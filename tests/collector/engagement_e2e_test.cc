@@ -158,10 +158,11 @@ TEST_F(CollectorAlertsEndToEndTest, DroppingAccountRaisesExactlyOneSignedAlertSt
                                         clock_.Now(), absl::Hours(24 * 7 * kWeeks))
                   .ok());
   // A wrong secret or a changed body does not verify.
-  EXPECT_EQ(engagement::VerifyWebhook("another-secret-0123456789", hook.headers.at("cairn-signature"),
-                                      hook.body, clock_.Now(), absl::Hours(24 * 7 * kWeeks))
-                .code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      engagement::VerifyWebhook("another-secret-0123456789", hook.headers.at("cairn-signature"),
+                                hook.body, clock_.Now(), absl::Hours(24 * 7 * kWeeks))
+          .code(),
+      absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(RawValue(hook.body, "type"), "\"usage_drop\"");
   EXPECT_EQ(RawValue(hook.body, "account_id"), "\"dropping\"");
   EXPECT_EQ(RawValue(hook.body, "severity"), "\"drop\"");

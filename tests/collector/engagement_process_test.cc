@@ -15,6 +15,7 @@
 #include "absl/time/clock.h"
 #include "cairn/collector/customer_link.h"
 #include "cairn/engagement/day.h"
+#include "cairn/engagement/webhook_signature.h"
 #include "collector_process.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,6 +23,7 @@
 #include "json_fields.h"
 #include "temp_dir.h"
 #include "test_batches.h"
+#include "webhook_sink.h"
 
 namespace cairn::collector {
 namespace {
@@ -70,7 +72,7 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     }
   }
 
-  void Start(std::string admin_token = kAdminToken) {
+  void Start(std::string admin_token = kAdminToken, std::vector<std::string> flags = {}) {
     if (collector_ != nullptr) {
       ASSERT_TRUE(collector_->Stop().ok());
     }
@@ -81,15 +83,17 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     options.admin_token = std::move(admin_token);
     options.extra_flags = {absl::StrCat("--hash-key-file=", dir_.File("hash.key")),
                            "--alert-interval-minutes=0"};
+    for (std::string& flag : flags) options.extra_flags.push_back(std::move(flag));
     auto process = CollectorProcess::Start(options);
     ASSERT_TRUE(process.ok()) << process.status();
     collector_ = *std::move(process);
   }
 
   void Post(std::vector<cairn::v1::Event> events) {
-    auto result = cairn::testing::HttpPost(
-        collector_->base_url() + "/v1/batch", MakeBatch(std::move(events)).SerializeAsString(),
-        {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kWriteKey)});
+    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch",
+                                           MakeBatch(std::move(events)).SerializeAsString(),
+                                           {"Content-Type: application/x-protobuf",
+                                            absl::StrCat("Authorization: Bearer ", kWriteKey)});
     ASSERT_TRUE(result.ok()) << result.status();
     ASSERT_EQ(result->status, 200) << result->body;
   }
@@ -168,7 +172,8 @@ TEST_F(CollectorEngagementProcessTest, AccountsAreListedRiskiestFirstWithTheirSe
   // "thriving": 2 users on 10 of the last 14 days, 2 seats.
   for (const std::string user : {"t1", "t2"}) {
     events.push_back(MakeGrant("thriving", user, kAnalytics));
-    for (int d = 0; d < 10; ++d) events.push_back(MakeLogin("thriving", user, now - absl::Hours(24 * d)));
+    for (int d = 0; d < 10; ++d)
+      events.push_back(MakeLogin("thriving", user, now - absl::Hours(24 * d)));
   }
   // "drifting": 1 user once, 50 seats.
   events.push_back(MakeGrant("drifting", "d1", kAnalytics));
@@ -219,12 +224,13 @@ TEST_F(CollectorEngagementProcessTest, AccountSettingsAreValidatedAndNullClears)
   std::string many = "[";
   for (int i = 0; i < 33; ++i) absl::StrAppend(&many, i ? "," : "", "\"m", i, "\"");
   many += "]";
-  EXPECT_EQ(Call("PUT", "/v1/accounts/acme", absl::StrCat(R"({"key_milestones": )", many, "}"))
-                .status,
-            400);
+  EXPECT_EQ(
+      Call("PUT", "/v1/accounts/acme", absl::StrCat(R"({"key_milestones": )", many, "}")).status,
+      400);
   EXPECT_EQ(Call("PUT", "/v1/accounts/acme", "not json").status, 400);
-  HttpResult set = Call("PUT", "/v1/accounts/acme",
-                        R"({"seats": 25, "renewal_date": "2027-02-01", "key_milestones": ["a", "b"]})");
+  HttpResult set =
+      Call("PUT", "/v1/accounts/acme",
+           R"({"seats": 25, "renewal_date": "2027-02-01", "key_milestones": ["a", "b"]})");
   ASSERT_EQ(set.status, 200) << set.body;
   HttpResult cleared = Call("PUT", "/v1/accounts/acme", R"({"seats": null})");
   ASSERT_EQ(cleared.status, 200) << cleared.body;
@@ -236,9 +242,10 @@ TEST_F(CollectorEngagementProcessTest, AccountSettingsAreValidatedAndNullClears)
 TEST_F(CollectorEngagementProcessTest, GoalsProgressFromMilestoneEvents) {
   const absl::Time now = absl::Now();
   const engagement::DayIndex today = engagement::DayOf(now);
-  HttpResult created = Call("POST", "/v1/accounts/acme/goals",
-                            absl::StrCat(R"({"name": "Send 3 invoices", "milestone_name": "invoice_sent", )",
-                                         R"("target_count": 3, "due": ")", Date(today + 10), "\"}"));
+  HttpResult created =
+      Call("POST", "/v1/accounts/acme/goals",
+           absl::StrCat(R"({"name": "Send 3 invoices", "milestone_name": "invoice_sent", )",
+                        R"("target_count": 3, "due": ")", Date(today + 10), "\"}"));
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string goal_id = StringValues(created.body, "goal_id").at(0);
   EXPECT_EQ(RawValue(created.body, "start"), absl::StrCat("\"", Date(today), "\""));
@@ -255,7 +262,8 @@ TEST_F(CollectorEngagementProcessTest, GoalsProgressFromMilestoneEvents) {
   EXPECT_EQ(RawValue(goals.body, "status"), "\"achieved\"");
   EXPECT_EQ(RawValue(goals.body, "fraction"), "1");
 
-  EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals", R"({"name": "x", "milestone_name": "m", "target_count": 0})")
+  EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals",
+                 R"({"name": "x", "milestone_name": "m", "target_count": 0})")
                 .status,
             400);
   EXPECT_EQ(Call("POST", "/v1/accounts/acme/goals",
@@ -298,8 +306,9 @@ TEST_F(CollectorEngagementProcessTest, CustomerLinkRevealsOnlyItsOwnAccount) {
   ASSERT_EQ(parts.size(), 3u);
   const std::string beta = absl::WebSafeBase64Escape("beta");
   EXPECT_EQ(Overview(absl::StrCat(beta, ".", parts[1], ".", parts[2])).status, 401);
-  EXPECT_EQ(Overview(absl::StrCat(parts[0], ".", std::stoll(parts[1]) + 3600, ".", parts[2])).status,
-            401);
+  EXPECT_EQ(
+      Overview(absl::StrCat(parts[0], ".", std::stoll(parts[1]) + 3600, ".", parts[2])).status,
+      401);
   std::string flipped = parts[2];
   flipped[0] = flipped[0] == '0' ? '1' : '0';
   EXPECT_EQ(Overview(absl::StrCat(parts[0], ".", parts[1], ".", flipped)).status, 401);
@@ -327,8 +336,8 @@ TEST_F(CollectorEngagementProcessTest, RenewalsListHealthAndNeverAnOptedOutUser)
   Post({MakeGrant("soon", "keen", kAnalytics), MakeGrant("soon", "keen", kRenewal),
         MakeGrant("soon", "optout", kAnalytics), MakeGrant("soon", "optout", kRenewal),
         MakeLogin("soon", "keen", now - absl::Hours(1)),
-        MakeLogin("soon", "optout", now - absl::Hours(1)),
-        MakeGrant("later", "l1", kRenewal), MakeLogin("later", "l1", now)});
+        MakeLogin("soon", "optout", now - absl::Hours(1)), MakeGrant("later", "l1", kRenewal),
+        MakeLogin("later", "l1", now)});
   Post({MakeConsentChange("soon", "optout", kRenewal, kDenied, now - absl::Minutes(1))});
   ASSERT_EQ(Call("PUT", "/v1/accounts/soon",
                  absl::StrCat(R"({"renewal_date": ")", Date(today + 10), "\"}"))
@@ -365,6 +374,64 @@ TEST_F(CollectorEngagementProcessTest, AlertsEvaluateOnDemandAndList) {
   EXPECT_EQ(Call("GET", "/v1/alerts?state=closed").status, 400);
 }
 
+TEST_F(CollectorEngagementProcessTest, DroppingAccountAlertReachesTheWebhookOnceSigned) {
+  auto sink = cairn::testing::WebhookSink::Start();
+  ASSERT_TRUE(sink.ok()) << sink.status();
+  constexpr char kSecret[] = "process-webhook-secret-0123";
+  {
+    std::ofstream secret(dir_.File("webhook.secret"));
+    secret << kSecret << "\n";
+  }
+  Start(kAdminToken, {absl::StrCat("--alert-webhook-url=", (*sink)->url()),
+                      absl::StrCat("--alert-webhook-secret-file=", dir_.File("webhook.secret"))});
+  // 40 days of history ending now: 10 logins a day, then 2 a day this week
+  // (14 against a baseline mean of 70: a drop).
+  const absl::Time now = absl::Now();
+  const engagement::DayIndex today = engagement::DayOf(now);
+  std::vector<cairn::v1::Event> events;
+  for (int u = 0; u < 5; ++u)
+    events.push_back(MakeGrant("falling", absl::StrCat("f", u), kAnalytics));
+  for (engagement::DayIndex d = today - 40; d <= today; ++d) {
+    const int logins = d > today - 7 ? 2 : 10;
+    for (int i = 0; i < logins; ++i) {
+      absl::Time at = engagement::StartOfDay(d) + absl::Hours(1) + absl::Seconds(i);
+      if (d == today) {
+        at = engagement::StartOfDay(d) + (now - engagement::StartOfDay(d)) * (i + 1) / (logins + 1);
+      }
+      events.push_back(MakeLogin("falling", absl::StrCat("f", i % 5), at));
+    }
+  }
+  Post(std::move(events));
+
+  HttpResult evaluated = Call("POST", "/v1/alerts/evaluate");
+  ASSERT_EQ(evaluated.status, 200) << evaluated.body;
+  EXPECT_EQ(RawValue(evaluated.body, "opened"), "1");
+  ASSERT_TRUE((*sink)->WaitForRequests(1));
+  std::vector<cairn::testing::WebhookSink::Request> hooks = (*sink)->requests();
+  ASSERT_EQ(hooks.size(), 1u);
+  EXPECT_TRUE(engagement::VerifyWebhook(kSecret, hooks[0].headers["cairn-signature"], hooks[0].body,
+                                        absl::Now())
+                  .ok());
+  EXPECT_EQ(RawValue(hooks[0].body, "account_id"), "\"falling\"");
+  EXPECT_EQ(RawValue(hooks[0].body, "this_week"), "14");
+
+  // The delivery is recorded (polled: the sender records it after the 2xx).
+  std::string alerts;
+  for (int i = 0; i < 200; ++i) {
+    alerts = Call("GET", "/v1/alerts?state=open").body;
+    if (alerts.find("\"delivered\"") != std::string::npos) break;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(RawValue(alerts, "state"), "\"open\"");
+  EXPECT_THAT(alerts, HasSubstr("\"delivery\":{\"state\":\"delivered\",\"attempts\":1"));
+  // Evaluating again in the same episode opens nothing and sends nothing.
+  HttpResult again = Call("POST", "/v1/alerts/evaluate");
+  EXPECT_EQ(RawValue(again.body, "opened"), "0");
+  HttpResult account = Call("GET", "/v1/accounts/falling");
+  EXPECT_THAT(account.body, HasSubstr("\"open_alert\":{\"alert_id\":"));
+  EXPECT_EQ((*sink)->requests().size(), 1u);
+}
+
 TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) {
   const std::string binary = cairn::testing::CollectorBinaryPath();
   ASSERT_FALSE(binary.empty());
@@ -377,18 +444,18 @@ TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) 
     while ((n = fread(buf, 1, sizeof(buf), out)) > 0) help.append(buf, n);
     pclose(out);
   }
-  for (const char* flag : {"alert_webhook_url", "alert_webhook_secret_file", "alert_interval_minutes",
-                           "drop_ratio", "severe_ratio", "severe_weeks",
-                           "min_baseline_weekly_logins"}) {
+  for (const char* flag :
+       {"alert_webhook_url", "alert_webhook_secret_file", "alert_interval_minutes", "drop_ratio",
+        "severe_ratio", "severe_weeks", "min_baseline_weekly_logins"}) {
     EXPECT_THAT(help, HasSubstr(flag));
   }
   TempDir dir;
   const std::string base = absl::StrCat(binary, " --db=", dir.File("c.db"),
                                         " --write-key=wk-0123456789 --listen=127.0.0.1:0 ");
   // Exit code 2 (usage) for an invalid rule or a webhook without a secret.
-  for (const std::string flags : {"--severe-ratio=0.9 --drop-ratio=0.5", "--severe-weeks=9",
-                                  "--alert-webhook-url=http://127.0.0.1:9/x",
-                                  "--alert-interval-minutes=-1"}) {
+  for (const std::string flags :
+       {"--severe-ratio=0.9 --drop-ratio=0.5", "--severe-weeks=9",
+        "--alert-webhook-url=http://127.0.0.1:9/x", "--alert-interval-minutes=-1"}) {
     int status = std::system((base + flags + " > /dev/null 2>&1").c_str());
     ASSERT_TRUE(WIFEXITED(status)) << flags;
     EXPECT_EQ(WEXITSTATUS(status), 2) << flags;

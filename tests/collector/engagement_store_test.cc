@@ -2,10 +2,11 @@
 // PostgreSQL, a fresh database per test): the daily aggregates Write keeps
 // in the same transaction as the events, erasure and consent withdrawal,
 // and the settings, goals and alert tables behind EngagementStore.
+#include "cairn/collector/engagement_store.h"
+
 #include <string>
 #include <vector>
 
-#include "cairn/collector/engagement_store.h"
 #include "cairn/engagement/day.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -142,8 +143,8 @@ TEST_P(CollectorEngagementStoreTest, LoginsAndMilestonesFoldIntoTheDailyAggregat
 
 TEST_P(CollectorEngagementStoreTest, DuplicatesAreNotCountedTwice) {
   Grant("acme", "u1");
-  BatchRecord record = Record({MakeLogin("acme", "u1", kT0),
-                               MakeMilestone("acme", "u1", "first_report", 1.0, kT0)});
+  BatchRecord record =
+      Record({MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first_report", 1.0, kT0)});
   EXPECT_EQ(Write(record).inserted, 2);
   BatchWriteResult again = Write(record);  // a retried batch
   EXPECT_EQ(again.duplicates, 2);
@@ -163,9 +164,9 @@ TEST_P(CollectorEngagementStoreTest, DuplicatesAreNotCountedTwice) {
 TEST_P(CollectorEngagementStoreTest, UnconsentedEventsAreNeverCounted) {
   // u1 granted nothing; u2 only usage analytics.
   Write({MakeGrant("acme", "u2", kAnalytics)});
-  BatchWriteResult result =
-      Write({MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first", std::nullopt, kT0),
-             MakeLogin("acme", "u2", kT0), MakeMilestone("acme", "u2", "first", std::nullopt, kT0)});
+  BatchWriteResult result = Write(
+      {MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first", std::nullopt, kT0),
+       MakeLogin("acme", "u2", kT0), MakeMilestone("acme", "u2", "first", std::nullopt, kT0)});
   EXPECT_EQ(result.inserted, 1);
   engagement::AccountInput input = Input("acme");
   ASSERT_THAT(input.login_days, SizeIs(1u));
@@ -213,6 +214,17 @@ TEST_P(CollectorEngagementStoreTest, WithdrawalDeletesWhatThatPurposeProduced) {
   Write({MakeConsentChange("acme", "u1", kMilestones, kDenied, kT0 + absl::Minutes(3))});
   EXPECT_THAT(Input("acme", kT0 + absl::Minutes(4)).milestones, IsEmpty());
   EXPECT_THAT(MilestoneDays("acme"), IsEmpty());
+}
+
+TEST_P(CollectorEngagementStoreTest, AnOlderDenialArrivingLateDeletesNothing) {
+  Write({MakeConsentChange("acme", "u1", kAnalytics, cairn::v1::CONSENT_DECISION_GRANTED,
+                           kT0 - absl::Hours(2))});
+  Write({MakeLogin("acme", "u1", kT0 - absl::Hours(1))});
+  ASSERT_THAT(Input("acme").login_days, SizeIs(1u));
+  // A denial dated before the grant, delivered late: not the current decision.
+  Write({MakeConsentChange("acme", "u1", kAnalytics, kDenied, kT0 - absl::Hours(3))});
+  EXPECT_THAT(Input("acme").login_days, SizeIs(1u));
+  EXPECT_THAT(Input("acme").first_logins, SizeIs(1u));
 }
 
 TEST_P(CollectorEngagementStoreTest, ReadsOnlyTheHistoryWindow) {
@@ -273,8 +285,7 @@ TEST_P(CollectorEngagementStoreTest, GoalsCreateListDelete) {
   goal.name = "Open-ended";
   ASSERT_TRUE(engagement_->CreateGoal(goal, kT0 + absl::Seconds(1)).ok());
   goal.target_count = 0;
-  EXPECT_EQ(engagement_->CreateGoal(goal, kT0).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(engagement_->CreateGoal(goal, kT0).status().code(), absl::StatusCode::kInvalidArgument);
 
   auto goals = engagement_->ListGoals("acme");
   ASSERT_TRUE(goals.ok()) << goals.status();
@@ -311,8 +322,19 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   alert.ratio = 4 / 20.5;
   alert.payload = "{\"type\":\"usage_drop\"}";
   alert.next_attempt_at = kT0;
+  // Computed from "no episode yet": a second step from the same stale read
+  // (another collector) is refused and writes nothing.
   ASSERT_TRUE(
-      engagement_->SaveAlertStep("acme", episode, engagement::AlertAction::kOpen, alert).ok());
+      engagement_->SaveAlertStep("acme", *none, episode, engagement::AlertAction::kOpen, alert)
+          .ok());
+  StoredAlert twin = alert;
+  twin.alert_id = "alert-twin";
+  AccountEpisode twin_episode = episode;
+  twin_episode.alert_id = "alert-twin";
+  EXPECT_EQ(
+      engagement_->SaveAlertStep("acme", *none, twin_episode, engagement::AlertAction::kOpen, twin)
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
 
   auto read = engagement_->ReadEpisode("acme");
   ASSERT_TRUE(read.ok()) << read.status();
@@ -320,6 +342,14 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   EXPECT_EQ(read->episode.opened_at, kT0);
   EXPECT_EQ(read->episode.escalated_at, absl::InfinitePast());
   EXPECT_EQ(read->alert_id, "alert-1");
+
+  // A delivery is claimed by one sender only.
+  auto claimed = engagement_->ClaimDelivery("alert-1", kT0, kT0 + absl::Minutes(2));
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  EXPECT_TRUE(*claimed);
+  EXPECT_FALSE(*engagement_->ClaimDelivery("alert-1", kT0, kT0 + absl::Minutes(2)));
+  EXPECT_THAT(*engagement_->DueDeliveries(kT0 + absl::Minutes(1), 10), IsEmpty());
+  ASSERT_TRUE(engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 0, "", kT0).ok());
 
   auto due = engagement_->DueDeliveries(kT0, 10);
   ASSERT_TRUE(due.ok()) << due.status();
@@ -333,18 +363,21 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
                                    kT0 + absl::Seconds(30))
                   .ok());
   EXPECT_THAT(*engagement_->DueDeliveries(kT0, 10), IsEmpty());
-  ASSERT_TRUE(engagement_
-                  ->RecordDelivery("alert-1", DeliveryState::kDelivered, 2, "",
-                                   kT0 + absl::Seconds(30))
-                  .ok());
+  ASSERT_TRUE(
+      engagement_
+          ->RecordDelivery("alert-1", DeliveryState::kDelivered, 2, "", kT0 + absl::Seconds(30))
+          .ok());
   // A delivered alert is never changed back.
-  ASSERT_TRUE(engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 3, "stale", kT0).ok());
+  ASSERT_TRUE(
+      engagement_->RecordDelivery("alert-1", DeliveryState::kPending, 3, "stale", kT0).ok());
   EXPECT_THAT(*engagement_->DueDeliveries(kT0 + absl::Hours(1), 10), IsEmpty());
 
+  AccountEpisode before = *engagement_->ReadEpisode("acme");
   episode.episode.severity = engagement::DropState::kSevere;
   episode.episode.escalated_at = kT0 + absl::Hours(24 * 7);
   ASSERT_TRUE(
-      engagement_->SaveAlertStep("acme", episode, engagement::AlertAction::kEscalate, alert).ok());
+      engagement_->SaveAlertStep("acme", before, episode, engagement::AlertAction::kEscalate, alert)
+          .ok());
   auto open = engagement_->ListAlerts(/*open_only=*/true, 10);
   ASSERT_TRUE(open.ok()) << open.status();
   ASSERT_THAT(*open, SizeIs(1u));
@@ -353,10 +386,17 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   EXPECT_EQ((*open)[0].delivery, DeliveryState::kDelivered);
   EXPECT_EQ((*open)[0].attempts, 2);
 
+  before = *engagement_->ReadEpisode("acme");
   episode.episode.open = false;
   episode.episode.closed_at = kT0 + absl::Hours(24 * 14);
   ASSERT_TRUE(
-      engagement_->SaveAlertStep("acme", episode, engagement::AlertAction::kClose, alert).ok());
+      engagement_->SaveAlertStep("acme", before, episode, engagement::AlertAction::kClose, alert)
+          .ok());
+  // The stale "before" no longer matches.
+  EXPECT_EQ(
+      engagement_->SaveAlertStep("acme", before, episode, engagement::AlertAction::kClose, alert)
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(*engagement_->ListAlerts(true, 10), IsEmpty());
   auto all = engagement_->ListAlerts(false, 10);
   ASSERT_TRUE(all.ok());

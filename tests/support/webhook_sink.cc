@@ -145,8 +145,8 @@ void WebhookSink::HandleConnection(int fd) {
     }
   }
   request.answered = status;
-  std::string response = absl::StrCat("HTTP/1.1 ", status, " X\r\nContent-Length: 0\r\n",
-                                      "Connection: close\r\n\r\n");
+  std::string response =
+      absl::StrCat("HTTP/1.1 ", status, " X\r\nContent-Length: 0\r\n", "Connection: close\r\n\r\n");
   (void)!write(fd, response.data(), response.size());
   {
     std::lock_guard lock(mu_);

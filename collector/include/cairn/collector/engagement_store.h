@@ -73,6 +73,7 @@ struct StoredAlert {
 struct AccountEpisode {
   engagement::AlertEpisode episode;
   std::string alert_id;  // the open (or last) episode's alert; empty if none
+  bool persisted = false;  // read from a stored row (false: none yet)
 };
 
 // The typed API of the engagement tables of a Store (SqliteStore or
@@ -117,18 +118,29 @@ class EngagementStore {
   // The account's persisted episode (default: none yet). Cost: one lookup.
   absl::StatusOr<AccountEpisode> ReadEpisode(std::string_view account_id);
   // Persists one AlertTracker step in one transaction: the account's
-  // episode and, per `action`: kOpen inserts `alert` (alert_id, payload,
-  // figures, delivery pending); kEscalate sets its severity and
-  // escalated_at; kClose marks it resolved at episode.closed_at. Cost: 2
+  // episode `next` and, per `action`: kOpen inserts `alert` (alert_id,
+  // payload, figures, delivery pending); kEscalate sets its severity and
+  // escalated_at; kClose marks it resolved at next.episode.closed_at.
+  // Optimistic: `previous` is the episode the step was computed from
+  // (ReadEpisode); if the stored one changed meanwhile (another collector
+  // on the same database stepped it), nothing is written and it fails with
+  // FailedPrecondition, so an episode is never opened twice. Cost: 2
   // statements.
-  absl::Status SaveAlertStep(std::string_view account_id, const AccountEpisode& episode,
-                             engagement::AlertAction action, const StoredAlert& alert);
+  absl::Status SaveAlertStep(std::string_view account_id, const AccountEpisode& previous,
+                             const AccountEpisode& next, engagement::AlertAction action,
+                             const StoredAlert& alert);
   // Alerts newest first (open ones only if `open_only`), at most `limit`.
   // Cost: an index scan.
   absl::StatusOr<std::vector<StoredAlert>> ListAlerts(bool open_only, size_t limit);
   // Pending deliveries due at `now` (next_attempt_at <= now), oldest first,
   // at most `limit`. Cost: an index range read.
   absl::StatusOr<std::vector<StoredAlert>> DueDeliveries(absl::Time now, size_t limit);
+  // Claims a pending delivery for one attempt: moves its next_attempt_at
+  // from `due_at` (as read by DueDeliveries) to `lease_until`, so another
+  // sender on the same database skips it. False if it was no longer pending
+  // at `due_at` (someone else claimed or finished it). Cost: one update.
+  absl::StatusOr<bool> ClaimDelivery(std::string_view alert_id, absl::Time due_at,
+                                     absl::Time lease_until);
   // Records one delivery attempt of `alert_id`. A delivered alert is never
   // changed again (so a stale attempt cannot undo it). Cost: one update.
   absl::Status RecordDelivery(std::string_view alert_id, DeliveryState state, int64_t attempts,

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -120,8 +121,11 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;
   std::unique_ptr<sqlite::Database> writer_;       // guarded by write_mu_; null if read-only
   std::unique_ptr<WriteStatements> statements_;    // guarded by write_mu_
+  // Engagement statements prepared once per connection, by SQL text.
+  std::unordered_map<std::string, sqlite::Statement> write_cache_;  // guarded by write_mu_
   std::mutex read_mu_;
   std::unique_ptr<sqlite::Database> reader_;       // guarded by read_mu_
+  std::unordered_map<std::string, sqlite::Statement> read_cache_;  // guarded by read_mu_
 };
 
 }  // namespace cairn::collector
