@@ -72,15 +72,19 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "  4-week mean, breadth, adoption, open alert, renewal date and a sparkline of 12 weeks\n"
        "  of logins. --all lists every account; --limit N shows at most N rows (default 50).\n"
        "  With --json: each API answer read (pages, open alerts, accounts) on its own line.\n"},
-      {"alerts", "usage: cairnctl alerts [--open]\n  Usage-drop alerts, newest first; --open: only open ones.\n"},
-      {"evaluate", "usage: cairnctl evaluate\n  Evaluates the usage-drop rule for every account now.\n"},
+      {"alerts",
+       "usage: cairnctl alerts [--open]\n  Usage-drop alerts, newest first; --open: only open "
+       "ones.\n"},
+      {"evaluate",
+       "usage: cairnctl evaluate\n  Evaluates the usage-drop rule for every account now.\n"},
       {"renewals",
        "usage: cairnctl renewals [--within-days N]\n"
        "  Accounts renewing in the next N days (1-366, default 30) with their health and the\n"
        "  users who may receive renewal notifications.\n"},
       {"account",
        "usage: cairnctl account show ID\n"
-       "       cairnctl account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones a,b]\n"
+       "       cairnctl account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones "
+       "a,b]\n"
        "  set changes only the values given; \"none\" clears one.\n"},
       {"goals",
        "usage: cairnctl goals list ID\n"
@@ -177,7 +181,8 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
 
 class Client {
  public:
-  Client(std::string base_url, std::string token) : base_(std::move(base_url)), token_(std::move(token)) {
+  Client(std::string base_url, std::string token)
+      : base_(std::move(base_url)), token_(std::move(token)) {
     while (!base_.empty() && base_.back() == '/') base_.pop_back();
   }
   const std::string& base_url() const { return base_; }
@@ -254,7 +259,8 @@ class Command {
   }
 
   // The parsed 2xx answer, or nullopt after printing why not.
-  std::optional<JsonValue> Fetch(const char* method, const std::string& path, const std::string* body) {
+  std::optional<JsonValue> Fetch(const char* method, const std::string& path,
+                                 const std::string* body) {
     std::string error;
     std::optional<Response> response = client_.Call(method, path, body, &error);
     if (!response) {
@@ -264,17 +270,19 @@ class Command {
     raw_ = response->body;
     if (response->status < 200 || response->status > 299) {
       std::string message(absl::StripAsciiWhitespace(response->body));
-      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " " << path << ": "
-                << TerminalSafe(message.empty() ? "(no message)" : message) << "\n";
+      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " " << path
+                << ": " << TerminalSafe(message.empty() ? "(no message)" : message) << "\n";
       if (response->status == 401) std::cerr << "cairnctl: the admin token was refused\n";
       if (response->status == 404 && message == "not found") {
-        std::cerr << "cairnctl: (the admin API may be off: start the collector with --admin-token-file)\n";
+        std::cerr << "cairnctl: (the admin API may be off: start the collector with "
+                     "--admin-token-file)\n";
       }
       return std::nullopt;
     }
     absl::StatusOr<JsonValue> parsed = ParseJson(response->body);
     if (!parsed.ok()) {
-      std::cerr << "cairnctl: the server's answer is not JSON: " << parsed.status().message() << "\n";
+      std::cerr << "cairnctl: the server's answer is not JSON: " << parsed.status().message()
+                << "\n";
       return std::nullopt;
     }
     return *std::move(parsed);
@@ -292,12 +300,15 @@ class Command {
 int Usage(std::string_view message, std::string_view command = "") {
   std::cerr << "cairnctl: " << message << "\n";
   auto help = CommandHelp().find(command);
-  if (help != CommandHelp().end()) std::cerr << help->second;
-  else std::cerr << "run cairnctl --help for the commands\n";
+  if (help != CommandHelp().end())
+    std::cerr << help->second;
+  else
+    std::cerr << "run cairnctl --help for the commands\n";
   return kUsage;
 }
 
-std::optional<int64_t> IntOption(const Args& args, std::string_view name, int64_t min, int64_t max) {
+std::optional<int64_t> IntOption(const Args& args, std::string_view name, int64_t min,
+                                 int64_t max) {
   auto it = args.options.find(name);
   if (it == args.options.end()) return std::nullopt;
   int64_t value = 0;
@@ -314,7 +325,8 @@ bool IsDate(std::string_view text) {
 }
 
 // Checks that only `allowed` options were given.
-bool OnlyOptions(const Args& args, std::initializer_list<std::string_view> allowed, std::string* bad) {
+bool OnlyOptions(const Args& args, std::initializer_list<std::string_view> allowed,
+                 std::string* bad) {
   auto ok = [&](std::string_view name) {
     for (std::string_view a : allowed) {
       if (a == name) return true;
@@ -355,8 +367,9 @@ std::optional<std::string> ReadToken(const std::string& path, std::string* error
 bool IsLoopbackUrl(std::string_view url) {
   absl::string_view rest = ToAbsl(url);
   if (!absl::ConsumePrefix(&rest, "http://")) return false;
-  return absl::StartsWith(rest, "127.") || absl::StartsWith(rest, "localhost:") || rest == "localhost" ||
-         absl::StartsWith(rest, "localhost/") || absl::StartsWith(rest, "[::1]");
+  return absl::StartsWith(rest, "127.") || absl::StartsWith(rest, "localhost:") ||
+         rest == "localhost" || absl::StartsWith(rest, "localhost/") ||
+         absl::StartsWith(rest, "[::1]");
 }
 
 int AtRisk(Command& command, const Args& args) {
@@ -405,7 +418,8 @@ int AtRisk(Command& command, const Args& args) {
     for (const JsonValue& alert : (*alerts)["alerts"].items()) {
       std::string id = alert["account_id"].str();
       if (id.empty() || seen.contains(id) || accounts.size() >= options.limit) continue;
-      std::optional<JsonValue> account = command.Fetch("GET", "/v1/accounts/" + Encode(id), nullptr);
+      std::optional<JsonValue> account =
+          command.Fetch("GET", "/v1/accounts/" + Encode(id), nullptr);
       if (!account) return kFailed;
       raw_answers.push_back(command.raw());
       seen.insert(id);
@@ -444,12 +458,16 @@ int Main(int argc, char** argv) {
   if (const char* env = std::getenv("CAIRN_URL"); env != nullptr && *env != 0) url = env;
   if (auto it = args.options.find("--url"); it != args.options.end()) url = it->second;
   if (!absl::StartsWith(url, "https://") && !IsLoopbackUrl(url)) {
-    return Usage("--url must be https:// (plain http:// only to a loopback host: the token would travel in clear)");
+    return Usage(
+        "--url must be https:// (plain http:// only to a loopback host: the token would travel in "
+        "clear)");
   }
   std::string token_file;
   if (const char* env = std::getenv("CAIRN_ADMIN_TOKEN_FILE"); env != nullptr) token_file = env;
-  if (auto it = args.options.find("--admin-token-file"); it != args.options.end()) token_file = it->second;
-  if (token_file.empty()) return Usage("no admin token: give --admin-token-file FILE or set CAIRN_ADMIN_TOKEN_FILE");
+  if (auto it = args.options.find("--admin-token-file"); it != args.options.end())
+    token_file = it->second;
+  if (token_file.empty())
+    return Usage("no admin token: give --admin-token-file FILE or set CAIRN_ADMIN_TOKEN_FILE");
   std::string error;
   std::optional<std::string> token = ReadToken(token_file, &error);
   if (!token) return Usage(error);
@@ -467,26 +485,32 @@ int Main(int argc, char** argv) {
     return AtRisk(command, args);
   }
   if (name == "alerts") {
-    if (pos.size() != 1 || !OnlyOptions(args, {"--open"}, &bad)) return Usage("bad arguments", name);
-    std::string path = absl::StrCat("/v1/alerts?state=", args.flags.contains("--open") ? "open" : "all");
+    if (pos.size() != 1 || !OnlyOptions(args, {"--open"}, &bad))
+      return Usage("bad arguments", name);
+    std::string path =
+        absl::StrCat("/v1/alerts?state=", args.flags.contains("--open") ? "open" : "all");
     return command.Run("GET", path, nullptr, FormatAlerts);
   }
   if (name == "evaluate") {
-    if (pos.size() != 1 || !OnlyOptions(args, {}, &bad)) return Usage("evaluate takes no arguments", name);
+    if (pos.size() != 1 || !OnlyOptions(args, {}, &bad))
+      return Usage("evaluate takes no arguments", name);
     std::string body = "{}";
     return command.Run("POST", "/v1/alerts/evaluate", &body, FormatEvaluation);
   }
   if (name == "renewals") {
-    if (pos.size() != 1 || !OnlyOptions(args, {"--within-days"}, &bad)) return Usage("bad arguments", name);
+    if (pos.size() != 1 || !OnlyOptions(args, {"--within-days"}, &bad))
+      return Usage("bad arguments", name);
     int64_t days = 30;
     if (std::optional<int64_t> d = IntOption(args, "--within-days", 1, 366)) {
       if (*d < 1) return Usage("--within-days must be 1-366", name);
       days = *d;
     }
-    return command.Run("GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr, FormatRenewals);
+    return command.Run("GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr,
+                       FormatRenewals);
   }
   if (name == "account") {
-    if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set")) return Usage("account show|set ID", name);
+    if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set"))
+      return Usage("account show|set ID", name);
     std::string path = "/v1/accounts/" + Encode(pos[2]);
     if (pos[1] == "show") {
       if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
@@ -498,27 +522,35 @@ int Main(int argc, char** argv) {
     std::vector<std::string> fields;
     if (auto it = args.options.find("--seats"); it != args.options.end()) {
       int64_t seats = 0;
-      if (it->second == "none") fields.push_back("\"seats\":null");
+      if (it->second == "none")
+        fields.push_back("\"seats\":null");
       else if (absl::SimpleAtoi(ToAbsl(it->second), &seats) && seats >= 0 && seats <= 100000000)
         fields.push_back(absl::StrCat("\"seats\":", seats));
-      else return Usage("--seats must be a number >= 0 or none", name);
+      else
+        return Usage("--seats must be a number >= 0 or none", name);
     }
     if (auto it = args.options.find("--renewal-date"); it != args.options.end()) {
-      if (it->second == "none") fields.push_back("\"renewal_date\":null");
-      else if (IsDate(it->second)) fields.push_back(absl::StrCat("\"renewal_date\":", JsonQuote(it->second)));
-      else return Usage("--renewal-date must be YYYY-MM-DD or none", name);
+      if (it->second == "none")
+        fields.push_back("\"renewal_date\":null");
+      else if (IsDate(it->second))
+        fields.push_back(absl::StrCat("\"renewal_date\":", JsonQuote(it->second)));
+      else
+        return Usage("--renewal-date must be YYYY-MM-DD or none", name);
     }
     if (auto it = args.options.find("--key-milestones"); it != args.options.end()) {
       std::vector<std::string> names;
       if (it->second != "none") {
-        for (absl::string_view part : absl::StrSplit(ToAbsl(it->second), ',', absl::SkipWhitespace())) {
+        for (absl::string_view part :
+             absl::StrSplit(ToAbsl(it->second), ',', absl::SkipWhitespace())) {
           names.push_back(JsonQuote(ToStd(absl::StripAsciiWhitespace(part))));
         }
       }
-      fields.push_back(absl::StrCat("\"key_milestones\":",
-                                    it->second == "none" ? "null" : "[" + absl::StrJoin(names, ",") + "]"));
+      fields.push_back(
+          absl::StrCat("\"key_milestones\":",
+                       it->second == "none" ? "null" : "[" + absl::StrJoin(names, ",") + "]"));
     }
-    if (fields.empty()) return Usage("account set needs --seats, --renewal-date or --key-milestones", name);
+    if (fields.empty())
+      return Usage("account set needs --seats, --renewal-date or --key-milestones", name);
     std::string body = "{" + absl::StrJoin(fields, ",") + "}";
     return command.Run("PUT", path, &body, FormatAccountSettings);
   }
@@ -529,10 +561,12 @@ int Main(int argc, char** argv) {
       return command.Run("GET", path, nullptr, FormatGoals);
     }
     if (pos[1] == "delete" && pos.size() == 4 && OnlyOptions(args, {}, &bad)) {
-      return command.Run("DELETE", path + "/" + Encode(pos[3]), nullptr,
-                         [&](const JsonValue&) { return absl::StrCat("goal ", TerminalSafe(pos[3]), " deleted\n"); });
+      return command.Run("DELETE", path + "/" + Encode(pos[3]), nullptr, [&](const JsonValue&) {
+        return absl::StrCat("goal ", TerminalSafe(pos[3]), " deleted\n");
+      });
     }
-    if (pos[1] == "add" && pos.size() == 3 && OnlyOptions(args, {"--name", "--milestone", "--target", "--due"}, &bad)) {
+    if (pos[1] == "add" && pos.size() == 3 &&
+        OnlyOptions(args, {"--name", "--milestone", "--target", "--due"}, &bad)) {
       auto goal_name = args.options.find("--name");
       auto milestone = args.options.find("--milestone");
       std::optional<int64_t> target = IntOption(args, "--target", 1, 1000000000);
@@ -553,18 +587,21 @@ int Main(int argc, char** argv) {
     return Usage(bad.empty() ? "bad arguments" : "unknown option " + bad, name);
   }
   if (name == "customer-link") {
-    if (pos.size() != 2 || !OnlyOptions(args, {"--ttl-hours"}, &bad)) return Usage("customer-link ID", name);
+    if (pos.size() != 2 || !OnlyOptions(args, {"--ttl-hours"}, &bad))
+      return Usage("customer-link ID", name);
     int64_t ttl = 168;
     if (std::optional<int64_t> t = IntOption(args, "--ttl-hours", 1, 2160)) {
       if (*t < 1) return Usage("--ttl-hours must be 1-2160", name);
       ttl = *t;
     }
     std::string body = absl::StrCat("{\"ttl_hours\":", ttl, "}");
-    return command.Run("POST", "/v1/accounts/" + Encode(pos[1]) + "/customer-link", &body,
-                       [&](const JsonValue& answer) { return FormatCustomerLink(answer, client.base_url()); });
+    return command.Run(
+        "POST", "/v1/accounts/" + Encode(pos[1]) + "/customer-link", &body,
+        [&](const JsonValue& answer) { return FormatCustomerLink(answer, client.base_url()); });
   }
   if (name == "user") {
-    if (pos.size() != 3 || (pos[1] != "export" && pos[1] != "erase")) return Usage("user export|erase ID", name);
+    if (pos.size() != 3 || (pos[1] != "export" && pos[1] != "erase"))
+      return Usage("user export|erase ID", name);
     std::string path = "/v1/users/" + Encode(pos[2]);
     if (pos[1] == "export") {
       if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);

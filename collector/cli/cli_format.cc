@@ -46,7 +46,8 @@ std::string Fixed1(const JsonValue& value) {
 std::string Time(const JsonValue& value) {
   if (!value.is_string()) return std::string(kNone);
   std::string text = TerminalSafe(value.str());
-  if (text.size() >= 16 && text[10] == 'T') return absl::StrCat(text.substr(0, 10), " ", text.substr(11, 5), " UTC");
+  if (text.size() >= 16 && text[10] == 'T')
+    return absl::StrCat(text.substr(0, 10), " ", text.substr(11, 5), " UTC");
   return text;
 }
 
@@ -59,7 +60,8 @@ std::string Breadth(const JsonValue& breadth) {
   if (!breadth.is_object()) return std::string(kNone);
   std::string basis = breadth["basis"].str();
   std::string denominator = Int(breadth["denominator"]);
-  if (denominator == kNone || denominator == "0") return absl::StrCat(Int(breadth["active_users_14"]), " users");
+  if (denominator == kNone || denominator == "0")
+    return absl::StrCat(Int(breadth["active_users_14"]), " users");
   return absl::StrCat(Int(breadth["active_users_14"]), "/", denominator,
                       basis == "seats" ? " seats" : " peak");
 }
@@ -151,9 +153,12 @@ std::string TrendText(const JsonValue& trend) {
   std::string arrow = "→";
   if (ratio && *ratio < 0.75) arrow = "↓";
   if (ratio && *ratio > 1.25) arrow = "↑";
-  std::string text = absl::StrCat(arrow, " ", Int(trend["this_week"]), " vs ", Fixed1(trend["baseline_mean"]));
-  if (ratio) absl::StrAppend(&text, " (", Percent(trend["ratio"]), ")");
-  else absl::StrAppend(&text, " (no baseline)");
+  std::string text =
+      absl::StrCat(arrow, " ", Int(trend["this_week"]), " vs ", Fixed1(trend["baseline_mean"]));
+  if (ratio)
+    absl::StrAppend(&text, " (", Percent(trend["ratio"]), ")");
+  else
+    absl::StrAppend(&text, " (no baseline)");
   return text;
 }
 
@@ -176,7 +181,8 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
     ++listed;
     if (table.rows() >= options.limit) continue;
     std::vector<double> weekly;
-    for (const JsonValue& week : account["weekly_logins"].items()) weekly.push_back(week.number().value_or(0));
+    for (const JsonValue& week : account["weekly_logins"].items())
+      weekly.push_back(week.number().value_or(0));
     table.AddRow({Str(account["account_id"]), Health(account["health"]),
                   absl::StrCat(Int(account["login_days_14"]), "/14"), TrendText(account["trend"]),
                   Breadth(account["breadth"]), Percent(account["adoption"]),
@@ -184,14 +190,17 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
                   weekly.empty() ? std::string(kNone) : Sparkline(weekly)});
   }
   std::string out;
-  std::string when = as_of.empty() ? "" : absl::StrCat(" (as of ", Time(JsonValue::String(std::string(as_of))), ")");
+  std::string when =
+      as_of.empty() ? ""
+                    : absl::StrCat(" (as of ", Time(JsonValue::String(std::string(as_of))), ")");
   std::string plus = more_on_server ? "+" : "";
   if (options.all) {
-    absl::StrAppend(&out, accounts.size(), plus, accounts.size() == 1 ? " account, " : " accounts, ", risky,
+    absl::StrAppend(&out, accounts.size(), plus,
+                    accounts.size() == 1 ? " account, " : " accounts, ", risky,
                     " at risk, riskiest first", when, "\n");
   } else {
-    absl::StrAppend(&out, risky, plus, risky == 1 ? " account" : " accounts", " at risk, riskiest first",
-                    when, "\n");
+    absl::StrAppend(&out, risky, plus, risky == 1 ? " account" : " accounts",
+                    " at risk, riskiest first", when, "\n");
   }
   if (table.rows() == 0) {
     absl::StrAppend(&out, options.all ? "no accounts yet\n" : "no account is at risk\n");
@@ -212,13 +221,14 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
 std::string FormatAlerts(const JsonValue& answer) {
   const std::vector<JsonValue>& alerts = answer["alerts"].items();
   if (alerts.empty()) return "no alerts\n";
-  TextTable table({"ALERT", "ACCOUNT", "SEVERITY", "STATE", "OPENED", "THIS WEEK", "4-WK MEAN", "RATIO",
-                   "WEBHOOK"},
+  TextTable table({"ALERT", "ACCOUNT", "SEVERITY", "STATE", "OPENED", "THIS WEEK", "4-WK MEAN",
+                   "RATIO", "WEBHOOK"},
                   {false, false, false, false, false, true, true, true, false});
   for (const JsonValue& alert : alerts) {
     const JsonValue& delivery = alert["delivery"];
     std::string webhook = Str(delivery["state"]);
-    if (delivery["attempts"].is_number()) absl::StrAppend(&webhook, " (", Int(delivery["attempts"]), " tries)");
+    if (delivery["attempts"].is_number())
+      absl::StrAppend(&webhook, " (", Int(delivery["attempts"]), " tries)");
     if (delivery["state"].str() == "failed" && !delivery["last_error"].str().empty()) {
       absl::StrAppend(&webhook, ": ", Str(delivery["last_error"]));
     }
@@ -242,23 +252,25 @@ std::string FormatRenewals(const JsonValue& answer) {
                   {false, false, true, false, false});
   for (const JsonValue& renewal : renewals) {
     std::vector<std::string> users;
-    for (const JsonValue& user : renewal["notification_recipients"].items()) users.push_back(Str(user));
+    for (const JsonValue& user : renewal["notification_recipients"].items())
+      users.push_back(Str(user));
     std::string recipients = users.empty() ? "nobody" : absl::StrJoin(users, ", ");
     if (users.size() > 3) {
-      recipients = absl::StrCat(users[0], ", ", users[1], ", ", users[2], " and ", users.size() - 3, " more");
+      recipients = absl::StrCat(users[0], ", ", users[1], ", ", users[2], " and ", users.size() - 3,
+                                " more");
     }
     if (renewal["recipients_truncated"].boolean()) recipients += " (truncated)";
-    table.AddRow({Str(renewal["account_id"]), Str(renewal["renewal_date"]), Int(renewal["days_left"]),
-                  Health(renewal["health"]), recipients});
+    table.AddRow({Str(renewal["account_id"]), Str(renewal["renewal_date"]),
+                  Int(renewal["days_left"]), Health(renewal["health"]), recipients});
   }
   return table.Render();
 }
 
 std::string FormatGoal(const JsonValue& goal) {
   std::string out = absl::StrCat("goal ", Str(goal["goal_id"]), ": ", Str(goal["name"]), "\n");
-  absl::StrAppend(&out, "  milestone ", Str(goal["milestone_name"]), ", target ", Int(goal["target_count"]),
-                  ", since ", Str(goal["start"]), ", due ", goal["due"].is_string() ? Str(goal["due"]) : "none",
-                  "\n");
+  absl::StrAppend(&out, "  milestone ", Str(goal["milestone_name"]), ", target ",
+                  Int(goal["target_count"]), ", since ", Str(goal["start"]), ", due ",
+                  goal["due"].is_string() ? Str(goal["due"]) : "none", "\n");
   if (goal["count"].is_number()) {
     absl::StrAppend(&out, "  progress ", Int(goal["count"]), "/", Int(goal["target_count"]), " (",
                     Percent(goal["fraction"]), "), ", Str(goal["status"]), "\n");
@@ -281,7 +293,8 @@ std::string FormatGoals(const JsonValue& answer) {
     }
     table.AddRow({Str(goal["goal_id"]), Str(goal["name"]), Str(goal["milestone_name"]),
                   absl::StrCat(bar, Int(goal["count"]), "/", Int(goal["target_count"])),
-                  Fixed1(goal["expected"]), Str(goal["status"]), Str(goal["start"]), Str(goal["due"])});
+                  Fixed1(goal["expected"]), Str(goal["status"]), Str(goal["start"]),
+                  Str(goal["due"])});
   }
   return table.Render();
 }
@@ -294,13 +307,14 @@ std::string FormatAccount(const JsonValue& account) {
   for (const auto& [name, factor] : factors.members()) {
     absl::StrAppend(&out, "    ", absl::StrFormat("%-14s", TerminalSafe(name)),
                     factor["applicable"].boolean(true)
-                        ? absl::StrCat(Str(factor["band"]), " ", Percent(factor["score"]), " (weight ",
-                                       Int(factor["weight"]), ")")
+                        ? absl::StrCat(Str(factor["band"]), " ", Percent(factor["score"]),
+                                       " (weight ", Int(factor["weight"]), ")")
                         : std::string("not applicable"),
                     "\n");
   }
   std::vector<double> weekly;
-  for (const JsonValue& week : account["weekly_logins"].items()) weekly.push_back(week.number().value_or(0));
+  for (const JsonValue& week : account["weekly_logins"].items())
+    weekly.push_back(week.number().value_or(0));
   absl::StrAppend(&out, "  logins     ", Int(account["login_days_14"]), "/14 days (",
                   Str(account["frequency_band"]), "), trend ", TrendText(account["trend"]), "\n");
   std::vector<std::string> weeks;
@@ -323,9 +337,11 @@ std::string FormatAccount(const JsonValue& account) {
     for (const JsonValue& m : milestones) {
       std::string ttv = std::string(kNone);
       if (std::optional<double> s = m["time_to_value_seconds"].number()) {
-        ttv = *s >= 86400 ? absl::StrFormat("%.1f days", *s / 86400) : absl::StrFormat("%.1f hours", *s / 3600);
+        ttv = *s >= 86400 ? absl::StrFormat("%.1f days", *s / 86400)
+                          : absl::StrFormat("%.1f hours", *s / 3600);
       }
-      table.AddRow({"  " + Str(m["name"]), Time(m["first_reached"]), ttv, m["key"].boolean() ? "key" : ""});
+      table.AddRow(
+          {"  " + Str(m["name"]), Time(m["first_reached"]), ttv, m["key"].boolean() ? "key" : ""});
     }
     out += table.Render();
   }

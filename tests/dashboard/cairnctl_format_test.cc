@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "cli_format.h"
+#include "cli_json.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "cli_json.h"
 
 namespace cairn::cli {
 namespace {
@@ -21,7 +21,8 @@ JsonValue Parse(std::string_view text) {
 }
 
 TEST(CollectorCairnctlJsonTest, ParsesValuesAndLooksUpSafely) {
-  JsonValue v = Parse(R"( {"a": [1, -2.5e2, true, null, "x\"\u00e9\ud83d\ude00"], "b": {"c": false}} )");
+  JsonValue v =
+      Parse(R"( {"a": [1, -2.5e2, true, null, "x\"\u00e9\ud83d\ude00"], "b": {"c": false}} )");
   EXPECT_EQ(v["a"].items().size(), 5u);
   EXPECT_EQ(v["a"][0].number(), 1.0);
   EXPECT_EQ(v["a"][1].number(), -250.0);
@@ -36,9 +37,8 @@ TEST(CollectorCairnctlJsonTest, ParsesValuesAndLooksUpSafely) {
 }
 
 TEST(CollectorCairnctlJsonTest, RefusesMalformedInput) {
-  for (std::string_view bad :
-       {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"", "\"\\ud800\"", "tru", "[1] 2",
-        "\"a\nb\"", "{\"a\":1,}", "nul"}) {
+  for (std::string_view bad : {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"",
+                               "\"\\ud800\"", "tru", "[1] 2", "\"a\nb\"", "{\"a\":1,}", "nul"}) {
     EXPECT_FALSE(ParseJson(bad).ok()) << bad;
   }
   std::string deep(100, '[');
@@ -74,8 +74,11 @@ TEST(CollectorCairnctlFormatTest, TableAlignsByDisplayWidth) {
 
 TEST(CollectorCairnctlFormatTest, ServerTextCannotDriveTheTerminal) {
   EXPECT_EQ(TerminalSafe("evil\x1b[2Jname\x07\r\n"), "evil?[2Jname???");
-  EXPECT_EQ(TerminalSafe("csi\xC2\x9B" "2J caf\xC3\xA9"), "csi?2J caf\xC3\xA9");
-  JsonValue alerts = Parse(R"({"alerts":[{"alert_id":"a1","account_id":"\u001b[31mred","severity":"drop"}]})");
+  EXPECT_EQ(TerminalSafe("csi\xC2\x9B"
+                         "2J caf\xC3\xA9"),
+            "csi?2J caf\xC3\xA9");
+  JsonValue alerts =
+      Parse(R"({"alerts":[{"alert_id":"a1","account_id":"\u001b[31mred","severity":"drop"}]})");
   EXPECT_THAT(FormatAlerts(alerts), Not(HasSubstr("\x1b")));
 }
 
@@ -117,15 +120,19 @@ constexpr std::string_view kAccounts = R"({
 
 TEST(CollectorCairnctlFormatTest, AtRiskTableListsRiskyAccountsInOrder) {
   JsonValue page = Parse(kAccounts);
-  std::string out = FormatAtRisk(page["accounts"].items(), page["as_of"].str(), AtRiskOptions{}, false);
-  EXPECT_EQ(out.substr(0, out.find('\n')), "2 accounts at risk, riskiest first (as of 2026-11-23 16:00 UTC)");
-  EXPECT_THAT(out, HasSubstr(
-      "ACCOUNT  HEALTH    LOGIN DAYS  TREND (WEEK VS 4-WK MEAN)  BREADTH     ADOPTION  ALERT     "
-      "RENEWAL     WEEKLY LOGINS (12 WK)\n"
-      "globex   poor 22         3/14  ↓ 3 vs 21.0 (14%)          2/10 seats       25%  ! severe  "
-      "2027-01-15  ▇██▇▇██▇██▄▂\n"
-      "initech  watch 68        6/14  → 12 vs 14.0 (86%)         4/6 peak           -  -         "
-      "-           ▆▇███▇█████▇\n"));
+  std::string out =
+      FormatAtRisk(page["accounts"].items(), page["as_of"].str(), AtRiskOptions{}, false);
+  EXPECT_EQ(out.substr(0, out.find('\n')),
+            "2 accounts at risk, riskiest first (as of 2026-11-23 16:00 UTC)");
+  EXPECT_THAT(out, HasSubstr("ACCOUNT  HEALTH    LOGIN DAYS  TREND (WEEK VS 4-WK MEAN)  BREADTH    "
+                             " ADOPTION  ALERT     "
+                             "RENEWAL     WEEKLY LOGINS (12 WK)\n"
+                             "globex   poor 22         3/14  ↓ 3 vs 21.0 (14%)          2/10 seats "
+                             "      25%  ! severe  "
+                             "2027-01-15  ▇██▇▇██▇██▄▂\n"
+                             "initech  watch 68        6/14  → 12 vs 14.0 (86%)         4/6 peak   "
+                             "        -  -         "
+                             "-           ▆▇███▇█████▇\n"));
   EXPECT_THAT(out, Not(HasSubstr("acme")));
   EXPECT_LT(out.find("globex"), out.find("initech"));
 }
@@ -143,7 +150,8 @@ TEST(CollectorCairnctlFormatTest, AtRiskAllAndLimit) {
   EXPECT_THAT(first, HasSubstr("globex"));
   EXPECT_THAT(first, Not(HasSubstr("initech")));
   EXPECT_THAT(first, HasSubstr("(1 shown; --limit N for more)"));
-  JsonValue healthy = Parse(R"({"accounts":[{"account_id":"acme","health":{"band":"good","score":90}}]})");
+  JsonValue healthy =
+      Parse(R"({"accounts":[{"account_id":"acme","health":{"band":"good","score":90}}]})");
   EXPECT_THAT(FormatAtRisk(healthy["accounts"].items(), "", AtRiskOptions{}, false),
               HasSubstr("no account is at risk"));
 }
@@ -163,14 +171,18 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
   std::string renewals = FormatRenewals(Parse(R"({"as_of":"x","renewals":[{"account_id":"globex",
       "renewal_date":"2027-01-15","days_left":53,"health":{"score":22,"band":"poor"},
       "notification_recipients":["u1","u2","u3","u4","u5"],"recipients_truncated":false}]})"));
-  EXPECT_THAT(renewals, HasSubstr("globex   2027-01-15         53  poor 22  u1, u2, u3 and 2 more"));
+  EXPECT_THAT(renewals,
+              HasSubstr("globex   2027-01-15         53  poor 22  u1, u2, u3 and 2 more"));
 
   std::string goals = FormatGoals(Parse(R"({"goals":[{"goal_id":"g1","account_id":"acme",
       "name":"Send 10 invoices","milestone_name":"invoice_sent","target_count":10,"start":"2026-11-01",
       "due":"2026-12-31","count":4,"expected":3.5,"fraction":0.4,"status":"on_track"}]})"));
-  EXPECT_THAT(goals, HasSubstr("g1    Send 10 invoices  invoice_sent  ████░░░░░░ 4/10       3.5  on_track"));
+  EXPECT_THAT(
+      goals,
+      HasSubstr("g1    Send 10 invoices  invoice_sent  ████░░░░░░ 4/10       3.5  on_track"));
 
-  std::string account = FormatAccount(Parse(R"({"account_id":"acme","health":{"score":91,"band":"good",
+  std::string account =
+      FormatAccount(Parse(R"({"account_id":"acme","health":{"score":91,"band":"good",
       "capped":false,"factors":{"frequency":{"applicable":true,"score":1,"band":"good","weight":30},
       "time_to_value":{"applicable":false,"score":0,"band":"good","weight":20}}},"login_days_14":12,
       "frequency_band":"daily","trend":{"this_week":40,"baseline_mean":38,"ratio":1.05},
@@ -182,12 +194,16 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
   EXPECT_THAT(account, HasSubstr("first_invoice  2026-10-02 09:00 UTC  2.0 days       key"));
   EXPECT_THAT(account, HasSubstr("weekly     ▃▆█  1 2 3"));
 
-  EXPECT_EQ(FormatCustomerLink(Parse(R"({"account_id":"acme","token":"t","expires_at":"2026-11-30T16:00:00Z",
-      "url":"/customer/#token=abc.1.ff"})"), "http://127.0.0.1:8080/").substr(0, 48),
+  EXPECT_EQ(FormatCustomerLink(
+                Parse(R"({"account_id":"acme","token":"t","expires_at":"2026-11-30T16:00:00Z",
+      "url":"/customer/#token=abc.1.ff"})"),
+                "http://127.0.0.1:8080/")
+                .substr(0, 48),
             "http://127.0.0.1:8080/customer/#token=abc.1.ff\n ");
   EXPECT_EQ(FormatErasure(Parse(R"({"user_id":"u1","events_deleted":21,"consent_states_deleted":2,
       "consent_records_pseudonymised":3,"already_erased":false})")),
-            "user u1 erased: 21 events deleted, 2 consent states deleted, 3 consent records pseudonymised\n");
+            "user u1 erased: 21 events deleted, 2 consent states deleted, 3 consent records "
+            "pseudonymised\n");
   EXPECT_EQ(FormatEvaluation(Parse(R"({"evaluated":3,"opened":1,"escalated":0,"closed":2})")),
             "evaluated 3 accounts: 1 alerts opened, 0 escalated, 2 closed\n");
 }

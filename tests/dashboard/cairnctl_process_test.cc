@@ -63,7 +63,7 @@ class CollectorCairnctlProcessTest : public ::testing::Test {
 
   // cairnctl --url <collector> --admin-token-file <file> ARGS...
   CtlRun Cairnctl(std::vector<std::string> args, const std::string& token_file = "",
-               bool with_url = true) {
+                  bool with_url = true) {
     std::vector<std::string> argv = {CAIRNCTL_BINARY};
     if (with_url) argv.push_back("--url=" + collector_->base_url());
     argv.push_back("--admin-token-file=" + (token_file.empty() ? token_file_ : token_file));
@@ -155,9 +155,10 @@ TEST_F(CollectorCairnctlProcessTest, ServerErrorsExitWith1WithTheServersMessage)
 
 TEST_F(CollectorCairnctlProcessTest, ExportsAndErasesAUser) {
   // Two events and the two consent grants before them.
-  ASSERT_TRUE(PostEvents(collector_->base_url(),
-                         {MakeLogin("acme", "ctl-user"), MakeMilestone("acme", "ctl-user", "first_invoice")})
-                  .ok());
+  ASSERT_TRUE(
+      PostEvents(collector_->base_url(), {MakeLogin("acme", "ctl-user"),
+                                          MakeMilestone("acme", "ctl-user", "first_invoice")})
+          .ok());
   CtlRun exported = Cairnctl({"user", "export", "ctl-user"});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
   EXPECT_THAT(exported.out, HasSubstr("\"ctl-user\""));
@@ -176,7 +177,7 @@ TEST_F(CollectorCairnctlProcessTest, ExportsAndErasesAUser) {
 
 TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccounts) {
   absl::Status seeded = SeedAccounts(collector_->base_url());
-    ASSERT_TRUE(seeded.ok()) << seeded;
+  ASSERT_TRUE(seeded.ok()) << seeded;
 
   CtlRun at_risk = Cairnctl({"at-risk"});
   ASSERT_EQ(at_risk.exit_code, 0) << at_risk.err;
@@ -211,7 +212,7 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
   EXPECT_THAT(show.out, HasSubstr("Send 10 invoices"));
 
   CtlRun added = Cairnctl({"goals", "add", "globex", "--name", "Build 3 pipelines", "--milestone",
-                        "globex_pipeline_built", "--target", "3", "--due", "2030-01-01"});
+                           "globex_pipeline_built", "--target", "3", "--due", "2030-01-01"});
   ASSERT_EQ(added.exit_code, 0) << added.err;
   EXPECT_THAT(added.out, HasSubstr("Build 3 pipelines"));
   CtlRun listed = Cairnctl({"goals", "list", "globex"});

@@ -91,7 +91,7 @@ TEST(CollectorDashboardAssetsTest, PagesLoadNothingFromOutside) {
     EXPECT_THAT(text, Not(HasSubstr("https://")));
     EXPECT_THAT(text, Not(HasSubstr("innerHTML")));
     EXPECT_THAT(text, Not(HasSubstr("style=\"")));  // CSP: no inline style
-    EXPECT_THAT(text, Not(HasSubstr("<script>")));   // CSP: no inline script
+    EXPECT_THAT(text, Not(HasSubstr("<script>")));  // CSP: no inline script
   }
 }
 

@@ -89,11 +89,12 @@ absl::Status RunChromium(const std::string& url, const std::vector<std::string>&
       WaitChildUntil(*pid, std::chrono::steady_clock::now() + std::chrono::seconds(90));
   if (!status) {
     StopChild(*pid, SIGTERM, std::chrono::seconds(5));
-    return absl::DeadlineExceededError("chromium did not finish in 90 s; log: " + FileTail(log_path));
+    return absl::DeadlineExceededError("chromium did not finish in 90 s; log: " +
+                                       FileTail(log_path));
   }
   if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return absl::InternalError(absl::StrCat("chromium failed (wait status ", *status,
-                                            "); log: ", FileTail(log_path)));
+    return absl::InternalError(
+        absl::StrCat("chromium failed (wait status ", *status, "); log: ", FileTail(log_path)));
   }
   return absl::OkStatus();
 }
@@ -139,10 +140,10 @@ class DashboardBrowserTest : public ::testing::Test {
   void Screenshot(const std::string& path, const std::string& name) {
     std::string png = output_dir_ + "/" + name + ".png";
     std::filesystem::remove(png);
-    absl::Status run = RunChromium(collector_->base_url() + path,
-                                   {"--screenshot=" + png, "--window-size=1280,900",
-                                    "--hide-scrollbars"},
-                                   dir_.File(name + ".out"));
+    absl::Status run =
+        RunChromium(collector_->base_url() + path,
+                    {"--screenshot=" + png, "--window-size=1280,900", "--hide-scrollbars"},
+                    dir_.File(name + ".out"));
     ASSERT_TRUE(run.ok()) << run;
     std::string bytes = ReadFile(png);
     ASSERT_GT(bytes.size(), 1000u) << png;
@@ -272,8 +273,8 @@ TEST_F(DashboardBrowserTest, TamperedCustomerLinkCannotReachAnotherAccount) {
 // A correctly signed link that expired an hour ago: the API answers 403 and
 // the page shows the same message as for a forged link, nothing else.
 TEST_F(DashboardBrowserTest, ExpiredCustomerLinkShowsOnlyTheInvalidMessage) {
-  std::string expired = cairn::collector::SignCustomerLink(kSeedHashKey, kThriving,
-                                                           absl::Now() - absl::Hours(1));
+  std::string expired =
+      cairn::collector::SignCustomerLink(kSeedHashKey, kThriving, absl::Now() - absl::Hours(1));
   absl::StatusOr<HttpResult> direct = HttpGet(collector_->base_url() + "/v1/customer/overview",
                                               {"Authorization: CustomerLink " + expired});
   ASSERT_TRUE(direct.ok());

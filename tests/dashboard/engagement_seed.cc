@@ -42,9 +42,9 @@ absl::Status PostBatch(const std::string& base_url, std::vector<cairn::v1::Event
 absl::Status PostEvents(const std::string& base_url, std::vector<cairn::v1::Event> events) {
   std::vector<cairn::v1::Event> all = WithGrants(std::move(events));
   for (size_t start = 0; start < all.size(); start += 1000) {
-    std::vector<cairn::v1::Event> part(all.begin() + static_cast<std::ptrdiff_t>(start),
-                                       all.begin() + static_cast<std::ptrdiff_t>(
-                                                         std::min(all.size(), start + 1000)));
+    std::vector<cairn::v1::Event> part(
+        all.begin() + static_cast<std::ptrdiff_t>(start),
+        all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), start + 1000)));
     if (absl::Status s = PostBatch(base_url, std::move(part)); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -55,7 +55,8 @@ namespace {
 absl::Status Expect2xx(const absl::StatusOr<HttpResult>& result, const std::string& what) {
   if (!result.ok()) return result.status();
   if (result->status < 200 || result->status > 299) {
-    return absl::InternalError(absl::StrCat(what, " answered ", result->status, ": ", result->body));
+    return absl::InternalError(
+        absl::StrCat(what, " answered ", result->status, ": ", result->body));
   }
   return absl::OkStatus();
 }
@@ -109,7 +110,9 @@ absl::StatusOr<HttpResult> AdminCall(const std::string& base_url, const std::str
 
 absl::Status SeedAccounts(const std::string& base_url) {
   const absl::Time now = absl::Now();
-  auto days_ago = [&](int days, int hour) { return now - absl::Hours(24 * days) - absl::Hours(hour); };
+  auto days_ago = [&](int days, int hour) {
+    return now - absl::Hours(24 * days) - absl::Hours(hour);
+  };
   std::vector<cairn::v1::Event> events;
   for (int u = 1; u <= 4; ++u) {
     std::string acme_user = absl::StrCat("acme-user-", u);
@@ -128,9 +131,12 @@ absl::Status SeedAccounts(const std::string& base_url) {
       }
     }
   }
-  events.push_back(MakeMilestone(kThriving, "acme-user-1", "first_invoice", std::nullopt, days_ago(50, 1)));
-  events.push_back(MakeMilestone(kThriving, "acme-user-2", "first_report", std::nullopt, days_ago(40, 1)));
-  events.push_back(MakeMilestone(kDropping, "globex-user-1", kDroppingMilestone, std::nullopt, days_ago(45, 1)));
+  events.push_back(
+      MakeMilestone(kThriving, "acme-user-1", "first_invoice", std::nullopt, days_ago(50, 1)));
+  events.push_back(
+      MakeMilestone(kThriving, "acme-user-2", "first_report", std::nullopt, days_ago(40, 1)));
+  events.push_back(
+      MakeMilestone(kDropping, "globex-user-1", kDroppingMilestone, std::nullopt, days_ago(45, 1)));
   if (absl::Status s = PostEvents(base_url, std::move(events)); !s.ok()) return s;
 
   if (absl::Status s = Expect2xx(
@@ -141,26 +147,25 @@ absl::Status SeedAccounts(const std::string& base_url) {
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Expect2xx(
-          AdminCall(base_url, "PUT", "/v1/accounts/globex",
-                    absl::StrCat(R"({"seats": 10, "renewal_date": ")", DateIn(absl::Hours(24 * 45)),
-                                 R"("})")),
-          "PUT /v1/accounts/globex");
+  if (absl::Status s = Expect2xx(AdminCall(base_url, "PUT", "/v1/accounts/globex",
+                                           absl::StrCat(R"({"seats": 10, "renewal_date": ")",
+                                                        DateIn(absl::Hours(24 * 45)), R"("})")),
+                                 "PUT /v1/accounts/globex");
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = Expect2xx(
-          AdminCall(base_url, "PUT", "/v1/accounts/initech",
-                    absl::StrCat(R"({"seats": 6, "renewal_date": ")", DateIn(absl::Hours(24 * 120)),
-                                 R"("})")),
-          "PUT /v1/accounts/initech");
+  if (absl::Status s = Expect2xx(AdminCall(base_url, "PUT", "/v1/accounts/initech",
+                                           absl::StrCat(R"({"seats": 6, "renewal_date": ")",
+                                                        DateIn(absl::Hours(24 * 120)), R"("})")),
+                                 "PUT /v1/accounts/initech");
       !s.ok()) {
     return s;
   }
   if (absl::Status s = Expect2xx(
           AdminCall(base_url, "POST", "/v1/accounts/acme/goals",
-                    absl::StrCat(R"({"name": "Send 10 invoices", "milestone_name": "invoice_sent", )",
-                                 R"("target_count": 10, "due": ")", DateIn(absl::Hours(24 * 60)), R"("})")),
+                    absl::StrCat(
+                        R"({"name": "Send 10 invoices", "milestone_name": "invoice_sent", )",
+                        R"("target_count": 10, "due": ")", DateIn(absl::Hours(24 * 60)), R"("})")),
           "POST /v1/accounts/acme/goals");
       !s.ok()) {
     return s;
@@ -168,7 +173,8 @@ absl::Status SeedAccounts(const std::string& base_url) {
   // After the goal (it counts from the day it was made): 4 invoices today.
   std::vector<cairn::v1::Event> invoices;
   for (int i = 0; i < 4; ++i) {
-    invoices.push_back(MakeMilestone(kThriving, "acme-user-3", "invoice_sent", 1, absl::Now() - absl::Seconds(10 - i)));
+    invoices.push_back(MakeMilestone(kThriving, "acme-user-3", "invoice_sent", 1,
+                                     absl::Now() - absl::Seconds(10 - i)));
   }
   if (absl::Status s = PostEvents(base_url, std::move(invoices)); !s.ok()) return s;
   // The usage-drop rule, now: globex's drop opens an alert.

@@ -41,7 +41,8 @@ inline constexpr char kDroppingMilestone[] = "globex_pipeline_built";
 absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempDir& dir);
 
 // Sends the batches (consent grants first), the account settings and goal
-// above, then evaluates the alert rule. Event times are in the past: occurred_at earlier than sent_at.
+// above, then evaluates the alert rule. Event times are in the past: occurred_at earlier than
+// sent_at.
 absl::Status SeedAccounts(const std::string& base_url);
 
 // Sends `events` preceded by their consent grants, in batches of at most
