@@ -364,14 +364,6 @@ std::optional<std::string> ReadToken(const std::string& path, std::string* error
   return std::nullopt;
 }
 
-bool IsLoopbackUrl(std::string_view url) {
-  absl::string_view rest = ToAbsl(url);
-  if (!absl::ConsumePrefix(&rest, "http://")) return false;
-  return absl::StartsWith(rest, "127.") || absl::StartsWith(rest, "localhost:") ||
-         rest == "localhost" || absl::StartsWith(rest, "localhost/") ||
-         absl::StartsWith(rest, "[::1]");
-}
-
 int AtRisk(Command& command, const Args& args) {
   AtRiskOptions options;
   options.all = args.flags.contains("--all");
@@ -457,7 +449,7 @@ int Main(int argc, char** argv) {
   std::string url = "http://127.0.0.1:8080";
   if (const char* env = std::getenv("CAIRN_URL"); env != nullptr && *env != 0) url = env;
   if (auto it = args.options.find("--url"); it != args.options.end()) url = it->second;
-  if (!absl::StartsWith(url, "https://") && !IsLoopbackUrl(url)) {
+  if (!absl::StartsWith(url, "https://") && !IsLoopbackHttpUrl(url)) {
     return Usage(
         "--url must be https:// (plain http:// only to a loopback host: the token would travel in "
         "clear)");

@@ -375,4 +375,41 @@ std::string FormatErasure(const JsonValue& answer) {
                       " consent records pseudonymised\n");
 }
 
+bool IsLoopbackHttpUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme) return false;
+  std::string_view rest = url.substr(kScheme.size());
+  std::string_view host;
+  if (!rest.empty() && rest[0] == '[') {
+    size_t close = rest.find(']');
+    if (close == std::string_view::npos) return false;
+    host = rest.substr(0, close + 1);
+    rest = rest.substr(close + 1);
+  } else {
+    size_t end = rest.find_first_of(":/?#");
+    host = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+  }
+  if (!rest.empty() && rest[0] != ':' && rest[0] != '/') return false;
+  if (host == "localhost" || host == "[::1]") return true;
+  // 127.a.b.c: four dot-separated numbers 0-255, the first 127.
+  int parts = 0;
+  size_t start = 0;
+  while (start <= host.size()) {
+    size_t dot = host.find('.', start);
+    std::string_view part = host.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    if (part.empty() || part.size() > 3) return false;
+    int value = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 255 || (parts == 0 && value != 127)) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+  return parts == 4;
+}
+
 }  // namespace cairn::cli

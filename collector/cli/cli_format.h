@@ -78,6 +78,11 @@ std::string FormatCustomerLink(const JsonValue& answer, std::string_view base_ur
 // DELETE /v1/users/{id} answer, counts.
 std::string FormatErasure(const JsonValue& answer);
 
+// True for an http:// URL whose host is a loopback address: localhost,
+// 127.x.y.z (four numbers) or [::1]. The only plain-HTTP URLs cairnctl sends
+// a token to. "http://127.0.0.1.example.com" is not one.
+bool IsLoopbackHttpUrl(std::string_view url);
+
 }  // namespace cairn::cli
 
 #endif  // CAIRN_COLLECTOR_CLI_CLI_FORMAT_H_

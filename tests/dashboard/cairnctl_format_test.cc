@@ -208,5 +208,20 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
             "evaluated 3 accounts: 1 alerts opened, 0 escalated, 2 closed\n");
 }
 
+TEST(CollectorCairnctlFormatTest, PlainHttpOnlyToLoopback) {
+  for (std::string_view url :
+       {"http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:80/x", "http://localhost",
+        "http://[::1]:8080/", "http://127.0.0.1/cairn"}) {
+    EXPECT_TRUE(IsLoopbackHttpUrl(url)) << url;
+  }
+  for (std::string_view url :
+       {"http://127.0.0.1.example.com:8080", "http://127.evil.example", "http://localhost.example",
+        "http://128.0.0.1", "http://127.0.0.256", "http://127.0.0", "http://[::2]:80",
+        "https://127.0.0.1", "http://example.com/127.0.0.1", "http://localhost@evil.example",
+        "http://127.0.0.1@evil.example"}) {
+    EXPECT_FALSE(IsLoopbackHttpUrl(url)) << url;
+  }
+}
+
 }  // namespace
 }  // namespace cairn::cli
