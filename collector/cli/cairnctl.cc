@@ -218,6 +218,8 @@ class Client {
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 120000L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "cairnctl");
+    // Proxies from the environment apply, never to the local machine.
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
     // The token goes to this host only: no redirects followed.
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");

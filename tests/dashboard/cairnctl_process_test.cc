@@ -210,6 +210,9 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_THAT(show.out, HasSubstr("first_invoice"));
   EXPECT_THAT(show.out, HasSubstr("Send 10 invoices"));
+  std::cerr << "$ cairnctl account show acme\n"
+            << show.out << "$ cairnctl renewals --within-days 90\n"
+            << renewals.out;
 
   CtlRun added = Cairnctl({"goals", "add", "globex", "--name", "Build 3 pipelines", "--milestone",
                            "globex_pipeline_built", "--target", "3", "--due", "2030-01-01"});
@@ -237,6 +240,8 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
   CtlRun alerts = Cairnctl({"alerts", "--open"});
   EXPECT_EQ(alerts.exit_code, 0) << alerts.err;
   EXPECT_THAT(alerts.out, Not(HasSubstr("acme")));
+  EXPECT_THAT(alerts.out, HasSubstr("globex"));
+  std::cerr << "$ cairnctl alerts --open\n" << alerts.out;
 }
 
 }  // namespace
