@@ -189,6 +189,33 @@ TEST_F(CollectorAlertsEndToEndTest, DroppingAccountRaisesExactlyOneSignedAlertSt
   EXPECT_THAT(Alerts(), SizeIs(1u));
 }
 
+TEST_F(CollectorAlertsEndToEndTest, TheScheduleEvaluatesAndDeliversOnTheInjectedClock) {
+  GrantAll("dropping");
+  // Six weeks of logins, the last one low; nothing evaluated yet.
+  for (int day = 0; day < 7 * 6; ++day) {
+    const absl::Time day_start = kStart + absl::Hours(24) * day;
+    AdvanceTo(day_start + absl::Hours(20));
+    LogIn("dropping", DroppingLogins(day / 7), day_start);
+  }
+  AlertScheduler scheduler(evaluator_.get(), sender_.get(), &clock_, absl::Minutes(60));
+  // The thread waits for its first run, an hour away.
+  ASSERT_TRUE(clock_.AwaitSettledWaiter());
+  EXPECT_TRUE(sink_->requests().empty());
+  clock_.Advance(absl::Minutes(61));
+  ASSERT_TRUE(sink_->WaitForRequests(1));
+  ASSERT_TRUE(clock_.AwaitSettledWaiter());
+  ASSERT_THAT(Alerts(), SizeIs(1u));
+  EXPECT_EQ(Alerts()[0].delivery, DeliveryState::kDelivered);
+  // The next scheduled runs continue the episode: no second webhook.
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(absl::Minutes(61));
+    ASSERT_TRUE(clock_.AwaitSettledWaiter());
+  }
+  scheduler.Stop();
+  EXPECT_THAT(sink_->requests(), SizeIs(1u));
+  EXPECT_THAT(Alerts(), SizeIs(1u));
+}
+
 TEST_F(CollectorAlertsEndToEndTest, FailedDeliveryIsRetriedAfterBackoffAndDeliveredOnce) {
   GrantAll("dropping");
   sink_->QueueStatuses({500});
