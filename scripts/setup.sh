@@ -11,6 +11,8 @@ packages=(
   # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
   # as the load balancer of the scale-out test, clang for libFuzzer.
   postgresql libpq-dev clang
+  # Headless browser of the dashboard test (ctest label browser).
+  chromium
 )
 # nginx-light is enough (upstream + proxy); fall back to nginx where a release
 # no longer has it. Either one satisfies the need.

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "cairn/collector/dashboard_assets.h"
 #include "cairn/collector/log.h"
 #include "cairn/common/strings.h"
 #include "cairn/v1/batch.pb.h"
@@ -102,6 +103,8 @@ std::optional<HttpResponse> RequestHandler::CheckHead(const HttpRequest& head) {
     if (admin_ == nullptr) return Reject(path, 404, "not found");
     return admin_->CheckHead(head);
   }
+  // Static files need no body: answered from the header alone.
+  if (IsDashboardPath(path)) return ServeDashboard(head);
   if (path != kBatchPath) return Reject(path, 404, "not found");
   if (head.method != "POST") return MethodNotAllowed(path, "POST");
 

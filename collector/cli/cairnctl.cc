@@ -1,0 +1,620 @@
+// cairnctl: the customer-success team's command line for a Cairn collector's
+// admin API. See `cairnctl --help` and docs/collector.md.
+//
+// Exit codes: 0 done, 1 the server refused or could not be reached (its
+// message on stderr), 2 usage.
+#include <curl/curl.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "cairn/common/strings.h"
+#include "cli_format.h"
+#include "cli_json.h"
+
+namespace cairn::cli {
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+
+constexpr std::string_view kUsageText = R"(cairnctl: the admin command line of a Cairn collector
+
+usage: cairnctl [--url URL] [--admin-token-file FILE] [--json] COMMAND [ARGS]
+
+  --url URL                 the collector, e.g. https://cairn.internal:8080 (env CAIRN_URL;
+                            default http://127.0.0.1:8080). Plain http only to a loopback host
+  --admin-token-file FILE   the admin token, first line of FILE (env CAIRN_ADMIN_TOKEN_FILE)
+  --json                    print the server's JSON answer as it is
+  --help                    this text; COMMAND --help for one command
+
+commands:
+  at-risk [--all] [--limit N]        accounts needing attention, riskiest first
+  alerts [--open]                    usage-drop alerts, newest first
+  evaluate                           evaluate the usage-drop rule now
+  renewals [--within-days N]         renewals in the next N days (default 30)
+  account show ID                    one account: health, factors, milestones, goals
+  account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones a,b]
+                                     ("none" clears a value)
+  goals list ID                      an account's goals and their progress
+  goals add ID --name TEXT --milestone NAME --target N [--due YYYY-MM-DD]
+  goals delete ID GOAL_ID
+  customer-link ID [--ttl-hours N]   a signed link to the account's customer view
+  user export ID                     everything stored about a user (JSON)
+  user erase ID --yes                erase a user (GDPR Art. 17)
+
+exit codes: 0 done, 1 server or network error, 2 usage
+)";
+
+const std::map<std::string, std::string, std::less<>>& CommandHelp() {
+  static const auto* const help = new std::map<std::string, std::string, std::less<>>{
+      {"at-risk",
+       "usage: cairnctl at-risk [--all] [--limit N]\n"
+       "  Accounts in band poor or watch, or with an open alert, riskiest first, as a table:\n"
+       "  health band and score, login days of the last 14, this week's logins against the\n"
+       "  4-week mean, breadth, adoption, open alert, renewal date and a sparkline of 12 weeks\n"
+       "  of logins. --all lists every account; --limit N shows at most N rows (default 50).\n"
+       "  With --json: each API answer read (pages, open alerts, accounts) on its own line.\n"},
+      {"alerts",
+       "usage: cairnctl alerts [--open]\n  Usage-drop alerts, newest first; --open: only open "
+       "ones.\n"},
+      {"evaluate",
+       "usage: cairnctl evaluate\n  Evaluates the usage-drop rule for every account now.\n"},
+      {"renewals",
+       "usage: cairnctl renewals [--within-days N]\n"
+       "  Accounts renewing in the next N days (1-366, default 30) with their health and the\n"
+       "  users who may receive renewal notifications.\n"},
+      {"account",
+       "usage: cairnctl account show ID\n"
+       "       cairnctl account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones "
+       "a,b]\n"
+       "  set changes only the values given; \"none\" clears one.\n"},
+      {"goals",
+       "usage: cairnctl goals list ID\n"
+       "       cairnctl goals add ID --name TEXT --milestone NAME --target N [--due YYYY-MM-DD]\n"
+       "       cairnctl goals delete ID GOAL_ID\n"},
+      {"customer-link",
+       "usage: cairnctl customer-link ID [--ttl-hours N]\n"
+       "  A signed link (default 168 hours, at most 2160) to the account's own view: its\n"
+       "  milestones and goals, nothing else. Anyone holding it can open it until it expires.\n"},
+      {"user",
+       "usage: cairnctl user export ID\n"
+       "       cairnctl user erase ID --yes\n"
+       "  export prints everything stored about the user as JSON; erase deletes it.\n"},
+  };
+  return *help;
+}
+
+// Parsed command line: positionals and --name[=value] options.
+struct Args {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string, std::less<>> options;  // "--all" -> ""
+  std::set<std::string, std::less<>> flags;                 // options given without a value
+};
+
+// Options that take a value (all others are switches).
+bool TakesValue(std::string_view name) {
+  static const std::set<std::string_view> kValued = {
+      "--url",          "--admin-token-file", "--limit", "--within-days", "--seats",
+      "--renewal-date", "--key-milestones",   "--name",  "--milestone",   "--target",
+      "--due",          "--ttl-hours"};
+  return kValued.contains(name);
+}
+
+std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
+  Args args;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") {
+      for (++i; i < argc; ++i) args.positional.emplace_back(argv[i]);
+      break;
+    }
+    if (arg.size() > 1 && arg[0] == '-' && !(arg.size() > 1 && arg[1] >= '0' && arg[1] <= '9')) {
+      if (arg == "-h") arg = "--help";
+      std::string name(arg.substr(0, arg.find('=')));
+      if (!TakesValue(name)) {
+        if (name.size() != arg.size()) {
+          *error = absl::StrCat(name, " takes no value");
+          return std::nullopt;
+        }
+        args.flags.insert(name);
+        continue;
+      }
+      if (name.size() != arg.size()) {
+        args.options[name] = std::string(arg.substr(name.size() + 1));
+      } else if (i + 1 < argc) {
+        args.options[name] = argv[++i];
+      } else {
+        *error = absl::StrCat(name, " needs a value");
+        return std::nullopt;
+      }
+      continue;
+    }
+    args.positional.emplace_back(arg);
+  }
+  return args;
+}
+
+// Percent-encodes a path segment or query value (RFC 3986 unreserved kept).
+std::string Encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xF]);
+    }
+  }
+  return out;
+}
+
+struct Response {
+  long status = 0;
+  std::string body;
+};
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+class Client {
+ public:
+  Client(std::string base_url, std::string token)
+      : base_(std::move(base_url)), token_(std::move(token)) {
+    while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  }
+  const std::string& base_url() const { return base_; }
+
+  // One request; nullopt (message in *error) if the collector was not reached.
+  std::optional<Response> Call(const char* method, const std::string& path, const std::string* body,
+                               std::string* error) const {
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) {
+      *error = "curl_easy_init failed";
+      return std::nullopt;
+    }
+    Response response;
+    curl_slist* headers = nullptr;
+    std::string authorization = "Authorization: Bearer " + token_;
+    headers = curl_slist_append(headers, authorization.c_str());
+    headers = curl_slist_append(headers, "Accept: application/json");
+    if (body != nullptr) headers = curl_slist_append(headers, "Content-Type: application/json");
+    std::string url = base_ + path;
+    char error_buffer[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (std::string_view(method) == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    if (body != nullptr) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 120000L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "cairnctl");
+    // Proxies from the environment apply, never to the local machine.
+    curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
+    // The token goes to this host only: no redirects followed.
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode code = curl_easy_perform(curl);
+    if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (code != CURLE_OK) {
+      *error = absl::StrCat("cannot reach ", base_, ": ",
+                            error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(code));
+      return std::nullopt;
+    }
+    return response;
+  }
+
+ private:
+  std::string base_;
+  std::string token_;
+};
+
+// The command being run, with its output streams and the common handling of
+// answers: raw with --json, formatted otherwise, errors with exit 1.
+class Command {
+ public:
+  Command(const Client& client, bool json) : client_(client), json_(json) {}
+
+  // Sends the request; on a 2xx answer prints it (raw with --json, else
+  // format(parsed)) and returns 0. Otherwise prints the server's message.
+  template <typename Format>
+  int Run(const char* method, const std::string& path, const std::string* body, Format format) {
+    std::optional<JsonValue> answer = Fetch(method, path, body);
+    if (!answer) return kFailed;
+    if (json_) {
+      std::cout << raw_ << (absl::EndsWith(raw_, "\n") ? "" : "\n");
+    } else {
+      std::cout << format(*answer);
+    }
+    return kOk;
+  }
+
+  // The parsed 2xx answer, or nullopt after printing why not.
+  std::optional<JsonValue> Fetch(const char* method, const std::string& path,
+                                 const std::string* body) {
+    std::string error;
+    std::optional<Response> response = client_.Call(method, path, body, &error);
+    if (!response) {
+      std::cerr << "cairnctl: " << error << "\n";
+      return std::nullopt;
+    }
+    raw_ = response->body;
+    if (response->status < 200 || response->status > 299) {
+      std::string message(absl::StripAsciiWhitespace(response->body));
+      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " " << path
+                << ": " << TerminalSafe(message.empty() ? "(no message)" : message) << "\n";
+      if (response->status == 401) std::cerr << "cairnctl: the admin token was refused\n";
+      if (response->status == 404 && message == "not found") {
+        std::cerr << "cairnctl: (the admin API may be off: start the collector with "
+                     "--admin-token-file)\n";
+      }
+      return std::nullopt;
+    }
+    absl::StatusOr<JsonValue> parsed = ParseJson(response->body);
+    if (!parsed.ok()) {
+      std::cerr << "cairnctl: the server's answer is not JSON: " << parsed.status().message()
+                << "\n";
+      return std::nullopt;
+    }
+    return *std::move(parsed);
+  }
+
+  bool json() const { return json_; }
+  const std::string& raw() const { return raw_; }
+
+ private:
+  const Client& client_;
+  bool json_;
+  std::string raw_;
+};
+
+int Usage(std::string_view message, std::string_view command = "") {
+  std::cerr << "cairnctl: " << message << "\n";
+  auto help = CommandHelp().find(command);
+  if (help != CommandHelp().end())
+    std::cerr << help->second;
+  else
+    std::cerr << "run cairnctl --help for the commands\n";
+  return kUsage;
+}
+
+std::optional<int64_t> IntOption(const Args& args, std::string_view name, int64_t min,
+                                 int64_t max) {
+  auto it = args.options.find(name);
+  if (it == args.options.end()) return std::nullopt;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(ToAbsl(it->second), &value) || value < min || value > max) return min - 1;
+  return value;
+}
+
+bool IsDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+// Checks that only `allowed` options were given.
+bool OnlyOptions(const Args& args, std::initializer_list<std::string_view> allowed,
+                 std::string* bad) {
+  auto ok = [&](std::string_view name) {
+    for (std::string_view a : allowed) {
+      if (a == name) return true;
+    }
+    return name == "--url" || name == "--admin-token-file" || name == "--json" || name == "--help";
+  };
+  for (const auto& [name, value] : args.options) {
+    if (!ok(name)) {
+      *bad = name;
+      return false;
+    }
+  }
+  for (const std::string& name : args.flags) {
+    if (!ok(name)) {
+      *bad = name;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> ReadToken(const std::string& path, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = absl::StrCat("cannot read the admin token file ", path);
+    return std::nullopt;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string token(absl::StripAsciiWhitespace(line));
+    if (token.empty() || token[0] == '#') continue;
+    return token;
+  }
+  *error = absl::StrCat("no token in ", path);
+  return std::nullopt;
+}
+
+int AtRisk(Command& command, const Args& args) {
+  AtRiskOptions options;
+  options.all = args.flags.contains("--all");
+  if (std::optional<int64_t> limit = IntOption(args, "--limit", 1, 100000)) {
+    if (*limit < 1) return Usage("--limit must be 1-100000", "at-risk");
+    options.limit = static_cast<size_t>(*limit);
+  }
+  // The listing is riskiest first (poor, watch, then good), so pages are read
+  // until there are enough rows or, without --all, until the first good
+  // account. A good account can still have an open alert: those come from
+  // the open alerts and are read one by one.
+  std::vector<JsonValue> accounts;
+  std::vector<std::string> raw_answers;
+  std::set<std::string, std::less<>> seen;
+  std::string as_of;
+  std::string page_token;
+  bool more = false;
+  bool reached_good = false;
+  for (int pages = 0; pages < 1000; ++pages) {
+    std::string path = "/v1/accounts?limit=100";
+    if (!page_token.empty()) absl::StrAppend(&path, "&page_token=", Encode(page_token));
+    std::optional<JsonValue> page = command.Fetch("GET", path, nullptr);
+    if (!page) return kFailed;
+    raw_answers.push_back(command.raw());
+    if (as_of.empty()) as_of = (*page)["as_of"].str();
+    for (const JsonValue& account : (*page)["accounts"].items()) {
+      std::string band = account["health"]["band"].str();
+      if (band != "poor" && band != "watch") reached_good = true;
+      if (!options.all && reached_good) continue;
+      seen.insert(account["account_id"].str());
+      accounts.push_back(account);
+    }
+    page_token = (*page)["next_page_token"].str();
+    if (page_token.empty()) break;
+    if (accounts.size() >= options.limit || (!options.all && reached_good)) {
+      more = options.all || accounts.size() >= options.limit;
+      break;
+    }
+  }
+  if (!options.all && accounts.size() < options.limit) {
+    std::optional<JsonValue> alerts = command.Fetch("GET", "/v1/alerts?state=open", nullptr);
+    if (!alerts) return kFailed;
+    raw_answers.push_back(command.raw());
+    for (const JsonValue& alert : (*alerts)["alerts"].items()) {
+      std::string id = alert["account_id"].str();
+      if (id.empty() || seen.contains(id) || accounts.size() >= options.limit) continue;
+      std::optional<JsonValue> account =
+          command.Fetch("GET", "/v1/accounts/" + Encode(id), nullptr);
+      if (!account) return kFailed;
+      raw_answers.push_back(command.raw());
+      seen.insert(id);
+      accounts.push_back(*std::move(account));
+    }
+  }
+  if (command.json()) {
+    // One JSON answer a line, in the order they were fetched.
+    for (const std::string& raw : raw_answers) {
+      std::cout << absl::StripTrailingAsciiWhitespace(raw) << "\n";
+    }
+    return kOk;
+  }
+  std::cout << FormatAtRisk(accounts, as_of, options, more);
+  return kOk;
+}
+
+int Main(int argc, char** argv) {
+  std::string parse_error;
+  std::optional<Args> parsed = ParseArgs(argc, argv, &parse_error);
+  if (!parsed) return Usage(parse_error);
+  Args& args = *parsed;
+  std::string name = args.positional.empty() ? "" : args.positional[0];
+  if (args.flags.contains("--help")) {
+    auto help = CommandHelp().find(name);
+    std::cout << (help != CommandHelp().end() ? help->second : std::string(kUsageText));
+    return kOk;
+  }
+  if (name.empty()) {
+    std::cerr << kUsageText;
+    return kUsage;
+  }
+  if (!CommandHelp().contains(name)) return Usage(absl::StrCat("unknown command ", name));
+
+  std::string url = "http://127.0.0.1:8080";
+  if (const char* env = std::getenv("CAIRN_URL"); env != nullptr && *env != 0) url = env;
+  if (auto it = args.options.find("--url"); it != args.options.end()) url = it->second;
+  if (!absl::StartsWith(url, "https://") && !IsLoopbackHttpUrl(url)) {
+    return Usage(
+        "--url must be https:// (plain http:// only to a loopback host: the token would travel in "
+        "clear)");
+  }
+  std::string token_file;
+  if (const char* env = std::getenv("CAIRN_ADMIN_TOKEN_FILE"); env != nullptr) token_file = env;
+  if (auto it = args.options.find("--admin-token-file"); it != args.options.end())
+    token_file = it->second;
+  if (token_file.empty())
+    return Usage("no admin token: give --admin-token-file FILE or set CAIRN_ADMIN_TOKEN_FILE");
+  std::string error;
+  std::optional<std::string> token = ReadToken(token_file, &error);
+  if (!token) return Usage(error);
+
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  Client client(url, *token);
+  Command command(client, args.flags.contains("--json"));
+  const std::vector<std::string>& pos = args.positional;
+  std::string bad;
+
+  if (name == "at-risk") {
+    if (pos.size() != 1 || !OnlyOptions(args, {"--all", "--limit"}, &bad)) {
+      return Usage(bad.empty() ? "at-risk takes no arguments" : "unknown option " + bad, name);
+    }
+    return AtRisk(command, args);
+  }
+  if (name == "alerts") {
+    if (pos.size() != 1 || !OnlyOptions(args, {"--open"}, &bad))
+      return Usage("bad arguments", name);
+    std::string path =
+        absl::StrCat("/v1/alerts?state=", args.flags.contains("--open") ? "open" : "all");
+    return command.Run("GET", path, nullptr, FormatAlerts);
+  }
+  if (name == "evaluate") {
+    if (pos.size() != 1 || !OnlyOptions(args, {}, &bad))
+      return Usage("evaluate takes no arguments", name);
+    std::string body = "{}";
+    return command.Run("POST", "/v1/alerts/evaluate", &body, FormatEvaluation);
+  }
+  if (name == "renewals") {
+    if (pos.size() != 1 || !OnlyOptions(args, {"--within-days"}, &bad))
+      return Usage("bad arguments", name);
+    int64_t days = 30;
+    if (std::optional<int64_t> d = IntOption(args, "--within-days", 1, 366)) {
+      if (*d < 1) return Usage("--within-days must be 1-366", name);
+      days = *d;
+    }
+    return command.Run("GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr,
+                       FormatRenewals);
+  }
+  if (name == "account") {
+    if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set"))
+      return Usage("account show|set ID", name);
+    std::string path = "/v1/accounts/" + Encode(pos[2]);
+    if (pos[1] == "show") {
+      if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
+      return command.Run("GET", path, nullptr, FormatAccount);
+    }
+    if (!OnlyOptions(args, {"--seats", "--renewal-date", "--key-milestones"}, &bad)) {
+      return Usage("unknown option " + bad, name);
+    }
+    std::vector<std::string> fields;
+    if (auto it = args.options.find("--seats"); it != args.options.end()) {
+      int64_t seats = 0;
+      if (it->second == "none")
+        fields.push_back("\"seats\":null");
+      else if (absl::SimpleAtoi(ToAbsl(it->second), &seats) && seats >= 0 && seats <= 100000000)
+        fields.push_back(absl::StrCat("\"seats\":", seats));
+      else
+        return Usage("--seats must be a number >= 0 or none", name);
+    }
+    if (auto it = args.options.find("--renewal-date"); it != args.options.end()) {
+      if (it->second == "none")
+        fields.push_back("\"renewal_date\":null");
+      else if (IsDate(it->second))
+        fields.push_back(absl::StrCat("\"renewal_date\":", JsonQuote(it->second)));
+      else
+        return Usage("--renewal-date must be YYYY-MM-DD or none", name);
+    }
+    if (auto it = args.options.find("--key-milestones"); it != args.options.end()) {
+      std::vector<std::string> names;
+      if (it->second != "none") {
+        for (absl::string_view part :
+             absl::StrSplit(ToAbsl(it->second), ',', absl::SkipWhitespace())) {
+          names.push_back(JsonQuote(ToStd(absl::StripAsciiWhitespace(part))));
+        }
+      }
+      fields.push_back(
+          absl::StrCat("\"key_milestones\":",
+                       it->second == "none" ? "null" : "[" + absl::StrJoin(names, ",") + "]"));
+    }
+    if (fields.empty())
+      return Usage("account set needs --seats, --renewal-date or --key-milestones", name);
+    std::string body = "{" + absl::StrJoin(fields, ",") + "}";
+    return command.Run("PUT", path, &body, FormatAccountSettings);
+  }
+  if (name == "goals") {
+    if (pos.size() < 3) return Usage("goals list|add|delete ID", name);
+    std::string path = "/v1/accounts/" + Encode(pos[2]) + "/goals";
+    if (pos[1] == "list" && pos.size() == 3 && OnlyOptions(args, {}, &bad)) {
+      return command.Run("GET", path, nullptr, FormatGoals);
+    }
+    if (pos[1] == "delete" && pos.size() == 4 && OnlyOptions(args, {}, &bad)) {
+      return command.Run("DELETE", path + "/" + Encode(pos[3]), nullptr, [&](const JsonValue&) {
+        return absl::StrCat("goal ", TerminalSafe(pos[3]), " deleted\n");
+      });
+    }
+    if (pos[1] == "add" && pos.size() == 3 &&
+        OnlyOptions(args, {"--name", "--milestone", "--target", "--due"}, &bad)) {
+      auto goal_name = args.options.find("--name");
+      auto milestone = args.options.find("--milestone");
+      std::optional<int64_t> target = IntOption(args, "--target", 1, 1000000000);
+      if (goal_name == args.options.end() || milestone == args.options.end() || !target) {
+        return Usage("goals add needs --name, --milestone and --target", name);
+      }
+      if (*target < 1) return Usage("--target must be a number >= 1", name);
+      std::string due = "null";
+      if (auto it = args.options.find("--due"); it != args.options.end()) {
+        if (!IsDate(it->second)) return Usage("--due must be YYYY-MM-DD", name);
+        due = JsonQuote(it->second);
+      }
+      std::string body = absl::StrCat("{\"name\":", JsonQuote(goal_name->second),
+                                      ",\"milestone_name\":", JsonQuote(milestone->second),
+                                      ",\"target_count\":", *target, ",\"due\":", due, "}");
+      return command.Run("POST", path, &body, FormatGoal);
+    }
+    return Usage(bad.empty() ? "bad arguments" : "unknown option " + bad, name);
+  }
+  if (name == "customer-link") {
+    if (pos.size() != 2 || !OnlyOptions(args, {"--ttl-hours"}, &bad))
+      return Usage("customer-link ID", name);
+    int64_t ttl = 168;
+    if (std::optional<int64_t> t = IntOption(args, "--ttl-hours", 1, 2160)) {
+      if (*t < 1) return Usage("--ttl-hours must be 1-2160", name);
+      ttl = *t;
+    }
+    std::string body = absl::StrCat("{\"ttl_hours\":", ttl, "}");
+    return command.Run(
+        "POST", "/v1/accounts/" + Encode(pos[1]) + "/customer-link", &body,
+        [&](const JsonValue& answer) { return FormatCustomerLink(answer, client.base_url()); });
+  }
+  if (name == "user") {
+    if (pos.size() != 3 || (pos[1] != "export" && pos[1] != "erase"))
+      return Usage("user export|erase ID", name);
+    std::string path = "/v1/users/" + Encode(pos[2]);
+    if (pos[1] == "export") {
+      if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
+      // An export is JSON by nature: printed as the server sent it.
+      return command.Run("GET", path + "/export", nullptr, [&](const JsonValue&) {
+        std::string raw = command.raw();
+        return absl::EndsWith(raw, "\n") ? raw : raw + "\n";
+      });
+    }
+    if (!OnlyOptions(args, {"--yes"}, &bad)) return Usage("unknown option " + bad, name);
+    if (!args.flags.contains("--yes")) {
+      return Usage("erasure deletes the user's events for good: add --yes to go ahead", name);
+    }
+    return command.Run("DELETE", path, nullptr, FormatErasure);
+  }
+  return Usage(absl::StrCat("unknown command ", name));
+}
+
+}  // namespace
+}  // namespace cairn::cli
+
+int main(int argc, char** argv) { return cairn::cli::Main(argc, argv); }

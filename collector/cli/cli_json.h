@@ -1,0 +1,72 @@
+#ifndef CAIRN_COLLECTOR_CLI_CLI_JSON_H_
+#define CAIRN_COLLECTOR_CLI_CLI_JSON_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace cairn::cli {
+
+// A parsed JSON document, for reading the collector's answers in cairnctl.
+// Lookups never fail: a missing key, a wrong type or an index out of range
+// gives a null value, so formatting code reads optional fields plainly.
+class JsonValue {
+ public:
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+
+  JsonValue() = default;
+  static JsonValue Bool(bool value);
+  static JsonValue Number(double value);
+  static JsonValue String(std::string value);
+  static JsonValue Array(std::vector<JsonValue> items);
+  static JsonValue Object(std::vector<std::pair<std::string, JsonValue>> members);
+
+  Type type() const { return type_; }
+  bool is_null() const { return type_ == Type::kNull; }
+  bool is_number() const { return type_ == Type::kNumber; }
+  bool is_string() const { return type_ == Type::kString; }
+  bool is_array() const { return type_ == Type::kArray; }
+  bool is_object() const { return type_ == Type::kObject; }
+
+  // The member `key` of an object (the first if repeated), else null. Cost:
+  // a scan of the members.
+  const JsonValue& operator[](std::string_view key) const;
+  // Item `index` of an array, else null.
+  const JsonValue& operator[](size_t index) const;
+  // Items of an array (empty for anything else).
+  const std::vector<JsonValue>& items() const { return items_; }
+  // Members of an object in document order (empty for anything else).
+  const std::vector<std::pair<std::string, JsonValue>>& members() const { return members_; }
+
+  std::optional<double> number() const;
+  // The value of a string, else `fallback`.
+  std::string str(std::string_view fallback = "") const;
+  bool boolean(bool fallback = false) const { return type_ == Type::kBool ? bool_ : fallback; }
+
+ private:
+  Type type_ = Type::kNull;
+  bool bool_ = false;
+  double number_ = 0;
+  std::string string_;
+  std::vector<JsonValue> items_;
+  std::vector<std::pair<std::string, JsonValue>> members_;
+};
+
+// Parses RFC 8259 JSON (one value, surrounding whitespace allowed; \u
+// escapes with surrogate pairs become UTF-8). InvalidArgument with the byte
+// offset on malformed input, nesting deeper than 64 or trailing text. Cost:
+// linear in the text.
+absl::StatusOr<JsonValue> ParseJson(std::string_view text);
+
+// `text` as a JSON string literal with quotes ('"', '\\' and control
+// characters escaped; other bytes as they are).
+std::string JsonQuote(std::string_view text);
+
+}  // namespace cairn::cli
+
+#endif  // CAIRN_COLLECTOR_CLI_CLI_JSON_H_

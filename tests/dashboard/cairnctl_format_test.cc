@@ -1,0 +1,227 @@
+// cairnctl's pure parts: the JSON reader and the text it prints for fixed
+// answers of the admin API (as in /work/issue6-contract.md).
+#include <string>
+#include <vector>
+
+#include "cli_format.h"
+#include "cli_json.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace cairn::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+JsonValue Parse(std::string_view text) {
+  absl::StatusOr<JsonValue> value = ParseJson(text);
+  EXPECT_TRUE(value.ok()) << value.status();
+  return value.ok() ? *std::move(value) : JsonValue();
+}
+
+TEST(CollectorCairnctlJsonTest, ParsesValuesAndLooksUpSafely) {
+  JsonValue v =
+      Parse(R"( {"a": [1, -2.5e2, true, null, "x\"\u00e9\ud83d\ude00"], "b": {"c": false}} )");
+  EXPECT_EQ(v["a"].items().size(), 5u);
+  EXPECT_EQ(v["a"][0].number(), 1.0);
+  EXPECT_EQ(v["a"][1].number(), -250.0);
+  EXPECT_TRUE(v["a"][2].boolean());
+  EXPECT_TRUE(v["a"][3].is_null());
+  EXPECT_EQ(v["a"][4].str(), "x\"\xC3\xA9\xF0\x9F\x98\x80");
+  EXPECT_FALSE(v["b"]["c"].boolean(true));
+  // Missing keys, wrong types and indexes out of range are null.
+  EXPECT_TRUE(v["missing"]["deeper"][3].is_null());
+  EXPECT_EQ(v["a"].str("fallback"), "fallback");
+  EXPECT_FALSE(v["b"].number().has_value());
+}
+
+TEST(CollectorCairnctlJsonTest, RefusesMalformedInput) {
+  for (std::string_view bad : {"", "{", "[1,]", "{\"a\" 1}", "01", "1.", "-", "\"\\x\"",
+                               "\"\\ud800\"", "tru", "[1] 2", "\"a\nb\"", "{\"a\":1,}", "nul"}) {
+    EXPECT_FALSE(ParseJson(bad).ok()) << bad;
+  }
+  std::string deep(100, '[');
+  deep += std::string(100, ']');
+  EXPECT_FALSE(ParseJson(deep).ok());
+  std::string fine(60, '[');
+  fine += std::string(60, ']');
+  EXPECT_TRUE(ParseJson(fine).ok());
+}
+
+TEST(CollectorCairnctlJsonTest, QuotesStrings) {
+  EXPECT_EQ(JsonQuote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
+  EXPECT_EQ(Parse(JsonQuote("round \"trip\"\t")).str(), "round \"trip\"\t");
+}
+
+TEST(CollectorCairnctlFormatTest, SparklineScalesToTheLargest) {
+  EXPECT_EQ(Sparkline({0, 1, 2, 3, 4, 5, 6, 7}), "▁▂▃▄▅▆▇█");
+  EXPECT_EQ(Sparkline({10, 10, 5, 0}), "██▅▁");
+  EXPECT_EQ(Sparkline({0, 0}), "▁▁");
+  EXPECT_EQ(Sparkline({}), "");
+}
+
+TEST(CollectorCairnctlFormatTest, TableAlignsByDisplayWidth) {
+  TextTable table({"NAME", "N", "SPARK"}, {false, true, false});
+  table.AddRow({"a", "5", "▁█"});
+  table.AddRow({"longer", "12", "█"});
+  EXPECT_EQ(table.Render(),
+            "NAME     N  SPARK\n"
+            "a        5  ▁█\n"
+            "longer  12  █\n");
+  EXPECT_EQ(DisplayWidth("↓ ▁▂"), 4u);
+}
+
+TEST(CollectorCairnctlFormatTest, ServerTextCannotDriveTheTerminal) {
+  EXPECT_EQ(TerminalSafe("evil\x1b[2Jname\x07\r\n"), "evil?[2Jname???");
+  EXPECT_EQ(TerminalSafe("csi\xC2\x9B"
+                         "2J caf\xC3\xA9"),
+            "csi?2J caf\xC3\xA9");
+  JsonValue alerts =
+      Parse(R"({"alerts":[{"alert_id":"a1","account_id":"\u001b[31mred","severity":"drop"}]})");
+  EXPECT_THAT(FormatAlerts(alerts), Not(HasSubstr("\x1b")));
+}
+
+TEST(CollectorCairnctlFormatTest, TrendArrows) {
+  EXPECT_EQ(TrendText(Parse(R"({"this_week": 4, "baseline_mean": 20.5, "ratio": 0.195})")),
+            "↓ 4 vs 20.5 (20%)");
+  EXPECT_EQ(TrendText(Parse(R"({"this_week": 30, "baseline_mean": 20, "ratio": 1.5})")),
+            "↑ 30 vs 20.0 (150%)");
+  EXPECT_EQ(TrendText(Parse(R"({"this_week": 19, "baseline_mean": 20, "ratio": 0.95})")),
+            "→ 19 vs 20.0 (95%)");
+  EXPECT_EQ(TrendText(Parse(R"({"this_week": 3, "baseline_mean": 0, "ratio": null})")),
+            "→ 3 vs 0.0 (no baseline)");
+}
+
+constexpr std::string_view kAccounts = R"({
+  "as_of": "2026-11-23T16:00:00Z",
+  "accounts": [
+    {"account_id": "globex", "health": {"score": 22, "band": "poor", "capped": true},
+     "login_days_14": 3, "frequency_band": "occasional",
+     "trend": {"this_week": 3, "baseline_mean": 21, "ratio": 0.143},
+     "breadth": {"active_users_14": 2, "denominator": 10, "basis": "seats", "ratio": 0.2},
+     "adoption": 0.25, "weekly_logins": [20,22,21,20,19,21,22,20,21,21,9,3],
+     "seats": 10, "renewal_date": "2027-01-15",
+     "open_alert": {"alert_id": "al1", "severity": "severe", "opened_at": "2026-11-20T08:00:00Z"}},
+    {"account_id": "initech", "health": {"score": 68, "band": "watch", "capped": false},
+     "login_days_14": 6, "frequency_band": "weekly",
+     "trend": {"this_week": 12, "baseline_mean": 14, "ratio": 0.857},
+     "breadth": {"active_users_14": 4, "denominator": 6, "basis": "peak_90d", "ratio": 0.667},
+     "adoption": null, "weekly_logins": [10,12,14,14,15,13,14,14,14,14,14,12],
+     "seats": null, "renewal_date": null, "open_alert": null},
+    {"account_id": "acme", "health": {"score": 91, "band": "good", "capped": false},
+     "login_days_14": 12, "frequency_band": "daily",
+     "trend": {"this_week": 40, "baseline_mean": 38, "ratio": 1.05},
+     "breadth": {"active_users_14": 9, "denominator": 10, "basis": "seats", "ratio": 0.9},
+     "adoption": 1, "weekly_logins": [30,32,35,36,38,37,39,38,38,37,39,40],
+     "seats": 10, "renewal_date": "2027-03-01", "open_alert": null}
+  ],
+  "next_page_token": ""})";
+
+TEST(CollectorCairnctlFormatTest, AtRiskTableListsRiskyAccountsInOrder) {
+  JsonValue page = Parse(kAccounts);
+  std::string out =
+      FormatAtRisk(page["accounts"].items(), page["as_of"].str(), AtRiskOptions{}, false);
+  EXPECT_EQ(out.substr(0, out.find('\n')),
+            "2 accounts at risk, riskiest first (as of 2026-11-23 16:00 UTC)");
+  EXPECT_THAT(out, HasSubstr("ACCOUNT  HEALTH    LOGIN DAYS  TREND (WEEK VS 4-WK MEAN)  BREADTH    "
+                             " ADOPTION  ALERT     "
+                             "RENEWAL     WEEKLY LOGINS (12 WK)\n"
+                             "globex   poor 22         3/14  ↓ 3 vs 21.0 (14%)          2/10 seats "
+                             "      25%  ! severe  "
+                             "2027-01-15  ▇██▇▇██▇██▄▂\n"
+                             "initech  watch 68        6/14  → 12 vs 14.0 (86%)         4/6 peak   "
+                             "        -  -         "
+                             "-           ▆▇███▇█████▇\n"));
+  EXPECT_THAT(out, Not(HasSubstr("acme")));
+  EXPECT_LT(out.find("globex"), out.find("initech"));
+}
+
+TEST(CollectorCairnctlFormatTest, AtRiskAllAndLimit) {
+  JsonValue page = Parse(kAccounts);
+  AtRiskOptions all;
+  all.all = true;
+  std::string every = FormatAtRisk(page["accounts"].items(), "", all, false);
+  EXPECT_THAT(every, HasSubstr("3 accounts, 2 at risk, riskiest first"));
+  EXPECT_THAT(every, HasSubstr("acme     good 91"));
+  AtRiskOptions one;
+  one.limit = 1;
+  std::string first = FormatAtRisk(page["accounts"].items(), "", one, false);
+  EXPECT_THAT(first, HasSubstr("globex"));
+  EXPECT_THAT(first, Not(HasSubstr("initech")));
+  EXPECT_THAT(first, HasSubstr("(1 shown; --limit N for more)"));
+  JsonValue healthy =
+      Parse(R"({"accounts":[{"account_id":"acme","health":{"band":"good","score":90}}]})");
+  EXPECT_THAT(FormatAtRisk(healthy["accounts"].items(), "", AtRiskOptions{}, false),
+              HasSubstr("no account is at risk"));
+}
+
+TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
+  std::string alerts = FormatAlerts(Parse(R"({"alerts":[{"alert_id":"al1","account_id":"globex",
+      "severity":"severe","state":"open","opened_at":"2026-11-20T08:00:00Z","escalated_at":null,
+      "resolved_at":null,"this_week":3,"baseline_mean":21,"ratio":0.143,
+      "delivery":{"state":"delivered","attempts":1,"last_error":""}}]})"));
+  EXPECT_THAT(alerts, HasSubstr("al1    globex   severe    open   2026-11-20 08:00 UTC"));
+  EXPECT_THAT(alerts, HasSubstr("delivered (1 tries)"));
+  EXPECT_EQ(FormatAlerts(Parse(R"({"alerts":[]})")), "no alerts\n");
+  EXPECT_THAT(FormatAlerts(Parse(R"({"alerts":[{"alert_id":"al2","delivery":{"state":"failed",
+      "attempts":0,"last_error":"no webhook configured"}}]})")),
+              HasSubstr("failed (0 tries): no webhook configured"));
+
+  std::string renewals = FormatRenewals(Parse(R"({"as_of":"x","renewals":[{"account_id":"globex",
+      "renewal_date":"2027-01-15","days_left":53,"health":{"score":22,"band":"poor"},
+      "notification_recipients":["u1","u2","u3","u4","u5"],"recipients_truncated":false}]})"));
+  EXPECT_THAT(renewals,
+              HasSubstr("globex   2027-01-15         53  poor 22  u1, u2, u3 and 2 more"));
+
+  std::string goals = FormatGoals(Parse(R"({"goals":[{"goal_id":"g1","account_id":"acme",
+      "name":"Send 10 invoices","milestone_name":"invoice_sent","target_count":10,"start":"2026-11-01",
+      "due":"2026-12-31","count":4,"expected":3.5,"fraction":0.4,"status":"on_track"}]})"));
+  EXPECT_THAT(
+      goals,
+      HasSubstr("g1    Send 10 invoices  invoice_sent  ████░░░░░░ 4/10       3.5  on_track"));
+
+  std::string account =
+      FormatAccount(Parse(R"({"account_id":"acme","health":{"score":91,"band":"good",
+      "capped":false,"factors":{"frequency":{"applicable":true,"score":1,"band":"good","weight":30},
+      "time_to_value":{"applicable":false,"score":0,"band":"good","weight":20}}},"login_days_14":12,
+      "frequency_band":"daily","trend":{"this_week":40,"baseline_mean":38,"ratio":1.05},
+      "weekly_logins":[1,2,3],"milestones":[{"name":"first_invoice","first_reached":"2026-10-02T09:00:00Z",
+      "time_to_value_seconds":172800,"key":true}],"goals":[]})"));
+  EXPECT_THAT(account, HasSubstr("health     good 91\n"));
+  EXPECT_THAT(account, HasSubstr("frequency     good 100% (weight 30)"));
+  EXPECT_THAT(account, HasSubstr("time_to_value not applicable"));
+  EXPECT_THAT(account, HasSubstr("first_invoice  2026-10-02 09:00 UTC  2.0 days       key"));
+  EXPECT_THAT(account, HasSubstr("weekly     ▃▆█  1 2 3"));
+
+  EXPECT_EQ(FormatCustomerLink(
+                Parse(R"({"account_id":"acme","token":"t","expires_at":"2026-11-30T16:00:00Z",
+      "url":"/customer/#token=abc.1.ff"})"),
+                "http://127.0.0.1:8080/")
+                .substr(0, 48),
+            "http://127.0.0.1:8080/customer/#token=abc.1.ff\n ");
+  EXPECT_EQ(FormatErasure(Parse(R"({"user_id":"u1","events_deleted":21,"consent_states_deleted":2,
+      "consent_records_pseudonymised":3,"already_erased":false})")),
+            "user u1 erased: 21 events deleted, 2 consent states deleted, 3 consent records "
+            "pseudonymised\n");
+  EXPECT_EQ(FormatEvaluation(Parse(R"({"evaluated":3,"opened":1,"escalated":0,"closed":2})")),
+            "evaluated 3 accounts: 1 alerts opened, 0 escalated, 2 closed\n");
+}
+
+TEST(CollectorCairnctlFormatTest, PlainHttpOnlyToLoopback) {
+  for (std::string_view url :
+       {"http://127.0.0.1:8080", "http://127.1.2.3", "http://localhost:80/x", "http://localhost",
+        "http://[::1]:8080/", "http://127.0.0.1/cairn"}) {
+    EXPECT_TRUE(IsLoopbackHttpUrl(url)) << url;
+  }
+  for (std::string_view url :
+       {"http://127.0.0.1.example.com:8080", "http://127.evil.example", "http://localhost.example",
+        "http://128.0.0.1", "http://127.0.0.256", "http://127.0.0", "http://[::2]:80",
+        "https://127.0.0.1", "http://example.com/127.0.0.1", "http://localhost@evil.example",
+        "http://127.0.0.1@evil.example"}) {
+    EXPECT_FALSE(IsLoopbackHttpUrl(url)) << url;
+  }
+}
+
+}  // namespace
+}  // namespace cairn::cli

@@ -1,0 +1,248 @@
+// cairnctl, the binary, against the real cairn-collector on loopback: exit
+// codes, the server's messages, user export and erasure, and (on seeded
+// accounts) the at-risk table, renewals, goals, account settings and
+// customer links.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "child_process.h"
+#include "collector_process.h"
+#include "engagement_seed.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "json_fields.h"
+#include "temp_dir.h"
+#include "test_batches.h"
+
+namespace cairn::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+struct CtlRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class CollectorCairnctlProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    token_file_ = dir_.File("admin-token");
+    std::ofstream(token_file_) << "# the admin token\n" << kSeedAdminToken << "\n";
+    wrong_token_file_ = dir_.File("wrong-token");
+    std::ofstream(wrong_token_file_) << "not-the-admin-token\n";
+    auto collector = StartSeedCollector(dir_);
+    ASSERT_TRUE(collector.ok()) << collector.status();
+    collector_ = *std::move(collector);
+  }
+  void TearDown() override {
+    if (collector_ != nullptr) {
+      EXPECT_TRUE(collector_->Stop().ok());
+    }
+  }
+
+  // cairnctl --url <collector> --admin-token-file <file> ARGS...
+  CtlRun Cairnctl(std::vector<std::string> args, const std::string& token_file = "",
+                  bool with_url = true) {
+    std::vector<std::string> argv = {CAIRNCTL_BINARY};
+    if (with_url) argv.push_back("--url=" + collector_->base_url());
+    argv.push_back("--admin-token-file=" + (token_file.empty() ? token_file_ : token_file));
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::string out_path = dir_.File("out.txt");
+    std::string err_path = dir_.File("err.txt");
+    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    SpawnOptions options;
+    options.stdout_fd = out;
+    options.stderr_fd = err;
+    absl::StatusOr<pid_t> pid = SpawnChild(argv, options);
+    ::close(out);
+    ::close(err);
+    CtlRun run;
+    if (!pid.ok()) {
+      ADD_FAILURE() << pid.status();
+      return run;
+    }
+    std::optional<int> status =
+        WaitChildUntil(*pid, std::chrono::steady_clock::now() + std::chrono::seconds(60));
+    if (!status) {
+      StopChild(*pid, SIGKILL, std::chrono::seconds(1));
+      ADD_FAILURE() << "cairnctl hung";
+      return run;
+    }
+    run.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+    run.out = ReadFile(out_path);
+    run.err = ReadFile(err_path);
+    return run;
+  }
+
+  TempDir dir_;
+  std::string token_file_;
+  std::string wrong_token_file_;
+  std::unique_ptr<CollectorProcess> collector_;
+};
+
+TEST_F(CollectorCairnctlProcessTest, UsageErrorsExitWith2) {
+  CtlRun help = Cairnctl({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_THAT(help.out, HasSubstr("at-risk [--all] [--limit N]"));
+  CtlRun command_help = Cairnctl({"goals", "--help"});
+  EXPECT_EQ(command_help.exit_code, 0);
+  EXPECT_THAT(command_help.out, HasSubstr("cairnctl goals add ID --name TEXT"));
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {},
+           {"frobnicate"},
+           {"at-risk", "--limit", "0"},
+           {"at-risk", "--bogus"},
+           {"user", "erase", "u1"},  // no --yes
+           {"account", "set", "acme"},
+           {"account", "set", "acme", "--renewal-date", "2027-13"},
+           {"account", "set", "acme", "--seats", "-1"},
+           {"goals", "add", "acme", "--name", "x", "--milestone", "m"},
+           {"renewals", "--within-days", "400"},
+           {"customer-link", "acme", "--ttl-hours", "0"},
+       }) {
+    CtlRun run = Cairnctl(args);
+    EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(args, " ") << "\n" << run.out << run.err;
+    EXPECT_THAT(run.err, StartsWith("cairnctl: ")) << absl::StrJoin(args, " ");
+  }
+  // The token would cross the network in clear.
+  CtlRun plain = Cairnctl({"--url=http://cairn.example:8080", "alerts"}, "", false);
+  EXPECT_EQ(plain.exit_code, 2);
+  EXPECT_THAT(plain.err, HasSubstr("https://"));
+  CtlRun no_file = Cairnctl({"alerts"}, dir_.File("missing"));
+  EXPECT_EQ(no_file.exit_code, 2);
+  EXPECT_THAT(no_file.err, HasSubstr("cannot read the admin token file"));
+}
+
+TEST_F(CollectorCairnctlProcessTest, ServerErrorsExitWith1WithTheServersMessage) {
+  CtlRun refused = Cairnctl({"user", "export", "u1"}, wrong_token_file_);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("HTTP 401"));
+  EXPECT_THAT(refused.err, HasSubstr("admin token was refused"));
+  EXPECT_TRUE(refused.out.empty());
+
+  // Nothing listens there any more.
+  std::string url = collector_->base_url();
+  ASSERT_TRUE(collector_->Stop().ok());
+  collector_.reset();
+  std::vector<std::string> argv = {"--url=" + url, "alerts"};
+  CtlRun down = Cairnctl(argv, "", false);
+  EXPECT_EQ(down.exit_code, 1);
+  EXPECT_THAT(down.err, HasSubstr("cannot reach"));
+}
+
+TEST_F(CollectorCairnctlProcessTest, ExportsAndErasesAUser) {
+  // Two events and the two consent grants before them.
+  ASSERT_TRUE(
+      PostEvents(collector_->base_url(), {MakeLogin("acme", "ctl-user"),
+                                          MakeMilestone("acme", "ctl-user", "first_invoice")})
+          .ok());
+  CtlRun exported = Cairnctl({"user", "export", "ctl-user"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_THAT(exported.out, HasSubstr("\"ctl-user\""));
+  EXPECT_THAT(exported.out, HasSubstr("first_invoice"));
+
+  CtlRun erased = Cairnctl({"user", "erase", "ctl-user", "--yes"});
+  ASSERT_EQ(erased.exit_code, 0) << erased.err;
+  EXPECT_THAT(erased.out, StartsWith("user ctl-user erased: 4 events deleted"));
+  CtlRun again = Cairnctl({"user", "erase", "ctl-user", "--yes"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.out, HasSubstr("was already erased"));
+  CtlRun json = Cairnctl({"--json", "user", "erase", "ctl-user", "--yes"});
+  EXPECT_EQ(json.exit_code, 0);
+  EXPECT_THAT(json.out, StartsWith("{\"user_id\":\"ctl-user\""));
+}
+
+TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccounts) {
+  absl::Status seeded = SeedAccounts(collector_->base_url());
+  ASSERT_TRUE(seeded.ok()) << seeded;
+
+  CtlRun at_risk = Cairnctl({"at-risk"});
+  ASSERT_EQ(at_risk.exit_code, 0) << at_risk.err;
+  EXPECT_THAT(at_risk.out, StartsWith("2 accounts at risk, riskiest first"));
+  EXPECT_THAT(at_risk.out, HasSubstr("\nglobex   poor "));
+  EXPECT_LT(at_risk.out.find("\nglobex "), at_risk.out.find("\ninitech "));
+  EXPECT_THAT(at_risk.out, Not(HasSubstr("\nacme ")));
+  EXPECT_THAT(at_risk.out, HasSubstr("10 seats"));
+  EXPECT_THAT(at_risk.out, ::testing::ContainsRegex("globex .*  ! (drop|severe)  "));
+  // Shown in the README: the real output of a run.
+  std::cerr << "$ cairnctl at-risk\n" << at_risk.out;
+
+  CtlRun all = Cairnctl({"at-risk", "--all"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  std::cerr << "$ cairnctl at-risk --all\n" << all.out;
+  size_t globex = all.out.find("\nglobex ");
+  size_t acme = all.out.find("\nacme ");
+  ASSERT_NE(globex, std::string::npos) << all.out;
+  ASSERT_NE(acme, std::string::npos) << all.out;
+  EXPECT_LT(globex, acme);
+
+  CtlRun renewals = Cairnctl({"renewals", "--within-days", "90"});
+  ASSERT_EQ(renewals.exit_code, 0) << renewals.err;
+  EXPECT_LT(renewals.out.find("\nacme "), renewals.out.find("\nglobex "));
+
+  CtlRun set = Cairnctl({"account", "set", "globex", "--seats", "12"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_THAT(set.out, HasSubstr("account globex: seats 12"));
+  CtlRun show = Cairnctl({"account", "show", "acme"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("first_invoice"));
+  EXPECT_THAT(show.out, HasSubstr("Send 10 invoices"));
+  std::cerr << "$ cairnctl account show acme\n"
+            << show.out << "$ cairnctl renewals --within-days 90\n"
+            << renewals.out;
+
+  CtlRun added = Cairnctl({"goals", "add", "globex", "--name", "Build 3 pipelines", "--milestone",
+                           "globex_pipeline_built", "--target", "3", "--due", "2030-01-01"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  EXPECT_THAT(added.out, HasSubstr("Build 3 pipelines"));
+  CtlRun listed = Cairnctl({"goals", "list", "globex"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr("Build 3 pipelines"));
+  CtlRun json = Cairnctl({"--json", "goals", "list", "globex"});
+  std::vector<std::string> ids = StringValues(json.out, "goal_id");
+  ASSERT_EQ(ids.size(), 1u) << json.out;
+  CtlRun deleted = Cairnctl({"goals", "delete", "globex", ids[0]});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  CtlRun gone = Cairnctl({"goals", "delete", "globex", ids[0]});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_THAT(gone.err, HasSubstr("HTTP 404"));
+
+  CtlRun link = Cairnctl({"customer-link", "acme", "--ttl-hours", "2"});
+  ASSERT_EQ(link.exit_code, 0) << link.err;
+  EXPECT_THAT(link.out, StartsWith(collector_->base_url() + "/customer/#token="));
+
+  CtlRun evaluated = Cairnctl({"evaluate"});
+  EXPECT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  EXPECT_THAT(evaluated.out, StartsWith("evaluated "));
+  CtlRun alerts = Cairnctl({"alerts", "--open"});
+  EXPECT_EQ(alerts.exit_code, 0) << alerts.err;
+  EXPECT_THAT(alerts.out, Not(HasSubstr("acme")));
+  EXPECT_THAT(alerts.out, HasSubstr("globex"));
+  std::cerr << "$ cairnctl alerts --open\n" << alerts.out;
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,291 @@
+// The dashboards in a real browser: Debian's headless Chromium loads the
+// vendor view and customer views from a running cairn-collector seeded over
+// HTTP, and the test reads the DOM after the scripts ran (--dump-dom) and
+// saves screenshots under ${build}/test-output/browser/. No mock: every
+// number on the page comes from the collector's JSON API.
+//
+// Skips (loudly) only when /usr/bin/chromium is not installed
+// (scripts/setup.sh installs it).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cairn/collector/customer_link.h"
+#include "child_process.h"
+#include "collector_process.h"
+#include "engagement_seed.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "http_client.h"
+#include "temp_dir.h"
+
+#ifndef CAIRN_BROWSER_TEST_OUTPUT
+#define CAIRN_BROWSER_TEST_OUTPUT "test-output/browser"
+#endif
+
+namespace cairn::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kChromium[] = "/usr/bin/chromium";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// One headless Chromium run with a profile of its own (removed after), its
+// stdout into `stdout_path`. Extra arguments come before the URL.
+absl::Status RunChromium(const std::string& url, const std::vector<std::string>& extra,
+                         const std::string& stdout_path) {
+  TempDir profile;
+  std::vector<std::string> args = {
+      kChromium,
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--disable-extensions",
+      "--disable-dev-shm-usage",
+      "--user-data-dir=" + profile.path(),
+      "--virtual-time-budget=10000",
+  };
+  args.insert(args.end(), extra.begin(), extra.end());
+  args.push_back(url);
+  int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) return absl::InternalError("cannot create " + stdout_path);
+  std::string log_path = stdout_path + ".log";
+  int err = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  SpawnOptions options;
+  options.stdout_fd = out;
+  options.stderr_fd = err;
+  options.cwd = profile.path();
+  absl::StatusOr<pid_t> pid = SpawnChild(args, options);
+  ::close(out);
+  if (err >= 0) ::close(err);
+  if (!pid.ok()) return pid.status();
+  // A bound on a hung browser, not a timing assertion.
+  std::optional<int> status =
+      WaitChildUntil(*pid, std::chrono::steady_clock::now() + std::chrono::seconds(90));
+  if (!status) {
+    StopChild(*pid, SIGTERM, std::chrono::seconds(5));
+    return absl::DeadlineExceededError("chromium did not finish in 90 s; log: " +
+                                       FileTail(log_path));
+  }
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return absl::InternalError(
+        absl::StrCat("chromium failed (wait status ", *status, "); log: ", FileTail(log_path)));
+  }
+  return absl::OkStatus();
+}
+
+class DashboardBrowserTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::access(kChromium, X_OK) != 0) {
+      GTEST_SKIP() << "SKIPPED: " << kChromium
+                   << " is not installed, so the dashboards are NOT tested in a browser. "
+                      "Install Debian's chromium (scripts/setup.sh does).";
+    }
+    // Chromium writes caches and config under these: keep them in the temp dir.
+    setenv("HOME", dir_.path().c_str(), 1);
+    setenv("XDG_CONFIG_HOME", dir_.File("config").c_str(), 1);
+    setenv("XDG_CACHE_HOME", dir_.File("cache").c_str(), 1);
+    output_dir_ = CAIRN_BROWSER_TEST_OUTPUT;
+    std::filesystem::create_directories(output_dir_);
+    auto collector = StartSeedCollector(dir_);
+    ASSERT_TRUE(collector.ok()) << collector.status();
+    collector_ = *std::move(collector);
+    absl::Status seeded = SeedAccounts(collector_->base_url());
+    ASSERT_TRUE(seeded.ok()) << seeded;
+  }
+  void TearDown() override {
+    if (collector_ != nullptr) {
+      EXPECT_TRUE(collector_->Stop().ok());
+    }
+  }
+
+  // The DOM of `path` after its scripts ran.
+  std::string Dom(const std::string& path, const std::string& name) {
+    std::string file = dir_.File(name + ".html");
+    absl::Status run = RunChromium(collector_->base_url() + path, {"--dump-dom"}, file);
+    EXPECT_TRUE(run.ok()) << run;
+    std::string dom = ReadFile(file);
+    // Kept next to the screenshots for a person to look at.
+    std::ofstream(output_dir_ + "/" + name + ".html") << dom;
+    return dom;
+  }
+
+  // Saves a 1280x900 PNG of `path` as output_dir_/name.png and checks it is one.
+  void Screenshot(const std::string& path, const std::string& name) {
+    std::string png = output_dir_ + "/" + name + ".png";
+    std::filesystem::remove(png);
+    absl::Status run =
+        RunChromium(collector_->base_url() + path,
+                    {"--screenshot=" + png, "--window-size=1280,900", "--hide-scrollbars"},
+                    dir_.File(name + ".out"));
+    ASSERT_TRUE(run.ok()) << run;
+    std::string bytes = ReadFile(png);
+    ASSERT_GT(bytes.size(), 1000u) << png;
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << png;
+  }
+
+  TempDir dir_;
+  std::string output_dir_;
+  std::unique_ptr<CollectorProcess> collector_;
+};
+
+TEST_F(DashboardBrowserTest, VendorViewListsTheRiskiestAccountFirst) {
+  std::string dom = Dom(absl::StrCat("/dashboard/#token=", kSeedAdminToken), "vendor");
+  ASSERT_THAT(dom, HasSubstr("data-state=\"ready\"")) << dom;
+  // The accounts table: globex (dropping, poor) first, acme (thriving) after.
+  size_t table = dom.find("id=\"accounts\"");
+  ASSERT_NE(table, std::string::npos);
+  size_t first_row = dom.find("data-account=\"", table);
+  ASSERT_NE(first_row, std::string::npos) << dom;
+  EXPECT_EQ(dom.substr(first_row, 21), "data-account=\"globex\"");
+  EXPECT_NE(dom.find("data-account=\"initech\"", table), std::string::npos);
+  size_t globex = dom.find("data-account=\"globex\"", table);
+  size_t acme = dom.find("data-account=\"acme\"", table);
+  ASSERT_NE(globex, std::string::npos) << dom;
+  ASSERT_NE(acme, std::string::npos) << dom;
+  EXPECT_LT(globex, acme) << "the riskiest account must come first";
+  // Its row: band as text in a coloured badge, and a weekly-logins sparkline.
+  std::string globex_row = dom.substr(globex, dom.find("</tr>", globex) - globex);
+  EXPECT_THAT(globex_row, HasSubstr("class=\"badge band-poor\">poor</span>"));
+  EXPECT_THAT(globex_row, HasSubstr("<svg class=\"sparkline"));
+  EXPECT_THAT(globex_row, HasSubstr("<polyline points=\""));
+  std::string acme_row = dom.substr(acme, dom.find("</tr>", acme) - acme);
+  EXPECT_THAT(acme_row, Not(HasSubstr("band-poor")));
+  // Open alerts: globex's drop, not acme.
+  size_t alerts = dom.find("id=\"alerts\"");
+  ASSERT_NE(alerts, std::string::npos);
+  std::string alerts_table = dom.substr(alerts, dom.find("</table>", alerts) - alerts);
+  EXPECT_THAT(alerts_table, HasSubstr("data-account=\"globex\""));
+  EXPECT_THAT(alerts_table, Not(HasSubstr("data-account=\"acme\"")));
+  EXPECT_THAT(globex_row, HasSubstr("class=\"badge severity-"));
+  // Renewals within 90 days: acme and globex, the sooner (acme) first;
+  // initech renews in 120 days.
+  size_t renewals = dom.find("id=\"renewals\"");
+  ASSERT_NE(renewals, std::string::npos);
+  size_t acme_renewal = dom.find("data-account=\"acme\"", renewals);
+  size_t globex_renewal = dom.find("data-account=\"globex\"", renewals);
+  ASSERT_NE(acme_renewal, std::string::npos);
+  ASSERT_NE(globex_renewal, std::string::npos);
+  EXPECT_LT(acme_renewal, globex_renewal);
+  std::string renewals_table = dom.substr(renewals, dom.find("</table>", renewals) - renewals);
+  EXPECT_THAT(renewals_table, Not(HasSubstr("data-account=\"initech\"")));
+  // The token is nowhere in the page.
+  EXPECT_THAT(dom, Not(HasSubstr(kSeedAdminToken)));
+
+  Screenshot(absl::StrCat("/dashboard/#token=", kSeedAdminToken), "vendor");
+}
+
+TEST_F(DashboardBrowserTest, VendorViewRefusesAWrongToken) {
+  std::string dom = Dom("/dashboard/#token=not-the-admin-token", "vendor-wrong-token");
+  EXPECT_THAT(dom, HasSubstr("data-state=\"error\""));
+  EXPECT_THAT(dom, HasSubstr("Token refused"));
+  EXPECT_THAT(dom, Not(HasSubstr("data-account=")));
+}
+
+TEST_F(DashboardBrowserTest, CustomerViewShowsItsOwnMilestonesOnly) {
+  absl::StatusOr<std::string> token = CustomerLinkToken(collector_->base_url(), kThriving);
+  ASSERT_TRUE(token.ok()) << token.status();
+  std::string dom = Dom("/customer/#token=" + *token, "customer-acme");
+  ASSERT_THAT(dom, HasSubstr("data-state=\"ready\"")) << dom;
+  size_t timeline = dom.find("<ol class=\"timeline\"");
+  ASSERT_NE(timeline, std::string::npos) << dom;
+  std::string items = dom.substr(timeline, dom.find("</ol>", timeline) - timeline);
+  // Every milestone acme reached, in the order reached (first_invoice 50
+  // days ago, first_report 40 days ago, invoice_sent today).
+  size_t previous = 0;
+  for (const std::string& name : kThrivingMilestones) {
+    size_t at = items.find("data-milestone=\"" + name + "\"");
+    ASSERT_NE(at, std::string::npos) << name << " missing from " << items;
+    EXPECT_GT(at, previous) << name;
+    previous = at;
+  }
+  EXPECT_THAT(items, HasSubstr("First invoice"));
+  // The goal with its progress bar: 4 of 10.
+  EXPECT_THAT(dom, HasSubstr("Send 10 invoices"));
+  EXPECT_THAT(dom, HasSubstr("role=\"progressbar\""));
+  EXPECT_THAT(dom, HasSubstr("aria-valuenow=\"40\""));
+  EXPECT_THAT(dom, HasSubstr("4 / 10"));
+  // Nothing of globex.
+  EXPECT_THAT(dom, Not(HasSubstr(kDroppingMilestone)));
+  EXPECT_THAT(dom, Not(HasSubstr("Globex pipeline built")));
+  EXPECT_THAT(dom, Not(HasSubstr("globex")));
+
+  Screenshot("/customer/#token=" + *token, "customer-acme");
+}
+
+// A link for acme whose account part says globex: the signature no longer
+// matches, the page shows the invalid-link message and no data at all.
+TEST_F(DashboardBrowserTest, TamperedCustomerLinkCannotReachAnotherAccount) {
+  absl::StatusOr<std::string> token = CustomerLinkToken(collector_->base_url(), kThriving);
+  ASSERT_TRUE(token.ok()) << token.status();
+  std::string tampered = SwapTokenAccount(*token, kDropping);
+  ASSERT_NE(tampered, *token);
+
+  // The data endpoint itself refuses it; an account parameter is no way round.
+  absl::StatusOr<HttpResult> direct = HttpGet(collector_->base_url() + "/v1/customer/overview",
+                                              {"Authorization: CustomerLink " + tampered});
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(direct->status, 401);
+  EXPECT_THAT(direct->body, Not(HasSubstr(kDroppingMilestone)));
+  absl::StatusOr<HttpResult> with_param =
+      HttpGet(collector_->base_url() + "/v1/customer/overview?account_id=globex",
+              {"Authorization: CustomerLink " + *token});
+  ASSERT_TRUE(with_param.ok());
+  EXPECT_THAT(with_param->body, Not(HasSubstr(kDroppingMilestone)));
+  EXPECT_THAT(with_param->body, Not(HasSubstr("\"globex\"")));
+
+  std::string dom = Dom("/customer/#token=" + tampered, "customer-tampered");
+  EXPECT_THAT(dom, HasSubstr("data-state=\"invalid\""));
+  EXPECT_THAT(dom, HasSubstr("This link is not valid or has expired."));
+  EXPECT_THAT(dom, Not(HasSubstr(kDroppingMilestone)));
+  EXPECT_THAT(dom, Not(HasSubstr("first_invoice")));
+  EXPECT_THAT(dom, Not(HasSubstr("data-milestone")));
+
+  Screenshot("/customer/#token=" + tampered, "customer-tampered");
+}
+
+// A correctly signed link that expired an hour ago: the API answers 403 and
+// the page shows the same message as for a forged link, nothing else.
+TEST_F(DashboardBrowserTest, ExpiredCustomerLinkShowsOnlyTheInvalidMessage) {
+  std::string expired =
+      cairn::collector::SignCustomerLink(kSeedHashKey, kThriving, absl::Now() - absl::Hours(1));
+  absl::StatusOr<HttpResult> direct = HttpGet(collector_->base_url() + "/v1/customer/overview",
+                                              {"Authorization: CustomerLink " + expired});
+  ASSERT_TRUE(direct.ok());
+  ASSERT_EQ(direct->status, 403) << direct->body;  // signed right, only late
+
+  std::string dom = Dom("/customer/#token=" + expired, "customer-expired");
+  EXPECT_THAT(dom, HasSubstr("data-state=\"invalid\""));
+  EXPECT_THAT(dom, HasSubstr("This link is not valid or has expired."));
+  EXPECT_THAT(dom, Not(HasSubstr("data-milestone")));
+  EXPECT_THAT(dom, Not(HasSubstr("Send 10 invoices")));
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -1,0 +1,220 @@
+#include "engagement_seed.h"
+
+#include <curl/curl.h>
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "cairn/v1/batch.pb.h"
+#include "json_fields.h"
+#include "test_batches.h"
+
+namespace cairn::testing {
+namespace {
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+absl::Status PostBatch(const std::string& base_url, std::vector<cairn::v1::Event> events) {
+  cairn::v1::Batch batch = MakeBatch(std::move(events));
+  absl::StatusOr<HttpResult> result =
+      HttpPost(base_url + "/v1/batch", batch.SerializeAsString(),
+               {"Content-Type: application/x-protobuf",
+                absl::StrCat("Authorization: Bearer ", kSeedWriteKey)});
+  if (!result.ok()) return result.status();
+  if (result->status != 200) {
+    return absl::InternalError(absl::StrCat("batch answered ", result->status, ": ", result->body));
+  }
+  cairn::v1::BatchResponse response;
+  if (!response.ParseFromString(result->body)) return absl::InternalError("bad BatchResponse");
+  if (response.rejected_size() != 0) {
+    return absl::InternalError(absl::StrCat("batch rejected ", response.rejected_size(),
+                                            " events, first: ", response.rejected(0).detail()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status PostEvents(const std::string& base_url, std::vector<cairn::v1::Event> events) {
+  std::vector<cairn::v1::Event> all = WithGrants(std::move(events));
+  for (size_t start = 0; start < all.size(); start += 1000) {
+    std::vector<cairn::v1::Event> part(
+        all.begin() + static_cast<std::ptrdiff_t>(start),
+        all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), start + 1000)));
+    if (absl::Status s = PostBatch(base_url, std::move(part)); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+absl::Status Expect2xx(const absl::StatusOr<HttpResult>& result, const std::string& what) {
+  if (!result.ok()) return result.status();
+  if (result->status < 200 || result->status > 299) {
+    return absl::InternalError(
+        absl::StrCat(what, " answered ", result->status, ": ", result->body));
+  }
+  return absl::OkStatus();
+}
+
+std::string DateIn(absl::Duration from_now) {
+  return absl::FormatTime("%Y-%m-%d", absl::Now() + from_now, absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempDir& dir) {
+  std::string hash_key_file = dir.File("hash-key");
+  std::ofstream(hash_key_file) << kSeedHashKey << "\n";
+  CollectorProcessOptions options;
+  options.db_path = dir.File("events.db");
+  options.write_key = kSeedWriteKey;
+  options.admin_token = kSeedAdminToken;
+  options.extra_flags = {"--hash-key-file=" + hash_key_file};
+  return CollectorProcess::Start(options);
+}
+
+absl::StatusOr<HttpResult> AdminCall(const std::string& base_url, const std::string& method,
+                                     const std::string& path, const std::string& body) {
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
+  HttpResult result;
+  curl_slist* headers = nullptr;
+  std::string authorization = absl::StrCat("Authorization: Bearer ", kSeedAdminToken);
+  headers = curl_slist_append(headers, authorization.c_str());
+  if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
+  std::string url = base_url + path;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (!body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+  CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK) return absl::UnavailableError(curl_easy_strerror(code));
+  return result;
+}
+
+absl::Status SeedAccounts(const std::string& base_url) {
+  const absl::Time now = absl::Now();
+  auto days_ago = [&](int days, int hour) {
+    return now - absl::Hours(24 * days) - absl::Hours(hour);
+  };
+  std::vector<cairn::v1::Event> events;
+  for (int u = 1; u <= 4; ++u) {
+    std::string acme_user = absl::StrCat("acme-user-", u);
+    std::string globex_user = absl::StrCat("globex-user-", u);
+    for (int day = 56; day >= 1; --day) {
+      events.push_back(MakeLogin(kThriving, acme_user, days_ago(day, u)));
+      if (day >= 15) events.push_back(MakeLogin(kDropping, globex_user, days_ago(day, u)));
+    }
+  }
+  events.push_back(MakeLogin(kDropping, "globex-user-1", days_ago(3, 2)));
+  // initech: 3 of 6 seats log in on two days a week, steadily.
+  for (int u = 1; u <= 3; ++u) {
+    for (int day = 56; day >= 1; --day) {
+      if (day % 7 == 1 || day % 7 == 4) {
+        events.push_back(MakeLogin(kSteady, absl::StrCat("initech-user-", u), days_ago(day, u)));
+      }
+    }
+  }
+  events.push_back(
+      MakeMilestone(kThriving, "acme-user-1", "first_invoice", std::nullopt, days_ago(50, 1)));
+  events.push_back(
+      MakeMilestone(kThriving, "acme-user-2", "first_report", std::nullopt, days_ago(40, 1)));
+  events.push_back(
+      MakeMilestone(kDropping, "globex-user-1", kDroppingMilestone, std::nullopt, days_ago(45, 1)));
+  if (absl::Status s = PostEvents(base_url, std::move(events)); !s.ok()) return s;
+
+  if (absl::Status s = Expect2xx(
+          AdminCall(base_url, "PUT", "/v1/accounts/acme",
+                    absl::StrCat(R"({"seats": 4, "renewal_date": ")", DateIn(absl::Hours(24 * 30)),
+                                 R"(", "key_milestones": ["first_invoice"]})")),
+          "PUT /v1/accounts/acme");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Expect2xx(AdminCall(base_url, "PUT", "/v1/accounts/globex",
+                                           absl::StrCat(R"({"seats": 10, "renewal_date": ")",
+                                                        DateIn(absl::Hours(24 * 45)), R"("})")),
+                                 "PUT /v1/accounts/globex");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Expect2xx(AdminCall(base_url, "PUT", "/v1/accounts/initech",
+                                           absl::StrCat(R"({"seats": 6, "renewal_date": ")",
+                                                        DateIn(absl::Hours(24 * 120)), R"("})")),
+                                 "PUT /v1/accounts/initech");
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = Expect2xx(
+          AdminCall(base_url, "POST", "/v1/accounts/acme/goals",
+                    absl::StrCat(
+                        R"({"name": "Send 10 invoices", "milestone_name": "invoice_sent", )",
+                        R"("target_count": 10, "due": ")", DateIn(absl::Hours(24 * 60)), R"("})")),
+          "POST /v1/accounts/acme/goals");
+      !s.ok()) {
+    return s;
+  }
+  // After the goal (it counts from the day it was made): 4 invoices today.
+  std::vector<cairn::v1::Event> invoices;
+  for (int i = 0; i < 4; ++i) {
+    invoices.push_back(MakeMilestone(kThriving, "acme-user-3", "invoice_sent", 1,
+                                     absl::Now() - absl::Seconds(10 - i)));
+  }
+  if (absl::Status s = PostEvents(base_url, std::move(invoices)); !s.ok()) return s;
+  // The usage-drop rule, now: globex's drop opens an alert.
+  return Expect2xx(AdminCall(base_url, "POST", "/v1/alerts/evaluate", "{}"),
+                   "POST /v1/alerts/evaluate");
+}
+
+absl::StatusOr<std::string> CustomerLinkToken(const std::string& base_url,
+                                              const std::string& account_id) {
+  absl::StatusOr<HttpResult> result =
+      AdminCall(base_url, "POST", "/v1/accounts/" + UrlEncode(account_id) + "/customer-link",
+                R"({"ttl_hours": 1})");
+  if (absl::Status s = Expect2xx(result, "POST customer-link"); !s.ok()) return s;
+  std::vector<std::string> tokens = StringValues(result->body, "token");
+  if (tokens.empty()) return absl::InternalError("no token in " + result->body);
+  return tokens.front();
+}
+
+std::string Base64Url(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    buffer = (buffer << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(buffer >> bits) & 0x3F]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
+  return out;
+}
+
+std::string SwapTokenAccount(const std::string& token, const std::string& account_id) {
+  size_t dot = token.find('.');
+  if (dot == std::string::npos) return Base64Url(account_id);
+  return Base64Url(account_id) + token.substr(dot);
+}
+
+}  // namespace cairn::testing
