@@ -485,16 +485,12 @@ absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
   });
 }
 
-absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_only, size_t limit) {
+absl::StatusOr<std::vector<StoredAlert>> EngagementStore::QueryAlerts(
+    std::string_view where_order_limit, std::span<const SqlValue> params) {
   std::vector<StoredAlert> out;
   absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 2> params = {SqlValue(int64_t{open_only ? 1 : 0}),
-                                            SqlValue(static_cast<int64_t>(limit))};
-    absl::StatusOr<std::vector<SqlRow>> rows =
-        sql.Query(absl::StrCat("SELECT ", kAlertColumns,
-                               " FROM alerts WHERE open >= ?1 ORDER BY opened_at_ms DESC, alert_id "
-                               "LIMIT ?2"),
-                  params);
+    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
+        absl::StrCat("SELECT ", kAlertColumns, " FROM alerts ", ToAbsl(where_order_limit)), params);
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : *rows) {
       absl::StatusOr<StoredAlert> parsed = ParseAlert(row);
@@ -507,27 +503,20 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_o
   return out;
 }
 
+absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_only, size_t limit) {
+  const std::array<SqlValue, 2> params = {SqlValue(int64_t{open_only ? 1 : 0}),
+                                          SqlValue(static_cast<int64_t>(limit))};
+  return QueryAlerts("WHERE open >= ?1 ORDER BY opened_at_ms DESC, alert_id LIMIT ?2", params);
+}
+
 absl::StatusOr<std::vector<StoredAlert>> EngagementStore::DueDeliveries(absl::Time now,
                                                                         size_t limit) {
-  std::vector<StoredAlert> out;
-  absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 3> params = {SqlValue(DeliveryCode(DeliveryState::kPending)),
-                                            Ms(now), SqlValue(static_cast<int64_t>(limit))};
-    absl::StatusOr<std::vector<SqlRow>> rows =
-        sql.Query(absl::StrCat("SELECT ", kAlertColumns,
-                               " FROM alerts WHERE delivery_state = ?1 AND next_attempt_ms <= ?2 "
-                               "ORDER BY next_attempt_ms, alert_id LIMIT ?3"),
-                  params);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      absl::StatusOr<StoredAlert> parsed = ParseAlert(row);
-      if (!parsed.ok()) return parsed.status();
-      out.push_back(*std::move(parsed));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
+  const std::array<SqlValue, 3> params = {SqlValue(DeliveryCode(DeliveryState::kPending)),
+                                          Ms(now), SqlValue(static_cast<int64_t>(limit))};
+  return QueryAlerts(
+      "WHERE delivery_state = ?1 AND next_attempt_ms <= ?2 ORDER BY next_attempt_ms, alert_id "
+      "LIMIT ?3",
+      params);
 }
 
 absl::StatusOr<bool> EngagementStore::ClaimDelivery(std::string_view alert_id, absl::Time due_at,

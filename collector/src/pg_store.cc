@@ -154,22 +154,6 @@ constexpr std::string_view kNoteBatchRetry =
 
 constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = $1";
 
-// The aggregate tables (erasure deletes the user's rows in all of them).
-constexpr std::array<std::string_view, 4> kAggregateTables = {
-    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
-
-// The aggregate tables a purpose's withdrawal empties for the user.
-std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {
-  switch (purpose) {
-    case consent::Purpose::kUsageAnalytics:
-      return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
-    case consent::Purpose::kMilestones:
-      return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
-    default:
-      return {};
-  }
-}
-
 constexpr std::string_view kInsertConsentRecord =
     "INSERT INTO consent_records (event_id, account_id, user_id, purpose, decision, policy_id, "
     "policy_version, device_time_us, collector_time_ms, sdk_version, source_surface, "

@@ -285,22 +285,6 @@ VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT (batch_id) DO NOTHING
 )sql";
 
-// The aggregate tables (erasure deletes the user's rows in all of them).
-constexpr std::array<std::string_view, 4> kAggregateTables = {
-    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
-
-// The aggregate tables a purpose's withdrawal empties for the user.
-std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {
-  switch (purpose) {
-    case consent::Purpose::kUsageAnalytics:
-      return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
-    case consent::Purpose::kMilestones:
-      return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
-    default:
-      return {};
-  }
-}
-
 constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = ?1";
 
 // The latest record at or before the event; rowid breaks ties so the record

@@ -85,4 +85,15 @@ absl::StatusOr<std::string> HexDecode(std::string_view hex) {
   return out;
 }
 
+std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {
+  switch (purpose) {
+    case consent::Purpose::kUsageAnalytics:
+      return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
+    case consent::Purpose::kMilestones:
+      return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
+    default:
+      return {};
+  }
+}
+
 }  // namespace cairn::collector

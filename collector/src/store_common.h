@@ -1,12 +1,15 @@
 #ifndef CAIRN_COLLECTOR_SRC_STORE_COMMON_H_
 #define CAIRN_COLLECTOR_SRC_STORE_COMMON_H_
 
+#include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cairn/consent/purpose.h"
 #include "cairn/v1/event.pb.h"
 
 namespace cairn::collector {
@@ -43,6 +46,15 @@ inline constexpr std::string_view kHashKeyCheckInput = "cairn-collector hash key
 absl::StatusOr<std::string> RandomBytes(size_t bytes);
 // Lowercase hex back to bytes; DataLoss if malformed.
 absl::StatusOr<std::string> HexDecode(std::string_view hex);
+
+// The engagement aggregate tables, the same in both stores (erasure
+// deletes the user's rows in all of them).
+inline constexpr std::array<std::string_view, 4> kAggregateTables = {
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
+
+// The aggregate tables a purpose's withdrawal empties for the user: the
+// first two for usage_analytics, the last two for milestones, none else.
+std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose);
 
 }  // namespace cairn::collector
 

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cairn/collector/sql_runner.h"
 #include "cairn/collector/store.h"
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/alert_tracker.h"
@@ -147,6 +149,11 @@ class EngagementStore {
                               std::string_view last_error, absl::Time next_attempt_at);
 
  private:
+  // SELECT of every alert column with `where_order_limit` appended (bound
+  // parameters only), in one read snapshot.
+  absl::StatusOr<std::vector<StoredAlert>> QueryAlerts(std::string_view where_order_limit,
+                                                       std::span<const SqlValue> params);
+
   Store* const store_;
 };
 
