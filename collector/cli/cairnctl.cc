@@ -26,7 +26,7 @@
 #include "absl/strings/strip.h"
 #include "cairn/common/strings.h"
 #include "cli_format.h"
-#include "cli_json.h"
+#include "cairn/common/json_value.h"
 
 namespace cairn::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli_json.h"
+#include "cairn/common/json_value.h"
 
 namespace cairn::cli {
 

@@ -16,10 +16,10 @@
 #include "cairn/collector/engagement_store.h"
 #include "cairn/collector/log.h"
 #include "cairn/common/event_rules.h"
+#include "cairn/common/json_value.h"
 #include "cairn/common/strings.h"
 #include "cairn/engagement/day.h"
 #include "json_text.h"
-#include "json_value.h"
 
 namespace cairn::collector {
 namespace {
@@ -276,13 +276,12 @@ std::optional<std::string> DecodeId(std::string_view raw) {
 absl::StatusOr<JsonValue> BodyObject(const HttpRequest& request) {
   std::string_view body = request.body;
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    JsonValue empty;
-    empty.type = JsonValue::Type::kObject;
-    return empty;
+    return JsonValue::Object({});
   }
-  absl::StatusOr<JsonValue> value = ParseJson(body);
+  // Admin bodies are flat; 32 levels is plenty.
+  absl::StatusOr<JsonValue> value = ParseJson(body, 32);
   if (!value.ok()) return value.status();
-  if (value->type != JsonValue::Type::kObject) {
+  if (value->type() != JsonValue::Type::kObject) {
     return absl::InvalidArgumentError("the body must be a JSON object");
   }
   return value;
@@ -423,8 +422,8 @@ HttpResponse EngagementApi::PutAccount(const std::string& account_id, const Http
   if (!current.ok()) return StoreFailure(current.status());
   AccountSettings settings = current->value_or(AccountSettings{});
   settings.account_id = account_id;
-  for (const auto& [key, value] : body->members) {
-    const bool null = value.type == JsonValue::Type::kNull;
+  for (const auto& [key, value] : body->members()) {
+    const bool null = value.type() == JsonValue::Type::kNull;
     if (key == "seats") {
       if (null) {
         settings.seats.reset();
@@ -439,7 +438,7 @@ HttpResponse EngagementApi::PutAccount(const std::string& account_id, const Http
         continue;
       }
       std::optional<DayIndex> day;
-      if (value.type == JsonValue::Type::kString) day = ParseDate(value.text);
+      if (value.type() == JsonValue::Type::kString) day = ParseDate(value.str());
       if (!day) return Error(400, "renewal_date must be \"YYYY-MM-DD\" or null");
       settings.renewal_date = *day;
     } else if (key == "key_milestones") {
@@ -447,19 +446,19 @@ HttpResponse EngagementApi::PutAccount(const std::string& account_id, const Http
         settings.key_milestones.clear();
         continue;
       }
-      if (value.type != JsonValue::Type::kArray) {
+      if (value.type() != JsonValue::Type::kArray) {
         return Error(400, "key_milestones must be an array of milestone names or null");
       }
-      if (value.items.size() > kMaxKeyMilestones) {
+      if (value.items().size() > kMaxKeyMilestones) {
         return Error(400, absl::StrCat("at most ", kMaxKeyMilestones, " key milestones"));
       }
       std::vector<std::string> names;
-      for (const JsonValue& item : value.items) {
-        if (item.type != JsonValue::Type::kString || !IsValidMilestoneName(item.text)) {
+      for (const JsonValue& item : value.items()) {
+        if (item.type() != JsonValue::Type::kString || !IsValidMilestoneName(item.str())) {
           return Error(400, "key milestone names must be 1-128 bytes of [A-Za-z0-9_.:-]");
         }
-        if (std::find(names.begin(), names.end(), item.text) == names.end()) {
-          names.push_back(item.text);
+        if (std::find(names.begin(), names.end(), item.str()) == names.end()) {
+          names.push_back(item.str());
         }
       }
       settings.key_milestones = std::move(names);
@@ -492,26 +491,26 @@ HttpResponse EngagementApi::CreateGoal(const std::string& account_id, const Http
   goal.account_id = account_id;
   goal.start = engagement::DayOf(now);
   const JsonValue* name = body->Find("name");
-  if (name == nullptr || name->type != JsonValue::Type::kString || name->text.empty() ||
-      name->text.size() > kMaxGoalNameBytes || !IsValidUtf8(name->text)) {
+  if (name == nullptr || name->type() != JsonValue::Type::kString || name->str().empty() ||
+      name->str().size() > kMaxGoalNameBytes || !IsValidUtf8(name->str())) {
     return Error(400, absl::StrCat("name must be 1-", kMaxGoalNameBytes, " bytes of UTF-8"));
   }
-  goal.name = name->text;
+  goal.name = name->str();
   const JsonValue* milestone = body->Find("milestone_name");
-  if (milestone == nullptr || milestone->type != JsonValue::Type::kString ||
-      !IsValidMilestoneName(milestone->text)) {
+  if (milestone == nullptr || milestone->type() != JsonValue::Type::kString ||
+      !IsValidMilestoneName(milestone->str())) {
     return Error(400, "milestone_name must be 1-128 bytes of [A-Za-z0-9_.:-]");
   }
-  goal.milestone_name = milestone->text;
+  goal.milestone_name = milestone->str();
   const JsonValue* target = body->Find("target_count");
   std::optional<int64_t> count = target ? target->AsInt() : std::nullopt;
   if (!count || *count <= 0 || *count > 1000000000) {
     return Error(400, "target_count must be an integer 1-1000000000");
   }
   goal.target_count = *count;
-  if (const JsonValue* due = body->Find("due"); due && due->type != JsonValue::Type::kNull) {
+  if (const JsonValue* due = body->Find("due"); due && due->type() != JsonValue::Type::kNull) {
     std::optional<DayIndex> day;
-    if (due->type == JsonValue::Type::kString) day = ParseDate(due->text);
+    if (due->type() == JsonValue::Type::kString) day = ParseDate(due->str());
     if (!day) return Error(400, "due must be \"YYYY-MM-DD\" or null");
     if (*day < goal.start) return Error(400, "due must not be before today");
     goal.due = *day;
@@ -547,7 +546,7 @@ HttpResponse EngagementApi::CustomerLinkFor(const std::string& account_id,
   absl::StatusOr<JsonValue> body = BodyObject(request);
   if (!body.ok()) return Error(400, ToStd(body.status().message()));
   int64_t ttl_hours = 168;
-  if (const JsonValue* ttl = body->Find("ttl_hours"); ttl && ttl->type != JsonValue::Type::kNull) {
+  if (const JsonValue* ttl = body->Find("ttl_hours"); ttl && ttl->type() != JsonValue::Type::kNull) {
     std::optional<int64_t> hours = ttl->AsInt();
     if (!hours || *hours < 1 || *hours > 2160) {
       return Error(400, "ttl_hours must be an integer 1-2160");

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "cli_format.h"
-#include "cli_json.h"
+#include "cairn/common/json_value.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

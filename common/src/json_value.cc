@@ -1,16 +1,16 @@
-#include "cli_json.h"
+#include "cairn/common/json_value.h"
 
 #include <charconv>
 #include <cstdint>
 #include <system_error>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/common/strings.h"
 
-namespace cairn::cli {
+namespace cairn {
 namespace {
-
-constexpr int kMaxDepth = 64;
 
 const JsonValue& Null() {
   static const JsonValue* const null = new JsonValue();
@@ -37,7 +37,7 @@ void AppendUtf8(uint32_t code_point, std::string* out) {
 
 class Parser {
  public:
-  explicit Parser(std::string_view text) : text_(text) {}
+  Parser(std::string_view text, int max_depth) : text_(text), max_depth_(max_depth) {}
 
   absl::StatusOr<JsonValue> ParseDocument() {
     JsonValue value;
@@ -74,7 +74,7 @@ class Parser {
   }
 
   bool ParseValue(int depth, JsonValue* out) {
-    if (depth > kMaxDepth) return Fail("nested too deep");
+    if (depth > max_depth_) return Fail("nested too deep");
     SkipSpace();
     if (pos_ >= text_.size()) return Fail("unexpected end");
     char c = text_[pos_];
@@ -129,7 +129,7 @@ class Parser {
     double value = 0;
     auto [end, ec] = std::from_chars(text_.data() + start, text_.data() + pos_, value);
     if (ec != std::errc() || end != text_.data() + pos_) return Fail("bad number");
-    *out = JsonValue::Number(value);
+    *out = JsonValue::Number(value, text_.substr(start, pos_ - start));
     return true;
   }
 
@@ -266,6 +266,7 @@ class Parser {
   }
 
   std::string_view text_;
+  int max_depth_;
   size_t pos_ = 0;
   const char* error_ = "";
 };
@@ -279,10 +280,11 @@ JsonValue JsonValue::Bool(bool value) {
   return v;
 }
 
-JsonValue JsonValue::Number(double value) {
+JsonValue JsonValue::Number(double value, std::string_view literal) {
   JsonValue v;
   v.type_ = Type::kNumber;
   v.number_ = value;
+  v.string_ = std::string(literal);
   return v;
 }
 
@@ -307,11 +309,17 @@ JsonValue JsonValue::Object(std::vector<std::pair<std::string, JsonValue>> membe
   return v;
 }
 
-const JsonValue& JsonValue::operator[](std::string_view key) const {
-  for (const auto& [name, value] : members_) {
-    if (name == key) return value;
+const JsonValue* JsonValue::Find(std::string_view key) const {
+  // The last of repeated keys, as JavaScript's JSON.parse takes it.
+  for (auto it = members_.rbegin(); it != members_.rend(); ++it) {
+    if (it->first == key) return &it->second;
   }
-  return Null();
+  return nullptr;
+}
+
+const JsonValue& JsonValue::operator[](std::string_view key) const {
+  const JsonValue* found = Find(key);
+  return found != nullptr ? *found : Null();
 }
 
 const JsonValue& JsonValue::operator[](size_t index) const {
@@ -323,11 +331,23 @@ std::optional<double> JsonValue::number() const {
   return number_;
 }
 
+std::optional<int64_t> JsonValue::AsInt() const {
+  // From the literal, so integers beyond 2^53 stay exact (or are refused).
+  if (type_ != Type::kNumber || string_.find_first_of(".eE") != std::string::npos) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(ToAbsl(string_), &value)) return std::nullopt;
+  return value;
+}
+
 std::string JsonValue::str(std::string_view fallback) const {
   return type_ == Type::kString ? string_ : std::string(fallback);
 }
 
-absl::StatusOr<JsonValue> ParseJson(std::string_view text) { return Parser(text).ParseDocument(); }
+absl::StatusOr<JsonValue> ParseJson(std::string_view text, int max_depth) {
+  return Parser(text, max_depth).ParseDocument();
+}
 
 std::string JsonQuote(std::string_view text) {
   std::string out = "\"";
@@ -363,4 +383,4 @@ std::string JsonQuote(std::string_view text) {
   return out;
 }
 
-}  // namespace cairn::cli
+}  // namespace cairn

@@ -1,7 +1,8 @@
-#ifndef CAIRN_COLLECTOR_CLI_CLI_JSON_H_
-#define CAIRN_COLLECTOR_CLI_CLI_JSON_H_
+#ifndef CAIRN_COMMON_JSON_VALUE_H_
+#define CAIRN_COMMON_JSON_VALUE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,18 +11,20 @@
 
 #include "absl/status/statusor.h"
 
-namespace cairn::cli {
+namespace cairn {
 
-// A parsed JSON document, for reading the collector's answers in cairnctl.
-// Lookups never fail: a missing key, a wrong type or an index out of range
-// gives a null value, so formatting code reads optional fields plainly.
+// A parsed JSON document: the collector's admin request bodies and
+// cairnctl's reading of the collector's answers. Lookups never fail: a
+// missing key, a wrong type or an index out of range gives a null value (or
+// nullptr from Find), so optional fields read plainly.
 class JsonValue {
  public:
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
 
   JsonValue() = default;
   static JsonValue Bool(bool value);
-  static JsonValue Number(double value);
+  // `literal`: the number as written, kept for AsInt (empty: none).
+  static JsonValue Number(double value, std::string_view literal = {});
   static JsonValue String(std::string value);
   static JsonValue Array(std::vector<JsonValue> items);
   static JsonValue Object(std::vector<std::pair<std::string, JsonValue>> members);
@@ -33,8 +36,10 @@ class JsonValue {
   bool is_array() const { return type_ == Type::kArray; }
   bool is_object() const { return type_ == Type::kObject; }
 
-  // The member `key` of an object (the first if repeated), else null. Cost:
-  // a scan of the members.
+  // The member `key` of an object (the last if repeated, like JSON.parse),
+  // else nullptr. Cost: a scan of the members.
+  const JsonValue* Find(std::string_view key) const;
+  // Find, with a null value for nullptr.
   const JsonValue& operator[](std::string_view key) const;
   // Item `index` of an array, else null.
   const JsonValue& operator[](size_t index) const;
@@ -44,6 +49,9 @@ class JsonValue {
   const std::vector<std::pair<std::string, JsonValue>>& members() const { return members_; }
 
   std::optional<double> number() const;
+  // The number as an int64 if its literal is an integer (no fraction or
+  // exponent) that fits; nullopt otherwise. Free.
+  std::optional<int64_t> AsInt() const;
   // The value of a string, else `fallback`.
   std::string str(std::string_view fallback = "") const;
   bool boolean(bool fallback = false) const { return type_ == Type::kBool ? bool_ : fallback; }
@@ -52,21 +60,21 @@ class JsonValue {
   Type type_ = Type::kNull;
   bool bool_ = false;
   double number_ = 0;
-  std::string string_;
+  std::string string_;  // a string's value, or a number's literal
   std::vector<JsonValue> items_;
   std::vector<std::pair<std::string, JsonValue>> members_;
 };
 
 // Parses RFC 8259 JSON (one value, surrounding whitespace allowed; \u
 // escapes with surrogate pairs become UTF-8). InvalidArgument with the byte
-// offset on malformed input, nesting deeper than 64 or trailing text. Cost:
-// linear in the text.
-absl::StatusOr<JsonValue> ParseJson(std::string_view text);
+// offset on malformed input, nesting deeper than `max_depth` or trailing
+// text. Cost: linear in the text.
+absl::StatusOr<JsonValue> ParseJson(std::string_view text, int max_depth = 64);
 
 // `text` as a JSON string literal with quotes ('"', '\\' and control
 // characters escaped; other bytes as they are).
 std::string JsonQuote(std::string_view text);
 
-}  // namespace cairn::cli
+}  // namespace cairn
 
-#endif  // CAIRN_COLLECTOR_CLI_CLI_JSON_H_
+#endif  // CAIRN_COMMON_JSON_VALUE_H_
