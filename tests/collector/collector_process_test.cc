@@ -39,29 +39,11 @@ using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::StoredEventIds;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kKey[] = "test-write-key";
-
-// event_id -> how many rows hold it, consent changes left out.
-std::map<std::string, int> StoredEventIds(const std::string& db_path) {
-  std::map<std::string, int> ids;
-  // Read-write open: after a SIGKILL only a writer may recover the WAL.
-  auto db = sqlite::Database::Open(db_path);
-  EXPECT_TRUE(db.ok()) << db.status();
-  if (!db.ok()) return ids;
-  // Consent changes are events too; these tests count the others.
-  auto stmt = (*db)->Prepare("SELECT event_id FROM events WHERE kind != 'consent_change'");
-  EXPECT_TRUE(stmt.ok()) << stmt.status();
-  while (true) {
-    auto row = stmt->Step();
-    EXPECT_TRUE(row.ok()) << row.status();
-    if (!row.ok() || !*row) break;
-    ++ids[std::string(stmt->ColumnText(0))];
-  }
-  return ids;
-}
 
 // Sends raw bytes on a fresh connection and returns everything the server
 // sends back until it closes (or 10 s pass).

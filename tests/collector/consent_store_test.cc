@@ -38,15 +38,7 @@ constexpr auto kErased = cairn::v1::REJECT_REASON_USER_ERASED;
 const absl::Time kT0 = absl::FromUnixSeconds(1750000000);
 
 BatchRecord Record(std::vector<cairn::v1::Event> events, absl::Time received_at = kT0) {
-  BatchRecord record;
-  record.batch_id = NewUuidV7();
-  record.install_id = "install-1";
-  record.sdk_version = "1.2.3";
-  record.sent_at = received_at;
-  record.received_at = received_at;
-  record.event_count = static_cast<int64_t>(events.size());
-  record.events = std::move(events);
-  return record;
+  return testing::MakeRecord(std::move(events), received_at);
 }
 
 class CollectorConsentStoreTest : public ::testing::TestWithParam<StoreKind> {

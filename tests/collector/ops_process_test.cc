@@ -50,27 +50,11 @@ using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::StoredEventIds;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kKey[] = "ops-write-key";
-
-// event_id -> rows holding it (consent changes left out).
-std::map<std::string, int> StoredEventIds(const std::string& db_path) {
-  std::map<std::string, int> ids;
-  auto db = sqlite::Database::Open(db_path);
-  EXPECT_TRUE(db.ok()) << db.status();
-  if (!db.ok()) return ids;
-  auto stmt = (*db)->Prepare("SELECT event_id FROM events WHERE kind != 'consent_change'");
-  EXPECT_TRUE(stmt.ok()) << stmt.status();
-  while (stmt.ok()) {
-    auto row = stmt->Step();
-    EXPECT_TRUE(row.ok()) << row.status();
-    if (!row.ok() || !*row) break;
-    ++ids[std::string(stmt->ColumnText(0))];
-  }
-  return ids;
-}
 
 // Prometheus text -> series ("name{labels}") -> value. Checks every sample
 // line has the "series value" shape.

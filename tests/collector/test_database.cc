@@ -15,6 +15,7 @@
 #include "cairn/common/sqlite.h"
 #include "cairn/common/strings.h"
 #include "pg_cluster.h"
+#include "test_batches.h"
 
 namespace cairn::collector::testing {
 namespace {
@@ -39,6 +40,18 @@ absl::StatusOr<PgCluster*> SharedCluster() {
 }
 
 }  // namespace
+
+BatchRecord MakeRecord(std::vector<cairn::v1::Event> events, absl::Time received_at) {
+  BatchRecord record;
+  record.batch_id = cairn::testing::NewUuidV7();
+  record.install_id = "install-1";
+  record.sdk_version = "1.2.3";
+  record.sent_at = received_at;
+  record.received_at = received_at;
+  record.event_count = static_cast<int64_t>(events.size());
+  record.events = std::move(events);
+  return record;
+}
 
 std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info) {
   return info.param == StoreKind::kSqlite ? "Sqlite" : "Postgres";

@@ -19,6 +19,11 @@ namespace cairn::collector::testing {
 // The stores the shared store suites run against.
 enum class StoreKind { kSqlite, kPostgres };
 
+// A batch record as the request handler would hand it to the store: a new
+// batch id, install "install-1", SDK "1.2.3", sent and received at
+// `received_at` (so no clock skew), `events` in order.
+BatchRecord MakeRecord(std::vector<cairn::v1::Event> events, absl::Time received_at);
+
 // "Sqlite" / "Postgres", for test names.
 std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info);
 // The same name for gtest's value printer (ctest's listing shows it).

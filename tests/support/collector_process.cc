@@ -11,7 +11,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/common/sqlite.h"
 #include "child_process.h"
+#include "gtest/gtest.h"
 
 namespace cairn::testing {
 namespace {
@@ -109,5 +111,21 @@ absl::Status CollectorProcess::Stop() {
 }
 
 void CollectorProcess::Kill() { Reap(SIGKILL); }
+
+std::map<std::string, int> StoredEventIds(const std::string& db_path) {
+  std::map<std::string, int> ids;
+  auto db = sqlite::Database::Open(db_path);
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return ids;
+  auto stmt = (*db)->Prepare("SELECT event_id FROM events WHERE kind != 'consent_change'");
+  EXPECT_TRUE(stmt.ok()) << stmt.status();
+  while (stmt.ok()) {
+    auto row = stmt->Step();
+    EXPECT_TRUE(row.ok()) << row.status();
+    if (!row.ok() || !*row) break;
+    ++ids[std::string(stmt->ColumnText(0))];
+  }
+  return ids;
+}
 
 }  // namespace cairn::testing

@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,13 @@ class CollectorProcess {
   int stdout_fd_;
   int port_;
 };
+
+// event_id -> how many rows of the SQLite collector database at `db_path`
+// hold it, consent changes left out (they are events too; the process tests
+// count the others). Opens read-write: after a SIGKILL only a writer may
+// recover the WAL. Records a test failure (and returns what it read) if the
+// file cannot be read.
+std::map<std::string, int> StoredEventIds(const std::string& db_path);
 
 }  // namespace cairn::testing
 
