@@ -11,8 +11,8 @@ cd "$(dirname "$0")/.."
 build=${CAIRN_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j "$(nproc)" --target cairn-collector cairn-sample-app cairn-consent \
-    >/dev/null
-echo "built cairn-collector, cairn-sample-app and cairn-consent"
+    cairnctl >/dev/null
+echo "built cairn-collector, cairn-sample-app, cairn-consent and cairnctl"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-demo.XXXXXX")
 key=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
@@ -78,6 +78,20 @@ echo "renewal-notification recipients by account (admin API):"
 for account in acme globex; do
   printf '  %s\n' "$(recipients "$account")"
 done
+
+# Customer success (issue 6) through cairnctl: contracts, then every account
+# with its health (one day of history here, so the trend is not judged yet).
+cairnctl() {
+  "$build/collector/cli/cairnctl" --url "http://$address" --admin-token-file "$work/admin-tokens" "$@"
+}
+cairnctl account set acme --seats 5 --renewal-date "$(date -u -d '+30 days' +%F)" >/dev/null
+cairnctl account set globex --seats 20 --renewal-date "$(date -u -d '+75 days' +%F)" >/dev/null
+echo
+echo "customer success (cairnctl at-risk --all):"
+cairnctl at-risk --all | sed 's/^/  /'
+echo "renewals within 90 days (cairnctl renewals):"
+cairnctl renewals --within-days 90 | sed 's/^/  /'
+echo "dashboards: http://$address/dashboard/#token=<admin token> (this run's collector stops now)"
 
 kill -TERM "$collector_pid"
 wait "$collector_pid"
