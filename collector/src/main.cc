@@ -207,38 +207,17 @@ absl::StatusOr<std::optional<WriteKeySet>> LoadAdminTokens() {
   return std::optional<WriteKeySet>(*std::move(tokens));
 }
 
-// The hash key from --hash-key-file, or "" (the store then uses its own).
-absl::StatusOr<std::string> LoadHashKey() {
-  std::string path = absl::GetFlag(FLAGS_hash_key_file);
+// A secret kept in a file (`flag` names it in messages): at most 4 KiB,
+// trailing whitespace dropped, at least 16 bytes; "" when `path` is empty.
+absl::StatusOr<std::string> ReadSecretFile(const std::string& path, std::string_view flag) {
   if (path.empty()) return std::string();
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read --hash-key-file");
-  constexpr std::streamsize kMaxKeyFileBytes = 4096;
-  std::string key(kMaxKeyFileBytes + 1, '\0');
-  in.read(key.data(), kMaxKeyFileBytes + 1);
-  if (in.gcount() > kMaxKeyFileBytes) {
-    return absl::InvalidArgumentError("--hash-key-file is larger than 4 KiB");
-  }
-  key.resize(static_cast<size_t>(in.gcount()));
-  while (!key.empty() && (key.back() == '\n' || key.back() == '\r' || key.back() == ' ' ||
-                          key.back() == '\t')) {
-    key.pop_back();
-  }
-  if (key.size() < 16) return absl::InvalidArgumentError("--hash-key-file must hold >= 16 bytes");
-  return key;
-}
-
-// The webhook secret, or "" without --alert-webhook-secret-file.
-absl::StatusOr<std::string> LoadWebhookSecret() {
-  std::string path = absl::GetFlag(FLAGS_alert_webhook_secret_file);
-  if (path.empty()) return std::string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError("cannot read --alert-webhook-secret-file");
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read --", ToAbsl(flag)));
   constexpr std::streamsize kMaxSecretFileBytes = 4096;
   std::string secret(kMaxSecretFileBytes + 1, '\0');
   in.read(secret.data(), kMaxSecretFileBytes + 1);
   if (in.gcount() > kMaxSecretFileBytes) {
-    return absl::InvalidArgumentError("--alert-webhook-secret-file is larger than 4 KiB");
+    return absl::InvalidArgumentError(absl::StrCat("--", ToAbsl(flag), " is larger than 4 KiB"));
   }
   secret.resize(static_cast<size_t>(in.gcount()));
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
@@ -246,9 +225,20 @@ absl::StatusOr<std::string> LoadWebhookSecret() {
     secret.pop_back();
   }
   if (secret.size() < 16) {
-    return absl::InvalidArgumentError("--alert-webhook-secret-file must hold >= 16 bytes");
+    return absl::InvalidArgumentError(absl::StrCat("--", ToAbsl(flag), " must hold >= 16 bytes"));
   }
   return secret;
+}
+
+// The hash key from --hash-key-file, or "" (the store then uses its own).
+absl::StatusOr<std::string> LoadHashKey() {
+  return ReadSecretFile(absl::GetFlag(FLAGS_hash_key_file), "hash-key-file");
+}
+
+// The webhook secret, or "" without --alert-webhook-secret-file.
+absl::StatusOr<std::string> LoadWebhookSecret() {
+  return ReadSecretFile(absl::GetFlag(FLAGS_alert_webhook_secret_file),
+                        "alert-webhook-secret-file");
 }
 
 // The alert settings from the flags, validated.
