@@ -1,5 +1,6 @@
 #include "cairn/collector/batch_writer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <utility>
@@ -104,9 +105,28 @@ absl::StatusOr<std::vector<BatchWriteResult>> BatchWriter::TimedWrite(
   }
   commit_seconds_.Observe(absl::FromChrono(std::chrono::steady_clock::now() - start));
   writing_.fetch_sub(1, std::memory_order_relaxed);
-  last_write_ok_.store(results.ok(), std::memory_order_relaxed);
   if (!results.ok()) write_failures_.fetch_add(1, std::memory_order_relaxed);
   return results;
+}
+
+void BatchWriter::NoteGroupOutcome(bool stored_any) {
+  if (stored_any) {
+    last_group_failed_at_ns_.store(0, std::memory_order_relaxed);
+    return;
+  }
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  last_group_failed_at_ns_.store(now, std::memory_order_relaxed);
+}
+
+bool BatchWriter::FailingWithin(absl::Duration window) const {
+  const int64_t failed_at = last_group_failed_at_ns_.load(std::memory_order_relaxed);
+  if (failed_at == 0) return false;
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  return now - failed_at < absl::ToInt64Nanoseconds(window);
 }
 
 void BatchWriter::Commit(Store* store, std::deque<Job>& group) {
@@ -115,7 +135,13 @@ void BatchWriter::Commit(Store* store, std::deque<Job>& group) {
   for (Job& job : group) batches.push_back(std::move(job.batch));
 
   absl::StatusOr<std::vector<BatchWriteResult>> results = TimedWrite(store, batches);
-  if (!results.ok() && group.size() > 1) {
+  if (results.ok()) {
+    NoteGroupOutcome(true);
+    for (size_t i = 0; i < group.size(); ++i) Complete(group[i].done, std::move((*results)[i]));
+    return;
+  }
+  std::vector<absl::StatusOr<BatchWriteResult>> outcomes(group.size(), results.status());
+  if (group.size() > 1) {
     // One request must not fail its neighbours: retry each alone so only
     // the request that cannot be stored gets the error.
     Log(LogLevel::kWarning, "group_commit_failed",
@@ -125,20 +151,17 @@ void BatchWriter::Commit(Store* store, std::deque<Job>& group) {
       absl::StatusOr<std::vector<BatchWriteResult>> single =
           TimedWrite(store, std::span<const BatchRecord>(&batches[i], 1));
       if (single.ok()) {
-        Complete(group[i].done, std::move(single->front()));
+        outcomes[i] = std::move(single->front());
       } else {
-        Complete(group[i].done, single.status());
+        outcomes[i] = single.status();
       }
     }
-    return;
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (results.ok()) {
-      Complete(group[i].done, std::move((*results)[i]));
-    } else {
-      Complete(group[i].done, results.status());
-    }
-  }
+  // Recorded before the answers go out, so whoever sees an answer also sees
+  // the readiness it implies.
+  NoteGroupOutcome(std::any_of(outcomes.begin(), outcomes.end(),
+                               [](const absl::StatusOr<BatchWriteResult>& r) { return r.ok(); }));
+  for (size_t i = 0; i < group.size(); ++i) Complete(group[i].done, std::move(outcomes[i]));
 }
 
 }  // namespace cairn::collector

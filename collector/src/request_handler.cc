@@ -258,7 +258,7 @@ HttpResponse RequestHandler::Readiness() const {
   if (writer_->QueueDepth() >= writer_->queue_capacity()) {
     return TextResponse(503, "not ready: storage writer queue is full");
   }
-  if (!writer_->last_write_ok()) {
+  if (writer_->FailingWithin(options_.write_failure_hold)) {
     return TextResponse(503, "not ready: the last store write failed");
   }
   return TextResponse(200, "ready");

@@ -175,6 +175,26 @@ TEST(CollectorBatchWriterTest, AFailingRequestDoesNotFailItsGroup) {
   EXPECT_TRUE(results[1].ok());
   EXPECT_TRUE(absl::IsUnavailable(results[2].status()));
   EXPECT_TRUE(results[3].ok());
+  // The group stored its other requests: the writer is not failing.
+  EXPECT_FALSE(writer.FailingWithin(absl::Hours(1)));
+}
+
+// A group that stores nothing makes the writer "failing" for a while (the
+// /readyz hold), a later group that stores clears it, and the hold ends by
+// itself so a collector taken out of rotation can come back.
+TEST(CollectorBatchWriterTest, FailingOnlyWhileAWholeGroupFailedRecently) {
+  FakeStore store(/*hold_first_write=*/false);
+  Completions done;
+  BatchWriter writer(&store, {});
+  EXPECT_FALSE(writer.FailingWithin(absl::Hours(1)));
+  ASSERT_TRUE(writer.TrySubmit(Record("poison"), done.Add()));
+  ASSERT_FALSE(done.WaitFor(1)[0].ok());
+  EXPECT_TRUE(writer.FailingWithin(absl::Hours(1)));
+  EXPECT_FALSE(writer.FailingWithin(absl::ZeroDuration()));  // the hold is over
+  ASSERT_TRUE(writer.TrySubmit(Record("good"), done.Add()));
+  ASSERT_TRUE(done.WaitFor(2)[1].ok());
+  EXPECT_FALSE(writer.FailingWithin(absl::Hours(1)));
+  writer.Stop();
 }
 
 // Two stores, two writer threads: while one holds its commit, the other

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <span>
@@ -12,6 +13,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "cairn/collector/histogram.h"
 #include "cairn/collector/store.h"
 
@@ -62,9 +64,13 @@ class BatchWriter {
   // Requests waiting (not yet being committed). For tests and metrics.
   size_t QueueDepth() const;
   size_t queue_capacity() const { return options_.queue_capacity; }
-  // True unless the latest Store::Write failed (for /readyz): a store that
-  // cannot write makes the collector not ready until a write succeeds again.
-  bool last_write_ok() const { return last_write_ok_.load(std::memory_order_relaxed); }
+  // True if the latest group of requests could not be stored at all (its
+  // neighbours-alone retries included) less than `window` ago (for /readyz).
+  // One bad request in a group that otherwise stored does not count, and the
+  // answer turns false by itself after `window`, so a collector that a load
+  // balancer took out of rotation (and that gets no writes) comes back; the
+  // store probe covers reachability meanwhile. Free.
+  bool FailingWithin(absl::Duration window) const;
   // True while a Store::Write runs (cairn_writer_busy).
   bool writing() const { return writing_.load(std::memory_order_relaxed) > 0; }
   // Writer threads (one per store).
@@ -82,6 +88,8 @@ class BatchWriter {
   };
   void Run(Store* store);
   void Commit(Store* store, std::deque<Job>& group);
+  // Records whether a group stored any request (FailingWithin).
+  void NoteGroupOutcome(bool stored_any);
   // store->Write, timed and counted; exceptions become Internal.
   absl::StatusOr<std::vector<BatchWriteResult>> TimedWrite(Store* store,
                                                            std::span<const BatchRecord> batches);
@@ -96,7 +104,9 @@ class BatchWriter {
   bool stopping_ = false;               // guarded by mu_
   std::mutex stop_mu_;                  // serializes Stop() callers around the join
   Histogram commit_seconds_;
-  std::atomic<bool> last_write_ok_{true};
+  // steady_clock ns of the latest group that stored nothing; 0: none, or a
+  // later group stored.
+  std::atomic<int64_t> last_group_failed_at_ns_{0};
   std::atomic<int> writing_{0};  // writers inside a Store::Write
   std::atomic<uint64_t> write_failures_{0};
   std::vector<std::thread> threads_;  // last: start after everything they use exists

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
 #include "cairn/collector/admin_api.h"
 #include "cairn/collector/batch_decoder.h"
 #include "cairn/collector/batch_writer.h"
@@ -31,6 +32,8 @@ struct RequestHandlerOptions {
   // The store check behind /readyz (not owned; null: /readyz does not ask
   // about the store).
   const StoreProbe* store_probe = nullptr;
+  // How long a group commit that stored nothing keeps /readyz at 503.
+  absl::Duration write_failure_hold = absl::Seconds(10);
 };
 
 // Bound on a stored User-Agent header.
