@@ -11,6 +11,7 @@
 #include "cairn/collector/engagement_store.h"
 #include "cairn/collector/log.h"
 #include "cairn/common/strings.h"
+#include "cairn/common/uuid.h"
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/engagement.h"
@@ -24,16 +25,6 @@ namespace {
 using engagement::AlertAction;
 using engagement::DropState;
 
-std::string NewAlertId() {
-  absl::StatusOr<std::string> bytes = RandomBytes(12);
-  std::string id = "alr_";
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : bytes.ok() ? *bytes : std::string(12, '\0')) {
-    id.push_back(kHex[c >> 4]);
-    id.push_back(kHex[c & 15]);
-  }
-  return id;
-}
 
 std::string Number(double v) { return absl::StrFormat("%.6g", v); }
 
@@ -111,7 +102,7 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
   next.alert_id = stored->alert_id;
   StoredAlert alert;
   if (action == AlertAction::kOpen) {
-    next.alert_id = NewAlertId();
+    next.alert_id = absl::StrCat("alr_", RandomHexId());
     alert.alert_id = next.alert_id;
     alert.account_id = std::string(account_id);
     alert.severity =

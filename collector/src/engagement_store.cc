@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
+#include "cairn/common/uuid.h"
 #include "store_common.h"
 
 namespace cairn::collector {
@@ -62,17 +63,6 @@ absl::Time FromOptMs(const std::optional<absl::Time>& t) {
   return t.value_or(absl::InfinitePast());
 }
 
-std::string NewId() {
-  absl::StatusOr<std::string> bytes = RandomBytes(12);
-  std::string id;
-  const std::string& raw = bytes.ok() ? *bytes : std::string(12, '\0');
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (unsigned char c : raw) {
-    id.push_back(kHex[c >> 4]);
-    id.push_back(kHex[c & 15]);
-  }
-  return id;
-}
 
 int64_t DeliveryCode(DeliveryState state) { return static_cast<int64_t>(state); }
 
@@ -316,7 +306,7 @@ absl::StatusOr<StoredGoal> EngagementStore::CreateGoal(const engagement::Goal& g
                                                        absl::Time now) {
   if (absl::Status s = engagement::ValidateGoal(goal); !s.ok()) return s;
   StoredGoal stored;
-  stored.goal_id = NewId();
+  stored.goal_id = RandomHexId();
   stored.goal = goal;
   stored.created_at = absl::FromUnixMillis(absl::ToUnixMillis(now));
   absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
