@@ -97,8 +97,7 @@ void WriteKeySet::ReplaceWith(const WriteKeySet& other) {
 
 size_t WriteKeySet::size() const { return Snapshot()->size(); }
 
-bool WriteKeySet::Contains(std::string_view key) const {
-  const Digest presented = Sha256(key);
+bool WriteKeySet::ContainsDigest(const Digest& presented) const {
   // Compare against every key without stopping early: the time taken does
   // not depend on which key (if any) matched.
   bool matched = false;
@@ -107,6 +106,8 @@ bool WriteKeySet::Contains(std::string_view key) const {
   }
   return matched;
 }
+
+bool WriteKeySet::Contains(std::string_view key) const { return ContainsDigest(Sha256(key)); }
 
 bool WriteKeySet::SharesAKeyWith(const WriteKeySet& other) const {
   std::shared_ptr<const Digests> mine = Snapshot();
@@ -130,11 +131,7 @@ std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(
     if (c != kScheme[i]) return std::nullopt;
   }
   const Digest presented = Sha256(TrimSpaces(header.substr(kScheme.size())));
-  bool matched = false;
-  for (const Digest& digest : *Snapshot()) {
-    matched |= ConstantTimeEquals(digest, presented);
-  }
-  if (!matched) return std::nullopt;
+  if (!ContainsDigest(presented)) return std::nullopt;
   return presented;
 }
 

@@ -61,6 +61,9 @@ class WriteKeySet {
   size_t size() const;
 
  private:
+  // Whether `presented` equals a key's digest, compared with every key in
+  // constant time.
+  bool ContainsDigest(const Digest& presented) const;
   using Digests = std::vector<Digest>;
   explicit WriteKeySet(Digests digests);
   std::shared_ptr<const Digests> Snapshot() const;
