@@ -5,13 +5,11 @@
 #include <string_view>
 
 #include "absl/time/time.h"
+#include "cairn/common/json_value.h"
 
 namespace cairn::collector {
 
-// Appends `s` as a JSON string literal (quotes, escapes for '"', '\\' and
-// control characters). Bytes >= 0x80 are copied as they are: callers pass
-// UTF-8 (protobuf strings are).
-void AppendJsonString(std::string_view s, std::string* out);
+// JSON string literals: cairn::AppendJsonString (cairn/common/json_value.h).
 
 // RFC 3339 UTC with milliseconds, e.g. "2025-11-23T10:17:13.768Z".
 std::string FormatRfc3339(absl::Time t);

@@ -349,37 +349,42 @@ absl::StatusOr<JsonValue> ParseJson(std::string_view text, int max_depth) {
   return Parser(text, max_depth).ParseDocument();
 }
 
-std::string JsonQuote(std::string_view text) {
-  std::string out = "\"";
+void AppendJsonString(std::string_view text, std::string* out) {
+  out->push_back('"');
   for (char c : text) {
     switch (c) {
       case '"':
-        out += "\\\"";
+        out->append("\\\"");
         break;
       case '\\':
-        out += "\\\\";
+        out->append("\\\\");
         break;
       case '\n':
-        out += "\\n";
+        out->append("\\n");
         break;
       case '\r':
-        out += "\\r";
+        out->append("\\r");
         break;
       case '\t':
-        out += "\\t";
+        out->append("\\t");
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kHex[(c >> 4) & 0xF]);
-          out.push_back(kHex[c & 0xF]);
+          out->append("\\u00");
+          out->push_back(kHex[(c >> 4) & 0xF]);
+          out->push_back(kHex[c & 0xF]);
         } else {
-          out.push_back(c);
+          out->push_back(c);
         }
     }
   }
-  out.push_back('"');
+  out->push_back('"');
+}
+
+std::string JsonQuote(std::string_view text) {
+  std::string out;
+  AppendJsonString(text, &out);
   return out;
 }
 

@@ -71,8 +71,11 @@ class JsonValue {
 // text. Cost: linear in the text.
 absl::StatusOr<JsonValue> ParseJson(std::string_view text, int max_depth = 64);
 
-// `text` as a JSON string literal with quotes ('"', '\\' and control
-// characters escaped; other bytes as they are).
+// Appends `text` as a JSON string literal to `out`: quotes, '"', '\\' and
+// control characters escaped, other bytes as they are (UTF-8 passes
+// through). Cost: linear in the text.
+void AppendJsonString(std::string_view text, std::string* out);
+// AppendJsonString into a new string.
 std::string JsonQuote(std::string_view text);
 
 }  // namespace cairn
