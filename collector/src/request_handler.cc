@@ -45,7 +45,10 @@ HttpResponse MethodNotAllowed(std::string_view path, std::string_view allowed) {
 
 HttpResponse RetryLater(std::string_view path, int status, std::string_view reason,
                         int64_t retry_after_seconds = 1) {
-  HttpResponse response = Reject(path, status, reason);
+  // A 429 is not logged: a client over its rate would otherwise buy a log
+  // line per request (cairn_rate_limited_total counts them).
+  HttpResponse response =
+      status == 429 ? TextResponse(status, reason) : Reject(path, status, reason);
   response.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
   return response;
 }
