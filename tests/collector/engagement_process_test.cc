@@ -450,7 +450,9 @@ TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) 
     EXPECT_THAT(help, HasSubstr(flag));
   }
   TempDir dir;
-  const std::string base = absl::StrCat(binary, " --db=", dir.File("c.db"),
+  // `timeout`: should a bad rule be accepted, the collector would serve;
+  // the test then fails (exit 124) instead of hanging.
+  const std::string base = absl::StrCat("timeout 20 ", binary, " --db=", dir.File("c.db"),
                                         " --write-key=wk-0123456789 --listen=127.0.0.1:0 ");
   // Exit code 2 (usage) for an invalid rule or a webhook without a secret.
   for (const std::string flags :

@@ -403,17 +403,25 @@ TEST_F(CollectorOpsTest, FlagFileConfiguresTheCollector) {
 
 TEST_F(CollectorOpsTest, BadFlagFileIsAUsageError) {
   std::string flag_file = dir_.File("bad.flags");
-  std::ofstream(flag_file) << "write-key-file=/nowhere\n";
-  for (const std::string& flag : {"--flagfile=" + flag_file, "--flagfile=" + dir_.File("none")}) {
-    std::string command = absl::StrCat("'", cairn::testing::CollectorBinaryPath(), "' --db='",
-                                       db_path_, "' ", flag, " 2>&1");
+  std::ofstream(flag_file) << "write-key-file=/nowhere\n";  // no leading --
+  const std::pair<std::string, std::string> cases[] = {
+      {"--flagfile=" + flag_file, "line 1 is not a --flag"},
+      {"--flagfile=" + dir_.File("none"), "cannot read flag file"}};
+  for (const auto& [flag, message] : cases) {
+    // Otherwise complete (key, port): only the flag file can make it exit 2,
+    // and `timeout` bounds the test if it starts serving instead.
+    std::string command = absl::StrCat("timeout 20 '", cairn::testing::CollectorBinaryPath(),
+                                       "' --db='", db_path_, "' --write-key=", kKey,
+                                       " --listen=127.0.0.1:0 ", flag, " 2>&1");
     FILE* pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
+    std::string output;
     char buffer[512];
-    while (fread(buffer, 1, sizeof(buffer), pipe) > 0) {
-    }
+    size_t n = 0;
+    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
     int status = pclose(pipe);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << flag;
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << flag << ": " << output;
+    EXPECT_THAT(output, HasSubstr(message)) << flag;
   }
 }
 
