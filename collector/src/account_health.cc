@@ -69,9 +69,11 @@ absl::StatusOr<AccountView> AccountHealth::ComputeWith(
 
 absl::StatusOr<AccountView> AccountHealth::Compute(std::string_view account_id, absl::Time now) {
   EngagementStore tables(store_);
-  absl::StatusOr<std::vector<StoredAlert>> open = tables.ListAlerts(true, kMaxOpenAlerts);
+  absl::StatusOr<std::optional<StoredAlert>> open = tables.OpenAlertOf(account_id);
   if (!open.ok()) return open.status();
-  return ComputeWith(account_id, now, *open);
+  std::vector<StoredAlert> alerts;
+  if (*open) alerts.push_back(**std::move(open));
+  return ComputeWith(account_id, now, alerts);
 }
 
 absl::StatusOr<std::vector<AccountView>> AccountHealth::ComputeAll(absl::Time now) {

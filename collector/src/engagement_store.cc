@@ -499,6 +499,19 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_o
   return QueryAlerts("WHERE open >= ?1 ORDER BY opened_at_ms DESC, alert_id LIMIT ?2", params);
 }
 
+absl::StatusOr<std::optional<StoredAlert>> EngagementStore::OpenAlertOf(
+    std::string_view account_id) {
+  const std::array<SqlValue, 1> params = {SqlValue(std::string(account_id))};
+  absl::StatusOr<std::vector<StoredAlert>> alerts =
+      QueryAlerts(
+      "WHERE alert_id = (SELECT alert_id FROM alert_episodes WHERE account_id = ?1 AND open = 1) "
+      "AND open = 1",
+      params);
+  if (!alerts.ok()) return alerts.status();
+  if (alerts->empty()) return std::optional<StoredAlert>();
+  return std::optional<StoredAlert>(std::move(alerts->front()));
+}
+
 absl::StatusOr<std::vector<StoredAlert>> EngagementStore::DueDeliveries(absl::Time now,
                                                                         size_t limit) {
   const std::array<SqlValue, 3> params = {SqlValue(DeliveryCode(DeliveryState::kPending)),

@@ -371,6 +371,11 @@ TEST_P(CollectorEngagementStoreTest, AlertStepsAndDeliveryStatePersist) {
   EXPECT_EQ(read->episode.opened_at, kT0);
   EXPECT_EQ(read->episode.escalated_at, absl::InfinitePast());
   EXPECT_EQ(read->alert_id, "alert-1");
+  auto open_of_acme = engagement_->OpenAlertOf("acme");
+  ASSERT_TRUE(open_of_acme.ok()) << open_of_acme.status();
+  ASSERT_TRUE(open_of_acme->has_value());
+  EXPECT_EQ((*open_of_acme)->alert_id, "alert-1");
+  EXPECT_FALSE(engagement_->OpenAlertOf("globex")->has_value());
 
   // A delivery is claimed by one sender only.
   auto claimed = engagement_->ClaimDelivery("alert-1", kT0, kT0 + absl::Minutes(2));

@@ -134,6 +134,10 @@ class EngagementStore {
   // Alerts newest first (open ones only if `open_only`), at most `limit`.
   // Cost: an index scan.
   absl::StatusOr<std::vector<StoredAlert>> ListAlerts(bool open_only, size_t limit);
+  // The open alert of `account_id` (at most one is open per account), or
+  // nullopt. Cost: two primary-key reads (the episode, then its alert).
+  // Fails like ListAlerts.
+  absl::StatusOr<std::optional<StoredAlert>> OpenAlertOf(std::string_view account_id);
   // Pending deliveries due at `now` (next_attempt_at <= now), oldest first,
   // at most `limit`. Cost: an index range read.
   absl::StatusOr<std::vector<StoredAlert>> DueDeliveries(absl::Time now, size_t limit);
