@@ -15,23 +15,6 @@
 namespace cairn::collector {
 namespace {
 
-// The collector's own attribute bounds, checked after the contract's.
-std::optional<RuleViolation> CheckAttributeLimits(const cairn::v1::Event& event,
-                                                  const DecodeLimits& limits) {
-  if (static_cast<size_t>(event.attributes_size()) > limits.max_attributes) {
-    return RuleViolation{cairn::v1::REJECT_REASON_INVALID_ATTRIBUTES,
-                         "too many attributes for this collector"};
-  }
-  for (const auto& [key, value] : event.attributes()) {
-    if (key.size() > limits.max_attribute_key_bytes ||
-        value.size() > limits.max_attribute_value_bytes) {
-      return RuleViolation{cairn::v1::REJECT_REASON_INVALID_ATTRIBUTES,
-                           "attribute key or value over this collector's bound"};
-    }
-  }
-  return std::nullopt;
-}
-
 absl::Status ParseJsonBatch(std::string_view payload, cairn::v1::Batch* batch) {
   if (!JsonDepthWithin(payload, kMaxJsonDepth)) {
     return absl::InvalidArgumentError("JSON body is nested too deeply");
@@ -128,12 +111,15 @@ absl::StatusOr<DecodedBatch> DecodeBatch(BatchFormat format, Codec codec, std::s
     uint64_t& total = record.drops[reason];
     total = drop.count() > UINT64_MAX - total ? UINT64_MAX : total + drop.count();
   }
+  AttributeBounds attributes;
+  attributes.max_attributes = limits.max_attributes;
+  attributes.max_key_bytes = limits.max_attribute_key_bytes;
+  attributes.max_value_bytes = limits.max_attribute_value_bytes;
   record.events.reserve(batch.events_size());
   decoded.event_indexes.reserve(batch.events_size());
   for (int i = 0; i < batch.events_size(); ++i) {
     cairn::v1::Event* event = batch.mutable_events(i);
-    std::optional<RuleViolation> violation = CheckEvent(*event, received_at);
-    if (!violation) violation = CheckAttributeLimits(*event, limits);
+    std::optional<RuleViolation> violation = CheckEvent(*event, received_at, attributes);
     if (violation) {
       cairn::v1::RejectedEvent& rejected = decoded.rejected.emplace_back();
       rejected.set_index(static_cast<uint32_t>(i));

@@ -89,7 +89,8 @@ cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event) {
   return cairn::v1::PURPOSE_UNSPECIFIED;
 }
 
-std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Time received_at) {
+std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Time received_at,
+                                        const AttributeBounds& attributes) {
   if (UuidVersion(event.event_id()) != 7) {
     return Violation(RejectReason::REJECT_REASON_INVALID_EVENT_ID, "event_id is not a UUIDv7");
   }
@@ -152,11 +153,11 @@ std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Tim
       return Violation(RejectReason::REJECT_REASON_INVALID_CONSENT, "malformed consent change");
     }
   }
-  if (event.attributes_size() > static_cast<int>(kMaxAttributes)) {
+  if (static_cast<size_t>(event.attributes_size()) > attributes.max_attributes) {
     return Violation(RejectReason::REJECT_REASON_INVALID_ATTRIBUTES, "too many attributes");
   }
   for (const auto& [key, value] : event.attributes()) {
-    if (!IsValidId(key, kMaxAttributeKeyBytes) || value.size() > kMaxAttributeValueBytes ||
+    if (!IsValidId(key, attributes.max_key_bytes) || value.size() > attributes.max_value_bytes ||
         !IsValidUtf8(value)) {
       return Violation(RejectReason::REJECT_REASON_INVALID_ATTRIBUTES,
                        "attribute key or value over its bound");

@@ -44,10 +44,19 @@ bool IsValidMilestoneName(std::string_view name);
 // PURPOSE_UNSPECIFIED for an event with no body.
 cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event);
 
+// Attribute bounds CheckEvent applies: the contract's by default; a
+// collector may set tighter ones (never looser: its caller checks).
+struct AttributeBounds {
+  size_t max_attributes = kMaxAttributes;
+  size_t max_key_bytes = kMaxAttributeKeyBytes;
+  size_t max_value_bytes = kMaxAttributeValueBytes;
+};
+
 // Checks one event against the contract as received at `received_at`
-// (collector time). Returns the first rule it breaks, or nullopt. Pure; cost
-// linear in the event's size.
-std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Time received_at);
+// (collector time), with `attributes` as the attribute bounds. Returns the
+// first rule it breaks, or nullopt. Pure; cost linear in the event's size.
+std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Time received_at,
+                                        const AttributeBounds& attributes = {});
 
 }  // namespace cairn
 
