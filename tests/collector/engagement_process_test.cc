@@ -110,17 +110,8 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     } else if (!auth.empty()) {
       headers.push_back(auth);
     }
-    const std::string url = collector_->base_url() + path;
-    absl::StatusOr<HttpResult> result;
-    if (method == "GET") {
-      result = cairn::testing::HttpGet(url, headers);
-    } else if (method == "POST") {
-      result = cairn::testing::HttpPost(url, body, headers);
-    } else if (method == "PUT") {
-      result = cairn::testing::HttpPut(url, body, headers);
-    } else {
-      result = cairn::testing::HttpDelete(url, headers);
-    }
+    absl::StatusOr<HttpResult> result =
+        cairn::testing::HttpCall(method, collector_->base_url() + path, body, headers);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : HttpResult{};
   }

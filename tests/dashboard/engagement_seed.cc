@@ -1,22 +1,17 @@
 #include "engagement_seed.h"
 
-#include <curl/curl.h>
-
 #include <fstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cairn/common/strings.h"
 #include "cairn/v1/batch.pb.h"
 #include "json_fields.h"
 #include "test_batches.h"
 
 namespace cairn::testing {
 namespace {
-
-size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
 
 absl::Status PostBatch(const std::string& base_url, std::vector<cairn::v1::Event> events) {
   cairn::v1::Batch batch = MakeBatch(std::move(events));
@@ -80,32 +75,9 @@ absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempD
 
 absl::StatusOr<HttpResult> AdminCall(const std::string& base_url, const std::string& method,
                                      const std::string& path, const std::string& body) {
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return absl::InternalError("curl_easy_init failed");
-  HttpResult result;
-  curl_slist* headers = nullptr;
-  std::string authorization = absl::StrCat("Authorization: Bearer ", kSeedAdminToken);
-  headers = curl_slist_append(headers, authorization.c_str());
-  if (!body.empty()) headers = curl_slist_append(headers, "Content-Type: application/json");
-  std::string url = base_url + path;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  if (!body.empty()) {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  }
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
-  CURLcode code = curl_easy_perform(curl);
-  if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK) return absl::UnavailableError(curl_easy_strerror(code));
-  return result;
+  std::vector<std::string> headers = {absl::StrCat("Authorization: Bearer ", kSeedAdminToken)};
+  if (!body.empty()) headers.push_back("Content-Type: application/json");
+  return HttpCall(method, base_url + path, body, headers);
 }
 
 absl::Status SeedAccounts(const std::string& base_url) {
@@ -193,23 +165,7 @@ absl::StatusOr<std::string> CustomerLinkToken(const std::string& base_url,
   return tokens.front();
 }
 
-std::string Base64Url(std::string_view bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
-  return out;
-}
+std::string Base64Url(std::string_view bytes) { return absl::WebSafeBase64Escape(ToAbsl(bytes)); }
 
 std::string SwapTokenAccount(const std::string& token, const std::string& account_id) {
   size_t dot = token.find('.');

@@ -104,6 +104,14 @@ absl::StatusOr<HttpResult> HttpDelete(const std::string& url,
   return Perform(url, nullptr, headers, "DELETE");
 }
 
+absl::StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
+                                    const std::string& body,
+                                    const std::vector<std::string>& headers) {
+  if (method == "GET") return Perform(url, nullptr, headers);
+  if (method == "DELETE") return Perform(url, nullptr, headers, "DELETE");
+  return Perform(url, &body, headers, method == "POST" ? nullptr : method.c_str());
+}
+
 std::string UrlEncode(std::string_view text) {
   std::string out;
   for (char c : text) {

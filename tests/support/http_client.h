@@ -30,6 +30,10 @@ absl::StatusOr<HttpResult> HttpPut(const std::string& url, const std::string& bo
                                    const std::vector<std::string>& headers);
 absl::StatusOr<HttpResult> HttpDelete(const std::string& url,
                                       const std::vector<std::string>& headers = {});
+// Any method: GET and DELETE send no body, others send `body`.
+absl::StatusOr<HttpResult> HttpCall(const std::string& method, const std::string& url,
+                                    const std::string& body,
+                                    const std::vector<std::string>& headers);
 
 // Percent-encodes everything but RFC 3986 unreserved characters, for path
 // segments and query values.
