@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "cairn/collector/log.h"
 #include "cairn/common/strings.h"
+#include "request_head.h"
 
 namespace cairn::collector {
 
@@ -111,9 +112,7 @@ void HttpSession::ReadHeader() {
     return;
   }
   const ServerOptions& options = registry_->options();
-  parser_.emplace();
-  parser_->header_limit(static_cast<uint32_t>(options.max_header_bytes));
-  parser_->body_limit(options.max_body_bytes);
+  ResetParser(parser_, options);
   idle_ = true;
   stream_.expires_after(ToChrono(options.idle_timeout));
   http::async_read_header(stream_, buffer_, *parser_,
@@ -129,23 +128,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
     return;
   }
   header_at_ = std::chrono::steady_clock::now();
-  const auto& message = parser_->get();
-  head_ = HttpRequest{};
-  head_.method = std::string(message.method_string());
-  head_.target = std::string(message.target());
-  for (const auto& field : message) {
-    std::string name = absl::AsciiStrToLower(ToAbsl(field.name_string()));
-    std::string_view value = field.value();
-    auto [it, inserted] = head_.headers.try_emplace(std::move(name), value);
-    if (!inserted) {
-      it->second.append(", ");
-      it->second.append(value);
-    }
-  }
-  if (boost::optional<uint64_t> length = parser_->content_length()) {
-    head_.content_length = *length;
-  }
-  head_.body_complete = false;
+  head_ = HeadFromParser(*parser_);
   route_ = RouteOf(head_.Path());
   beast::error_code endpoint_ec;
   auto peer = stream_.socket().remote_endpoint(endpoint_ec);
@@ -161,7 +144,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
   std::optional<std::string_view> expect = head_.Header("expect");
   if (expect && absl::EqualsIgnoreCase(ToAbsl(*expect), "100-continue") && !parser_->is_done()) {
     // The client waits for this before it sends the body.
-    continue_ = {http::status::continue_, message.version()};
+    continue_ = {http::status::continue_, parser_->get().version()};
     stream_.expires_after(ToChrono(registry_->options().request_timeout));
     http::async_write(stream_, continue_,
                       [self = shared_from_this()](beast::error_code write_ec, size_t) {

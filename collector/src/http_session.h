@@ -21,6 +21,7 @@
 #include "cairn/collector/http_server.h"
 #include "cairn/collector/metrics.h"
 #include "cairn/collector/request_handler.h"
+#include "request_head.h"
 
 namespace cairn::collector {
 
@@ -74,7 +75,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void RequestClose();
 
  private:
-  using Parser = boost::beast::http::request_parser<boost::beast::http::string_body>;
 
   void ReadHeader();
   void OnHeader(boost::beast::error_code ec);
@@ -95,7 +95,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::shared_ptr<ConnectionRegistry> registry_;
   const uint64_t id_;
   boost::beast::flat_buffer buffer_;
-  std::optional<Parser> parser_;
+  std::optional<RequestParser> parser_;
   HttpRequest head_;
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
