@@ -375,8 +375,8 @@ int AtRisk(Command& command, const Args& args) {
   }
   // The listing is riskiest first (poor, watch, then good), so pages are read
   // until there are enough rows or, without --all, until the first good
-  // account. A good account can still have an open alert: those come from
-  // the open alerts and are read one by one.
+  // account. A good account can still have an open alert: those on the pages
+  // read are kept; the others come from the open alerts, read one by one.
   std::vector<JsonValue> accounts;
   std::vector<std::string> raw_answers;
   std::set<std::string, std::less<>> seen;
@@ -394,7 +394,9 @@ int AtRisk(Command& command, const Args& args) {
     for (const JsonValue& account : (*page)["accounts"].items()) {
       std::string band = account["health"]["band"].str();
       if (band != "poor" && band != "watch") reached_good = true;
-      if (!options.all && reached_good) continue;
+      // A good account already read that has an open alert is kept here,
+      // not fetched again below.
+      if (!options.all && !IsAtRisk(account)) continue;
       seen.insert(account["account_id"].str());
       accounts.push_back(account);
     }
@@ -405,7 +407,8 @@ int AtRisk(Command& command, const Args& args) {
       break;
     }
   }
-  if (!options.all && accounts.size() < options.limit) {
+  // Good accounts with an open alert beyond the pages read.
+  if (!options.all && accounts.size() < options.limit && !page_token.empty()) {
     std::optional<JsonValue> alerts = command.Fetch("GET", "/v1/alerts?state=open", nullptr);
     if (!alerts) return kFailed;
     raw_answers.push_back(command.raw());
