@@ -1,9 +1,9 @@
 // libFuzzer target: raw bytes of an HTTP request head, parsed by Beast with
 // the server's limits and turned into an HttpRequest by the server's own
-// code (request_head.h),
-// and checked by RequestHandler::CheckHead (route, method, Authorization,
-// Content-Type, Content-Encoding, Content-Length, rate limit). Also the
-// query-string and percent decoding of the target.
+// code (request_head.h), then checked by RequestHandler::CheckHead (route,
+// method, Authorization, Content-Type, Content-Encoding, Content-Length, rate
+// limit, dashboard files). Also the query-string and percent decoding of the
+// target.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +15,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include "cairn/collector/dashboard_assets.h"
 #include "cairn/collector/http_server.h"
 #include "cairn/collector/http_types.h"
 #include "cairn/collector/request_handler.h"
@@ -55,8 +56,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ec || !parser->is_header_done()) return 0;
   cairn::collector::HttpRequest head = cairn::collector::HeadFromParser(*parser);
 
-  std::optional<cairn::collector::HttpResponse> refused = fixture->handler->CheckHead(head);
-  if (refused && (refused->status < 400 || refused->status > 599)) std::abort();
+  // What CheckHead answers early is a refusal (4xx/5xx), except on the
+  // dashboard paths, whose files are served from the head alone: 200 or a
+  // 308 to the path with a slash.
+  std::optional<cairn::collector::HttpResponse> early = fixture->handler->CheckHead(head);
+  if (early && (early->status < 400 || early->status > 599)) {
+    const bool dashboard = cairn::collector::IsDashboardPath(head.Path());
+    if (!dashboard || (early->status != 200 && early->status != 308)) std::abort();
+  }
   head.QueryParam("account_id");
   head.QueryParam("after");
   cairn::collector::PercentDecode(head.Path());

@@ -64,5 +64,9 @@ int main(int argc, char** argv) {
       "GET /v1/renewal-notifications/recipients?account_id=a%2Fb&after=x+y HTTP/1.1\r\n"
       "Authorization: Bearer nope\r\n\r\n");
   Put(out / "fuzz_request_head", "health", "GET /healthz HTTP/1.1\r\nHost: c\r\n\r\n");
+  // Dashboard paths are answered from the head alone (file, 308, 404, 405).
+  Put(out / "fuzz_request_head", "dashboard",
+      "HEAD /customer HTTP/1.1\r\nHost: c\r\n\r\n");
+  Put(out / "fuzz_request_head", "asset", "GET /dashboard/index.html HTTP/1.1\r\nHost: c\r\n\r\n");
   return 0;
 }
