@@ -32,9 +32,9 @@
 #include <string>
 #include <vector>
 
-#include "cairn/collector/account_health.h"
-#include "cairn/collector/alert_evaluator.h"
-#include "cairn/collector/sqlite_store.h"
+#include "success/account_health.h"
+#include "success/alert_evaluator.h"
+#include "store/sqlite/sqlite_store.h"
 #include "cairn/common/clock.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/engagement/aggregator.h"

@@ -1,4 +1,4 @@
-#include "cairn/collector/batch_decoder.h"
+#include "ingest/batch_decoder.h"
 
 #include "absl/time/clock.h"
 #include "cairn/common/codec.h"

@@ -1,4 +1,4 @@
-#include "cairn/collector/batch_writer.h"
+#include "ingest/batch_writer.h"
 
 #include <chrono>
 #include <condition_variable>

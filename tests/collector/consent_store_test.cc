@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "cairn/collector/retention_purger.h"
-#include "cairn/collector/store_factory.h"
+#include "store/retention_purger.h"
+#include "store/store_factory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"

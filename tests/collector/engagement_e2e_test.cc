@@ -11,9 +11,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "cairn/collector/alert_evaluator.h"
-#include "cairn/collector/engagement_store.h"
-#include "cairn/collector/sqlite_store.h"
+#include "success/alert_evaluator.h"
+#include "store/engagement_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "cairn/common/clock.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/webhook_signature.h"

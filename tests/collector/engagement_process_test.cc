@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "cairn/collector/customer_link.h"
+#include "auth/customer_link.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/webhook_signature.h"
 #include "collector_process.h"

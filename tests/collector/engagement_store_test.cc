@@ -2,7 +2,7 @@
 // PostgreSQL, a fresh database per test): the daily aggregates Write keeps
 // in the same transaction as the events, erasure and consent withdrawal,
 // and the settings, goals and alert tables behind EngagementStore.
-#include "cairn/collector/engagement_store.h"
+#include "store/engagement_store.h"
 
 #include <string>
 #include <vector>

@@ -7,7 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "cairn/collector/customer_link.h"
+#include "auth/customer_link.h"
 #include "cairn/common/json_value.h"
 #include "gtest/gtest.h"
 

@@ -1,11 +1,11 @@
-#include "cairn/collector/request_handler.h"
+#include "ingest/request_handler.h"
 
 #include <future>
 #include <memory>
 #include <string>
 
-#include "cairn/collector/log.h"
-#include "cairn/collector/sqlite_store.h"
+#include "ops/log.h"
+#include "store/sqlite/sqlite_store.h"
 #include "cairn/common/codec.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"

@@ -1,13 +1,13 @@
 // Store behaviour both stores share (value-parameterized over SQLite and
 // PostgreSQL), then what only the SQLite file store does.
-#include "cairn/collector/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "cairn/collector/store_factory.h"
+#include "store/store_factory.h"
 #include "cairn/common/sqlite.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -1,4 +1,4 @@
-#include "cairn/collector/summary_format.h"
+#include "app/summary_format.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

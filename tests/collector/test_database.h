@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "cairn/collector/store.h"
+#include "store/store.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"
 

@@ -1,4 +1,4 @@
-#include "cairn/collector/write_key_set.h"
+#include "auth/write_key_set.h"
 
 #include <fstream>
 

@@ -1,14 +1,14 @@
 // The dashboards' static files as the collector serves them: embedded files,
 // types, security headers, 404/405, no path traversal, and the hook in the
 // request handler.
-#include "cairn/collector/dashboard_assets.h"
+#include "http/dashboard_assets.h"
 
 #include <memory>
 #include <string>
 
-#include "cairn/collector/log.h"
-#include "cairn/collector/request_handler.h"
-#include "cairn/collector/sqlite_store.h"
+#include "ops/log.h"
+#include "ingest/request_handler.h"
+#include "store/sqlite/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"

@@ -21,7 +21,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "cairn/collector/customer_link.h"
+#include "auth/customer_link.h"
 #include "child_process.h"
 #include "collector_process.h"
 #include "engagement_seed.h"

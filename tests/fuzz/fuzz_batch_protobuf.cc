@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "cairn/collector/batch_decoder.h"
+#include "ingest/batch_decoder.h"
 #include "fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "cairn/collector/batch_decoder.h"
+#include "ingest/batch_decoder.h"
 #include "cairn/common/codec.h"
 #include "fuzz_support.h"
 

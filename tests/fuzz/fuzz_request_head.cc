@@ -15,13 +15,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
-#include "cairn/collector/dashboard_assets.h"
-#include "cairn/collector/http_server.h"
-#include "cairn/collector/http_types.h"
-#include "cairn/collector/request_handler.h"
-#include "cairn/collector/write_key_set.h"
+#include "http/dashboard_assets.h"
+#include "http/http_server.h"
+#include "http/http_types.h"
+#include "ingest/request_handler.h"
+#include "auth/write_key_set.h"
 #include "cairn/common/clock.h"
-#include "request_head.h"
+#include "http/request_head.h"
 
 namespace {
 

@@ -4,7 +4,7 @@
 // Shared settings of the fuzz targets: fixed, so a crash replays the same.
 
 #include "absl/time/time.h"
-#include "cairn/collector/batch_decoder.h"
+#include "ingest/batch_decoder.h"
 
 namespace cairn::fuzz {
 

@@ -1,0 +1,350 @@
+#include "gdpr/admin_api.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "success/engagement_api.h"
+#include "ops/log.h"
+#include "cairn/common/event_rules.h"
+#include "cairn/common/strings.h"
+#include "cairn/consent/purpose.h"
+#include "google/protobuf/util/json_util.h"
+#include "ops/json_text.h"
+
+namespace cairn::collector {
+namespace {
+
+constexpr std::string_view kUsersPrefix = "/v1/users/";
+constexpr std::string_view kExportSuffix = "/export";
+constexpr std::string_view kRecipientsPath = "/v1/renewal-notifications/recipients";
+constexpr std::string_view kPurgePath = "/v1/admin/purge";
+constexpr uint64_t kMaxAdminBodyBytes = 64 << 10;
+
+enum class Route { kNone, kExport, kErase, kRecipients, kPurge };
+
+struct Target {
+  Route route = Route::kNone;
+  std::string_view raw_user_id;  // still percent-encoded
+};
+
+Target ParseTarget(std::string_view path) {
+  if (path == kRecipientsPath) return {Route::kRecipients, {}};
+  if (path == kPurgePath) return {Route::kPurge, {}};
+  if (!absl::StartsWith(ToAbsl(path), ToAbsl(kUsersPrefix))) return {};
+  std::string_view rest = path.substr(kUsersPrefix.size());
+  Route route = Route::kErase;
+  if (absl::EndsWith(ToAbsl(rest), ToAbsl(kExportSuffix))) {
+    rest.remove_suffix(kExportSuffix.size());
+    route = Route::kExport;
+  }
+  // A '/' inside an id must be sent as %2F.
+  if (rest.empty() || rest.find('/') != std::string_view::npos) return {};
+  return {route, rest};
+}
+
+std::string_view RouteName(Route route) {
+  switch (route) {
+    case Route::kExport: return "admin_export";
+    case Route::kErase: return "admin_erase";
+    case Route::kRecipients: return "admin_recipients";
+    case Route::kPurge: return "admin_purge";
+    case Route::kNone: break;
+  }
+  return "admin";
+}
+
+std::string_view AllowedMethod(Route route) {
+  switch (route) {
+    case Route::kErase: return "DELETE";
+    case Route::kPurge: return "POST";
+    default: return "GET";
+  }
+}
+
+// Logged without personal data: route, status, reason.
+HttpResponse Reject(Route route, int status, std::string_view reason) {
+  Log(status >= 500 ? LogLevel::kError : LogLevel::kWarning, "request_rejected",
+      {{"route", std::string(RouteName(route))},
+       {"status", std::to_string(status)},
+       {"reason", std::string(reason)}});
+  return TextResponse(status, reason);
+}
+
+HttpResponse StoreFailure(Route route, const absl::Status& status) {
+  Log(LogLevel::kError, "admin_store_failed",
+      {{"route", std::string(RouteName(route))},
+       {"code", absl::StatusCodeToString(status.code())}});
+  HttpResponse response = TextResponse(503, "storage unavailable, retry later");
+  response.headers.emplace_back("Retry-After", "1");
+  return response;
+}
+
+HttpResponse Json(std::string body) {
+  HttpResponse response;
+  response.status = 200;
+  response.content_type = "application/json";
+  response.body = std::move(body);
+  response.body.push_back('\n');
+  return response;
+}
+
+// The user id of a /v1/users/{id} path, decoded; nullopt if it is not 1-128
+// printable bytes (the contract's id rule).
+std::optional<std::string> DecodeUserId(std::string_view raw) {
+  std::optional<std::string> id = PercentDecode(raw);
+  if (!id || !IsValidId(*id)) return std::nullopt;
+  return id;
+}
+
+void AppendConsentRecord(const StoredConsentRecord& stored, std::string* out) {
+  const consent::ConsentRecord& r = stored.record;
+  absl::StrAppend(out, "{\"event_id\":");
+  AppendJsonString(stored.event_id, out);
+  absl::StrAppend(out, ",\"account_id\":");
+  AppendJsonString(stored.account_id, out);
+  absl::StrAppend(out, ",\"purpose\":");
+  AppendJsonString(consent::PurposeName(r.purpose), out);
+  absl::StrAppend(out, ",\"decision\":");
+  AppendJsonString(consent::DecisionName(r.decision), out);
+  absl::StrAppend(out, ",\"policy_id\":");
+  AppendJsonString(r.policy_id, out);
+  absl::StrAppend(out, ",\"policy_version\":");
+  AppendJsonString(r.policy_version, out);
+  absl::StrAppend(out, ",\"device_time\":\"", FormatRfc3339(r.device_time), "\"");
+  if (r.collector_time) {
+    absl::StrAppend(out, ",\"collector_time\":\"", FormatRfc3339(*r.collector_time), "\"");
+  }
+  absl::StrAppend(out, ",\"sdk_version\":");
+  AppendJsonString(r.source_sdk_version, out);
+  absl::StrAppend(out, ",\"source_surface\":");
+  AppendJsonString(r.source_surface, out);
+  if (r.expires_at) {
+    absl::StrAppend(out, ",\"expires_at\":\"", FormatRfc3339(*r.expires_at), "\"");
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+AdminApi::AdminApi(const WriteKeySet* admin_tokens, Store* store, Clock* clock,
+                   const AdminApiOptions& options)
+    : admin_tokens_(admin_tokens),
+      store_(store),
+      clock_(clock),
+      options_(options),
+      worker_(options.queue_capacity) {}
+
+AdminApi::~AdminApi() { Stop(); }
+
+void AdminApi::Stop() { worker_.Stop(); }
+
+bool AdminApi::IsAdminPath(std::string_view path) {
+  return path == kRecipientsPath || path == kPurgePath ||
+         EngagementApi::IsEngagementPath(path) ||
+         absl::StartsWith(ToAbsl(path), ToAbsl(kUsersPrefix));
+}
+
+std::optional<HttpResponse> AdminApi::CheckHead(const HttpRequest& head) const {
+  if (EngagementApi::IsEngagementPath(head.Path())) return CheckEngagementHead(head);
+  Target target = ParseTarget(head.Path());
+  // Off, the API does not exist as far as clients can tell.
+  if (admin_tokens_ == nullptr || target.route == Route::kNone) {
+    return Reject(target.route, 404, "not found");
+  }
+  std::string_view allowed = AllowedMethod(target.route);
+  if (head.method != allowed) {
+    HttpResponse response = Reject(target.route, 405, "method not allowed");
+    response.headers.emplace_back("Allow", std::string(allowed));
+    return response;
+  }
+  std::optional<std::string_view> authorization = head.Header("authorization");
+  if (!authorization || !admin_tokens_->VerifyAuthorization(*authorization)) {
+    HttpResponse response = Reject(target.route, 401, "missing or wrong admin token");
+    response.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return response;
+  }
+  if (head.content_length && *head.content_length > kMaxAdminBodyBytes) {
+    return Reject(target.route, 413, "body is over the size limit");
+  }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> AdminApi::CheckEngagementHead(const HttpRequest& head) const {
+  const std::string allowed = EngagementApi::AllowedMethods(head.Path());
+  if (admin_tokens_ == nullptr || engagement_ == nullptr || allowed.empty()) {
+    return Reject(Route::kNone, 404, "not found");
+  }
+  bool method_ok = false;
+  for (absl::string_view m : absl::StrSplit(allowed, ", ")) method_ok |= (m == head.method);
+  if (!method_ok) {
+    HttpResponse response = Reject(Route::kNone, 405, "method not allowed");
+    response.headers.emplace_back("Allow", allowed);
+    return response;
+  }
+  // The customer view takes a signed customer link (checked by the
+  // handler), never the admin token.
+  if (!EngagementApi::IsCustomerPath(head.Path())) {
+    std::optional<std::string_view> authorization = head.Header("authorization");
+    if (!authorization || !admin_tokens_->VerifyAuthorization(*authorization)) {
+      HttpResponse response = Reject(Route::kNone, 401, "missing or wrong admin token");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+  }
+  if (head.content_length && *head.content_length > kMaxAdminBodyBytes) {
+    return Reject(Route::kNone, 413, "body is over the size limit");
+  }
+  return std::nullopt;
+}
+
+void AdminApi::Handle(HttpRequest request, Respond respond) {
+  if (std::optional<HttpResponse> refused = CheckHead(request)) {
+    std::move(respond)(*std::move(refused));
+    return;
+  }
+  if (request.body.size() > kMaxAdminBodyBytes) {
+    std::move(respond)(Reject(ParseTarget(request.Path()).route, 413,
+                              "body is over the size limit"));
+    return;
+  }
+  // Kept outside the task so a refused submission can still answer.
+  auto pending = std::make_shared<Respond>(std::move(respond));
+  auto shared_request = std::make_shared<HttpRequest>(std::move(request));
+  bool queued = worker_.TrySubmit([this, pending, shared_request]() mutable {
+    std::move (*pending)(Run(*shared_request));
+  });
+  if (!queued) {
+    HttpResponse busy = Reject(ParseTarget(shared_request->Path()).route, 503,
+                               "admin worker busy, retry later");
+    busy.headers.emplace_back("Retry-After", "1");
+    std::move (*pending)(std::move(busy));
+  }
+}
+
+HttpResponse AdminApi::Run(const HttpRequest& request) {
+  if (EngagementApi::IsEngagementPath(request.Path())) return engagement_->Handle(request);
+  Target target = ParseTarget(request.Path());
+  switch (target.route) {
+    case Route::kExport:
+    case Route::kErase: {
+      std::optional<std::string> user_id = DecodeUserId(target.raw_user_id);
+      if (!user_id) {
+        return Reject(target.route, 400, "user id must be 1-128 printable bytes, %-encoded");
+      }
+      return target.route == Route::kExport ? Export(*user_id) : Erase(*user_id);
+    }
+    case Route::kRecipients:
+      return Recipients(request);
+    case Route::kPurge:
+      return Purge();
+    case Route::kNone:
+      break;
+  }
+  return Reject(Route::kNone, 404, "not found");
+}
+
+HttpResponse AdminApi::Export(std::string_view user_id) {
+  absl::StatusOr<UserExport> data = store_->ExportUser(user_id, options_.max_export_events);
+  if (!data.ok()) return StoreFailure(Route::kExport, data.status());
+  google::protobuf::util::JsonPrintOptions print;
+  print.preserve_proto_field_names = true;
+  std::string out = "{\"user_id\":";
+  AppendJsonString(user_id, &out);
+  absl::StrAppend(&out, ",\"truncated\":", data->truncated ? "true" : "false",
+                  ",\"events\":[");
+  std::string event_json;
+  for (size_t i = 0; i < data->events.size(); ++i) {
+    const StoredEvent& stored = data->events[i];
+    event_json.clear();
+    if (!google::protobuf::util::MessageToJsonString(stored.event, &event_json, print).ok()) {
+      return StoreFailure(Route::kExport, absl::DataLossError("event not printable as JSON"));
+    }
+    absl::StrAppend(&out, i == 0 ? "" : ",", "{\"received_at\":\"",
+                    FormatRfc3339(stored.received_at), "\",\"event\":", event_json, "}");
+  }
+  out.append("],\"consent_records\":[");
+  for (size_t i = 0; i < data->consent_records.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendConsentRecord(data->consent_records[i], &out);
+  }
+  out.append("]}");
+  Log(LogLevel::kInfo, "user_exported",
+      {{"events", std::to_string(data->events.size())},
+       {"consent_records", std::to_string(data->consent_records.size())}});
+  return Json(std::move(out));
+}
+
+HttpResponse AdminApi::Erase(std::string_view user_id) {
+  absl::StatusOr<ErasureResult> result = store_->EraseUser(user_id, clock_->Now());
+  if (!result.ok()) return StoreFailure(Route::kErase, result.status());
+  // The log keeps the counts as an audit trail, never the id.
+  Log(LogLevel::kInfo, "user_erased",
+      {{"events_deleted", std::to_string(result->events_deleted)},
+       {"already_erased", result->already_erased ? "true" : "false"}});
+  std::string out = "{\"user_id\":";
+  AppendJsonString(user_id, &out);
+  absl::StrAppend(&out, ",\"events_deleted\":", result->events_deleted,
+                  ",\"consent_states_deleted\":", result->consent_states_deleted,
+                  ",\"consent_records_pseudonymised\":", result->consent_records_pseudonymised,
+                  ",\"already_erased\":", result->already_erased ? "true" : "false", "}");
+  return Json(std::move(out));
+}
+
+HttpResponse AdminApi::Recipients(const HttpRequest& request) {
+  std::optional<std::string> account_id = request.QueryParam("account_id");
+  if (!account_id || !IsValidId(*account_id)) {
+    return Reject(Route::kRecipients, 400, "account_id must be 1-128 printable bytes");
+  }
+  std::string after = request.QueryParam("after").value_or("");
+  if (after.size() > kMaxIdBytes) {
+    return Reject(Route::kRecipients, 400, "after must be a user id");
+  }
+  size_t limit = options_.max_recipients_page;
+  if (std::optional<std::string> text = request.QueryParam("limit")) {
+    uint64_t parsed = 0;
+    if (!absl::SimpleAtoi(*text, &parsed) || parsed == 0 || parsed > limit) {
+      return Reject(Route::kRecipients, 400,
+                    absl::StrCat("limit must be 1-", options_.max_recipients_page));
+    }
+    limit = static_cast<size_t>(parsed);
+  }
+  absl::StatusOr<RecipientsPage> page =
+      store_->RenewalRecipients(*account_id, after, limit, clock_->Now());
+  if (!page.ok()) return StoreFailure(Route::kRecipients, page.status());
+  std::string out = "{\"account_id\":";
+  AppendJsonString(*account_id, &out);
+  out.append(",\"recipients\":[");
+  for (size_t i = 0; i < page->user_ids.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    AppendJsonString(page->user_ids[i], &out);
+  }
+  out.push_back(']');
+  if (page->next_after) {
+    out.append(",\"next_after\":");
+    AppendJsonString(*page->next_after, &out);
+  }
+  out.push_back('}');
+  return Json(std::move(out));
+}
+
+HttpResponse AdminApi::Purge() {
+  absl::Time now = clock_->Now();
+  absl::StatusOr<int64_t> deleted = PurgeExpiredEvents(*store_, now, options_.retention);
+  if (!deleted.ok()) return StoreFailure(Route::kPurge, deleted.status());
+  Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*deleted)}});
+  int64_t days = absl::ToInt64Hours(options_.retention.keep) / 24;
+  std::string out = absl::StrCat("{\"retention_days\":", days, ",\"events_deleted\":", *deleted);
+  if (days > 0) {
+    absl::StrAppend(&out, ",\"cutoff\":\"", FormatRfc3339(now - options_.retention.keep), "\"");
+  }
+  out.push_back('}');
+  return Json(std::move(out));
+}
+
+}  // namespace cairn::collector

@@ -1,0 +1,94 @@
+#ifndef CAIRN_COLLECTOR_GDPR_ADMIN_API_H_
+#define CAIRN_COLLECTOR_GDPR_ADMIN_API_H_
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+#include "absl/functional/any_invocable.h"
+#include "http/http_types.h"
+#include "store/retention_purger.h"
+#include "store/store.h"
+#include "http/task_queue.h"
+#include "auth/write_key_set.h"
+#include "cairn/common/clock.h"
+
+namespace cairn::collector {
+
+class EngagementApi;
+
+struct AdminApiOptions {
+  // Most events (and, separately, consent records) in one export; beyond it
+  // the export says "truncated": true.
+  size_t max_export_events = 100000;
+  // Largest and default page of renewal recipients.
+  size_t max_recipients_page = 1000;
+  // Admin requests waiting for the admin worker; beyond it: 503.
+  size_t queue_capacity = 32;
+  // What POST /v1/admin/purge deletes.
+  RetentionOptions retention;
+};
+
+// The operator's API, behind the admin token (never the write key):
+//
+//   GET    /v1/users/{id}/export                       Art. 15/20 export, JSON
+//   DELETE /v1/users/{id}                              Art. 17 erasure, JSON counts
+//   GET    /v1/renewal-notifications/recipients?account_id=A[&after=U][&limit=N]
+//   POST   /v1/admin/purge                             retention purge now
+//   /v1/accounts..., /v1/alerts..., /v1/renewals/upcoming, /v1/customer/overview
+//                                                      see EngagementApi
+//
+// Requests run one at a time on an own worker thread (store work is slow
+// next to network I/O). Responses are JSON; errors are text like the rest of
+// the API. Thread-safe.
+class AdminApi {
+ public:
+  using Respond = absl::AnyInvocable<void(HttpResponse) &&>;
+
+  // `admin_tokens` null: the admin API is off and its paths answer 404.
+  // Pointers must outlive the API.
+  AdminApi(const WriteKeySet* admin_tokens, Store* store, Clock* clock,
+           const AdminApiOptions& options);
+  // Stops the worker (see Stop).
+  ~AdminApi();
+
+  // Serves the customer-success endpoints (engagement_api.h) through this
+  // API's worker and token checks; null (the default): they answer 404.
+  // Call before serving requests; `api` must outlive this API.
+  void SetEngagementApi(EngagementApi* api) { engagement_ = api; }
+
+  // True for the paths this API serves (whatever the method or token).
+  static bool IsAdminPath(std::string_view path);
+
+  // Route, method and token checks from the header alone: 404 (API off or
+  // unknown path), 405, 401 with WWW-Authenticate, 413 for a body over 64 KiB.
+  // nullopt to go on. Cost: one SHA-256.
+  std::optional<HttpResponse> CheckHead(const HttpRequest& head) const;
+
+  // Handles a complete request on the worker thread; `respond` is called
+  // exactly once, from there (or at once on refusal, 503 if the queue is
+  // full).
+  void Handle(HttpRequest request, Respond respond);
+
+  // Refuses new requests, answers the queued ones, joins the worker.
+  void Stop();
+
+ private:
+  HttpResponse Run(const HttpRequest& request);
+  std::optional<HttpResponse> CheckEngagementHead(const HttpRequest& head) const;
+  HttpResponse Export(std::string_view user_id);
+  HttpResponse Erase(std::string_view user_id);
+  HttpResponse Recipients(const HttpRequest& request);
+  HttpResponse Purge();
+
+  const WriteKeySet* const admin_tokens_;
+  Store* const store_;
+  Clock* const clock_;
+  const AdminApiOptions options_;
+  EngagementApi* engagement_ = nullptr;
+  TaskQueue worker_;
+};
+
+}  // namespace cairn::collector
+
+#endif  // CAIRN_COLLECTOR_GDPR_ADMIN_API_H_

@@ -1,0 +1,28 @@
+#ifndef CAIRN_COLLECTOR_OPS_LOG_H_
+#define CAIRN_COLLECTOR_OPS_LOG_H_
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace cairn::collector {
+
+enum class LogLevel { kInfo, kWarning, kError };
+
+// One key=value field of a log line. Values are quoted when they contain
+// spaces, quotes or '='. Callers must never pass personal data (user or
+// account ids, keys, IP addresses): log counts, codes and fixed reasons.
+using LogField = std::pair<std::string_view, std::string>;
+
+// Writes one line to stderr: `ts=<RFC 3339> level=<level> event=<event> k=v...`.
+// Thread-safe (one write(2) per line, so lines never interleave). Cost: a
+// small string build and a syscall. Write failures are ignored.
+void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+
+// Silences (or re-enables) Log for tests that exercise error paths on purpose.
+void SetLoggingEnabled(bool enabled);
+
+}  // namespace cairn::collector
+
+#endif  // CAIRN_COLLECTOR_OPS_LOG_H_

@@ -1,0 +1,260 @@
+#include "store/postgres/pg_schema.h"
+
+#include <array>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+
+namespace cairn::collector {
+namespace {
+
+// Schema history. Never edit a shipped step: add a new one. Step i moves the
+// schema from version i to i+1. Same tables and column names as the SQLite
+// store, so operators' queries work on both. Identifiers use the "C"
+// collation: byte order, as in SQLite, for sorting and paging cursors.
+// corrected_at_ms is the skew-corrected occurrence time (see Store).
+// consent_records.seq orders records stored at the same device time (the
+// SQLite store uses rowid).
+constexpr std::string_view kStepV1 = R"sql(
+CREATE TABLE events (
+  event_id            text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  purpose             integer NOT NULL,
+  kind                text NOT NULL,
+  occurred_at_ms      bigint NOT NULL,
+  corrected_at_ms     bigint NOT NULL,
+  received_at_ms      bigint NOT NULL,
+  sequence            bigint NOT NULL,
+  session_id          text NOT NULL,
+  install_id          text NOT NULL,
+  batch_id            text NOT NULL,
+  milestone_name      text COLLATE "C",
+  milestone_value     double precision,
+  session_duration_ms bigint,
+  attributes_json     text NOT NULL,
+  event_proto         bytea NOT NULL
+);
+CREATE INDEX events_by_account_time ON events (account_id, occurred_at_ms);
+CREATE INDEX events_by_user_account ON events (user_id, account_id);
+CREATE INDEX events_by_time ON events (occurred_at_ms);
+CREATE TABLE batches (
+  batch_id            text COLLATE "C" PRIMARY KEY,
+  install_id          text NOT NULL,
+  sent_at_ms          bigint,
+  received_at_ms      bigint NOT NULL,
+  last_received_at_ms bigint NOT NULL,
+  times_received      bigint NOT NULL,
+  event_count         bigint NOT NULL,
+  accepted            bigint NOT NULL,
+  duplicates          bigint NOT NULL,
+  rejected            bigint NOT NULL,
+  client_ip           text,
+  user_agent          text
+);
+CREATE TABLE client_drops (
+  install_id          text COLLATE "C" NOT NULL,
+  reason              integer NOT NULL,
+  count               bigint NOT NULL,
+  PRIMARY KEY (install_id, reason)
+);
+CREATE TABLE consent_records (
+  seq                 bigint GENERATED ALWAYS AS IDENTITY,
+  event_id            text COLLATE "C" PRIMARY KEY,
+  account_id          text NOT NULL,
+  user_id             text COLLATE "C",
+  user_hash           text,
+  purpose             integer NOT NULL,
+  decision            integer NOT NULL,
+  policy_id           text NOT NULL,
+  policy_version      text NOT NULL,
+  device_time_us      bigint NOT NULL,
+  collector_time_ms   bigint NOT NULL,
+  sdk_version         text NOT NULL,
+  source_surface      text NOT NULL,
+  expires_at_us       bigint
+);
+CREATE INDEX consent_records_by_subject
+  ON consent_records (user_id, purpose, device_time_us, seq);
+CREATE TABLE consent_state (
+  user_id             text COLLATE "C" NOT NULL,
+  purpose             integer NOT NULL,
+  user_hash           text NOT NULL,
+  decision            integer NOT NULL,
+  policy_id           text NOT NULL,
+  policy_version      text NOT NULL,
+  decided_at_us       bigint NOT NULL,
+  expires_at_us       bigint,
+  updated_at_ms       bigint NOT NULL,
+  PRIMARY KEY (user_id, purpose)
+);
+CREATE INDEX consent_state_by_purpose ON consent_state (purpose, decision, user_id);
+CREATE TABLE renewal_suppression (
+  user_hash           text PRIMARY KEY,
+  since_ms            bigint NOT NULL,
+  denied_at_us        bigint NOT NULL
+);
+CREATE TABLE erased_users (
+  user_hash           text PRIMARY KEY,
+  erased_at_ms        bigint NOT NULL
+);
+CREATE TABLE rejections (
+  reason              integer PRIMARY KEY,
+  count               bigint NOT NULL
+);
+CREATE TABLE settings (
+  name                text PRIMARY KEY,
+  value               text NOT NULL
+);
+)sql";
+
+// Version 2: no (account_id, occurred_at_ms) index, as in the SQLite store's
+// version 4: no query of the collector needs it, and every insert paid for it.
+constexpr std::string_view kStepV2 = R"sql(
+DROP INDEX IF EXISTS events_by_account_time;
+)sql";
+
+// Version 3 (issue 6): the engagement tables, as the SQLite store's version
+// 5: the four daily aggregates maintained by Write (indexed by user for
+// erasure and withdrawal), account settings, goals, alert episodes and
+// alerts with their webhook delivery state.
+constexpr std::string_view kStepV3 = R"sql(
+CREATE TABLE IF NOT EXISTS user_day (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  day                 bigint NOT NULL,
+  logins              bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, day)
+);
+CREATE INDEX IF NOT EXISTS user_day_by_user ON user_day (user_id);
+CREATE TABLE IF NOT EXISTS user_first_login (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  first_login_ms      bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS user_first_login_by_user ON user_first_login (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  first_reached_ms    bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, name)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_by_user ON user_milestone (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone_day (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  day                 bigint NOT NULL,
+  events              bigint NOT NULL,
+  value_sum           double precision NOT NULL,
+  PRIMARY KEY (account_id, user_id, name, day)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_day_by_user ON user_milestone_day (user_id);
+CREATE TABLE IF NOT EXISTS account_settings (
+  account_id          text COLLATE "C" PRIMARY KEY,
+  seats               bigint,
+  renewal_day         bigint,
+  key_milestones      text NOT NULL,
+  updated_at_ms       bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS goals (
+  goal_id             text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  name                text NOT NULL,
+  milestone_name      text COLLATE "C" NOT NULL,
+  target_count        bigint NOT NULL,
+  start_day           bigint NOT NULL,
+  due_day             bigint,
+  created_at_ms       bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS goals_by_account ON goals (account_id, created_at_ms);
+CREATE TABLE IF NOT EXISTS alert_episodes (
+  account_id          text COLLATE "C" PRIMARY KEY,
+  open                bigint NOT NULL,
+  severity            bigint NOT NULL,
+  opened_at_ms        bigint,
+  escalated_at_ms     bigint,
+  closed_at_ms        bigint,
+  episodes            bigint NOT NULL,
+  alert_id            text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  alert_id            text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  severity            bigint NOT NULL,
+  open                bigint NOT NULL,
+  opened_at_ms        bigint NOT NULL,
+  escalated_at_ms     bigint,
+  resolved_at_ms      bigint,
+  this_week           bigint NOT NULL,
+  baseline_mean       double precision NOT NULL,
+  ratio               double precision NOT NULL,
+  payload             text NOT NULL,
+  delivery_state      bigint NOT NULL,
+  attempts            bigint NOT NULL,
+  last_error          text NOT NULL,
+  next_attempt_ms     bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
+)sql";
+
+constexpr std::array<std::string_view, 3> kSteps = {kStepV1, kStepV2, kStepV3};
+static_assert(kSteps.size() == kPgSchemaVersion);
+
+// pg_advisory_lock key of the migration: "cairnmig" in ASCII.
+constexpr int64_t kMigrationLockKey = 0x636169726e6d6967;
+
+}  // namespace
+
+absl::StatusOr<int> PgSchemaVersion(PgConnection& conn) {
+  absl::StatusOr<PgResult> exists =
+      conn.Exec("SELECT to_regclass('schema_version') IS NOT NULL");
+  if (!exists.ok()) return exists.status();
+  if (!exists->Bool(0, 0)) return 0;
+  absl::StatusOr<PgResult> version = conn.Exec("SELECT coalesce(max(version), 0) FROM schema_version");
+  if (!version.ok()) return version.status();
+  return static_cast<int>(version->Int(0, 0));
+}
+
+absl::Status MigratePgSchema(PgConnection& conn) {
+  PgParams key;
+  key.Add(kMigrationLockKey);
+  if (absl::Status s = conn.Run("SELECT pg_advisory_lock($1)", key); !s.ok()) return s;
+  auto migrate = [&]() -> absl::Status {
+    absl::Status s = conn.Run(
+        "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+        "applied_at timestamptz NOT NULL DEFAULT now())");
+    if (!s.ok()) return s;
+    absl::StatusOr<int> current = PgSchemaVersion(conn);
+    if (!current.ok()) return current.status();
+    if (*current > kPgSchemaVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the PostgreSQL schema is version ", *current, ", newer than this build's ",
+          kPgSchemaVersion));
+    }
+    for (int version = *current; version < kPgSchemaVersion; ++version) {
+      if (s = conn.Run("BEGIN"); !s.ok()) return s;
+      s = conn.Run(kSteps[static_cast<size_t>(version)]);
+      if (s.ok()) {
+        PgParams next;
+        next.Add(int64_t{version + 1});
+        s = conn.Run("INSERT INTO schema_version (version) VALUES ($1)", next);
+      }
+      if (s.ok()) s = conn.Run("COMMIT");
+      if (!s.ok()) {
+        conn.RollbackQuietly();
+        return absl::Status(s.code(), absl::StrCat("migrating to schema version ", version + 1,
+                                                   ": ", s.message()));
+      }
+    }
+    return absl::OkStatus();
+  };
+  absl::Status result = migrate();
+  conn.Run("SELECT pg_advisory_unlock($1)", key).IgnoreError();
+  return result;
+}
+
+}  // namespace cairn::collector

@@ -1,0 +1,1084 @@
+#include "store/postgres/pg_store.h"
+
+#include <algorithm>
+#include <array>
+#include <span>
+#include <variant>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "ops/log.h"
+#include "cairn/common/crypto.h"
+#include "cairn/common/proto_time.h"
+#include "cairn/common/strings.h"
+#include "cairn/consent/consent_state.h"
+#include "cairn/consent/purpose.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_schema.h"
+#include "store/store_common.h"
+
+namespace cairn::collector {
+namespace {
+
+// Transaction-level advisory lock that orders erasures against writes:
+// "cairnera" in ASCII.
+constexpr int64_t kErasureGateKey = 0x636169726e657261;
+
+// Per session: where a group's events wait for their checks. idx is the
+// position in the group; consent_rule 0 = needs no consent, 1 = check the
+// consent records at at_us, 2 = never allowed (unknown purpose).
+constexpr std::string_view kCreateStaging = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
+  idx                 integer NOT NULL,
+  event_id            text COLLATE "C" NOT NULL,
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  user_hash           text NOT NULL,
+  purpose             integer NOT NULL,
+  consent_rule        smallint NOT NULL,
+  at_us               bigint NOT NULL,
+  kind                text NOT NULL,
+  occurred_at_ms      bigint NOT NULL,
+  corrected_at_ms     bigint NOT NULL,
+  received_at_ms      bigint NOT NULL,
+  sequence            bigint NOT NULL,
+  session_id          text NOT NULL,
+  install_id          text NOT NULL,
+  batch_id            text NOT NULL,
+  milestone_name      text COLLATE "C",
+  milestone_value     double precision,
+  session_duration_ms bigint,
+  attributes_json     text NOT NULL,
+  event_proto         bytea NOT NULL
+) ON COMMIT DELETE ROWS
+)sql";
+
+constexpr std::string_view kCopyStaging =
+    "COPY cairn_staging (idx, event_id, account_id, user_id, user_hash, purpose, consent_rule, "
+    "at_us, kind, occurred_at_ms, corrected_at_ms, received_at_ms, sequence, session_id, "
+    "install_id, batch_id, milestone_name, milestone_value, session_duration_ms, "
+    "attributes_json, event_proto) FROM STDIN";
+
+#define CAIRN_PG_EVENT_COLUMNS                                                             \
+  "event_id, account_id, user_id, purpose, kind, occurred_at_ms, corrected_at_ms, "        \
+  "received_at_ms, sequence, session_id, install_id, batch_id, milestone_name, "           \
+  "milestone_value, session_duration_ms, attributes_json, event_proto"
+
+// One statement per group: every staged event is checked against the
+// tombstones and the latest consent record of (user, purpose) dated at or
+// before it (seq breaks ties: the record stored last wins, as in
+// consent::ConsentState); the allowed ones are inserted, the first copy of
+// each event_id only, in event_id order (a fixed lock order between
+// collectors). Returns per staged event: erased, granted, and whether its
+// event_id was inserted by this statement. $1 is the wire value of a grant.
+// The same statement folds the inserted logins ($2: the usage_analytics
+// purpose) and milestones ($3: milestones) into the daily aggregates.
+constexpr std::string_view kCheckAndInsert =
+    "WITH checked AS MATERIALIZED ("
+    "  SELECT s.*,"
+    "    EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = s.user_hash) AS erased,"
+    "    CASE s.consent_rule WHEN 0 THEN true WHEN 1 THEN coalesce(("
+    "      SELECT r.decision = $1::integer"
+    "             AND (r.expires_at_us IS NULL OR s.at_us < r.expires_at_us)"
+    "      FROM consent_records r"
+    "      WHERE r.user_id = s.user_id AND r.purpose = s.purpose"
+    "        AND r.device_time_us <= s.at_us"
+    "      ORDER BY r.device_time_us DESC, r.seq DESC LIMIT 1), false)"
+    "    ELSE false END AS granted"
+    "  FROM cairn_staging s"
+    "), inserted AS ("
+    "  INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ")"
+    "  SELECT DISTINCT ON (event_id) " CAIRN_PG_EVENT_COLUMNS
+    "  FROM checked WHERE NOT erased AND granted ORDER BY event_id, idx"
+    "  ON CONFLICT (event_id) DO NOTHING"
+    "  RETURNING event_id, account_id, user_id, purpose, kind, corrected_at_ms, milestone_name,"
+    "            milestone_value"
+    "), logins AS ("
+    "  SELECT account_id, user_id, floor(corrected_at_ms / 86400000.0)::bigint AS day,"
+    "         corrected_at_ms FROM inserted WHERE kind = 'login' AND purpose = $2::integer"
+    "), milestones AS ("
+    "  SELECT account_id, user_id, milestone_name AS name,"
+    "         floor(corrected_at_ms / 86400000.0)::bigint AS day, corrected_at_ms,"
+    "         coalesce(milestone_value, 0) AS value"
+    "  FROM inserted WHERE kind = 'milestone' AND purpose = $3::integer"
+    "    AND milestone_name IS NOT NULL"
+    "), add_login_days AS ("
+    "  INSERT INTO user_day AS t (account_id, user_id, day, logins)"
+    "  SELECT account_id, user_id, day, count(*) FROM logins GROUP BY 1, 2, 3"
+    "  ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = t.logins + excluded.logins"
+    "), lower_first_logins AS ("
+    "  INSERT INTO user_first_login AS t (account_id, user_id, first_login_ms)"
+    "  SELECT account_id, user_id, min(corrected_at_ms) FROM logins GROUP BY 1, 2"
+    "  ON CONFLICT (account_id, user_id) DO UPDATE"
+    "  SET first_login_ms = least(t.first_login_ms, excluded.first_login_ms)"
+    "), lower_milestones AS ("
+    "  INSERT INTO user_milestone AS t (account_id, user_id, name, first_reached_ms)"
+    "  SELECT account_id, user_id, name, min(corrected_at_ms) FROM milestones GROUP BY 1, 2, 3"
+    "  ON CONFLICT (account_id, user_id, name) DO UPDATE"
+    "  SET first_reached_ms = least(t.first_reached_ms, excluded.first_reached_ms)"
+    "), add_milestone_days AS ("
+    "  INSERT INTO user_milestone_day AS t (account_id, user_id, name, day, events, value_sum)"
+    "  SELECT account_id, user_id, name, day, count(*), sum(value) FROM milestones"
+    "  GROUP BY 1, 2, 3, 4"
+    "  ON CONFLICT (account_id, user_id, name, day) DO UPDATE"
+    "  SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum"
+    ")"
+    "SELECT c.idx, c.erased, c.granted, c.event_id IN (SELECT event_id FROM inserted)"
+    "  FROM checked c ORDER BY c.idx";
+
+constexpr std::string_view kInsertOneEvent =
+    "INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ") VALUES ($1, $2, $3, $4::integer, $5, "
+    "$6::bigint, $7::bigint, $8::bigint, $9::bigint, $10, $11, $12, $13, $14::double precision, "
+    "$15::bigint, $16, $17::bytea) ON CONFLICT (event_id) DO NOTHING";
+
+constexpr std::string_view kInsertBatch =
+    "INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms, "
+    "times_received, event_count, accepted, duplicates, rejected, client_ip, user_agent) "
+    "VALUES ($1, $2, $3::bigint, $4::bigint, $4::bigint, 1, $5::bigint, $6::bigint, $7::bigint, "
+    "$8::bigint, $9, $10) ON CONFLICT (batch_id) DO NOTHING";
+
+constexpr std::string_view kNoteBatchRetry =
+    "UPDATE batches SET times_received = times_received + 1, last_received_at_ms = $2::bigint "
+    "WHERE batch_id = $1";
+
+constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = $1";
+
+constexpr std::string_view kInsertConsentRecord =
+    "INSERT INTO consent_records (event_id, account_id, user_id, purpose, decision, policy_id, "
+    "policy_version, device_time_us, collector_time_ms, sdk_version, source_surface, "
+    "expires_at_us) VALUES ($1, $2, $3, $4::integer, $5::integer, $6, $7, $8::bigint, "
+    "$9::bigint, $10, $11, $12::bigint) ON CONFLICT (event_id) DO NOTHING";
+
+// The current state follows the latest decision by device time, whatever
+// order the records arrive in.
+constexpr std::string_view kUpsertConsentState =
+    "INSERT INTO consent_state AS c (user_id, purpose, user_hash, decision, policy_id, "
+    "policy_version, decided_at_us, expires_at_us, updated_at_ms) VALUES ($1, $2::integer, $3, "
+    "$4::integer, $5, $6, $7::bigint, $8::bigint, $9::bigint) "
+    "ON CONFLICT (user_id, purpose) DO UPDATE SET "
+    "user_hash = excluded.user_hash, decision = excluded.decision, "
+    "policy_id = excluded.policy_id, policy_version = excluded.policy_version, "
+    "decided_at_us = excluded.decided_at_us, expires_at_us = excluded.expires_at_us, "
+    "updated_at_ms = excluded.updated_at_ms "
+    "WHERE excluded.decided_at_us >= c.decided_at_us";
+
+constexpr std::string_view kSuppress =
+    "INSERT INTO renewal_suppression AS s (user_hash, since_ms, denied_at_us) "
+    "VALUES ($1, $2::bigint, $3::bigint) ON CONFLICT (user_hash) DO UPDATE SET "
+    "denied_at_us = greatest(s.denied_at_us, excluded.denied_at_us)";
+
+// Only a grant made after the latest opt-out lifts it.
+constexpr std::string_view kLiftSuppression =
+    "DELETE FROM renewal_suppression WHERE user_hash = $1 AND denied_at_us < $2::bigint";
+
+// Saturating adds: a hostile or buggy device must not overflow a counter.
+constexpr std::string_view kAddRejections =
+    "INSERT INTO rejections AS r (reason, count) VALUES ($1::integer, $2::bigint) "
+    "ON CONFLICT (reason) DO UPDATE SET count = CASE WHEN r.count > "
+    "9223372036854775807 - excluded.count THEN 9223372036854775807 "
+    "ELSE r.count + excluded.count END";
+
+constexpr std::string_view kAddClientDrops =
+    "INSERT INTO client_drops AS d (install_id, reason, count) VALUES ($1, $2::integer, "
+    "$3::bigint) ON CONFLICT (install_id, reason) DO UPDATE SET count = CASE WHEN d.count > "
+    "9223372036854775807 - excluded.count THEN 9223372036854775807 "
+    "ELSE d.count + excluded.count END";
+
+int64_t StoredDecision(consent::Decision decision) {
+  return static_cast<int64_t>(consent::ToWire(decision));
+}
+
+int64_t SaturatingAdd(int64_t a, int64_t b) {
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max()
+                                                     : a + b;
+}
+
+absl::Status WithContext(const absl::Status& status, std::string_view what) {
+  return absl::Status(status.code(), absl::StrCat(ToAbsl(what), ": ", status.message()));
+}
+
+// Column values of an event row shared by COPY and the single insert.
+struct EventRow {
+  int64_t occurred_ms;
+  int64_t corrected_ms;
+  std::optional<std::string> milestone_name;
+  std::optional<std::string> milestone_value;  // %.17g: round-trips a double
+  std::optional<int64_t> session_duration_ms;
+  std::string attributes_json;
+  std::string proto;
+};
+
+EventRow MakeEventRow(const cairn::v1::Event& event, const BatchRecord& batch) {
+  EventRow row;
+  const absl::Time occurred_at = FromProto(event.occurred_at());
+  row.occurred_ms = absl::ToUnixMillis(occurred_at);
+  row.corrected_ms =
+      absl::ToUnixMillis(CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at));
+  if (event.has_milestone()) {
+    row.milestone_name = event.milestone().name();
+    if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
+      row.milestone_value = absl::StrFormat("%.17g", event.milestone().value());
+    }
+  }
+  if (event.has_session_end()) {
+    row.session_duration_ms =
+        absl::ToInt64Milliseconds(FromProto(event.session_end().duration()));
+  }
+  row.attributes_json = AttributesJson(event);
+  row.proto = event.SerializeAsString();
+  return row;
+}
+
+void AddCopyInt(int64_t value, std::string* line) { absl::StrAppend(line, value); }
+
+void AddCopyNull(std::string* line) { line->append("\\N"); }
+
+}  // namespace
+
+// State of one Write attempt. Tombstones cannot change during it (the
+// erasure gate), so memoising them is safe; nothing outlives the attempt.
+struct PgStore::WriteContext {
+  std::unordered_map<std::string, std::string> hashes;  // user_id -> UserHash
+  std::unordered_map<std::string, bool> erased;         // user_id -> has a tombstone
+  // (batch, event) pairs of the group not yet flushed, in write order.
+  std::vector<std::pair<size_t, size_t>> pending;
+  bool staged_before = false;  // staging may hold an earlier group's rows
+  // Per batch: rejections by reason (validation and store), counted only if
+  // it is the batch's first delivery.
+  std::vector<std::map<cairn::v1::RejectReason, int64_t>> rejection_counts;
+
+  void Reject(size_t batch, BatchWriteResult& result, size_t index,
+              cairn::v1::RejectReason reason, std::string_view detail) {
+    result.outcomes[index] = EventOutcome::kRejected;
+    result.rejections.push_back(StoreRejection{index, reason, std::string(detail)});
+    ++rejection_counts[batch][reason];
+  }
+  static void NoteStored(BatchWriteResult& result, size_t index, bool inserted) {
+    if (inserted) {
+      ++result.inserted;
+    } else {
+      result.outcomes[index] = EventOutcome::kDuplicate;
+      ++result.duplicates;
+    }
+  }
+
+  const std::string& Hash(const PgStore& store, const std::string& user_id) {
+    auto it = hashes.find(user_id);
+    if (it == hashes.end()) it = hashes.emplace(user_id, store.UserHash(user_id)).first;
+    return it->second;
+  }
+};
+
+PgStore::PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> writer,
+                 std::unique_ptr<PgPool> readers, std::string hash_key)
+    : options_(options),
+      hash_key_(std::move(hash_key)),
+      readers_(std::move(readers)),
+      writer_(std::move(writer)) {}
+
+PgStore::~PgStore() = default;
+
+namespace {
+
+absl::StatusOr<std::string> ReadSetting(PgConnection& conn, std::string_view name) {
+  PgParams params;
+  params.Add(name);
+  absl::StatusOr<PgResult> row = conn.Exec("SELECT value FROM settings WHERE name = $1", params);
+  if (!row.ok()) return row.status();
+  if (row->rows() != 1) return absl::InternalError("setting vanished");
+  return std::string(row->Text(0, 0));
+}
+
+// Inserts `value` unless another collector got there first, and returns
+// whichever value is stored: race-free without a lock.
+absl::StatusOr<std::string> SettingOnce(PgConnection& conn, std::string_view name,
+                                        std::string_view value) {
+  PgParams params;
+  params.Add(name).Add(value);
+  absl::Status s = conn.Run(
+      "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", params);
+  if (!s.ok()) return s;
+  return ReadSetting(conn, name);
+}
+
+// The configured hash key, or the database's generated one; refuses a key
+// other than the one the database was first used with.
+absl::StatusOr<std::string> SetUpHashKey(PgConnection& conn, const std::string& configured) {
+  std::string key = configured;
+  if (key.empty()) {
+    absl::StatusOr<std::string> fresh = RandomBytes(kGeneratedHashKeyBytes);
+    if (!fresh.ok()) return fresh.status();
+    std::string hex;
+    for (unsigned char c : *fresh) absl::StrAppendFormat(&hex, "%02x", c);
+    absl::StatusOr<std::string> stored = SettingOnce(conn, "generated_hash_key", hex);
+    if (!stored.ok()) return stored.status();
+    absl::StatusOr<std::string> decoded = HexDecode(*stored);
+    if (!decoded.ok()) return decoded.status();
+    key = *std::move(decoded);
+  }
+  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
+  absl::StatusOr<std::string> stored_check = SettingOnce(conn, "hash_key_check", check);
+  if (!stored_check.ok()) return stored_check.status();
+  if (!ConstantTimeEquals(*stored_check, check)) {
+    return absl::FailedPreconditionError(
+        "the hash key differs from the one this database was first used with (its erasure "
+        "tombstones and suppression list would no longer match)");
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& uri,
+                                                       const PgStoreOptions& options) {
+  if (!options.hash_key.empty() && options.hash_key.size() < kMinHashKeyBytes) {
+    return absl::InvalidArgumentError("the hash key must be at least 16 bytes");
+  }
+  auto readers = std::make_unique<PgPool>(uri, options.max_readers);
+  std::unique_ptr<PgConnection> writer;
+  std::string hash_key;
+  if (!options.read_only) {
+    absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(uri);
+    if (!conn.ok()) return WithContext(conn.status(), "opening the collector database");
+    writer = *std::move(conn);
+    if (absl::Status s = MigratePgSchema(*writer); !s.ok()) {
+      return WithContext(s, "migrating the collector database");
+    }
+    absl::StatusOr<std::string> key = SetUpHashKey(*writer, options.hash_key);
+    if (!key.ok()) return key.status();
+    hash_key = *std::move(key);
+  } else {
+    absl::StatusOr<PgPool::Lease> reader = readers->Acquire();
+    if (!reader.ok()) return WithContext(reader.status(), "opening the collector database");
+    absl::StatusOr<int> version = PgSchemaVersion(**reader);
+    if (!version.ok()) return version.status();
+    if (*version != kPgSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("not a cairn collector database of schema version ", kPgSchemaVersion,
+                       " (found version ", *version, ")"));
+    }
+  }
+  std::unique_ptr<PgStore> store(
+      new PgStore(options, std::move(writer), std::move(readers), std::move(hash_key)));
+  if (store->writer_) {
+    std::lock_guard lock(store->write_mu_);
+    if (absl::Status s = store->PrepareWriterSession(); !s.ok()) return s;
+  }
+  return store;
+}
+
+std::string PgStore::UserHash(std::string_view user_id) const {
+  return ToHex(HmacSha256(hash_key_, user_id));
+}
+
+absl::Status PgStore::PrepareWriterSession() {
+  if (writer_session_ == writer_->generation()) return absl::OkStatus();
+  if (absl::Status s = writer_->Run(kCreateStaging); !s.ok()) return s;
+  writer_session_ = writer_->generation();
+  return absl::OkStatus();
+}
+
+template <typename Fn>
+auto PgStore::WithRetries(Fn attempt) -> decltype(attempt()) {
+  for (int n = 1;; ++n) {
+    if (!writer_->EnsureConnected()) {
+      return absl::UnavailableError("the connection to PostgreSQL is lost and cannot be reset");
+    }
+    if (absl::Status s = PrepareWriterSession(); !s.ok()) return s;
+    auto result = attempt();
+    if (result.ok()) return result;
+    writer_->RollbackQuietly();
+    // Aborted: a deadlock or serialization failure between collectors; the
+    // rerun sees the other transaction's rows. Unavailable once: the server
+    // closed the connection (restart, failover); a rerun after reconnecting
+    // is safe because every write is idempotent by event_id and batch_id.
+    const absl::StatusCode code = result.status().code();
+    const bool retry = code == absl::StatusCode::kAborted ||
+                       (code == absl::StatusCode::kUnavailable && n == 1);
+    if (!retry || n >= options_.max_attempts) return result;
+    Log(LogLevel::kWarning, "pg_transaction_retry",
+        {{"attempt", std::to_string(n)}, {"code", absl::StatusCodeToString(code)}});
+  }
+}
+
+absl::StatusOr<std::vector<BatchWriteResult>> PgStore::Write(
+    std::span<const BatchRecord> batches) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  return WithRetries([&] { return TryWrite(batches); });
+}
+
+absl::StatusOr<bool> PgStore::IsErased(std::string_view user_id, WriteContext& context) {
+  std::string key(user_id);
+  auto it = context.erased.find(key);
+  if (it != context.erased.end()) return it->second;
+  PgParams params;
+  params.Add(context.Hash(*this, key));
+  absl::StatusOr<PgResult> row = writer_->Exec(kIsErased, params);
+  if (!row.ok()) return WithContext(row.status(), "looking up a tombstone");
+  bool erased = row->rows() > 0;
+  context.erased.emplace(std::move(key), erased);
+  return erased;
+}
+
+absl::StatusOr<std::vector<BatchWriteResult>> PgStore::TryWrite(
+    std::span<const BatchRecord> batches) {
+  if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
+  PgParams gate;
+  gate.Add(kErasureGateKey);
+  if (absl::Status s = writer_->Run("SELECT pg_advisory_xact_lock_shared($1)", gate); !s.ok()) {
+    return s;
+  }
+  WriteContext context;
+  std::vector<BatchWriteResult> results(batches.size());
+  context.rejection_counts.resize(batches.size());
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const BatchRecord& batch = batches[b];
+    results[b].outcomes.assign(batch.events.size(), EventOutcome::kInserted);
+    context.rejection_counts[b] = batch.validation_rejections;
+    const bool has_consent_changes =
+        std::any_of(batch.events.begin(), batch.events.end(),
+                    [](const cairn::v1::Event& e) { return e.has_consent_change(); });
+    if (has_consent_changes) {
+      // Earlier batches are judged before this batch's consent changes, as
+      // SqliteStore does batch by batch.
+      if (absl::Status s = FlushGroup(batches, results, context); !s.ok()) return s;
+      for (size_t i = 0; i < batch.events.size(); ++i) {
+        if (!batch.events[i].has_consent_change()) continue;
+        if (absl::Status s = WriteConsentChange(b, batch, i, results[b], context); !s.ok()) {
+          return s;
+        }
+      }
+    }
+    for (size_t i = 0; i < batch.events.size(); ++i) {
+      if (!batch.events[i].has_consent_change()) context.pending.emplace_back(b, i);
+    }
+  }
+  if (absl::Status s = FlushGroup(batches, results, context); !s.ok()) return s;
+
+  // One row per batch; counters of first deliveries summed for the whole
+  // write, then added in key order.
+  std::map<cairn::v1::RejectReason, int64_t> rejections;
+  std::map<std::pair<std::string, int64_t>, int64_t> drops;
+  for (size_t b = 0; b < batches.size(); ++b) {
+    const BatchRecord& batch = batches[b];
+    BatchWriteResult& result = results[b];
+    std::sort(result.rejections.begin(), result.rejections.end(),
+              [](const StoreRejection& x, const StoreRejection& y) { return x.index < y.index; });
+    const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
+    PgParams row;
+    row.Add(batch.batch_id).Add(batch.install_id);
+    if (batch.sent_at == absl::InfinitePast()) {
+      row.AddNull();
+    } else {
+      row.Add(absl::ToUnixMillis(batch.sent_at));
+    }
+    row.Add(received_ms)
+        .Add(batch.event_count)
+        .Add(result.inserted)
+        .Add(result.duplicates)
+        .Add(batch.rejected + static_cast<int64_t>(result.rejections.size()))
+        .AddOptional(batch.client_ip)
+        .AddOptional(batch.user_agent);
+    absl::StatusOr<PgResult> inserted = writer_->Exec(kInsertBatch, row);
+    if (!inserted.ok()) return WithContext(inserted.status(), "recording a batch");
+    result.first_delivery = inserted->AffectedRows() == 1;
+    if (result.first_delivery) {
+      // Counted once per batch_id, so a retried batch cannot inflate them.
+      for (const auto& [reason, count] : batch.drops) {
+        if (count == 0) continue;
+        int64_t& total = drops[{batch.install_id, static_cast<int64_t>(reason)}];
+        total = SaturatingAdd(total, ClampToInt64(count));
+      }
+      for (const auto& [reason, count] : context.rejection_counts[b]) {
+        if (count > 0) rejections[reason] = SaturatingAdd(rejections[reason], count);
+      }
+    } else {
+      PgParams retry;
+      retry.Add(batch.batch_id).Add(received_ms);
+      if (absl::Status s = writer_->Run(kNoteBatchRetry, retry); !s.ok()) {
+        return WithContext(s, "recording a retry");
+      }
+    }
+  }
+  for (const auto& [key, count] : drops) {
+    PgParams params;
+    params.Add(key.first).Add(key.second).Add(count);
+    if (absl::Status s = writer_->Run(kAddClientDrops, params); !s.ok()) {
+      return WithContext(s, "adding drop counters");
+    }
+  }
+  for (const auto& [reason, count] : rejections) {
+    PgParams params;
+    params.Add(static_cast<int64_t>(reason)).Add(count);
+    if (absl::Status s = writer_->Run(kAddRejections, params); !s.ok()) {
+      return WithContext(s, "counting rejections");
+    }
+  }
+  if (absl::Status s = writer_->Run("COMMIT"); !s.ok()) return s;
+  return results;
+}
+
+absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, size_t index,
+                                         BatchWriteResult& result, WriteContext& context) {
+  const cairn::v1::Event& event = batch.events[index];
+  absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
+  if (!erased.ok()) return erased.status();
+  if (*erased) {
+    context.Reject(b, result, index, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<consent::ConsentRecord> record =
+      consent::RecordFromEvent(event, batch.sdk_version);
+  if (!record.ok()) {
+    context.Reject(b, result, index,
+                   event.consent_change().policy_version().empty()
+                       ? cairn::v1::REJECT_REASON_MISSING_POLICY_VERSION
+                       : cairn::v1::REJECT_REASON_INVALID_CONSENT,
+                   "malformed consent change");
+    return absl::OkStatus();
+  }
+  // The event row and the record share the event_id, so a replayed change
+  // is a duplicate and appends no second record.
+  EventRow row = MakeEventRow(event, batch);
+  PgParams insert;
+  insert.Add(event.event_id())
+      .Add(event.account_id())
+      .Add(event.user_id())
+      .Add(static_cast<int64_t>(event.purpose()))
+      .Add(EventKind(event))
+      .Add(row.occurred_ms)
+      .Add(row.corrected_ms)
+      .Add(absl::ToUnixMillis(batch.received_at))
+      .Add(static_cast<int64_t>(event.sequence()))  // wraps above 2^63
+      .Add(event.session_id())
+      .Add(batch.install_id)
+      .Add(batch.batch_id)
+      .AddOptional(row.milestone_name)
+      .AddOptional(row.milestone_value)
+      .AddOptional(row.session_duration_ms)
+      .Add(row.attributes_json)
+      .AddBytes(row.proto);
+  absl::StatusOr<PgResult> inserted = writer_->Exec(kInsertOneEvent, insert);
+  if (!inserted.ok()) return WithContext(inserted.status(), "storing an event");
+  const bool is_new = inserted->AffectedRows() == 1;
+  WriteContext::NoteStored(result, index, is_new);
+  if (!is_new) return absl::OkStatus();
+
+  const int64_t device_us = absl::ToUnixMicros(record->device_time);
+  const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
+  const int64_t purpose = static_cast<int64_t>(consent::ToWire(record->purpose));
+  const int64_t decision = StoredDecision(record->decision);
+  const std::string& hash = context.Hash(*this, event.user_id());
+  std::optional<int64_t> expires_us;
+  if (record->expires_at) expires_us = absl::ToUnixMicros(*record->expires_at);
+
+  PgParams proof;
+  proof.Add(event.event_id())
+      .Add(event.account_id())
+      .Add(event.user_id())
+      .Add(purpose)
+      .Add(decision)
+      .Add(record->policy_id)
+      .Add(record->policy_version)
+      .Add(device_us)
+      .Add(received_ms)
+      .Add(record->source_sdk_version)
+      .Add(record->source_surface)
+      .AddOptional(expires_us);
+  if (absl::Status s = writer_->Run(kInsertConsentRecord, proof); !s.ok()) {
+    return WithContext(s, "storing a consent record");
+  }
+  PgParams state;
+  state.Add(event.user_id())
+      .Add(purpose)
+      .Add(hash)
+      .Add(decision)
+      .Add(record->policy_id)
+      .Add(record->policy_version)
+      .Add(device_us)
+      .AddOptional(expires_us)
+      .Add(received_ms);
+  if (absl::Status s = writer_->Run(kUpsertConsentState, state); !s.ok()) {
+    return WithContext(s, "updating consent state");
+  }
+  if (record->decision == consent::Decision::kDenied) {
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md),
+    // if the denial is the user's current decision (consent_state, just
+    // updated): an older denial arriving after a later grant deletes nothing.
+    PgParams by_user;
+    by_user.Add(event.user_id()).Add(purpose).Add(decision);
+    for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
+      if (absl::Status s = writer_->Run(
+              absl::StrCat("DELETE FROM ", ToAbsl(table),
+                           " WHERE user_id = $1 AND EXISTS (SELECT 1 FROM consent_state c "
+                           "WHERE c.user_id = $1 AND c.purpose = $2::integer "
+                           "AND c.decision = $3::integer)"),
+              by_user);
+          !s.ok()) {
+        return WithContext(s, "withdrawing aggregates");
+      }
+    }
+  }
+  if (record->purpose == consent::Purpose::kRenewalNotifications) {
+    PgParams params;
+    if (record->decision == consent::Decision::kDenied) {
+      params.Add(hash).Add(received_ms).Add(device_us);
+      if (absl::Status s = writer_->Run(kSuppress, params); !s.ok()) {
+        return WithContext(s, "suppressing");
+      }
+    } else {
+      params.Add(hash).Add(device_us);
+      if (absl::Status s = writer_->Run(kLiftSuppression, params); !s.ok()) {
+        return WithContext(s, "lifting suppression");
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
+                                 std::vector<BatchWriteResult>& results, WriteContext& context) {
+  if (context.pending.empty()) return absl::OkStatus();
+  std::vector<std::pair<size_t, size_t>> group = std::move(context.pending);
+  context.pending.clear();
+  if (context.staged_before) {
+    // ON COMMIT DELETE ROWS empties it only at commit.
+    if (absl::Status s = writer_->Run("DELETE FROM cairn_staging"); !s.ok()) return s;
+  }
+  context.staged_before = true;
+
+  std::string data;
+  data.reserve(group.size() * 600);
+  for (size_t k = 0; k < group.size(); ++k) {
+    const BatchRecord& batch = batches[group[k].first];
+    const cairn::v1::Event& event = batch.events[group[k].second];
+    EventRow row = MakeEventRow(event, batch);
+    std::optional<consent::Purpose> purpose = consent::FromWire(event.purpose());
+    // CheckEvent refuses unknown purposes before the store; refused here too.
+    const int consent_rule = !purpose ? 2 : consent::NeedsConsent(*purpose) ? 1 : 0;
+    auto text = [&](std::string_view value) {
+      data.push_back('\t');
+      AppendCopyText(value, &data);
+    };
+    auto number = [&](int64_t value) {
+      data.push_back('\t');
+      AddCopyInt(value, &data);
+    };
+    auto null = [&] {
+      data.push_back('\t');
+      AddCopyNull(&data);
+    };
+    AddCopyInt(static_cast<int64_t>(k), &data);
+    text(event.event_id());
+    text(event.account_id());
+    text(event.user_id());
+    text(context.Hash(*this, event.user_id()));
+    number(static_cast<int64_t>(event.purpose()));
+    number(consent_rule);
+    number(absl::ToUnixMicros(FromProto(event.occurred_at())));
+    text(EventKind(event));
+    number(row.occurred_ms);
+    number(row.corrected_ms);
+    number(absl::ToUnixMillis(batch.received_at));
+    number(static_cast<int64_t>(event.sequence()));  // wraps above 2^63
+    text(event.session_id());
+    text(batch.install_id);
+    text(batch.batch_id);
+    if (row.milestone_name) text(*row.milestone_name); else null();
+    if (row.milestone_value) text(*row.milestone_value); else null();
+    if (row.session_duration_ms) number(*row.session_duration_ms); else null();
+    text(row.attributes_json);
+    data.push_back('\t');
+    AppendCopyBytes(row.proto, &data);
+    data.push_back('\n');
+  }
+  if (absl::Status s = writer_->CopyIn(kCopyStaging, data); !s.ok()) {
+    return WithContext(s, "staging events");
+  }
+  PgParams params;
+  params.Add(StoredDecision(consent::Decision::kGranted))
+      .Add(static_cast<int64_t>(cairn::v1::PURPOSE_USAGE_ANALYTICS))
+      .Add(static_cast<int64_t>(cairn::v1::PURPOSE_MILESTONES));
+  absl::StatusOr<PgResult> checked = writer_->Exec(kCheckAndInsert, params);
+  if (!checked.ok()) return WithContext(checked.status(), "storing events");
+  if (checked->rows() != static_cast<int>(group.size())) {
+    return absl::InternalError("the staged events came back incomplete");
+  }
+  // The first allowed copy of an inserted event_id is the inserted one
+  // (DISTINCT ON ... ORDER BY idx); any other copy is a duplicate.
+  std::unordered_set<std::string_view> claimed;
+  for (int r = 0; r < checked->rows(); ++r) {
+    const int64_t k = checked->Int(r, 0);
+    if (k < 0 || k >= static_cast<int64_t>(group.size())) {
+      return absl::InternalError("a staged event came back with a bad index");
+    }
+    const auto [b, i] = group[static_cast<size_t>(k)];
+    BatchWriteResult& result = results[b];
+    if (checked->Bool(r, 1)) {
+      context.Reject(b, result, i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
+    } else if (!checked->Bool(r, 2)) {
+      context.Reject(b, result, i, cairn::v1::REJECT_REASON_NO_CONSENT,
+                     "no consent for this purpose when the event occurred");
+    } else {
+      const std::string& event_id = batches[b].events[i].event_id();
+      WriteContext::NoteStored(result, i, checked->Bool(r, 3) && claimed.insert(event_id).second);
+    }
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+// A caller's row limit plus one (to tell "more" from "exactly"), kept far
+// from int64 overflow.
+int64_t LimitPlusOne(size_t limit) {
+  return static_cast<int64_t>(std::min<size_t>(limit, size_t{1} << 40)) + 1;
+}
+
+// Runs `body` in a REPEATABLE READ read-only transaction, so every query in
+// it reads the same snapshot.
+template <typename Body>
+absl::Status InSnapshot(PgConnection& conn, Body body) {
+  if (absl::Status s = conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s.ok()) {
+    return s;
+  }
+  absl::Status s = body();
+  if (s.ok()) s = conn.Run("COMMIT");
+  if (!s.ok()) conn.RollbackQuietly();
+  return s;
+}
+
+absl::Status ReadSummary(PgConnection& db, StoreSummary* summary) {
+  absl::StatusOr<PgResult> r =
+      db.Exec("SELECT count(*), count(DISTINCT account_id) FROM events");
+  if (!r.ok()) return r.status();
+  summary->total_events = r->Int(0, 0);
+  summary->accounts = r->Int(0, 1);
+  // A user id is only meaningful within its account.
+  r = db.Exec("SELECT count(*) FROM (SELECT DISTINCT account_id, user_id FROM events) u");
+  if (!r.ok()) return r.status();
+  summary->users = r->Int(0, 0);
+  r = db.Exec("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind");
+  if (!r.ok()) return r.status();
+  for (int i = 0; i < r->rows(); ++i) summary->events_by_kind[std::string(r->Text(i, 0))] = r->Int(i, 1);
+  r = db.Exec(absl::StrCat(
+      "SELECT account_id, count(DISTINCT user_id), count(*) FILTER (WHERE kind = 'login'), "
+      "count(DISTINCT milestone_name), max(occurred_at_ms) FROM events GROUP BY account_id "
+      "ORDER BY max(occurred_at_ms) DESC, account_id LIMIT ",
+      kMaxSummaryAccounts));
+  if (!r.ok()) return r.status();
+  for (int i = 0; i < r->rows(); ++i) {
+    AccountSummary account;
+    account.account_id = std::string(r->Text(i, 0));
+    account.users = r->Int(i, 1);
+    account.logins = r->Int(i, 2);
+    account.milestones_reached = r->Int(i, 3);
+    account.last_activity = absl::FromUnixMillis(r->Int(i, 4));
+    summary->top_accounts.push_back(std::move(account));
+  }
+  r = db.Exec(
+      "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM erased_users), "
+      "(SELECT count(*) FROM renewal_suppression), (SELECT count(*) FROM consent_records)");
+  if (!r.ok()) return r.status();
+  summary->batches = r->Int(0, 0);
+  summary->erased_users = r->Int(0, 1);
+  summary->suppressed_users = r->Int(0, 2);
+  summary->consent_records = r->Int(0, 3);
+  r = db.Exec("SELECT reason, count FROM rejections ORDER BY reason");
+  if (!r.ok()) return r.status();
+  for (int i = 0; i < r->rows(); ++i) {
+    summary->rejections[static_cast<cairn::v1::RejectReason>(r->Int(i, 0))] = r->Int(i, 1);
+  }
+  // sum() of bigint is numeric in PostgreSQL: it cannot overflow; clamp it.
+  r = db.Exec(
+      "SELECT reason, least(sum(count), 9223372036854775807)::bigint FROM client_drops "
+      "GROUP BY reason ORDER BY reason");
+  if (!r.ok()) return r.status();
+  for (int i = 0; i < r->rows(); ++i) {
+    summary->client_drops[static_cast<cairn::v1::DropReason>(r->Int(i, 0))] = r->Int(i, 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadUserExport(PgConnection& db, std::string_view user_id, size_t max_events,
+                            UserExport* out) {
+  PgParams params;
+  params.Add(user_id).Add(LimitPlusOne(max_events));
+  absl::StatusOr<PgResult> events = db.Exec(
+      "SELECT event_proto, received_at_ms, corrected_at_ms FROM events WHERE user_id = $1 "
+      "ORDER BY occurred_at_ms, event_id LIMIT $2::bigint",
+      params);
+  if (!events.ok()) return events.status();
+  for (int i = 0; i < events->rows(); ++i) {
+    if (out->events.size() == max_events) {
+      out->truncated = true;
+      break;
+    }
+    StoredEvent& stored = out->events.emplace_back();
+    std::optional<std::string> blob = events->Bytes(i, 0);
+    if (!blob || !stored.event.ParseFromString(*blob)) {
+      return absl::DataLossError("a stored event does not parse");
+    }
+    stored.received_at = absl::FromUnixMillis(events->Int(i, 1));
+    stored.corrected_occurred_at = absl::FromUnixMillis(events->Int(i, 2));
+  }
+  absl::StatusOr<PgResult> records = db.Exec(
+      "SELECT event_id, account_id, purpose, decision, policy_id, policy_version, "
+      "device_time_us, collector_time_ms, sdk_version, source_surface, expires_at_us "
+      "FROM consent_records WHERE user_id = $1 ORDER BY device_time_us, seq LIMIT $2::bigint",
+      params);
+  if (!records.ok()) return records.status();
+  for (int i = 0; i < records->rows(); ++i) {
+    if (out->consent_records.size() == max_events) {
+      out->truncated = true;
+      break;
+    }
+    StoredConsentRecord& stored = out->consent_records.emplace_back();
+    stored.event_id = std::string(records->Text(i, 0));
+    stored.account_id = std::string(records->Text(i, 1));
+    consent::ConsentRecord& record = stored.record;
+    record.subject = std::string(user_id);
+    record.purpose = consent::FromWire(static_cast<int>(records->Int(i, 2)))
+                         .value_or(consent::Purpose::kUsageAnalytics);
+    record.decision = consent::DecisionFromWire(static_cast<int>(records->Int(i, 3)));
+    record.policy_id = std::string(records->Text(i, 4));
+    record.policy_version = std::string(records->Text(i, 5));
+    record.device_time = absl::FromUnixMicros(records->Int(i, 6));
+    record.collector_time = absl::FromUnixMillis(records->Int(i, 7));
+    record.source_sdk_version = std::string(records->Text(i, 8));
+    record.source_surface = std::string(records->Text(i, 9));
+    if (!records->IsNull(i, 10)) record.expires_at = absl::FromUnixMicros(records->Int(i, 10));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<StoreSummary> PgStore::Summarize() {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "summarizing the collector database");
+  StoreSummary summary;
+  absl::Status s = InSnapshot(**conn, [&] { return ReadSummary(**conn, &summary); });
+  if (!s.ok()) return WithContext(s, "summarizing the collector database");
+  return summary;
+}
+
+absl::Status PgStore::Ping() {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "reaching the collector database");
+  if (absl::Status s = (*conn)->Run("SELECT 1"); !s.ok()) {
+    return WithContext(s, "reaching the collector database");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<UserExport> PgStore::ExportUser(std::string_view user_id, size_t max_events) {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "exporting a user");
+  UserExport out;
+  absl::Status s =
+      InSnapshot(**conn, [&] { return ReadUserExport(**conn, user_id, max_events, &out); });
+  if (!s.ok()) return WithContext(s, "exporting a user");
+  return out;
+}
+
+absl::StatusOr<ErasureResult> PgStore::EraseUser(std::string_view user_id, absl::Time now) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  const std::string hash = UserHash(user_id);
+  return WithRetries([&]() -> absl::StatusOr<ErasureResult> {
+    if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
+    // Exclusive: waits for writes in flight and holds back new ones, so no
+    // event of the user can be stored between the check and the delete.
+    PgParams gate;
+    gate.Add(kErasureGateKey);
+    if (absl::Status s = writer_->Run("SELECT pg_advisory_xact_lock($1)", gate); !s.ok()) {
+      return s;
+    }
+    ErasureResult result;
+    auto run = [&](std::string_view sql, PgParams params) -> absl::StatusOr<int64_t> {
+      absl::StatusOr<PgResult> r = writer_->Exec(sql, params);
+      if (!r.ok()) return WithContext(r.status(), "erasing a user");
+      return r->AffectedRows();
+    };
+    PgParams by_user;
+    by_user.Add(user_id);
+    absl::StatusOr<int64_t> n = run("DELETE FROM events WHERE user_id = $1", by_user);
+    if (!n.ok()) return n.status();
+    result.events_deleted = *n;
+    for (std::string_view table : kAggregateTables) {
+      n = run(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = $1"), by_user);
+      if (!n.ok()) return n.status();
+    }
+    n = run("DELETE FROM consent_state WHERE user_id = $1", by_user);
+    if (!n.ok()) return n.status();
+    result.consent_states_deleted = *n;
+    // Proof of consent stays (Art. 7(1), 17(3)(e)), without the clear id.
+    PgParams pseudonymise;
+    pseudonymise.Add(user_id).Add(hash);
+    n = run("UPDATE consent_records SET user_id = NULL, user_hash = $2 WHERE user_id = $1",
+            pseudonymise);
+    if (!n.ok()) return n.status();
+    result.consent_records_pseudonymised = *n;
+    PgParams tombstone;
+    tombstone.Add(hash).Add(absl::ToUnixMillis(now));
+    n = run("INSERT INTO erased_users (user_hash, erased_at_ms) VALUES ($1, $2::bigint) "
+            "ON CONFLICT (user_hash) DO NOTHING",
+            tombstone);
+    if (!n.ok()) return n.status();
+    result.already_erased = *n == 0;
+    if (absl::Status s = writer_->Run("COMMIT"); !s.ok()) return s;
+    return result;
+  });
+}
+
+absl::StatusOr<RecipientsPage> PgStore::RenewalRecipients(std::string_view account_id,
+                                                          std::string_view after, size_t limit,
+                                                          absl::Time now) {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "listing renewal recipients");
+  PgParams params;
+  params.Add(static_cast<int64_t>(cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS))
+      .Add(StoredDecision(consent::Decision::kGranted))
+      .Add(after)
+      .Add(absl::ToUnixMicros(now))
+      .Add(account_id)
+      .Add(LimitPlusOne(limit));
+  // Erased users have no consent state left; the tombstone check is a
+  // second guard, the suppression check the Art. 21 one.
+  absl::StatusOr<PgResult> rows = (*conn)->Exec(R"sql(
+SELECT c.user_id FROM consent_state c
+WHERE c.purpose = $1::integer AND c.decision = $2::integer AND c.user_id > $3
+  AND (c.expires_at_us IS NULL OR c.expires_at_us > $4::bigint)
+  AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.account_id = $5)
+  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s WHERE s.user_hash = c.user_hash)
+  AND NOT EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = c.user_hash)
+ORDER BY c.user_id LIMIT $6::bigint
+)sql",
+                                                params);
+  if (!rows.ok()) return WithContext(rows.status(), "listing renewal recipients");
+  RecipientsPage page;
+  for (int i = 0; i < rows->rows(); ++i) {
+    if (page.user_ids.size() == limit) {
+      if (!page.user_ids.empty()) page.next_after = page.user_ids.back();
+      break;
+    }
+    page.user_ids.emplace_back(rows->Text(i, 0));
+  }
+  return page;
+}
+
+absl::StatusOr<int64_t> PgStore::PurgeEventsBefore(absl::Time cutoff, size_t max_rows) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  return WithRetries([&]() -> absl::StatusOr<int64_t> {
+    // SKIP LOCKED: collectors purging at the same time take different rows.
+    PgParams params;
+    params.Add(absl::ToUnixMillis(cutoff))
+        .Add(static_cast<int64_t>(std::min<size_t>(max_rows, size_t{1} << 40)));
+    absl::StatusOr<PgResult> r = writer_->Exec(
+        "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events "
+        "WHERE occurred_at_ms < $1::bigint LIMIT $2::bigint FOR UPDATE SKIP LOCKED)",
+        params);
+    if (!r.ok()) return WithContext(r.status(), "purging old events");
+    return r->AffectedRows();
+  });
+}
+
+namespace {
+
+// SqlRunner over one PostgreSQL connection: "?N" placeholders become "$N";
+// parameters go as text (reals with 17 significant digits), so their types
+// come from the SQL's context.
+class PgRunner final : public SqlRunner {
+ public:
+  explicit PgRunner(PgConnection& conn) : conn_(conn) {}
+
+  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
+                                            std::span<const SqlValue> params) override {
+    absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
+    if (!result.ok()) return result.status();
+    std::vector<SqlRow> rows(static_cast<size_t>(result->rows()));
+    const int columns = result->columns();
+    for (int r = 0; r < result->rows(); ++r) {
+      SqlRow& row = rows[static_cast<size_t>(r)];
+      for (int c = 0; c < columns; ++c) {
+        if (result->IsNull(r, c)) {
+          row.emplace_back();
+        } else {
+          row.emplace_back(std::string(result->Text(r, c)));
+        }
+      }
+    }
+    return rows;
+  }
+
+  absl::StatusOr<int64_t> Execute(std::string_view sql,
+                                  std::span<const SqlValue> params) override {
+    absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
+    if (!result.ok()) return result.status();
+    return result->AffectedRows();
+  }
+
+ private:
+  static std::string Rewrite(std::string_view sql) {
+    std::string out(sql);
+    for (char& c : out) {
+      if (c == '?') c = '$';
+    }
+    return out;
+  }
+  static PgParams Params(std::span<const SqlValue> params) {
+    PgParams out;
+    for (const SqlValue& v : params) {
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        out.AddNull();
+      } else if (const int64_t* n = std::get_if<int64_t>(&v)) {
+        out.Add(*n);
+      } else if (const double* d = std::get_if<double>(&v)) {
+        out.Add(std::string_view(absl::StrFormat("%.17g", *d)));
+      } else {
+        out.Add(std::string_view(std::get<std::string>(v)));
+      }
+    }
+    return out;
+  }
+
+  PgConnection& conn_;
+};
+
+}  // namespace
+
+absl::Status PgStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
+  if (!conn.ok()) return WithContext(conn.status(), "reading engagement tables");
+  PgRunner runner(**conn);
+  return InSnapshot(**conn, [&] { return body(runner); });
+}
+
+absl::Status PgStore::RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  absl::StatusOr<bool> done = WithRetries([&]() -> absl::StatusOr<bool> {
+    if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
+    PgRunner runner(*writer_);
+    if (absl::Status s = body(runner); !s.ok()) return s;
+    if (absl::Status s = writer_->Run("COMMIT"); !s.ok()) return s;
+    return true;
+  });
+  return done.status();
+}
+
+}  // namespace cairn::collector

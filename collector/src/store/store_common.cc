@@ -1,0 +1,99 @@
+#include "store/store_common.h"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+#include <vector>
+
+#include <openssl/rand.h>
+
+#include "absl/status/status.h"
+#include "ops/json_text.h"
+
+namespace cairn::collector {
+
+std::string_view EventKind(const cairn::v1::Event& event) {
+  switch (event.body_case()) {
+    case cairn::v1::Event::kLogin:
+      return "login";
+    case cairn::v1::Event::kLogout:
+      return "logout";
+    case cairn::v1::Event::kSessionEnd:
+      return "session_end";
+    case cairn::v1::Event::kMilestone:
+      return "milestone";
+    case cairn::v1::Event::kConsentChange:
+      return "consent_change";
+    case cairn::v1::Event::BODY_NOT_SET:
+      break;
+  }
+  return "unknown";
+}
+
+std::string AttributesJson(const cairn::v1::Event& event) {
+  std::vector<std::pair<std::string_view, std::string_view>> entries;
+  entries.reserve(event.attributes_size());
+  for (const auto& [key, value] : event.attributes()) entries.emplace_back(key, value);
+  std::sort(entries.begin(), entries.end());
+  std::string json = "{";
+  for (const auto& [key, value] : entries) {
+    if (json.size() > 1) json.push_back(',');
+    AppendJsonString(key, &json);
+    json.push_back(':');
+    AppendJsonString(value, &json);
+  }
+  json.push_back('}');
+  return json;
+}
+
+absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at,
+                               absl::Time received_at) {
+  if (sent_at == absl::InfinitePast()) return occurred_at;
+  // absl::Time arithmetic saturates, so hostile times cannot overflow.
+  return std::min(received_at, received_at - (sent_at - occurred_at));
+}
+
+int64_t ClampToInt64(uint64_t v) {
+  return v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+             ? std::numeric_limits<int64_t>::max()
+             : static_cast<int64_t>(v);
+}
+
+absl::StatusOr<std::string> RandomBytes(size_t bytes) {
+  std::string key(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) !=
+      1) {
+    return absl::InternalError("no random bytes for the hash key");
+  }
+  return key;
+}
+
+absl::StatusOr<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return absl::DataLossError("malformed hash key in settings");
+  std::string out;
+  out.reserve(hex.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return absl::DataLossError("malformed hash key in settings");
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
+
+std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {
+  switch (purpose) {
+    case consent::Purpose::kUsageAnalytics:
+      return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
+    case consent::Purpose::kMilestones:
+      return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
+    default:
+      return {};
+  }
+}
+
+}  // namespace cairn::collector

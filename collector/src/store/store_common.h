@@ -1,0 +1,61 @@
+#ifndef CAIRN_COLLECTOR_STORE_STORE_COMMON_H_
+#define CAIRN_COLLECTOR_STORE_STORE_COMMON_H_
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cairn/consent/purpose.h"
+#include "cairn/v1/event.pb.h"
+
+namespace cairn::collector {
+
+// What both stores write the same way: the derived columns of an event row
+// and the hash-key bookkeeping.
+
+// "login", "logout", "session_end", "milestone", "consent_change".
+std::string_view EventKind(const cairn::v1::Event& event);
+
+// Attributes as a JSON object with sorted keys, so equal maps give equal
+// text (protobuf map order is unspecified).
+std::string AttributesJson(const cairn::v1::Event& event);
+
+// The occurrence time corrected for the device's clock skew, Segment /
+// Snowplow style: received_at - (sent_at - occurred_at), i.e. the event's
+// age on the device clock subtracted from the collector's clock. Never
+// later than received_at (a device clock that went back between recording
+// and sending would put it there). occurred_at itself when the device sent
+// no sent_at (InfinitePast).
+absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at,
+                               absl::Time received_at);
+
+// A uint64 counter as int64, saturating.
+int64_t ClampToInt64(uint64_t v);
+
+// Hash keys: shortest accepted, generated size, and the input whose HMAC
+// is stored as the check value of the key in use.
+inline constexpr size_t kMinHashKeyBytes = 16;
+inline constexpr size_t kGeneratedHashKeyBytes = 32;
+inline constexpr std::string_view kHashKeyCheckInput = "cairn-collector hash key check v1";
+
+// `bytes` random bytes from OpenSSL; Internal if it has none.
+absl::StatusOr<std::string> RandomBytes(size_t bytes);
+// Lowercase hex back to bytes; DataLoss if malformed.
+absl::StatusOr<std::string> HexDecode(std::string_view hex);
+
+// The engagement aggregate tables, the same in both stores (erasure
+// deletes the user's rows in all of them).
+inline constexpr std::array<std::string_view, 4> kAggregateTables = {
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
+
+// The aggregate tables a purpose's withdrawal empties for the user: the
+// first two for usage_analytics, the last two for milestones, none else.
+std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose);
+
+}  // namespace cairn::collector
+
+#endif  // CAIRN_COLLECTOR_STORE_STORE_COMMON_H_
