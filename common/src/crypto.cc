@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "absl/strings/escaping.h"
+
 namespace cairn {
 
 Digest256 Sha256(std::string_view data) {
@@ -36,14 +38,23 @@ Digest256 HmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
+std::string HexEncode(std::string_view bytes) {
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
+}
+
 std::string ToHex(const Digest256& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex(digest.size() * 2, '0');
-  for (size_t i = 0; i < digest.size(); ++i) {
-    hex[2 * i] = kHex[digest[i] >> 4];
-    hex[2 * i + 1] = kHex[digest[i] & 0xf];
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+absl::StatusOr<std::string> HexDecode(std::string_view hex) {
+  // absl's decoder does not validate, so the alphabet is checked first.
+  if (hex.size() % 2 != 0) return absl::InvalidArgumentError("hex of odd length");
+  for (char c : hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
+      return absl::InvalidArgumentError("not lowercase hex");
+    }
   }
-  return hex;
+  return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

@@ -4,11 +4,10 @@
 #include <random>
 
 #include "absl/strings/ascii.h"
+#include "cairn/common/crypto.h"
 
 namespace cairn {
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
 
 uint64_t SplitMix64(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -23,10 +22,7 @@ uint64_t OsRandom64() {
 }
 
 void AppendHex(std::string& out, const uint8_t* bytes, int n) {
-  for (int i = 0; i < n; ++i) {
-    out.push_back(kHex[bytes[i] >> 4]);
-    out.push_back(kHex[bytes[i] & 0xf]);
-  }
+  out += HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), static_cast<size_t>(n)));
 }
 
 }  // namespace

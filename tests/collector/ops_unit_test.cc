@@ -12,6 +12,7 @@
 #include "ops/histogram.h"
 #include "auth/key_reloader.h"
 #include "ops/log.h"
+#include "app/request_handler.h"
 #include "ops/metrics.h"
 #include "auth/rate_limiter.h"
 #include "auth/write_key_set.h"

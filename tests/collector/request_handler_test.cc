@@ -1,4 +1,4 @@
-#include "ingest/request_handler.h"
+#include "app/request_handler.h"
 
 #include <future>
 #include <memory>

@@ -18,6 +18,18 @@ TEST(Crypto, HmacSha256MatchesRfc4231) {
   EXPECT_EQ(HmacSha256("", "x").size(), 32u);
 }
 
+TEST(Crypto, HexRoundTripsAndRefusesWhatIsNotLowercaseHex) {
+  const std::string bytes("\x00\x01\x7f\x80\xff", 5);
+  EXPECT_EQ(HexEncode(bytes), "00017f80ff");
+  absl::StatusOr<std::string> decoded = HexDecode("00017f80ff");
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(*decoded, bytes);
+  EXPECT_EQ(*HexDecode(""), "");
+  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("abc").status()));   // odd length
+  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("0G").status()));    // not hex
+  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("FF").status()));    // not lowercase
+}
+
 TEST(Crypto, ConstantTimeEqualsComparesContentAndSize) {
   EXPECT_TRUE(ConstantTimeEquals("secret-token", "secret-token"));
   EXPECT_FALSE(ConstantTimeEquals("secret-token", "secret-tokeN"));

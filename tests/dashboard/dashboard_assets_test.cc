@@ -7,7 +7,7 @@
 #include <string>
 
 #include "ops/log.h"
-#include "ingest/request_handler.h"
+#include "app/request_handler.h"
 #include "store/sqlite/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -18,7 +18,7 @@
 #include "http/dashboard_assets.h"
 #include "http/http_server.h"
 #include "http/http_types.h"
-#include "ingest/request_handler.h"
+#include "app/request_handler.h"
 #include "auth/write_key_set.h"
 #include "cairn/common/clock.h"
 #include "http/request_head.h"

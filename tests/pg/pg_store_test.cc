@@ -14,7 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "store/postgres/pg_store.h"
-#include "ingest/request_handler.h"
+#include "app/request_handler.h"
 #include "store/store_probe.h"
 #include "auth/write_key_set.h"
 #include "gtest/gtest.h"

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "cairn/common/http_client.h"
 
 namespace cairn::testing {
 
@@ -18,8 +19,8 @@ struct HttpResult {
   std::map<std::string, std::string> headers;
 };
 
-// Blocking HTTP requests with libcurl, for tests on loopback: no proxy, a
-// 5 s connect and 60 s total timeout. `headers` are "Name: value" lines.
+// Blocking HTTP requests through cairn::HttpClient, for tests on loopback:
+// no proxy, a 5 s connect and 60 s total timeout, answers up to 256 MiB. `headers` are "Name: value" lines.
 // A transport failure (refused, reset, timeout) is Unavailable; any HTTP
 // status is an OK result.
 absl::StatusOr<HttpResult> HttpPost(const std::string& url, const std::string& body,
@@ -35,9 +36,7 @@ absl::StatusOr<HttpResult> HttpCall(const std::string& method, const std::string
                                     const std::string& body,
                                     const std::vector<std::string>& headers);
 
-// Percent-encodes everything but RFC 3986 unreserved characters, for path
-// segments and query values.
-std::string UrlEncode(std::string_view text);
+using ::cairn::UrlEncode;
 
 }  // namespace cairn::testing
 

@@ -55,6 +55,11 @@ WebhookSink::~WebhookSink() {
 
 std::string WebhookSink::url() const { return absl::StrCat("http://127.0.0.1:", port_, "/hook"); }
 
+void WebhookSink::SetAnswerBody(std::string body) {
+  std::lock_guard lock(mu_);
+  answer_body_ = std::move(body);
+}
+
 void WebhookSink::QueueStatuses(std::vector<int> statuses) {
   std::lock_guard lock(mu_);
   statuses_.insert(statuses_.end(), statuses.begin(), statuses.end());
@@ -137,8 +142,10 @@ void WebhookSink::HandleConnection(int fd) {
   }
   request.body = body.substr(0, length);
   int status = 200;
+  std::string answer_body;
   {
     std::lock_guard lock(mu_);
+    answer_body = answer_body_;
     if (!statuses_.empty()) {
       status = statuses_.front();
       statuses_.pop_front();
@@ -146,7 +153,8 @@ void WebhookSink::HandleConnection(int fd) {
   }
   request.answered = status;
   std::string response =
-      absl::StrCat("HTTP/1.1 ", status, " X\r\nContent-Length: 0\r\n", "Connection: close\r\n\r\n");
+      absl::StrCat("HTTP/1.1 ", status, " X\r\nContent-Length: ", answer_body.size(),
+                   "\r\nX-Sink: yes\r\nConnection: close\r\n\r\n", answer_body);
   (void)!write(fd, response.data(), response.size());
   {
     std::lock_guard lock(mu_);

@@ -42,6 +42,8 @@ class WebhookSink {
   std::string url() const;
   // Statuses for the next requests, in order; once used up, 200.
   void QueueStatuses(std::vector<int> statuses);
+  // The body of every later answer (default: none).
+  void SetAnswerBody(std::string body);
   // Every request received so far, in order.
   std::vector<Request> requests() const;
   // Waits (real time, up to `timeout`) until at least `n` requests arrived.
@@ -58,6 +60,7 @@ class WebhookSink {
   mutable std::mutex mu_;
   mutable std::condition_variable changed_;
   std::deque<int> statuses_;
+  std::string answer_body_;
   std::vector<Request> requests_;
   bool stop_ = false;
   std::thread thread_;

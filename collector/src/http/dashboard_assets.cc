@@ -10,8 +10,6 @@ constexpr std::string_view kSecurityPolicy =
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'";
 
-constexpr std::array<std::string_view, 3> kRoots = {"/dashboard", "/customer", "/assets"};
-
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -44,7 +42,7 @@ std::string_view WebContentType(std::string_view file_name) {
 }
 
 bool IsDashboardPath(std::string_view path) {
-  for (std::string_view root : kRoots) {
+  for (std::string_view root : kDashboardRoots) {
     if (path.substr(0, root.size()) != root) continue;
     if (path.size() == root.size() || path[root.size()] == '/') return true;
   }

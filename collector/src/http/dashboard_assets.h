@@ -1,6 +1,7 @@
 #ifndef CAIRN_COLLECTOR_HTTP_DASHBOARD_ASSETS_H_
 #define CAIRN_COLLECTOR_HTTP_DASHBOARD_ASSETS_H_
 
+#include <array>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -42,6 +43,10 @@ std::optional<WebAsset> FindWebAsset(std::string_view path);
 // The Content-Type of a file name by its extension; "application/octet-stream"
 // for an unknown one.
 std::string_view WebContentType(std::string_view file_name);
+
+// The URL roots of the dashboard files.
+inline constexpr std::array<std::string_view, 3> kDashboardRoots = {"/dashboard", "/customer",
+                                                                     "/assets"};
 
 // True for the paths the dashboards own: "/dashboard", "/customer", "/assets"
 // and everything under them (whatever the method).

@@ -25,7 +25,7 @@ using tcp = net::ip::tcp;
 
 class HttpServer::Impl {
  public:
-  Impl(const ServerOptions& options, RequestHandler* handler)
+  Impl(const ServerOptions& options, HttpService* handler)
       : registry_(std::make_shared<ConnectionRegistry>(options, handler)),
         work_(net::make_work_guard(ioc_)),
         acceptor_(net::make_strand(ioc_)),
@@ -133,7 +133,7 @@ class HttpServer::Impl {
 };
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
-                                                              RequestHandler* handler) {
+                                                              HttpService* handler) {
   try {
     auto impl = std::make_unique<Impl>(options, handler);
     if (absl::Status s = impl->Listen(); !s.ok()) return s;

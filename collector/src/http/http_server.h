@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "ingest/request_handler.h"
+#include "http/http_service.h"
 
 namespace cairn::collector {
 
@@ -33,8 +33,8 @@ struct ServerOptions {
 
 // HTTP/1.1 server (Boost.Beast on Asio): an event loop on a few threads, one
 // small session object per connection, keep-alive, bounded header and body,
-// timeouts. Each complete request goes to the RequestHandler; request
-// headers are checked with RequestHandler::CheckHead before any body byte is
+// timeouts. Each complete request goes to the HttpService; request
+// headers are checked with HttpService::CheckHead before any body byte is
 // read. Never throws; a misbehaving client only loses its own connection.
 class HttpServer {
  public:
@@ -42,7 +42,7 @@ class HttpServer {
   // server. Fails with InvalidArgument for a bad host, Unavailable if the
   // address cannot be bound (in use, no permission).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(const ServerOptions& options,
-                                                           RequestHandler* handler);
+                                                           HttpService* handler);
   // Calls Shutdown(10 s) if it was not called. Any BatchWriter completing
   // requests of this server must be stopped before the server is destroyed.
   ~HttpServer();

@@ -129,7 +129,7 @@ void HttpSession::OnHeader(beast::error_code ec) {
   }
   header_at_ = std::chrono::steady_clock::now();
   head_ = HeadFromParser(*parser_);
-  route_ = RouteOf(head_.Path());
+  route_ = registry_->handler().MetricRoute(head_.Path());
   beast::error_code endpoint_ec;
   auto peer = stream_.socket().remote_endpoint(endpoint_ec);
   if (!endpoint_ec) head_.remote_address = peer.address().to_string();

@@ -20,7 +20,7 @@
 #include "absl/time/time.h"
 #include "http/http_server.h"
 #include "ops/metrics.h"
-#include "ingest/request_handler.h"
+#include "http/http_service.h"
 #include "http/request_head.h"
 
 namespace cairn::collector {
@@ -31,11 +31,11 @@ class HttpSession;
 // of live sessions (for the connection limit and for graceful shutdown).
 class ConnectionRegistry {
  public:
-  ConnectionRegistry(const ServerOptions& options, RequestHandler* handler)
+  ConnectionRegistry(const ServerOptions& options, HttpService* handler)
       : options_(options), handler_(handler) {}
 
   const ServerOptions& options() const { return options_; }
-  RequestHandler& handler() const { return *handler_; }
+  HttpService& handler() const { return *handler_; }
   bool shutting_down() const { return shutting_down_.load(); }
 
   // Adds a session; false if the connection limit is reached.
@@ -50,7 +50,7 @@ class ConnectionRegistry {
 
  private:
   const ServerOptions options_;
-  RequestHandler* const handler_;
+  HttpService* const handler_;
   std::atomic<bool> shutting_down_{false};
   std::atomic<uint64_t> next_id_{1};
   // std primitives: visible to ThreadSanitizer (Debian's abseil is not).

@@ -1,19 +1,9 @@
 #include "ops/metrics.h"
 
 #include "absl/strings/str_cat.h"
-#include "gdpr/admin_api.h"
 #include "cairn/common/strings.h"
 
 namespace cairn::collector {
-
-Route RouteOf(std::string_view path) {
-  if (path == "/v1/batch") return Route::kBatch;
-  if (path == "/healthz") return Route::kHealthz;
-  if (path == "/readyz") return Route::kReadyz;
-  if (path == "/metrics") return Route::kMetrics;
-  if (AdminApi::IsAdminPath(path)) return Route::kAdmin;
-  return Route::kOther;
-}
 
 std::string_view RouteName(Route route) {
   switch (route) {

@@ -19,8 +19,6 @@ namespace cairn::collector {
 enum class Route { kBatch, kHealthz, kReadyz, kMetrics, kAdmin, kOther };
 inline constexpr size_t kRouteCount = 6;
 
-// The route of a request path. Cost: a few string compares.
-Route RouteOf(std::string_view path);
 // "batch", "healthz", "readyz", "metrics", "admin", "other".
 std::string_view RouteName(Route route);
 

@@ -1,7 +1,5 @@
 #include "success/alert_evaluator.h"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <random>
 #include <utility>
@@ -10,6 +8,7 @@
 #include "absl/strings/str_format.h"
 #include "store/engagement_store.h"
 #include "ops/log.h"
+#include "cairn/common/http_client.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
 #include "cairn/engagement/aggregates.h"
@@ -43,7 +42,6 @@ std::string WebhookBody(const StoredAlert& alert, const engagement::Health& heal
   return out;
 }
 
-size_t DiscardBody(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
 
 }  // namespace
 
@@ -140,28 +138,18 @@ WebhookSender::WebhookSender(Store* store, Clock* clock, WebhookOptions options)
 absl::Status WebhookSender::Post(std::string_view body, absl::Time now) {
   absl::StatusOr<std::string> signature = engagement::SignWebhook(options_.secret, now, body);
   if (!signature.ok()) return signature.status();
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return absl::UnavailableError("curl_easy_init failed");
-  std::string header = absl::StrCat(ToAbsl(engagement::kWebhookSignatureHeader), ": ", *signature);
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  headers = curl_slist_append(headers, header.c_str());
-  headers = curl_slist_append(headers, "Expect:");
-  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
-                   static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, DiscardBody);
-  CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(headers);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK) return absl::UnavailableError(curl_easy_strerror(code));
+  HttpClientRequest request;
+  request.method = "POST";
+  request.url = options_.url;
+  request.headers = {"Content-Type: application/json",
+                     absl::StrCat(ToAbsl(engagement::kWebhookSignatureHeader), ": ", *signature)};
+  request.body = std::string(body);
+  // One bound covers the whole attempt, connection included.
+  request.connect_timeout = options_.timeout;
+  request.total_timeout = options_.timeout;
+  absl::StatusOr<HttpClientResponse> response = SendHttpRequest(request);
+  if (!response.ok()) return absl::UnavailableError(response.status().message());
+  const int status = response->status;
   if (status < 200 || status > 299) return absl::UnavailableError(absl::StrCat("HTTP ", status));
   return absl::OkStatus();
 }

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
+
 namespace cairn {
 
 // A SHA-256 or HMAC-SHA256 result.
@@ -20,8 +22,16 @@ Digest256 Sha256(std::string_view data);
 // key is allowed by the algorithm but callers should refuse one.
 Digest256 HmacSha256(std::string_view key, std::string_view data);
 
+// Lowercase hex of `bytes` (two characters a byte). The one hex encoder
+// of the tree (absl's, behind a name that says what it is).
+std::string HexEncode(std::string_view bytes);
+
 // Lowercase hex of `digest` (64 characters).
 std::string ToHex(const Digest256& digest);
+
+// The bytes lowercase hex `hex` spells. InvalidArgument for an odd length or
+// any character outside [0-9a-f]. Cost: linear.
+absl::StatusOr<std::string> HexDecode(std::string_view hex);
 
 // True if `a` and `b` hold the same bytes. Takes time that depends only on
 // the sizes, not on where the contents differ (CRYPTO_memcmp), so it leaks
