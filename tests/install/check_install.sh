@@ -7,6 +7,14 @@ trap 'rm -rf "$work"' EXIT
 "$cmake" --install "$build" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/lib/cmake/Cairn/CairnConfig.cmake"
 test -f "$work/prefix/include/cairn/client.h"
+# Only public headers: none of the internals shared by SDK and collector.
+for internal in common/sqlite.h common/json_value.h common/strings.h common/http_client.h \
+                common/crypto.h consent/consent_log.h collector; do
+  if [ -e "$work/prefix/include/cairn/$internal" ]; then
+    echo "internal header installed: include/cairn/$internal" >&2
+    exit 1
+  fi
+done
 "$cmake" -S "$consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
 "$cmake" --build "$work/build" -j 2 >/dev/null
 "$work/build/consumer" "$work/data"
