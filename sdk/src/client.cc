@@ -21,9 +21,9 @@
 #include "cairn/common/event_rules.h"
 #include "cairn/common/proto_time.h"
 #include "cairn/common/strings.h"
-#include "sdk/src/batch_encoder.h"
+#include "sdk/src/upload/batch_encoder.h"
 #include "sdk/src/client_impl.h"
-#include "sdk/src/curl_transport.h"
+#include "sdk/src/upload/curl_transport.h"
 
 namespace cairn {
 namespace {

@@ -19,8 +19,8 @@
 #include "cairn/consent/consent_log.h"
 #include "cairn/consent/consent_state.h"
 #include "cairn/v1/batch.pb.h"
-#include "sdk/src/backoff.h"
-#include "sdk/src/event_buffer.h"
+#include "sdk/src/upload/backoff.h"
+#include "sdk/src/device/event_buffer.h"
 
 namespace cairn {
 

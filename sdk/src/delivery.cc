@@ -10,7 +10,7 @@
 #include "absl/time/clock.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/proto_time.h"
-#include "sdk/src/batch_encoder.h"
+#include "sdk/src/upload/batch_encoder.h"
 #include "sdk/src/client_impl.h"
 
 namespace cairn {
