@@ -55,7 +55,8 @@ absl::Status Progress::AwaitDurable(int64_t sequence, absl::Duration timeout) {
   }
   for (const auto& [first, last] : failed_writes_) {
     if (sequence >= first && sequence <= last) {
-      return absl::ResourceExhaustedError("the device could not write the event: dropped and counted");
+      return absl::ResourceExhaustedError(
+          "the device could not write the event: dropped and counted");
     }
   }
   return absl::OkStatus();
