@@ -18,7 +18,7 @@
 // RSS of this process (getrusage ru_maxrss), whose difference is the SDK's
 // own overhead. The SDK runs with default Options except the URL, the key,
 // the storage dir and, if given, max_batch_events and queue_capacity. Its
-// transport is its own libcurl transport (sdk/src/curl_transport.h, what it
+// transport is its own libcurl transport (sdk/src/upload/curl_transport.h, what it
 // uses by default) wrapped to time each request, so the report can say how
 // long the sender waited on the collector; it also prints CPU time per
 // thread of both processes.
@@ -60,7 +60,7 @@
 #include "absl/time/clock.h"
 #include "bench/bench_support.h"
 #include "cairn/common/sqlite.h"
-#include "sdk/src/curl_transport.h"
+#include "sdk/src/upload/curl_transport.h"
 
 #ifndef CAIRN_COLLECTOR_BINARY
 #error "CAIRN_COLLECTOR_BINARY must name the cairn-collector binary"

@@ -1,4 +1,4 @@
-#include "sdk/src/batch_encoder.h"
+#include "sdk/src/upload/batch_encoder.h"
 
 #include "gtest/gtest.h"
 

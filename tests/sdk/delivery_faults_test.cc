@@ -6,7 +6,7 @@
 #include "absl/time/clock.h"
 #include "cairn/client.h"
 #include "cairn/common/clock.h"
-#include "sdk/src/backoff.h"
+#include "sdk/src/upload/backoff.h"
 #include "sdk_fixture.h"
 
 namespace cairn {

@@ -1,4 +1,4 @@
-#include "sdk/src/event_buffer.h"
+#include "sdk/src/device/event_buffer.h"
 
 #include "gtest/gtest.h"
 #include "temp_dir.h"

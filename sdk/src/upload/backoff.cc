@@ -1,4 +1,4 @@
-#include "sdk/src/backoff.h"
+#include "sdk/src/upload/backoff.h"
 
 #include <algorithm>
 

@@ -1,6 +1,7 @@
-#ifndef CAIRN_SDK_EVENT_BUFFER_H_
-#define CAIRN_SDK_EVENT_BUFFER_H_
+#ifndef CAIRN_SDK_DEVICE_EVENT_BUFFER_H_
+#define CAIRN_SDK_DEVICE_EVENT_BUFFER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -29,6 +30,15 @@ struct BufferedEvent {
   // In memory only: withdrawn or erased while queued; the writer skips it.
   bool tombstone = false;
 };
+
+// Appends `value` as a protobuf base-128 varint (1-10 bytes).
+void AppendVarint(std::string& out, uint64_t value);
+
+// Appends `Event.sequence` (field 5) to a serialized Event. Lets the record
+// path serialize outside the queue lock and stamp the sequence inside it.
+// Appends at most kMaxSequenceFieldBytes (a tag byte and a 10-byte varint).
+inline constexpr size_t kMaxSequenceFieldBytes = 11;
+void AppendSequenceField(std::string& serialized_event, uint64_t sequence);
 
 struct BufferSize {
   uint64_t rows = 0;
@@ -117,4 +127,4 @@ class EventBuffer {
 
 }  // namespace cairn::sdk
 
-#endif  // CAIRN_SDK_EVENT_BUFFER_H_
+#endif  // CAIRN_SDK_DEVICE_EVENT_BUFFER_H_

@@ -1,5 +1,5 @@
-#ifndef CAIRN_SDK_BACKOFF_H_
-#define CAIRN_SDK_BACKOFF_H_
+#ifndef CAIRN_SDK_UPLOAD_BACKOFF_H_
+#define CAIRN_SDK_UPLOAD_BACKOFF_H_
 
 #include <optional>
 
@@ -32,4 +32,4 @@ class Backoff {
 
 }  // namespace cairn::sdk
 
-#endif  // CAIRN_SDK_BACKOFF_H_
+#endif  // CAIRN_SDK_UPLOAD_BACKOFF_H_

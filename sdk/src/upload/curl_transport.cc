@@ -1,4 +1,4 @@
-#include "sdk/src/curl_transport.h"
+#include "sdk/src/upload/curl_transport.h"
 
 #include <curl/curl.h>
 

@@ -1,5 +1,5 @@
-#ifndef CAIRN_SDK_CURL_TRANSPORT_H_
-#define CAIRN_SDK_CURL_TRANSPORT_H_
+#ifndef CAIRN_SDK_UPLOAD_CURL_TRANSPORT_H_
+#define CAIRN_SDK_UPLOAD_CURL_TRANSPORT_H_
 
 #include <atomic>
 #include <string>
@@ -33,4 +33,4 @@ class CurlTransport final : public Transport {
 
 }  // namespace cairn::sdk
 
-#endif  // CAIRN_SDK_CURL_TRANSPORT_H_
+#endif  // CAIRN_SDK_UPLOAD_CURL_TRANSPORT_H_

@@ -1,4 +1,4 @@
-#include "sdk/src/event_buffer.h"
+#include "sdk/src/device/event_buffer.h"
 
 #include <algorithm>
 #include <string_view>
@@ -33,7 +33,22 @@ constexpr std::string_view kSchemaV2 = "DROP INDEX IF EXISTS events_by_user;";
 
 constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2};
 
+constexpr char kSequenceFieldTag = (5 << 3) | 0;  // Event.sequence, varint
+
 }  // namespace
+
+void AppendVarint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+void AppendSequenceField(std::string& serialized_event, uint64_t sequence) {
+  serialized_event.push_back(kSequenceFieldTag);
+  AppendVarint(serialized_event, sequence);
+}
 
 absl::StatusOr<std::unique_ptr<EventBuffer>> EventBuffer::Open(const std::string& path,
                                                                 uint64_t max_file_bytes) {

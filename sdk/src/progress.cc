@@ -1,0 +1,186 @@
+#include "sdk/src/progress.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+
+namespace cairn::sdk {
+
+void Progress::RestoreBuffer(int64_t persisted_through, int64_t settled_through) {
+  std::lock_guard lock(mu_);
+  persisted_through_ = persisted_through;
+  settled_through_ = settled_through;
+}
+
+void Progress::RestoreConsent(int64_t last_position, int64_t settled_through) {
+  std::lock_guard lock(mu_);
+  consent_last_position_ = last_position;
+  consent_settled_through_ = settled_through;
+}
+
+void Progress::Persisted(int64_t through, const absl::Status& status, int64_t first,
+                         int64_t last) {
+  {
+    std::lock_guard lock(mu_);
+    persisted_through_ = std::max(persisted_through_, through);
+    if (!status.ok()) {
+      last_error_ = std::string(status.message());
+      if (failed_writes_.size() == 64) failed_writes_.erase(failed_writes_.begin());
+      failed_writes_.emplace_back(first, last);
+    }
+  }
+  sender_wake_.notify_one();
+  changed_.notify_all();
+}
+
+void Progress::SetError(absl::string_view message) {
+  std::lock_guard lock(mu_);
+  last_error_ = std::string(message);
+}
+
+void Progress::ConsentAppended(int64_t position) {
+  {
+    std::lock_guard lock(mu_);
+    consent_last_position_ = std::max(consent_last_position_, position);
+  }
+  sender_wake_.notify_one();
+}
+
+absl::Status Progress::AwaitDurable(int64_t sequence, absl::Duration timeout) {
+  std::unique_lock lock(mu_);
+  if (!changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout),
+                         [&] { return persisted_through_ >= sequence; })) {
+    return absl::DeadlineExceededError("event queued but not yet durable");
+  }
+  for (const auto& [first, last] : failed_writes_) {
+    if (sequence >= first && sequence <= last) {
+      return absl::ResourceExhaustedError(
+          "the device could not write the event: dropped and counted");
+    }
+  }
+  return absl::OkStatus();
+}
+
+bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Time next_attempt,
+                             absl::Duration upload_interval, absl::Time& work_since) {
+  std::unique_lock lock(mu_);
+  while (true) {
+    if (stop_sender_) return false;
+    if (auth_failed_) {  // paused until the app restarts with a valid key
+      clock_->WaitUntil(sender_wake_, lock, absl::InfiniteFuture());
+      continue;
+    }
+    absl::Time now = clock_->Now();
+    int64_t unsent = persisted_through_ - settled_through_ +
+                     (consent_last_position_ - consent_settled_through_);
+    bool has_work = in_flight || unsent > 0;
+    if (!has_work) {
+      work_since = absl::InfiniteFuture();
+      clock_->WaitUntil(sender_wake_, lock, absl::InfiniteFuture());
+      continue;
+    }
+    if (work_since == absl::InfiniteFuture()) work_since = now;
+    bool urgent = settled_through_ < flush_through_ ||
+                  consent_settled_through_ < consent_flush_through_ || closed() ||
+                  unsent >= static_cast<int64_t>(batch_limit);
+    // New events and flushes never shorten a backoff.
+    absl::Time ready = std::max(urgent ? now : work_since + upload_interval, next_attempt);
+    if (now >= ready) return true;
+    clock_->WaitUntil(sender_wake_, lock, ready);
+  }
+}
+
+int64_t Progress::ConsentLastPosition() const {
+  std::lock_guard lock(mu_);
+  return consent_last_position_;
+}
+
+void Progress::ConsentDelivered(int64_t through) {
+  std::lock_guard lock(mu_);
+  consent_settled_through_ = std::max(consent_settled_through_, through);
+}
+
+int64_t Progress::PersistedThrough() const {
+  std::lock_guard lock(mu_);
+  return persisted_through_;
+}
+
+void Progress::Settled(int64_t settled, int64_t persisted) {
+  {
+    std::lock_guard lock(mu_);
+    settled_through_ = std::max(settled_through_, std::min(settled, persisted));
+  }
+  changed_.notify_all();
+}
+
+void Progress::SendSucceeded(bool clear_error) {
+  std::lock_guard lock(mu_);
+  in_backoff_ = false;
+  if (clear_error) last_error_.clear();
+}
+
+void Progress::AuthFailed(absl::string_view message) {
+  {
+    std::lock_guard lock(mu_);
+    auth_failed_ = true;
+    last_error_ = std::string(message);
+  }
+  changed_.notify_all();
+}
+
+void Progress::RetryScheduled(absl::string_view message) {
+  {
+    std::lock_guard lock(mu_);
+    in_backoff_ = true;
+    ++failed_attempts_;
+    last_error_ = std::string(message);
+  }
+  changed_.notify_all();
+}
+
+absl::Status Progress::AwaitDelivered(int64_t target, absl::Time deadline) {
+  const auto until = absl::ToChronoTime(deadline);
+  std::unique_lock lock(mu_);
+  const int64_t consent_target = consent_last_position_;
+  auto delivered = [&] {
+    return settled_through_ >= target && consent_settled_through_ >= consent_target;
+  };
+  const uint64_t failed_before = failed_attempts_;
+  flush_through_ = std::max(flush_through_, target);
+  consent_flush_through_ = std::max(consent_flush_through_, consent_target);
+  sender_wake_.notify_one();
+  if (!changed_.wait_until(lock, until, [&] { return persisted_through_ >= target; })) {
+    return absl::DeadlineExceededError("recorded events are not yet durable");
+  }
+  changed_.wait_until(lock, until, [&] {
+    return delivered() || auth_failed_ || failed_attempts_ > failed_before || in_backoff_ ||
+           stop_sender_;
+  });
+  if (delivered()) return absl::OkStatus();
+  if (auth_failed_) return absl::PermissionDeniedError(last_error_);
+  if (failed_attempts_ > failed_before || in_backoff_) {
+    return absl::UnavailableError(absl::StrCat(
+        "events are durable on the device; the collector is not reachable now (", last_error_,
+        "); delivery will be retried"));
+  }
+  return absl::DeadlineExceededError("events are durable but not yet delivered");
+}
+
+void Progress::StopSender() {
+  {
+    std::lock_guard lock(mu_);
+    stop_sender_ = true;
+  }
+  sender_wake_.notify_one();
+  changed_.notify_all();
+}
+
+void Progress::FillStats(Stats& stats) const {
+  std::lock_guard lock(mu_);
+  stats.last_error = last_error_;
+  stats.consent_changes_pending =
+      static_cast<uint64_t>(consent_last_position_ - consent_settled_through_);
+}
+
+}  // namespace cairn::sdk

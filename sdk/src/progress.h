@@ -1,0 +1,141 @@
+#ifndef CAIRN_SDK_PROGRESS_H_
+#define CAIRN_SDK_PROGRESS_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "cairn/common/clock.h"
+#include "cairn/stats.h"
+
+namespace cairn::sdk {
+
+// Where delivery stands, and the one place the threads wait for each other.
+// Events are numbered per install: every event up to persisted_through is
+// durable (or was dropped on the way), every event up to settled_through is
+// out of the buffer (acknowledged, rejected or dropped). consent.db entries
+// are numbered 1, 2, ... with no gaps and tracked the same way.
+//
+// The writer publishes what it committed, the sender waits here for work
+// and publishes what it settled, Flush and durable record calls wait here
+// for both. Owns its mutex, which is a leaf in the lock order: callers may
+// hold the writer's or the consent keeper's locks, but nothing is locked
+// while it is held (besides the clock's own, inside WaitUntil).
+class Progress {
+ public:
+  // `clock` schedules the sender's waits; it must outlive this.
+  explicit Progress(Clock* clock) : clock_(clock) {}
+
+  // --- lifecycle (any thread) ---
+  // Shutdown has begun: record calls and decisions are refused from now on,
+  // and the sender sends whatever is left without waiting for a full batch.
+  void Close() { closed_.store(true, std::memory_order_release); }
+  // True once Close ran. One atomic load.
+  bool closed() const { return closed_.load(std::memory_order_acquire); }
+
+  // --- at open, before the threads run ---
+  // The buffer holds events up to `persisted_through`; everything up to
+  // `settled_through` has left it.
+  void RestoreBuffer(int64_t persisted_through, int64_t settled_through);
+  // consent.db ends at `last_position`; positions up to `settled_through`
+  // were delivered.
+  void RestoreConsent(int64_t last_position, int64_t settled_through);
+
+  // --- the writer thread ---
+  // A commit covering sequences up to `through` is over. When `status`
+  // failed, the events first..last were lost: a durable record call waiting
+  // for one of them learns it was dropped. Wakes the sender and every waiter.
+  void Persisted(int64_t through, const absl::Status& status, int64_t first, int64_t last);
+
+  // --- any thread ---
+  // Keeps `message` as the last problem (Stats::last_error).
+  void SetError(absl::string_view message);
+  // Tells the sender that settled-through may have moved (rows deleted).
+  void WakeSender() { sender_wake_.notify_one(); }
+  // A decision was appended to consent.db at `position`: wakes the sender.
+  void ConsentAppended(int64_t position);
+  // Waits up to `timeout` until event `sequence` is committed. OK once it is
+  // durable, ResourceExhausted if its commit failed (the event is dropped),
+  // DeadlineExceeded if still queued.
+  absl::Status AwaitDurable(int64_t sequence, absl::Duration timeout);
+
+  // --- the sender thread ---
+  // Blocks until the sender should build or send a batch; false once
+  // StopSender was called. `in_flight` says a batch waits to be resent,
+  // `batch_limit` how many events make a batch worth sending at once,
+  // `next_attempt` when the backoff ends. `work_since` is the sender's
+  // record of when unsent work appeared (a partly filled batch waits for
+  // `upload_interval` after it); this call keeps it up to date.
+  bool AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Time next_attempt,
+                     absl::Duration upload_interval, absl::Time& work_since);
+  // The last consent.db position appended so far.
+  int64_t ConsentLastPosition() const;
+  // consent.db positions up to `through` are delivered (never moves back).
+  void ConsentDelivered(int64_t through);
+  // Highest sequence the writer has published.
+  int64_t PersistedThrough() const;
+  // Everything up to min(`settled`, `persisted`) has left the buffer, where
+  // `persisted` was read before `settled` was measured. Wakes the waiters.
+  void Settled(int64_t settled, int64_t persisted);
+  // A batch was settled: the backoff is over; a clean answer clears the error.
+  void SendSucceeded(bool clear_error);
+  // The collector refused the write key: the sender pauses until restart,
+  // and Flush answers PermissionDenied from now on.
+  void AuthFailed(absl::string_view message);
+  // An attempt failed and will be retried after a backoff: Flush answers
+  // Unavailable rather than wait for it.
+  void RetryScheduled(absl::string_view message);
+  // Highest sequence in the sender's in-flight batch (0: none), which the
+  // writer's bounds must never evict. One atomic operation.
+  void SetInFlightThrough(int64_t through) { in_flight_through_.store(through); }
+  int64_t InFlightThrough() const { return in_flight_through_.load(); }
+
+  // --- Flush and Shutdown ---
+  // Makes the sender urgent until every event up to `target` and every
+  // consent record appended so far is settled, and waits for that (see
+  // Client::Flush for the answers) until `deadline`.
+  absl::Status AwaitDelivered(int64_t target, absl::Time deadline);
+  // Makes AwaitSendTurn return false and wakes every waiter.
+  void StopSender();
+
+  // Copies last_error and the consent records still pending into `stats`.
+  void FillStats(Stats& stats) const;
+
+ private:
+  Clock* const clock_;
+  std::atomic<bool> closed_{false};
+  std::atomic<int64_t> in_flight_through_{0};
+
+  // Plain std:: primitives: they are pthread-based, so ThreadSanitizer sees
+  // them (Debian's abseil is not built with TSan annotations).
+  mutable std::mutex mu_;
+  std::condition_variable sender_wake_;  // new durable events, flush, stop
+  std::condition_variable changed_;      // what Flush and durable calls wait on
+  // All guarded by mu_:
+  int64_t persisted_through_ = 0;
+  int64_t settled_through_ = 0;
+  int64_t consent_last_position_ = 0;
+  int64_t consent_settled_through_ = 0;
+  // Highest sequence a Flush waits for: the sender is urgent until it is settled.
+  int64_t flush_through_ = 0;
+  int64_t consent_flush_through_ = 0;  // the same for consent.db positions
+  uint64_t failed_attempts_ = 0;
+  bool in_backoff_ = false;
+  bool auth_failed_ = false;
+  bool stop_sender_ = false;
+  std::string last_error_;
+  // Sequence ranges whose commit failed (newest last, at most 64), so a
+  // durable record call can tell "written" from "dropped".
+  std::vector<std::pair<int64_t, int64_t>> failed_writes_;
+};
+
+}  // namespace cairn::sdk
+
+#endif  // CAIRN_SDK_PROGRESS_H_
