@@ -28,6 +28,7 @@
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/admin/v1/alerts.pb.h"
 #include "cairn/admin/v1/gdpr.pb.h"
+#include "cli_args.h"
 #include "cli_format.h"
 #include "cli_http.h"
 #include "google/protobuf/util/json_util.h"
@@ -104,56 +105,6 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "  export prints everything stored about the user as JSON; erase deletes it.\n"},
   };
   return *help;
-}
-
-// Parsed command line: positionals and --name[=value] options.
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> options;  // "--all" -> ""
-  std::set<std::string, std::less<>> flags;                 // options given without a value
-};
-
-// Options that take a value (all others are switches).
-bool TakesValue(std::string_view name) {
-  static const std::set<std::string_view> kValued = {
-      "--url",          "--admin-token-file", "--limit", "--within-days", "--seats",
-      "--renewal-date", "--key-milestones",   "--name",  "--milestone",   "--target",
-      "--due",          "--ttl-hours"};
-  return kValued.contains(name);
-}
-
-std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
-  Args args;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--") {
-      for (++i; i < argc; ++i) args.positional.emplace_back(argv[i]);
-      break;
-    }
-    if (arg.size() > 1 && arg[0] == '-' && !(arg.size() > 1 && arg[1] >= '0' && arg[1] <= '9')) {
-      if (arg == "-h") arg = "--help";
-      std::string name(arg.substr(0, arg.find('=')));
-      if (!TakesValue(name)) {
-        if (name.size() != arg.size()) {
-          *error = absl::StrCat(name, " takes no value");
-          return std::nullopt;
-        }
-        args.flags.insert(name);
-        continue;
-      }
-      if (name.size() != arg.size()) {
-        args.options[name] = std::string(arg.substr(name.size() + 1));
-      } else if (i + 1 < argc) {
-        args.options[name] = argv[++i];
-      } else {
-        *error = absl::StrCat(name, " needs a value");
-        return std::nullopt;
-      }
-      continue;
-    }
-    args.positional.emplace_back(arg);
-  }
-  return args;
 }
 
 // The command being run, with its output streams and the common handling of
@@ -363,8 +314,14 @@ int AtRisk(Command& command, const Args& args) {
 
 int Main(int argc, char** argv) {
   std::string parse_error;
-  std::optional<Args> parsed = ParseArgs(argc, argv, &parse_error);
-  if (!parsed) return Usage(parse_error);
+  std::string parsed_command;
+  std::optional<Args> parsed = ParseArgs(argc, argv, &parse_error, &parsed_command);
+  if (!parsed) {
+    if (!parsed_command.empty() && !CommandHelp().contains(parsed_command)) {
+      return Usage(absl::StrCat("unknown command ", parsed_command));
+    }
+    return Usage(parse_error, parsed_command);
+  }
   Args& args = *parsed;
   std::string name = args.positional.empty() ? "" : args.positional[0];
   if (args.flags.contains("--help")) {
