@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcurl4-openssl-dev libprotobuf-dev protobuf-compiler libsqlite3-dev sqlite3 curl
   libabsl-dev libzstd-dev zlib1g-dev libssl-dev openssl libboost-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
   # as the load balancer of the scale-out test, clang for libFuzzer.
   postgresql libpq-dev clang

@@ -25,8 +25,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "cairn/common/strings.h"
+#include "cairn/admin/v1/accounts.pb.h"
+#include "cairn/admin/v1/alerts.pb.h"
+#include "cairn/admin/v1/gdpr.pb.h"
+#include "cli_args.h"
 #include "cli_format.h"
-#include "cairn/common/json_value.h"
+#include "cli_http.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace cairn::cli {
 namespace {
@@ -102,144 +107,6 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
   return *help;
 }
 
-// Parsed command line: positionals and --name[=value] options.
-struct Args {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> options;  // "--all" -> ""
-  std::set<std::string, std::less<>> flags;                 // options given without a value
-};
-
-// Options that take a value (all others are switches).
-bool TakesValue(std::string_view name) {
-  static const std::set<std::string_view> kValued = {
-      "--url",          "--admin-token-file", "--limit", "--within-days", "--seats",
-      "--renewal-date", "--key-milestones",   "--name",  "--milestone",   "--target",
-      "--due",          "--ttl-hours"};
-  return kValued.contains(name);
-}
-
-std::optional<Args> ParseArgs(int argc, char** argv, std::string* error) {
-  Args args;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    if (arg == "--") {
-      for (++i; i < argc; ++i) args.positional.emplace_back(argv[i]);
-      break;
-    }
-    if (arg.size() > 1 && arg[0] == '-' && !(arg.size() > 1 && arg[1] >= '0' && arg[1] <= '9')) {
-      if (arg == "-h") arg = "--help";
-      std::string name(arg.substr(0, arg.find('=')));
-      if (!TakesValue(name)) {
-        if (name.size() != arg.size()) {
-          *error = absl::StrCat(name, " takes no value");
-          return std::nullopt;
-        }
-        args.flags.insert(name);
-        continue;
-      }
-      if (name.size() != arg.size()) {
-        args.options[name] = std::string(arg.substr(name.size() + 1));
-      } else if (i + 1 < argc) {
-        args.options[name] = argv[++i];
-      } else {
-        *error = absl::StrCat(name, " needs a value");
-        return std::nullopt;
-      }
-      continue;
-    }
-    args.positional.emplace_back(arg);
-  }
-  return args;
-}
-
-// Percent-encodes a path segment or query value (RFC 3986 unreserved kept).
-std::string Encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if (absl::ascii_isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[u >> 4]);
-      out.push_back(kHex[u & 0xF]);
-    }
-  }
-  return out;
-}
-
-struct Response {
-  long status = 0;
-  std::string body;
-};
-
-size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
-  return size * count;
-}
-
-class Client {
- public:
-  Client(std::string base_url, std::string token)
-      : base_(std::move(base_url)), token_(std::move(token)) {
-    while (!base_.empty() && base_.back() == '/') base_.pop_back();
-  }
-  const std::string& base_url() const { return base_; }
-
-  // One request; nullopt (message in *error) if the collector was not reached.
-  std::optional<Response> Call(const char* method, const std::string& path, const std::string* body,
-                               std::string* error) const {
-    CURL* curl = curl_easy_init();
-    if (curl == nullptr) {
-      *error = "curl_easy_init failed";
-      return std::nullopt;
-    }
-    Response response;
-    curl_slist* headers = nullptr;
-    std::string authorization = "Authorization: Bearer " + token_;
-    headers = curl_slist_append(headers, authorization.c_str());
-    headers = curl_slist_append(headers, "Accept: application/json");
-    if (body != nullptr) headers = curl_slist_append(headers, "Content-Type: application/json");
-    std::string url = base_ + path;
-    char error_buffer[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    if (std::string_view(method) == "HEAD") curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    if (body != nullptr) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response.body);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 120000L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "cairnctl");
-    // Proxies from the environment apply, never to the local machine.
-    curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-    // The token goes to this host only: no redirects followed.
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode code = curl_easy_perform(curl);
-    if (code == CURLE_OK) curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response.status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
-    if (code != CURLE_OK) {
-      *error = absl::StrCat("cannot reach ", base_, ": ",
-                            error_buffer[0] != 0 ? error_buffer : curl_easy_strerror(code));
-      return std::nullopt;
-    }
-    return response;
-  }
-
- private:
-  std::string base_;
-  std::string token_;
-};
-
 // The command being run, with its output streams and the common handling of
 // answers: raw with --json, formatted otherwise, errors with exit 1.
 class Command {
@@ -247,10 +114,11 @@ class Command {
   Command(const Client& client, bool json) : client_(client), json_(json) {}
 
   // Sends the request; on a 2xx answer prints it (raw with --json, else
-  // format(parsed)) and returns 0. Otherwise prints the server's message.
-  template <typename Format>
+  // format(answer read as an `Answer` message)) and returns 0. Otherwise
+  // prints the server's message and returns 1.
+  template <typename Answer, typename Format>
   int Run(const char* method, const std::string& path, const std::string* body, Format format) {
-    std::optional<JsonValue> answer = Fetch(method, path, body);
+    std::optional<Answer> answer = Fetch<Answer>(method, path, body);
     if (!answer) return kFailed;
     if (json_) {
       std::cout << raw_ << (absl::EndsWith(raw_, "\n") ? "" : "\n");
@@ -260,9 +128,11 @@ class Command {
     return kOk;
   }
 
-  // The parsed 2xx answer, or nullopt after printing why not.
-  std::optional<JsonValue> Fetch(const char* method, const std::string& path,
-                                 const std::string* body) {
+  // The 2xx answer read into its message, or nullopt after printing why not.
+  // Fields this cairnctl does not know (a newer server) are skipped.
+  template <typename Answer>
+  std::optional<Answer> Fetch(const char* method, const std::string& path,
+                              const std::string* body) {
     std::string error;
     std::optional<Response> response = client_.Call(method, path, body, &error);
     if (!response) {
@@ -281,13 +151,17 @@ class Command {
       }
       return std::nullopt;
     }
-    absl::StatusOr<JsonValue> parsed = ParseJson(response->body);
+    Answer answer;
+    google::protobuf::util::JsonParseOptions options;
+    options.ignore_unknown_fields = true;
+    const auto parsed = google::protobuf::util::JsonStringToMessage(response->body, &answer, options);
     if (!parsed.ok()) {
-      std::cerr << "cairnctl: the server's answer is not JSON: " << parsed.status().message()
+      std::cerr << "cairnctl: the server's answer is not the expected JSON: "
+                << TerminalSafe(std::string(parsed.message().data(), parsed.message().size()))
                 << "\n";
       return std::nullopt;
     }
-    return *std::move(parsed);
+    return answer;
   }
 
   bool json() const { return json_; }
@@ -377,7 +251,7 @@ int AtRisk(Command& command, const Args& args) {
   // until there are enough rows or, without --all, until the first good
   // account. A good account can still have an open alert: those on the pages
   // read are kept; the others come from the open alerts, read one by one.
-  std::vector<JsonValue> accounts;
+  std::vector<admin::v1::Account> accounts;
   std::vector<std::string> raw_answers;
   std::set<std::string, std::less<>> seen;
   std::string as_of;
@@ -387,20 +261,21 @@ int AtRisk(Command& command, const Args& args) {
   for (int pages = 0; pages < 1000; ++pages) {
     std::string path = "/v1/accounts?limit=100";
     if (!page_token.empty()) absl::StrAppend(&path, "&page_token=", Encode(page_token));
-    std::optional<JsonValue> page = command.Fetch("GET", path, nullptr);
+    std::optional<admin::v1::AccountPage> page =
+        command.Fetch<admin::v1::AccountPage>("GET", path, nullptr);
     if (!page) return kFailed;
     raw_answers.push_back(command.raw());
-    if (as_of.empty()) as_of = (*page)["as_of"].str();
-    for (const JsonValue& account : (*page)["accounts"].items()) {
-      std::string band = account["health"]["band"].str();
+    if (as_of.empty()) as_of = page->as_of();
+    for (const admin::v1::Account& account : page->accounts()) {
+      const std::string& band = account.health().band();
       if (band != "poor" && band != "watch") reached_good = true;
       // A good account already read that has an open alert is kept here,
       // not fetched again below.
       if (!options.all && !IsAtRisk(account)) continue;
-      seen.insert(account["account_id"].str());
+      seen.insert(account.account_id());
       accounts.push_back(account);
     }
-    page_token = (*page)["next_page_token"].str();
+    page_token = page->next_page_token();
     if (page_token.empty()) break;
     if (accounts.size() >= options.limit || (!options.all && reached_good)) {
       more = options.all || accounts.size() >= options.limit;
@@ -409,14 +284,17 @@ int AtRisk(Command& command, const Args& args) {
   }
   // Good accounts with an open alert beyond the pages read.
   if (!options.all && accounts.size() < options.limit && !page_token.empty()) {
-    std::optional<JsonValue> alerts = command.Fetch("GET", "/v1/alerts?state=open", nullptr);
+    std::optional<admin::v1::AlertList> alerts =
+        command.Fetch<admin::v1::AlertList>("GET", "/v1/alerts?state=open", nullptr);
     if (!alerts) return kFailed;
     raw_answers.push_back(command.raw());
-    for (const JsonValue& alert : (*alerts)["alerts"].items()) {
-      std::string id = alert["account_id"].str();
+    for (const admin::v1::Alert& alert : alerts->alerts()) {
+      const std::string& id = alert.account_id();
       if (id.empty() || seen.contains(id) || accounts.size() >= options.limit) continue;
-      std::optional<JsonValue> account =
-          command.Fetch("GET", "/v1/accounts/" + Encode(id), nullptr);
+      // The account view read as a listed account (its milestones and goals
+      // are not needed for the table).
+      std::optional<admin::v1::Account> account =
+          command.Fetch<admin::v1::Account>("GET", "/v1/accounts/" + Encode(id), nullptr);
       if (!account) return kFailed;
       raw_answers.push_back(command.raw());
       seen.insert(id);
@@ -436,8 +314,14 @@ int AtRisk(Command& command, const Args& args) {
 
 int Main(int argc, char** argv) {
   std::string parse_error;
-  std::optional<Args> parsed = ParseArgs(argc, argv, &parse_error);
-  if (!parsed) return Usage(parse_error);
+  std::string parsed_command;
+  std::optional<Args> parsed = ParseArgs(argc, argv, &parse_error, &parsed_command);
+  if (!parsed) {
+    if (!parsed_command.empty() && !CommandHelp().contains(parsed_command)) {
+      return Usage(absl::StrCat("unknown command ", parsed_command));
+    }
+    return Usage(parse_error, parsed_command);
+  }
   Args& args = *parsed;
   std::string name = args.positional.empty() ? "" : args.positional[0];
   if (args.flags.contains("--help")) {
@@ -486,13 +370,14 @@ int Main(int argc, char** argv) {
       return Usage("bad arguments", name);
     std::string path =
         absl::StrCat("/v1/alerts?state=", args.flags.contains("--open") ? "open" : "all");
-    return command.Run("GET", path, nullptr, FormatAlerts);
+    return command.Run<admin::v1::AlertList>("GET", path, nullptr, FormatAlerts);
   }
   if (name == "evaluate") {
     if (pos.size() != 1 || !OnlyOptions(args, {}, &bad))
       return Usage("evaluate takes no arguments", name);
-    std::string body = "{}";
-    return command.Run("POST", "/v1/alerts/evaluate", &body, FormatEvaluation);
+    std::string body = "{}";  // evaluate takes no request body
+    return command.Run<admin::v1::EvaluationCounts>("POST", "/v1/alerts/evaluate", &body,
+                                                    FormatEvaluation);
   }
   if (name == "renewals") {
     if (pos.size() != 1 || !OnlyOptions(args, {"--within-days"}, &bad))
@@ -502,8 +387,8 @@ int Main(int argc, char** argv) {
       if (*d < 1) return Usage("--within-days must be 1-366", name);
       days = *d;
     }
-    return command.Run("GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr,
-                       FormatRenewals);
+    return command.Run<admin::v1::RenewalList>(
+        "GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr, FormatRenewals);
   }
   if (name == "account") {
     if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set"))
@@ -511,54 +396,55 @@ int Main(int argc, char** argv) {
     std::string path = "/v1/accounts/" + Encode(pos[2]);
     if (pos[1] == "show") {
       if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
-      return command.Run("GET", path, nullptr, FormatAccount);
+      return command.Run<admin::v1::AccountDetail>("GET", path, nullptr, FormatAccount);
     }
     if (!OnlyOptions(args, {"--seats", "--renewal-date", "--key-milestones"}, &bad)) {
       return Usage("unknown option " + bad, name);
     }
-    std::vector<std::string> fields;
+    admin::v1::UpdateAccountRequest update;
     if (auto it = args.options.find("--seats"); it != args.options.end()) {
       int64_t seats = 0;
       if (it->second == "none")
-        fields.push_back("\"seats\":null");
+        update.mutable_seats()->set_null_value(google::protobuf::NULL_VALUE);
       else if (absl::SimpleAtoi(ToAbsl(it->second), &seats) && seats >= 0 && seats <= 100000000)
-        fields.push_back(absl::StrCat("\"seats\":", seats));
+        update.mutable_seats()->set_number_value(static_cast<double>(seats));
       else
         return Usage("--seats must be a number >= 0 or none", name);
     }
     if (auto it = args.options.find("--renewal-date"); it != args.options.end()) {
       if (it->second == "none")
-        fields.push_back("\"renewal_date\":null");
+        update.mutable_renewal_date()->set_null_value(google::protobuf::NULL_VALUE);
       else if (IsDate(it->second))
-        fields.push_back(absl::StrCat("\"renewal_date\":", JsonQuote(it->second)));
+        update.mutable_renewal_date()->set_string_value(it->second);
       else
         return Usage("--renewal-date must be YYYY-MM-DD or none", name);
     }
     if (auto it = args.options.find("--key-milestones"); it != args.options.end()) {
-      std::vector<std::string> names;
-      if (it->second != "none") {
+      if (it->second == "none") {
+        update.mutable_key_milestones()->set_null_value(google::protobuf::NULL_VALUE);
+      } else {
+        google::protobuf::ListValue* names = update.mutable_key_milestones()->mutable_list_value();
         for (absl::string_view part :
              absl::StrSplit(ToAbsl(it->second), ',', absl::SkipWhitespace())) {
-          names.push_back(JsonQuote(ToStd(absl::StripAsciiWhitespace(part))));
+          names->add_values()->set_string_value(std::string(absl::StripAsciiWhitespace(part)));
         }
       }
-      fields.push_back(
-          absl::StrCat("\"key_milestones\":",
-                       it->second == "none" ? "null" : "[" + absl::StrJoin(names, ",") + "]"));
     }
-    if (fields.empty())
+    if (!update.has_seats() && !update.has_renewal_date() && !update.has_key_milestones())
       return Usage("account set needs --seats, --renewal-date or --key-milestones", name);
-    std::string body = "{" + absl::StrJoin(fields, ",") + "}";
-    return command.Run("PUT", path, &body, FormatAccountSettings);
+    std::string body = BodyJson(update);
+    return command.Run<admin::v1::AccountSettings>("PUT", path, &body, FormatAccountSettings);
   }
   if (name == "goals") {
     if (pos.size() < 3) return Usage("goals list|add|delete ID", name);
     std::string path = "/v1/accounts/" + Encode(pos[2]) + "/goals";
     if (pos[1] == "list" && pos.size() == 3 && OnlyOptions(args, {}, &bad)) {
-      return command.Run("GET", path, nullptr, FormatGoals);
+      return command.Run<admin::v1::GoalList>(
+          "GET", path, nullptr, [](const admin::v1::GoalList& goals) { return FormatGoals(goals); });
     }
     if (pos[1] == "delete" && pos.size() == 4 && OnlyOptions(args, {}, &bad)) {
-      return command.Run("DELETE", path + "/" + Encode(pos[3]), nullptr, [&](const JsonValue&) {
+      return command.Run<admin::v1::GoalDeleted>(
+          "DELETE", path + "/" + Encode(pos[3]), nullptr, [&](const admin::v1::GoalDeleted&) {
         return absl::StrCat("goal ", TerminalSafe(pos[3]), " deleted\n");
       });
     }
@@ -571,15 +457,16 @@ int Main(int argc, char** argv) {
         return Usage("goals add needs --name, --milestone and --target", name);
       }
       if (*target < 1) return Usage("--target must be a number >= 1", name);
-      std::string due = "null";
+      admin::v1::CreateGoalRequest goal;
+      goal.set_name(goal_name->second);
+      goal.set_milestone_name(milestone->second);
+      goal.set_target_count(*target);
       if (auto it = args.options.find("--due"); it != args.options.end()) {
         if (!IsDate(it->second)) return Usage("--due must be YYYY-MM-DD", name);
-        due = JsonQuote(it->second);
+        goal.set_due(it->second);
       }
-      std::string body = absl::StrCat("{\"name\":", JsonQuote(goal_name->second),
-                                      ",\"milestone_name\":", JsonQuote(milestone->second),
-                                      ",\"target_count\":", *target, ",\"due\":", due, "}");
-      return command.Run("POST", path, &body, FormatGoal);
+      std::string body = BodyJson(goal);
+      return command.Run<admin::v1::Goal>("POST", path, &body, FormatGoal);
     }
     return Usage(bad.empty() ? "bad arguments" : "unknown option " + bad, name);
   }
@@ -591,10 +478,14 @@ int Main(int argc, char** argv) {
       if (*t < 1) return Usage("--ttl-hours must be 1-2160", name);
       ttl = *t;
     }
-    std::string body = absl::StrCat("{\"ttl_hours\":", ttl, "}");
-    return command.Run(
+    admin::v1::CustomerLinkRequest request;
+    request.set_ttl_hours(ttl);
+    std::string body = BodyJson(request);
+    return command.Run<admin::v1::CustomerLink>(
         "POST", "/v1/accounts/" + Encode(pos[1]) + "/customer-link", &body,
-        [&](const JsonValue& answer) { return FormatCustomerLink(answer, client.base_url()); });
+        [&](const admin::v1::CustomerLink& answer) {
+          return FormatCustomerLink(answer, client.base_url());
+        });
   }
   if (name == "user") {
     if (pos.size() != 3 || (pos[1] != "export" && pos[1] != "erase"))
@@ -603,7 +494,8 @@ int Main(int argc, char** argv) {
     if (pos[1] == "export") {
       if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
       // An export is JSON by nature: printed as the server sent it.
-      return command.Run("GET", path + "/export", nullptr, [&](const JsonValue&) {
+      return command.Run<admin::v1::UserExport>(
+          "GET", path + "/export", nullptr, [&](const admin::v1::UserExport&) {
         std::string raw = command.raw();
         return absl::EndsWith(raw, "\n") ? raw : raw + "\n";
       });
@@ -612,7 +504,7 @@ int Main(int argc, char** argv) {
     if (!args.flags.contains("--yes")) {
       return Usage("erasure deletes the user's events for good: add --yes to go ahead", name);
     }
-    return command.Run("DELETE", path, nullptr, FormatErasure);
+    return command.Run<admin::v1::ErasureResult>("DELETE", path, nullptr, FormatErasure);
   }
   return Usage(absl::StrCat("unknown command ", name));
 }

@@ -8,67 +8,89 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "cairn/common/strings.h"
 
 namespace cairn::cli {
 namespace {
 
 constexpr std::string_view kNone = "-";
 
-std::string Str(const JsonValue& value) {
-  if (value.is_string()) return TerminalSafe(value.str());
-  if (std::optional<double> n = value.number()) {
-    if (std::floor(*n) == *n && std::fabs(*n) < 1e15) return absl::StrCat(static_cast<int64_t>(*n));
-    return absl::StrFormat("%.3g", *n);
+using google::protobuf::Value;
+
+// Server text made safe for the terminal; "-" when there is none.
+std::string Str(const std::string& text) {
+  return text.empty() ? std::string(kNone) : TerminalSafe(text);
+}
+
+// A nullable value: a string, a number (integers without a fraction), or "-".
+std::string Str(const Value& value) {
+  if (value.has_string_value()) return TerminalSafe(value.string_value());
+  if (value.has_number_value()) {
+    const double n = value.number_value();
+    if (std::floor(n) == n && std::fabs(n) < 1e15) return absl::StrCat(static_cast<int64_t>(n));
+    return absl::StrFormat("%.3g", n);
   }
-  if (value.type() == JsonValue::Type::kBool) return value.boolean() ? "yes" : "no";
+  if (value.has_bool_value()) return value.bool_value() ? "yes" : "no";
   return std::string(kNone);
 }
 
-std::string Int(const JsonValue& value) {
-  std::optional<double> n = value.number();
-  if (!n) return std::string(kNone);
-  return absl::StrCat(static_cast<int64_t>(std::llround(*n)));
+std::optional<double> Number(const Value& value) {
+  if (!value.has_number_value()) return std::nullopt;
+  return value.number_value();
 }
 
-std::string Percent(const JsonValue& ratio) {
-  std::optional<double> n = ratio.number();
-  if (!n) return std::string(kNone);
-  return absl::StrCat(static_cast<int64_t>(std::llround(*n * 100)), "%");
+std::string Percent(std::optional<double> ratio) {
+  if (!ratio) return std::string(kNone);
+  return absl::StrCat(static_cast<int64_t>(std::llround(*ratio * 100)), "%");
 }
+std::string Percent(const Value& ratio) { return Percent(Number(ratio)); }
 
-std::string Fixed1(const JsonValue& value) {
-  std::optional<double> n = value.number();
+std::string Fixed1(const Value& value) {
+  std::optional<double> n = Number(value);
   if (!n) return std::string(kNone);
   return absl::StrFormat("%.1f", *n);
 }
 
 // "2026-11-23T15:04:05Z" -> "2026-11-23 15:04 UTC".
-std::string Time(const JsonValue& value) {
-  if (!value.is_string()) return std::string(kNone);
-  std::string text = TerminalSafe(value.str());
+std::string Time(const std::string& value) {
+  if (value.empty()) return std::string(kNone);
+  std::string text = TerminalSafe(value);
   if (text.size() >= 16 && text[10] == 'T')
     return absl::StrCat(text.substr(0, 10), " ", text.substr(11, 5), " UTC");
   return text;
 }
 
-std::string Health(const JsonValue& health) {
-  if (!health.is_object()) return std::string(kNone);
-  return absl::StrCat(Str(health["band"]), " ", Int(health["score"]));
+std::string Health(const admin::v1::Health& health) {
+  return absl::StrCat(Str(health.band()), " ", health.score());
 }
 
-std::string Breadth(const JsonValue& breadth) {
-  if (!breadth.is_object()) return std::string(kNone);
-  std::string basis = breadth["basis"].str();
-  std::string denominator = Int(breadth["denominator"]);
-  if (denominator == kNone || denominator == "0")
-    return absl::StrCat(Int(breadth["active_users_14"]), " users");
-  return absl::StrCat(Int(breadth["active_users_14"]), "/", denominator,
-                      basis == "seats" ? " seats" : " peak");
+std::string Breadth(const admin::v1::Breadth& breadth) {
+  if (breadth.denominator() == 0) return absl::StrCat(breadth.active_users_14(), " users");
+  return absl::StrCat(breadth.active_users_14(), "/", breadth.denominator(),
+                      breadth.basis() == "seats" ? " seats" : " peak");
 }
 
-std::string Alert(const JsonValue& open_alert) {
-  if (!open_alert.is_object()) return std::string(kNone);
-  return absl::StrCat("! ", Str(open_alert["severity"]));
+// The parts an answer may lack: "-" when absent.
+template <typename M>
+std::string HealthOf(const M& m) {
+  return m.has_health() ? Health(m.health()) : std::string(kNone);
+}
+template <typename M>
+std::string BreadthOf(const M& m) {
+  return m.has_breadth() ? Breadth(m.breadth()) : std::string(kNone);
+}
+template <typename M>
+std::string TrendOf(const M& m) {
+  return m.has_trend() ? TrendText(m.trend()) : std::string(kNone);
+}
+
+std::string Alert(const admin::v1::Account& account) {
+  if (!account.has_open_alert()) return std::string(kNone);
+  return absl::StrCat("! ", Str(account.open_alert().severity()));
+}
+
+std::vector<double> Weekly(const google::protobuf::RepeatedField<uint32_t>& weeks) {
+  return std::vector<double>(weeks.begin(), weeks.end());
 }
 
 }  // namespace
@@ -147,52 +169,48 @@ std::string Sparkline(const std::vector<double>& values) {
   return out;
 }
 
-std::string TrendText(const JsonValue& trend) {
-  if (!trend.is_object()) return std::string(kNone);
-  std::optional<double> ratio = trend["ratio"].number();
+std::string TrendText(const admin::v1::Trend& trend) {
+  std::optional<double> ratio = Number(trend.ratio());
   std::string arrow = "→";
   if (ratio && *ratio < 0.75) arrow = "↓";
   if (ratio && *ratio > 1.25) arrow = "↑";
   std::string text =
-      absl::StrCat(arrow, " ", Int(trend["this_week"]), " vs ", Fixed1(trend["baseline_mean"]));
+      absl::StrCat(arrow, " ", trend.this_week(), " vs ", Fixed1(trend.baseline_mean()));
   if (ratio)
-    absl::StrAppend(&text, " (", Percent(trend["ratio"]), ")");
+    absl::StrAppend(&text, " (", Percent(ratio), ")");
   else
     absl::StrAppend(&text, " (no baseline)");
   return text;
 }
 
-bool IsAtRisk(const JsonValue& account) {
-  std::string band = account["health"]["band"].str();
-  return band == "poor" || band == "watch" || account["open_alert"].is_object();
+bool IsAtRisk(const admin::v1::Account& account) {
+  const std::string& band = account.health().band();
+  return band == "poor" || band == "watch" || account.has_open_alert();
 }
 
-std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_view as_of,
+std::string FormatAtRisk(const std::vector<admin::v1::Account>& accounts, std::string_view as_of,
                          const AtRiskOptions& options, bool more_on_server) {
   TextTable table({"ACCOUNT", "HEALTH", "LOGIN DAYS", "TREND (WEEK VS 4-WK MEAN)", "BREADTH",
                    "ADOPTION", "ALERT", "RENEWAL", "WEEKLY LOGINS (12 WK)"},
                   {false, false, true, false, false, true, false, false, false});
   size_t risky = 0;
   size_t listed = 0;
-  for (const JsonValue& account : accounts) {
+  for (const admin::v1::Account& account : accounts) {
     bool at_risk = IsAtRisk(account);
     if (at_risk) ++risky;
     if (!options.all && !at_risk) continue;
     ++listed;
     if (table.rows() >= options.limit) continue;
-    std::vector<double> weekly;
-    for (const JsonValue& week : account["weekly_logins"].items())
-      weekly.push_back(week.number().value_or(0));
-    table.AddRow({Str(account["account_id"]), Health(account["health"]),
-                  absl::StrCat(Int(account["login_days_14"]), "/14"), TrendText(account["trend"]),
-                  Breadth(account["breadth"]), Percent(account["adoption"]),
-                  Alert(account["open_alert"]), Str(account["renewal_date"]),
+    std::vector<double> weekly = Weekly(account.weekly_logins());
+    table.AddRow({Str(account.account_id()), HealthOf(account),
+                  absl::StrCat(account.login_days_14(), "/14"), TrendOf(account),
+                  BreadthOf(account), Percent(account.adoption()), Alert(account),
+                  Str(account.renewal_date()),
                   weekly.empty() ? std::string(kNone) : Sparkline(weekly)});
   }
   std::string out;
   std::string when =
-      as_of.empty() ? ""
-                    : absl::StrCat(" (as of ", Time(JsonValue::String(std::string(as_of))), ")");
+      as_of.empty() ? "" : absl::StrCat(" (as of ", Time(std::string(as_of)), ")");
   std::string plus = more_on_server ? "+" : "";
   if (options.all) {
     absl::StrAppend(&out, accounts.size(), plus,
@@ -218,160 +236,157 @@ std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_vie
   return out;
 }
 
-std::string FormatAlerts(const JsonValue& answer) {
-  const std::vector<JsonValue>& alerts = answer["alerts"].items();
-  if (alerts.empty()) return "no alerts\n";
+std::string FormatAlerts(const admin::v1::AlertList& answer) {
+  if (answer.alerts().empty()) return "no alerts\n";
   TextTable table({"ALERT", "ACCOUNT", "SEVERITY", "STATE", "OPENED", "THIS WEEK", "4-WK MEAN",
                    "RATIO", "WEBHOOK"},
                   {false, false, false, false, false, true, true, true, false});
-  for (const JsonValue& alert : alerts) {
-    const JsonValue& delivery = alert["delivery"];
-    std::string webhook = Str(delivery["state"]);
-    if (delivery["attempts"].is_number())
-      absl::StrAppend(&webhook, " (", Int(delivery["attempts"]), " tries)");
-    if (delivery["state"].str() == "failed" && !delivery["last_error"].str().empty()) {
-      absl::StrAppend(&webhook, ": ", Str(delivery["last_error"]));
+  for (const admin::v1::Alert& alert : answer.alerts()) {
+    const admin::v1::Delivery& delivery = alert.delivery();
+    std::string webhook = Str(delivery.state());
+    if (alert.has_delivery()) absl::StrAppend(&webhook, " (", delivery.attempts(), " tries)");
+    if (delivery.state() == "failed" && !delivery.last_error().empty()) {
+      absl::StrAppend(&webhook, ": ", Str(delivery.last_error()));
     }
-    table.AddRow({Str(alert["alert_id"]), Str(alert["account_id"]), Str(alert["severity"]),
-                  Str(alert["state"]), Time(alert["opened_at"]), Int(alert["this_week"]),
-                  Fixed1(alert["baseline_mean"]), Percent(alert["ratio"]), webhook});
+    table.AddRow({Str(alert.alert_id()), Str(alert.account_id()), Str(alert.severity()),
+                  Str(alert.state()), Time(alert.opened_at()), absl::StrCat(alert.this_week()),
+                  Fixed1(alert.baseline_mean()), Percent(alert.ratio()), webhook});
   }
   return table.Render();
 }
 
-std::string FormatEvaluation(const JsonValue& answer) {
-  return absl::StrCat("evaluated ", Int(answer["evaluated"]), " accounts: ", Int(answer["opened"]),
-                      " alerts opened, ", Int(answer["escalated"]), " escalated, ",
-                      Int(answer["closed"]), " closed\n");
+std::string FormatEvaluation(const admin::v1::EvaluationCounts& answer) {
+  return absl::StrCat("evaluated ", answer.evaluated(), " accounts: ", answer.opened(),
+                      " alerts opened, ", answer.escalated(), " escalated, ", answer.closed(),
+                      " closed\n");
 }
 
-std::string FormatRenewals(const JsonValue& answer) {
-  const std::vector<JsonValue>& renewals = answer["renewals"].items();
-  if (renewals.empty()) return "no renewals in that window\n";
+std::string FormatRenewals(const admin::v1::RenewalList& answer) {
+  if (answer.renewals().empty()) return "no renewals in that window\n";
   TextTable table({"ACCOUNT", "RENEWAL", "DAYS LEFT", "HEALTH", "MAY BE NOTIFIED"},
                   {false, false, true, false, false});
-  for (const JsonValue& renewal : renewals) {
+  for (const admin::v1::Renewal& renewal : answer.renewals()) {
     std::vector<std::string> users;
-    for (const JsonValue& user : renewal["notification_recipients"].items())
-      users.push_back(Str(user));
+    for (const std::string& user : renewal.notification_recipients()) users.push_back(Str(user));
     std::string recipients = users.empty() ? "nobody" : absl::StrJoin(users, ", ");
     if (users.size() > 3) {
       recipients = absl::StrCat(users[0], ", ", users[1], ", ", users[2], " and ", users.size() - 3,
                                 " more");
     }
-    if (renewal["recipients_truncated"].boolean()) recipients += " (truncated)";
-    table.AddRow({Str(renewal["account_id"]), Str(renewal["renewal_date"]),
-                  Int(renewal["days_left"]), Health(renewal["health"]), recipients});
+    if (renewal.recipients_truncated()) recipients += " (truncated)";
+    table.AddRow({Str(renewal.account_id()), Str(renewal.renewal_date()),
+                  absl::StrCat(renewal.days_left()), HealthOf(renewal), recipients});
   }
   return table.Render();
 }
 
-std::string FormatGoal(const JsonValue& goal) {
-  std::string out = absl::StrCat("goal ", Str(goal["goal_id"]), ": ", Str(goal["name"]), "\n");
-  absl::StrAppend(&out, "  milestone ", Str(goal["milestone_name"]), ", target ",
-                  Int(goal["target_count"]), ", since ", Str(goal["start"]), ", due ",
-                  goal["due"].is_string() ? Str(goal["due"]) : "none", "\n");
-  if (goal["count"].is_number()) {
-    absl::StrAppend(&out, "  progress ", Int(goal["count"]), "/", Int(goal["target_count"]), " (",
-                    Percent(goal["fraction"]), "), ", Str(goal["status"]), "\n");
-  }
+std::string FormatGoal(const admin::v1::Goal& goal) {
+  std::string out = absl::StrCat("goal ", Str(goal.goal_id()), ": ", Str(goal.name()), "\n");
+  absl::StrAppend(&out, "  milestone ", Str(goal.milestone_name()), ", target ",
+                  goal.target_count(), ", since ", Str(goal.start()), ", due ",
+                  goal.due().has_string_value() ? Str(goal.due()) : "none", "\n");
+  absl::StrAppend(&out, "  progress ", goal.count(), "/", goal.target_count(), " (",
+                  Percent(goal.fraction()), "), ", Str(goal.status()), "\n");
   return out;
 }
 
-std::string FormatGoals(const JsonValue& answer) {
-  const std::vector<JsonValue>& goals = answer["goals"].items();
+std::string FormatGoals(const google::protobuf::RepeatedPtrField<admin::v1::Goal>& goals) {
   if (goals.empty()) return "no goals\n";
   TextTable table({"GOAL", "NAME", "MILESTONE", "PROGRESS", "EXPECTED", "STATUS", "START", "DUE"},
                   {false, false, false, false, true, false, false, false});
-  for (const JsonValue& goal : goals) {
-    std::optional<double> fraction = goal["fraction"].number();
+  for (const admin::v1::Goal& goal : goals) {
+    std::optional<double> fraction = Number(goal.fraction());
     std::string bar;
     if (fraction) {
       int filled = static_cast<int>(std::lround(std::clamp(*fraction, 0.0, 1.0) * 10));
       for (int i = 0; i < 10; ++i) bar += i < filled ? "█" : "░";
       bar += " ";
     }
-    table.AddRow({Str(goal["goal_id"]), Str(goal["name"]), Str(goal["milestone_name"]),
-                  absl::StrCat(bar, Int(goal["count"]), "/", Int(goal["target_count"])),
-                  Fixed1(goal["expected"]), Str(goal["status"]), Str(goal["start"]),
-                  Str(goal["due"])});
+    table.AddRow({Str(goal.goal_id()), Str(goal.name()), Str(goal.milestone_name()),
+                  absl::StrCat(bar, goal.count(), "/", goal.target_count()),
+                  Fixed1(goal.expected()), Str(goal.status()), Str(goal.start()),
+                  Str(goal.due())});
   }
   return table.Render();
 }
 
-std::string FormatAccount(const JsonValue& account) {
-  std::string out = absl::StrCat("account ", Str(account["account_id"]), "\n");
-  absl::StrAppend(&out, "  health     ", Health(account["health"]),
-                  account["health"]["capped"].boolean() ? " (capped: a factor is poor)" : "", "\n");
-  const JsonValue& factors = account["health"]["factors"];
-  for (const auto& [name, factor] : factors.members()) {
-    absl::StrAppend(&out, "    ", absl::StrFormat("%-14s", TerminalSafe(name)),
-                    factor["applicable"].boolean(true)
-                        ? absl::StrCat(Str(factor["band"]), " ", Percent(factor["score"]),
-                                       " (weight ", Int(factor["weight"]), ")")
+std::string FormatGoals(const admin::v1::GoalList& answer) { return FormatGoals(answer.goals()); }
+
+std::string FormatAccount(const admin::v1::AccountDetail& account) {
+  std::string out = absl::StrCat("account ", Str(account.account_id()), "\n");
+  const admin::v1::Health& health = account.health();
+  absl::StrAppend(&out, "  health     ", Health(health),
+                  health.capped() ? " (capped: a factor is poor)" : "", "\n");
+  const admin::v1::Factors& factors = health.factors();
+  const std::pair<std::string_view, const admin::v1::Factor*> named[] = {
+      {"frequency", &factors.frequency()},
+      {"trend", &factors.trend()},
+      {"breadth", &factors.breadth()},
+      {"time_to_value", &factors.time_to_value()}};
+  for (const auto& [name, factor] : named) {
+    absl::StrAppend(&out, "    ", absl::StrFormat("%-14s", ToAbsl(name)),
+                    factor->applicable()
+                        ? absl::StrCat(Str(factor->band()), " ", Percent(factor->score()),
+                                       " (weight ", factor->weight(), ")")
                         : std::string("not applicable"),
                     "\n");
   }
-  std::vector<double> weekly;
-  for (const JsonValue& week : account["weekly_logins"].items())
-    weekly.push_back(week.number().value_or(0));
-  absl::StrAppend(&out, "  logins     ", Int(account["login_days_14"]), "/14 days (",
-                  Str(account["frequency_band"]), "), trend ", TrendText(account["trend"]), "\n");
+  std::vector<double> weekly = Weekly(account.weekly_logins());
+  absl::StrAppend(&out, "  logins     ", account.login_days_14(), "/14 days (",
+                  Str(account.frequency_band()), "), trend ", TrendOf(account), "\n");
   std::vector<std::string> weeks;
   for (double w : weekly) weeks.push_back(absl::StrCat(static_cast<int64_t>(w)));
   absl::StrAppend(&out, "  weekly     ", Sparkline(weekly), "  ", absl::StrJoin(weeks, " "), "\n");
-  absl::StrAppend(&out, "  breadth    ", Breadth(account["breadth"]), "\n");
-  absl::StrAppend(&out, "  adoption   ", Percent(account["adoption"]), "\n");
-  absl::StrAppend(&out, "  seats      ", Str(account["seats"]), "\n");
-  absl::StrAppend(&out, "  renewal    ", Str(account["renewal_date"]), "\n");
+  absl::StrAppend(&out, "  breadth    ", BreadthOf(account), "\n");
+  absl::StrAppend(&out, "  adoption   ", Percent(account.adoption()), "\n");
+  absl::StrAppend(&out, "  seats      ", Str(account.seats()), "\n");
+  absl::StrAppend(&out, "  renewal    ", Str(account.renewal_date()), "\n");
   absl::StrAppend(&out, "  alert      ",
-                  account["open_alert"].is_object()
-                      ? absl::StrCat(Str(account["open_alert"]["severity"]), " since ",
-                                     Time(account["open_alert"]["opened_at"]))
+                  account.has_open_alert()
+                      ? absl::StrCat(Str(account.open_alert().severity()), " since ",
+                                     Time(account.open_alert().opened_at()))
                       : std::string("none"),
                   "\n");
-  const std::vector<JsonValue>& milestones = account["milestones"].items();
-  absl::StrAppend(&out, "\nmilestones (", milestones.size(), ")\n");
-  if (!milestones.empty()) {
+  absl::StrAppend(&out, "\nmilestones (", account.milestones_size(), ")\n");
+  if (!account.milestones().empty()) {
     TextTable table({"  NAME", "FIRST REACHED", "TIME TO VALUE", "KEY"});
-    for (const JsonValue& m : milestones) {
+    for (const admin::v1::MilestoneReached& m : account.milestones()) {
       std::string ttv = std::string(kNone);
-      if (std::optional<double> s = m["time_to_value_seconds"].number()) {
+      if (std::optional<double> s = Number(m.time_to_value_seconds())) {
         ttv = *s >= 86400 ? absl::StrFormat("%.1f days", *s / 86400)
                           : absl::StrFormat("%.1f hours", *s / 3600);
       }
-      table.AddRow(
-          {"  " + Str(m["name"]), Time(m["first_reached"]), ttv, m["key"].boolean() ? "key" : ""});
+      table.AddRow({"  " + Str(m.name()), Time(m.first_reached()), ttv, m.key() ? "key" : ""});
     }
     out += table.Render();
   }
-  absl::StrAppend(&out, "\ngoals\n", FormatGoals(account));
+  absl::StrAppend(&out, "\ngoals\n", FormatGoals(account.goals()));
   return out;
 }
 
-std::string FormatAccountSettings(const JsonValue& settings) {
+std::string FormatAccountSettings(const admin::v1::AccountSettings& settings) {
   std::vector<std::string> keys;
-  for (const JsonValue& k : settings["key_milestones"].items()) keys.push_back(Str(k));
-  return absl::StrCat("account ", Str(settings["account_id"]), ": seats ", Str(settings["seats"]),
-                      ", renewal ", Str(settings["renewal_date"]), ", key milestones ",
+  for (const std::string& k : settings.key_milestones()) keys.push_back(Str(k));
+  return absl::StrCat("account ", Str(settings.account_id()), ": seats ", Str(settings.seats()),
+                      ", renewal ", Str(settings.renewal_date()), ", key milestones ",
                       keys.empty() ? std::string(kNone) : absl::StrJoin(keys, ","), "\n");
 }
 
-std::string FormatCustomerLink(const JsonValue& answer, std::string_view base_url) {
+std::string FormatCustomerLink(const admin::v1::CustomerLink& answer, std::string_view base_url) {
   std::string base(base_url);
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return absl::StrCat(base, Str(answer["url"]), "\n", "  for account ", Str(answer["account_id"]),
-                      ", expires ", Time(answer["expires_at"]),
+  return absl::StrCat(base, Str(answer.url()), "\n", "  for account ", Str(answer.account_id()),
+                      ", expires ", Time(answer.expires_at()),
                       "\n  anyone with this link sees this account's milestones and goals\n");
 }
 
-std::string FormatErasure(const JsonValue& answer) {
-  if (answer["already_erased"].boolean()) {
-    return absl::StrCat("user ", Str(answer["user_id"]), " was already erased\n");
+std::string FormatErasure(const admin::v1::ErasureResult& answer) {
+  if (answer.already_erased()) {
+    return absl::StrCat("user ", Str(answer.user_id()), " was already erased\n");
   }
-  return absl::StrCat("user ", Str(answer["user_id"]), " erased: ", Int(answer["events_deleted"]),
-                      " events deleted, ", Int(answer["consent_states_deleted"]),
-                      " consent states deleted, ", Int(answer["consent_records_pseudonymised"]),
+  return absl::StrCat("user ", Str(answer.user_id()), " erased: ", answer.events_deleted(),
+                      " events deleted, ", answer.consent_states_deleted(),
+                      " consent states deleted, ", answer.consent_records_pseudonymised(),
                       " consent records pseudonymised\n");
 }
 

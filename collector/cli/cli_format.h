@@ -6,14 +6,17 @@
 #include <string_view>
 #include <vector>
 
-#include "cairn/common/json_value.h"
+#include "cairn/admin/v1/accounts.pb.h"
+#include "cairn/admin/v1/alerts.pb.h"
+#include "cairn/admin/v1/gdpr.pb.h"
 
 namespace cairn::cli {
 
-// Pure text formatting of the collector's JSON answers for cairnctl: no I/O,
-// so tests pin the output on fixed input. Every string from the server goes
-// through TerminalSafe (no escape sequences reach the terminal). Missing
-// fields print as "-". Cost: linear in the input.
+// Pure text formatting of the collector's answers (cairn.admin.v1 messages)
+// for cairnctl: no I/O, so tests pin the output on fixed input. Every string
+// from the server goes through TerminalSafe (no escape sequences reach the
+// terminal). Missing values (null, absent, empty text) print as "-". Cost:
+// linear in the input.
 
 // Columns left-aligned by display width (UTF-8 code points), two spaces
 // apart; `right_aligned[i]` right-aligns column i. Trailing spaces trimmed.
@@ -42,11 +45,11 @@ std::string Sparkline(const std::vector<double>& values);
 
 // "↓ 3 vs 21.0 (14%)": this week's logins against the 4-week mean, arrow
 // down below 75%, up above 125%. `trend` is the accounts API's trend object.
-std::string TrendText(const JsonValue& trend);
+std::string TrendText(const admin::v1::Trend& trend);
 
 // True when an account (accounts API object) needs attention: band poor or
 // watch, or an open alert.
-bool IsAtRisk(const JsonValue& account);
+bool IsAtRisk(const admin::v1::Account& account);
 
 struct AtRiskOptions {
   bool all = false;   // also the good accounts
@@ -56,27 +59,28 @@ struct AtRiskOptions {
 // The at-risk table: a title line, one row per account in the given
 // (riskiest first) order, a legend. `accounts` are accounts API objects;
 // `more_on_server` says the listing was cut short.
-std::string FormatAtRisk(const std::vector<JsonValue>& accounts, std::string_view as_of,
+std::string FormatAtRisk(const std::vector<admin::v1::Account>& accounts, std::string_view as_of,
                          const AtRiskOptions& options, bool more_on_server);
 
 // GET /v1/alerts answer as a table.
-std::string FormatAlerts(const JsonValue& answer);
+std::string FormatAlerts(const admin::v1::AlertList& answer);
 // POST /v1/alerts/evaluate answer, one line.
-std::string FormatEvaluation(const JsonValue& answer);
+std::string FormatEvaluation(const admin::v1::EvaluationCounts& answer);
 // GET /v1/renewals/upcoming answer as a table.
-std::string FormatRenewals(const JsonValue& answer);
+std::string FormatRenewals(const admin::v1::RenewalList& answer);
 // GET /v1/accounts/{id} answer: health, factors, milestones, goals.
-std::string FormatAccount(const JsonValue& account);
+std::string FormatAccount(const admin::v1::AccountDetail& account);
 // PUT /v1/accounts/{id} answer (the settings).
-std::string FormatAccountSettings(const JsonValue& settings);
-// {"goals": [...]} as a table.
-std::string FormatGoals(const JsonValue& answer);
+std::string FormatAccountSettings(const admin::v1::AccountSettings& settings);
+// Goals as a table (GET .../goals, and the goals of an account view).
+std::string FormatGoals(const admin::v1::GoalList& answer);
+std::string FormatGoals(const google::protobuf::RepeatedPtrField<admin::v1::Goal>& goals);
 // One goal progress object, a few lines.
-std::string FormatGoal(const JsonValue& goal);
+std::string FormatGoal(const admin::v1::Goal& goal);
 // POST customer-link answer: the full URL (base_url + url) and expiry.
-std::string FormatCustomerLink(const JsonValue& answer, std::string_view base_url);
+std::string FormatCustomerLink(const admin::v1::CustomerLink& answer, std::string_view base_url);
 // DELETE /v1/users/{id} answer, counts.
-std::string FormatErasure(const JsonValue& answer);
+std::string FormatErasure(const admin::v1::ErasureResult& answer);
 
 // True for an http:// URL whose host is a loopback address: localhost,
 // 127.x.y.z (four numbers) or [::1]. The only plain-HTTP URLs cairnctl sends

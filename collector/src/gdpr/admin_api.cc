@@ -14,7 +14,8 @@
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
-#include "google/protobuf/util/json_util.h"
+#include "cairn/admin/v1/gdpr.pb.h"
+#include "gdpr/admin_json.h"
 #include "ops/json_text.h"
 
 namespace cairn::collector {
@@ -85,15 +86,6 @@ HttpResponse StoreFailure(Route route, const absl::Status& status) {
   return response;
 }
 
-HttpResponse Json(std::string body) {
-  HttpResponse response;
-  response.status = 200;
-  response.content_type = "application/json";
-  response.body = std::move(body);
-  response.body.push_back('\n');
-  return response;
-}
-
 // The user id of a /v1/users/{id} path, decoded; nullopt if it is not 1-128
 // printable bytes (the contract's id rule).
 std::optional<std::string> DecodeUserId(std::string_view raw) {
@@ -102,32 +94,21 @@ std::optional<std::string> DecodeUserId(std::string_view raw) {
   return id;
 }
 
-void AppendConsentRecord(const StoredConsentRecord& stored, std::string* out) {
+admin::v1::ExportedConsentRecord ConsentRecordMessage(const StoredConsentRecord& stored) {
   const consent::ConsentRecord& r = stored.record;
-  absl::StrAppend(out, "{\"event_id\":");
-  AppendJsonString(stored.event_id, out);
-  absl::StrAppend(out, ",\"account_id\":");
-  AppendJsonString(stored.account_id, out);
-  absl::StrAppend(out, ",\"purpose\":");
-  AppendJsonString(consent::PurposeName(r.purpose), out);
-  absl::StrAppend(out, ",\"decision\":");
-  AppendJsonString(consent::DecisionName(r.decision), out);
-  absl::StrAppend(out, ",\"policy_id\":");
-  AppendJsonString(r.policy_id, out);
-  absl::StrAppend(out, ",\"policy_version\":");
-  AppendJsonString(r.policy_version, out);
-  absl::StrAppend(out, ",\"device_time\":\"", FormatRfc3339(r.device_time), "\"");
-  if (r.collector_time) {
-    absl::StrAppend(out, ",\"collector_time\":\"", FormatRfc3339(*r.collector_time), "\"");
-  }
-  absl::StrAppend(out, ",\"sdk_version\":");
-  AppendJsonString(r.source_sdk_version, out);
-  absl::StrAppend(out, ",\"source_surface\":");
-  AppendJsonString(r.source_surface, out);
-  if (r.expires_at) {
-    absl::StrAppend(out, ",\"expires_at\":\"", FormatRfc3339(*r.expires_at), "\"");
-  }
-  out->push_back('}');
+  admin::v1::ExportedConsentRecord out;
+  out.set_event_id(stored.event_id);
+  out.set_account_id(stored.account_id);
+  out.set_purpose(std::string(consent::PurposeName(r.purpose)));
+  out.set_decision(std::string(consent::DecisionName(r.decision)));
+  out.set_policy_id(r.policy_id);
+  out.set_policy_version(r.policy_version);
+  out.set_device_time(FormatRfc3339(r.device_time));
+  if (r.collector_time) out.set_collector_time(FormatRfc3339(*r.collector_time));
+  out.set_sdk_version(r.source_sdk_version);
+  out.set_source_surface(r.source_surface);
+  if (r.expires_at) out.set_expires_at(FormatRfc3339(*r.expires_at));
+  return out;
 }
 
 }  // namespace
@@ -252,32 +233,21 @@ HttpResponse AdminApi::Run(const HttpRequest& request) {
 HttpResponse AdminApi::Export(std::string_view user_id) {
   absl::StatusOr<UserExport> data = store_->ExportUser(user_id, options_.max_export_events);
   if (!data.ok()) return StoreFailure(Route::kExport, data.status());
-  google::protobuf::util::JsonPrintOptions print;
-  print.preserve_proto_field_names = true;
-  std::string out = "{\"user_id\":";
-  AppendJsonString(user_id, &out);
-  absl::StrAppend(&out, ",\"truncated\":", data->truncated ? "true" : "false",
-                  ",\"events\":[");
-  std::string event_json;
-  for (size_t i = 0; i < data->events.size(); ++i) {
-    const StoredEvent& stored = data->events[i];
-    event_json.clear();
-    if (!google::protobuf::util::MessageToJsonString(stored.event, &event_json, print).ok()) {
-      return StoreFailure(Route::kExport, absl::DataLossError("event not printable as JSON"));
-    }
-    absl::StrAppend(&out, i == 0 ? "" : ",", "{\"received_at\":\"",
-                    FormatRfc3339(stored.received_at), "\",\"event\":", event_json, "}");
+  admin::v1::UserExport out;
+  out.set_user_id(std::string(user_id));
+  out.set_truncated(data->truncated);
+  for (const StoredEvent& stored : data->events) {
+    admin::v1::ExportedEvent* event = out.add_events();
+    event->set_received_at(FormatRfc3339(stored.received_at));
+    *event->mutable_event() = stored.event;
   }
-  out.append("],\"consent_records\":[");
-  for (size_t i = 0; i < data->consent_records.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    AppendConsentRecord(data->consent_records[i], &out);
+  for (const StoredConsentRecord& record : data->consent_records) {
+    *out.add_consent_records() = ConsentRecordMessage(record);
   }
-  out.append("]}");
   Log(LogLevel::kInfo, "user_exported",
       {{"events", std::to_string(data->events.size())},
        {"consent_records", std::to_string(data->consent_records.size())}});
-  return Json(std::move(out));
+  return AdminJsonResponse(out);
 }
 
 HttpResponse AdminApi::Erase(std::string_view user_id) {
@@ -287,13 +257,14 @@ HttpResponse AdminApi::Erase(std::string_view user_id) {
   Log(LogLevel::kInfo, "user_erased",
       {{"events_deleted", std::to_string(result->events_deleted)},
        {"already_erased", result->already_erased ? "true" : "false"}});
-  std::string out = "{\"user_id\":";
-  AppendJsonString(user_id, &out);
-  absl::StrAppend(&out, ",\"events_deleted\":", result->events_deleted,
-                  ",\"consent_states_deleted\":", result->consent_states_deleted,
-                  ",\"consent_records_pseudonymised\":", result->consent_records_pseudonymised,
-                  ",\"already_erased\":", result->already_erased ? "true" : "false", "}");
-  return Json(std::move(out));
+  admin::v1::ErasureResult out;
+  out.set_user_id(std::string(user_id));
+  out.set_events_deleted(static_cast<uint32_t>(result->events_deleted));
+  out.set_consent_states_deleted(static_cast<uint32_t>(result->consent_states_deleted));
+  out.set_consent_records_pseudonymised(
+      static_cast<uint32_t>(result->consent_records_pseudonymised));
+  out.set_already_erased(result->already_erased);
+  return AdminJsonResponse(out);
 }
 
 HttpResponse AdminApi::Recipients(const HttpRequest& request) {
@@ -317,20 +288,11 @@ HttpResponse AdminApi::Recipients(const HttpRequest& request) {
   absl::StatusOr<RecipientsPage> page =
       store_->RenewalRecipients(*account_id, after, limit, clock_->Now());
   if (!page.ok()) return StoreFailure(Route::kRecipients, page.status());
-  std::string out = "{\"account_id\":";
-  AppendJsonString(*account_id, &out);
-  out.append(",\"recipients\":[");
-  for (size_t i = 0; i < page->user_ids.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    AppendJsonString(page->user_ids[i], &out);
-  }
-  out.push_back(']');
-  if (page->next_after) {
-    out.append(",\"next_after\":");
-    AppendJsonString(*page->next_after, &out);
-  }
-  out.push_back('}');
-  return Json(std::move(out));
+  admin::v1::RecipientsPage out;
+  out.set_account_id(*account_id);
+  for (const std::string& user : page->user_ids) out.add_recipients(user);
+  if (page->next_after) out.set_next_after(*page->next_after);
+  return AdminJsonResponse(out);
 }
 
 HttpResponse AdminApi::Purge() {
@@ -339,12 +301,11 @@ HttpResponse AdminApi::Purge() {
   if (!deleted.ok()) return StoreFailure(Route::kPurge, deleted.status());
   Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*deleted)}});
   int64_t days = absl::ToInt64Hours(options_.retention.keep) / 24;
-  std::string out = absl::StrCat("{\"retention_days\":", days, ",\"events_deleted\":", *deleted);
-  if (days > 0) {
-    absl::StrAppend(&out, ",\"cutoff\":\"", FormatRfc3339(now - options_.retention.keep), "\"");
-  }
-  out.push_back('}');
-  return Json(std::move(out));
+  admin::v1::PurgeResult out;
+  out.set_retention_days(static_cast<int32_t>(days));
+  out.set_events_deleted(static_cast<uint32_t>(*deleted));
+  if (days > 0) out.set_cutoff(FormatRfc3339(now - options_.retention.keep));
+  return AdminJsonResponse(out);
 }
 
 }  // namespace cairn::collector

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -10,16 +10,17 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "auth/customer_link.h"
-#include "store/engagement_store.h"
-#include "ops/log.h"
+#include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/common/event_rules.h"
-#include "cairn/common/json_value.h"
 #include "cairn/common/strings.h"
 #include "cairn/engagement/day.h"
+#include "gdpr/admin_json.h"
 #include "ops/json_text.h"
+#include "ops/log.h"
+#include "store/engagement_store.h"
+#include "success/engagement_views.h"
 
 namespace cairn::collector {
 namespace {
@@ -34,8 +35,6 @@ constexpr std::string_view kRenewalsPath = "/v1/renewals/upcoming";
 constexpr std::string_view kCustomerPath = "/v1/customer/overview";
 constexpr size_t kMaxAccountsPage = 1000;
 constexpr size_t kDefaultAccountsPage = 100;
-constexpr size_t kMaxAlertsListed = 1000;
-constexpr size_t kMaxRecipients = 100;
 constexpr size_t kMaxGoalNameBytes = 200;
 
 enum class Route {
@@ -96,174 +95,61 @@ std::string_view Methods(Route route) {
   return "";
 }
 
-HttpResponse Error(int status, std::string_view reason) {
-  if (status >= 500) {
-    Log(LogLevel::kError, "request_rejected",
-        {{"route", "engagement"},
-         {"status", std::to_string(status)},
-         {"reason", std::string(reason)}});
-  }
-  return TextResponse(status, reason);
+const auto Error = EngagementError;
+const auto StoreFailure = EngagementStoreFailure;
+
+google::protobuf::Value DateOrNull(const std::optional<DayIndex>& day) {
+  return StringOrNull(day ? std::optional<std::string>(DateText(*day)) : std::nullopt);
 }
 
-HttpResponse StoreFailure(const absl::Status& status) {
-  Log(LogLevel::kError, "engagement_store_failed",
-      {{"code", absl::StatusCodeToString(status.code())}});
-  HttpResponse response = TextResponse(503, "storage unavailable, retry later");
-  response.headers.emplace_back("Retry-After", "1");
-  return response;
-}
-
-HttpResponse Json(std::string body, int status = 200) {
-  HttpResponse response;
-  response.status = status;
-  response.content_type = "application/json";
-  response.body = std::move(body);
-  response.body.push_back('\n');
-  return response;
-}
-
-std::string Num(double v) {
-  if (!std::isfinite(v)) return "null";
-  std::string s = absl::StrFormat("%.6g", v);
-  return s;
-}
-
-std::string Date(DayIndex day) {
-  return absl::FormatTime("%Y-%m-%d", engagement::StartOfDay(day), absl::UTCTimeZone());
-}
-
-std::optional<DayIndex> ParseDate(std::string_view text) {
-  if (text.size() != 10) return std::nullopt;
-  absl::Time t;
-  std::string err;
-  if (!absl::ParseTime("%Y-%m-%d", std::string(text), absl::UTCTimeZone(), &t, &err)) {
-    return std::nullopt;
-  }
-  DayIndex day = engagement::DayOf(t);
-  if (Date(day) != text) return std::nullopt;
-  return day;
-}
-
-void AppendDateOrNull(const std::optional<DayIndex>& day, std::string* out) {
-  if (day) {
-    absl::StrAppend(out, "\"", Date(*day), "\"");
+google::protobuf::Value SeatsValue(const std::optional<AccountSettings>& settings) {
+  google::protobuf::Value out;
+  if (settings && settings->seats) {
+    out.set_number_value(static_cast<double>(*settings->seats));
   } else {
-    out->append("null");
+    out.set_null_value(google::protobuf::NULL_VALUE);
   }
+  return out;
 }
 
-void AppendFactor(std::string_view name, const engagement::Factor& f, std::string* out) {
-  absl::StrAppend(out, "\"", ToAbsl(name), "\":{\"applicable\":", f.applicable ? "true" : "false",
-                  ",\"score\":", Num(f.score), ",\"band\":\"",
-                  ToAbsl(engagement::LabelName(f.label)), "\",\"weight\":", f.weight, "}");
-}
-
-void AppendHealth(const engagement::Health& h, bool full, std::string* out) {
-  absl::StrAppend(out, "{\"score\":", h.score, ",\"band\":\"",
-                  ToAbsl(engagement::LabelName(h.band)), "\"");
-  if (full) {
-    absl::StrAppend(out, ",\"capped\":", h.capped ? "true" : "false", ",\"factors\":{");
-    AppendFactor("frequency", h.frequency, out);
-    out->push_back(',');
-    AppendFactor("trend", h.trend, out);
-    out->push_back(',');
-    AppendFactor("breadth", h.breadth, out);
-    out->push_back(',');
-    AppendFactor("time_to_value", h.time_to_value, out);
-    out->push_back('}');
-  }
-  out->push_back('}');
-}
-
-void AppendAlertSummary(const StoredAlert& a, std::string* out) {
-  out->append("{\"alert_id\":");
-  AppendJsonString(a.alert_id, out);
-  absl::StrAppend(out, ",\"severity\":\"", ToAbsl(engagement::DropStateName(a.severity)),
-                  "\",\"opened_at\":\"", FormatRfc3339(a.opened_at), "\"}");
-}
-
-void AppendAccount(const AccountView& v, std::string* out) {
+// The fields Account and AccountDetail share (the list's and the view's).
+template <typename AccountMessage>
+void FillAccount(const AccountView& v, AccountMessage* out) {
   const engagement::Engagement& e = v.engagement;
-  out->append("{\"account_id\":");
-  AppendJsonString(e.account_id, out);
-  out->append(",\"health\":");
-  AppendHealth(e.health, true, out);
-  absl::StrAppend(out, ",\"login_days_14\":", e.login_days_14, ",\"frequency_band\":\"",
-                  ToAbsl(engagement::FrequencyBandName(e.frequency_band)), "\"");
-  absl::StrAppend(out, ",\"trend\":{\"this_week\":", e.trend.this_week,
-                  ",\"baseline_mean\":", Num(e.trend.baseline_mean),
-                  ",\"ratio\":", e.trend.ratio ? Num(*e.trend.ratio) : std::string("null"), "}");
-  absl::StrAppend(out, ",\"breadth\":{\"active_users_14\":", e.breadth.active_users,
-                  ",\"denominator\":", e.breadth.denominator, ",\"basis\":\"",
-                  e.breadth.basis == engagement::BreadthBasis::kSeats ? "seats" : "peak_90d",
-                  "\",\"ratio\":", Num(e.breadth.ratio), "}");
-  absl::StrAppend(out, ",\"adoption\":",
-                  e.milestones.adoption ? Num(*e.milestones.adoption) : std::string("null"));
-  out->append(",\"weekly_logins\":[");
-  for (size_t i = 0; i < v.weekly_logins.size(); ++i) {
-    absl::StrAppend(out, i == 0 ? "" : ",", v.weekly_logins[i]);
-  }
-  out->append("],\"seats\":");
-  if (v.settings && v.settings->seats) {
-    absl::StrAppend(out, *v.settings->seats);
-  } else {
-    out->append("null");
-  }
-  out->append(",\"renewal_date\":");
-  AppendDateOrNull(v.settings ? v.settings->renewal_date : std::nullopt, out);
-  out->append(",\"open_alert\":");
+  out->set_account_id(e.account_id);
+  *out->mutable_health() = HealthMessage(e.health, true);
+  out->set_login_days_14(static_cast<int32_t>(e.login_days_14));
+  out->set_frequency_band(std::string(engagement::FrequencyBandName(e.frequency_band)));
+  admin::v1::Trend* trend = out->mutable_trend();
+  trend->set_this_week(static_cast<int32_t>(e.trend.this_week));
+  *trend->mutable_baseline_mean() = NumberOrNull(e.trend.baseline_mean);
+  *trend->mutable_ratio() =
+      NumberOrNull(e.trend.ratio ? *e.trend.ratio : std::numeric_limits<double>::quiet_NaN());
+  admin::v1::Breadth* breadth = out->mutable_breadth();
+  breadth->set_active_users_14(static_cast<int32_t>(e.breadth.active_users));
+  breadth->set_denominator(static_cast<int32_t>(e.breadth.denominator));
+  breadth->set_basis(e.breadth.basis == engagement::BreadthBasis::kSeats ? "seats" : "peak_90d");
+  *breadth->mutable_ratio() = NumberOrNull(e.breadth.ratio);
+  *out->mutable_adoption() = NumberOrNull(
+      e.milestones.adoption ? *e.milestones.adoption : std::numeric_limits<double>::quiet_NaN());
+  for (int64_t logins : v.weekly_logins) out->add_weekly_logins(static_cast<uint32_t>(logins));
+  *out->mutable_seats() = SeatsValue(v.settings);
+  *out->mutable_renewal_date() = DateOrNull(v.settings ? v.settings->renewal_date : std::nullopt);
   if (v.open_alert) {
-    AppendAlertSummary(*v.open_alert, out);
-  } else {
-    out->append("null");
+    admin::v1::AlertSummary* alert = out->mutable_open_alert();
+    alert->set_alert_id(v.open_alert->alert_id);
+    alert->set_severity(std::string(engagement::DropStateName(v.open_alert->severity)));
+    alert->set_opened_at(FormatRfc3339(v.open_alert->opened_at));
   }
 }
 
-void AppendGoal(const GoalView& g, std::string* out) {
-  const engagement::Goal& goal = g.goal.goal;
-  out->append("{\"goal_id\":");
-  AppendJsonString(g.goal.goal_id, out);
-  out->append(",\"account_id\":");
-  AppendJsonString(goal.account_id, out);
-  out->append(",\"name\":");
-  AppendJsonString(goal.name, out);
-  out->append(",\"milestone_name\":");
-  AppendJsonString(goal.milestone_name, out);
-  absl::StrAppend(out, ",\"target_count\":", goal.target_count, ",\"start\":\"", Date(goal.start),
-                  "\",\"due\":");
-  AppendDateOrNull(goal.due, out);
-  absl::StrAppend(out, ",\"count\":", g.progress.count, ",\"expected\":", Num(g.progress.expected),
-                  ",\"fraction\":", Num(g.progress.fraction), ",\"status\":\"",
-                  ToAbsl(engagement::GoalStatusName(g.progress.status)), "\"}");
-}
-
-void AppendGoals(const std::vector<GoalView>& goals, std::string* out) {
-  out->push_back('[');
-  for (size_t i = 0; i < goals.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendGoal(goals[i], out);
-  }
-  out->push_back(']');
-}
-
-void AppendSettings(const AccountSettings& s, std::string* out) {
-  out->append("{\"account_id\":");
-  AppendJsonString(s.account_id, out);
-  out->append(",\"seats\":");
-  if (s.seats) {
-    absl::StrAppend(out, *s.seats);
-  } else {
-    out->append("null");
-  }
-  out->append(",\"renewal_date\":");
-  AppendDateOrNull(s.renewal_date, out);
-  out->append(",\"key_milestones\":[");
-  for (size_t i = 0; i < s.key_milestones.size(); ++i) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(s.key_milestones[i], out);
-  }
-  out->append("]}");
+admin::v1::AccountSettings SettingsMessage(const AccountSettings& s) {
+  admin::v1::AccountSettings out;
+  out.set_account_id(s.account_id);
+  *out.mutable_seats() = SeatsValue(s);
+  *out.mutable_renewal_date() = DateOrNull(s.renewal_date);
+  for (const std::string& name : s.key_milestones) out.add_key_milestones(name);
+  return out;
 }
 
 std::optional<std::string> DecodeId(std::string_view raw) {
@@ -272,19 +158,59 @@ std::optional<std::string> DecodeId(std::string_view raw) {
   return id;
 }
 
-// Parses a request body that must be a JSON object (an empty body is {}).
-absl::StatusOr<JsonValue> BodyObject(const HttpRequest& request) {
-  std::string_view body = request.body;
-  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return JsonValue::Object({});
+// Applies a PUT body to `settings`; the error names the field.
+absl::Status ApplyUpdate(const admin::v1::UpdateAccountRequest& update,
+                         AccountSettings* settings) {
+  using google::protobuf::Value;
+  if (update.has_seats()) {
+    const Value& seats = update.seats();
+    if (seats.has_null_value()) {
+      settings->seats.reset();
+    } else {
+      const double n = seats.number_value();
+      // Integers only, up to where a double still counts exactly.
+      if (!seats.has_number_value() || n < 0 || n > 9007199254740992.0 || n != std::floor(n)) {
+        return absl::InvalidArgumentError("seats must be an integer >= 0 or null");
+      }
+      settings->seats = static_cast<int64_t>(n);
+    }
   }
-  // Admin bodies are flat; 32 levels is plenty.
-  absl::StatusOr<JsonValue> value = ParseJson(body, 32);
-  if (!value.ok()) return value.status();
-  if (value->type() != JsonValue::Type::kObject) {
-    return absl::InvalidArgumentError("the body must be a JSON object");
+  if (update.has_renewal_date()) {
+    const Value& date = update.renewal_date();
+    if (date.has_null_value()) {
+      settings->renewal_date.reset();
+    } else {
+      std::optional<DayIndex> day;
+      if (date.has_string_value()) day = ParseDateText(date.string_value());
+      if (!day) return absl::InvalidArgumentError("renewal_date must be \"YYYY-MM-DD\" or null");
+      settings->renewal_date = *day;
+    }
   }
-  return value;
+  if (update.has_key_milestones()) {
+    const Value& list = update.key_milestones();
+    if (list.has_null_value()) {
+      settings->key_milestones.clear();
+      return absl::OkStatus();
+    }
+    if (!list.has_list_value()) {
+      return absl::InvalidArgumentError("key_milestones must be an array of milestone names or null");
+    }
+    if (static_cast<size_t>(list.list_value().values_size()) > kMaxKeyMilestones) {
+      return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxKeyMilestones, " key milestones"));
+    }
+    std::vector<std::string> names;
+    for (const Value& item : list.list_value().values()) {
+      if (!item.has_string_value() || !IsValidMilestoneName(item.string_value())) {
+        return absl::InvalidArgumentError(
+            "key milestone names must be 1-128 bytes of [A-Za-z0-9_.:-]");
+      }
+      if (std::find(names.begin(), names.end(), item.string_value()) == names.end()) {
+        names.push_back(item.string_value());
+      }
+    }
+    settings->key_milestones = std::move(names);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -356,16 +282,12 @@ HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
   const absl::Time now = clock_->Now();
   absl::StatusOr<std::vector<AccountView>> views = health_.ComputeAll(now);
   if (!views.ok()) return StoreFailure(views.status());
-  std::string out = absl::StrCat("{\"as_of\":\"", FormatRfc3339(now), "\",\"accounts\":[");
+  admin::v1::AccountPage out;
+  out.set_as_of(FormatRfc3339(now));
   const size_t end = std::min(views->size(), offset + limit);
-  for (size_t i = offset; i < end; ++i) {
-    if (i > offset) out.push_back(',');
-    AppendAccount((*views)[i], &out);
-    out.push_back('}');
-  }
-  absl::StrAppend(&out, "],\"next_page_token\":\"",
-                  end < views->size() ? absl::StrCat(end) : std::string(), "\"}");
-  return Json(std::move(out));
+  for (size_t i = offset; i < end; ++i) FillAccount((*views)[i], out.add_accounts());
+  if (end < views->size()) out.set_next_page_token(absl::StrCat(end));
+  return AdminJsonResponse(out);
 }
 
 HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
@@ -385,132 +307,79 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
   }
   absl::StatusOr<std::vector<GoalView>> goals = health_.Goals(account_id, now);
   if (!goals.ok()) return StoreFailure(goals.status());
-  std::string out;
-  AppendAccount(*view, &out);
+  admin::v1::AccountDetail out;
+  FillAccount(*view, &out);
   const engagement::MilestoneSummary& summary = view->engagement.milestones;
   std::vector<std::string> keys =
       view->settings ? view->settings->key_milestones : std::vector<std::string>{};
-  out.append(",\"milestones\":[");
-  for (size_t i = 0; i < view->milestones.size(); ++i) {
-    const auto& [name, first] = view->milestones[i];
-    if (i > 0) out.push_back(',');
-    out.append("{\"name\":");
-    AppendJsonString(name, &out);
-    absl::StrAppend(&out, ",\"first_reached\":\"", FormatRfc3339(first),
-                    "\",\"time_to_value_seconds\":");
+  for (const auto& [name, first] : view->milestones) {
+    admin::v1::MilestoneReached* m = out.add_milestones();
+    m->set_name(name);
+    m->set_first_reached(FormatRfc3339(first));
     if (summary.account_first_login) {
-      absl::StrAppend(
-          &out, std::max<int64_t>(0, absl::ToInt64Seconds(first - *summary.account_first_login)));
+      m->mutable_time_to_value_seconds()->set_number_value(static_cast<double>(
+          std::max<int64_t>(0, absl::ToInt64Seconds(first - *summary.account_first_login))));
     } else {
-      out.append("null");
+      m->mutable_time_to_value_seconds()->set_null_value(google::protobuf::NULL_VALUE);
     }
-    absl::StrAppend(&out, ",\"key\":",
-                    std::find(keys.begin(), keys.end(), name) != keys.end() ? "true" : "false",
-                    "}");
+    m->set_key(std::find(keys.begin(), keys.end(), name) != keys.end());
   }
-  out.append("],\"goals\":");
-  AppendGoals(*goals, &out);
-  out.push_back('}');
-  return Json(std::move(out));
+  AddGoals(*goals, out.mutable_goals());
+  return AdminJsonResponse(out);
 }
 
 HttpResponse EngagementApi::PutAccount(const std::string& account_id, const HttpRequest& request) {
-  absl::StatusOr<JsonValue> body = BodyObject(request);
-  if (!body.ok()) return Error(400, ToStd(body.status().message()));
+  admin::v1::UpdateAccountRequest update;
+  if (absl::Status s = ParseAdminBody(request.body, &update); !s.ok()) {
+    return Error(400, ToStd(s.message()));
+  }
   EngagementStore tables(store_);
   absl::StatusOr<std::optional<AccountSettings>> current = tables.GetAccountSettings(account_id);
   if (!current.ok()) return StoreFailure(current.status());
   AccountSettings settings = current->value_or(AccountSettings{});
   settings.account_id = account_id;
-  for (const auto& [key, value] : body->members()) {
-    const bool null = value.type() == JsonValue::Type::kNull;
-    if (key == "seats") {
-      if (null) {
-        settings.seats.reset();
-        continue;
-      }
-      std::optional<int64_t> seats = value.AsInt();
-      if (!seats || *seats < 0) return Error(400, "seats must be an integer >= 0 or null");
-      settings.seats = *seats;
-    } else if (key == "renewal_date") {
-      if (null) {
-        settings.renewal_date.reset();
-        continue;
-      }
-      std::optional<DayIndex> day;
-      if (value.type() == JsonValue::Type::kString) day = ParseDate(value.str());
-      if (!day) return Error(400, "renewal_date must be \"YYYY-MM-DD\" or null");
-      settings.renewal_date = *day;
-    } else if (key == "key_milestones") {
-      if (null) {
-        settings.key_milestones.clear();
-        continue;
-      }
-      if (value.type() != JsonValue::Type::kArray) {
-        return Error(400, "key_milestones must be an array of milestone names or null");
-      }
-      if (value.items().size() > kMaxKeyMilestones) {
-        return Error(400, absl::StrCat("at most ", kMaxKeyMilestones, " key milestones"));
-      }
-      std::vector<std::string> names;
-      for (const JsonValue& item : value.items()) {
-        if (item.type() != JsonValue::Type::kString || !IsValidMilestoneName(item.str())) {
-          return Error(400, "key milestone names must be 1-128 bytes of [A-Za-z0-9_.:-]");
-        }
-        if (std::find(names.begin(), names.end(), item.str()) == names.end()) {
-          names.push_back(item.str());
-        }
-      }
-      settings.key_milestones = std::move(names);
-    }
-    // Unknown members are ignored, like unknown JSON fields elsewhere.
+  if (absl::Status s = ApplyUpdate(update, &settings); !s.ok()) {
+    return Error(400, ToStd(s.message()));
   }
   if (absl::Status s = tables.PutAccountSettings(settings, clock_->Now()); !s.ok()) {
     return StoreFailure(s);
   }
   Log(LogLevel::kInfo, "account_settings_updated", {{"account_id", account_id}});
-  std::string out;
-  AppendSettings(settings, &out);
-  return Json(std::move(out));
+  return AdminJsonResponse(SettingsMessage(settings));
 }
 
 HttpResponse EngagementApi::ListGoals(const std::string& account_id) {
   absl::StatusOr<std::vector<GoalView>> goals = health_.Goals(account_id, clock_->Now());
   if (!goals.ok()) return StoreFailure(goals.status());
-  std::string out = "{\"goals\":";
-  AppendGoals(*goals, &out);
-  out.push_back('}');
-  return Json(std::move(out));
+  admin::v1::GoalList out;
+  AddGoals(*goals, out.mutable_goals());
+  return AdminJsonResponse(out);
 }
 
 HttpResponse EngagementApi::CreateGoal(const std::string& account_id, const HttpRequest& request) {
-  absl::StatusOr<JsonValue> body = BodyObject(request);
-  if (!body.ok()) return Error(400, ToStd(body.status().message()));
+  admin::v1::CreateGoalRequest body;
+  if (absl::Status s = ParseAdminBody(request.body, &body); !s.ok()) {
+    return Error(400, ToStd(s.message()));
+  }
   const absl::Time now = clock_->Now();
   engagement::Goal goal;
   goal.account_id = account_id;
   goal.start = engagement::DayOf(now);
-  const JsonValue* name = body->Find("name");
-  if (name == nullptr || name->type() != JsonValue::Type::kString || name->str().empty() ||
-      name->str().size() > kMaxGoalNameBytes || !IsValidUtf8(name->str())) {
+  if (body.name().empty() || body.name().size() > kMaxGoalNameBytes ||
+      !IsValidUtf8(body.name())) {
     return Error(400, absl::StrCat("name must be 1-", kMaxGoalNameBytes, " bytes of UTF-8"));
   }
-  goal.name = name->str();
-  const JsonValue* milestone = body->Find("milestone_name");
-  if (milestone == nullptr || milestone->type() != JsonValue::Type::kString ||
-      !IsValidMilestoneName(milestone->str())) {
+  goal.name = body.name();
+  if (!IsValidMilestoneName(body.milestone_name())) {
     return Error(400, "milestone_name must be 1-128 bytes of [A-Za-z0-9_.:-]");
   }
-  goal.milestone_name = milestone->str();
-  const JsonValue* target = body->Find("target_count");
-  std::optional<int64_t> count = target ? target->AsInt() : std::nullopt;
-  if (!count || *count <= 0 || *count > 1000000000) {
+  goal.milestone_name = body.milestone_name();
+  if (body.target_count() <= 0 || body.target_count() > 1000000000) {
     return Error(400, "target_count must be an integer 1-1000000000");
   }
-  goal.target_count = *count;
-  if (const JsonValue* due = body->Find("due"); due && due->type() != JsonValue::Type::kNull) {
-    std::optional<DayIndex> day;
-    if (due->type() == JsonValue::Type::kString) day = ParseDate(due->str());
+  goal.target_count = body.target_count();
+  if (body.has_due()) {
+    std::optional<DayIndex> day = ParseDateText(body.due());
     if (!day) return Error(400, "due must be \"YYYY-MM-DD\" or null");
     if (*day < goal.start) return Error(400, "due must not be before today");
     goal.due = *day;
@@ -525,11 +394,7 @@ HttpResponse EngagementApi::CreateGoal(const std::string& account_id, const Http
   absl::StatusOr<std::vector<GoalView>> goals = health_.Goals(account_id, now);
   if (!goals.ok()) return StoreFailure(goals.status());
   for (const GoalView& g : *goals) {
-    if (g.goal.goal_id == stored->goal_id) {
-      std::string out;
-      AppendGoal(g, &out);
-      return Json(std::move(out), 201);
-    }
+    if (g.goal.goal_id == stored->goal_id) return AdminJsonResponse(GoalMessage(g), 201);
   }
   return StoreFailure(absl::InternalError("the new goal was not found"));
 }
@@ -538,20 +403,23 @@ HttpResponse EngagementApi::DeleteGoal(const std::string& account_id, const std:
   absl::StatusOr<bool> deleted = EngagementStore(store_).DeleteGoal(account_id, goal_id);
   if (!deleted.ok()) return StoreFailure(deleted.status());
   if (!*deleted) return Error(404, "no such goal");
-  return Json("{\"deleted\":true}");
+  admin::v1::GoalDeleted out;
+  out.set_deleted(true);
+  return AdminJsonResponse(out);
 }
 
 HttpResponse EngagementApi::CustomerLinkFor(const std::string& account_id,
                                             const HttpRequest& request) {
-  absl::StatusOr<JsonValue> body = BodyObject(request);
-  if (!body.ok()) return Error(400, ToStd(body.status().message()));
+  admin::v1::CustomerLinkRequest body;
+  if (absl::Status s = ParseAdminBody(request.body, &body); !s.ok()) {
+    return Error(400, ToStd(s.message()));
+  }
   int64_t ttl_hours = 168;
-  if (const JsonValue* ttl = body->Find("ttl_hours"); ttl && ttl->type() != JsonValue::Type::kNull) {
-    std::optional<int64_t> hours = ttl->AsInt();
-    if (!hours || *hours < 1 || *hours > 2160) {
+  if (body.has_ttl_hours()) {
+    if (body.ttl_hours() < 1 || body.ttl_hours() > 2160) {
       return Error(400, "ttl_hours must be an integer 1-2160");
     }
-    ttl_hours = *hours;
+    ttl_hours = body.ttl_hours();
   }
   if (link_key_.empty()) return Error(503, "no key to sign customer links");
   const absl::Time expires =
@@ -559,169 +427,12 @@ HttpResponse EngagementApi::CustomerLinkFor(const std::string& account_id,
   std::string token = SignCustomerLink(link_key_, account_id, expires);
   Log(LogLevel::kInfo, "customer_link_created",
       {{"account_id", account_id}, {"ttl_hours", std::to_string(ttl_hours)}});
-  std::string out = "{\"account_id\":";
-  AppendJsonString(account_id, &out);
-  absl::StrAppend(&out, ",\"token\":\"", token, "\",\"expires_at\":\"", FormatRfc3339(expires),
-                  "\",\"url\":\"/customer/#token=", token, "\"}");
-  return Json(std::move(out));
-}
-
-HttpResponse EngagementApi::ListAlerts(const HttpRequest& request) {
-  std::string state = request.QueryParam("state").value_or("all");
-  if (state != "open" && state != "all") return Error(400, "state must be open or all");
-  absl::StatusOr<std::vector<StoredAlert>> alerts =
-      EngagementStore(store_).ListAlerts(state == "open", kMaxAlertsListed);
-  if (!alerts.ok()) return StoreFailure(alerts.status());
-  std::string out = "{\"alerts\":[";
-  for (size_t i = 0; i < alerts->size(); ++i) {
-    const StoredAlert& a = (*alerts)[i];
-    if (i > 0) out.push_back(',');
-    out.append("{\"alert_id\":");
-    AppendJsonString(a.alert_id, &out);
-    out.append(",\"account_id\":");
-    AppendJsonString(a.account_id, &out);
-    absl::StrAppend(&out, ",\"severity\":\"", ToAbsl(engagement::DropStateName(a.severity)),
-                    "\",\"state\":\"", a.open ? "open" : "resolved", "\",\"opened_at\":\"",
-                    FormatRfc3339(a.opened_at), "\",\"escalated_at\":");
-    if (a.escalated_at) {
-      absl::StrAppend(&out, "\"", FormatRfc3339(*a.escalated_at), "\"");
-    } else {
-      out.append("null");
-    }
-    out.append(",\"resolved_at\":");
-    if (a.resolved_at) {
-      absl::StrAppend(&out, "\"", FormatRfc3339(*a.resolved_at), "\"");
-    } else {
-      out.append("null");
-    }
-    absl::StrAppend(&out, ",\"this_week\":", a.this_week,
-                    ",\"baseline_mean\":", Num(a.baseline_mean), ",\"ratio\":", Num(a.ratio),
-                    ",\"delivery\":{\"state\":\"", ToAbsl(DeliveryStateName(a.delivery)),
-                    "\",\"attempts\":", a.attempts, ",\"last_error\":");
-    AppendJsonString(a.last_error, &out);
-    out.append("}}");
-  }
-  out.append("]}");
-  return Json(std::move(out));
-}
-
-HttpResponse EngagementApi::Evaluate() {
-  if (evaluator_ == nullptr) return Error(503, "alerts are not configured");
-  absl::StatusOr<AlertEvaluationCounts> counts = evaluator_->EvaluateAll();
-  if (!counts.ok()) return StoreFailure(counts.status());
-  if (on_evaluated_) on_evaluated_();
-  return Json(absl::StrCat("{\"evaluated\":", counts->evaluated, ",\"opened\":", counts->opened,
-                           ",\"escalated\":", counts->escalated, ",\"closed\":", counts->closed,
-                           "}"));
-}
-
-HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
-  int64_t within = 30;
-  if (std::optional<std::string> text = request.QueryParam("within_days")) {
-    if (!absl::SimpleAtoi(*text, &within) || within < 1 || within > 366) {
-      return Error(400, "within_days must be 1-366");
-    }
-  }
-  const absl::Time now = clock_->Now();
-  const DayIndex today = engagement::DayOf(now);
-  absl::StatusOr<std::vector<AccountSettings>> settings =
-      EngagementStore(store_).ListAccountSettings();
-  if (!settings.ok()) return StoreFailure(settings.status());
-  std::vector<const AccountSettings*> due;
-  for (const AccountSettings& s : *settings) {
-    if (s.renewal_date && *s.renewal_date >= today && *s.renewal_date <= today + within) {
-      due.push_back(&s);
-    }
-  }
-  std::sort(due.begin(), due.end(), [](const AccountSettings* a, const AccountSettings* b) {
-    if (*a->renewal_date != *b->renewal_date) return *a->renewal_date < *b->renewal_date;
-    return a->account_id < b->account_id;
-  });
-  std::string out = absl::StrCat("{\"as_of\":\"", FormatRfc3339(now), "\",\"renewals\":[");
-  for (size_t i = 0; i < due.size(); ++i) {
-    const AccountSettings& s = *due[i];
-    absl::StatusOr<AccountView> view = health_.Compute(s.account_id, now);
-    if (!view.ok()) return StoreFailure(view.status());
-    // Same rule as /v1/renewal-notifications/recipients: live grants only,
-    // never a suppressed (opted-out) or erased user.
-    absl::StatusOr<RecipientsPage> recipients =
-        store_->RenewalRecipients(s.account_id, "", kMaxRecipients, now);
-    if (!recipients.ok()) return StoreFailure(recipients.status());
-    if (i > 0) out.push_back(',');
-    out.append("{\"account_id\":");
-    AppendJsonString(s.account_id, &out);
-    absl::StrAppend(&out, ",\"renewal_date\":\"", Date(*s.renewal_date),
-                    "\",\"days_left\":", *s.renewal_date - today, ",\"health\":");
-    AppendHealth(view->engagement.health, false, &out);
-    out.append(",\"notification_recipients\":[");
-    for (size_t r = 0; r < recipients->user_ids.size(); ++r) {
-      if (r > 0) out.push_back(',');
-      AppendJsonString(recipients->user_ids[r], &out);
-    }
-    absl::StrAppend(&out, "],\"recipients_truncated\":",
-                    recipients->next_after.has_value() ? "true" : "false", "}");
-  }
-  out.append("]}");
-  return Json(std::move(out));
-}
-
-HttpResponse EngagementApi::CustomerOverview(const HttpRequest& request) {
-  std::optional<std::string_view> authorization = request.Header("authorization");
-  constexpr std::string_view kScheme = "CustomerLink ";
-  if (!authorization || authorization->size() <= kScheme.size() ||
-      !absl::EqualsIgnoreCase(ToAbsl(authorization->substr(0, kScheme.size())), ToAbsl(kScheme))) {
-    HttpResponse response = Error(401, "missing customer link");
-    response.headers.emplace_back("WWW-Authenticate", "CustomerLink");
-    return response;
-  }
-  const absl::Time now = clock_->Now();
-  absl::StatusOr<CustomerLink> link =
-      VerifyCustomerLink(link_key_, authorization->substr(kScheme.size()), now);
-  if (!link.ok()) {
-    if (link.status().code() == absl::StatusCode::kPermissionDenied) {
-      return Error(403, "link expired");
-    }
-    HttpResponse response = Error(401, "invalid customer link");
-    response.headers.emplace_back("WWW-Authenticate", "CustomerLink");
-    return response;
-  }
-  // The account comes from the signed token only; no parameter can change it.
-  const std::string& account_id = link->account_id;
-  EngagementStore tables(store_);
-  absl::StatusOr<std::vector<engagement::UserMilestoneDay>> rows =
-      tables.ReadMilestoneDays(account_id);
-  if (!rows.ok()) return StoreFailure(rows.status());
-  absl::StatusOr<engagement::AccountInput> input = tables.ReadAccountInput(account_id, now);
-  if (!input.ok()) return StoreFailure(input.status());
-  absl::StatusOr<std::vector<GoalView>> goals = health_.Goals(account_id, now);
-  if (!goals.ok()) return StoreFailure(goals.status());
-  std::map<std::string, absl::Time> firsts;
-  for (const engagement::UserMilestone& m : input->milestones) {
-    if (m.first_reached > now) continue;
-    auto [it, inserted] = firsts.emplace(m.name, m.first_reached);
-    if (!inserted) it->second = std::min(it->second, m.first_reached);
-  }
-  std::map<std::string, int64_t> events;
-  for (const engagement::UserMilestoneDay& d : *rows) {
-    if (d.day <= engagement::DayOf(now)) events[d.name] += d.events;
-  }
-  std::vector<std::pair<std::string, absl::Time>> ordered(firsts.begin(), firsts.end());
-  std::stable_sort(ordered.begin(), ordered.end(),
-                   [](const auto& a, const auto& b) { return a.second < b.second; });
-  std::string out = "{\"account_id\":";
-  AppendJsonString(account_id, &out);
-  absl::StrAppend(&out, ",\"as_of\":\"", FormatRfc3339(now), "\",\"milestones\":[");
-  for (size_t i = 0; i < ordered.size(); ++i) {
-    if (i > 0) out.push_back(',');
-    out.append("{\"name\":");
-    AppendJsonString(ordered[i].first, &out);
-    absl::StrAppend(&out, ",\"first_reached\":\"", FormatRfc3339(ordered[i].second),
-                    "\",\"events\":", events[ordered[i].first], "}");
-  }
-  out.append("],\"goals\":");
-  AppendGoals(*goals, &out);
-  out.push_back('}');
-  return Json(std::move(out));
+  admin::v1::CustomerLink out;
+  out.set_account_id(account_id);
+  out.set_token(token);
+  out.set_expires_at(FormatRfc3339(expires));
+  out.set_url(absl::StrCat("/customer/#token=", token));
+  return AdminJsonResponse(out);
 }
 
 }  // namespace cairn::collector

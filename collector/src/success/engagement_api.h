@@ -13,9 +13,9 @@
 
 namespace cairn::collector {
 
-// The customer-success endpoints of the issue 6 contract
-// (/work/issue6-contract.md, docs/collector.md), served through AdminApi
-// (same worker, token checks, 404 when the admin API is off):
+// The customer-success endpoints (docs/collector.md; request and answer
+// messages in proto/cairn/admin/v1), served through AdminApi (same worker,
+// token checks, 404 when the admin API is off):
 //
 //   GET    /v1/accounts[?limit=N&page_token=T]         riskiest first
 //   GET|PUT /v1/accounts/{id}                         view / settings
@@ -47,7 +47,9 @@ class EngagementApi {
 
   // Handles a complete request whose method, token (or for the customer
   // path, nothing yet) and size were checked. Cost: the store reads of the
-  // route; listing accounts computes all of them. Errors are text 4xx/503.
+  // route; listing accounts computes all of them. Errors are text 4xx/503;
+  // a body with an unknown field or a value of the wrong type is a 400
+  // that names the field.
   HttpResponse Handle(const HttpRequest& request);
 
  private:

@@ -1,0 +1,182 @@
+// The alerts, renewals and customer-view handlers of EngagementApi (the
+// accounts and goals ones are in engagement_api.cc).
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "auth/customer_link.h"
+#include "cairn/admin/v1/alerts.pb.h"
+#include "cairn/admin/v1/customer.pb.h"
+#include "cairn/common/strings.h"
+#include "cairn/engagement/day.h"
+#include "gdpr/admin_json.h"
+#include "ops/json_text.h"
+#include "store/engagement_store.h"
+#include "success/engagement_api.h"
+#include "success/engagement_views.h"
+
+namespace cairn::collector {
+namespace {
+
+using engagement::DayIndex;
+
+constexpr size_t kMaxAlertsListed = 1000;
+constexpr size_t kMaxRecipients = 100;
+
+google::protobuf::Value TimeOrNull(const std::optional<absl::Time>& t) {
+  return StringOrNull(t ? std::optional<std::string>(FormatRfc3339(*t)) : std::nullopt);
+}
+
+admin::v1::Alert AlertMessage(const StoredAlert& a) {
+  admin::v1::Alert out;
+  out.set_alert_id(a.alert_id);
+  out.set_account_id(a.account_id);
+  out.set_severity(std::string(engagement::DropStateName(a.severity)));
+  out.set_state(a.open ? "open" : "resolved");
+  out.set_opened_at(FormatRfc3339(a.opened_at));
+  *out.mutable_escalated_at() = TimeOrNull(a.escalated_at);
+  *out.mutable_resolved_at() = TimeOrNull(a.resolved_at);
+  out.set_this_week(static_cast<int32_t>(a.this_week));
+  *out.mutable_baseline_mean() = NumberOrNull(a.baseline_mean);
+  *out.mutable_ratio() = NumberOrNull(a.ratio);
+  admin::v1::Delivery* delivery = out.mutable_delivery();
+  delivery->set_state(std::string(DeliveryStateName(a.delivery)));
+  delivery->set_attempts(static_cast<uint32_t>(a.attempts));
+  delivery->set_last_error(a.last_error);
+  return out;
+}
+
+}  // namespace
+
+HttpResponse EngagementApi::ListAlerts(const HttpRequest& request) {
+  std::string state = request.QueryParam("state").value_or("all");
+  if (state != "open" && state != "all") return EngagementError(400, "state must be open or all");
+  absl::StatusOr<std::vector<StoredAlert>> alerts =
+      EngagementStore(store_).ListAlerts(state == "open", kMaxAlertsListed);
+  if (!alerts.ok()) return EngagementStoreFailure(alerts.status());
+  admin::v1::AlertList out;
+  for (const StoredAlert& a : *alerts) *out.add_alerts() = AlertMessage(a);
+  return AdminJsonResponse(out);
+}
+
+HttpResponse EngagementApi::Evaluate() {
+  if (evaluator_ == nullptr) return EngagementError(503, "alerts are not configured");
+  absl::StatusOr<AlertEvaluationCounts> counts = evaluator_->EvaluateAll();
+  if (!counts.ok()) return EngagementStoreFailure(counts.status());
+  if (on_evaluated_) on_evaluated_();
+  admin::v1::EvaluationCounts out;
+  out.set_evaluated(static_cast<uint32_t>(counts->evaluated));
+  out.set_opened(static_cast<uint32_t>(counts->opened));
+  out.set_escalated(static_cast<uint32_t>(counts->escalated));
+  out.set_closed(static_cast<uint32_t>(counts->closed));
+  return AdminJsonResponse(out);
+}
+
+HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
+  int64_t within = 30;
+  if (std::optional<std::string> text = request.QueryParam("within_days")) {
+    if (!absl::SimpleAtoi(*text, &within) || within < 1 || within > 366) {
+      return EngagementError(400, "within_days must be 1-366");
+    }
+  }
+  const absl::Time now = clock_->Now();
+  const DayIndex today = engagement::DayOf(now);
+  absl::StatusOr<std::vector<AccountSettings>> settings =
+      EngagementStore(store_).ListAccountSettings();
+  if (!settings.ok()) return EngagementStoreFailure(settings.status());
+  std::vector<const AccountSettings*> due;
+  for (const AccountSettings& s : *settings) {
+    if (s.renewal_date && *s.renewal_date >= today && *s.renewal_date <= today + within) {
+      due.push_back(&s);
+    }
+  }
+  std::sort(due.begin(), due.end(), [](const AccountSettings* a, const AccountSettings* b) {
+    if (*a->renewal_date != *b->renewal_date) return *a->renewal_date < *b->renewal_date;
+    return a->account_id < b->account_id;
+  });
+  admin::v1::RenewalList out;
+  out.set_as_of(FormatRfc3339(now));
+  for (const AccountSettings* s : due) {
+    absl::StatusOr<AccountView> view = health_.Compute(s->account_id, now);
+    if (!view.ok()) return EngagementStoreFailure(view.status());
+    // Same rule as /v1/renewal-notifications/recipients: live grants only,
+    // never a suppressed (opted-out) or erased user.
+    absl::StatusOr<RecipientsPage> recipients =
+        store_->RenewalRecipients(s->account_id, "", kMaxRecipients, now);
+    if (!recipients.ok()) return EngagementStoreFailure(recipients.status());
+    admin::v1::Renewal* renewal = out.add_renewals();
+    renewal->set_account_id(s->account_id);
+    renewal->set_renewal_date(DateText(*s->renewal_date));
+    renewal->set_days_left(static_cast<int32_t>(*s->renewal_date - today));
+    *renewal->mutable_health() = HealthMessage(view->engagement.health, false);
+    for (const std::string& user : recipients->user_ids) {
+      renewal->add_notification_recipients(user);
+    }
+    renewal->set_recipients_truncated(recipients->next_after.has_value());
+  }
+  return AdminJsonResponse(out);
+}
+
+HttpResponse EngagementApi::CustomerOverview(const HttpRequest& request) {
+  std::optional<std::string_view> authorization = request.Header("authorization");
+  constexpr std::string_view kScheme = "CustomerLink ";
+  if (!authorization || authorization->size() <= kScheme.size() ||
+      !absl::EqualsIgnoreCase(ToAbsl(authorization->substr(0, kScheme.size())), ToAbsl(kScheme))) {
+    HttpResponse response = EngagementError(401, "missing customer link");
+    response.headers.emplace_back("WWW-Authenticate", "CustomerLink");
+    return response;
+  }
+  const absl::Time now = clock_->Now();
+  absl::StatusOr<CustomerLink> link =
+      VerifyCustomerLink(link_key_, authorization->substr(kScheme.size()), now);
+  if (!link.ok()) {
+    if (link.status().code() == absl::StatusCode::kPermissionDenied) {
+      return EngagementError(403, "link expired");
+    }
+    HttpResponse response = EngagementError(401, "invalid customer link");
+    response.headers.emplace_back("WWW-Authenticate", "CustomerLink");
+    return response;
+  }
+  // The account comes from the signed token only; no parameter can change it.
+  const std::string& account_id = link->account_id;
+  EngagementStore tables(store_);
+  absl::StatusOr<std::vector<engagement::UserMilestoneDay>> rows =
+      tables.ReadMilestoneDays(account_id);
+  if (!rows.ok()) return EngagementStoreFailure(rows.status());
+  absl::StatusOr<engagement::AccountInput> input = tables.ReadAccountInput(account_id, now);
+  if (!input.ok()) return EngagementStoreFailure(input.status());
+  absl::StatusOr<std::vector<GoalView>> goals = health_.Goals(account_id, now);
+  if (!goals.ok()) return EngagementStoreFailure(goals.status());
+  std::map<std::string, absl::Time> firsts;
+  for (const engagement::UserMilestone& m : input->milestones) {
+    if (m.first_reached > now) continue;
+    auto [it, inserted] = firsts.emplace(m.name, m.first_reached);
+    if (!inserted) it->second = std::min(it->second, m.first_reached);
+  }
+  std::map<std::string, int64_t> events;
+  for (const engagement::UserMilestoneDay& d : *rows) {
+    if (d.day <= engagement::DayOf(now)) events[d.name] += d.events;
+  }
+  std::vector<std::pair<std::string, absl::Time>> ordered(firsts.begin(), firsts.end());
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  admin::v1::CustomerOverview out;
+  out.set_account_id(account_id);
+  out.set_as_of(FormatRfc3339(now));
+  for (const auto& [name, first] : ordered) {
+    admin::v1::CustomerMilestone* m = out.add_milestones();
+    m->set_name(name);
+    m->set_first_reached(FormatRfc3339(first));
+    m->set_events(static_cast<uint32_t>(events[name]));
+  }
+  AddGoals(*goals, out.mutable_goals());
+  return AdminJsonResponse(out);
+}
+
+}  // namespace cairn::collector
