@@ -102,6 +102,9 @@ class SqliteStore final : public Store {
   struct WriteContext;
   SqliteStore(std::unique_ptr<sqlite::Database> writer, std::unique_ptr<sqlite::Database> reader,
               std::unique_ptr<WriteStatements> statements, std::string hash_key);
+  // Prepares the statements every Write reuses on `db` (the writer).
+  static absl::StatusOr<std::unique_ptr<WriteStatements>> PrepareWriteStatements(
+      sqlite::Database& db);
   // Require write_mu_.
   absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch, WriteContext& context);
   absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);

@@ -1,14 +1,12 @@
-#include "store/postgres/pg_store.h"
-
+// PgStore's write path: staging and the set-based insert, the consent check,
+// consent records and state, the daily aggregates, batches and counters.
 #include <algorithm>
-#include <array>
-#include <span>
-#include <variant>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,23 +15,17 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "ops/log.h"
-#include "cairn/common/crypto.h"
 #include "cairn/common/proto_time.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/consent_state.h"
 #include "cairn/consent/purpose.h"
 #include "store/postgres/pg_connection.h"
-#include "store/postgres/pg_pool.h"
-#include "store/postgres/pg_schema.h"
+#include "store/postgres/pg_internal.h"
+#include "store/postgres/pg_store.h"
 #include "store/store_common.h"
 
 namespace cairn::collector {
 namespace {
-
-// Transaction-level advisory lock that orders erasures against writes:
-// "cairnera" in ASCII.
-constexpr int64_t kErasureGateKey = 0x636169726e657261;
 
 // Per session: where a group's events wait for their checks. idx is the
 // position in the group; consent_rule 0 = needs no consent, 1 = check the
@@ -195,17 +187,9 @@ constexpr std::string_view kAddClientDrops =
     "9223372036854775807 - excluded.count THEN 9223372036854775807 "
     "ELSE d.count + excluded.count END";
 
-int64_t StoredDecision(consent::Decision decision) {
-  return static_cast<int64_t>(consent::ToWire(decision));
-}
-
 int64_t SaturatingAdd(int64_t a, int64_t b) {
   return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max()
                                                      : a + b;
-}
-
-absl::Status WithContext(const absl::Status& status, std::string_view what) {
-  return absl::Status(status.code(), absl::StrCat(ToAbsl(what), ": ", status.message()));
 }
 
 // Column values of an event row shared by COPY and the single insert.
@@ -280,136 +264,11 @@ struct PgStore::WriteContext {
   }
 };
 
-PgStore::PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> writer,
-                 std::unique_ptr<PgPool> readers, std::string hash_key)
-    : options_(options),
-      hash_key_(std::move(hash_key)),
-      readers_(std::move(readers)),
-      writer_(std::move(writer)) {}
-
-PgStore::~PgStore() = default;
-
-namespace {
-
-absl::StatusOr<std::string> ReadSetting(PgConnection& conn, std::string_view name) {
-  PgParams params;
-  params.Add(name);
-  absl::StatusOr<PgResult> row = conn.Exec("SELECT value FROM settings WHERE name = $1", params);
-  if (!row.ok()) return row.status();
-  if (row->rows() != 1) return absl::InternalError("setting vanished");
-  return std::string(row->Text(0, 0));
-}
-
-// Inserts `value` unless another collector got there first, and returns
-// whichever value is stored: race-free without a lock.
-absl::StatusOr<std::string> SettingOnce(PgConnection& conn, std::string_view name,
-                                        std::string_view value) {
-  PgParams params;
-  params.Add(name).Add(value);
-  absl::Status s = conn.Run(
-      "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", params);
-  if (!s.ok()) return s;
-  return ReadSetting(conn, name);
-}
-
-// The configured hash key, or the database's generated one; refuses a key
-// other than the one the database was first used with.
-absl::StatusOr<std::string> SetUpHashKey(PgConnection& conn, const std::string& configured) {
-  std::string key = configured;
-  if (key.empty()) {
-    absl::StatusOr<std::string> fresh = RandomBytes(kGeneratedHashKeyBytes);
-    if (!fresh.ok()) return fresh.status();
-    std::string hex;
-    for (unsigned char c : *fresh) absl::StrAppendFormat(&hex, "%02x", c);
-    absl::StatusOr<std::string> stored = SettingOnce(conn, "generated_hash_key", hex);
-    if (!stored.ok()) return stored.status();
-    absl::StatusOr<std::string> decoded = HexDecode(*stored);
-    if (!decoded.ok()) return decoded.status();
-    key = *std::move(decoded);
-  }
-  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
-  absl::StatusOr<std::string> stored_check = SettingOnce(conn, "hash_key_check", check);
-  if (!stored_check.ok()) return stored_check.status();
-  if (!ConstantTimeEquals(*stored_check, check)) {
-    return absl::FailedPreconditionError(
-        "the hash key differs from the one this database was first used with (its erasure "
-        "tombstones and suppression list would no longer match)");
-  }
-  return key;
-}
-
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& uri,
-                                                       const PgStoreOptions& options) {
-  if (!options.hash_key.empty() && options.hash_key.size() < kMinHashKeyBytes) {
-    return absl::InvalidArgumentError("the hash key must be at least 16 bytes");
-  }
-  auto readers = std::make_unique<PgPool>(uri, options.max_readers);
-  std::unique_ptr<PgConnection> writer;
-  std::string hash_key;
-  if (!options.read_only) {
-    absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(uri);
-    if (!conn.ok()) return WithContext(conn.status(), "opening the collector database");
-    writer = *std::move(conn);
-    if (absl::Status s = MigratePgSchema(*writer); !s.ok()) {
-      return WithContext(s, "migrating the collector database");
-    }
-    absl::StatusOr<std::string> key = SetUpHashKey(*writer, options.hash_key);
-    if (!key.ok()) return key.status();
-    hash_key = *std::move(key);
-  } else {
-    absl::StatusOr<PgPool::Lease> reader = readers->Acquire();
-    if (!reader.ok()) return WithContext(reader.status(), "opening the collector database");
-    absl::StatusOr<int> version = PgSchemaVersion(**reader);
-    if (!version.ok()) return version.status();
-    if (*version != kPgSchemaVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("not a cairn collector database of schema version ", kPgSchemaVersion,
-                       " (found version ", *version, ")"));
-    }
-  }
-  std::unique_ptr<PgStore> store(
-      new PgStore(options, std::move(writer), std::move(readers), std::move(hash_key)));
-  if (store->writer_) {
-    std::lock_guard lock(store->write_mu_);
-    if (absl::Status s = store->PrepareWriterSession(); !s.ok()) return s;
-  }
-  return store;
-}
-
-std::string PgStore::UserHash(std::string_view user_id) const {
-  return ToHex(HmacSha256(hash_key_, user_id));
-}
-
 absl::Status PgStore::PrepareWriterSession() {
   if (writer_session_ == writer_->generation()) return absl::OkStatus();
   if (absl::Status s = writer_->Run(kCreateStaging); !s.ok()) return s;
   writer_session_ = writer_->generation();
   return absl::OkStatus();
-}
-
-template <typename Fn>
-auto PgStore::WithRetries(Fn attempt) -> decltype(attempt()) {
-  for (int n = 1;; ++n) {
-    if (!writer_->EnsureConnected()) {
-      return absl::UnavailableError("the connection to PostgreSQL is lost and cannot be reset");
-    }
-    if (absl::Status s = PrepareWriterSession(); !s.ok()) return s;
-    auto result = attempt();
-    if (result.ok()) return result;
-    writer_->RollbackQuietly();
-    // Aborted: a deadlock or serialization failure between collectors; the
-    // rerun sees the other transaction's rows. Unavailable once: the server
-    // closed the connection (restart, failover); a rerun after reconnecting
-    // is safe because every write is idempotent by event_id and batch_id.
-    const absl::StatusCode code = result.status().code();
-    const bool retry = code == absl::StatusCode::kAborted ||
-                       (code == absl::StatusCode::kUnavailable && n == 1);
-    if (!retry || n >= options_.max_attempts) return result;
-    Log(LogLevel::kWarning, "pg_transaction_retry",
-        {{"attempt", std::to_string(n)}, {"code", absl::StatusCodeToString(code)}});
-  }
 }
 
 absl::StatusOr<std::vector<BatchWriteResult>> PgStore::Write(
@@ -737,348 +596,6 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     }
   }
   return absl::OkStatus();
-}
-
-namespace {
-
-// A caller's row limit plus one (to tell "more" from "exactly"), kept far
-// from int64 overflow.
-int64_t LimitPlusOne(size_t limit) {
-  return static_cast<int64_t>(std::min<size_t>(limit, size_t{1} << 40)) + 1;
-}
-
-// Runs `body` in a REPEATABLE READ read-only transaction, so every query in
-// it reads the same snapshot.
-template <typename Body>
-absl::Status InSnapshot(PgConnection& conn, Body body) {
-  if (absl::Status s = conn.Run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s.ok()) {
-    return s;
-  }
-  absl::Status s = body();
-  if (s.ok()) s = conn.Run("COMMIT");
-  if (!s.ok()) conn.RollbackQuietly();
-  return s;
-}
-
-absl::Status ReadSummary(PgConnection& db, StoreSummary* summary) {
-  absl::StatusOr<PgResult> r =
-      db.Exec("SELECT count(*), count(DISTINCT account_id) FROM events");
-  if (!r.ok()) return r.status();
-  summary->total_events = r->Int(0, 0);
-  summary->accounts = r->Int(0, 1);
-  // A user id is only meaningful within its account.
-  r = db.Exec("SELECT count(*) FROM (SELECT DISTINCT account_id, user_id FROM events) u");
-  if (!r.ok()) return r.status();
-  summary->users = r->Int(0, 0);
-  r = db.Exec("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind");
-  if (!r.ok()) return r.status();
-  for (int i = 0; i < r->rows(); ++i) summary->events_by_kind[std::string(r->Text(i, 0))] = r->Int(i, 1);
-  r = db.Exec(absl::StrCat(
-      "SELECT account_id, count(DISTINCT user_id), count(*) FILTER (WHERE kind = 'login'), "
-      "count(DISTINCT milestone_name), max(occurred_at_ms) FROM events GROUP BY account_id "
-      "ORDER BY max(occurred_at_ms) DESC, account_id LIMIT ",
-      kMaxSummaryAccounts));
-  if (!r.ok()) return r.status();
-  for (int i = 0; i < r->rows(); ++i) {
-    AccountSummary account;
-    account.account_id = std::string(r->Text(i, 0));
-    account.users = r->Int(i, 1);
-    account.logins = r->Int(i, 2);
-    account.milestones_reached = r->Int(i, 3);
-    account.last_activity = absl::FromUnixMillis(r->Int(i, 4));
-    summary->top_accounts.push_back(std::move(account));
-  }
-  r = db.Exec(
-      "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM erased_users), "
-      "(SELECT count(*) FROM renewal_suppression), (SELECT count(*) FROM consent_records)");
-  if (!r.ok()) return r.status();
-  summary->batches = r->Int(0, 0);
-  summary->erased_users = r->Int(0, 1);
-  summary->suppressed_users = r->Int(0, 2);
-  summary->consent_records = r->Int(0, 3);
-  r = db.Exec("SELECT reason, count FROM rejections ORDER BY reason");
-  if (!r.ok()) return r.status();
-  for (int i = 0; i < r->rows(); ++i) {
-    summary->rejections[static_cast<cairn::v1::RejectReason>(r->Int(i, 0))] = r->Int(i, 1);
-  }
-  // sum() of bigint is numeric in PostgreSQL: it cannot overflow; clamp it.
-  r = db.Exec(
-      "SELECT reason, least(sum(count), 9223372036854775807)::bigint FROM client_drops "
-      "GROUP BY reason ORDER BY reason");
-  if (!r.ok()) return r.status();
-  for (int i = 0; i < r->rows(); ++i) {
-    summary->client_drops[static_cast<cairn::v1::DropReason>(r->Int(i, 0))] = r->Int(i, 1);
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ReadUserExport(PgConnection& db, std::string_view user_id, size_t max_events,
-                            UserExport* out) {
-  PgParams params;
-  params.Add(user_id).Add(LimitPlusOne(max_events));
-  absl::StatusOr<PgResult> events = db.Exec(
-      "SELECT event_proto, received_at_ms, corrected_at_ms FROM events WHERE user_id = $1 "
-      "ORDER BY occurred_at_ms, event_id LIMIT $2::bigint",
-      params);
-  if (!events.ok()) return events.status();
-  for (int i = 0; i < events->rows(); ++i) {
-    if (out->events.size() == max_events) {
-      out->truncated = true;
-      break;
-    }
-    StoredEvent& stored = out->events.emplace_back();
-    std::optional<std::string> blob = events->Bytes(i, 0);
-    if (!blob || !stored.event.ParseFromString(*blob)) {
-      return absl::DataLossError("a stored event does not parse");
-    }
-    stored.received_at = absl::FromUnixMillis(events->Int(i, 1));
-    stored.corrected_occurred_at = absl::FromUnixMillis(events->Int(i, 2));
-  }
-  absl::StatusOr<PgResult> records = db.Exec(
-      "SELECT event_id, account_id, purpose, decision, policy_id, policy_version, "
-      "device_time_us, collector_time_ms, sdk_version, source_surface, expires_at_us "
-      "FROM consent_records WHERE user_id = $1 ORDER BY device_time_us, seq LIMIT $2::bigint",
-      params);
-  if (!records.ok()) return records.status();
-  for (int i = 0; i < records->rows(); ++i) {
-    if (out->consent_records.size() == max_events) {
-      out->truncated = true;
-      break;
-    }
-    StoredConsentRecord& stored = out->consent_records.emplace_back();
-    stored.event_id = std::string(records->Text(i, 0));
-    stored.account_id = std::string(records->Text(i, 1));
-    consent::ConsentRecord& record = stored.record;
-    record.subject = std::string(user_id);
-    record.purpose = consent::FromWire(static_cast<int>(records->Int(i, 2)))
-                         .value_or(consent::Purpose::kUsageAnalytics);
-    record.decision = consent::DecisionFromWire(static_cast<int>(records->Int(i, 3)));
-    record.policy_id = std::string(records->Text(i, 4));
-    record.policy_version = std::string(records->Text(i, 5));
-    record.device_time = absl::FromUnixMicros(records->Int(i, 6));
-    record.collector_time = absl::FromUnixMillis(records->Int(i, 7));
-    record.source_sdk_version = std::string(records->Text(i, 8));
-    record.source_surface = std::string(records->Text(i, 9));
-    if (!records->IsNull(i, 10)) record.expires_at = absl::FromUnixMicros(records->Int(i, 10));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
-absl::StatusOr<StoreSummary> PgStore::Summarize() {
-  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
-  if (!conn.ok()) return WithContext(conn.status(), "summarizing the collector database");
-  StoreSummary summary;
-  absl::Status s = InSnapshot(**conn, [&] { return ReadSummary(**conn, &summary); });
-  if (!s.ok()) return WithContext(s, "summarizing the collector database");
-  return summary;
-}
-
-absl::Status PgStore::Ping() {
-  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
-  if (!conn.ok()) return WithContext(conn.status(), "reaching the collector database");
-  if (absl::Status s = (*conn)->Run("SELECT 1"); !s.ok()) {
-    return WithContext(s, "reaching the collector database");
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<UserExport> PgStore::ExportUser(std::string_view user_id, size_t max_events) {
-  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
-  if (!conn.ok()) return WithContext(conn.status(), "exporting a user");
-  UserExport out;
-  absl::Status s =
-      InSnapshot(**conn, [&] { return ReadUserExport(**conn, user_id, max_events, &out); });
-  if (!s.ok()) return WithContext(s, "exporting a user");
-  return out;
-}
-
-absl::StatusOr<ErasureResult> PgStore::EraseUser(std::string_view user_id, absl::Time now) {
-  std::lock_guard lock(write_mu_);
-  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
-  const std::string hash = UserHash(user_id);
-  return WithRetries([&]() -> absl::StatusOr<ErasureResult> {
-    if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
-    // Exclusive: waits for writes in flight and holds back new ones, so no
-    // event of the user can be stored between the check and the delete.
-    PgParams gate;
-    gate.Add(kErasureGateKey);
-    if (absl::Status s = writer_->Run("SELECT pg_advisory_xact_lock($1)", gate); !s.ok()) {
-      return s;
-    }
-    ErasureResult result;
-    auto run = [&](std::string_view sql, PgParams params) -> absl::StatusOr<int64_t> {
-      absl::StatusOr<PgResult> r = writer_->Exec(sql, params);
-      if (!r.ok()) return WithContext(r.status(), "erasing a user");
-      return r->AffectedRows();
-    };
-    PgParams by_user;
-    by_user.Add(user_id);
-    absl::StatusOr<int64_t> n = run("DELETE FROM events WHERE user_id = $1", by_user);
-    if (!n.ok()) return n.status();
-    result.events_deleted = *n;
-    for (std::string_view table : kAggregateTables) {
-      n = run(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE user_id = $1"), by_user);
-      if (!n.ok()) return n.status();
-    }
-    n = run("DELETE FROM consent_state WHERE user_id = $1", by_user);
-    if (!n.ok()) return n.status();
-    result.consent_states_deleted = *n;
-    // Proof of consent stays (Art. 7(1), 17(3)(e)), without the clear id.
-    PgParams pseudonymise;
-    pseudonymise.Add(user_id).Add(hash);
-    n = run("UPDATE consent_records SET user_id = NULL, user_hash = $2 WHERE user_id = $1",
-            pseudonymise);
-    if (!n.ok()) return n.status();
-    result.consent_records_pseudonymised = *n;
-    PgParams tombstone;
-    tombstone.Add(hash).Add(absl::ToUnixMillis(now));
-    n = run("INSERT INTO erased_users (user_hash, erased_at_ms) VALUES ($1, $2::bigint) "
-            "ON CONFLICT (user_hash) DO NOTHING",
-            tombstone);
-    if (!n.ok()) return n.status();
-    result.already_erased = *n == 0;
-    if (absl::Status s = writer_->Run("COMMIT"); !s.ok()) return s;
-    return result;
-  });
-}
-
-absl::StatusOr<RecipientsPage> PgStore::RenewalRecipients(std::string_view account_id,
-                                                          std::string_view after, size_t limit,
-                                                          absl::Time now) {
-  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
-  if (!conn.ok()) return WithContext(conn.status(), "listing renewal recipients");
-  PgParams params;
-  params.Add(static_cast<int64_t>(cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS))
-      .Add(StoredDecision(consent::Decision::kGranted))
-      .Add(after)
-      .Add(absl::ToUnixMicros(now))
-      .Add(account_id)
-      .Add(LimitPlusOne(limit));
-  // Erased users have no consent state left; the tombstone check is a
-  // second guard, the suppression check the Art. 21 one.
-  absl::StatusOr<PgResult> rows = (*conn)->Exec(R"sql(
-SELECT c.user_id FROM consent_state c
-WHERE c.purpose = $1::integer AND c.decision = $2::integer AND c.user_id > $3
-  AND (c.expires_at_us IS NULL OR c.expires_at_us > $4::bigint)
-  AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.account_id = $5)
-  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s WHERE s.user_hash = c.user_hash)
-  AND NOT EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = c.user_hash)
-ORDER BY c.user_id LIMIT $6::bigint
-)sql",
-                                                params);
-  if (!rows.ok()) return WithContext(rows.status(), "listing renewal recipients");
-  RecipientsPage page;
-  for (int i = 0; i < rows->rows(); ++i) {
-    if (page.user_ids.size() == limit) {
-      if (!page.user_ids.empty()) page.next_after = page.user_ids.back();
-      break;
-    }
-    page.user_ids.emplace_back(rows->Text(i, 0));
-  }
-  return page;
-}
-
-absl::StatusOr<int64_t> PgStore::PurgeEventsBefore(absl::Time cutoff, size_t max_rows) {
-  std::lock_guard lock(write_mu_);
-  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
-  return WithRetries([&]() -> absl::StatusOr<int64_t> {
-    // SKIP LOCKED: collectors purging at the same time take different rows.
-    PgParams params;
-    params.Add(absl::ToUnixMillis(cutoff))
-        .Add(static_cast<int64_t>(std::min<size_t>(max_rows, size_t{1} << 40)));
-    absl::StatusOr<PgResult> r = writer_->Exec(
-        "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events "
-        "WHERE occurred_at_ms < $1::bigint LIMIT $2::bigint FOR UPDATE SKIP LOCKED)",
-        params);
-    if (!r.ok()) return WithContext(r.status(), "purging old events");
-    return r->AffectedRows();
-  });
-}
-
-namespace {
-
-// SqlRunner over one PostgreSQL connection: "?N" placeholders become "$N";
-// parameters go as text (reals with 17 significant digits), so their types
-// come from the SQL's context.
-class PgRunner final : public SqlRunner {
- public:
-  explicit PgRunner(PgConnection& conn) : conn_(conn) {}
-
-  absl::StatusOr<std::vector<SqlRow>> Query(std::string_view sql,
-                                            std::span<const SqlValue> params) override {
-    absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
-    if (!result.ok()) return result.status();
-    std::vector<SqlRow> rows(static_cast<size_t>(result->rows()));
-    const int columns = result->columns();
-    for (int r = 0; r < result->rows(); ++r) {
-      SqlRow& row = rows[static_cast<size_t>(r)];
-      for (int c = 0; c < columns; ++c) {
-        if (result->IsNull(r, c)) {
-          row.emplace_back();
-        } else {
-          row.emplace_back(std::string(result->Text(r, c)));
-        }
-      }
-    }
-    return rows;
-  }
-
-  absl::StatusOr<int64_t> Execute(std::string_view sql,
-                                  std::span<const SqlValue> params) override {
-    absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
-    if (!result.ok()) return result.status();
-    return result->AffectedRows();
-  }
-
- private:
-  static std::string Rewrite(std::string_view sql) {
-    std::string out(sql);
-    for (char& c : out) {
-      if (c == '?') c = '$';
-    }
-    return out;
-  }
-  static PgParams Params(std::span<const SqlValue> params) {
-    PgParams out;
-    for (const SqlValue& v : params) {
-      if (std::holds_alternative<std::nullptr_t>(v)) {
-        out.AddNull();
-      } else if (const int64_t* n = std::get_if<int64_t>(&v)) {
-        out.Add(*n);
-      } else if (const double* d = std::get_if<double>(&v)) {
-        out.Add(std::string_view(absl::StrFormat("%.17g", *d)));
-      } else {
-        out.Add(std::string_view(std::get<std::string>(v)));
-      }
-    }
-    return out;
-  }
-
-  PgConnection& conn_;
-};
-
-}  // namespace
-
-absl::Status PgStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
-  absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
-  if (!conn.ok()) return WithContext(conn.status(), "reading engagement tables");
-  PgRunner runner(**conn);
-  return InSnapshot(**conn, [&] { return body(runner); });
-}
-
-absl::Status PgStore::RunEngagementWrite(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
-  std::lock_guard lock(write_mu_);
-  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
-  absl::StatusOr<bool> done = WithRetries([&]() -> absl::StatusOr<bool> {
-    if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
-    PgRunner runner(*writer_);
-    if (absl::Status s = body(runner); !s.ok()) return s;
-    if (absl::Status s = writer_->Run("COMMIT"); !s.ok()) return s;
-    return true;
-  });
-  return done.status();
 }
 
 }  // namespace cairn::collector
