@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -19,6 +20,7 @@
 #include "cairn/common/strings.h"
 #include "cairn/consent/consent_state.h"
 #include "cairn/consent/purpose.h"
+#include "store/consent_rule.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_internal.h"
 #include "store/postgres/pg_store.h"
@@ -28,8 +30,8 @@ namespace cairn::collector {
 namespace {
 
 // Per session: where a group's events wait for their checks. idx is the
-// position in the group; consent_rule 0 = needs no consent, 1 = check the
-// consent records at at_us, 2 = never allowed (unknown purpose).
+// position in the group; needs_consent: the consent rule needs the (user,
+// purpose) decisions around at_us (NeedsDecisions, ConsentMomentMicros).
 constexpr std::string_view kCreateStaging = R"sql(
 CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
   idx                 integer NOT NULL,
@@ -38,7 +40,7 @@ CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
   user_id             text COLLATE "C" NOT NULL,
   user_hash           text NOT NULL,
   purpose             integer NOT NULL,
-  consent_rule        smallint NOT NULL,
+  needs_consent       boolean NOT NULL,
   at_us               bigint NOT NULL,
   kind                text NOT NULL,
   occurred_at_ms      bigint NOT NULL,
@@ -57,7 +59,7 @@ CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
 )sql";
 
 constexpr std::string_view kCopyStaging =
-    "COPY cairn_staging (idx, event_id, account_id, user_id, user_hash, purpose, consent_rule, "
+    "COPY cairn_staging (idx, event_id, account_id, user_id, user_hash, purpose, needs_consent, "
     "at_us, kind, occurred_at_ms, corrected_at_ms, received_at_ms, sequence, session_id, "
     "install_id, batch_id, milestone_name, milestone_value, session_duration_ms, "
     "attributes_json, event_proto) FROM STDIN";
@@ -67,32 +69,42 @@ constexpr std::string_view kCopyStaging =
   "received_at_ms, sequence, session_id, install_id, batch_id, milestone_name, "           \
   "milestone_value, session_duration_ms, attributes_json, event_proto"
 
-// One statement per group: every staged event is checked against the
-// tombstones and the latest consent record of (user, purpose) dated at or
-// before it (seq breaks ties: the record stored last wins, as in
-// consent::ConsentState); the allowed ones are inserted, the first copy of
-// each event_id only, in event_id order (a fixed lock order between
-// collectors). Returns per staged event: erased, granted, and whether its
-// event_id was inserted by this statement. $1 is the wire value of a grant.
-// The same statement folds the inserted logins ($2: the usage_analytics
-// purpose) and milestones ($3: milestones) into the daily aggregates.
-constexpr std::string_view kCheckAndInsert =
-    "WITH checked AS MATERIALIZED ("
-    "  SELECT s.*,"
-    "    EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = s.user_hash) AS erased,"
-    "    CASE s.consent_rule WHEN 0 THEN true WHEN 1 THEN coalesce(("
-    "      SELECT r.decision = $1::integer"
-    "             AND (r.expires_at_us IS NULL OR s.at_us < r.expires_at_us)"
-    "      FROM consent_records r"
-    "      WHERE r.user_id = s.user_id AND r.purpose = s.purpose"
-    "        AND r.device_time_us <= s.at_us"
-    "      ORDER BY r.device_time_us DESC, r.seq DESC LIMIT 1), false)"
-    "    ELSE false END AS granted"
+// What the consent rule (consent_rule.h) needs about a staged group, in one
+// query: the staged users that have a tombstone (erased = true), and for
+// each (user, purpose) that needs consent its candidate decisions, from the
+// latest one dated at or before the pair's earliest staged moment through
+// its latest, sorted by (device time, stored order); seq is the stored
+// order. One index range scan per pair.
+constexpr std::string_view kConsentFacts =
+    "WITH pairs AS ("
+    "  SELECT user_id, purpose, min(at_us) AS lo, max(at_us) AS hi FROM cairn_staging"
+    "  WHERE needs_consent GROUP BY user_id, purpose"
+    ")"
+    "SELECT false AS erased, g.user_id, g.purpose, r.device_time_us, r.decision,"
+    "       r.expires_at_us, r.seq"
+    "  FROM pairs g JOIN consent_records r"
+    "    ON r.user_id = g.user_id AND r.purpose = g.purpose AND r.device_time_us <= g.hi"
+    "   AND r.device_time_us >= coalesce((SELECT max(p.device_time_us) FROM consent_records p"
+    "         WHERE p.user_id = g.user_id AND p.purpose = g.purpose"
+    "           AND p.device_time_us <= g.lo), g.lo)"
+    " UNION ALL "
+    "SELECT DISTINCT true, s.user_id, 0, 0::bigint, 0, NULL::bigint, 0::bigint"
     "  FROM cairn_staging s"
-    "), inserted AS ("
+    "  WHERE EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = s.user_hash)"
+    " ORDER BY 2, 3, 4, 7";
+
+// One statement per group: inserts the staged events the consent rule
+// allowed ($1: their idx values as an integer array), the first copy of
+// each event_id only, in event_id order (a fixed lock order between
+// collectors), and returns the event_ids it inserted. The same statement
+// folds the inserted logins ($2: the usage_analytics purpose) and
+// milestones ($3: milestones) into the daily aggregates.
+constexpr std::string_view kInsertAllowed =
+    "WITH inserted AS ("
     "  INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ")"
     "  SELECT DISTINCT ON (event_id) " CAIRN_PG_EVENT_COLUMNS
-    "  FROM checked WHERE NOT erased AND granted ORDER BY event_id, idx"
+    "  FROM cairn_staging JOIN unnest($1::integer[]) AS allowed(idx) USING (idx)"
+    "  ORDER BY event_id, idx"
     "  ON CONFLICT (event_id) DO NOTHING"
     "  RETURNING event_id, account_id, user_id, purpose, kind, corrected_at_ms, milestone_name,"
     "            milestone_value"
@@ -126,8 +138,7 @@ constexpr std::string_view kCheckAndInsert =
     "  ON CONFLICT (account_id, user_id, name, day) DO UPDATE"
     "  SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum"
     ")"
-    "SELECT c.idx, c.erased, c.granted, c.event_id IN (SELECT event_id FROM inserted)"
-    "  FROM checked c ORDER BY c.idx";
+    "SELECT event_id FROM inserted";
 
 constexpr std::string_view kInsertOneEvent =
     "INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ") VALUES ($1, $2, $3, $4::integer, $5, "
@@ -242,11 +253,12 @@ struct PgStore::WriteContext {
   // it is the batch's first delivery.
   std::vector<std::map<cairn::v1::RejectReason, int64_t>> rejection_counts;
 
-  void Reject(size_t batch, BatchWriteResult& result, size_t index,
-              cairn::v1::RejectReason reason, std::string_view detail) {
+  void Reject(size_t batch, BatchWriteResult& result, size_t index, ConsentVerdict verdict,
+              const cairn::v1::Event& event) {
+    const ConsentRefusal refusal = RefusalOf(verdict, event);
     result.outcomes[index] = EventOutcome::kRejected;
-    result.rejections.push_back(StoreRejection{index, reason, std::string(detail)});
-    ++rejection_counts[batch][reason];
+    result.rejections.push_back(StoreRejection{index, refusal.reason, std::string(refusal.detail)});
+    ++rejection_counts[batch][refusal.reason];
   }
   static void NoteStored(BatchWriteResult& result, size_t index, bool inserted) {
     if (inserted) {
@@ -394,20 +406,13 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
   const cairn::v1::Event& event = batch.events[index];
   absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
   if (!erased.ok()) return erased.status();
-  if (*erased) {
-    context.Reject(b, result, index, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
+  if (ConsentVerdict v = JudgeEvent(event, *erased, {}); v != ConsentVerdict::kAllowed) {
+    context.Reject(b, result, index, v, event);
     return absl::OkStatus();
   }
   absl::StatusOr<consent::ConsentRecord> record =
       consent::RecordFromEvent(event, batch.sdk_version);
-  if (!record.ok()) {
-    context.Reject(b, result, index,
-                   event.consent_change().policy_version().empty()
-                       ? cairn::v1::REJECT_REASON_MISSING_POLICY_VERSION
-                       : cairn::v1::REJECT_REASON_INVALID_CONSENT,
-                   "malformed consent change");
-    return absl::OkStatus();
-  }
+  if (!record.ok()) return record.status();  // JudgeEvent accepted it
   // The event row and the record share the event_id, so a replayed change
   // is a duplicate and appends no second record.
   EventRow row = MakeEventRow(event, batch);
@@ -524,9 +529,6 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     const BatchRecord& batch = batches[group[k].first];
     const cairn::v1::Event& event = batch.events[group[k].second];
     EventRow row = MakeEventRow(event, batch);
-    std::optional<consent::Purpose> purpose = consent::FromWire(event.purpose());
-    // CheckEvent refuses unknown purposes before the store; refused here too.
-    const int consent_rule = !purpose ? 2 : consent::NeedsConsent(*purpose) ? 1 : 0;
     auto text = [&](std::string_view value) {
       data.push_back('\t');
       AppendCopyText(value, &data);
@@ -545,8 +547,8 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     text(event.user_id());
     text(context.Hash(*this, event.user_id()));
     number(static_cast<int64_t>(event.purpose()));
-    number(consent_rule);
-    number(absl::ToUnixMicros(FromProto(event.occurred_at())));
+    text(NeedsDecisions(event) ? "t" : "f");
+    number(ConsentMomentMicros(event));
     text(EventKind(event));
     number(row.occurred_ms);
     number(row.corrected_ms);
@@ -566,34 +568,60 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
   if (absl::Status s = writer_->CopyIn(kCopyStaging, data); !s.ok()) {
     return WithContext(s, "staging events");
   }
+  // The facts the consent rule needs, read for the whole group at once.
+  absl::StatusOr<PgResult> facts = writer_->Exec(kConsentFacts);
+  if (!facts.ok()) return WithContext(facts.status(), "looking up consent");
+  std::unordered_set<std::string_view> erased_users;
+  std::map<std::pair<std::string_view, int64_t>, std::vector<consent::PurposeState>> decisions;
+  for (int r = 0; r < facts->rows(); ++r) {
+    if (facts->Bool(r, 0)) {
+      erased_users.insert(facts->Text(r, 1));
+      continue;
+    }
+    std::optional<int64_t> expires_at_us;
+    if (!facts->IsNull(r, 5)) expires_at_us = facts->Int(r, 5);
+    decisions[{facts->Text(r, 1), facts->Int(r, 2)}].push_back(
+        DecisionFromRow(facts->Int(r, 3), facts->Int(r, 4), expires_at_us));
+  }
+  std::string allowed = "{";
+  for (size_t k = 0; k < group.size(); ++k) {
+    const auto [b, i] = group[k];
+    const cairn::v1::Event& event = batches[b].events[i];
+    std::span<const consent::PurposeState> candidates;
+    if (NeedsDecisions(event)) {
+      auto it = decisions.find({event.user_id(), static_cast<int64_t>(event.purpose())});
+      if (it != decisions.end()) candidates = it->second;
+    }
+    const ConsentVerdict verdict =
+        JudgeEvent(event, erased_users.contains(event.user_id()), candidates);
+    if (verdict != ConsentVerdict::kAllowed) {
+      context.Reject(b, results[b], i, verdict, event);
+      continue;
+    }
+    if (allowed.size() > 1) allowed.push_back(',');
+    absl::StrAppend(&allowed, k);
+  }
+  allowed.push_back('}');
+  if (allowed.size() == 2) return absl::OkStatus();
+
   PgParams params;
-  params.Add(StoredDecision(consent::Decision::kGranted))
+  params.Add(allowed)
       .Add(static_cast<int64_t>(cairn::v1::PURPOSE_USAGE_ANALYTICS))
       .Add(static_cast<int64_t>(cairn::v1::PURPOSE_MILESTONES));
-  absl::StatusOr<PgResult> checked = writer_->Exec(kCheckAndInsert, params);
-  if (!checked.ok()) return WithContext(checked.status(), "storing events");
-  if (checked->rows() != static_cast<int>(group.size())) {
-    return absl::InternalError("the staged events came back incomplete");
-  }
+  absl::StatusOr<PgResult> inserted = writer_->Exec(kInsertAllowed, params);
+  if (!inserted.ok()) return WithContext(inserted.status(), "storing events");
+  std::unordered_set<std::string_view> inserted_ids;
+  for (int r = 0; r < inserted->rows(); ++r) inserted_ids.insert(inserted->Text(r, 0));
   // The first allowed copy of an inserted event_id is the inserted one
   // (DISTINCT ON ... ORDER BY idx); any other copy is a duplicate.
   std::unordered_set<std::string_view> claimed;
-  for (int r = 0; r < checked->rows(); ++r) {
-    const int64_t k = checked->Int(r, 0);
-    if (k < 0 || k >= static_cast<int64_t>(group.size())) {
-      return absl::InternalError("a staged event came back with a bad index");
-    }
-    const auto [b, i] = group[static_cast<size_t>(k)];
+  for (size_t k = 0; k < group.size(); ++k) {
+    const auto [b, i] = group[k];
     BatchWriteResult& result = results[b];
-    if (checked->Bool(r, 1)) {
-      context.Reject(b, result, i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
-    } else if (!checked->Bool(r, 2)) {
-      context.Reject(b, result, i, cairn::v1::REJECT_REASON_NO_CONSENT,
-                     "no consent for this purpose when the event occurred");
-    } else {
-      const std::string& event_id = batches[b].events[i].event_id();
-      WriteContext::NoteStored(result, i, checked->Bool(r, 3) && claimed.insert(event_id).second);
-    }
+    if (result.outcomes[i] == EventOutcome::kRejected) continue;
+    const std::string& event_id = batches[b].events[i].event_id();
+    WriteContext::NoteStored(result, i,
+                             inserted_ids.contains(event_id) && claimed.insert(event_id).second);
   }
   return absl::OkStatus();
 }

@@ -20,8 +20,7 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement note_batch_retry;
   sqlite::Statement add_client_drops;
   sqlite::Statement is_erased;
-  sqlite::Statement decision_at;
-  sqlite::Statement latest_decision;
+  sqlite::Statement consent_decisions;
   sqlite::Statement insert_consent_record;
   sqlite::Statement upsert_consent_state;
   sqlite::Statement suppress;

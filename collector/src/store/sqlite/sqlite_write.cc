@@ -5,11 +5,13 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +19,7 @@
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
 #include "cairn/engagement/day.h"
+#include "store/consent_rule.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_common.h"
@@ -66,20 +69,16 @@ ON CONFLICT (batch_id) DO NOTHING
 
 constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = ?1";
 
-// The latest record at or before the event; rowid breaks ties so the record
-// stored last wins, as in consent::ConsentState.
-constexpr std::string_view kDecisionAt = R"sql(
-SELECT decision, expires_at_us FROM consent_records
-WHERE user_id = ?1 AND purpose = ?2 AND device_time_us <= ?3
-ORDER BY device_time_us DESC, rowid DESC LIMIT 1
-)sql";
-
-// The latest record of (user, purpose), whatever its date: it answers
-// kDecisionAt for every event dated at or after it (WriteContext::consent).
-constexpr std::string_view kLatestDecision = R"sql(
+// The candidate decisions the consent rule needs (consent_rule.h) for the
+// events of one (user, purpose) from ?3 on: every record from the latest
+// one dated at or before ?3 onwards, in (device time, stored order); rowid
+// is the stored order. One indexed range scan.
+constexpr std::string_view kConsentDecisions = R"sql(
 SELECT device_time_us, decision, expires_at_us FROM consent_records
-WHERE user_id = ?1 AND purpose = ?2
-ORDER BY device_time_us DESC, rowid DESC LIMIT 1
+WHERE user_id = ?1 AND purpose = ?2 AND device_time_us >= coalesce(
+  (SELECT max(device_time_us) FROM consent_records
+   WHERE user_id = ?1 AND purpose = ?2 AND device_time_us <= ?3), ?3)
+ORDER BY device_time_us, rowid
 )sql";
 
 constexpr std::string_view kInsertConsentRecord = R"sql(
@@ -141,17 +140,16 @@ ON CONFLICT (install_id, reason) DO UPDATE SET count =
 // across calls, as other processes may share the database.
 struct SqliteStore::WriteContext {
   std::unordered_map<std::string, bool> erased;  // user_id -> has a tombstone
-  // The latest consent record of a (user, purpose), read once per write:
-  // an event dated at or after it (nearly all events) is judged by it
-  // without a probe of its own. Storing a record of that (user, purpose)
-  // drops the entry.
-  struct LatestConsent {
-    bool any = false;  // false: no record at all, so no grant at any time
-    int64_t at_us = 0;
-    bool granted = false;
-    std::optional<int64_t> expires_at_us;
+  // The candidate consent decisions of a (user, purpose), read once per
+  // write (kConsentDecisions): they cover every moment from `from_us` on.
+  // A batch reads them from its earliest event of the pair, so one read
+  // usually serves the whole write. Storing a record of that (user,
+  // purpose) drops the entry.
+  struct Decisions {
+    int64_t from_us = 0;
+    std::vector<consent::PurposeState> sorted;
   };
-  std::map<std::pair<std::string, int64_t>, LatestConsent> consent;
+  std::map<std::pair<std::string, int64_t>, Decisions> consent;
   // The daily aggregates of the events stored so far in this write, summed
   // per key (a write of 20,000 events from 1,000 users has about 1,000 login
   // keys): written by FlushAggregates before the commit, and before any
@@ -183,8 +181,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::Prepa
                           {&statements->note_batch_retry, kNoteBatchRetry},
                           {&statements->add_client_drops, kAddClientDrops},
                           {&statements->is_erased, kIsErased},
-                          {&statements->decision_at, kDecisionAt},
-                          {&statements->latest_decision, kLatestDecision},
+                          {&statements->consent_decisions, kConsentDecisions},
                           {&statements->insert_consent_record, kInsertConsentRecord},
                           {&statements->upsert_consent_state, kUpsertConsentState},
                           {&statements->suppress, kSuppress},
@@ -234,49 +231,26 @@ absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContex
   return *row;
 }
 
-absl::StatusOr<bool> SqliteStore::HadGrant(const cairn::v1::Event& event,
-                                           WriteContext& context) {
-  std::optional<consent::Purpose> purpose = consent::FromWire(event.purpose());
-  if (!purpose) return false;  // CheckEvent refuses unknown purposes before this
-  if (!consent::NeedsConsent(*purpose)) return true;
-  const int64_t at_us = absl::ToUnixMicros(FromProto(event.occurred_at()));
-  const int64_t wire_purpose = static_cast<int64_t>(event.purpose());
-  const int64_t granted_value = StoredDecision(consent::Decision::kGranted);
-  auto key = std::make_pair(event.user_id(), wire_purpose);
+absl::StatusOr<std::span<const consent::PurposeState>> SqliteStore::ConsentDecisions(
+    const cairn::v1::Event& event, int64_t from_us, WriteContext& context) {
+  auto key = std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose()));
   auto it = context.consent.find(key);
-  if (it == context.consent.end()) {
-    sqlite::Statement& latest = statements_->latest_decision;
-    latest.Bind(1, event.user_id()).Bind(2, wire_purpose);
-    absl::StatusOr<bool> row = latest.Step();
-    WriteContext::LatestConsent entry;
-    if (row.ok() && *row) {
-      entry.any = true;
-      entry.at_us = latest.ColumnInt(0);
-      entry.granted = latest.ColumnInt(1) == granted_value;
-      if (!latest.ColumnIsNull(2)) entry.expires_at_us = latest.ColumnInt(2);
-    }
-    latest.Reset();
-    if (!row.ok()) return WithContext(row.status(), "looking up consent");
-    it = context.consent.emplace(std::move(key), entry).first;
+  if (it != context.consent.end() && it->second.from_us <= from_us) return it->second.sorted;
+  WriteContext::Decisions decisions;
+  decisions.from_us = from_us;
+  sqlite::Statement& query = statements_->consent_decisions;
+  query.Bind(1, key.first).Bind(2, key.second).Bind(3, from_us);
+  absl::Status s = ForEachRow(query, [&](const sqlite::Statement& r) {
+    std::optional<int64_t> expires_at_us;
+    if (!r.ColumnIsNull(2)) expires_at_us = r.ColumnInt(2);
+    decisions.sorted.push_back(DecisionFromRow(r.ColumnInt(0), r.ColumnInt(1), expires_at_us));
+  });
+  if (!s.ok()) {
+    query.Reset();
+    return WithContext(s, "looking up consent");
   }
-  const WriteContext::LatestConsent& latest = it->second;
-  if (!latest.any) return false;
-  if (at_us >= latest.at_us) {
-    // A grant reads as unknown from its expiry on (consent::ConsentState).
-    return latest.granted && (!latest.expires_at_us || at_us < *latest.expires_at_us);
-  }
-  // Dated before the latest record: the record in force then.
-  sqlite::Statement& query = statements_->decision_at;
-  query.Bind(1, event.user_id()).Bind(2, wire_purpose).Bind(3, at_us);
-  absl::StatusOr<bool> row = query.Step();
-  bool granted = false;
-  if (row.ok() && *row) {
-    granted = query.ColumnInt(0) == granted_value &&
-              (query.ColumnIsNull(1) || at_us < query.ColumnInt(1));
-  }
-  query.Reset();
-  if (!row.ok()) return WithContext(row.status(), "looking up consent");
-  return granted;
+  return context.consent.insert_or_assign(std::move(key), std::move(decisions))
+      .first->second.sorted;
 }
 
 absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
@@ -375,10 +349,11 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
   result.outcomes.assign(batch.events.size(), EventOutcome::kInserted);
   const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
   std::map<cairn::v1::RejectReason, int64_t> rejection_counts = batch.validation_rejections;
-  auto reject = [&](size_t index, cairn::v1::RejectReason reason, std::string_view detail) {
+  auto reject = [&](size_t index, ConsentVerdict verdict, const cairn::v1::Event& event) {
+    const ConsentRefusal refusal = RefusalOf(verdict, event);
     result.outcomes[index] = EventOutcome::kRejected;
-    result.rejections.push_back(StoreRejection{index, reason, std::string(detail)});
-    ++rejection_counts[reason];
+    result.rejections.push_back(StoreRejection{index, refusal.reason, std::string(refusal.detail)});
+    ++rejection_counts[refusal.reason];
   };
 
   sqlite::Statement& insert = statements_->insert_event;
@@ -437,16 +412,8 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     if (!event.has_consent_change()) continue;
     absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
     if (!erased.ok()) return erased.status();
-    if (*erased) {
-      reject(i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
-      continue;
-    }
-    if (!consent::RecordFromEvent(event, batch.sdk_version).ok()) {
-      reject(i,
-             event.consent_change().policy_version().empty()
-                 ? cairn::v1::REJECT_REASON_MISSING_POLICY_VERSION
-                 : cairn::v1::REJECT_REASON_INVALID_CONSENT,
-             "malformed consent change");
+    if (ConsentVerdict v = JudgeEvent(event, *erased, {}); v != ConsentVerdict::kAllowed) {
+      reject(i, v, event);
       continue;
     }
     absl::StatusOr<bool> inserted = insert_event(event);
@@ -457,21 +424,31 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     }
   }
   // Pass 2: everything else, each against the consent that held when it
-  // occurred.
+  // occurred. The decisions of a (user, purpose) are read from the
+  // earliest such event of the batch on, so one read serves them all.
+  std::map<std::pair<std::string, int64_t>, int64_t> earliest_us;
+  for (const cairn::v1::Event& event : batch.events) {
+    if (!NeedsDecisions(event)) continue;
+    const int64_t at_us = ConsentMomentMicros(event);
+    auto [it, added] = earliest_us.try_emplace(
+        std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose())), at_us);
+    if (!added) it->second = std::min(it->second, at_us);
+  }
   for (size_t i = 0; i < batch.events.size(); ++i) {
     const cairn::v1::Event& event = batch.events[i];
     if (event.has_consent_change()) continue;
     absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
     if (!erased.ok()) return erased.status();
-    if (*erased) {
-      reject(i, cairn::v1::REJECT_REASON_USER_ERASED, "user was erased");
-      continue;
+    absl::StatusOr<std::span<const consent::PurposeState>> decisions =
+        std::span<const consent::PurposeState>();
+    if (!*erased && NeedsDecisions(event)) {
+      const int64_t from_us =
+          earliest_us.at(std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose())));
+      decisions = ConsentDecisions(event, from_us, context);
+      if (!decisions.ok()) return decisions.status();
     }
-    absl::StatusOr<bool> granted = HadGrant(event, context);
-    if (!granted.ok()) return granted.status();
-    if (!*granted) {
-      reject(i, cairn::v1::REJECT_REASON_NO_CONSENT,
-             "no consent for this purpose when the event occurred");
+    if (ConsentVerdict v = JudgeEvent(event, *erased, *decisions); v != ConsentVerdict::kAllowed) {
+      reject(i, v, event);
       continue;
     }
     absl::StatusOr<bool> inserted = insert_event(event);
