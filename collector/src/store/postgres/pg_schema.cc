@@ -125,7 +125,7 @@ constexpr std::string_view kStepV2 = R"sql(
 DROP INDEX IF EXISTS events_by_account_time;
 )sql";
 
-// Version 3 (issue 6): the engagement tables, as the SQLite store's version
+// Version 3: the engagement tables, as the SQLite store's version
 // 5: the four daily aggregates maintained by Write (indexed by user for
 // erasure and withdrawal), account settings, goals, alert episodes and
 // alerts with their webhook delivery state.
@@ -268,7 +268,8 @@ absl::Status MigratePgSchema(PgConnection& conn) {
   return result;
 }
 
-// PgStore: opening (schema migration, hash key). The schema itself is above.
+// PgStore: opening (schema migration, hash key) and the writer session's
+// own schema. The database's schema itself is above.
 PgStore::PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> writer,
                  std::unique_ptr<PgPool> readers, std::string hash_key)
     : options_(options),
@@ -279,6 +280,36 @@ PgStore::PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> wr
 PgStore::~PgStore() = default;
 
 namespace {
+
+// Per writer session: where Write stages a group's events (pg_write.cc)
+// before they are judged and inserted. idx is the position in the group;
+// needs_consent: the consent rule needs the (user, purpose) decisions
+// around at_us (NeedsDecisions, ConsentMomentMicros).
+constexpr std::string_view kCreateStaging = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
+  idx                 integer NOT NULL,
+  event_id            text COLLATE "C" NOT NULL,
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  user_hash           text NOT NULL,
+  purpose             integer NOT NULL,
+  needs_consent       boolean NOT NULL,
+  at_us               bigint NOT NULL,
+  kind                text NOT NULL,
+  occurred_at_ms      bigint NOT NULL,
+  corrected_at_ms     bigint NOT NULL,
+  received_at_ms      bigint NOT NULL,
+  sequence            bigint NOT NULL,
+  session_id          text NOT NULL,
+  install_id          text NOT NULL,
+  batch_id            text NOT NULL,
+  milestone_name      text COLLATE "C",
+  milestone_value     double precision,
+  session_duration_ms bigint,
+  attributes_json     text NOT NULL,
+  event_proto         bytea NOT NULL
+) ON COMMIT DELETE ROWS
+)sql";
 
 absl::StatusOr<std::string> ReadSetting(PgConnection& conn, std::string_view name) {
   PgParams params;
@@ -369,6 +400,13 @@ absl::StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& uri,
 
 std::string PgStore::UserHash(std::string_view user_id) const {
   return ToHex(HmacSha256(hash_key_, user_id));
+}
+
+absl::Status PgStore::PrepareWriterSession() {
+  if (writer_session_ == writer_->generation()) return absl::OkStatus();
+  if (absl::Status s = writer_->Run(kCreateStaging); !s.ok()) return s;
+  writer_session_ = writer_->generation();
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::collector

@@ -29,35 +29,6 @@
 namespace cairn::collector {
 namespace {
 
-// Per session: where a group's events wait for their checks. idx is the
-// position in the group; needs_consent: the consent rule needs the (user,
-// purpose) decisions around at_us (NeedsDecisions, ConsentMomentMicros).
-constexpr std::string_view kCreateStaging = R"sql(
-CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
-  idx                 integer NOT NULL,
-  event_id            text COLLATE "C" NOT NULL,
-  account_id          text COLLATE "C" NOT NULL,
-  user_id             text COLLATE "C" NOT NULL,
-  user_hash           text NOT NULL,
-  purpose             integer NOT NULL,
-  needs_consent       boolean NOT NULL,
-  at_us               bigint NOT NULL,
-  kind                text NOT NULL,
-  occurred_at_ms      bigint NOT NULL,
-  corrected_at_ms     bigint NOT NULL,
-  received_at_ms      bigint NOT NULL,
-  sequence            bigint NOT NULL,
-  session_id          text NOT NULL,
-  install_id          text NOT NULL,
-  batch_id            text NOT NULL,
-  milestone_name      text COLLATE "C",
-  milestone_value     double precision,
-  session_duration_ms bigint,
-  attributes_json     text NOT NULL,
-  event_proto         bytea NOT NULL
-) ON COMMIT DELETE ROWS
-)sql";
-
 constexpr std::string_view kCopyStaging =
     "COPY cairn_staging (idx, event_id, account_id, user_id, user_hash, purpose, needs_consent, "
     "at_us, kind, occurred_at_ms, corrected_at_ms, received_at_ms, sequence, session_id, "
@@ -275,13 +246,6 @@ struct PgStore::WriteContext {
     return it->second;
   }
 };
-
-absl::Status PgStore::PrepareWriterSession() {
-  if (writer_session_ == writer_->generation()) return absl::OkStatus();
-  if (absl::Status s = writer_->Run(kCreateStaging); !s.ok()) return s;
-  writer_session_ = writer_->generation();
-  return absl::OkStatus();
-}
 
 absl::StatusOr<std::vector<BatchWriteResult>> PgStore::Write(
     std::span<const BatchRecord> batches) {

@@ -142,7 +142,7 @@ constexpr std::string_view kMigrationV4 = R"sql(
 DROP INDEX IF EXISTS events_by_account_time;
 )sql";
 
-// Version 5 (issue 6): the engagement tables. The four daily aggregates
+// Version 5: the engagement tables. The four daily aggregates
 // (docs/metrics.md), maintained by Write in the same transaction as the
 // events the consent check stored, each keyed by (account, user, ...) and
 // indexed by user for erasure and consent withdrawal; the vendor's account
