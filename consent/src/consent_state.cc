@@ -123,14 +123,18 @@ Decision EffectiveDecision(const PurposeState& state, absl::Time at) {
 
 }  // namespace
 
+Decision DecisionInForce(std::span<const PurposeState> history, absl::Time at) {
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->decided_at <= at) return EffectiveDecision(*it, at);
+  }
+  return Decision::kUnknown;
+}
+
 Decision ConsentState::DecisionAt(std::string_view subject, Purpose purpose,
                                   absl::Time at) const {
   const History* history = Find(subject, purpose);
   if (history == nullptr) return Decision::kUnknown;
-  for (auto it = history->rbegin(); it != history->rend(); ++it) {
-    if (it->decided_at <= at) return EffectiveDecision(*it, at);
-  }
-  return Decision::kUnknown;
+  return DecisionInForce(*history, at);
 }
 
 bool ConsentState::Allows(std::string_view subject, Purpose purpose, absl::Time at) const {

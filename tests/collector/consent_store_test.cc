@@ -232,6 +232,30 @@ TEST_P(CollectorConsentStoreTest, EveryEventOfAWriteIsJudgedByTheRecordInForceTh
               ElementsAre(EventOutcome::kInserted, EventOutcome::kRejected));
 }
 
+// Both stores read the decisions back in (device time, stored order) for
+// the consent rule: of two records dated alike, the one stored last wins.
+TEST_P(CollectorConsentStoreTest, OfRecordsDatedAlikeTheOneStoredLastWins) {
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1))});
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 - absl::Hours(1))});
+  Write({MakeConsentChange("acct", "u2", kAnalytics, kDenied, kT0 - absl::Hours(1))});
+  Write({MakeConsentChange("acct", "u2", kAnalytics, kGranted, kT0 - absl::Hours(1))});
+  BatchWriteResult result = Write({MakeLogin("acct", "u1", kT0), MakeLogin("acct", "u2", kT0)});
+  EXPECT_THAT(result.outcomes, ElementsAre(EventOutcome::kRejected, EventOutcome::kInserted));
+}
+
+TEST_P(CollectorConsentStoreTest, LateArrivingOlderWithdrawalLeavesTheLaterGrantInForce) {
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1))});
+  Write({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 - absl::Hours(2))});
+  cairn::v1::Event after_grant = MakeLogin("acct", "u1", kT0);
+  cairn::v1::Event after_denial = MakeLogin("acct", "u1", kT0 - absl::Minutes(90));
+  cairn::v1::Event before_both = MakeLogin("acct", "u1", kT0 - absl::Hours(3));
+  BatchWriteResult result = Write({after_grant, after_denial, before_both});
+  EXPECT_THAT(result.outcomes, ElementsAre(EventOutcome::kInserted, EventOutcome::kRejected,
+                                           EventOutcome::kRejected));
+  EXPECT_TRUE(IsStored(after_grant));
+  EXPECT_EQ(Rejections(kNoConsent), 2);
+}
+
 TEST_P(CollectorConsentStoreTest, ReplayedConsentChangeAppendsNoSecondRecord) {
   cairn::v1::Event grant = MakeGrant("acct", "u1", kAnalytics);
   Write({grant});

@@ -172,13 +172,15 @@ class Store {
   // duplicate, never an error.
   // Consent is enforced here, in write order: each batch's ConsentChange
   // events are stored (consent record, current state, suppression list)
-  // before its other events are checked, and an event of purpose P is stored
+  // before its other events are checked, and every event is judged by the
+  // consent rule (store/consent_rule.h): an event of purpose P is stored
   // only if the latest consent record of (user, P) dated at or before the
-  // event is a grant not expired then (else REJECT_REASON_NO_CONSENT). Any
+  // event is a grant not expired then (else REJECT_REASON_NO_CONSENT); any
   // event of an erased user is refused (REJECT_REASON_USER_ERASED).
   // Rejections are counted durably per reason, once per batch_id.
-  // Cost: per event one tombstone lookup (memoised per user), one indexed
-  // consent probe and one insert, plus one commit (fsync) for the whole call.
+  // Cost: per user one tombstone lookup and per (user, purpose) one indexed
+  // read of its candidate consent decisions, per event one insert, plus one
+  // commit (fsync) for the whole call.
   // Fails with Unavailable or ResourceExhausted when storage is busy or full;
   // the caller may retry.
   virtual absl::StatusOr<std::vector<BatchWriteResult>> Write(

@@ -8,6 +8,8 @@
 #include <openssl/rand.h>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "cairn/common/strings.h"
 #include "ops/json_text.h"
 
 namespace cairn::collector {
@@ -51,6 +53,14 @@ absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at,
   if (sent_at == absl::InfinitePast()) return occurred_at;
   // absl::Time arithmetic saturates, so hostile times cannot overflow.
   return std::min(received_at, received_at - (sent_at - occurred_at));
+}
+
+absl::Status WithContext(const absl::Status& status, std::string_view what) {
+  return absl::Status(status.code(), absl::StrCat(ToAbsl(what), ": ", status.message()));
+}
+
+int64_t StoredDecision(consent::Decision decision) {
+  return static_cast<int64_t>(consent::ToWire(decision));
 }
 
 int64_t ClampToInt64(uint64_t v) {

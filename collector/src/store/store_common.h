@@ -7,8 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cairn/consent/consent_state.h"
 #include "cairn/consent/purpose.h"
 #include "cairn/v1/event.pb.h"
 
@@ -32,6 +34,14 @@ std::string AttributesJson(const cairn::v1::Event& event);
 // no sent_at (InfinitePast).
 absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at,
                                absl::Time received_at);
+
+// `status` with "`what`: " before its message, same code: store errors say
+// which step failed.
+absl::Status WithContext(const absl::Status& status, std::string_view what);
+
+// The wire value of a consent decision, as both stores keep it in their
+// decision columns.
+int64_t StoredDecision(consent::Decision decision);
 
 // A uint64 counter as int64, saturating.
 int64_t ClampToInt64(uint64_t v);

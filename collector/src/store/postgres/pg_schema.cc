@@ -1,9 +1,20 @@
 #include "store/postgres/pg_schema.h"
 
 #include <array>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
+#include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cairn/common/crypto.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_pool.h"
+#include "store/postgres/pg_store.h"
+#include "store/store_common.h"
 
 namespace cairn::collector {
 namespace {
@@ -114,7 +125,7 @@ constexpr std::string_view kStepV2 = R"sql(
 DROP INDEX IF EXISTS events_by_account_time;
 )sql";
 
-// Version 3 (issue 6): the engagement tables, as the SQLite store's version
+// Version 3: the engagement tables, as the SQLite store's version
 // 5: the four daily aggregates maintained by Write (indexed by user for
 // erasure and withdrawal), account settings, goals, alert episodes and
 // alerts with their webhook delivery state.
@@ -255,6 +266,147 @@ absl::Status MigratePgSchema(PgConnection& conn) {
   absl::Status result = migrate();
   conn.Run("SELECT pg_advisory_unlock($1)", key).IgnoreError();
   return result;
+}
+
+// PgStore: opening (schema migration, hash key) and the writer session's
+// own schema. The database's schema itself is above.
+PgStore::PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> writer,
+                 std::unique_ptr<PgPool> readers, std::string hash_key)
+    : options_(options),
+      hash_key_(std::move(hash_key)),
+      readers_(std::move(readers)),
+      writer_(std::move(writer)) {}
+
+PgStore::~PgStore() = default;
+
+namespace {
+
+// Per writer session: where Write stages a group's events (pg_write.cc)
+// before they are judged and inserted. idx is the position in the group;
+// needs_consent: the consent rule needs the (user, purpose) decisions
+// around at_us (NeedsDecisions, ConsentMomentMicros).
+constexpr std::string_view kCreateStaging = R"sql(
+CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
+  idx                 integer NOT NULL,
+  event_id            text COLLATE "C" NOT NULL,
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  user_hash           text NOT NULL,
+  purpose             integer NOT NULL,
+  needs_consent       boolean NOT NULL,
+  at_us               bigint NOT NULL,
+  kind                text NOT NULL,
+  occurred_at_ms      bigint NOT NULL,
+  corrected_at_ms     bigint NOT NULL,
+  received_at_ms      bigint NOT NULL,
+  sequence            bigint NOT NULL,
+  session_id          text NOT NULL,
+  install_id          text NOT NULL,
+  batch_id            text NOT NULL,
+  milestone_name      text COLLATE "C",
+  milestone_value     double precision,
+  session_duration_ms bigint,
+  attributes_json     text NOT NULL,
+  event_proto         bytea NOT NULL
+) ON COMMIT DELETE ROWS
+)sql";
+
+absl::StatusOr<std::string> ReadSetting(PgConnection& conn, std::string_view name) {
+  PgParams params;
+  params.Add(name);
+  absl::StatusOr<PgResult> row = conn.Exec("SELECT value FROM settings WHERE name = $1", params);
+  if (!row.ok()) return row.status();
+  if (row->rows() != 1) return absl::InternalError("setting vanished");
+  return std::string(row->Text(0, 0));
+}
+
+// Inserts `value` unless another collector got there first, and returns
+// whichever value is stored: race-free without a lock.
+absl::StatusOr<std::string> SettingOnce(PgConnection& conn, std::string_view name,
+                                        std::string_view value) {
+  PgParams params;
+  params.Add(name).Add(value);
+  absl::Status s = conn.Run(
+      "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING", params);
+  if (!s.ok()) return s;
+  return ReadSetting(conn, name);
+}
+
+// The configured hash key, or the database's generated one; refuses a key
+// other than the one the database was first used with.
+absl::StatusOr<std::string> SetUpHashKey(PgConnection& conn, const std::string& configured) {
+  std::string key = configured;
+  if (key.empty()) {
+    absl::StatusOr<std::string> fresh = RandomBytes(kGeneratedHashKeyBytes);
+    if (!fresh.ok()) return fresh.status();
+    std::string hex;
+    for (unsigned char c : *fresh) absl::StrAppendFormat(&hex, "%02x", c);
+    absl::StatusOr<std::string> stored = SettingOnce(conn, "generated_hash_key", hex);
+    if (!stored.ok()) return stored.status();
+    absl::StatusOr<std::string> decoded = HexDecode(*stored);
+    if (!decoded.ok()) return decoded.status();
+    key = *std::move(decoded);
+  }
+  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
+  absl::StatusOr<std::string> stored_check = SettingOnce(conn, "hash_key_check", check);
+  if (!stored_check.ok()) return stored_check.status();
+  if (!ConstantTimeEquals(*stored_check, check)) {
+    return absl::FailedPreconditionError(
+        "the hash key differs from the one this database was first used with (its erasure "
+        "tombstones and suppression list would no longer match)");
+  }
+  return key;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& uri,
+                                                       const PgStoreOptions& options) {
+  if (!options.hash_key.empty() && options.hash_key.size() < kMinHashKeyBytes) {
+    return absl::InvalidArgumentError("the hash key must be at least 16 bytes");
+  }
+  auto readers = std::make_unique<PgPool>(uri, options.max_readers);
+  std::unique_ptr<PgConnection> writer;
+  std::string hash_key;
+  if (!options.read_only) {
+    absl::StatusOr<std::unique_ptr<PgConnection>> conn = PgConnection::Connect(uri);
+    if (!conn.ok()) return WithContext(conn.status(), "opening the collector database");
+    writer = *std::move(conn);
+    if (absl::Status s = MigratePgSchema(*writer); !s.ok()) {
+      return WithContext(s, "migrating the collector database");
+    }
+    absl::StatusOr<std::string> key = SetUpHashKey(*writer, options.hash_key);
+    if (!key.ok()) return key.status();
+    hash_key = *std::move(key);
+  } else {
+    absl::StatusOr<PgPool::Lease> reader = readers->Acquire();
+    if (!reader.ok()) return WithContext(reader.status(), "opening the collector database");
+    absl::StatusOr<int> version = PgSchemaVersion(**reader);
+    if (!version.ok()) return version.status();
+    if (*version != kPgSchemaVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("not a cairn collector database of schema version ", kPgSchemaVersion,
+                       " (found version ", *version, ")"));
+    }
+  }
+  std::unique_ptr<PgStore> store(
+      new PgStore(options, std::move(writer), std::move(readers), std::move(hash_key)));
+  if (store->writer_) {
+    std::lock_guard lock(store->write_mu_);
+    if (absl::Status s = store->PrepareWriterSession(); !s.ok()) return s;
+  }
+  return store;
+}
+
+std::string PgStore::UserHash(std::string_view user_id) const {
+  return ToHex(HmacSha256(hash_key_, user_id));
+}
+
+absl::Status PgStore::PrepareWriterSession() {
+  if (writer_session_ == writer_->generation()) return absl::OkStatus();
+  if (absl::Status s = writer_->Run(kCreateStaging); !s.ok()) return s;
+  writer_session_ = writer_->generation();
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::collector

@@ -58,9 +58,11 @@ struct PgStoreOptions {
 //   failure reruns the whole Write (max_attempts).
 //
 // Write: per group of consecutive batches without consent changes, one COPY
-// into a temporary staging table and one statement that checks tombstones
-// and consent for every staged event and inserts the allowed ones; consent
-// changes go one by one first (as in SqliteStore), then one row per batch.
+// into a temporary staging table, one query reading the staged users'
+// tombstones and candidate consent decisions, which the consent rule
+// (store/consent_rule.h) judges in memory, and one statement inserting the
+// allowed events with their daily aggregates; consent changes go one by one
+// first (as in SqliteStore), then one row per batch.
 class PgStore final : public Store {
  public:
   // Connects to `uri` (postgresql://...), migrates the schema to
@@ -73,7 +75,7 @@ class PgStore final : public Store {
                                                        const PgStoreOptions& options = {});
   ~PgStore() override;
 
-  // Store::Write, one transaction on the writer connection. About 3 round
+  // Store::Write, one transaction on the writer connection. About 4 round
   // trips per group of batches plus one per batch and per consent change.
   absl::StatusOr<std::vector<BatchWriteResult>> Write(
       std::span<const BatchRecord> batches) override;

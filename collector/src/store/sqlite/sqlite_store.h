@@ -102,12 +102,18 @@ class SqliteStore final : public Store {
   struct WriteContext;
   SqliteStore(std::unique_ptr<sqlite::Database> writer, std::unique_ptr<sqlite::Database> reader,
               std::unique_ptr<WriteStatements> statements, std::string hash_key);
+  // Prepares the statements every Write reuses on `db` (the writer).
+  static absl::StatusOr<std::unique_ptr<WriteStatements>> PrepareWriteStatements(
+      sqlite::Database& db);
   // Require write_mu_.
   absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch, WriteContext& context);
   absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);
-  // Whether `event` had consent when it occurred; memoised per (user,
-  // purpose) in `context`, so usually one indexed probe per user and write.
-  absl::StatusOr<bool> HadGrant(const cairn::v1::Event& event, WriteContext& context);
+  // The candidate decisions of the event's (user, purpose) covering every
+  // moment from `from_us` on, for JudgeEvent (store/consent_rule.h);
+  // memoised in `context`, so usually one indexed range read per user and
+  // write. Valid until the next call or consent record stored.
+  absl::StatusOr<std::span<const consent::PurposeState>> ConsentDecisions(
+      const cairn::v1::Event& event, int64_t from_us, WriteContext& context);
   // Stores a consent record and the current state; drops the memo entry.
   absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch,
                                   WriteContext& context);

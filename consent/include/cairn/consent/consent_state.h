@@ -3,6 +3,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,16 @@ struct PurposeState {
   absl::Time decided_at = absl::InfinitePast();
   std::optional<absl::Time> expires_at;
 };
+
+// The decision in force at `at` among `history`, one user's decisions for
+// one purpose sorted by decided_at, oldest first, where of two entries with
+// the same decided_at the later one was made (or stored) later: the latest
+// decision made at or before `at`, the later entry winning a tie; unknown if
+// there is none; a grant whose expiry is at or before `at` reads as unknown.
+// The one selection both ConsentState and the collector's stores use (the
+// collector's full rule is in collector/src/store/consent_rule.h). Cost: a
+// backward scan of `history`.
+Decision DecisionInForce(std::span<const PurposeState> history, absl::Time at);
 
 // Consent per user and purpose, folded from ConsentRecords: the latest
 // decision, and a short history so a question about a past moment ("was

@@ -1,0 +1,386 @@
+// SqliteStore: the schema, its migrations, opening and the hash key.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "cairn/common/crypto.h"
+#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store_common.h"
+
+namespace cairn::collector {
+namespace {
+
+// Schema history. Never edit a shipped step: add a new one. Step i moves the
+// schema from version i to i+1 (Database::Migrate).
+constexpr std::string_view kMigrationV1 = R"sql(
+CREATE TABLE events (
+  event_id            TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  purpose             INTEGER NOT NULL,
+  kind                TEXT NOT NULL,
+  occurred_at_ms      INTEGER NOT NULL,
+  received_at_ms      INTEGER NOT NULL,
+  sequence            INTEGER NOT NULL,
+  session_id          TEXT NOT NULL,
+  install_id          TEXT NOT NULL,
+  batch_id            TEXT NOT NULL,
+  milestone_name      TEXT,
+  milestone_value     REAL,
+  session_duration_ms INTEGER,
+  attributes_json     TEXT NOT NULL,
+  event_proto         BLOB NOT NULL
+);
+CREATE INDEX events_by_account_time ON events (account_id, occurred_at_ms);
+CREATE INDEX events_by_user ON events (user_id);
+CREATE TABLE batches (
+  batch_id            TEXT PRIMARY KEY,
+  install_id          TEXT NOT NULL,
+  sent_at_ms          INTEGER,
+  received_at_ms      INTEGER NOT NULL,
+  last_received_at_ms INTEGER NOT NULL,
+  times_received      INTEGER NOT NULL,
+  event_count         INTEGER NOT NULL,
+  accepted            INTEGER NOT NULL,
+  duplicates          INTEGER NOT NULL,
+  rejected            INTEGER NOT NULL
+);
+CREATE TABLE client_drops (
+  install_id          TEXT NOT NULL,
+  reason              INTEGER NOT NULL,
+  count               INTEGER NOT NULL,
+  PRIMARY KEY (install_id, reason)
+);
+)sql";
+
+// Version 2: consent records (append-only proof) and current consent state,
+// erasure tombstones and the renewal suppression list (keyed hashes only),
+// durable rejection counters, settings (the generated hash key), optional
+// client IP / user agent per batch, and indexes for erasure, export and
+// retention. Consent times are in microseconds so an event and the grant
+// just before it are never folded into the same tick.
+constexpr std::string_view kMigrationV2 = R"sql(
+ALTER TABLE batches ADD COLUMN client_ip TEXT;
+ALTER TABLE batches ADD COLUMN user_agent TEXT;
+DROP INDEX events_by_user;
+CREATE INDEX events_by_user_account ON events (user_id, account_id);
+CREATE INDEX events_by_time ON events (occurred_at_ms);
+CREATE TABLE consent_records (
+  event_id            TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  user_id             TEXT,
+  user_hash           TEXT,
+  purpose             INTEGER NOT NULL,
+  decision            INTEGER NOT NULL,
+  policy_id           TEXT NOT NULL,
+  policy_version      TEXT NOT NULL,
+  device_time_us      INTEGER NOT NULL,
+  collector_time_ms   INTEGER NOT NULL,
+  sdk_version         TEXT NOT NULL,
+  source_surface      TEXT NOT NULL,
+  expires_at_us       INTEGER
+);
+CREATE INDEX consent_records_by_subject ON consent_records (user_id, purpose, device_time_us);
+CREATE TABLE consent_state (
+  user_id             TEXT NOT NULL,
+  purpose             INTEGER NOT NULL,
+  user_hash           TEXT NOT NULL,
+  decision            INTEGER NOT NULL,
+  policy_id           TEXT NOT NULL,
+  policy_version      TEXT NOT NULL,
+  decided_at_us       INTEGER NOT NULL,
+  expires_at_us       INTEGER,
+  updated_at_ms       INTEGER NOT NULL,
+  PRIMARY KEY (user_id, purpose)
+);
+CREATE INDEX consent_state_by_purpose ON consent_state (purpose, decision, user_id);
+CREATE TABLE renewal_suppression (
+  user_hash           TEXT PRIMARY KEY,
+  since_ms            INTEGER NOT NULL,
+  denied_at_us        INTEGER NOT NULL
+);
+CREATE TABLE erased_users (
+  user_hash           TEXT PRIMARY KEY,
+  erased_at_ms        INTEGER NOT NULL
+);
+CREATE TABLE rejections (
+  reason              INTEGER PRIMARY KEY,
+  count               INTEGER NOT NULL
+);
+CREATE TABLE settings (
+  name                TEXT PRIMARY KEY,
+  value               TEXT NOT NULL
+);
+)sql";
+
+// Version 3: the skew-corrected occurrence time next to the device's
+// (CorrectedOccurredAt). Existing rows get it from their batch's sent_at and
+// received_at, exactly as new rows would; without a batch row, the device time.
+constexpr std::string_view kMigrationV3 = R"sql(
+ALTER TABLE events ADD COLUMN corrected_at_ms INTEGER;
+UPDATE events SET corrected_at_ms = coalesce(
+  (SELECT CASE WHEN b.sent_at_ms IS NULL THEN events.occurred_at_ms
+               ELSE min(events.received_at_ms,
+                        events.received_at_ms - (b.sent_at_ms - events.occurred_at_ms)) END
+   FROM batches b WHERE b.batch_id = events.batch_id),
+  occurred_at_ms);
+)sql";
+
+// Version 4: no (account_id, occurred_at_ms) index. No query of the
+// collector needs it: the summary scans the table, which is faster than
+// walking the index and fetching each row, and every insert paid for it (a
+// fifth of the ingest rate, docs/performance.md). Per-account time ranges
+// use events_by_time.
+constexpr std::string_view kMigrationV4 = R"sql(
+DROP INDEX IF EXISTS events_by_account_time;
+)sql";
+
+// Version 5: the engagement tables. The four daily aggregates
+// (docs/metrics.md), maintained by Write in the same transaction as the
+// events the consent check stored, each keyed by (account, user, ...) and
+// indexed by user for erasure and consent withdrawal; the vendor's account
+// settings, milestone goals, and usage-drop alert episodes and alerts (with
+// their webhook delivery state). IF NOT EXISTS keeps the step re-runnable.
+constexpr std::string_view kMigrationV5 = R"sql(
+CREATE TABLE IF NOT EXISTS user_day (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  day                 INTEGER NOT NULL,
+  logins              INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, day)
+);
+CREATE INDEX IF NOT EXISTS user_day_by_user ON user_day (user_id);
+CREATE TABLE IF NOT EXISTS user_first_login (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  first_login_ms      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS user_first_login_by_user ON user_first_login (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  first_reached_ms    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, name)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_by_user ON user_milestone (user_id);
+CREATE TABLE IF NOT EXISTS user_milestone_day (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  day                 INTEGER NOT NULL,
+  events              INTEGER NOT NULL,
+  value_sum           REAL NOT NULL,
+  PRIMARY KEY (account_id, user_id, name, day)
+);
+CREATE INDEX IF NOT EXISTS user_milestone_day_by_user ON user_milestone_day (user_id);
+CREATE TABLE IF NOT EXISTS account_settings (
+  account_id          TEXT PRIMARY KEY,
+  seats               INTEGER,
+  renewal_day         INTEGER,
+  key_milestones      TEXT NOT NULL,
+  updated_at_ms       INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS goals (
+  goal_id             TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  milestone_name      TEXT NOT NULL,
+  target_count        INTEGER NOT NULL,
+  start_day           INTEGER NOT NULL,
+  due_day             INTEGER,
+  created_at_ms       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS goals_by_account ON goals (account_id, created_at_ms);
+CREATE TABLE IF NOT EXISTS alert_episodes (
+  account_id          TEXT PRIMARY KEY,
+  open                INTEGER NOT NULL,
+  severity            INTEGER NOT NULL,
+  opened_at_ms        INTEGER,
+  escalated_at_ms     INTEGER,
+  closed_at_ms        INTEGER,
+  episodes            INTEGER NOT NULL,
+  alert_id            TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS alerts (
+  alert_id            TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  severity            INTEGER NOT NULL,
+  open                INTEGER NOT NULL,
+  opened_at_ms        INTEGER NOT NULL,
+  escalated_at_ms     INTEGER,
+  resolved_at_ms      INTEGER,
+  this_week           INTEGER NOT NULL,
+  baseline_mean       REAL NOT NULL,
+  ratio               REAL NOT NULL,
+  payload             TEXT NOT NULL,
+  delivery_state      INTEGER NOT NULL,
+  attempts            INTEGER NOT NULL,
+  last_error          TEXT NOT NULL,
+  next_attempt_ms     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
+CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kMigrationV1, kMigrationV2,
+                                                         kMigrationV3, kMigrationV4,
+                                                         kMigrationV5};
+static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
+
+// Reads one settings value; nullopt if absent.
+absl::StatusOr<std::optional<std::string>> ReadSetting(sqlite::Database& db,
+                                                       std::string_view name) {
+  absl::StatusOr<sqlite::Statement> stmt = db.Prepare("SELECT value FROM settings WHERE name = ?1");
+  if (!stmt.ok()) return stmt.status();
+  stmt->Bind(1, name);
+  absl::StatusOr<bool> row = stmt->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(std::string(stmt->ColumnText(0)));
+}
+
+absl::Status WriteSetting(sqlite::Database& db, std::string_view name, std::string_view value) {
+  absl::StatusOr<sqlite::Statement> stmt =
+      db.Prepare("INSERT INTO settings (name, value) VALUES (?1, ?2)");
+  if (!stmt.ok()) return stmt.status();
+  return stmt->Bind(1, name).Bind(2, value).Run();
+}
+
+// The key for tombstones and the suppression list: the configured one, or
+// the one generated for this database on first use. Remembers a check value
+// so a different key (which would silently un-erase users) is refused.
+absl::StatusOr<std::string> SetUpHashKey(sqlite::Database& db, const std::string& configured) {
+  if (!configured.empty() && configured.size() < kMinHashKeyBytes) {
+    return absl::InvalidArgumentError("the hash key must be at least 16 bytes");
+  }
+  sqlite::Transaction txn(db);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  std::string key = configured;
+  if (key.empty()) {
+    absl::StatusOr<std::optional<std::string>> stored = ReadSetting(db, "generated_hash_key");
+    if (!stored.ok()) return stored.status();
+    if (stored->has_value()) {
+      absl::StatusOr<std::string> decoded = HexDecode(**stored);
+      if (!decoded.ok()) return decoded.status();
+      key = *std::move(decoded);
+    } else {
+      absl::StatusOr<std::string> generated = RandomBytes(kGeneratedHashKeyBytes);
+      if (!generated.ok()) return generated.status();
+      key = *std::move(generated);
+      std::string hex;
+      for (unsigned char c : key) absl::StrAppendFormat(&hex, "%02x", c);
+      if (absl::Status s = WriteSetting(db, "generated_hash_key", hex); !s.ok()) return s;
+    }
+  }
+  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
+  absl::StatusOr<std::optional<std::string>> stored_check = ReadSetting(db, "hash_key_check");
+  if (!stored_check.ok()) return stored_check.status();
+  if (!stored_check->has_value()) {
+    if (absl::Status s = WriteSetting(db, "hash_key_check", check); !s.ok()) return s;
+  } else if (!ConstantTimeEquals(**stored_check, check)) {
+    return absl::FailedPreconditionError(
+        "the hash key differs from the one this database was first used with (its erasure "
+        "tombstones and suppression list would no longer match)");
+  }
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return key;
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(std::unique_ptr<sqlite::Database> writer,
+                         std::unique_ptr<sqlite::Database> reader,
+                         std::unique_ptr<WriteStatements> statements, std::string hash_key)
+    : hash_key_(std::move(hash_key)),
+      writer_(std::move(writer)),
+      statements_(std::move(statements)),
+      reader_(std::move(reader)) {}
+
+SqliteStore::~SqliteStore() {
+  // The reader goes first so the writer is the last connection: closing it
+  // checkpoints the WAL and removes the -wal and -shm files.
+  {
+    std::lock_guard lock(read_mu_);
+    read_cache_.clear();
+    reader_.reset();
+  }
+  // Statements before their connection.
+  std::lock_guard lock(write_mu_);
+  write_cache_.clear();
+  statements_.reset();
+  writer_.reset();
+}
+
+absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path,
+                                                               const SqliteStoreOptions& options) {
+  std::unique_ptr<sqlite::Database> writer;
+  std::unique_ptr<WriteStatements> statements;
+  std::string hash_key;
+  if (!options.read_only) {
+    sqlite::OpenOptions open_options;
+    open_options.wal = true;
+    open_options.synchronous_full = options.synchronous_full;
+    absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+        sqlite::Database::Open(path, open_options);
+    if (!db.ok()) return WithContext(db.status(), "opening the collector database");
+    writer = *std::move(db);
+    // Writer-only tuning (SqliteStoreOptions); none of it touches durability.
+    std::string tuning = "PRAGMA temp_store=MEMORY;";
+    if (options.cache_mib > 0) {
+      absl::StrAppend(&tuning, "PRAGMA cache_size=", -int64_t{options.cache_mib} * 1024, ";");
+    }
+    if (options.wal_autocheckpoint_pages > 0) {
+      absl::StrAppend(&tuning, "PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages,
+                      ";");
+    }
+    if (absl::Status s = writer->Exec(tuning); !s.ok()) {
+      return WithContext(s, "configuring the collector database");
+    }
+    if (absl::Status s = writer->Migrate(kMigrations); !s.ok()) {
+      return WithContext(s, "migrating the collector database");
+    }
+    absl::StatusOr<std::string> key = SetUpHashKey(*writer, options.hash_key);
+    if (!key.ok()) return key.status();
+    hash_key = *std::move(key);
+    absl::StatusOr<std::unique_ptr<WriteStatements>> prepared = PrepareWriteStatements(*writer);
+    if (!prepared.ok()) return prepared.status();
+    statements = *std::move(prepared);
+  }
+
+  sqlite::OpenOptions read_options;
+  read_options.read_only = true;
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> reader =
+      sqlite::Database::Open(path, read_options);
+  if (!reader.ok()) return WithContext(reader.status(), "opening the collector database");
+  absl::StatusOr<int> version = (*reader)->SchemaVersion();
+  if (!version.ok()) return version.status();
+  if (*version != kSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("not a cairn collector database of schema version ", kSchemaVersion,
+                     " (found version ", *version, ")"));
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      std::move(writer), *std::move(reader), std::move(statements), std::move(hash_key)));
+}
+
+std::string SqliteStore::UserHash(std::string_view user_id) const {
+  return ToHex(HmacSha256(hash_key_, user_id));
+}
+
+absl::Status SqliteStore::Ping() {
+  std::lock_guard lock(read_mu_);
+  absl::StatusOr<int> version = reader_->SchemaVersion();
+  if (!version.ok()) return WithContext(version.status(), "reading the collector database");
+  return absl::OkStatus();
+}
+
+}  // namespace cairn::collector

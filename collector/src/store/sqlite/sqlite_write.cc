@@ -1,0 +1,570 @@
+// SqliteStore's write path: events and batches, the consent check, consent
+// records and state, the daily aggregates, rejection and drop counters.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "cairn/common/proto_time.h"
+#include "cairn/common/strings.h"
+#include "cairn/consent/purpose.h"
+#include "cairn/engagement/day.h"
+#include "store/consent_rule.h"
+#include "store/sqlite/sqlite_internal.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store_common.h"
+
+namespace cairn::collector {
+namespace {
+
+// Daily aggregates: a write sums its events per key in memory
+// (WriteContext::PendingAggregates), then one upsert per key adds the sums.
+constexpr std::string_view kAddLoginDay = R"sql(
+INSERT INTO user_day (account_id, user_id, day, logins) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = logins + excluded.logins
+)sql";
+constexpr std::string_view kLowerFirstLogin = R"sql(
+INSERT INTO user_first_login (account_id, user_id, first_login_ms) VALUES (?1, ?2, ?3)
+ON CONFLICT (account_id, user_id) DO UPDATE
+SET first_login_ms = min(first_login_ms, excluded.first_login_ms)
+)sql";
+constexpr std::string_view kLowerMilestone = R"sql(
+INSERT INTO user_milestone (account_id, user_id, name, first_reached_ms) VALUES (?1, ?2, ?3, ?4)
+ON CONFLICT (account_id, user_id, name) DO UPDATE
+SET first_reached_ms = min(first_reached_ms, excluded.first_reached_ms)
+)sql";
+constexpr std::string_view kAddMilestoneDay = R"sql(
+INSERT INTO user_milestone_day (account_id, user_id, name, day, events, value_sum)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (account_id, user_id, name, day) DO UPDATE
+SET events = events + excluded.events, value_sum = value_sum + excluded.value_sum
+)sql";
+
+constexpr std::string_view kInsertEvent = R"sql(
+INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
+                    received_at_ms, sequence, session_id, install_id, batch_id,
+                    milestone_name, milestone_value, session_duration_ms,
+                    attributes_json, event_proto, corrected_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+ON CONFLICT (event_id) DO NOTHING
+)sql";
+
+constexpr std::string_view kInsertBatch = R"sql(
+INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms,
+                     times_received, event_count, accepted, duplicates, rejected,
+                     client_ip, user_agent)
+VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT (batch_id) DO NOTHING
+)sql";
+
+constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = ?1";
+
+// The candidate decisions the consent rule needs (consent_rule.h) for the
+// events of one (user, purpose) from ?3 on: every record from the latest
+// one dated at or before ?3 onwards, in (device time, stored order); rowid
+// is the stored order. One indexed range scan.
+constexpr std::string_view kConsentDecisions = R"sql(
+SELECT device_time_us, decision, expires_at_us FROM consent_records
+WHERE user_id = ?1 AND purpose = ?2 AND device_time_us >= coalesce(
+  (SELECT max(device_time_us) FROM consent_records
+   WHERE user_id = ?1 AND purpose = ?2 AND device_time_us <= ?3), ?3)
+ORDER BY device_time_us, rowid
+)sql";
+
+constexpr std::string_view kInsertConsentRecord = R"sql(
+INSERT INTO consent_records (event_id, account_id, user_id, purpose, decision, policy_id,
+                             policy_version, device_time_us, collector_time_ms, sdk_version,
+                             source_surface, expires_at_us)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+ON CONFLICT (event_id) DO NOTHING
+)sql";
+
+// The current state follows the latest decision by device time, whatever
+// order the records arrive in.
+constexpr std::string_view kUpsertConsentState = R"sql(
+INSERT INTO consent_state (user_id, purpose, user_hash, decision, policy_id, policy_version,
+                           decided_at_us, expires_at_us, updated_at_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT (user_id, purpose) DO UPDATE SET
+  user_hash = excluded.user_hash, decision = excluded.decision,
+  policy_id = excluded.policy_id, policy_version = excluded.policy_version,
+  decided_at_us = excluded.decided_at_us, expires_at_us = excluded.expires_at_us,
+  updated_at_ms = excluded.updated_at_ms
+WHERE excluded.decided_at_us >= consent_state.decided_at_us
+)sql";
+
+constexpr std::string_view kSuppress = R"sql(
+INSERT INTO renewal_suppression (user_hash, since_ms, denied_at_us) VALUES (?1, ?2, ?3)
+ON CONFLICT (user_hash) DO UPDATE SET denied_at_us = max(denied_at_us, excluded.denied_at_us)
+)sql";
+
+// Only a grant made after the latest opt-out lifts it; a late-arriving older
+// grant does not.
+constexpr std::string_view kLiftSuppression =
+    "DELETE FROM renewal_suppression WHERE user_hash = ?1 AND denied_at_us < ?2";
+
+constexpr std::string_view kAddRejections = R"sql(
+INSERT INTO rejections (reason, count) VALUES (?1, ?2)
+ON CONFLICT (reason) DO UPDATE SET count =
+  CASE WHEN count > 9223372036854775807 - excluded.count THEN 9223372036854775807
+       ELSE count + excluded.count END
+)sql";
+
+constexpr std::string_view kNoteBatchRetry = R"sql(
+UPDATE batches SET times_received = times_received + 1, last_received_at_ms = ?2
+WHERE batch_id = ?1
+)sql";
+
+// Saturating add: a hostile or buggy device must not overflow the counter.
+constexpr std::string_view kAddClientDrops = R"sql(
+INSERT INTO client_drops (install_id, reason, count) VALUES (?1, ?2, ?3)
+ON CONFLICT (install_id, reason) DO UPDATE SET count =
+  CASE WHEN count > 9223372036854775807 - excluded.count THEN 9223372036854775807
+       ELSE count + excluded.count END
+)sql";
+
+}  // namespace
+
+// State of one Write call. Tombstones cannot change during a Write (erasure
+// takes the same lock), so memoising them per call is safe; nothing is kept
+// across calls, as other processes may share the database.
+struct SqliteStore::WriteContext {
+  std::unordered_map<std::string, bool> erased;  // user_id -> has a tombstone
+  // The candidate consent decisions of a (user, purpose), read once per
+  // write (kConsentDecisions): they cover every moment from `from_us` on.
+  // A batch reads them from its earliest event of the pair, so one read
+  // usually serves the whole write. Storing a record of that (user,
+  // purpose) drops the entry.
+  struct Decisions {
+    int64_t from_us = 0;
+    std::vector<consent::PurposeState> sorted;
+  };
+  std::map<std::pair<std::string, int64_t>, Decisions> consent;
+  // The daily aggregates of the events stored so far in this write, summed
+  // per key (a write of 20,000 events from 1,000 users has about 1,000 login
+  // keys): written by FlushAggregates before the commit, and before any
+  // withdrawal deletes the user's rows (so it deletes these too).
+  struct PendingAggregates {
+    using UserKey = std::pair<std::string, std::string>;  // account, user
+    std::map<std::tuple<std::string, std::string, int64_t>, int64_t> login_days;
+    std::map<UserKey, int64_t> first_login_ms;
+    std::map<std::tuple<std::string, std::string, std::string>, int64_t> first_milestone_ms;
+    struct MilestoneDay {
+      int64_t events = 0;
+      double value_sum = 0;
+    };
+    std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay>
+        milestone_days;
+    bool empty() const { return login_days.empty() && first_milestone_ms.empty(); }
+  };
+  PendingAggregates aggregates;
+};
+
+absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::PrepareWriteStatements(
+    sqlite::Database& db) {
+  auto statements = std::make_unique<WriteStatements>();
+    struct {
+      sqlite::Statement* target;
+      std::string_view sql;
+    } const prepared[] = {{&statements->insert_event, kInsertEvent},
+                          {&statements->insert_batch, kInsertBatch},
+                          {&statements->note_batch_retry, kNoteBatchRetry},
+                          {&statements->add_client_drops, kAddClientDrops},
+                          {&statements->is_erased, kIsErased},
+                          {&statements->consent_decisions, kConsentDecisions},
+                          {&statements->insert_consent_record, kInsertConsentRecord},
+                          {&statements->upsert_consent_state, kUpsertConsentState},
+                          {&statements->suppress, kSuppress},
+                          {&statements->lift_suppression, kLiftSuppression},
+                          {&statements->add_rejections, kAddRejections},
+                          {&statements->add_login_day, kAddLoginDay},
+                          {&statements->lower_first_login, kLowerFirstLogin},
+                          {&statements->lower_milestone, kLowerMilestone},
+                          {&statements->add_milestone_day, kAddMilestoneDay}};
+  for (const auto& p : prepared) {
+    absl::StatusOr<sqlite::Statement> stmt = db.Prepare(p.sql);
+    if (!stmt.ok()) return stmt.status();
+    *p.target = *std::move(stmt);
+  }
+  return statements;
+}
+
+absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
+    std::span<const BatchRecord> batches) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  sqlite::Transaction txn(*writer_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  WriteContext context;
+  std::vector<BatchWriteResult> results;
+  results.reserve(batches.size());
+  for (const BatchRecord& batch : batches) {
+    absl::StatusOr<BatchWriteResult> result = WriteOne(batch, context);
+    if (!result.ok()) return result.status();  // txn rolls back
+    results.push_back(*std::move(result));
+  }
+  if (absl::Status s = FlushAggregates(context); !s.ok()) return s;
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return results;
+}
+
+absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContext& context) {
+  auto it = context.erased.find(std::string(user_id));
+  if (it != context.erased.end()) return it->second;
+  std::string hash = UserHash(user_id);
+  sqlite::Statement& query = statements_->is_erased;
+  query.Bind(1, hash);
+  absl::StatusOr<bool> row = query.Step();
+  query.Reset();
+  if (!row.ok()) return WithContext(row.status(), "looking up a tombstone");
+  context.erased.emplace(std::string(user_id), *row);
+  return *row;
+}
+
+absl::StatusOr<std::span<const consent::PurposeState>> SqliteStore::ConsentDecisions(
+    const cairn::v1::Event& event, int64_t from_us, WriteContext& context) {
+  auto key = std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose()));
+  auto it = context.consent.find(key);
+  if (it != context.consent.end() && it->second.from_us <= from_us) return it->second.sorted;
+  WriteContext::Decisions decisions;
+  decisions.from_us = from_us;
+  sqlite::Statement& query = statements_->consent_decisions;
+  query.Bind(1, key.first).Bind(2, key.second).Bind(3, from_us);
+  absl::Status s = ForEachRow(query, [&](const sqlite::Statement& r) {
+    std::optional<int64_t> expires_at_us;
+    if (!r.ColumnIsNull(2)) expires_at_us = r.ColumnInt(2);
+    decisions.sorted.push_back(DecisionFromRow(r.ColumnInt(0), r.ColumnInt(1), expires_at_us));
+  });
+  if (!s.ok()) {
+    query.Reset();
+    return WithContext(s, "looking up consent");
+  }
+  return context.consent.insert_or_assign(std::move(key), std::move(decisions))
+      .first->second.sorted;
+}
+
+absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
+                                             const BatchRecord& batch, WriteContext& context) {
+  // The caller checked it with RecordFromEvent already.
+  absl::StatusOr<consent::ConsentRecord> record =
+      consent::RecordFromEvent(event, batch.sdk_version);
+  if (!record.ok()) return record.status();
+  const int64_t device_us = absl::ToUnixMicros(record->device_time);
+  const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
+  const int64_t purpose = static_cast<int64_t>(consent::ToWire(record->purpose));
+  const int64_t decision = StoredDecision(record->decision);
+  const std::string hash = UserHash(event.user_id());
+
+  sqlite::Statement& insert = statements_->insert_consent_record;
+  insert.Bind(1, event.event_id())
+      .Bind(2, event.account_id())
+      .Bind(3, event.user_id())
+      .Bind(4, purpose)
+      .Bind(5, decision)
+      .Bind(6, record->policy_id)
+      .Bind(7, record->policy_version)
+      .Bind(8, device_us)
+      .Bind(9, received_ms)
+      .Bind(10, record->source_sdk_version)
+      .Bind(11, record->source_surface);
+  if (record->expires_at) {
+    insert.Bind(12, absl::ToUnixMicros(*record->expires_at));
+  } else {
+    insert.BindNull(12);
+  }
+  if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing a consent record");
+  // The memoised latest record of this (user, purpose) may be stale now.
+  context.consent.erase(std::make_pair(event.user_id(), purpose));
+
+  sqlite::Statement& upsert = statements_->upsert_consent_state;
+  upsert.Bind(1, event.user_id())
+      .Bind(2, purpose)
+      .Bind(3, hash)
+      .Bind(4, decision)
+      .Bind(5, record->policy_id)
+      .Bind(6, record->policy_version)
+      .Bind(7, device_us);
+  if (record->expires_at) {
+    upsert.Bind(8, absl::ToUnixMicros(*record->expires_at));
+  } else {
+    upsert.BindNull(8);
+  }
+  upsert.Bind(9, received_ms);
+  if (absl::Status s = upsert.Run(); !s.ok()) return WithContext(s, "updating consent state");
+
+  if (record->decision == consent::Decision::kDenied) {
+    // Events stored earlier in this write are in the aggregates first, so
+    // the deletion below takes them too.
+    if (absl::Status s = FlushAggregates(context); !s.ok()) return s;
+    // Withdrawal: what the purpose produced stops counting (docs/metrics.md),
+    // if the denial is the user's current decision (consent_state, just
+    // updated): an older denial arriving after a later grant deletes nothing.
+    for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
+      absl::StatusOr<sqlite::Statement> del = writer_->Prepare(absl::StrCat(
+          "DELETE FROM ", ToAbsl(table),
+          " WHERE user_id = ?1 AND EXISTS (SELECT 1 FROM consent_state c WHERE c.user_id = ?1 "
+          "AND c.purpose = ?2 AND c.decision = ?3)"));
+      if (!del.ok()) return del.status();
+      del->Bind(1, event.user_id()).Bind(2, purpose).Bind(3, decision);
+      if (absl::Status s = del->Run(); !s.ok()) return WithContext(s, "withdrawing aggregates");
+    }
+  }
+  if (record->purpose == consent::Purpose::kRenewalNotifications) {
+    if (record->decision == consent::Decision::kDenied) {
+      sqlite::Statement& suppress = statements_->suppress;
+      suppress.Bind(1, hash).Bind(2, received_ms).Bind(3, device_us);
+      if (absl::Status s = suppress.Run(); !s.ok()) return WithContext(s, "suppressing");
+    } else {
+      sqlite::Statement& lift = statements_->lift_suppression;
+      lift.Bind(1, hash).Bind(2, device_us);
+      if (absl::Status s = lift.Run(); !s.ok()) return WithContext(s, "lifting suppression");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteStore::AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts) {
+  sqlite::Statement& add = statements_->add_rejections;
+  for (const auto& [reason, count] : counts) {
+    if (count <= 0) continue;
+    add.Bind(1, static_cast<int64_t>(reason)).Bind(2, count);
+    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "counting rejections");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
+                                                       WriteContext& context) {
+  BatchWriteResult result;
+  result.outcomes.assign(batch.events.size(), EventOutcome::kInserted);
+  const int64_t received_ms = absl::ToUnixMillis(batch.received_at);
+  std::map<cairn::v1::RejectReason, int64_t> rejection_counts = batch.validation_rejections;
+  auto reject = [&](size_t index, ConsentVerdict verdict, const cairn::v1::Event& event) {
+    const ConsentRefusal refusal = RefusalOf(verdict, event);
+    result.outcomes[index] = EventOutcome::kRejected;
+    result.rejections.push_back(StoreRejection{index, refusal.reason, std::string(refusal.detail)});
+    ++rejection_counts[refusal.reason];
+  };
+
+  sqlite::Statement& insert = statements_->insert_event;
+  // Returns whether the event was new (false: duplicate).
+  auto insert_event = [&](const cairn::v1::Event& event) -> absl::StatusOr<bool> {
+    // Locals outlive Run(): the statement binds them without copying.
+    std::string attributes = AttributesJson(event);
+    std::string serialized = event.SerializeAsString();
+    insert.Bind(1, event.event_id())
+        .Bind(2, event.account_id())
+        .Bind(3, event.user_id())
+        .Bind(4, static_cast<int64_t>(event.purpose()))
+        .Bind(5, EventKind(event))
+        .Bind(6, absl::ToUnixMillis(FromProto(event.occurred_at())))
+        .Bind(7, received_ms)
+        .Bind(8, static_cast<int64_t>(event.sequence()))  // wraps above 2^63
+        .Bind(9, event.session_id())
+        .Bind(10, batch.install_id)
+        .Bind(11, batch.batch_id);
+    if (event.has_milestone()) {
+      insert.Bind(12, event.milestone().name());
+      if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
+        insert.Bind(13, event.milestone().value());
+      } else {
+        insert.BindNull(13);
+      }
+    } else {
+      insert.BindNull(12).BindNull(13);
+    }
+    if (event.has_session_end()) {
+      insert.Bind(14, absl::ToInt64Milliseconds(FromProto(event.session_end().duration())));
+    } else {
+      insert.BindNull(14);
+    }
+    const absl::Time occurred_at = FromProto(event.occurred_at());
+    insert.Bind(15, attributes).BindBlob(16, serialized);
+    insert.Bind(17, absl::ToUnixMillis(
+                        CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at)));
+    if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing an event");
+    return writer_->Changes() == 1;
+  };
+  auto note_stored = [&](size_t index, bool inserted) {
+    if (inserted) {
+      ++result.inserted;
+    } else {
+      result.outcomes[index] = EventOutcome::kDuplicate;
+      ++result.duplicates;
+    }
+  };
+
+  // Pass 1: consent changes, so the batch's other events are judged with
+  // them. The event row and the record share the event_id, so a replayed
+  // change is a duplicate and appends no second record.
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const cairn::v1::Event& event = batch.events[i];
+    if (!event.has_consent_change()) continue;
+    absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
+    if (!erased.ok()) return erased.status();
+    if (ConsentVerdict v = JudgeEvent(event, *erased, {}); v != ConsentVerdict::kAllowed) {
+      reject(i, v, event);
+      continue;
+    }
+    absl::StatusOr<bool> inserted = insert_event(event);
+    if (!inserted.ok()) return inserted.status();
+    note_stored(i, *inserted);
+    if (*inserted) {
+      if (absl::Status s = StoreConsentRecord(event, batch, context); !s.ok()) return s;
+    }
+  }
+  // Pass 2: everything else, each against the consent that held when it
+  // occurred. The decisions of a (user, purpose) are read from the
+  // earliest such event of the batch on, so one read serves them all.
+  std::map<std::pair<std::string, int64_t>, int64_t> earliest_us;
+  for (const cairn::v1::Event& event : batch.events) {
+    if (!NeedsDecisions(event)) continue;
+    const int64_t at_us = ConsentMomentMicros(event);
+    auto [it, added] = earliest_us.try_emplace(
+        std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose())), at_us);
+    if (!added) it->second = std::min(it->second, at_us);
+  }
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const cairn::v1::Event& event = batch.events[i];
+    if (event.has_consent_change()) continue;
+    absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
+    if (!erased.ok()) return erased.status();
+    absl::StatusOr<std::span<const consent::PurposeState>> decisions =
+        std::span<const consent::PurposeState>();
+    if (!*erased && NeedsDecisions(event)) {
+      const int64_t from_us =
+          earliest_us.at(std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose())));
+      decisions = ConsentDecisions(event, from_us, context);
+      if (!decisions.ok()) return decisions.status();
+    }
+    if (ConsentVerdict v = JudgeEvent(event, *erased, *decisions); v != ConsentVerdict::kAllowed) {
+      reject(i, v, event);
+      continue;
+    }
+    absl::StatusOr<bool> inserted = insert_event(event);
+    if (!inserted.ok()) return inserted.status();
+    note_stored(i, *inserted);
+    if (*inserted) {
+      FoldAggregates(event, batch, context);
+    }
+  }
+  std::sort(result.rejections.begin(), result.rejections.end(),
+            [](const StoreRejection& a, const StoreRejection& b) { return a.index < b.index; });
+
+  sqlite::Statement& insert_batch = statements_->insert_batch;
+  insert_batch.Bind(1, batch.batch_id).Bind(2, batch.install_id);
+  if (batch.sent_at == absl::InfinitePast()) {
+    insert_batch.BindNull(3);
+  } else {
+    insert_batch.Bind(3, absl::ToUnixMillis(batch.sent_at));
+  }
+  insert_batch.Bind(4, received_ms)
+      .Bind(5, batch.event_count)
+      .Bind(6, result.inserted)
+      .Bind(7, result.duplicates)
+      .Bind(8, batch.rejected + static_cast<int64_t>(result.rejections.size()));
+  if (batch.client_ip) {
+    insert_batch.Bind(9, *batch.client_ip);
+  } else {
+    insert_batch.BindNull(9);
+  }
+  if (batch.user_agent) {
+    insert_batch.Bind(10, *batch.user_agent);
+  } else {
+    insert_batch.BindNull(10);
+  }
+  if (absl::Status s = insert_batch.Run(); !s.ok()) return WithContext(s, "recording a batch");
+  result.first_delivery = writer_->Changes() == 1;
+
+  if (result.first_delivery) {
+    // Drop and rejection counters travel with the batch; counting them once
+    // per batch_id keeps a retried batch from inflating them.
+    sqlite::Statement& add_drops = statements_->add_client_drops;
+    for (const auto& [reason, count] : batch.drops) {
+      if (count == 0) continue;
+      add_drops.Bind(1, batch.install_id)
+          .Bind(2, static_cast<int64_t>(reason))
+          .Bind(3, ClampToInt64(count));
+      if (absl::Status s = add_drops.Run(); !s.ok()) {
+        return WithContext(s, "adding drop counters");
+      }
+    }
+    if (absl::Status s = AddRejections(rejection_counts); !s.ok()) return s;
+  } else {
+    sqlite::Statement& retry = statements_->note_batch_retry;
+    retry.Bind(1, batch.batch_id).Bind(2, received_ms);
+    if (absl::Status s = retry.Run(); !s.ok()) return WithContext(s, "recording a retry");
+  }
+  return result;
+}
+
+void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const BatchRecord& batch,
+                                 WriteContext& context) {
+  const absl::Time at =
+      CorrectedOccurredAt(FromProto(event.occurred_at()), batch.sent_at, batch.received_at);
+  const int64_t at_ms = absl::ToUnixMillis(at);
+  const int64_t day = engagement::DayOf(absl::FromUnixMillis(at_ms));
+  WriteContext::PendingAggregates& pending = context.aggregates;
+  auto lower = [at_ms](auto& map, auto key) {
+    auto [it, added] = map.try_emplace(std::move(key), at_ms);
+    if (!added) it->second = std::min(it->second, at_ms);
+  };
+  if (event.has_login() && event.purpose() == cairn::v1::PURPOSE_USAGE_ANALYTICS) {
+    ++pending.login_days[{event.account_id(), event.user_id(), day}];
+    lower(pending.first_login_ms, std::make_pair(event.account_id(), event.user_id()));
+  } else if (event.has_milestone() && event.purpose() == cairn::v1::PURPOSE_MILESTONES) {
+    const std::string& name = event.milestone().name();
+    lower(pending.first_milestone_ms, std::make_tuple(event.account_id(), event.user_id(), name));
+    WriteContext::PendingAggregates::MilestoneDay& sums =
+        pending.milestone_days[{event.account_id(), event.user_id(), name, day}];
+    ++sums.events;
+    if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
+      sums.value_sum += event.milestone().value();
+    }
+  }
+}
+
+absl::Status SqliteStore::FlushAggregates(WriteContext& context) {
+  WriteContext::PendingAggregates& pending = context.aggregates;
+  if (pending.empty()) return absl::OkStatus();
+  for (const auto& [key, logins] : pending.login_days) {
+    sqlite::Statement& add = statements_->add_login_day;
+    add.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key)).Bind(4, logins);
+    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating logins");
+  }
+  for (const auto& [key, at_ms] : pending.first_login_ms) {
+    sqlite::Statement& first = statements_->lower_first_login;
+    first.Bind(1, key.first).Bind(2, key.second).Bind(3, at_ms);
+    if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating logins");
+  }
+  for (const auto& [key, at_ms] : pending.first_milestone_ms) {
+    sqlite::Statement& first = statements_->lower_milestone;
+    first.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key)).Bind(
+        4, at_ms);
+    if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating milestones");
+  }
+  for (const auto& [key, sums] : pending.milestone_days) {
+    sqlite::Statement& add = statements_->add_milestone_day;
+    add.Bind(1, std::get<0>(key))
+        .Bind(2, std::get<1>(key))
+        .Bind(3, std::get<2>(key))
+        .Bind(4, std::get<3>(key))
+        .Bind(5, sums.events)
+        .Bind(6, sums.value_sum);
+    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating milestones");
+  }
+  pending = {};
+  return absl::OkStatus();
+}
+
+}  // namespace cairn::collector
