@@ -79,7 +79,7 @@ for account in acme globex; do
   printf '  %s\n' "$(recipients "$account")"
 done
 
-# Customer success (issue 6) through cairnctl: contracts, then every account
+# Customer success through cairnctl: contracts, then every account
 # with its health (one day of history here, so the trend is not judged yet).
 cairnctl() {
   "$build/collector/cli/cairnctl" --url "http://$address" --admin-token-file "$work/admin-tokens" "$@"

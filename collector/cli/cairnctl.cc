@@ -3,7 +3,6 @@
 //
 // Exit codes: 0 done, 1 the server refused or could not be reached (its
 // message on stderr), 2 usage.
-#include <curl/curl.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -353,7 +352,6 @@ int Main(int argc, char** argv) {
   std::optional<std::string> token = ReadToken(token_file, &error);
   if (!token) return Usage(error);
 
-  curl_global_init(CURL_GLOBAL_DEFAULT);
   Client client(url, *token);
   Command command(client, args.flags.contains("--json"));
   const std::vector<std::string>& pos = args.positional;

@@ -22,9 +22,9 @@ struct Response {
   std::string body;
 };
 
-// cairnctl's connection to a collector: libcurl, the admin token as a Bearer
-// header, no redirects (the token goes to this host only), proxies never
-// for the local machine. curl_global_init must have run.
+// cairnctl's connection to a collector (cairn::HttpClient): the admin token
+// as a Bearer header, no redirects (the token goes to this host only),
+// proxies never for the local machine.
 class Client {
  public:
   Client(std::string base_url, std::string token);

@@ -136,7 +136,11 @@ absl::StatusOr<HttpClientResponse> HttpClient::Send(const HttpClientRequest& req
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(easy, CURLOPT_USERAGENT, "cairn-cpp");
-  if (!request.use_environment_proxy) curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  if (!request.use_environment_proxy) {
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+  } else if (!request.no_proxy_hosts.empty()) {
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, request.no_proxy_hosts.c_str());
+  }
   if (!request.ca_bundle_path.empty()) {
     curl_easy_setopt(easy, CURLOPT_CAINFO, request.ca_bundle_path.c_str());
   }

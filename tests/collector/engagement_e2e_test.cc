@@ -1,4 +1,4 @@
-// Acceptance (issue 6): usage-drop alerts end to end with an injected
+// Acceptance: usage-drop alerts end to end with an injected
 // clock. Two simulated accounts log in for 8 weeks, one steadily and one
 // dropping; the real store (a SQLite file) folds the stored logins into its
 // daily aggregates, the AlertEvaluator runs every simulated day, and the

@@ -1,12 +1,14 @@
-// The customer-success endpoints (issue 6 contract) through the real
+// The customer-success endpoints through the real
 // cairn-collector binary on loopback: accounts, goals, alerts, renewals,
 // customer links and the customer overview, with their token checks.
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -453,6 +455,53 @@ TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) 
     ASSERT_TRUE(WIFEXITED(status)) << flags;
     EXPECT_EQ(WEXITSTATUS(status), 2) << flags;
   }
+}
+
+// A customer link is handed to the vendor's customer: its holder must not be
+// able to crowd out the operator. The customer view has its own worker and
+// queue, and each link its own rate limit (429 with Retry-After).
+TEST_F(CollectorEngagementProcessTest, CustomerLinksCannotStarveTheOperator) {
+  Post({MakeGrant("alpha", "a1", kMilestones),
+        MakeMilestone("alpha", "a1", "alpha_first_invoice", std::nullopt, absl::Now())});
+  HttpResult link = Call("POST", "/v1/accounts/alpha/customer-link", R"({"ttl_hours": 2})");
+  ASSERT_EQ(link.status, 200) << link.body;
+  const std::string token = StringValues(link.body, "token").at(0);
+
+  // One link, far over its rate: the burst is served, then 429.
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 80; ++i) {
+    HttpResult overview = Overview(token);
+    if (overview.status == 200) ++ok;
+    if (overview.status == 429) {
+      ++limited;
+      retry_after = overview.headers["retry-after"];
+    }
+  }
+  EXPECT_GE(ok, 20);
+  EXPECT_GT(limited, 0);
+  EXPECT_EQ(ok + limited, 80);
+  EXPECT_FALSE(retry_after.empty());
+
+  // Many links at once (each its own bucket) while the operator works: the
+  // operator's requests go to the admin worker and are all answered.
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> flood;
+  for (int t = 0; t < 16; ++t) {
+    flood.emplace_back([&, t] {
+      for (int i = 0; i < 200 && !stop.load(); ++i) {
+        (void)cairn::testing::HttpGet(
+            collector_->base_url() + "/v1/customer/overview",
+            {absl::StrCat("Authorization: CustomerLink flood-", t, "-", i)});
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    HttpResult accounts = Call("GET", "/v1/accounts");
+    EXPECT_EQ(accounts.status, 200) << accounts.body;
+  }
+  stop = true;
+  for (std::thread& thread : flood) thread.join();
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Process-level tests of the collector's operations features (issue 5): the
+// Process-level tests of the collector's operations features: the
 // real cairn-collector binary on loopback. JSON batches, key revocation
 // without restart, the rate limit, /readyz and /metrics, --flagfile and
 // --help, 2,000 concurrent keep-alive connections, a compression bomb with

@@ -1,4 +1,4 @@
-// Unit tests of the collector's operations pieces (issue 5): JSON decoding,
+// Unit tests of the collector's operations pieces: JSON decoding,
 // attribute limits, the rate limiter, reloadable key sets, flag files and
 // the Prometheus text.
 

@@ -1,4 +1,4 @@
-// Scale-out (issue 5, item 6): two stateless cairn-collector processes on
+// Scale-out: two stateless cairn-collector processes on
 // one throwaway PostgreSQL, behind nginx as a round-robin load balancer.
 // Several SDK clients send 100,000 events through nginx while one collector
 // is stopped (SIGTERM) and started again on the same port; afterwards every

@@ -8,6 +8,14 @@ std::optional<absl::Duration> RateLimiter::Acquire(const Digest256& key, absl::T
   if (!enabled()) return std::nullopt;
   const double burst = std::max(options_.burst, 1.0);
   std::lock_guard lock(mu_);
+  if (buckets_.size() >= options_.max_keys && !buckets_.contains(key)) {
+    absl::erase_if(buckets_, [&](const auto& entry) {
+      const Bucket& b = entry.second;
+      return b.tokens + absl::ToDoubleSeconds(now - b.refilled_at) * options_.requests_per_second >=
+             burst;
+    });
+    if (buckets_.size() >= options_.max_keys) buckets_.clear();
+  }
   auto [it, inserted] = buckets_.try_emplace(key, Bucket{burst, now});
   Bucket& bucket = it->second;
   if (!inserted && now > bucket.refilled_at) {

@@ -18,6 +18,10 @@ struct RateLimitOptions {
   // Requests a key may make at once after being quiet (the bucket's size);
   // at least 1 when the limit is on.
   double burst = 1;
+  // Most keys with a bucket at once. At the bound, buckets that have
+  // refilled (their key has been quiet) are forgotten; if none has, every
+  // bucket is, so memory stays bounded even for keys a client invents.
+  size_t max_keys = 100000;
 };
 
 // A token bucket per write key: each request takes one token, tokens come

@@ -1,5 +1,6 @@
 #include "gdpr/admin_api.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "success/engagement_api.h"
 #include "ops/log.h"
+#include "cairn/common/crypto.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
@@ -119,11 +121,16 @@ AdminApi::AdminApi(const WriteKeySet* admin_tokens, Store* store, Clock* clock,
       store_(store),
       clock_(clock),
       options_(options),
-      worker_(options.queue_capacity) {}
+      worker_(options.queue_capacity),
+      customer_worker_(options.customer_queue_capacity),
+      customer_limits_(options.customer_rate_limit) {}
 
 AdminApi::~AdminApi() { Stop(); }
 
-void AdminApi::Stop() { worker_.Stop(); }
+void AdminApi::Stop() {
+  worker_.Stop();
+  customer_worker_.Stop();
+}
 
 bool AdminApi::IsAdminPath(std::string_view path) {
   return path == kRecipientsPath || path == kPurgePath ||
@@ -194,10 +201,25 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
                               "body is over the size limit"));
     return;
   }
+  const bool customer = EngagementApi::IsCustomerPath(request.Path());
+  if (customer) {
+    // Keyed by the whole header: requests without one share a bucket (and
+    // get 401 from the customer view).
+    Digest256 link = Sha256(request.Header("authorization").value_or(""));
+    if (std::optional<absl::Duration> wait = customer_limits_.Acquire(link, clock_->Now())) {
+      HttpResponse limited = TextResponse(429, "rate limit of this customer link exceeded");
+      limited.headers.emplace_back(
+          "Retry-After",
+          std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))))));
+      std::move(respond)(std::move(limited));
+      return;
+    }
+  }
   // Kept outside the task so a refused submission can still answer.
   auto pending = std::make_shared<Respond>(std::move(respond));
   auto shared_request = std::make_shared<HttpRequest>(std::move(request));
-  bool queued = worker_.TrySubmit([this, pending, shared_request]() mutable {
+  TaskQueue& queue = customer ? customer_worker_ : worker_;
+  bool queued = queue.TrySubmit([this, pending, shared_request]() mutable {
     std::move (*pending)(Run(*shared_request));
   });
   if (!queued) {

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/functional/any_invocable.h"
+#include "auth/rate_limiter.h"
 #include "http/http_types.h"
 #include "store/retention_purger.h"
 #include "store/store.h"
@@ -25,6 +26,14 @@ struct AdminApiOptions {
   size_t max_recipients_page = 1000;
   // Admin requests waiting for the admin worker; beyond it: 503.
   size_t queue_capacity = 32;
+  // Customer-view requests (GET /v1/customer/overview) run on a worker and
+  // queue of their own, so a customer link, which the vendor hands out,
+  // can never crowd out the operator: beyond this many waiting, 503.
+  size_t customer_queue_capacity = 16;
+  // Each customer link's own token bucket on the customer view (429 with
+  // Retry-After above it), keyed by the link's SHA-256.
+  RateLimitOptions customer_rate_limit = {.requests_per_second = 5, .burst = 20,
+                                          .max_keys = 10000};
   // What POST /v1/admin/purge deletes.
   RetentionOptions retention;
 };
@@ -39,7 +48,8 @@ struct AdminApiOptions {
 //                                                      see EngagementApi
 //
 // Requests run one at a time on an own worker thread (store work is slow
-// next to network I/O). Responses are JSON; errors are text like the rest of
+// next to network I/O); the customer view has a second worker, queue and
+// per-link rate limit of its own. Responses are JSON; errors are text like the rest of
 // the API. Thread-safe.
 class AdminApi {
  public:
@@ -87,6 +97,8 @@ class AdminApi {
   const AdminApiOptions options_;
   EngagementApi* engagement_ = nullptr;
   TaskQueue worker_;
+  TaskQueue customer_worker_;
+  RateLimiter customer_limits_;
 };
 
 }  // namespace cairn::collector

@@ -27,7 +27,7 @@ using engagement::DropState;
 
 std::string Number(double v) { return absl::StrFormat("%.6g", v); }
 
-// The webhook body (docs/metrics.md, the issue 6 contract).
+// The webhook body (docs/metrics.md).
 std::string WebhookBody(const StoredAlert& alert, const engagement::Health& health) {
   std::string out = "{\"type\":\"usage_drop\",\"alert_id\":";
   AppendJsonString(alert.alert_id, &out);

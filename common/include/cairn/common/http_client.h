@@ -30,6 +30,9 @@ struct HttpClientRequest {
   // Environment proxies (http_proxy, ...) apply unless this is false; a
   // client that only talks to this machine turns them off.
   bool use_environment_proxy = true;
+  // With environment proxies on, hosts still reached directly (libcurl's
+  // NOPROXY list, e.g. "localhost,127.0.0.1,::1").
+  std::string no_proxy_hosts;
   // A CA bundle to verify the server with instead of the system's. TLS
   // peer and host verification are always on.
   std::string ca_bundle_path;
