@@ -9,8 +9,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  cairn::collector::DecodeBatch(cairn::collector::BatchFormat::kJson, cairn::Codec::kIdentity,
-                                body, cairn::fuzz::Limits(), cairn::fuzz::ReceivedAt())
-      .IgnoreError();
+  cairn::fuzz::DecodeAndCheck(cairn::collector::BatchFormat::kJson, cairn::Codec::kIdentity,
+                              body);
   return 0;
 }

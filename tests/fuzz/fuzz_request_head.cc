@@ -1,6 +1,7 @@
 // libFuzzer target: raw bytes of an HTTP request head, parsed by Beast with
 // the server's limits and turned into an HttpRequest by the server's own
-// code (request_head.h), then checked by RequestHandler::CheckHead (route,
+// code (request_head.h), its framing checked (Transfer-Encoding), then
+// checked by RequestHandler::CheckHead (route,
 // method, Authorization, Content-Type, Content-Encoding, Content-Length, rate
 // limit, dashboard files). Also the query-string and percent decoding of the
 // target.
@@ -55,6 +56,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   parser->put(boost::asio::buffer(data, size), ec);
   if (ec || !parser->is_header_done()) return 0;
   cairn::collector::HttpRequest head = cairn::collector::HeadFromParser(*parser);
+
+  // A Transfer-Encoding the server lets through must be one the parser
+  // reads a chunked body for; any other would leave the body to be read as
+  // the next request.
+  const bool framing_refused =
+      cairn::collector::RefuseAmbiguousFraming(head, parser->get().version()).has_value();
+  if (head.Header("transfer-encoding") && !framing_refused && !parser->chunked()) std::abort();
 
   // What CheckHead answers early is a refusal (4xx/5xx), except on the
   // dashboard paths, whose files are served from the head alone: 200 or a

@@ -1,6 +1,6 @@
 // Writes the fuzz targets' seed corpora: small valid and nearly valid inputs
 // (a batch of each event kind, its JSON form, compressed forms, request
-// heads). Usage: cairn-fuzz-seeds OUTPUT_DIR; makes OUTPUT_DIR/<target>/.
+// heads) and bombs the decoder must refuse in bounded memory. Usage: cairn-fuzz-seeds OUTPUT_DIR; makes OUTPUT_DIR/<target>/.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,12 +8,17 @@
 #include <vector>
 
 #include "cairn/common/codec.h"
+#include "decode_bombs.h"
 #include "google/protobuf/util/json_util.h"
 #include "test_batches.h"
 
 namespace {
 
+using cairn::testing::EmptyEventsBatch;
+using cairn::testing::EmptyEventsJson;
 using cairn::testing::MakeBatch;
+using cairn::testing::ManyAttributesBatch;
+using cairn::testing::UnknownFieldsBatch;
 
 void Put(const std::filesystem::path& dir, const std::string& name, const std::string& bytes) {
   std::filesystem::create_directories(dir);
@@ -52,6 +57,24 @@ int main(int argc, char** argv) {
     Put(out / "fuzz_decompress", name + "_gzip_json",
         std::string(1, '\3') + cairn::Compress(cairn::Codec::kGzip, json).value());
   }
+  // Bodies that inflate into millions of elements (decode_bombs.h): the
+  // decoder must refuse them within -rss_limit_mb. The identity ones sit
+  // just over the event limit and raise libFuzzer's input length past it.
+  using cairn::Codec;
+  const std::string id = cairn::testing::NewUuidV7();
+  const std::string zstd_pb(1, '\0');
+  const std::string zstd_json(1, '\2');
+  Put(out / "fuzz_decompress", "bomb_events_pb",
+      zstd_pb + cairn::Compress(Codec::kZstd, EmptyEventsBatch(id, 2'000'000)).value());
+  Put(out / "fuzz_decompress", "bomb_events_json",
+      zstd_json + cairn::Compress(Codec::kZstd, EmptyEventsJson(id, 2'000'000)).value());
+  Put(out / "fuzz_decompress", "bomb_unknown_fields",
+      zstd_pb + cairn::Compress(Codec::kZstd, UnknownFieldsBatch(id, 4'000'000)).value());
+  Put(out / "fuzz_decompress", "bomb_attributes",
+      zstd_pb + cairn::Compress(Codec::kZstd, ManyAttributesBatch(id, 1'000'000)).value());
+  Put(out / "fuzz_batch_protobuf", "events_over_limit", EmptyEventsBatch(id, 5001));
+  Put(out / "fuzz_batch_json", "events_over_limit", EmptyEventsJson(id, 5001));
+
   Put(out / "fuzz_request_head", "batch",
       "POST /v1/batch HTTP/1.1\r\nHost: c\r\nAuthorization: Bearer fuzz-write-key\r\n"
       "Content-Type: application/x-protobuf\r\nContent-Encoding: zstd\r\n"
@@ -67,6 +90,13 @@ int main(int argc, char** argv) {
   // Dashboard paths are answered from the head alone (file, 308, 404, 405).
   Put(out / "fuzz_request_head", "dashboard",
       "HEAD /customer HTTP/1.1\r\nHost: c\r\n\r\n");
+  // Framings the server refuses: the body would otherwise be a request.
+  Put(out / "fuzz_request_head", "te_gzip",
+      "POST /v1/batch HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "GET /metrics HTTP/1.1\r\n\r\n");
+  Put(out / "fuzz_request_head", "te_and_length",
+      "POST /v1/batch HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: chunked, identity\r\n"
+      "Content-Length: 4\r\n\r\n");
   Put(out / "fuzz_request_head", "asset", "GET /dashboard/index.html HTTP/1.1\r\nHost: c\r\n\r\n");
   return 0;
 }

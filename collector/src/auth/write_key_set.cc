@@ -100,8 +100,12 @@ size_t WriteKeySet::size() const { return Snapshot()->size(); }
 bool WriteKeySet::ContainsDigest(const Digest& presented) const {
   // Compare against every key without stopping early: the time taken does
   // not depend on which key (if any) matched.
+  // The snapshot is held for the whole loop: a range-for over *Snapshot()
+  // would drop the temporary pointer before the first iteration, and a
+  // reload at that moment frees the list under the loop.
+  const std::shared_ptr<const Digests> digests = Snapshot();
   bool matched = false;
-  for (const Digest& digest : *Snapshot()) {
+  for (const Digest& digest : *digests) {
     matched |= ConstantTimeEquals(digest, presented);
   }
   return matched;

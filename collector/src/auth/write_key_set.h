@@ -66,6 +66,9 @@ class WriteKeySet {
   bool ContainsDigest(const Digest& presented) const;
   using Digests = std::vector<Digest>;
   explicit WriteKeySet(Digests digests);
+  // The current key list. A reader keeps the returned pointer for as long
+  // as it reads the list: ReplaceWith frees the old list when its last
+  // holder lets go.
   std::shared_ptr<const Digests> Snapshot() const;
 
   // Behind a pointer so the set stays movable (StatusOr) while its mutex

@@ -134,6 +134,16 @@ void HttpSession::OnHeader(beast::error_code ec) {
   auto peer = stream_.socket().remote_endpoint(endpoint_ec);
   if (!endpoint_ec) head_.remote_address = peer.address().to_string();
 
+  if (std::optional<HttpResponse> refused =
+          RefuseAmbiguousFraming(head_, parser_->get().version())) {
+    // The body's length is unknown, so nothing after this header can be
+    // trusted as the next request: refuse and close unread.
+    Log(LogLevel::kWarning, "request_rejected",
+        {{"status", std::to_string(refused->status)},
+         {"reason", std::string(absl::StripTrailingAsciiWhitespace(ToAbsl(refused->body)))}});
+    Send(*std::move(refused));
+    return;
+  }
   if (std::optional<HttpResponse> refused = registry_->handler().CheckHead(head_)) {
     // An unread body would be taken for the next request: close instead.
     if (!parser_->is_done()) refused->close_connection = true;

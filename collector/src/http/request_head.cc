@@ -4,8 +4,12 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "cairn/common/strings.h"
 
 namespace cairn::collector {
@@ -33,6 +37,32 @@ HttpRequest HeadFromParser(const RequestParser& parser) {
   if (boost::optional<uint64_t> length = parser.content_length()) head.content_length = *length;
   head.body_complete = false;
   return head;
+}
+
+std::optional<HttpResponse> RefuseAmbiguousFraming(const HttpRequest& head,
+                                                   unsigned http_version) {
+  std::optional<std::string_view> transfer_encoding = head.Header("transfer-encoding");
+  if (!transfer_encoding) return std::nullopt;
+  auto refuse = [](int status, std::string_view reason) {
+    HttpResponse response = TextResponse(status, reason);
+    response.close_connection = true;
+    return response;
+  };
+  if (http_version < 11) return refuse(400, "Transfer-Encoding in an HTTP/1.0 request");
+  if (head.Header("content-length")) {
+    return refuse(400, "both Content-Length and Transfer-Encoding");
+  }
+  // Empty list elements are allowed (RFC 9110 5.6.1) and carry no coding.
+  std::vector<absl::string_view> codings;
+  for (absl::string_view coding : absl::StrSplit(ToAbsl(*transfer_encoding), ',')) {
+    coding = absl::StripAsciiWhitespace(coding);
+    if (!coding.empty()) codings.push_back(coding);
+  }
+  if (codings.empty() || !absl::EqualsIgnoreCase(codings.back(), "chunked")) {
+    return refuse(400, "Transfer-Encoding does not end in chunked");
+  }
+  if (codings.size() > 1) return refuse(501, "only the chunked transfer coding is supported");
+  return std::nullopt;
 }
 
 }  // namespace cairn::collector

@@ -54,11 +54,16 @@ struct DecodedBatch {
 // Decompresses `body` with `codec`, parses a cairn.v1.Batch in `format`, and
 // checks each event with cairn::CheckEvent and the attribute bounds of
 // `limits` at `received_at`. Whole-batch failures: ResourceExhausted when the
-// decompressed body or the event count is over `limits` (HTTP 413);
-// InvalidArgument when the body is corrupt, not a Batch (for JSON also: nested
-// deeper than kMaxJsonDepth), or its batch_id is not a UUID (HTTP 400).
-// Status messages are short, fixed and free of personal data, fit to send
-// back. Cost: linear in the body (JSON: a depth scan, then protobuf's parser).
+// decompressed body or the event count is over `limits`, or the batch holds
+// more fields (at any depth, unknown ones included) than its events could
+// carry within the attribute bound (HTTP 413); InvalidArgument when the body
+// is corrupt, not a Batch (for JSON also: nested deeper than kMaxJsonDepth),
+// or its batch_id is not a UUID (HTTP 400). Status messages are short, fixed
+// and free of personal data, fit to send back.
+// Cost: a scan of the decompressed body counts events and fields before
+// anything is parsed, and stops at the limits, so memory stays proportional
+// to the limits (a few tens of MB at the defaults) however well the body
+// compresses; then protobuf's parser.
 absl::StatusOr<DecodedBatch> DecodeBatch(BatchFormat format, Codec codec, std::string_view body,
                                          const DecodeLimits& limits, absl::Time received_at);
 
