@@ -10,7 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
   # as the load balancer of the scale-out test, clang for libFuzzer.
-  postgresql libpq-dev clang
+  postgresql libpq-dev clang clang-format
   # Headless browser of the dashboard test (ctest label browser).
   chromium
 )
