@@ -20,10 +20,7 @@ TEST(DeliveryDefaults, ATightLoopOfAHundredThousandEventsIsDeliveredWhole) {
   if (testing::CollectorBinaryPath().empty()) GTEST_SKIP() << "built without the collector";
   testing::TempDir dir;
   const std::string db_path = dir.File("collector.db");
-  testing::CollectorProcessOptions collector_options;
-  collector_options.db_path = db_path;
-  collector_options.write_key = kKey;
-  auto collector = testing::CollectorProcess::Start(collector_options);
+  auto collector = testing::StartCollectorFor(db_path, kKey);
   ASSERT_TRUE(collector.ok()) << collector.status();
 
   Options o;  // the defaults, but for where and whom to send to

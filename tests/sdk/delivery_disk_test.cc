@@ -77,11 +77,7 @@ class DeliveryOnAFullDisk : public ::testing::Test {
   }
 
   void StartCollector(int port) {
-    testing::CollectorProcessOptions options;
-    options.db_path = db_path_;
-    options.write_key = kKey;
-    options.port = port;
-    auto process = testing::CollectorProcess::Start(options);
+    auto process = testing::StartCollectorFor(db_path_, kKey, port);
     ASSERT_TRUE(process.ok()) << process.status();
     collector_ = std::move(*process);
   }

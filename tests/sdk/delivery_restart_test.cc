@@ -21,13 +21,10 @@ TEST(DeliveryRestart, DropsCountedOfflineAreReportedAfterARestart) {
   if (testing::CollectorBinaryPath().empty()) GTEST_SKIP() << "built without the collector";
   testing::TempDir dir;
   const std::string db_path = dir.File("collector.db");
-  testing::CollectorProcessOptions collector_options;
-  collector_options.db_path = db_path;
-  collector_options.write_key = kKey;
-  auto collector = testing::CollectorProcess::Start(collector_options);
+  auto collector = testing::StartCollectorFor(db_path, kKey);
   ASSERT_TRUE(collector.ok()) << collector.status();
   const std::string url = (*collector)->base_url();
-  collector_options.port = (*collector)->port();
+  const int port = (*collector)->port();
   ASSERT_TRUE((*collector)->Stop().ok());  // away while the drops happen
 
   auto make_client = [&] {
@@ -61,7 +58,7 @@ TEST(DeliveryRestart, DropsCountedOfflineAreReportedAfterARestart) {
     client->Shutdown(absl::Now() + absl::Seconds(5)).IgnoreError();  // Unavailable: away
   }
 
-  auto restarted = testing::CollectorProcess::Start(collector_options);
+  auto restarted = testing::StartCollectorFor(db_path, kKey, port);
   ASSERT_TRUE(restarted.ok()) << restarted.status();
   {
     auto client = make_client();

@@ -5,13 +5,26 @@
 #define CAIRN_TESTS_SDK_DELIVERY_SUPPORT_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "cairn/client.h"
 #include "cairn/common/sqlite.h"
+#include "collector_process.h"
 #include "gtest/gtest.h"
 
 namespace cairn::testing {
+
+// The real collector on 127.0.0.1:`port` (0: a free one), storing into
+// `db_path` and accepting `write_key`. Fails as CollectorProcess::Start.
+inline absl::StatusOr<std::unique_ptr<CollectorProcess>> StartCollectorFor(
+    const std::string& db_path, const std::string& write_key, int port = 0) {
+  CollectorProcessOptions options;
+  options.db_path = db_path;
+  options.write_key = write_key;
+  options.port = port;
+  return CollectorProcess::Start(options);
+}
 
 // Grants usage analytics and milestones to acme/alice (asserts it worked).
 inline void GrantEventPurposes(Client& client) {
