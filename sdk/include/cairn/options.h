@@ -60,9 +60,10 @@ struct Options {
   };
   QueueFullPolicy queue_full_policy = QueueFullPolicy::kBlockWithDeadline;
   // The longest a record call waits for room under kBlockWithDeadline. The
-  // writer frees room every commit (commit_max_events events, a few ms),
-  // so a caller waits about one commit and gives up only on a stalled disk.
-  absl::Duration enqueue_timeout = absl::Milliseconds(50);
+  // writer frees room every commit (commit_max_events events, a few ms), so
+  // a caller usually waits about one commit; the margin covers a writer
+  // starved of CPU on a loaded device, and only a stalled disk reaches it.
+  absl::Duration enqueue_timeout = absl::Milliseconds(250);
   // When true, a record call returns only once its event is committed to the
   // buffer (the writer commits many callers' events in one transaction).
   // Waits at most durable_timeout, then returns DeadlineExceeded with the
