@@ -3,9 +3,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
 
 #include "cairn/v1/batch.pb.h"
 #include "sdk/src/device/event_buffer.h"
@@ -47,6 +52,7 @@ class DropCounters {
     std::lock_guard lock(mu_);
     unreported_[reason] += n;
     total_[reason] += n;
+    changed_ = true;
   }
   // Every drop since the client was created.
   ByReason Totals() const {
@@ -64,18 +70,76 @@ class DropCounters {
     std::lock_guard lock(mu_);
     for (const auto& [reason, count] : reported) {
       uint64_t& pending = unreported_[reason];
+      if (count > 0 && pending > 0) changed_ = true;
       pending -= std::min(pending, count);
     }
     if (rejected > 0) {
       unreported_[cairn::v1::DROP_REASON_REJECTED] += rejected;
       total_[cairn::v1::DROP_REASON_REJECTED] += rejected;
+      changed_ = true;
     }
   }
 
+  // --- persistence, so drops counted offline survive a restart ---
+  // Adds what an earlier run saved and never reported: owed to the
+  // collector, but not drops of this client (Totals leaves them out).
+  void RestoreUnreported(const ByReason& owed) {
+    std::lock_guard lock(mu_);
+    for (const auto& [reason, count] : owed) unreported_[reason] += count;
+  }
+  // The unreported counts if they changed since the last call, for saving;
+  // nullopt if not. Call MarkUnsaved when the save fails.
+  std::optional<ByReason> TakeChanged() {
+    std::lock_guard lock(mu_);
+    if (!changed_) return std::nullopt;
+    changed_ = false;
+    return unreported_;
+  }
+  void MarkUnsaved() {
+    std::lock_guard lock(mu_);
+    changed_ = true;
+  }
+  // "reason:count" pairs joined by commas (zero counts left out), and back.
+  // Decoding skips what it cannot read: a damaged entry loses only itself.
+  static std::string Encode(const ByReason& counts) {
+    std::string out;
+    for (const auto& [reason, count] : counts) {
+      if (count == 0) continue;
+      if (!out.empty()) out += ',';
+      out += std::to_string(static_cast<int>(reason)) + ':' + std::to_string(count);
+    }
+    return out;
+  }
+  static ByReason Decode(std::string_view encoded) {
+    ByReason out;
+    for (std::string_view rest = encoded; !rest.empty();) {
+      const size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      const size_t colon = item.find(':');
+      int reason = 0;
+      uint64_t count = 0;
+      if (colon == std::string_view::npos || !ParseWhole(item.substr(0, colon), reason) ||
+          !ParseWhole(item.substr(colon + 1), count) || !cairn::v1::DropReason_IsValid(reason)) {
+        continue;
+      }
+      out[static_cast<cairn::v1::DropReason>(reason)] += count;
+    }
+    return out;
+  }
+
  private:
+  // Parses all of `text` as a decimal number; false if anything is left over.
+  template <typename T>
+  static bool ParseWhole(std::string_view text, T& value) {
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    return error == std::errc() && end == text.data() + text.size();
+  }
+
   mutable std::mutex mu_;
   ByReason unreported_;  // guarded by mu_
   ByReason total_;       // guarded by mu_
+  bool changed_ = false;  // unreported_ differs from what was saved; guarded by mu_
 };
 
 }  // namespace cairn::sdk

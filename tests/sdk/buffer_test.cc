@@ -180,6 +180,7 @@ TEST_F(BufferTest, AFullQueueDropsAndCountsUnderTheDropPolicy) {
   Options o = BaseOptions();
   o.queue_capacity = 5;
   o.commit_interval = absl::Hours(1);  // the writer holds off: the queue fills
+  o.queue_full_policy = Options::QueueFullPolicy::kDropNewest;
   auto client = Start(o);               // the login is queued event 1
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(client->RecordMilestone("m").ok());
   EXPECT_EQ(client->RecordMilestone("m").code(), absl::StatusCode::kResourceExhausted);

@@ -51,12 +51,19 @@ struct Options {
   // What a record call does when that queue is full.
   enum class QueueFullPolicy {
     // Drop the new event at once, count it (QUEUE_FULL), return ResourceExhausted.
+    // For callers that must never wait, at the price of losing bursts.
     kDropNewest,
     // Wait up to enqueue_timeout for room, then drop and count as above.
+    // The default: a burst an app can produce (a thread recording in a
+    // tight loop) is slowed to the writer's pace instead of losing events.
     kBlockWithDeadline,
   };
-  QueueFullPolicy queue_full_policy = QueueFullPolicy::kDropNewest;
-  absl::Duration enqueue_timeout = absl::Milliseconds(10);
+  QueueFullPolicy queue_full_policy = QueueFullPolicy::kBlockWithDeadline;
+  // The longest a record call waits for room under kBlockWithDeadline. The
+  // writer frees room every commit (commit_max_events events, a few ms), so
+  // a caller usually waits about one commit; the margin covers a writer
+  // starved of CPU on a loaded device, and only a stalled disk reaches it.
+  absl::Duration enqueue_timeout = absl::Milliseconds(250);
   // When true, a record call returns only once its event is committed to the
   // buffer (the writer commits many callers' events in one transaction).
   // Waits at most durable_timeout, then returns DeadlineExceeded with the
@@ -69,9 +76,11 @@ struct Options {
   // many events per transaction.
   size_t commit_max_events = 4096;
   // How long the writer waits for more events before a commit (0: commit as
-  // soon as it is free; under load that still groups many events). A
-  // SIGKILL loses at most the events of one interval plus one commit.
-  absl::Duration commit_interval = absl::ZeroDuration();
+  // soon as it is free; under load that still groups many events). At a
+  // trickle it turns a transaction per event into one per interval. A
+  // SIGKILL loses at most the events of one interval plus one commit;
+  // Flush and durable_records commit at once regardless.
+  absl::Duration commit_interval = absl::Milliseconds(50);
   // Bounds of the on-device buffer (0: unbounded). When one is exceeded the
   // oldest events not in flight are dropped and counted (BUFFER_ROWS,
   // BUFFER_BYTES); events older than event_ttl are dropped (EXPIRED).
@@ -87,7 +96,9 @@ struct Options {
   // --- Delivery ---
   size_t max_batch_events = 500;            // events per request
   size_t max_batch_bytes = 512 * 1024;      // serialized bytes per request
-  // How long a partly filled batch may wait before it is sent.
+  // The batch linger: how long a partly filled batch may wait before it is
+  // sent (a full one, a Flush or a shutdown send at once). The sender
+  // sleeps meanwhile; idle, it sleeps until events come.
   absl::Duration upload_interval = absl::Seconds(2);
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration request_timeout = absl::Seconds(30);

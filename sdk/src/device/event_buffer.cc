@@ -294,4 +294,14 @@ absl::Status EventBuffer::PutMeta(std::string_view key, std::string_view value) 
   return upsert->Run();
 }
 
+absl::StatusOr<std::string> EventBuffer::LoadUnreportedDrops() {
+  absl::StatusOr<std::optional<std::string>> value = GetMeta("unreported_drops");
+  if (!value.ok()) return value.status();
+  return value->value_or("");
+}
+
+absl::Status EventBuffer::SaveUnreportedDrops(std::string_view encoded) {
+  return PutMeta("unreported_drops", encoded);
+}
+
 }  // namespace cairn::sdk

@@ -117,6 +117,13 @@ class EventBuffer {
   // Cost: linear in the file size (about 1 ms per MB).
   absl::Status Check() { return db_->QuickCheck(); }
 
+  // Drop counts not yet reported to the collector, kept in the meta table
+  // as one opaque string the caller encodes, so they survive a restart.
+  // Empty when none was saved. One indexed read or upsert; a full disk
+  // fails the save with ResourceExhausted.
+  absl::StatusOr<std::string> LoadUnreportedDrops();
+  absl::Status SaveUnreportedDrops(std::string_view encoded);
+
  private:
   explicit EventBuffer(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
   absl::StatusOr<std::optional<std::string>> GetMeta(std::string_view key);

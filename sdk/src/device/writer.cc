@@ -59,6 +59,13 @@ absl::Status Writer::EnsureStorage() {
 void Writer::Start() {
   if (HasStorage()) {
     std::lock_guard write(write_mu_);
+    // Drops an earlier run counted but could not report are still owed.
+    absl::StatusOr<std::string> saved = buffer_->LoadUnreportedDrops();
+    if (saved.ok()) {
+      drops_.RestoreUnreported(DropCounters::Decode(*saved));
+    } else {
+      progress_.SetError(saved.status().message());
+    }
     EnforceBounds(/*check_expiry=*/true);  // a long-closed app may hold stale events
   }
   thread_ = std::thread([this] { Loop(); });
@@ -67,6 +74,17 @@ void Writer::Start() {
 void Writer::Stop() {
   queue_.Stop();
   if (thread_.joinable()) thread_.join();
+  // The sender has stopped: what it reported last is final.
+  std::lock_guard write(write_mu_);
+  SaveDrops();
+}
+
+void Writer::SaveDrops() {
+  if (!HasStorage()) return;  // kept in memory until a buffer exists
+  std::optional<DropCounters::ByReason> changed = drops_.TakeChanged();
+  if (!changed) return;
+  absl::Status saved = buffer_->SaveUnreportedDrops(DropCounters::Encode(*changed));
+  if (!saved.ok()) drops_.MarkUnsaved();  // a full disk: tried again after the next commit
 }
 
 void Writer::Loop() {
@@ -90,6 +108,7 @@ void Writer::Loop() {
       CommitChunk(chunk, last_chunk ? through : chunk.back().sequence);
       queue_.Release(chunk.size());
     }
+    SaveDrops();
     taken.clear();
     // After a burst, give the memory back rather than keep peak capacity.
     if (taken.capacity() > 4 * options_.commit_max_events) {

@@ -93,6 +93,9 @@ class Writer {
   // Applies the buffer's bounds after a commit (or at start), counting
   // drops. write_mu_ held.
   void EnforceBounds(bool check_expiry);
+  // Saves the unreported drop counts in the buffer if they changed, so a
+  // restart still reports them. One upsert, only after a change. write_mu_ held.
+  void SaveDrops();
 
   const Options& options_;
   Clock* const clock_;

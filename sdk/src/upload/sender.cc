@@ -56,9 +56,21 @@ absl::StatusOr<bool> Sender::BuildBatch(size_t max_events, InFlightBatch& batch)
   EventBuffer* const buffer = writer_.SenderConnection();
   std::vector<BufferedEvent> rows;
   while (buffer) {
+    // Acknowledged rows not yet deleted sit at the head of the buffer: read
+    // past them and leave them out.
+    size_t skip_rows = 0, skip_bytes = 0;
+    for (const AckedRange& range : acked_) {
+      skip_rows += range.rows;
+      skip_bytes += range.bytes;
+    }
     absl::StatusOr<std::vector<BufferedEvent>> read =
-        buffer->ReadOldest(max_events, options_.max_batch_bytes);
+        buffer->ReadOldest(max_events + skip_rows, options_.max_batch_bytes + skip_bytes);
     if (!read.ok()) return read.status();
+    if (const int64_t acked_through = AckedThrough(); acked_through > 0) {
+      std::erase_if(*read,
+                    [&](const BufferedEvent& e) { return e.sequence <= acked_through; });
+    }
+    if (read->size() > max_events) read->resize(max_events);
     if (read->empty()) break;
     // Consent may have changed since these were recorded (a withdrawal, an
     // expired grant): what is no longer allowed now never leaves the device.
@@ -118,6 +130,8 @@ absl::StatusOr<bool> Sender::BuildBatch(size_t max_events, InFlightBatch& batch)
   if (!rows.empty()) {
     batch.first_sequence = rows.front().sequence;
     batch.last_sequence = rows.back().sequence;
+    batch.rows = rows.size();
+    for (const BufferedEvent& e : rows) batch.row_bytes += e.payload.size();
     progress_.SetInFlightThrough(batch.last_sequence);
   }
   absl::StatusOr<std::string> body = Compress(options_.compression, EncodeBatch(header, rows));
@@ -131,14 +145,15 @@ void Sender::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
     // The batch holds rows, so the connection exists.
     absl::StatusOr<BufferSize> removed =
         writer_.SenderConnection()->RemoveRange(batch.first_sequence, batch.last_sequence);
-    progress_.SetInFlightThrough(0);
-    if (!removed.ok()) {
-      // They stay buffered and go again; the collector counts them duplicates.
-      progress_.SetError(removed.status().message());
-      return;
+    if (removed.ok()) {
+      // Exact: a withdrawal may have deleted some of the batch meanwhile.
+      counters_.RemoveBuffered(*removed);
+    } else {
+      // Delivered all the same: remembered, never sent again (see AckedRange).
+      acked_.push_back({batch.first_sequence, batch.last_sequence, batch.rows, batch.row_bytes});
+      DeleteFailed(removed.status());
     }
-    // Exact: a withdrawal may have deleted some of the batch meanwhile.
-    counters_.RemoveBuffered(*removed);
+    progress_.SetInFlightThrough(AckedThrough());
   }
   if (!batch.consent_positions.empty()) {
     absl::Status marked = keeper_.MarkDelivered(batch.consent_positions);
@@ -218,7 +233,34 @@ void Sender::RefreshSettled() {
   absl::StatusOr<std::optional<int64_t>> oldest = std::optional<int64_t>();
   if (EventBuffer* buffer = writer_.SenderConnection()) oldest = buffer->OldestSequence();
   if (!oldest.ok()) return;
-  progress_.Settled(oldest->has_value() ? **oldest - 1 : persisted, persisted);
+  int64_t settled = oldest->has_value() ? **oldest - 1 : persisted;
+  // Batches take the oldest rows not acknowledged, so everything up to the
+  // last acknowledged range is delivered even while its rows linger.
+  settled = std::max(settled, AckedThrough());
+  progress_.Settled(settled, persisted);
+}
+
+void Sender::DeleteFailed(const absl::Status& status) {
+  ++delete_failures_;
+  next_delete_try_ = clock_->Now() + backoff_.NextDelay(delete_failures_, std::nullopt);
+  progress_.SetError(status.message());
+}
+
+void Sender::RetryAckedDeletes() {
+  while (!acked_.empty()) {
+    // Acknowledged ranges exist only once storage does.
+    absl::StatusOr<BufferSize> removed =
+        writer_.SenderConnection()->RemoveRange(acked_.front().first, acked_.front().last);
+    if (!removed.ok()) {
+      DeleteFailed(removed.status());
+      return;
+    }
+    counters_.RemoveBuffered(*removed);
+    acked_.erase(acked_.begin());
+  }
+  delete_failures_ = 0;
+  progress_.SetInFlightThrough(0);
+  RefreshSettled();
 }
 
 void Sender::ReportProblem(const absl::Status& status, int http_status,
@@ -238,13 +280,16 @@ void Sender::Loop() {
   int failures = 0;
   absl::Time next_attempt = absl::InfinitePast();
   absl::Time work_since = absl::InfiniteFuture();
-  while (progress_.AwaitSendTurn(in_flight.has_value(), batch_limit, next_attempt,
-                                 options_.upload_interval, work_since)) {
+  while (progress_.AwaitSendTurn(in_flight.has_value() || !acked_.empty(), batch_limit,
+                                 next_attempt, options_.upload_interval, work_since)) {
     if (in_flight && in_flight->epoch != gate_.Epoch()) {
       // A withdrawal or erasure since it was built: rebuild it from what is
       // still buffered and allowed, so none of the purged events goes out.
       in_flight.reset();
-      progress_.SetInFlightThrough(0);
+      progress_.SetInFlightThrough(AckedThrough());
+    }
+    if (!in_flight && !acked_.empty() && clock_->Now() >= next_delete_try_) {
+      RetryAckedDeletes();
     }
     if (!in_flight) {
       in_flight.emplace();
@@ -254,6 +299,8 @@ void Sender::Loop() {
         if (built.ok()) {
           RefreshSettled();  // nothing buffered: everything persisted is settled
           work_since = absl::InfiniteFuture();
+          // Only acknowledged rows wait for deletion: sleep until the next try.
+          if (!acked_.empty()) next_attempt = std::max(next_attempt, next_delete_try_);
           continue;
         }
         ++failures;
@@ -280,7 +327,7 @@ void Sender::Loop() {
       case SendOutcome::kSplit:
         batch_limit = std::max<size_t>(1, in_flight->events / 2);
         in_flight.reset();
-        progress_.SetInFlightThrough(0);
+        progress_.SetInFlightThrough(AckedThrough());
         break;
       case SendOutcome::kAuthFailed:
         // Reported before Flush can see it: whoever gets PermissionDenied

@@ -59,9 +59,22 @@ class Sender {
     int64_t first_sequence = 0;  // the batch is the buffered events first..last
     int64_t last_sequence = 0;
     size_t events = 0;
+    size_t rows = 0;  // buffered events among `events`, and their payload bytes
+    size_t row_bytes = 0;
     std::vector<int64_t> consent_positions;  // consent.db entries it carries
     uint64_t epoch = 0;  // the gate's purge epoch when built: a later purge rebuilds it
     DropCounters::ByReason drops;  // counters it reports
+  };
+  // Events the collector acknowledged whose deletion failed (a full disk
+  // fails the WAL write of a DELETE). Kept in memory and skipped when
+  // batches are built, so they never travel again under a new batch id;
+  // deleted again under backoff until that works. Lost at a restart, when
+  // they go once more and the collector counts them duplicates.
+  struct AckedRange {
+    int64_t first = 0;
+    int64_t last = 0;
+    size_t rows = 0;
+    size_t bytes = 0;
   };
   enum class SendOutcome { kSettled, kRetry, kSplit, kAuthFailed };
 
@@ -73,6 +86,14 @@ class Sender {
   // Drops a batch's events from the buffer (after an answer, or a final refusal).
   void SettleBatch(const InFlightBatch& batch, uint64_t rejected);
   void RefreshSettled();
+  // Deletes the acknowledged ranges still buffered, oldest first; stops at
+  // the first failure and schedules the next try under backoff.
+  void RetryAckedDeletes();
+  // A deletion of acknowledged events failed: the next try waits a backoff.
+  void DeleteFailed(const absl::Status& status);
+  // The highest acknowledged sequence still buffered (0: none), which the
+  // writer's bounds must not evict as if it were undelivered.
+  int64_t AckedThrough() const { return acked_.empty() ? 0 : acked_.back().last; }
   void ReportProblem(const absl::Status& status, int http_status, absl::Duration next_in);
 
   const Options& options_;
@@ -87,6 +108,10 @@ class Sender {
   Counters& counters_;
   DropCounters& drops_;
   Backoff backoff_;  // sender thread only
+  // Sender thread only: see AckedRange.
+  std::vector<AckedRange> acked_;
+  int delete_failures_ = 0;
+  absl::Time next_delete_try_ = absl::InfinitePast();
   std::thread thread_;
 };
 
