@@ -29,13 +29,7 @@ class StorageFaultsTest : public cairn::testing::SdkTest {
   std::string StorageDir() { return dir_.File("sdk"); }
   std::string BufferPath() { return StorageDir() + "/cairn-buffer.db"; }
 
-  Options BaseOptions() {
-    Options o = FakeCollectorOptions();
-    o.upload_interval = absl::Hours(1);  // only Flush sends
-    o.min_backoff = absl::Milliseconds(1);
-    o.max_backoff = absl::Milliseconds(5);
-    return o;
-  }
+  Options BaseOptions() { return FlushOnlyOptions(); }
 
   static uint64_t CorruptDropped(Client& c) {
     Stats s = c.GetStats();
