@@ -12,8 +12,10 @@
 //            | export | erase
 //   PURPOSE: usage_analytics | milestones | renewal_notifications
 //
-// Run it while the app is closed: two processes must not share one storage
-// directory (in a real app the switch is a screen of the app itself).
+// Run it while the app is closed: a client holds its storage directory
+// exclusively, so while the app runs this exits with status 3 and changes
+// nothing (in a real app the switch is a screen of the app itself, using
+// the app's own client).
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -97,6 +99,14 @@ int main(int argc, char** argv) {
   options.user_id_hmac_key = absl::GetFlag(FLAGS_user_id_hmac_key);
   options.app = {"cairn-consent", "1.0.0"};
   absl::StatusOr<std::unique_ptr<cairn::Client>> client = cairn::Client::Create(options);
+  if (absl::IsFailedPrecondition(client.status())) {
+    // The app (or another switch) holds the directory: nothing was read or
+    // changed, and waiting here could block the user indefinitely.
+    std::fprintf(stderr,
+                 "cairn-consent: %s\ncairn-consent: close the app first, then try again\n",
+                 std::string(client.status().message()).c_str());
+    return 3;
+  }
   if (!client.ok()) return Fail(client.status());
   cairn::Client& c = **client;
   const std::string account = absl::GetFlag(FLAGS_account);

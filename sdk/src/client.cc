@@ -110,6 +110,7 @@ Client::Impl::~Impl() {
 }
 
 absl::Status Client::Impl::Open() {
+  if (absl::Status s = writer_.LockStorage(); !s.ok()) return s;  // before any file opens
   if (absl::Status s = keeper_.Open(); !s.ok()) return s;
   std::error_code ec;
   bool needs_buffer = std::filesystem::exists(paths_.buffer_path, ec);

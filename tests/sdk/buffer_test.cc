@@ -25,13 +25,7 @@ absl::StatusOr<HttpResponse> Refuse(int, const cairn::v1::Batch&) {
 
 class BufferTest : public cairn::testing::SdkTest {
  protected:
-  Options BaseOptions() {
-    Options o = FakeCollectorOptions();
-    o.upload_interval = absl::Hours(1);  // only Flush sends
-    o.min_backoff = absl::Milliseconds(1);
-    o.max_backoff = absl::Milliseconds(5);
-    return o;
-  }
+  Options BaseOptions() { return FlushOnlyOptions(); }
 
   std::unique_ptr<Client> Start(Options o) { return StartSignedIn(std::move(o)); }
 

@@ -1,9 +1,5 @@
 // A recording process killed with SIGKILL loses nothing that Flush reported
 // durable: the next start delivers all of it.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <set>
 #include <string>
 
@@ -11,6 +7,7 @@
 #include "cairn/client.h"
 #include "fake_collector.h"
 #include "gtest/gtest.h"
+#include "recorder_process.h"
 #include "temp_dir.h"
 
 namespace cairn {
@@ -20,28 +17,10 @@ TEST(CrashSafety, SigkillLosesNothingThatWasFlushed) {
   cairn::testing::TempDir dir;
   const std::string storage = dir.File("device");
   constexpr int kFlushed = 5000;
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  pid_t pid = fork();
-  ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    execl(CAIRN_RECORD_UNTIL_KILLED, CAIRN_RECORD_UNTIL_KILLED, storage.c_str(),
-          std::to_string(kFlushed).c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  std::string line;
-  char c;
-  while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-  close(out[0]);
-  ASSERT_EQ(line, "durable " + std::to_string(kFlushed));
-  ASSERT_EQ(kill(pid, SIGKILL), 0);  // mid-recording, mid-commit perhaps
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  cairn::testing::RecorderProcess child(storage, kFlushed);
+  ASSERT_GT(child.pid(), 0);
+  ASSERT_EQ(child.line(), "durable " + std::to_string(kFlushed));
+  ASSERT_TRUE(child.Kill());  // mid-recording, mid-commit perhaps
 
   auto fake = std::make_shared<cairn::testing::FakeCollector>();
   Options o;

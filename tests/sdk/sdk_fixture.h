@@ -26,6 +26,16 @@ class SdkTest : public ::testing::Test {
     return o;
   }
 
+  // The fake collector's options with no periodic upload (only Flush sends)
+  // and millisecond backoff, for tests that decide when delivery happens.
+  Options FlushOnlyOptions() {
+    Options o = FakeCollectorOptions();
+    o.upload_interval = absl::Hours(1);
+    o.min_backoff = absl::Milliseconds(1);
+    o.max_backoff = absl::Milliseconds(5);
+    return o;
+  }
+
   // A client with options `o`; a test failure (and null) if Create fails.
   std::unique_ptr<Client> MakeClient(Options o) {
     absl::StatusOr<std::unique_ptr<Client>> client = Client::Create(std::move(o));

@@ -61,6 +61,15 @@ class Client {
   // (missing URL/key/dir, http:// to a non-loopback host, an allowlist over
   // its bounds, soft opt-in without a policy version) and with the storage
   // error if a file cannot be opened.
+  //
+  // A client holds storage_dir exclusively (an advisory lock on the
+  // directory itself, so no extra file appears there) from Create until
+  // Shutdown or destruction; the kernel drops it if the process dies. Fails
+  // with FailedPrecondition ("storage_dir ... is in use by another Cairn
+  // client") while another client, in this process or another, holds the
+  // same storage_dir: two writers would reuse sequence numbers and lose each
+  // other's events. Give each client its own storage_dir, or shut the other
+  // one down first.
   static absl::StatusOr<std::unique_ptr<Client>> Create(Options options);
 
   // Shuts down with a 5-second deadline if Shutdown was not called.

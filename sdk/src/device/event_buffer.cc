@@ -256,6 +256,13 @@ absl::StatusOr<int64_t> EventBuffer::LastSequence() {
   return last;
 }
 
+absl::Status EventBuffer::RaiseLastSequence(int64_t sequence) {
+  absl::StatusOr<int64_t> last = LastSequence();
+  if (!last.ok()) return last.status();
+  if (*last >= sequence) return absl::OkStatus();
+  return PutMeta("last_seq", absl::StrCat(sequence));
+}
+
 absl::StatusOr<std::string> EventBuffer::InstallId() {
   absl::StatusOr<std::optional<std::string>> value = GetMeta("install_id");
   if (!value.ok()) return value.status();

@@ -108,6 +108,11 @@ class EventBuffer {
   // Highest sequence ever appended (0 for a new buffer).
   absl::StatusOr<int64_t> LastSequence();
 
+  // Makes LastSequence() at least `sequence`, so numbering resumes after
+  // events this file no longer holds (it lost them). Cost: one small
+  // transaction. Fails with the storage error.
+  absl::Status RaiseLastSequence(int64_t sequence);
+
   // The random install id kept in the buffer, made on first call.
   absl::StatusOr<std::string> InstallId();
 

@@ -1,6 +1,7 @@
 #include "sdk/src/device/writer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "sdk/src/device/quarantine.h"
@@ -21,9 +22,21 @@ Writer::Writer(const Options& options, Clock* clock, std::string buffer_path, Ev
       counters_(counters),
       drops_(drops) {}
 
+absl::Status Writer::LockStorage() {
+  std::lock_guard lock(storage_mu_);
+  return lock_.Acquire(std::filesystem::path(buffer_path_).parent_path().string());
+}
+
 absl::Status Writer::EnsureStorage() {
   std::lock_guard lock(storage_mu_);
   if (HasStorage()) return absl::OkStatus();
+  if (absl::Status s = lock_.Acquire(std::filesystem::path(buffer_path_).parent_path().string());
+      !s.ok()) {
+    return s;
+  }
+  BufferMark mark;
+  if (absl::Status s = mark.Open(BufferMark::PathFor(buffer_path_)); !s.ok()) return s;
+  const std::optional<MarkRecord> marked = mark.Read();
   uint64_t quarantined = 0;
   absl::StatusOr<std::unique_ptr<EventBuffer>> writer =
       OpenOrQuarantine(buffer_path_, options_.max_buffer_file_bytes, quarantined);
@@ -39,19 +52,34 @@ absl::Status Writer::EnsureStorage() {
   if (!oldest.ok()) return oldest.status();
   absl::StatusOr<BufferSize> size = (*writer)->Size();
   if (!size.ok()) return size.status();
+  // A buffer behind its mark lost committed events without being damaged
+  // as a file: truncated, or its WAL deleted or damaged after a crash.
+  // Numbering resumes after the mark so no sequence number is used twice.
+  int64_t resume = *last;
+  uint64_t lost = 0;
+  if (marked && marked->last_sequence > *last) {
+    // A file moved aside is counted once below, as it always was.
+    if (quarantined == 0) lost = LostSinceMark(*marked, *last);
+    if (absl::Status s = (*writer)->RaiseLastSequence(marked->last_sequence); !s.ok()) return s;
+    resume = marked->last_sequence;
+  }
   {
     std::lock_guard write(write_mu_);
     buffer_ = std::move(*writer);
+    mark_ = std::move(mark);
+    // Best effort: a mark that cannot be written only dulls loss counting.
+    mark_.Write({resume, size->rows}).IgnoreError();
   }
   sender_buffer_ = std::move(*sender);  // the sender waits for storage_ready_
   install_id_ = std::move(*install_id);
-  queue_.ResumeAfter(*last);
-  progress_.RestoreBuffer(*last, *oldest ? **oldest - 1 : *last);
+  queue_.ResumeAfter(resume);
+  progress_.RestoreBuffer(resume, *oldest ? **oldest - 1 : resume);
   counters_.buffered_rows = static_cast<int64_t>(size->rows);
   counters_.buffered_bytes = static_cast<int64_t>(size->bytes);
-  // The events in a damaged buffer cannot be counted; each file moved aside
-  // is reported once so the loss is visible at the collector.
-  drops_.Count(cairn::v1::DROP_REASON_CORRUPT_BUFFER, quarantined);
+  // The events in a damaged file cannot be counted; each file moved aside
+  // is reported once so the loss is visible at the collector. A loss found
+  // through the mark is counted event by event.
+  drops_.Count(cairn::v1::DROP_REASON_CORRUPT_BUFFER, quarantined + lost);
   storage_ready_.store(true, std::memory_order_release);
   return absl::OkStatus();
 }
@@ -74,9 +102,14 @@ void Writer::Start() {
 void Writer::Stop() {
   queue_.Stop();
   if (thread_.joinable()) thread_.join();
-  // The sender has stopped: what it reported last is final.
-  std::lock_guard write(write_mu_);
-  SaveDrops();
+  {
+    // The sender has stopped: what it reported last is final.
+    std::lock_guard write(write_mu_);
+    SaveDrops();
+  }
+  // Last: once released, another client may open this directory.
+  std::lock_guard lock(storage_mu_);
+  lock_.Release();
 }
 
 void Writer::SaveDrops() {
@@ -137,10 +170,19 @@ void Writer::CommitChunk(std::span<const BufferedEvent> chunk, int64_t through) 
     // Nothing to write: every event taken was withdrawn or erased.
   } else if (status.ok()) {
     int64_t bytes = 0;
-    for (const BufferedEvent& e : chunk) bytes += static_cast<int64_t>(e.payload.size());
+    int64_t last = 0;
+    for (const BufferedEvent& e : chunk) {
+      bytes += static_cast<int64_t>(e.payload.size());
+      last = std::max(last, e.sequence);
+    }
     counters_.persisted.fetch_add(chunk.size());
-    counters_.buffered_rows.fetch_add(static_cast<int64_t>(chunk.size()));
+    const int64_t rows =
+        counters_.buffered_rows.fetch_add(static_cast<int64_t>(chunk.size())) +
+        static_cast<int64_t>(chunk.size());
     counters_.buffered_bytes.fetch_add(bytes);
+    // After the commit, never before: a mark ahead of the buffer would count
+    // a loss that did not happen. Best effort, like the mark itself.
+    mark_.Write({last, static_cast<uint64_t>(std::max<int64_t>(rows, 0))}).IgnoreError();
     EnforceBounds(/*check_expiry=*/clock_->Now() >= next_expiry_check_);
   } else {
     // The device could not write (full disk, IO error): the events are

@@ -17,9 +17,11 @@
 #include "cairn/common/clock.h"
 #include "cairn/options.h"
 #include "sdk/src/counters.h"
+#include "sdk/src/device/buffer_mark.h"
 #include "sdk/src/device/consent_gate.h"
 #include "sdk/src/device/event_buffer.h"
 #include "sdk/src/device/event_queue.h"
+#include "sdk/src/device/storage_lock.h"
 #include "sdk/src/progress.h"
 
 namespace cairn::sdk {
@@ -46,9 +48,19 @@ class Writer {
   // Stop must have run if Start did.
   ~Writer() = default;
 
-  // Opens the buffer (moving a damaged one aside, counted CORRUPT_BUFFER)
-  // and reads the install id, once; later calls return OK at once. Any
-  // thread. Cost: open and check of the file the first time. Fails with the
+  // Takes the exclusive lock on the storage directory (the buffer's
+  // directory, which must exist) unless held; creates no file. Call before
+  // any file in it is opened. Any thread. Cost: an open and a flock.
+  // FailedPrecondition if another client, in this process or another,
+  // holds the directory.
+  absl::Status LockStorage();
+
+  // Locks the directory, opens the buffer (moving a damaged one aside,
+  // counted CORRUPT_BUFFER) and its mark, and reads the install id, once;
+  // later calls return OK at once. Events the buffer lost since its mark
+  // (a truncated file, a WAL deleted or damaged after a crash) are counted
+  // CORRUPT_BUFFER and their sequence numbers are not reused. Any thread.
+  // Cost: open and check of the file the first time. Fails with the
   // storage error, leaving no storage.
   absl::Status EnsureStorage();
   // True once EnsureStorage succeeded. One atomic load.
@@ -56,8 +68,9 @@ class Writer {
 
   // Applies the bounds to what an earlier run left, then starts the thread.
   void Start();
-  // Writes everything still queued, then ends the thread. Call once, after
-  // the sender stopped.
+  // Writes everything still queued, ends the thread and releases the
+  // directory lock, so another client may use the directory (this one must
+  // then only be destroyed). Call once, after the sender stopped.
   void Stop();
 
   // --- consent keeper and local data (decision lock held) ---
@@ -109,11 +122,13 @@ class Writer {
   // The buffer, opened once by EnsureStorage under storage_mu_ and published
   // by storage_ready_ (release); read only after an acquire load sees it.
   std::mutex storage_mu_;
+  StorageLock lock_;  // guarded by storage_mu_
   std::atomic<bool> storage_ready_{false};
   std::string install_id_;
   std::unique_ptr<EventBuffer> sender_buffer_;  // sender thread only
   std::mutex write_mu_;
   std::unique_ptr<EventBuffer> buffer_;  // guarded by write_mu_
+  BufferMark mark_;                      // guarded by write_mu_
   absl::Time next_expiry_check_ = absl::InfinitePast();  // guarded by write_mu_
   std::thread thread_;
 };
