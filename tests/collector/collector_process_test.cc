@@ -25,6 +25,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
+#include "raw_http.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 
@@ -39,41 +40,12 @@ using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::RawExchange;
 using ::cairn::testing::StoredEventIds;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kKey[] = "test-write-key";
-
-// Sends raw bytes on a fresh connection and returns everything the server
-// sends back until it closes (or 10 s pass).
-std::string RawExchange(int port, const std::string& request, bool half_close = false) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may refuse early and close
-    sent += static_cast<size_t>(n);
-  }
-  if (half_close) shutdown(fd, SHUT_WR);
-  std::string response;
-  char buffer[4096];
-  while (true) {
-    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) break;
-    response.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return response;
-}
 
 class CollectorServerTest : public ::testing::Test {
  protected:
@@ -256,7 +228,8 @@ TEST_F(CollectorServerTest, OversizeBodyIs413) {
   std::string response = RawExchange(
       collector_->port(),
       absl::StrCat("POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
-                   "Authorization: Bearer ", kKey, "\r\nContent-Length: 999999999\r\n\r\n"));
+                   "Authorization: Bearer ", kKey, "\r\nContent-Length: 999999999\r\n\r\n"))
+                             .bytes;
   EXPECT_THAT(response, HasSubstr("HTTP/1.1 413"));
   EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
 }
@@ -280,13 +253,14 @@ TEST_F(CollectorServerTest, CompressionBombIs413) {
 
 TEST_F(CollectorServerTest, HostileConnectionsDoNotWedgeTheServer) {
   // Not HTTP at all.
-  EXPECT_THAT(RawExchange(collector_->port(), "GARBAGE\r\n\r\n"), HasSubstr("HTTP/1.1 400"));
+  EXPECT_THAT(RawExchange(collector_->port(), "GARBAGE\r\n\r\n").bytes, HasSubstr("HTTP/1.1 400"));
   // Header over the limit.
   EXPECT_THAT(RawExchange(collector_->port(), absl::StrCat("GET /healthz HTTP/1.1\r\nX-Big: ",
-                                                           std::string(64 << 10, 'a'), "\r\n\r\n")),
+                                                           std::string(64 << 10, 'a'), "\r\n\r\n"))
+                  .bytes,
               HasSubstr("HTTP/1.1 431"));
   // Half a header, then the client goes away.
-  EXPECT_EQ(RawExchange(collector_->port(), "POST /v1/batch HTTP/1.1\r\nContent-Le", true), "");
+  EXPECT_EQ(RawExchange(collector_->port(), "POST /v1/batch HTTP/1.1\r\nContent-Le", true).bytes, "");
   // A body shorter than announced, then the client goes away.
   RawExchange(collector_->port(),
               absl::StrCat("POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -311,7 +285,8 @@ TEST_F(CollectorServerTest, HostileConnectionsDoNotWedgeTheServer) {
   std::string two = RawExchange(
       collector_->port(),
       "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
-      "Connection: close\r\n\r\n");
+      "Connection: close\r\n\r\n")
+                        .bytes;
   int answers = 0;
   for (size_t at = two.find("HTTP/1.1 200"); at != std::string::npos;
        at = two.find("HTTP/1.1 200", at + 1)) {

@@ -28,6 +28,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
+#include "raw_http.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 
@@ -41,6 +42,9 @@ using ::cairn::testing::HttpResult;
 using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::NewUuidV7;
+using ::cairn::testing::PeakRssKib;
+using ::cairn::testing::RawExchange;
+using ::cairn::testing::RawReply;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
@@ -55,60 +59,6 @@ constexpr long kSanitizerFactor = 1;
 // What one refused bomb may add to the collector's peak memory: far below
 // the 0.9 GB the largest of them inflates to once parsed.
 constexpr long kPerRequestBoundKib = 64 * 1024 * kSanitizerFactor;
-
-// "VmHWM" (peak resident set) of a process, in KiB; -1 if unreadable.
-long PeakRssKib(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      long kib = -1;
-      std::istringstream(line.substr(6)) >> kib;
-      return kib;
-    }
-  }
-  return -1;
-}
-
-// What a raw connection received, and whether the server closed it.
-struct RawReply {
-  std::string bytes;
-  bool closed = false;
-};
-
-// Sends `request` as is on a fresh loopback connection and reads until the
-// server closes it or `wait` passes without a byte.
-RawReply RawExchange(int port, const std::string& request,
-                     std::chrono::milliseconds wait = std::chrono::seconds(5)) {
-  RawReply reply;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(fd, 0);
-  if (fd < 0) return reply;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-  size_t sent = 0;
-  while (sent < request.size()) {
-    ssize_t n = send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;  // the server may refuse early and close
-    sent += static_cast<size_t>(n);
-  }
-  char buffer[4096];
-  while (true) {
-    pollfd ready{fd, POLLIN, 0};
-    if (poll(&ready, 1, static_cast<int>(wait.count())) <= 0) break;
-    ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) {
-      reply.closed = true;
-      break;
-    }
-    reply.bytes.append(buffer, static_cast<size_t>(n));
-  }
-  close(fd);
-  return reply;
-}
 
 // How many HTTP responses `bytes` holds: status lines "HTTP/1.x NNN " (a
 // body may mention "HTTP/1.0" in a sentence, and a binary body may end
@@ -259,7 +209,8 @@ TEST_F(CollectorFaultsTest, AmbiguousFramingIsRefusedAndTheHiddenRequestNeverAns
   for (const Case& c : cases) {
     SCOPED_TRACE(c.method + " " + c.framing);
     RawReply reply =
-        RawExchange(collector_->port(), Request(c.method, c.path, c.framing, hidden));
+        RawExchange(collector_->port(), Request(c.method, c.path, c.framing, hidden), false,
+                    std::chrono::seconds(5));
     EXPECT_THAT(reply.bytes, StartsWith("HTTP/1.1 " + c.status));
     EXPECT_EQ(ResponseCount(reply.bytes), 1) << reply.bytes;
     EXPECT_THAT(reply.bytes, ::testing::Not(HasSubstr("cairn_http_requests_total")));

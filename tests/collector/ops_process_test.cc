@@ -36,6 +36,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
+#include "raw_http.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 
@@ -50,6 +51,7 @@ using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
+using ::cairn::testing::PeakRssKib;
 using ::cairn::testing::StoredEventIds;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
@@ -85,19 +87,7 @@ std::string JsonOf(const google::protobuf::Message& message) {
   return json;
 }
 
-// "VmHWM" (peak resident set) of a process, in KiB; -1 if unreadable.
-long PeakRssKib(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      long kib = -1;
-      std::istringstream(line.substr(6)) >> kib;
-      return kib;
-    }
-  }
-  return -1;
-}
+
 
 int ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -1,34 +1,27 @@
 #ifndef CAIRN_SDK_UPLOAD_CURL_TRANSPORT_H_
 #define CAIRN_SDK_UPLOAD_CURL_TRANSPORT_H_
 
-#include <atomic>
 #include <string>
 
+#include "cairn/common/http_client.h"
 #include "cairn/transport.h"
-
-typedef void CURL;
-typedef void CURLM;
 
 namespace cairn::sdk {
 
-// Transport over libcurl: one easy handle in a multi handle, so the
-// connection stays alive between batches and Abort can wake a waiting
-// transfer at once (curl_multi_wakeup) instead of at the next progress tick.
-// TLS peer and host verification are always on.
+// The default Transport: cairn::HttpClient (libcurl) keeps the connection
+// alive between batches, and Abort wakes a waiting transfer at once. TLS
+// peer and host verification are always on; answers over 1 MiB fail.
 class CurlTransport final : public Transport {
  public:
   // `ca_bundle_path` replaces the system CA store when not empty.
   explicit CurlTransport(std::string ca_bundle_path);
-  ~CurlTransport() override;
 
   absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override;
   void Abort() override;
 
  private:
-  std::string ca_bundle_path_;
-  CURLM* multi_ = nullptr;
-  CURL* easy_ = nullptr;
-  std::atomic<bool> aborted_{false};
+  const std::string ca_bundle_path_;
+  HttpClient client_;
 };
 
 }  // namespace cairn::sdk
