@@ -89,7 +89,8 @@ void BM_RawSqliteInsert(benchmark::State& state) {
   Check(state, (*db)->Exec("CREATE TABLE events (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, "
                            "purpose INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
                            "payload BLOB NOT NULL)"));
-  if (indexed) Check(state, (*db)->Exec("CREATE INDEX events_by_user ON events (user_id, purpose)"));
+  if (indexed)
+    Check(state, (*db)->Exec("CREATE INDEX events_by_user ON events (user_id, purpose)"));
   absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(
       "INSERT INTO events (seq, user_id, purpose, created_ms, payload) VALUES (?,?,?,?,?)");
   if (!insert.ok()) return Check(state, insert.status());
@@ -128,13 +129,13 @@ void BM_RawSqliteDelete(benchmark::State& state) {
   const bool indexed = state.range(1) != 0;
   constexpr int64_t kRows = 300'000, kBatch = 500;
   TempDir dir;
-  absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
-      sqlite::Database::Open(dir.file("raw.db"));
+  absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(dir.file("raw.db"));
   if (!db.ok()) return Check(state, db.status());
   Check(state, (*db)->Exec("CREATE TABLE events (seq INTEGER PRIMARY KEY, user_id TEXT NOT NULL, "
                            "purpose INTEGER NOT NULL, created_ms INTEGER NOT NULL, "
                            "payload BLOB NOT NULL)"));
-  if (indexed) Check(state, (*db)->Exec("CREATE INDEX events_by_user ON events (user_id, purpose)"));
+  if (indexed)
+    Check(state, (*db)->Exec("CREATE INDEX events_by_user ON events (user_id, purpose)"));
   Check(state, (*db)->Exec(absl::StrCat(
                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ",
                    kRows, ") INSERT INTO events SELECT x, '", kUser,
@@ -176,9 +177,9 @@ BENCHMARK(BM_RawSqliteDelete)
 void BM_SdkDurable(benchmark::State& state) {
   const bool ack = state.range(0) != 0;
   TempDir dir;
-  Options options = BenchOptions(
-      dir.path(), ack ? std::shared_ptr<Transport>(std::make_shared<AckTransport>())
-                      : std::make_shared<UnreachableTransport>());
+  Options options =
+      BenchOptions(dir.path(), ack ? std::shared_ptr<Transport>(std::make_shared<AckTransport>())
+                                   : std::make_shared<UnreachableTransport>());
   if (!ack) options.min_backoff = options.max_backoff = absl::Hours(1);
   options.queue_capacity = 2 * kEventsPerIteration;
   // Unbounded, like the raw table: a bound would make the writer evict (and
@@ -242,7 +243,8 @@ class RatioReporter : public benchmark::ConsoleReporter {
       if (!median.count(sdk) || !median.count(raw) || median[raw] <= 0) return;
       std::printf("  %s / %s = %.2f\n", sdk, raw, median[sdk] / median[raw]);
     };
-    std::printf("Durable throughput as a ratio of raw SQLite (target >= 0.50 against indexed:0):\n");
+    std::printf(
+        "Durable throughput as a ratio of raw SQLite (target >= 0.50 against indexed:0):\n");
     ratio("BM_SdkDurable/ack:0", "BM_RawSqliteInsert/indexed:0");
     ratio("BM_SdkDurable/ack:1", "BM_RawSqliteInsert/indexed:0");
     ratio("BM_SdkDurable/ack:0", "BM_RawSqliteInsert/indexed:1");

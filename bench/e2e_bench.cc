@@ -33,14 +33,13 @@
 //
 // Exit status: 0 if every event was delivered and stored exactly once.
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <malloc.h>
 
 #include <algorithm>
 #include <array>
@@ -124,8 +123,8 @@ class Collector {
   // Starts cairn-collector on 127.0.0.1 port 0 with `db`, its log to `log`,
   // and waits (up to 20 s) for its "listening on" line.
   bool Start(const std::string& db, const std::string& log) {
-    std::vector<std::string> args = {CAIRN_COLLECTOR_BINARY, "--listen=127.0.0.1:0",
-                                     "--db=" + db, std::string("--write-key=") + kWriteKey};
+    std::vector<std::string> args = {CAIRN_COLLECTOR_BINARY, "--listen=127.0.0.1:0", "--db=" + db,
+                                     std::string("--write-key=") + kWriteKey};
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -246,8 +245,8 @@ class TimedTransport : public Transport {
   absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
     auto start = SteadyClock::now();
     absl::StatusOr<HttpResponse> response = inner_.Post(request);
-    waited_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start)
-                      .count();
+    waited_ns_ +=
+        std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
     ++posts_;
     return response;
   }
@@ -309,7 +308,8 @@ int Main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);
   Flags flags;
   if (!ParseFlags(argc, argv, flags)) {
-    std::fprintf(stderr, "usage: %s [--events=N] [--batch-events=N] [--queue-capacity=N] [--keep]\n",
+    std::fprintf(stderr,
+                 "usage: %s [--events=N] [--batch-events=N] [--queue-capacity=N] [--keep]\n",
                  argv[0]);
     return 2;
   }
@@ -337,10 +337,9 @@ int Main(int argc, char** argv) {
   const auto t_start = SteadyClock::now();
   Sampler sampler(*client);
 
-  static constexpr const char* kNames[] = {"invoice_sent",   "quote_completed",
-                                           "profile_completed", "project_created",
-                                           "report_exported", "teammate_invited",
-                                           "integration_connected", "dashboard_viewed"};
+  static constexpr const char* kNames[] = {
+      "invoice_sent",    "quote_completed",  "profile_completed",     "project_created",
+      "report_exported", "teammate_invited", "integration_connected", "dashboard_viewed"};
   uint64_t pacing_waits = 0;
   int64_t full_refusals = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -350,16 +349,15 @@ int Main(int argc, char** argv) {
         const uint64_t queued = s.recorded - s.persisted;
         // The two consent grants are acknowledged too, but were never "recorded".
         const uint64_t done = s.acknowledged + s.duplicates;
-        const uint64_t undelivered = s.recorded + kConsentGrants > done
-                                         ? s.recorded + kConsentGrants - done
-                                         : 0;
+        const uint64_t undelivered =
+            s.recorded + kConsentGrants > done ? s.recorded + kConsentGrants - done : 0;
         if (queued + 2048 <= queue_capacity && undelivered <= kMaxUndelivered) break;
         ++pacing_waits;
         std::this_thread::sleep_for(std::chrono::microseconds(200));
       }
     }
-    absl::Status s = client->RecordMilestone(kNames[i % 8], static_cast<double>(i),
-                                             BenchAttributes());
+    absl::Status s =
+        client->RecordMilestone(kNames[i % 8], static_cast<double>(i), BenchAttributes());
     if (absl::IsResourceExhausted(s)) {  // queue full despite the pacing: record it again
       ++full_refusals;
       --i;
@@ -392,9 +390,10 @@ int Main(int argc, char** argv) {
 
   const double wall = Seconds(t_delivered - t_start);
   const int64_t total = n + 1;
-  std::printf("Cairn end-to-end benchmark: %lld milestones + 1 login, SDK -> cairn-collector "
-              "on loopback (libcurl, %s)\n",
-              static_cast<long long>(n), std::string(CodecName(options.compression)).c_str());
+  std::printf(
+      "Cairn end-to-end benchmark: %lld milestones + 1 login, SDK -> cairn-collector "
+      "on loopback (libcurl, %s)\n",
+      static_cast<long long>(n), std::string(CodecName(options.compression)).c_str());
   std::printf("  batch: max %zu events / %zu bytes; queue capacity %llu\n",
               options.max_batch_events, options.max_batch_bytes,
               static_cast<unsigned long long>(queue_capacity));
@@ -406,43 +405,45 @@ int Main(int argc, char** argv) {
               Seconds(t_delivered - t_recorded), flush_calls, flushed.ToString().c_str());
   std::printf("  WALL TIME record->delivered:      %8.3f s\n", wall);
   std::printf("  EVENTS/S end to end:              %8.0f\n", static_cast<double>(total) / wall);
-  std::printf("  RSS before Client::Create:        %8.1f MB (peak so far %.1f MB)\n", Mb(rss_before),
-              Mb(peak_before));
+  std::printf("  RSS before Client::Create:        %8.1f MB (peak so far %.1f MB)\n",
+              Mb(rss_before), Mb(peak_before));
   std::printf("  PEAK RSS of this process:         %8.1f MB (RSS after Flush %.1f MB)\n",
               Mb(peak_after), Mb(rss_after));
   std::printf("  SDK overhead (peak - before):     %8.1f MB\n", Mb(peak_after - rss_before));
-  std::printf("  sampled every 10 ms: max queue %llu events, max heap in use %.1f MB "
-              "(mallinfo2), max buffer %llu rows\n",
-              static_cast<unsigned long long>(sampler.max_queued),
-              Mb(static_cast<int64_t>(sampler.max_heap)),
-              static_cast<unsigned long long>(sampler.max_buffered_rows));
+  std::printf(
+      "  sampled every 10 ms: max queue %llu events, max heap in use %.1f MB "
+      "(mallinfo2), max buffer %llu rows\n",
+      static_cast<unsigned long long>(sampler.max_queued),
+      Mb(static_cast<int64_t>(sampler.max_heap)),
+      static_cast<unsigned long long>(sampler.max_buffered_rows));
   std::printf("  CPU: this process %.2f s; collector %.2f s; collector peak RSS %.1f MB\n",
               CpuSeconds(self.ru_utime, self.ru_stime),
               CpuSeconds(collector.usage().ru_utime, collector.usage().ru_stime),
               Mb(static_cast<int64_t>(collector.usage().ru_maxrss) * 1024));
-  std::printf("  CPU s per thread, in thread id order: this process [%s] (main, SDK writer, "
-              "SDK sender); collector [%s]\n",
-              sdk_threads_cpu.c_str(), collector_threads_cpu.c_str());
-  std::printf("  sender waited on the collector (inside Transport::Post): %.2f s over %lld "
-              "requests (%.2f ms each)\n",
-              transport->waited_seconds(), static_cast<long long>(transport->posts()),
-              transport->posts() > 0 ? 1e3 * transport->waited_seconds() /
-                                           static_cast<double>(transport->posts())
-                                     : 0.0);
-  std::printf("  SDK stats: recorded %llu, persisted %llu, sent %llu, acknowledged %llu, "
-              "duplicates %llu, retries %llu, batches %llu, dropped %llu, queue-full "
-              "re-records %lld\n",
-              static_cast<unsigned long long>(stats.recorded),
-              static_cast<unsigned long long>(stats.persisted),
-              static_cast<unsigned long long>(stats.sent),
-              static_cast<unsigned long long>(stats.acknowledged),
-              static_cast<unsigned long long>(stats.duplicates),
-              static_cast<unsigned long long>(stats.retries),
-              static_cast<unsigned long long>(stats.batches_acknowledged),
-              static_cast<unsigned long long>(TotalDropped(stats)),
-              static_cast<long long>(full_refusals));
-  std::printf("  shutdown: %s; collector stopped with SIGTERM: %s\n",
-              shutdown.ToString().c_str(), collector_ok ? "exit 0" : "FAILED");
+  std::printf(
+      "  CPU s per thread, in thread id order: this process [%s] (main, SDK writer, "
+      "SDK sender); collector [%s]\n",
+      sdk_threads_cpu.c_str(), collector_threads_cpu.c_str());
+  std::printf(
+      "  sender waited on the collector (inside Transport::Post): %.2f s over %lld "
+      "requests (%.2f ms each)\n",
+      transport->waited_seconds(), static_cast<long long>(transport->posts()),
+      transport->posts() > 0
+          ? 1e3 * transport->waited_seconds() / static_cast<double>(transport->posts())
+          : 0.0);
+  std::printf(
+      "  SDK stats: recorded %llu, persisted %llu, sent %llu, acknowledged %llu, "
+      "duplicates %llu, retries %llu, batches %llu, dropped %llu, queue-full "
+      "re-records %lld\n",
+      static_cast<unsigned long long>(stats.recorded),
+      static_cast<unsigned long long>(stats.persisted), static_cast<unsigned long long>(stats.sent),
+      static_cast<unsigned long long>(stats.acknowledged),
+      static_cast<unsigned long long>(stats.duplicates),
+      static_cast<unsigned long long>(stats.retries),
+      static_cast<unsigned long long>(stats.batches_acknowledged),
+      static_cast<unsigned long long>(TotalDropped(stats)), static_cast<long long>(full_refusals));
+  std::printf("  shutdown: %s; collector stopped with SIGTERM: %s\n", shutdown.ToString().c_str(),
+              collector_ok ? "exit 0" : "FAILED");
 
   // Verification: the collector's store, read directly.
   bool ok = flushed.ok() && collector_ok;
@@ -465,14 +466,13 @@ int Main(int argc, char** argv) {
   const int64_t logins = q->ColumnInt(3), milestones = q->ColumnInt(4);
   const bool stored_once =
       rows == total && ids == total && seqs == total && logins == 1 && milestones == n;
-  ok = ok && stored_once &&
-       stats.acknowledged == static_cast<uint64_t>(total) + kConsentGrants;
-  std::printf("  VERIFY store: %lld rows, %lld distinct event ids, %lld distinct sequences, "
-              "%lld login, %lld milestones: %s\n",
-              static_cast<long long>(rows), static_cast<long long>(ids),
-              static_cast<long long>(seqs), static_cast<long long>(logins),
-              static_cast<long long>(milestones),
-              stored_once ? "every event stored exactly once" : "MISMATCH");
+  ok = ok && stored_once && stats.acknowledged == static_cast<uint64_t>(total) + kConsentGrants;
+  std::printf(
+      "  VERIFY store: %lld rows, %lld distinct event ids, %lld distinct sequences, "
+      "%lld login, %lld milestones: %s\n",
+      static_cast<long long>(rows), static_cast<long long>(ids), static_cast<long long>(seqs),
+      static_cast<long long>(logins), static_cast<long long>(milestones),
+      stored_once ? "every event stored exactly once" : "MISMATCH");
   std::printf("  cairn-collector summary:\n");
   ok = PrintSummary(db) && ok;
   std::printf("RESULT: %s\n", ok ? "OK" : "FAILED");

@@ -17,7 +17,6 @@
 //  - BM_EngagementAll: ComputeEngagement + EvaluateDrop for the 10k accounts
 //    from inputs already read: the computation itself.
 #include <benchmark/benchmark.h>
-
 #include <sys/resource.h>
 
 #include <cstdint>
@@ -86,8 +85,8 @@ class Workload {
       e.account_id = ids.accounts[account];
       e.user_id = ids.users[account * kUsersPerAccount + user];
       e.kind = kind == 0 ? EventKind::kMilestone : EventKind::kLogin;
-      e.milestone_name = kind == 0 ? std::string_view(ids.milestones[(r >> 48) % 5])
-                                   : std::string_view();
+      e.milestone_name =
+          kind == 0 ? std::string_view(ids.milestones[(r >> 48) % 5]) : std::string_view();
       e.value = std::nullopt;
       e.occurred_at = StartOfDay(day) + absl::Seconds(static_cast<int64_t>((r >> 8) % 86400));
       e.consented = consent >= 5;

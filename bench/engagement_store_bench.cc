@@ -32,12 +32,12 @@
 #include <string>
 #include <vector>
 
-#include "success/account_health.h"
-#include "success/alert_evaluator.h"
-#include "store/sqlite/sqlite_store.h"
 #include "cairn/common/clock.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/engagement/aggregator.h"
+#include "store/sqlite/sqlite_store.h"
+#include "success/account_health.h"
+#include "success/alert_evaluator.h"
 
 namespace cairn::collector {
 namespace {

@@ -37,7 +37,6 @@
 // (getrusage RUSAGE_THREAD): voluntary = a call blocked; involuntary = the
 // scheduler preempted the caller (the tails on this 2-core machine).
 #include <benchmark/benchmark.h>
-
 #include <sys/resource.h>
 
 #include <barrier>
@@ -198,8 +197,8 @@ void RecordLoop(benchmark::State& state) {
       DrainQueue(state, client, switches);
       in_burst = 0;
     }
-    absl::Status s = kTimeEachCall ? TimedRecord(client, ++value, samples)
-                                   : RecordOne(client, ++value);
+    absl::Status s =
+        kTimeEachCall ? TimedRecord(client, ++value, samples) : RecordOne(client, ++value);
     ++(s.ok() ? accepted : refused);
   }
   switches.Stop();

@@ -56,10 +56,10 @@ void Show(cairn::Client& client, const std::string& user) {
   std::printf("%-24s %-9s %-16s %s\n", "purpose", "decision", "policy version", "decided at");
   for (const cairn::ConsentChoice& choice : client.GetConsentChoices(user)) {
     const cairn::consent::PurposeState& s = choice.state;
-    std::string when = s.decision == Decision::kUnknown
-                           ? "-"
-                           : absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", s.decided_at,
-                                              absl::UTCTimeZone());
+    std::string when =
+        s.decision == Decision::kUnknown
+            ? "-"
+            : absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", s.decided_at, absl::UTCTimeZone());
     std::printf("%-24.*s %-9.*s %-16s %s\n",
                 static_cast<int>(cairn::consent::PurposeName(choice.purpose).size()),
                 cairn::consent::PurposeName(choice.purpose).data(),
@@ -71,8 +71,7 @@ void Show(cairn::Client& client, const std::string& user) {
 
 // Sends what was just decided; a change that cannot be sent now is kept.
 void Deliver(cairn::Client& client) {
-  absl::Status s =
-      client.Flush(absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_flush_seconds)));
+  absl::Status s = client.Flush(absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_flush_seconds)));
   if (s.ok()) {
     std::printf("saved and sent to the collector\n");
   } else {
@@ -102,8 +101,7 @@ int main(int argc, char** argv) {
   if (absl::IsFailedPrecondition(client.status())) {
     // The app (or another switch) holds the directory: nothing was read or
     // changed, and waiting here could block the user indefinitely.
-    std::fprintf(stderr,
-                 "cairn-consent: %s\ncairn-consent: close the app first, then try again\n",
+    std::fprintf(stderr, "cairn-consent: %s\ncairn-consent: close the app first, then try again\n",
                  std::string(client.status().message()).c_str());
     return 3;
   }
@@ -133,9 +131,8 @@ int main(int argc, char** argv) {
     Deliver(c);
     Show(c, user);
   } else if (command == "renewals" && (argument == "on" || argument == "off")) {
-    if (absl::Status s = c.SetRenewalNotifications(account, user, argument == "on",
-                                                   absl::GetFlag(FLAGS_policy_version),
-                                                   "consent_switch");
+    if (absl::Status s = c.SetRenewalNotifications(
+            account, user, argument == "on", absl::GetFlag(FLAGS_policy_version), "consent_switch");
         !s.ok()) {
       return Fail(s);
     }
@@ -147,9 +144,10 @@ int main(int argc, char** argv) {
     std::printf("%s\n", json->c_str());
   } else if (command == "erase") {
     if (absl::Status s = c.EraseLocalData(user); !s.ok()) return Fail(s);
-    std::printf("erased %llu events held on this device; your consent choices are kept "
-                "as the record of what you decided\n",
-                static_cast<unsigned long long>(c.GetStats().erased));
+    std::printf(
+        "erased %llu events held on this device; your consent choices are kept "
+        "as the record of what you decided\n",
+        static_cast<unsigned long long>(c.GetStats().erased));
   } else {
     std::fputs(kUsage, stderr);
     rc = 2;

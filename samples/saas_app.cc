@@ -30,8 +30,8 @@ ABSL_FLAG(int, flush_seconds, 15, "how long to wait for delivery at the end");
 
 namespace {
 
-const char* const kMilestones[] = {"profile_completed", "first_quote_completed",
-                                   "invoice_sent", "project_created", "teammate_invited"};
+const char* const kMilestones[] = {"profile_completed", "first_quote_completed", "invoice_sent",
+                                   "project_created", "teammate_invited"};
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "cairn-sample-app: %s\n", status.ToString().c_str());
@@ -98,11 +98,12 @@ int main(int argc, char** argv) {
       (*client)->Flush(absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_flush_seconds)));
   cairn::Stats stats = (*client)->GetStats();
   absl::Status shut = (*client)->Shutdown(absl::Now() + absl::Seconds(5));
-  std::printf("recorded %d events (%d refused without consent); delivered %llu, "
-              "duplicates %llu, still buffered %llu\n",
-              recorded, refused, static_cast<unsigned long long>(stats.acknowledged),
-              static_cast<unsigned long long>(stats.duplicates),
-              static_cast<unsigned long long>(stats.buffered_rows));
+  std::printf(
+      "recorded %d events (%d refused without consent); delivered %llu, "
+      "duplicates %llu, still buffered %llu\n",
+      recorded, refused, static_cast<unsigned long long>(stats.acknowledged),
+      static_cast<unsigned long long>(stats.duplicates),
+      static_cast<unsigned long long>(stats.buffered_rows));
   if (!flushed.ok()) return Fail(flushed);
   return 0;
 }

@@ -89,26 +89,34 @@ std::optional<std::string> ParseFlags(int argc, char** argv, Flags& flags) {
     std::string name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
     std::replace(name.begin(), name.end(), '_', '-');
     std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-    auto integer = [&](auto& out) {
-      return absl::SimpleAtoi(ToAbsl(value), &out) && out > 0;
-    };
+    auto integer = [&](auto& out) { return absl::SimpleAtoi(ToAbsl(value), &out) && out > 0; };
     bool ok = true;
-    if (name == "url") flags.url = value;
-    else if (name == "write-key") flags.write_key = value;
-    else if (name == "connections") ok = integer(flags.connections);
-    else if (name == "batch-events") ok = integer(flags.batch_events);
-    else if (name == "total-events") ok = integer(flags.total_events);
-    else if (name == "duration") ok = absl::SimpleAtod(ToAbsl(value), &flags.duration_s) && flags.duration_s >= 0;
+    if (name == "url")
+      flags.url = value;
+    else if (name == "write-key")
+      flags.write_key = value;
+    else if (name == "connections")
+      ok = integer(flags.connections);
+    else if (name == "batch-events")
+      ok = integer(flags.batch_events);
+    else if (name == "total-events")
+      ok = integer(flags.total_events);
+    else if (name == "duration")
+      ok = absl::SimpleAtod(ToAbsl(value), &flags.duration_s) && flags.duration_s >= 0;
     else if (name == "compression") {
       ok = value == "zstd" || value == "none";
       flags.zstd = value == "zstd";
-    } else if (name == "users") ok = integer(flags.users);
+    } else if (name == "users")
+      ok = integer(flags.users);
     else if (name == "consent") {
       ok = value == "true" || value == "false";
       flags.consent = value == "true";
-    } else if (name == "timeout-ms") ok = integer(flags.timeout_ms);
-    else if (name == "label") flags.label = value;
-    else return "unknown flag --" + name;
+    } else if (name == "timeout-ms")
+      ok = integer(flags.timeout_ms);
+    else if (name == "label")
+      flags.label = value;
+    else
+      return "unknown flag --" + name;
     if (!ok) return "bad value for --" + name + ": " + value;
   }
   if (flags.url.empty() || flags.write_key.empty()) return "--url and --write-key are required";
@@ -183,8 +191,8 @@ struct Slot {
 // Sends every request in `requests` with `connections` in flight at most,
 // resending retryable failures; fills `stats`. Stops starting new requests
 // at `deadline` if set. Cost: one thread, busy with libcurl and parsing.
-void Run(const Flags& flags, std::vector<Request>& requests, std::optional<Clock::time_point> deadline,
-         Stats& stats) {
+void Run(const Flags& flags, std::vector<Request>& requests,
+         std::optional<Clock::time_point> deadline, Stats& stats) {
   std::string url = flags.url;
   if (url.size() < 9 || url.compare(url.size() - 9, 9, "/v1/batch") != 0) {
     if (!url.empty() && url.back() == '/') url.pop_back();
@@ -308,8 +316,8 @@ void Run(const Flags& flags, std::vector<Request>& requests, std::optional<Clock
     start_idle();
     int wait_ms = 100;
     if (!delayed.empty()) {
-      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(delayed.top().first -
-                                                                         Clock::now());
+      auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(delayed.top().first - Clock::now());
       wait_ms = static_cast<int>(std::clamp<int64_t>(until.count(), 0, 100));
     }
     if (in_flight > 0 || wait_ms > 0) curl_multi_poll(multi, nullptr, 0, wait_ms, nullptr);
@@ -343,34 +351,36 @@ int Main(int argc, char** argv) {
   std::vector<cairn::v1::Event> grants;
   if (flags.consent) {
     for (int user = 0; user < flags.users; ++user) {
-      for (cairn::v1::Event& event : workload.ConsentGrants(user)) grants.push_back(std::move(event));
+      for (cairn::v1::Event& event : workload.ConsentGrants(user))
+        grants.push_back(std::move(event));
     }
   }
   std::vector<cairn::v1::Event> load;
   load.reserve(static_cast<size_t>(flags.total_events));
   for (int64_t i = 0; i < flags.total_events; ++i) load.push_back(workload.LoadEvent(i));
-  std::vector<Request> consent_requests =
-      BuildRequests(std::move(grants), flags.batch_events, flags.connections, flags.zstd, batch_ids);
+  std::vector<Request> consent_requests = BuildRequests(std::move(grants), flags.batch_events,
+                                                        flags.connections, flags.zstd, batch_ids);
   std::vector<Request> load_requests =
       BuildRequests(std::move(load), flags.batch_events, flags.connections, flags.zstd, batch_ids);
   size_t body_bytes = 0;
   for (const Request& request : load_requests) body_bytes += request.body.size();
   double prepare_s = std::chrono::duration<double>(Clock::now() - prepare_start).count();
-  std::printf("cairn-load: %zu load batches of %d events (%.0f bytes each on average, %s), "
-              "%d users; prepared in %.2f s\n",
-              load_requests.size(), flags.batch_events,
-              load_requests.empty() ? 0.0 : static_cast<double>(body_bytes) / load_requests.size(),
-              flags.zstd ? "zstd" : "uncompressed", flags.users, prepare_s);
+  std::printf(
+      "cairn-load: %zu load batches of %d events (%.0f bytes each on average, %s), "
+      "%d users; prepared in %.2f s\n",
+      load_requests.size(), flags.batch_events,
+      load_requests.empty() ? 0.0 : static_cast<double>(body_bytes) / load_requests.size(),
+      flags.zstd ? "zstd" : "uncompressed", flags.users, prepare_s);
 
   if (!consent_requests.empty()) {
     Stats consent;
     Run(flags, consent_requests, std::nullopt, consent);
-    std::printf("consent phase: %lld grants accepted, %lld duplicates, %lld rejected, "
-                "%lld failed in %.2f s\n",
-                static_cast<long long>(consent.accepted),
-                static_cast<long long>(consent.duplicates),
-                static_cast<long long>(consent.rejected),
-                static_cast<long long>(consent.events_failed), consent.seconds);
+    std::printf(
+        "consent phase: %lld grants accepted, %lld duplicates, %lld rejected, "
+        "%lld failed in %.2f s\n",
+        static_cast<long long>(consent.accepted), static_cast<long long>(consent.duplicates),
+        static_cast<long long>(consent.rejected), static_cast<long long>(consent.events_failed),
+        consent.seconds);
   }
 
   Stats stats;
@@ -392,17 +402,19 @@ int Main(int argc, char** argv) {
   double p50 = Percentile(stats.latency_ms, 50), p90 = Percentile(stats.latency_ms, 90),
          p99 = Percentile(stats.latency_ms, 99),
          max = stats.latency_ms.empty() ? 0 : stats.latency_ms.back();
-  std::printf("load phase: %lld events in %.2f s = %.0f events/s (%lld batches/s) over %d "
-              "connections, batches of %d\n",
-              static_cast<long long>(accounted), stats.seconds, events_per_s,
-              static_cast<long long>(stats.seconds > 0 ? stats.requests_ok / stats.seconds : 0),
-              flags.connections, flags.batch_events);
-  std::printf("  accepted %lld, duplicates %lld, rejected %lld, failed %lld; retries %lld, "
-              "transport errors %lld, 4xx %lld, 5xx %lld\n",
-              static_cast<long long>(stats.accepted), static_cast<long long>(stats.duplicates),
-              static_cast<long long>(stats.rejected), static_cast<long long>(stats.events_failed),
-              static_cast<long long>(stats.retries), static_cast<long long>(stats.transport_errors),
-              static_cast<long long>(http_4xx), static_cast<long long>(http_5xx));
+  std::printf(
+      "load phase: %lld events in %.2f s = %.0f events/s (%lld batches/s) over %d "
+      "connections, batches of %d\n",
+      static_cast<long long>(accounted), stats.seconds, events_per_s,
+      static_cast<long long>(stats.seconds > 0 ? stats.requests_ok / stats.seconds : 0),
+      flags.connections, flags.batch_events);
+  std::printf(
+      "  accepted %lld, duplicates %lld, rejected %lld, failed %lld; retries %lld, "
+      "transport errors %lld, 4xx %lld, 5xx %lld\n",
+      static_cast<long long>(stats.accepted), static_cast<long long>(stats.duplicates),
+      static_cast<long long>(stats.rejected), static_cast<long long>(stats.events_failed),
+      static_cast<long long>(stats.retries), static_cast<long long>(stats.transport_errors),
+      static_cast<long long>(http_4xx), static_cast<long long>(http_5xx));
   std::printf("  request latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", p50, p90, p99, max);
   std::string reasons;
   for (const auto& [reason, count] : stats.reject_reasons) {
@@ -413,20 +425,19 @@ int Main(int argc, char** argv) {
   for (const auto& [status, count] : stats.by_status) {
     absl::StrAppend(&statuses, statuses.empty() ? "" : ",", "\"", status, "\":", count);
   }
-  std::printf(
-      "%s\n",
-      absl::StrFormat(
-          "{\"cairn_load\":1,\"label\":\"%s\",\"connections\":%d,\"batch_events\":%d,"
-          "\"compression\":\"%s\",\"users\":%d,\"events\":%d,\"seconds\":%.3f,"
-          "\"events_per_s\":%.0f,\"accepted\":%d,\"duplicates\":%d,\"rejected\":%d,"
-          "\"failed\":%d,\"retries\":%d,\"transport_errors\":%d,\"http_4xx\":%d,"
-          "\"http_5xx\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
-          "\"status\":{%s},\"reject_reasons\":{%s}}",
-          flags.label, flags.connections, flags.batch_events, flags.zstd ? "zstd" : "none",
-          flags.users, accounted, stats.seconds, events_per_s, stats.accepted, stats.duplicates,
-          stats.rejected, stats.events_failed, stats.retries, stats.transport_errors, http_4xx,
-          http_5xx, p50, p90, p99, max, statuses, reasons)
-          .c_str());
+  std::printf("%s\n",
+              absl::StrFormat(
+                  "{\"cairn_load\":1,\"label\":\"%s\",\"connections\":%d,\"batch_events\":%d,"
+                  "\"compression\":\"%s\",\"users\":%d,\"events\":%d,\"seconds\":%.3f,"
+                  "\"events_per_s\":%.0f,\"accepted\":%d,\"duplicates\":%d,\"rejected\":%d,"
+                  "\"failed\":%d,\"retries\":%d,\"transport_errors\":%d,\"http_4xx\":%d,"
+                  "\"http_5xx\":%d,\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,"
+                  "\"status\":{%s},\"reject_reasons\":{%s}}",
+                  flags.label, flags.connections, flags.batch_events, flags.zstd ? "zstd" : "none",
+                  flags.users, accounted, stats.seconds, events_per_s, stats.accepted,
+                  stats.duplicates, stats.rejected, stats.events_failed, stats.retries,
+                  stats.transport_errors, http_4xx, http_5xx, p50, p90, p99, max, statuses, reasons)
+                  .c_str());
   std::fflush(stdout);
   curl_global_cleanup();
   // With --duration not every batch is sent; then only failures count.

@@ -93,14 +93,23 @@ std::optional<std::string> ParseFlags(int argc, char** argv, Flags& flags) {
     std::replace(name.begin(), name.end(), '_', '-');
     std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
     bool ok = true;
-    if (name == "rows") ok = absl::SimpleAtoi(ToAbsl(value), &flags.rows) && flags.rows > 0;
-    else if (name == "batch-rows") ok = absl::SimpleAtoi(ToAbsl(value), &flags.batch_rows) && flags.batch_rows > 0;
-    else if (name == "sqlite-dir") flags.sqlite_dir = value;
-    else if (name == "pg-uri") flags.pg_uri = value;
-    else if (name == "pg-throwaway") flags.pg_throwaway = true;
-    else if (name == "sqlite-cache-mib") ok = absl::SimpleAtoi(ToAbsl(value), &flags.sqlite_cache_mib) && flags.sqlite_cache_mib >= 0;
-    else if (name == "sqlite-wal-autocheckpoint") ok = absl::SimpleAtoi(ToAbsl(value), &flags.sqlite_wal_autocheckpoint) && flags.sqlite_wal_autocheckpoint >= 0;
-    else return "unknown flag --" + name;
+    if (name == "rows")
+      ok = absl::SimpleAtoi(ToAbsl(value), &flags.rows) && flags.rows > 0;
+    else if (name == "batch-rows")
+      ok = absl::SimpleAtoi(ToAbsl(value), &flags.batch_rows) && flags.batch_rows > 0;
+    else if (name == "sqlite-dir")
+      flags.sqlite_dir = value;
+    else if (name == "pg-uri")
+      flags.pg_uri = value;
+    else if (name == "pg-throwaway")
+      flags.pg_throwaway = true;
+    else if (name == "sqlite-cache-mib")
+      ok = absl::SimpleAtoi(ToAbsl(value), &flags.sqlite_cache_mib) && flags.sqlite_cache_mib >= 0;
+    else if (name == "sqlite-wal-autocheckpoint")
+      ok = absl::SimpleAtoi(ToAbsl(value), &flags.sqlite_wal_autocheckpoint) &&
+           flags.sqlite_wal_autocheckpoint >= 0;
+    else
+      return "unknown flag --" + name;
     if (!ok) return "bad value for --" + name + ": " + value;
   }
   return std::nullopt;
@@ -232,8 +241,14 @@ Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema 
         insert->Bind(5, row.kind).Bind(6, row.occurred_at_ms).Bind(7, row.received_at_ms);
         insert->Bind(8, row.sequence).Bind(9, row.session_id).Bind(10, row.install_id);
         insert->Bind(11, row.batch_id);
-        if (row.has_milestone) insert->Bind(12, row.milestone_name); else insert->BindNull(12);
-        if (row.has_milestone_value) insert->Bind(13, row.milestone_value); else insert->BindNull(13);
+        if (row.has_milestone)
+          insert->Bind(12, row.milestone_name);
+        else
+          insert->BindNull(12);
+        if (row.has_milestone_value)
+          insert->Bind(13, row.milestone_value);
+        else
+          insert->BindNull(13);
         insert->BindNull(14);
         insert->Bind(15, row.attributes_json).BindBlob(16, row.event_proto);
       }
@@ -289,11 +304,20 @@ std::string HexBytea(const std::string& bytes) {
 void AppendCopyField(std::string& line, const std::string& value) {
   for (char c : value) {
     switch (c) {
-      case '\\': line += "\\\\"; break;
-      case '\t': line += "\\t"; break;
-      case '\n': line += "\\n"; break;
-      case '\r': line += "\\r"; break;
-      default: line.push_back(c);
+      case '\\':
+        line += "\\\\";
+        break;
+      case '\t':
+        line += "\\t";
+        break;
+      case '\n':
+        line += "\\n";
+        break;
+      case '\r':
+        line += "\\r";
+        break;
+      default:
+        line.push_back(c);
     }
   }
 }
@@ -323,9 +347,10 @@ Result RunPgCopyUpsert(PGconn* conn, const std::vector<StoredRow>& rows, int bat
   Result result;
   result.run = "pg_copy_upsert";
   if (auto e = PgExec(conn, kPgEvents)) return result.error = *e, result;
-  if (auto e = PgExec(conn, "DROP TABLE IF EXISTS cairn_raw_staging; "
-                            "CREATE TEMP TABLE cairn_raw_staging (LIKE cairn_raw_bench) "
-                            "ON COMMIT DELETE ROWS")) {
+  if (auto e = PgExec(conn,
+                      "DROP TABLE IF EXISTS cairn_raw_staging; "
+                      "CREATE TEMP TABLE cairn_raw_staging (LIKE cairn_raw_bench) "
+                      "ON COMMIT DELETE ROWS")) {
     return result.error = *e, result;
   }
   // COPY data built before the clock, like the other runs' rows.
@@ -338,7 +363,10 @@ Result RunPgCopyUpsert(PGconn* conn, const std::vector<StoredRow>& rows, int bat
       for (const std::optional<std::string>& value : PgValues(rows[i])) {
         if (!first) data.push_back('\t');
         first = false;
-        if (value) AppendCopyField(data, *value); else data += "\\N";
+        if (value)
+          AppendCopyField(data, *value);
+        else
+          data += "\\N";
       }
       data.push_back('\n');
     }
@@ -390,8 +418,8 @@ Result RunPgInsertValues(PGconn* conn, const std::vector<StoredRow>& rows, int b
       for (int c = 0; c < kColumnCount; ++c) {
         // Typed placeholders: text parameters into non-text columns.
         static constexpr const char* kTypes[kColumnCount] = {
-            "", "", "", "::integer", "", "::bigint", "::bigint", "::bigint", "", "", "", "",
-            "::double precision", "::bigint", "", "::bytea"};
+            "", "", "", "::integer",          "",         "::bigint", "::bigint", "::bigint", "",
+            "", "", "", "::double precision", "::bigint", "",         "::bytea"};
         absl::StrAppend(&sql, c == 0 ? "" : ",", "$", param++, kTypes[c]);
       }
       sql += ")";
@@ -490,7 +518,8 @@ int Main(int argc, char** argv) {
   if (flags.pg_throwaway) {
     testing::PgClusterOptions options;
     options.durable = true;
-    absl::StatusOr<std::unique_ptr<testing::PgCluster>> started = testing::PgCluster::Start(options);
+    absl::StatusOr<std::unique_ptr<testing::PgCluster>> started =
+        testing::PgCluster::Start(options);
     if (!started.ok()) {
       std::fprintf(stderr, "cannot start a throwaway PostgreSQL: %s\n",
                    started.status().ToString().c_str());

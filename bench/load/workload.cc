@@ -48,8 +48,8 @@ cairn::v1::Event Workload::LoadEvent(int64_t index) {
   absl::Time at = origin_ - absl::Minutes(10) + absl::Microseconds(index);
   // Alternate per round of users, so every user has both kinds.
   bool login = (index / users_) % 2 == 0;
-  cairn::v1::Event event = Base(
-      user, login ? cairn::v1::PURPOSE_USAGE_ANALYTICS : cairn::v1::PURPOSE_MILESTONES, at);
+  cairn::v1::Event event =
+      Base(user, login ? cairn::v1::PURPOSE_USAGE_ANALYTICS : cairn::v1::PURPOSE_MILESTONES, at);
   event.set_session_id(absl::StrCat("s-", user, "-", index / users_ / 2));
   if (login) {
     event.mutable_login()->set_method("password");
@@ -69,12 +69,24 @@ StoredRow ToStoredRow(const cairn::v1::Event& event, const std::string& install_
   row.user_id = event.user_id();
   row.purpose = event.purpose();
   switch (event.body_case()) {
-    case cairn::v1::Event::kLogin: row.kind = "login"; break;
-    case cairn::v1::Event::kLogout: row.kind = "logout"; break;
-    case cairn::v1::Event::kSessionEnd: row.kind = "session_end"; break;
-    case cairn::v1::Event::kMilestone: row.kind = "milestone"; break;
-    case cairn::v1::Event::kConsentChange: row.kind = "consent_change"; break;
-    default: row.kind = "unknown"; break;
+    case cairn::v1::Event::kLogin:
+      row.kind = "login";
+      break;
+    case cairn::v1::Event::kLogout:
+      row.kind = "logout";
+      break;
+    case cairn::v1::Event::kSessionEnd:
+      row.kind = "session_end";
+      break;
+    case cairn::v1::Event::kMilestone:
+      row.kind = "milestone";
+      break;
+    case cairn::v1::Event::kConsentChange:
+      row.kind = "consent_change";
+      break;
+    default:
+      row.kind = "unknown";
+      break;
   }
   row.occurred_at_ms = absl::ToUnixMillis(FromProto(event.occurred_at()));
   row.received_at_ms = received_at_ms;

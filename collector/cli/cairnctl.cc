@@ -23,10 +23,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "cairn/common/strings.h"
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/admin/v1/alerts.pb.h"
 #include "cairn/admin/v1/gdpr.pb.h"
+#include "cairn/common/strings.h"
 #include "cli_args.h"
 #include "cli_format.h"
 #include "cli_http.h"
@@ -153,7 +153,8 @@ class Command {
     Answer answer;
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = true;
-    const auto parsed = google::protobuf::util::JsonStringToMessage(response->body, &answer, options);
+    const auto parsed =
+        google::protobuf::util::JsonStringToMessage(response->body, &answer, options);
     if (!parsed.ok()) {
       std::cerr << "cairnctl: the server's answer is not the expected JSON: "
                 << TerminalSafe(std::string(parsed.message().data(), parsed.message().size()))
@@ -438,13 +439,14 @@ int Main(int argc, char** argv) {
     std::string path = "/v1/accounts/" + Encode(pos[2]) + "/goals";
     if (pos[1] == "list" && pos.size() == 3 && OnlyOptions(args, {}, &bad)) {
       return command.Run<admin::v1::GoalList>(
-          "GET", path, nullptr, [](const admin::v1::GoalList& goals) { return FormatGoals(goals); });
+          "GET", path, nullptr,
+          [](const admin::v1::GoalList& goals) { return FormatGoals(goals); });
     }
     if (pos[1] == "delete" && pos.size() == 4 && OnlyOptions(args, {}, &bad)) {
       return command.Run<admin::v1::GoalDeleted>(
           "DELETE", path + "/" + Encode(pos[3]), nullptr, [&](const admin::v1::GoalDeleted&) {
-        return absl::StrCat("goal ", TerminalSafe(pos[3]), " deleted\n");
-      });
+            return absl::StrCat("goal ", TerminalSafe(pos[3]), " deleted\n");
+          });
     }
     if (pos[1] == "add" && pos.size() == 3 &&
         OnlyOptions(args, {"--name", "--milestone", "--target", "--due"}, &bad)) {
@@ -494,9 +496,9 @@ int Main(int argc, char** argv) {
       // An export is JSON by nature: printed as the server sent it.
       return command.Run<admin::v1::UserExport>(
           "GET", path + "/export", nullptr, [&](const admin::v1::UserExport&) {
-        std::string raw = command.raw();
-        return absl::EndsWith(raw, "\n") ? raw : raw + "\n";
-      });
+            std::string raw = command.raw();
+            return absl::EndsWith(raw, "\n") ? raw : raw + "\n";
+          });
     }
     if (!OnlyOptions(args, {"--yes"}, &bad)) return Usage("unknown option " + bad, name);
     if (!args.flags.contains("--yes")) {

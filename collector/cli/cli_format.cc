@@ -202,15 +202,13 @@ std::string FormatAtRisk(const std::vector<admin::v1::Account>& accounts, std::s
     ++listed;
     if (table.rows() >= options.limit) continue;
     std::vector<double> weekly = Weekly(account.weekly_logins());
-    table.AddRow({Str(account.account_id()), HealthOf(account),
-                  absl::StrCat(account.login_days_14(), "/14"), TrendOf(account),
-                  BreadthOf(account), Percent(account.adoption()), Alert(account),
-                  Str(account.renewal_date()),
-                  weekly.empty() ? std::string(kNone) : Sparkline(weekly)});
+    table.AddRow(
+        {Str(account.account_id()), HealthOf(account), absl::StrCat(account.login_days_14(), "/14"),
+         TrendOf(account), BreadthOf(account), Percent(account.adoption()), Alert(account),
+         Str(account.renewal_date()), weekly.empty() ? std::string(kNone) : Sparkline(weekly)});
   }
   std::string out;
-  std::string when =
-      as_of.empty() ? "" : absl::StrCat(" (as of ", Time(std::string(as_of)), ")");
+  std::string when = as_of.empty() ? "" : absl::StrCat(" (as of ", Time(std::string(as_of)), ")");
   std::string plus = more_on_server ? "+" : "";
   if (options.all) {
     absl::StrAppend(&out, accounts.size(), plus,
@@ -304,8 +302,7 @@ std::string FormatGoals(const google::protobuf::RepeatedPtrField<admin::v1::Goal
     }
     table.AddRow({Str(goal.goal_id()), Str(goal.name()), Str(goal.milestone_name()),
                   absl::StrCat(bar, goal.count(), "/", goal.target_count()),
-                  Fixed1(goal.expected()), Str(goal.status()), Str(goal.start()),
-                  Str(goal.due())});
+                  Fixed1(goal.expected()), Str(goal.status()), Str(goal.start()), Str(goal.due())});
   }
   return table.Render();
 }

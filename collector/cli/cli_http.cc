@@ -19,12 +19,12 @@ std::string BodyJson(const google::protobuf::Message& message) {
 }
 
 Client::Client(std::string base_url, std::string token)
-  : base_(std::move(base_url)), token_(std::move(token)) {
+    : base_(std::move(base_url)), token_(std::move(token)) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
 std::optional<Response> Client::Call(const char* method, const std::string& path,
-                                   const std::string* body, std::string* error) const {
+                                     const std::string* body, std::string* error) const {
   HttpClientRequest request;
   request.method = method;
   request.url = base_ + path;

@@ -17,8 +17,7 @@ constexpr size_t kChunk = 64 * 1024;
 
 absl::StatusOr<std::string> ZstdCompress(std::string_view in, int level) {
   std::string out(ZSTD_compressBound(in.size()), '\0');
-  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(),
-                           level == 0 ? 3 : level);
+  size_t n = ZSTD_compress(out.data(), out.size(), in.data(), in.size(), level == 0 ? 3 : level);
   if (ZSTD_isError(n)) {
     return absl::InternalError(absl::StrCat("zstd: ", ZSTD_getErrorName(n)));
   }
@@ -27,8 +26,7 @@ absl::StatusOr<std::string> ZstdCompress(std::string_view in, int level) {
 }
 
 absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_out) {
-  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(),
-                                                           &ZSTD_freeDCtx);
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> ctx(ZSTD_createDCtx(), &ZSTD_freeDCtx);
   if (!ctx) return absl::InternalError("zstd: out of memory");
   // Bounds the window a hostile frame may ask us to allocate (8 MiB).
   ZSTD_DCtx_setParameter(ctx.get(), ZSTD_d_windowLogMax, 23);
@@ -42,8 +40,7 @@ absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_out) 
     last = ZSTD_decompressStream(ctx.get(), &output, &input);
     out.resize(old + output.pos);
     if (ZSTD_isError(last)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("zstd: ", ZSTD_getErrorName(last)));
+      return absl::InvalidArgumentError(absl::StrCat("zstd: ", ZSTD_getErrorName(last)));
     }
     if (out.size() > max_out) {
       return absl::ResourceExhaustedError("decompressed body over the limit");
@@ -57,8 +54,8 @@ absl::StatusOr<std::string> ZstdDecompress(std::string_view in, size_t max_out) 
 
 absl::StatusOr<std::string> GzipCompress(std::string_view in, int level) {
   z_stream zs{};
-  if (deflateInit2(&zs, level == 0 ? 6 : level, Z_DEFLATED, 15 + 16, 8,
-                   Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, level == 0 ? 6 : level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return absl::InternalError("zlib: deflateInit2 failed");
   }
   std::string out(deflateBound(&zs, in.size()), '\0');
@@ -107,9 +104,12 @@ absl::StatusOr<std::string> GzipDecompress(std::string_view in, size_t max_out) 
 
 std::string_view CodecName(Codec codec) {
   switch (codec) {
-    case Codec::kZstd: return "zstd";
-    case Codec::kGzip: return "gzip";
-    case Codec::kIdentity: break;
+    case Codec::kZstd:
+      return "zstd";
+    case Codec::kGzip:
+      return "gzip";
+    case Codec::kIdentity:
+      break;
   }
   return "identity";
 }
@@ -122,22 +122,26 @@ std::optional<Codec> ParseCodec(std::string_view value) {
   return std::nullopt;
 }
 
-absl::StatusOr<std::string> Compress(Codec codec, std::string_view input,
-                                     int level) {
+absl::StatusOr<std::string> Compress(Codec codec, std::string_view input, int level) {
   switch (codec) {
-    case Codec::kZstd: return ZstdCompress(input, level);
-    case Codec::kGzip: return GzipCompress(input, level);
-    case Codec::kIdentity: break;
+    case Codec::kZstd:
+      return ZstdCompress(input, level);
+    case Codec::kGzip:
+      return GzipCompress(input, level);
+    case Codec::kIdentity:
+      break;
   }
   return std::string(input);
 }
 
-absl::StatusOr<std::string> Decompress(Codec codec, std::string_view input,
-                                       size_t max_output) {
+absl::StatusOr<std::string> Decompress(Codec codec, std::string_view input, size_t max_output) {
   switch (codec) {
-    case Codec::kZstd: return ZstdDecompress(input, max_output);
-    case Codec::kGzip: return GzipDecompress(input, max_output);
-    case Codec::kIdentity: break;
+    case Codec::kZstd:
+      return ZstdDecompress(input, max_output);
+    case Codec::kGzip:
+      return GzipDecompress(input, max_output);
+    case Codec::kIdentity:
+      break;
   }
   if (input.size() > max_output) {
     return absl::ResourceExhaustedError("body over the limit");

@@ -11,8 +11,8 @@ using cairn::v1::RejectReason;
 bool IsPrintableNoSpace(char c) { return c > 0x20 && c < 0x7f; }
 
 bool IsMilestoneChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '.' || c == ':' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == ':' || c == '-';
 }
 
 std::optional<RuleViolation> Violation(RejectReason reason, std::string detail) {
@@ -131,9 +131,8 @@ std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Tim
     return Violation(RejectReason::REJECT_REASON_INVALID_MILESTONE,
                      "milestone name must be 1-128 of [A-Za-z0-9_.:-]");
   }
-  if (event.has_session_end() &&
-      (event.session_end().duration().seconds() < 0 ||
-       event.session_end().duration().nanos() < 0)) {
+  if (event.has_session_end() && (event.session_end().duration().seconds() < 0 ||
+                                  event.session_end().duration().nanos() < 0)) {
     return Violation(RejectReason::REJECT_REASON_INVALID_SESSION, "negative session duration");
   }
   if (event.has_consent_change()) {

@@ -145,9 +145,9 @@ int Statement::ColumnCount() const { return sqlite3_column_count(stmt_); }
 absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path,
                                                          const OpenOptions& options) {
   sqlite3* raw = nullptr;
-  int flags = SQLITE_OPEN_NOMUTEX |
-              (options.read_only ? SQLITE_OPEN_READONLY
-                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      SQLITE_OPEN_NOMUTEX |
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status status = StatusFromSqlite(rc, raw, "open");
@@ -165,8 +165,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
     if (options.wal) {
       if (absl::Status s = db->Exec("PRAGMA journal_mode=WAL"); !s.ok()) return s;
     }
-    std::string sync = absl::StrCat("PRAGMA synchronous=",
-                                    options.synchronous_full ? "FULL" : "NORMAL");
+    std::string sync =
+        absl::StrCat("PRAGMA synchronous=", options.synchronous_full ? "FULL" : "NORMAL");
     if (absl::Status s = db->Exec(sync); !s.ok()) return s;
   }
   return db;
@@ -203,8 +203,7 @@ absl::Status Database::Migrate(std::span<const std::string_view> steps) {
   if (!version.ok()) return version.status();
   if (*version > static_cast<int>(steps.size())) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "schema version ", *version, " is newer than this program (",
-        steps.size(), ")"));
+        "schema version ", *version, " is newer than this program (", steps.size(), ")"));
   }
   for (int v = *version; v < static_cast<int>(steps.size()); ++v) {
     Transaction txn(*this);

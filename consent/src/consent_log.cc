@@ -104,8 +104,8 @@ absl::StatusOr<int64_t> SqliteConsentLog::Append(const LogEntry& entry) {
 
 absl::StatusOr<std::vector<LogEntry>> SqliteConsentLog::Select(std::string_view where_and_order,
                                                                int64_t limit) {
-  absl::StatusOr<sqlite::Statement> select = db_->Prepare(absl::StrCat(
-      "SELECT ", ToAbsl(kColumns), ToAbsl(where_and_order), " LIMIT ?"));
+  absl::StatusOr<sqlite::Statement> select =
+      db_->Prepare(absl::StrCat("SELECT ", ToAbsl(kColumns), ToAbsl(where_and_order), " LIMIT ?"));
   if (!select.ok()) return select.status();
   select->Bind(1, limit);
   std::vector<LogEntry> out;

@@ -27,27 +27,36 @@ absl::Status ValidateRecord(const ConsentRecord& record) {
 
 std::string_view DecisionName(Decision decision) {
   switch (decision) {
-    case Decision::kGranted: return "granted";
-    case Decision::kDenied: return "denied";
-    case Decision::kUnknown: return "unknown";
+    case Decision::kGranted:
+      return "granted";
+    case Decision::kDenied:
+      return "denied";
+    case Decision::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
 
 cairn::v1::ConsentDecision ToWire(Decision decision) {
   switch (decision) {
-    case Decision::kGranted: return cairn::v1::CONSENT_DECISION_GRANTED;
-    case Decision::kDenied: return cairn::v1::CONSENT_DECISION_DENIED;
-    case Decision::kUnknown: return cairn::v1::CONSENT_DECISION_UNSPECIFIED;
+    case Decision::kGranted:
+      return cairn::v1::CONSENT_DECISION_GRANTED;
+    case Decision::kDenied:
+      return cairn::v1::CONSENT_DECISION_DENIED;
+    case Decision::kUnknown:
+      return cairn::v1::CONSENT_DECISION_UNSPECIFIED;
   }
   return cairn::v1::CONSENT_DECISION_UNSPECIFIED;
 }
 
 Decision DecisionFromWire(int wire_value) {
   switch (wire_value) {
-    case cairn::v1::CONSENT_DECISION_GRANTED: return Decision::kGranted;
-    case cairn::v1::CONSENT_DECISION_DENIED: return Decision::kDenied;
-    default: return Decision::kUnknown;
+    case cairn::v1::CONSENT_DECISION_GRANTED:
+      return Decision::kGranted;
+    case cairn::v1::CONSENT_DECISION_DENIED:
+      return Decision::kDenied;
+    default:
+      return Decision::kUnknown;
   }
 }
 
@@ -89,8 +98,7 @@ absl::StatusOr<ConsentRecord> RecordFromEvent(const cairn::v1::Event& event,
 absl::Status ConsentState::Apply(const ConsentRecord& record) {
   if (absl::Status s = ValidateRecord(record); !s.ok()) return s;
   History& history = states_[record.subject][static_cast<size_t>(record.purpose)];
-  PurposeState state{record.decision, record.policy_version, record.device_time,
-                     record.expires_at};
+  PurposeState state{record.decision, record.policy_version, record.device_time, record.expires_at};
   // Keep the history sorted by decision time; most records arrive in order,
   // so the search ends at the back.
   auto pos = history.end();
@@ -104,8 +112,7 @@ absl::Status ConsentState::Apply(const ConsentRecord& record) {
   return absl::OkStatus();
 }
 
-const ConsentState::History* ConsentState::Find(std::string_view subject,
-                                                Purpose purpose) const {
+const ConsentState::History* ConsentState::Find(std::string_view subject, Purpose purpose) const {
   auto it = states_.find(ToAbsl(subject));
   if (it == states_.end()) return nullptr;
   const History& history = it->second[static_cast<size_t>(purpose)];
@@ -130,8 +137,7 @@ Decision DecisionInForce(std::span<const PurposeState> history, absl::Time at) {
   return Decision::kUnknown;
 }
 
-Decision ConsentState::DecisionAt(std::string_view subject, Purpose purpose,
-                                  absl::Time at) const {
+Decision ConsentState::DecisionAt(std::string_view subject, Purpose purpose, absl::Time at) const {
   const History* history = Find(subject, purpose);
   if (history == nullptr) return Decision::kUnknown;
   return DecisionInForce(*history, at);

@@ -4,17 +4,21 @@ namespace cairn::consent {
 
 std::string_view PurposeName(Purpose purpose) {
   switch (purpose) {
-    case Purpose::kUsageAnalytics: return "usage_analytics";
-    case Purpose::kMilestones: return "milestones";
-    case Purpose::kRenewalNotifications: return "renewal_notifications";
-    case Purpose::kConsentRecord: return "consent_record";
+    case Purpose::kUsageAnalytics:
+      return "usage_analytics";
+    case Purpose::kMilestones:
+      return "milestones";
+    case Purpose::kRenewalNotifications:
+      return "renewal_notifications";
+    case Purpose::kConsentRecord:
+      return "consent_record";
   }
   return "unknown";
 }
 
 std::optional<Purpose> PurposeFromName(std::string_view name) {
-  for (Purpose p : {Purpose::kUsageAnalytics, Purpose::kMilestones,
-                    Purpose::kRenewalNotifications, Purpose::kConsentRecord}) {
+  for (Purpose p : {Purpose::kUsageAnalytics, Purpose::kMilestones, Purpose::kRenewalNotifications,
+                    Purpose::kConsentRecord}) {
     if (PurposeName(p) == name) return p;
   }
   return std::nullopt;
@@ -22,21 +26,30 @@ std::optional<Purpose> PurposeFromName(std::string_view name) {
 
 cairn::v1::Purpose ToWire(Purpose purpose) {
   switch (purpose) {
-    case Purpose::kUsageAnalytics: return cairn::v1::PURPOSE_USAGE_ANALYTICS;
-    case Purpose::kMilestones: return cairn::v1::PURPOSE_MILESTONES;
-    case Purpose::kRenewalNotifications: return cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
-    case Purpose::kConsentRecord: return cairn::v1::PURPOSE_CONSENT_RECORD;
+    case Purpose::kUsageAnalytics:
+      return cairn::v1::PURPOSE_USAGE_ANALYTICS;
+    case Purpose::kMilestones:
+      return cairn::v1::PURPOSE_MILESTONES;
+    case Purpose::kRenewalNotifications:
+      return cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
+    case Purpose::kConsentRecord:
+      return cairn::v1::PURPOSE_CONSENT_RECORD;
   }
   return cairn::v1::PURPOSE_UNSPECIFIED;
 }
 
 std::optional<Purpose> FromWire(int wire_value) {
   switch (wire_value) {
-    case cairn::v1::PURPOSE_USAGE_ANALYTICS: return Purpose::kUsageAnalytics;
-    case cairn::v1::PURPOSE_MILESTONES: return Purpose::kMilestones;
-    case cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS: return Purpose::kRenewalNotifications;
-    case cairn::v1::PURPOSE_CONSENT_RECORD: return Purpose::kConsentRecord;
-    default: return std::nullopt;
+    case cairn::v1::PURPOSE_USAGE_ANALYTICS:
+      return Purpose::kUsageAnalytics;
+    case cairn::v1::PURPOSE_MILESTONES:
+      return Purpose::kMilestones;
+    case cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS:
+      return Purpose::kRenewalNotifications;
+    case cairn::v1::PURPOSE_CONSENT_RECORD:
+      return Purpose::kConsentRecord;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -39,9 +39,8 @@ absl::Status Client::SetConsent(const ConsentRequest& request) {
   return impl_->SetConsent(request);
 }
 
-absl::Status Client::SetRenewalNotifications(std::string_view account_id,
-                                             std::string_view user_id, bool allowed,
-                                             std::string_view policy_version,
+absl::Status Client::SetRenewalNotifications(std::string_view account_id, std::string_view user_id,
+                                             bool allowed, std::string_view policy_version,
                                              std::string_view source_surface) {
   ConsentRequest request;
   request.account_id = std::string(account_id);

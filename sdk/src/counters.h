@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 
-
 #include "cairn/v1/batch.pb.h"
 #include "sdk/src/device/event_buffer.h"
 
@@ -137,8 +136,8 @@ class DropCounters {
   }
 
   mutable std::mutex mu_;
-  ByReason unreported_;  // guarded by mu_
-  ByReason total_;       // guarded by mu_
+  ByReason unreported_;   // guarded by mu_
+  ByReason total_;        // guarded by mu_
   bool changed_ = false;  // unreported_ differs from what was saved; guarded by mu_
 };
 

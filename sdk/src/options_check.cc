@@ -46,8 +46,8 @@ absl::Status ValidateOptions(const Options& options) {
   if (options.collector_url.empty()) return absl::InvalidArgumentError("collector_url is required");
   if (options.write_key.empty()) return absl::InvalidArgumentError("write_key is required");
   if (options.storage_dir.empty()) return absl::InvalidArgumentError("storage_dir is required");
-  std::string scheme = absl::AsciiStrToLower(
-      options.collector_url.substr(0, options.collector_url.find("://")));
+  std::string scheme =
+      absl::AsciiStrToLower(options.collector_url.substr(0, options.collector_url.find("://")));
   if (scheme == "http") {
     if (!options.allow_insecure_http && !IsLoopbackHost(UrlHost(options.collector_url))) {
       return absl::InvalidArgumentError(
@@ -70,8 +70,8 @@ absl::Status ValidateOptions(const Options& options) {
   }
   for (const std::string& key : options.attribute_allowlist) {
     if (!IsValidId(key, kMaxAttributeKeyBytes)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "attribute_allowlist: keys are 1-", kMaxAttributeKeyBytes, " printable bytes"));
+      return absl::InvalidArgumentError(absl::StrCat("attribute_allowlist: keys are 1-",
+                                                     kMaxAttributeKeyBytes, " printable bytes"));
     }
   }
   if (options.renewal_notifications_default == Options::RenewalDefault::kSoftOptIn &&

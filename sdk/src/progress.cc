@@ -19,8 +19,7 @@ void Progress::RestoreConsent(int64_t last_position, int64_t settled_through) {
   consent_settled_through_ = settled_through;
 }
 
-void Progress::Persisted(int64_t through, const absl::Status& status, int64_t first,
-                         int64_t last) {
+void Progress::Persisted(int64_t through, const absl::Status& status, int64_t first, int64_t last) {
   {
     std::lock_guard lock(mu_);
     persisted_through_ = std::max(persisted_through_, through);
@@ -72,8 +71,8 @@ bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Time next
       continue;
     }
     absl::Time now = clock_->Now();
-    int64_t unsent = persisted_through_ - settled_through_ +
-                     (consent_last_position_ - consent_settled_through_);
+    int64_t unsent =
+        persisted_through_ - settled_through_ + (consent_last_position_ - consent_settled_through_);
     bool has_work = in_flight || unsent > 0;
     if (!has_work) {
       work_since = absl::InfiniteFuture();
@@ -160,9 +159,9 @@ absl::Status Progress::AwaitDelivered(int64_t target, absl::Time deadline) {
   if (delivered()) return absl::OkStatus();
   if (auth_failed_) return absl::PermissionDeniedError(last_error_);
   if (failed_attempts_ > failed_before || in_backoff_) {
-    return absl::UnavailableError(absl::StrCat(
-        "events are durable on the device; the collector is not reachable now (", last_error_,
-        "); delivery will be retried"));
+    return absl::UnavailableError(
+        absl::StrCat("events are durable on the device; the collector is not reachable now (",
+                     last_error_, "); delivery will be retried"));
   }
   return absl::DeadlineExceededError("events are durable but not yet delivered");
 }

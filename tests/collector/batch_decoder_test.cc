@@ -17,8 +17,8 @@ TEST(CollectorBatchDecoderTest, DecodesEveryEncoding) {
   std::string plain = batch.SerializeAsString();
   for (Codec codec : {Codec::kIdentity, Codec::kZstd, Codec::kGzip}) {
     SCOPED_TRACE(CodecName(codec));
-    auto body = codec == Codec::kIdentity ? absl::StatusOr<std::string>(plain)
-                                          : Compress(codec, plain);
+    auto body =
+        codec == Codec::kIdentity ? absl::StatusOr<std::string>(plain) : Compress(codec, plain);
     ASSERT_TRUE(body.ok());
     auto decoded = DecodeBatch(codec, *body, {}, absl::Now());
     ASSERT_TRUE(decoded.ok()) << decoded.status();
@@ -55,7 +55,8 @@ TEST(CollectorBatchDecoderTest, RefusesWholeBatches) {
   limits.max_decompressed_bytes = 1 << 20;
   absl::Time now = absl::Now();
 
-  EXPECT_TRUE(absl::IsInvalidArgument(DecodeBatch(Codec::kIdentity, "garbage", limits, now).status()));
+  EXPECT_TRUE(
+      absl::IsInvalidArgument(DecodeBatch(Codec::kIdentity, "garbage", limits, now).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(DecodeBatch(Codec::kZstd, "not zstd", limits, now).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(DecodeBatch(Codec::kGzip, "not gzip", limits, now).status()));
 
@@ -65,7 +66,8 @@ TEST(CollectorBatchDecoderTest, RefusesWholeBatches) {
   EXPECT_TRUE(absl::IsInvalidArgument(bad_id.status()));
   EXPECT_EQ(bad_id.status().message(), "batch_id is not a UUID");
 
-  cairn::v1::Batch three = MakeBatch({MakeLogin("a", "u"), MakeLogin("a", "u"), MakeLogin("a", "u")});
+  cairn::v1::Batch three =
+      MakeBatch({MakeLogin("a", "u"), MakeLogin("a", "u"), MakeLogin("a", "u")});
   EXPECT_TRUE(absl::IsResourceExhausted(
       DecodeBatch(Codec::kIdentity, three.SerializeAsString(), limits, now).status()));
 

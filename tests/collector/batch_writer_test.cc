@@ -136,7 +136,8 @@ TEST(CollectorBatchWriterTest, RefusesWhenTheQueueIsFull) {
   EXPECT_TRUE(writer.TrySubmit(Record(), done.Add()));
   EXPECT_TRUE(writer.TrySubmit(Record(), done.Add()));
   bool called = false;
-  EXPECT_FALSE(writer.TrySubmit(Record(), [&](absl::StatusOr<BatchWriteResult>) { called = true; }));
+  EXPECT_FALSE(
+      writer.TrySubmit(Record(), [&](absl::StatusOr<BatchWriteResult>) { called = true; }));
   store.Release();
   done.WaitFor(3);
   EXPECT_FALSE(called);

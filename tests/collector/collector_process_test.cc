@@ -1,6 +1,8 @@
 // Process-level tests: the real cairn-collector binary on loopback, driven
 // over HTTP, with its SQLite file read back directly.
 
+#include "collector_process.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,18 +12,17 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <mutex>
-#include <thread>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/sqlite.h"
-#include "collector_process.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -201,9 +202,9 @@ TEST_F(CollectorServerTest, InvalidEventsAreReportedAndValidOnesStored) {
   cairn::v1::Event no_account = MakeLogin("", "user-1");
   cairn::v1::Event bad_milestone = MakeMilestone("acct-1", "user-1", "has spaces");
   cairn::v1::Event future = MakeLogin("acct-1", "user-1", absl::Now() + absl::Hours(48));
-  cairn::v1::Batch batch = MakeBatch({MakeLogin("acct-1", "user-1"), no_account,
-                                      MakeMilestone("acct-1", "user-1", "ok_name"), bad_milestone,
-                                      future});
+  cairn::v1::Batch batch =
+      MakeBatch({MakeLogin("acct-1", "user-1"), no_account,
+                 MakeMilestone("acct-1", "user-1", "ok_name"), bad_milestone, future});
   cairn::v1::BatchResponse response = PostOk(batch);
   EXPECT_EQ(response.accepted(), 2u);
   EXPECT_EQ(response.duplicates(), 0u);
@@ -225,11 +226,14 @@ TEST_F(CollectorServerTest, OversizeBodyIs413) {
   HttpResult big = Post(std::string(200 << 10, 'x'));
   EXPECT_EQ(big.status, 413);
   // Declared length over the limit: refused from the header alone.
-  std::string response = RawExchange(
-      collector_->port(),
-      absl::StrCat("POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
-                   "Authorization: Bearer ", kKey, "\r\nContent-Length: 999999999\r\n\r\n"))
-                             .bytes;
+  std::string response =
+      RawExchange(
+          collector_->port(),
+          absl::StrCat(
+              "POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
+              "Authorization: Bearer ",
+              kKey, "\r\nContent-Length: 999999999\r\n\r\n"))
+          .bytes;
   EXPECT_THAT(response, HasSubstr("HTTP/1.1 413"));
   EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
 }
@@ -260,7 +264,8 @@ TEST_F(CollectorServerTest, HostileConnectionsDoNotWedgeTheServer) {
                   .bytes,
               HasSubstr("HTTP/1.1 431"));
   // Half a header, then the client goes away.
-  EXPECT_EQ(RawExchange(collector_->port(), "POST /v1/batch HTTP/1.1\r\nContent-Le", true).bytes, "");
+  EXPECT_EQ(RawExchange(collector_->port(), "POST /v1/batch HTTP/1.1\r\nContent-Le", true).bytes,
+            "");
   // A body shorter than announced, then the client goes away.
   RawExchange(collector_->port(),
               absl::StrCat("POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Type: "
@@ -282,11 +287,11 @@ TEST_F(CollectorServerTest, HostileConnectionsDoNotWedgeTheServer) {
   EXPECT_EQ(PostOk(ThreeEventBatch()).accepted(), 3u);
   for (int fd : idle) close(fd);
   // Two requests on one keep-alive connection.
-  std::string two = RawExchange(
-      collector_->port(),
-      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
-      "Connection: close\r\n\r\n")
-                        .bytes;
+  std::string two =
+      RawExchange(collector_->port(),
+                  "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+                  "Connection: close\r\n\r\n")
+          .bytes;
   int answers = 0;
   for (size_t at = two.find("HTTP/1.1 200"); at != std::string::npos;
        at = two.find("HTTP/1.1 200", at + 1)) {
@@ -341,8 +346,8 @@ TEST_F(CollectorServerTest, SummarySubcommandPrintsTheStore) {
   ASSERT_TRUE(collector_->Stop().ok());
   collector_.reset();
 
-  std::string command = absl::StrCat("'", cairn::testing::CollectorBinaryPath(),
-                                     "' summary --db='", db_path_, "'");
+  std::string command =
+      absl::StrCat("'", cairn::testing::CollectorBinaryPath(), "' summary --db='", db_path_, "'");
   FILE* pipe = popen(command.c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::string output;
@@ -351,8 +356,7 @@ TEST_F(CollectorServerTest, SummarySubcommandPrintsTheStore) {
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
   int status = pclose(pipe);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
-  EXPECT_THAT(output,
-              HasSubstr("events:   7 (consent_change 4, login 1, logout 1, milestone 1)"));
+  EXPECT_THAT(output, HasSubstr("events:   7 (consent_change 4, login 1, logout 1, milestone 1)"));
   EXPECT_THAT(output, HasSubstr("acct-1"));
   EXPECT_THAT(output, HasSubstr("events dropped on devices: 4"));
 }

@@ -73,8 +73,8 @@ TEST(CollectorConsentRuleTest, GrantThenWithdrawalAllowsOnlyEventsInBetween) {
 
 TEST(CollectorConsentRuleTest, LateArrivingOlderDecisionCountsByItsDateNotItsArrival) {
   Rows rows;
-  rows.Add(kT0, kGranted);                       // stored first
-  rows.Add(kT0 - absl::Hours(1), kDenied);       // made earlier, stored later
+  rows.Add(kT0, kGranted);                  // stored first
+  rows.Add(kT0 - absl::Hours(1), kDenied);  // made earlier, stored later
   EXPECT_EQ(Judge(rows, kT0 + absl::Minutes(1)), ConsentVerdict::kAllowed);
   EXPECT_EQ(Judge(rows, kT0 - absl::Minutes(30)), ConsentVerdict::kNoConsent);
   // And the other way round: a late grant dated before a withdrawal.

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "store/retention_purger.h"
-#include "store/store_factory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/retention_purger.h"
+#include "store/store_factory.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 #include "test_database.h"
@@ -180,7 +180,8 @@ TEST_P(CollectorConsentStoreTest, ExpiredGrantIsRejected) {
 TEST_P(CollectorConsentStoreTest, ConsentChangesOfABatchApplyBeforeItsOtherEvents) {
   // The event comes first in the batch; the grant later, dated earlier.
   cairn::v1::Event login = MakeLogin("acct", "u1", kT0);
-  cairn::v1::Event grant = MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1));
+  cairn::v1::Event grant =
+      MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1));
   // A withdrawal in the same batch, dated before the milestone.
   cairn::v1::Event milestone = MakeMilestone("acct", "u1", "m", std::nullopt, kT0);
   cairn::v1::Event milestone_grant =
@@ -189,9 +190,8 @@ TEST_P(CollectorConsentStoreTest, ConsentChangesOfABatchApplyBeforeItsOtherEvent
       MakeConsentChange("acct", "u1", kMilestones, kDenied, kT0 - absl::Minutes(1));
   BatchWriteResult result = Write({login, grant, milestone, milestone_grant, milestone_denial});
   EXPECT_THAT(result.outcomes,
-              ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted,
-                          EventOutcome::kRejected, EventOutcome::kInserted,
-                          EventOutcome::kInserted));
+              ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted, EventOutcome::kRejected,
+                          EventOutcome::kInserted, EventOutcome::kInserted));
   ASSERT_EQ(result.rejections.size(), 1u);
   EXPECT_EQ(result.rejections[0].index, 2u);
 }
@@ -223,10 +223,9 @@ TEST_P(CollectorConsentStoreTest, EveryEventOfAWriteIsJudgedByTheRecordInForceTh
   auto results = store_->Write(batches);
   ASSERT_TRUE(results.ok()) << results.status();
   EXPECT_THAT((*results)[0].outcomes,
-              ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted,
-                          EventOutcome::kRejected, EventOutcome::kInserted));
-  EXPECT_THAT((*results)[1].outcomes, ElementsAre(EventOutcome::kInserted,
-                                                  EventOutcome::kInserted,
+              ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted, EventOutcome::kRejected,
+                          EventOutcome::kInserted));
+  EXPECT_THAT((*results)[1].outcomes, ElementsAre(EventOutcome::kInserted, EventOutcome::kInserted,
                                                   EventOutcome::kRejected));
   EXPECT_THAT((*results)[2].outcomes,
               ElementsAre(EventOutcome::kInserted, EventOutcome::kRejected));
@@ -317,8 +316,7 @@ TEST_P(CollectorConsentStoreTest, EraseRemovesEverythingAndDropsLaterEventsOfThe
   EXPECT_FALSE(erased->already_erased);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE user_id = ?1", "u1"), 0);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_id = ?1", "u1"), 0);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_hash = ?1",
-                     UserHash("u1")),
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_hash = ?1", UserHash("u1")),
             2);
   EXPECT_TRUE(IsStored(other));
   auto exported = store_->ExportUser("u1", 100);
@@ -327,9 +325,9 @@ TEST_P(CollectorConsentStoreTest, EraseRemovesEverythingAndDropsLaterEventsOfThe
   EXPECT_THAT(exported->consent_records, IsEmpty());
 
   // Late offline events, dated before and after the erasure, and a new grant.
-  BatchWriteResult late =
-      Write({MakeLogin("acct", "u1", kT0 - absl::Hours(10)), MakeLogin("acct", "u1", kT0 + absl::Hours(1)),
-             MakeGrant("acct", "u1", kAnalytics, kT0 + absl::Hours(1))});
+  BatchWriteResult late = Write({MakeLogin("acct", "u1", kT0 - absl::Hours(10)),
+                                 MakeLogin("acct", "u1", kT0 + absl::Hours(1)),
+                                 MakeGrant("acct", "u1", kAnalytics, kT0 + absl::Hours(1))});
   EXPECT_EQ(late.inserted, 0);
   ASSERT_EQ(late.rejections.size(), 3u);
   for (const StoreRejection& r : late.rejections) EXPECT_EQ(r.reason, kErased);
@@ -366,9 +364,9 @@ TEST_P(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
          MakeGrant("acct", "bob", kAnalytics)});
   Write({MakeConsentChange("acct", "bob", kRenewal, kDenied, kT0)});
   EXPECT_THAT(Recipients("acct"), ElementsAre("alice"));
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM renewal_suppression WHERE user_hash = ?1",
-                     UserHash("bob")),
-            1);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM renewal_suppression WHERE user_hash = ?1", UserHash("bob")),
+      1);
 
   // New events do not bring bob back; nor does a grant made before the opt-out.
   Write({MakeLogin("acct", "bob", kT0 + absl::Minutes(1)),
@@ -378,9 +376,9 @@ TEST_P(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
   // Erased: the suppression entry stays, and nothing of bob is listed.
   ASSERT_TRUE(store_->EraseUser("bob", kT0 + absl::Hours(1)).ok());
   EXPECT_THAT(Recipients("acct"), ElementsAre("alice"));
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM renewal_suppression WHERE user_hash = ?1",
-                     UserHash("bob")),
-            1);
+  EXPECT_EQ(
+      QueryInt("SELECT count(*) FROM renewal_suppression WHERE user_hash = ?1", UserHash("bob")),
+      1);
   Write({MakeLogin("acct", "bob", kT0 + absl::Hours(2)),
          MakeGrant("acct", "bob", kRenewal, kT0 + absl::Hours(2))});
   EXPECT_THAT(Recipients("acct"), ElementsAre("alice"));
@@ -395,7 +393,8 @@ TEST_P(CollectorConsentStoreTest, ALaterGrantLiftsTheOptOut) {
 }
 
 TEST_P(CollectorConsentStoreTest, RetentionPurgeRemovesOldEventsAndKeepsYoungOnes) {
-  std::vector<cairn::v1::Event> events = {MakeGrant("acct", "u1", kAnalytics, kT0 - absl::Hours(24 * 60))};
+  std::vector<cairn::v1::Event> events = {
+      MakeGrant("acct", "u1", kAnalytics, kT0 - absl::Hours(24 * 60))};
   std::vector<cairn::v1::Event> old_events, young_events;
   for (int i = 0; i < 7; ++i) {
     old_events.push_back(MakeLogin("acct", "u1", kT0 - absl::Hours(24 * 40) - absl::Minutes(i)));

@@ -114,8 +114,10 @@ TEST(CollectorDecodeBoundsTest, MalformedWireFormatIsInvalid) {
   const std::string id = NewUuidV7();
   std::string valid = MakeBatch({MakeLogin("a", "u")}).SerializeAsString();
   const std::string cases[] = {
-      valid.substr(0, valid.size() - 1),               // cut inside the event
-      std::string("\x0a\x05" "abc", 5),                // length past the end
+      valid.substr(0, valid.size() - 1),  // cut inside the event
+      std::string("\x0a\x05"
+                  "abc",
+                  5),                                        // length past the end
       EmptyEventsBatch(id, 1) + std::string("\x2b\x2c", 2),  // a group (field 5)
       EmptyEventsBatch(id, 1) + std::string("\x08\xff", 2),  // varint cut short
       EmptyEventsBatch(id, 1) + std::string("\x07\x00", 2),  // field number 0
@@ -126,10 +128,19 @@ TEST(CollectorDecodeBoundsTest, MalformedWireFormatIsInvalid) {
   }
   // Unknown fields of every wire type but groups still parse, as before.
   std::string unknown = MakeBatch({MakeLogin("a", "u")}).SerializeAsString();
-  unknown.append("\xa0\x06\x01", 3);                      // field 100, varint
-  unknown.append("\xa9\x06" "12345678", 10);              // field 101, fixed64
-  unknown.append("\xb5\x06" "1234", 6);                   // field 102, fixed32
-  unknown.append("\xba\x06\x02" "ab", 5);                 // field 103, bytes
+  unknown.append("\xa0\x06\x01", 3);  // field 100, varint
+  unknown.append(
+      "\xa9\x06"
+      "12345678",
+      10);  // field 101, fixed64
+  unknown.append(
+      "\xb5\x06"
+      "1234",
+      6);  // field 102, fixed32
+  unknown.append(
+      "\xba\x06\x02"
+      "ab",
+      5);  // field 103, bytes
   absl::Status status = Decode(BatchFormat::kProtobuf, Codec::kIdentity, unknown);
   EXPECT_TRUE(status.ok()) << status;
 }

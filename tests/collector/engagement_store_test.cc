@@ -212,7 +212,8 @@ TEST_P(CollectorEngagementStoreTest, WithdrawalDeletesWhatThatPurposeProduced) {
 // One group commit (several batches in one Write): the aggregates sum every
 // batch's events, and a withdrawal in a later batch of the same write also
 // takes what the earlier batches added.
-TEST_P(CollectorEngagementStoreTest, OneWriteOfSeveralBatchesSumsThemAndAWithdrawalInItTakesThemToo) {
+TEST_P(CollectorEngagementStoreTest,
+       OneWriteOfSeveralBatchesSumsThemAndAWithdrawalInItTakesThemToo) {
   Grant("acme", "u1");
   Grant("acme", "u2");
   const absl::Time t = kT0 - absl::Hours(2);

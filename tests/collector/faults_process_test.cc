@@ -114,9 +114,9 @@ class CollectorFaultsTest : public ::testing::Test {
   // `body`: the server must answer the head once and never `body`.
   std::string Request(const std::string& method, const std::string& path,
                       const std::string& framing, const std::string& body) {
-    return absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: c\r\n",
-                        "Authorization: Bearer ", kKey,
-                        "\r\nContent-Type: application/x-protobuf\r\n", framing, "\r\n", body);
+    return absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: c\r\n", "Authorization: Bearer ",
+                        kKey, "\r\nContent-Type: application/x-protobuf\r\n", framing, "\r\n",
+                        body);
   }
 
   cairn::testing::TempDir dir_;
@@ -208,27 +208,26 @@ TEST_F(CollectorFaultsTest, AmbiguousFramingIsRefusedAndTheHiddenRequestNeverAns
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.method + " " + c.framing);
-    RawReply reply =
-        RawExchange(collector_->port(), Request(c.method, c.path, c.framing, hidden), false,
-                    std::chrono::seconds(5));
+    RawReply reply = RawExchange(collector_->port(), Request(c.method, c.path, c.framing, hidden),
+                                 false, std::chrono::seconds(5));
     EXPECT_THAT(reply.bytes, StartsWith("HTTP/1.1 " + c.status));
     EXPECT_EQ(ResponseCount(reply.bytes), 1) << reply.bytes;
     EXPECT_THAT(reply.bytes, ::testing::Not(HasSubstr("cairn_http_requests_total")));
     EXPECT_TRUE(reply.closed) << "the connection stayed open";
   }
   // HTTP/1.0 has no chunked coding: any Transfer-Encoding is faulty framing.
-  RawReply old = RawExchange(collector_->port(),
-                             "GET /healthz HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" +
-                                 hidden);
+  RawReply old =
+      RawExchange(collector_->port(),
+                  "GET /healthz HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + hidden);
   EXPECT_THAT(old.bytes, StartsWith("HTTP/1.0 400"));
   EXPECT_EQ(ResponseCount(old.bytes), 1) << old.bytes;
 
   // A chunked batch is still read and stored, and the connection reused.
   std::string batch = MakeBatch({MakeLogin("acct", "u")}).SerializeAsString();
-  std::string chunked = absl::StrCat(
-      Request("POST", "/v1/batch", "Transfer-Encoding: chunked\r\n",
-              absl::StrCat(absl::Hex(batch.size()), "\r\n", batch, "\r\n0\r\n\r\n")),
-      "GET /healthz HTTP/1.1\r\nHost: c\r\nConnection: close\r\n\r\n");
+  std::string chunked =
+      absl::StrCat(Request("POST", "/v1/batch", "Transfer-Encoding: chunked\r\n",
+                           absl::StrCat(absl::Hex(batch.size()), "\r\n", batch, "\r\n0\r\n\r\n")),
+                   "GET /healthz HTTP/1.1\r\nHost: c\r\nConnection: close\r\n\r\n");
   RawReply served = RawExchange(collector_->port(), chunked);
   EXPECT_THAT(served.bytes, StartsWith("HTTP/1.1 200"));
   EXPECT_EQ(ResponseCount(served.bytes), 2) << served.bytes;

@@ -127,8 +127,8 @@ class CollectorGdprProcessTest : public ::testing::Test {
   }
 
   std::string Summary() {
-    std::string command = absl::StrCat("'", cairn::testing::CollectorBinaryPath(),
-                                       "' summary --db='", db_path_, "'");
+    std::string command =
+        absl::StrCat("'", cairn::testing::CollectorBinaryPath(), "' summary --db='", db_path_, "'");
     FILE* pipe = popen(command.c_str(), "r");
     EXPECT_NE(pipe, nullptr);
     if (pipe == nullptr) return "";
@@ -146,7 +146,8 @@ class CollectorGdprProcessTest : public ::testing::Test {
   std::unique_ptr<CollectorProcess> collector_;
 };
 
-TEST_F(CollectorGdprProcessTest, ConsentChangeArrivesWithItsPolicyVersionEvenWhenAnalyticsIsDenied) {
+TEST_F(CollectorGdprProcessTest,
+       ConsentChangeArrivesWithItsPolicyVersionEvenWhenAnalyticsIsDenied) {
   // A consent-only batch from a device with no install id yet.
   cairn::v1::Batch batch = MakeBatch(
       {MakeConsentChange("acct", "u1", kAnalytics, kDenied, absl::Now(), "2025-11"),
@@ -179,9 +180,9 @@ TEST_F(CollectorGdprProcessTest, EventForANeverGrantedPurposeIsRejectedAndCounte
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events"), 0);
 
   // Granted: the same user's next event is stored.
-  EXPECT_EQ(Post({MakeGrant("acct", "stranger", kAnalytics), MakeLogin("acct", "stranger")})
-                .accepted(),
-            2u);
+  EXPECT_EQ(
+      Post({MakeGrant("acct", "stranger", kAnalytics), MakeLogin("acct", "stranger")}).accepted(),
+      2u);
   ASSERT_TRUE(collector_->Stop().ok());
   collector_.reset();
   std::string summary = Summary();

@@ -87,8 +87,6 @@ std::string JsonOf(const google::protobuf::Message& message) {
   return json;
 }
 
-
-
 int ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
@@ -124,8 +122,7 @@ class CollectorOpsTest : public ::testing::Test {
 
   HttpResult Post(const std::string& body, const std::string& type = "application/x-protobuf",
                   const std::string& encoding = "", const std::string& key = kKey) {
-    std::vector<std::string> headers = {"Content-Type: " + type,
-                                        "Authorization: Bearer " + key};
+    std::vector<std::string> headers = {"Content-Type: " + type, "Authorization: Bearer " + key};
     if (!encoding.empty()) headers.push_back("Content-Encoding: " + encoding);
     auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch", body, headers);
     EXPECT_TRUE(result.ok()) << result.status();
@@ -224,8 +221,7 @@ TEST_F(CollectorOpsTest, AttributeLimitsRejectOnlyTheEventsOverThem) {
   (*long_key.mutable_attributes())["much_too_long"] = "x";
   cairn::v1::Event long_value = MakeLogin("acct", "u");
   (*long_value.mutable_attributes())["plan"] = std::string(17, 'v');
-  HttpResult result =
-      Post(MakeBatch({ok, too_many, long_key, long_value}).SerializeAsString());
+  HttpResult result = Post(MakeBatch({ok, too_many, long_key, long_value}).SerializeAsString());
   ASSERT_EQ(result.status, 200);
   cairn::v1::BatchResponse response;
   ASSERT_TRUE(response.ParseFromString(result.body));
@@ -260,8 +256,8 @@ TEST_F(CollectorOpsTest, RevokedKeyGets401AfterSighupWithoutRestart) {
   // Waits until the collector has handled the SIGHUP: its reload counters
   // move (success or failure, by `ok`).
   auto reload_and_wait = [&](bool ok) {
-    std::string series = ok ? "cairn_key_reloads_total{result=\"ok\"}"
-                            : "cairn_key_reloads_total{result=\"error\"}";
+    std::string series =
+        ok ? "cairn_key_reloads_total{result=\"ok\"}" : "cairn_key_reloads_total{result=\"error\"}";
     double before = Metrics()[series];
     ASSERT_EQ(kill(pid, SIGHUP), 0);
     for (int i = 0; i < 2000 && Metrics()[series] == before; ++i) {
@@ -400,9 +396,9 @@ TEST_F(CollectorOpsTest, BadFlagFileIsAUsageError) {
   for (const auto& [flag, message] : cases) {
     // Otherwise complete (key, port): only the flag file can make it exit 2,
     // and `timeout` bounds the test if it starts serving instead.
-    std::string command = absl::StrCat("timeout 20 '", cairn::testing::CollectorBinaryPath(),
-                                       "' --db='", db_path_, "' --write-key=", kKey,
-                                       " --listen=127.0.0.1:0 ", flag, " 2>&1");
+    std::string command =
+        absl::StrCat("timeout 20 '", cairn::testing::CollectorBinaryPath(), "' --db='", db_path_,
+                     "' --write-key=", kKey, " --listen=127.0.0.1:0 ", flag, " 2>&1");
     FILE* pipe = popen(command.c_str(), "r");
     ASSERT_NE(pipe, nullptr);
     std::string output;
@@ -424,13 +420,29 @@ TEST_F(CollectorOpsTest, HelpListsEveryFlag) {
   size_t n;
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
   pclose(pipe);
-  for (const char* flag :
-       {"listen", "db", "write_key", "write_key_file", "io_threads", "max_body_bytes",
-        "max_decompressed_bytes", "max_events_per_batch", "admin_token", "admin_token_file",
-        "hash_key_file", "retention_days", "purge_interval_minutes", "store_client_ip",
-        "store_user_agent", "writer_queue", "max_attributes", "max_attribute_key_bytes",
-        "max_attribute_value_bytes", "rate_limit_rps", "rate_limit_burst",
-        "key_file_poll_seconds", "max_connections"}) {
+  for (const char* flag : {"listen",
+                           "db",
+                           "write_key",
+                           "write_key_file",
+                           "io_threads",
+                           "max_body_bytes",
+                           "max_decompressed_bytes",
+                           "max_events_per_batch",
+                           "admin_token",
+                           "admin_token_file",
+                           "hash_key_file",
+                           "retention_days",
+                           "purge_interval_minutes",
+                           "store_client_ip",
+                           "store_user_agent",
+                           "writer_queue",
+                           "max_attributes",
+                           "max_attribute_key_bytes",
+                           "max_attribute_value_bytes",
+                           "rate_limit_rps",
+                           "rate_limit_burst",
+                           "key_file_poll_seconds",
+                           "max_connections"}) {
     EXPECT_THAT(output, HasSubstr(absl::StrCat("--", flag, " ("))) << flag;
   }
   EXPECT_THAT(output, HasSubstr("--flagfile"));
@@ -520,14 +532,12 @@ TEST_F(CollectorOpsTest, CompressionBombsAreRefusedWithBoundedMemory) {
     SCOPED_TRACE(CodecName(codec));
     std::string bomb = *Compress(codec, zeros);
     ASSERT_LT(bomb.size(), 1u << 20);  // passes the body-size limit
-    HttpResult result =
-        Post(bomb, "application/x-protobuf", std::string(CodecName(codec)));
+    HttpResult result = Post(bomb, "application/x-protobuf", std::string(CodecName(codec)));
     EXPECT_EQ(result.status, 413);
     EXPECT_EQ(result.body, "decompressed body is over the size limit\n");
     std::string compressed_json = *Compress(codec, json_bomb);
     ASSERT_LT(compressed_json.size(), 1u << 20);
-    EXPECT_EQ(Post(compressed_json, "application/json", std::string(CodecName(codec))).status,
-              413);
+    EXPECT_EQ(Post(compressed_json, "application/json", std::string(CodecName(codec))).status, 413);
   }
   // A plain body over --max-body-bytes.
   EXPECT_EQ(Post(std::string(2 << 20, 'x')).status, 413);

@@ -7,13 +7,9 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "ingest/batch_decoder.h"
 #include "app/flag_args.h"
-#include "ops/histogram.h"
-#include "auth/key_reloader.h"
-#include "ops/log.h"
 #include "app/request_handler.h"
-#include "ops/metrics.h"
+#include "auth/key_reloader.h"
 #include "auth/rate_limiter.h"
 #include "auth/write_key_set.h"
 #include "cairn/common/codec.h"
@@ -21,6 +17,10 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "ingest/batch_decoder.h"
+#include "ops/histogram.h"
+#include "ops/log.h"
+#include "ops/metrics.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 
@@ -49,8 +49,7 @@ TEST(CollectorJsonDecodeTest, DecodesTheProto3JsonMappingInEveryEncoding) {
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_EQ(decoded->record.batch_id, batch.batch_id());
     ASSERT_EQ(decoded->record.events.size(), 2u);
-    EXPECT_EQ(decoded->record.events[1].SerializeAsString(),
-              batch.events(1).SerializeAsString());
+    EXPECT_EQ(decoded->record.events[1].SerializeAsString(), batch.events(1).SerializeAsString());
   }
   // Field names as in the .proto are accepted too, and unknown fields skipped.
   std::string snake = "{\"batch_id\":\"" + batch.batch_id() + "\",\"future_field\":1}";
@@ -101,8 +100,7 @@ TEST(CollectorAttributeLimitsTest, TighterLimitsRejectOnlyThoseEvents) {
   cairn::v1::Event value = MakeLogin("a", "u");
   (*value.mutable_attributes())["k"] = "vvvv";
   cairn::v1::Batch batch = MakeBatch({ok, two, key, value});
-  auto decoded =
-      DecodeBatch(Codec::kIdentity, batch.SerializeAsString(), limits, absl::Now());
+  auto decoded = DecodeBatch(Codec::kIdentity, batch.SerializeAsString(), limits, absl::Now());
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->record.events.size(), 1u);
   ASSERT_EQ(decoded->rejected.size(), 3u);
@@ -206,15 +204,14 @@ TEST(CollectorFlagArgsTest, NormalizesNamesAndExpandsFlagFiles) {
   cairn::testing::TempDir dir;
   std::string inner = dir.File("inner.flags"), outer = dir.File("outer.flags");
   std::ofstream(inner) << "--rate-limit-rps=5\n";
-  std::ofstream(outer) << "# comment\n\n  --write-key-file=/etc/cairn/keys-a \n--flagfile="
-                       << inner << "\n--io_threads=3\n";
-  auto args = ExpandFlagArgs({"cairn-collector", "--db=x", "--flagfile=" + outer,
-                              "--io-threads=4", "--flagfile", inner, "--", "--not-a-flag"});
+  std::ofstream(outer) << "# comment\n\n  --write-key-file=/etc/cairn/keys-a \n--flagfile=" << inner
+                       << "\n--io_threads=3\n";
+  auto args = ExpandFlagArgs({"cairn-collector", "--db=x", "--flagfile=" + outer, "--io-threads=4",
+                              "--flagfile", inner, "--", "--not-a-flag"});
   ASSERT_TRUE(args.ok()) << args.status();
-  EXPECT_THAT(*args, ElementsAre("cairn-collector", "--db=x",
-                                 "--write_key_file=/etc/cairn/keys-a", "--rate_limit_rps=5",
-                                 "--io_threads=3", "--io_threads=4", "--rate_limit_rps=5", "--",
-                                 "--not-a-flag"));
+  EXPECT_THAT(*args, ElementsAre("cairn-collector", "--db=x", "--write_key_file=/etc/cairn/keys-a",
+                                 "--rate_limit_rps=5", "--io_threads=3", "--io_threads=4",
+                                 "--rate_limit_rps=5", "--", "--not-a-flag"));
 }
 
 TEST(CollectorFlagArgsTest, RefusesBadFlagFiles) {
@@ -234,9 +231,9 @@ TEST(CollectorFlagArgsTest, RefusesBadFlagFiles) {
 
 TEST(CollectorMetricsTest, HistogramIsCumulativeWithSumAndCount) {
   Histogram histogram;
-  histogram.Observe(absl::Microseconds(100));   // first bucket
-  histogram.Observe(absl::Milliseconds(3));     // le 0.005
-  histogram.Observe(absl::Seconds(60));         // +Inf only
+  histogram.Observe(absl::Microseconds(100));  // first bucket
+  histogram.Observe(absl::Milliseconds(3));    // le 0.005
+  histogram.Observe(absl::Seconds(60));        // +Inf only
   std::string text;
   histogram.AppendPrometheus("x_seconds", "route=\"r\"", &text);
   EXPECT_THAT(text, HasSubstr("x_seconds_bucket{route=\"r\",le=\"0.0005\"} 1\n"));

@@ -4,10 +4,10 @@
 #include <memory>
 #include <string>
 
-#include "ops/log.h"
-#include "store/sqlite/sqlite_store.h"
 #include "cairn/common/codec.h"
 #include "gtest/gtest.h"
+#include "ops/log.h"
+#include "store/sqlite/sqlite_store.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 
@@ -184,9 +184,9 @@ TEST_F(CollectorRequestHandlerTest, BusyWriterAnswers503WithRetryAfter) {
 TEST_F(CollectorRequestHandlerTest, MergesValidationAndConsentRejectionsByBatchIndex) {
   // 0 ok, 1 invalid (no account), 2 no consent (milestones never granted
   // for "v"), 3 ok, 4 no consent.
-  cairn::v1::Batch batch = MakeBatch(
-      {MakeLogin("a", "u"), MakeLogin("", "u"), MakeMilestone("a", "v", "m"),
-       MakeMilestone("a", "u", "m"), MakeLogin("a", "v")});
+  cairn::v1::Batch batch =
+      MakeBatch({MakeLogin("a", "u"), MakeLogin("", "u"), MakeMilestone("a", "v", "m"),
+                 MakeMilestone("a", "u", "m"), MakeLogin("a", "v")});
   for (int attempt = 0; attempt < 2; ++attempt) {
     HttpResponse response = Call(BatchRequest(batch.SerializeAsString()));
     ASSERT_EQ(response.status, 200) << response.body;

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "store/store_factory.h"
 #include "cairn/common/sqlite.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/store_factory.h"
 #include "temp_dir.h"
 #include "test_batches.h"
 #include "test_database.h"
@@ -160,7 +160,8 @@ TEST_P(CollectorStoreTest, KeepsDeviceTimeAndSkewCorrectedTime) {
     return out;
   };
   auto ms = [](absl::Time x) { return std::to_string(absl::ToUnixMillis(x)); };
-  EXPECT_THAT(times(login), ElementsAre(ms(t + absl::Minutes(50)), ms(t - absl::Minutes(10)), ms(t)));
+  EXPECT_THAT(times(login),
+              ElementsAre(ms(t + absl::Minutes(50)), ms(t - absl::Minutes(10)), ms(t)));
   EXPECT_THAT(times(unsent), ElementsAre(ms(t - absl::Hours(3)), ms(t - absl::Hours(3)), ms(t)));
   EXPECT_THAT(times(future), ElementsAre(ms(t + absl::Minutes(5)), ms(t), ms(t)));
 
@@ -313,8 +314,7 @@ TEST_P(CollectorStoreTest, ReadOnlyOpenReadsButNeverWrites) {
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->Summarize()->total_events, 3);  // the login and two grants
   BatchRecord record = Record({});
-  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ((*reader)->EraseUser("user-1", absl::Now()).status().code(),
             absl::StatusCode::kFailedPrecondition);
 }
@@ -365,8 +365,7 @@ TEST_F(CollectorSqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
   ASSERT_TRUE(reader.ok()) << reader.status();
   EXPECT_EQ((*reader)->Summarize()->total_events, 3);  // the login and two grants
   BatchRecord record = Record({});
-  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*reader)->Write({&record, 1}).status().code(), absl::StatusCode::kFailedPrecondition);
 
   auto missing = SqliteStore::Open(dir_.File("missing.db"), {.read_only = true});
   EXPECT_FALSE(missing.ok());
@@ -381,7 +380,8 @@ TEST_F(CollectorSqliteStoreTest, MigrationToV3BackfillsTheCorrectedTime) {
     // whose device clock ran fast, one of a batch without sent_at.
     auto db = sqlite::Database::Open(path_);
     ASSERT_TRUE(db.ok());
-    ASSERT_TRUE((*db)->Exec(R"sql(
+    ASSERT_TRUE((*db)
+                    ->Exec(R"sql(
 ALTER TABLE events DROP COLUMN corrected_at_ms;
 INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms,
   times_received, event_count, accepted, duplicates, rejected)
@@ -392,7 +392,8 @@ INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms
   VALUES ('e1', 'a', 'u', 1, 'login', 4400000, 1000000, 1, 's', 'i', 'b1', '{}', x''),
          ('e2', 'a', 'u', 1, 'login', 700000, 1000000, 2, 's', 'i', 'b2', '{}', x'');
 PRAGMA user_version = 2;
-)sql").ok());
+)sql")
+                    .ok());
   }
   auto migrated = SqliteStore::Open(path_);
   ASSERT_TRUE(migrated.ok()) << migrated.status();
@@ -403,11 +404,13 @@ PRAGMA user_version = 2;
   // Events stored before had their batch too: none is left without a value.
   EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events WHERE corrected_at_ms IS NULL"), 0);
   // Version 4 drops the per-account time index.
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM sqlite_schema WHERE name = "
-                            "'events_by_account_time'"),
+  EXPECT_EQ(QueryInt(path_,
+                     "SELECT count(*) FROM sqlite_schema WHERE name = "
+                     "'events_by_account_time'"),
             0);
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM sqlite_schema WHERE name = "
-                            "'events_by_user_account'"),
+  EXPECT_EQ(QueryInt(path_,
+                     "SELECT count(*) FROM sqlite_schema WHERE name = "
+                     "'events_by_user_account'"),
             1);
 }
 

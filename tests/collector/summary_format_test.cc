@@ -15,8 +15,9 @@ TEST(CollectorSummaryFormatTest, ShowsTotalsAccountsAndDrops) {
   summary.accounts = 1;
   summary.users = 2;
   summary.batches = 3;
-  summary.top_accounts.push_back(AccountSummary{
-      "acme", 2, 4, 3, absl::FromCivil(absl::CivilSecond(2025, 1, 2, 3, 4, 5), absl::UTCTimeZone())});
+  summary.top_accounts.push_back(
+      AccountSummary{"acme", 2, 4, 3,
+                     absl::FromCivil(absl::CivilSecond(2025, 1, 2, 3, 4, 5), absl::UTCTimeZone())});
   summary.client_drops[cairn::v1::DROP_REASON_QUEUE_FULL] = 5;
   std::string text = FormatSummary(summary);
   EXPECT_THAT(text, HasSubstr("events:   12 (login 4, milestone 8)"));

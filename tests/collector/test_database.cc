@@ -9,12 +9,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "store/postgres/pg_store.h"
-#include "store/sqlite/sqlite_store.h"
-#include "store/store_factory.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/common/strings.h"
 #include "pg_cluster.h"
+#include "store/postgres/pg_store.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store_factory.h"
 #include "test_batches.h"
 
 namespace cairn::collector::testing {

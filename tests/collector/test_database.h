@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "store/store.h"
 #include "gtest/gtest.h"
+#include "store/store.h"
 #include "temp_dir.h"
 
 namespace cairn::collector::testing {

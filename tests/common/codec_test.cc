@@ -50,8 +50,7 @@ TEST(Codec, TruncatedInputIsInvalidArgument) {
     absl::StatusOr<std::string> packed = Compress(codec, Sample());
     ASSERT_TRUE(packed.ok());
     std::string cut = packed->substr(0, packed->size() / 2);
-    EXPECT_EQ(Decompress(codec, cut, 1 << 20).status().code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(Decompress(codec, cut, 1 << 20).status().code(), absl::StatusCode::kInvalidArgument)
         << CodecName(codec);
   }
 }

@@ -25,9 +25,9 @@ TEST(Crypto, HexRoundTripsAndRefusesWhatIsNotLowercaseHex) {
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, bytes);
   EXPECT_EQ(*HexDecode(""), "");
-  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("abc").status()));   // odd length
-  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("0G").status()));    // not hex
-  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("FF").status()));    // not lowercase
+  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("abc").status()));  // odd length
+  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("0G").status()));   // not hex
+  EXPECT_TRUE(absl::IsInvalidArgument(HexDecode("FF").status()));   // not lowercase
 }
 
 TEST(Crypto, ConstantTimeEqualsComparesContentAndSize) {

@@ -61,11 +61,14 @@ TEST(EventRules, EachBrokenRuleHasItsReason) {
       {"bad name", [](auto& e) { e.mutable_milestone()->set_name("sent invoice!"); },
        RejectReason::REJECT_REASON_INVALID_MILESTONE},
       {"big value",
-       [](auto& e) { (*e.mutable_attributes())["k"] = std::string(kMaxAttributeValueBytes + 1, 'v'); },
+       [](auto& e) {
+         (*e.mutable_attributes())["k"] = std::string(kMaxAttributeValueBytes + 1, 'v');
+       },
        RejectReason::REJECT_REASON_INVALID_ATTRIBUTES},
       {"many attrs",
        [](auto& e) {
-         for (size_t i = 0; i <= kMaxAttributes; ++i) (*e.mutable_attributes())["k" + std::to_string(i)] = "v";
+         for (size_t i = 0; i <= kMaxAttributes; ++i)
+           (*e.mutable_attributes())["k" + std::to_string(i)] = "v";
        },
        RejectReason::REJECT_REASON_INVALID_ATTRIBUTES},
   };
@@ -93,13 +96,13 @@ TEST(EventRules, Utf8IsCheckedStrictly) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\x89"));  // é € 🎉
-  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // UTF-16 surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("\xc3"));                                      // truncated
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));                                  // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));                                  // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));                              // UTF-16 surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));                          // past U+10FFFF
   EXPECT_FALSE(IsValidUtf8("\xff"));
-  EXPECT_FALSE(IsValidUtf8("ok\x80"));             // stray continuation byte
+  EXPECT_FALSE(IsValidUtf8("ok\x80"));  // stray continuation byte
   cairn::v1::Event e = GoodMilestone();
   (*e.mutable_attributes())["k"] = "\xc3";
   EXPECT_EQ(ReasonFor(e), RejectReason::REJECT_REASON_INVALID_ATTRIBUTES);

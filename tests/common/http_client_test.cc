@@ -3,8 +3,8 @@
 
 #include "cairn/common/http_client.h"
 
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <memory>
@@ -106,8 +106,7 @@ TEST(HttpClientTest, AnAnswerOverTheBoundFailsTheRequest) {
 TEST(HttpClientTest, FailuresAreStatusesNotResponses) {
   HttpClient client;
   EXPECT_TRUE(absl::IsUnavailable(
-      client.Send(Request("GET", absl::StrCat("http://127.0.0.1:", ClosedPort(), "/")))
-          .status()));
+      client.Send(Request("GET", absl::StrCat("http://127.0.0.1:", ClosedPort(), "/"))).status()));
   EXPECT_TRUE(absl::IsInvalidArgument(client.Send(Request("GET", "ftp://127.0.0.1/x")).status()));
   client.Abort();
   std::unique_ptr<WebhookSink> sink = StartSink();

@@ -49,10 +49,10 @@ TEST(UuidV7, ConcurrentCallersNeverCollide) {
 
 TEST(Uuid, RejectsMalformedText) {
   EXPECT_FALSE(IsCanonicalUuid(""));
-  EXPECT_FALSE(IsCanonicalUuid("018bcfe5-687b-7000-8000-00000000000"));    // short
-  EXPECT_FALSE(IsCanonicalUuid("018bcfe5x687b-7000-8000-000000000000"));   // no dash
-  EXPECT_FALSE(IsCanonicalUuid("018bcfe5-687b-7000-c000-000000000000"));   // variant
-  EXPECT_FALSE(IsCanonicalUuid("018bcfe5-687b-7000-8000-00000000000g"));   // not hex
+  EXPECT_FALSE(IsCanonicalUuid("018bcfe5-687b-7000-8000-00000000000"));   // short
+  EXPECT_FALSE(IsCanonicalUuid("018bcfe5x687b-7000-8000-000000000000"));  // no dash
+  EXPECT_FALSE(IsCanonicalUuid("018bcfe5-687b-7000-c000-000000000000"));  // variant
+  EXPECT_FALSE(IsCanonicalUuid("018bcfe5-687b-7000-8000-00000000000g"));  // not hex
   EXPECT_EQ(UuidVersion("018bcfe5-687b-4000-8000-000000000000"), 4);
   EXPECT_EQ(UuidVersion("nonsense"), -1);
 }

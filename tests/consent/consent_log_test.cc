@@ -77,8 +77,9 @@ TEST(SqliteConsentLog, DeliveryStateSurvivesAReopenAndKeepsOrder) {
     auto log = SqliteConsentLog::Open(path);
     ASSERT_TRUE(log.ok());
     for (int i = 0; i < 5; ++i) {
-      ASSERT_TRUE((*log)->Append(Entry("u" + std::to_string(i), Purpose::kUsageAnalytics,
-                                       Decision::kGranted, kT0 + absl::Seconds(i)))
+      ASSERT_TRUE((*log)
+                      ->Append(Entry("u" + std::to_string(i), Purpose::kUsageAnalytics,
+                                     Decision::kGranted, kT0 + absl::Seconds(i)))
                       .ok());
     }
     LogEntry already = Entry("v", Purpose::kMilestones, Decision::kDenied, kT0);
@@ -113,8 +114,7 @@ TEST(SqliteConsentLog, RecordsCannotBeRewrittenOrDeleted) {
   {
     auto log = SqliteConsentLog::Open(path);
     ASSERT_TRUE(log.ok());
-    ASSERT_TRUE(
-        (*log)->Append(Entry("alice", Purpose::kMilestones, Decision::kGranted, kT0)).ok());
+    ASSERT_TRUE((*log)->Append(Entry("alice", Purpose::kMilestones, Decision::kGranted, kT0)).ok());
   }
   auto db = sqlite::Database::Open(path);
   ASSERT_TRUE(db.ok());
@@ -146,8 +146,9 @@ TEST(SqliteConsentLog, ATruncatedDatabaseIsReportedAsDataLoss) {
     auto log = SqliteConsentLog::Open(path);
     ASSERT_TRUE(log.ok());
     for (int i = 0; i < 200; ++i) {
-      ASSERT_TRUE((*log)->Append(Entry(std::string(100, 'a') + std::to_string(i),
-                                       Purpose::kMilestones, Decision::kGranted, kT0))
+      ASSERT_TRUE((*log)
+                      ->Append(Entry(std::string(100, 'a') + std::to_string(i),
+                                     Purpose::kMilestones, Decision::kGranted, kT0))
                       .ok());
     }
   }

@@ -38,8 +38,9 @@ TEST(ConsentState, GrantAndWithdrawArePerUserAndPurpose) {
   EXPECT_TRUE(state.Allows("alice", Purpose::kMilestones, kT0));
   EXPECT_FALSE(state.Allows("alice", Purpose::kUsageAnalytics, kT0));
   EXPECT_FALSE(state.Allows("bob", Purpose::kMilestones, kT0));
-  ASSERT_TRUE(state.Apply(Record("alice", Purpose::kMilestones, Decision::kDenied,
-                                 kT0 + absl::Seconds(1), "v2"))
+  ASSERT_TRUE(state
+                  .Apply(Record("alice", Purpose::kMilestones, Decision::kDenied,
+                                kT0 + absl::Seconds(1), "v2"))
                   .ok());
   EXPECT_FALSE(state.Allows("alice", Purpose::kMilestones, kT0 + absl::Seconds(2)));
   EXPECT_EQ(state.Get("alice", Purpose::kMilestones).policy_version, "v2");
@@ -48,9 +49,9 @@ TEST(ConsentState, GrantAndWithdrawArePerUserAndPurpose) {
 TEST(ConsentState, AnOlderRecordNeverOverridesANewerOne) {
   ConsentState state;
   ASSERT_TRUE(state.Apply(Record("a", Purpose::kMilestones, Decision::kDenied, kT0)).ok());
-  ASSERT_TRUE(state.Apply(Record("a", Purpose::kMilestones, Decision::kGranted,
-                                 kT0 - absl::Hours(1)))
-                  .ok());
+  ASSERT_TRUE(
+      state.Apply(Record("a", Purpose::kMilestones, Decision::kGranted, kT0 - absl::Hours(1)))
+          .ok());
   EXPECT_EQ(state.DecisionAt("a", Purpose::kMilestones, kT0), Decision::kDenied);
 }
 
@@ -82,8 +83,8 @@ TEST(ConsentState, ForgetRemovesOneUserOnly) {
 }
 
 TEST(Purpose, NamesAndWireValuesRoundTrip) {
-  for (Purpose p : {Purpose::kUsageAnalytics, Purpose::kMilestones,
-                    Purpose::kRenewalNotifications, Purpose::kConsentRecord}) {
+  for (Purpose p : {Purpose::kUsageAnalytics, Purpose::kMilestones, Purpose::kRenewalNotifications,
+                    Purpose::kConsentRecord}) {
     EXPECT_EQ(PurposeFromName(PurposeName(p)), p);
     EXPECT_EQ(FromWire(ToWire(p)), p);
   }
@@ -95,9 +96,8 @@ TEST(Purpose, NamesAndWireValuesRoundTrip) {
 TEST(ConsentState, APastMomentGetsTheDecisionThatHeldThen) {
   ConsentState state;
   ASSERT_TRUE(state.Apply(Record("a", Purpose::kMilestones, Decision::kGranted, kT0)).ok());
-  ASSERT_TRUE(state.Apply(Record("a", Purpose::kMilestones, Decision::kDenied,
-                                 kT0 + absl::Hours(2)))
-                  .ok());
+  ASSERT_TRUE(
+      state.Apply(Record("a", Purpose::kMilestones, Decision::kDenied, kT0 + absl::Hours(2))).ok());
   EXPECT_FALSE(state.Allows("a", Purpose::kMilestones, kT0 - absl::Seconds(1)));
   EXPECT_TRUE(state.Allows("a", Purpose::kMilestones, kT0 + absl::Hours(1)));
   EXPECT_FALSE(state.Allows("a", Purpose::kMilestones, kT0 + absl::Hours(3)));
@@ -113,7 +113,8 @@ TEST(ConsentState, OrderOfApplicationDoesNotMatter) {
       Record("a", Purpose::kUsageAnalytics, Decision::kGranted, kT0 + absl::Hours(2))};
   ConsentState forward, backward;
   for (const auto& r : records) ASSERT_TRUE(forward.Apply(r).ok());
-  for (auto it = records.rbegin(); it != records.rend(); ++it) ASSERT_TRUE(backward.Apply(*it).ok());
+  for (auto it = records.rbegin(); it != records.rend(); ++it)
+    ASSERT_TRUE(backward.Apply(*it).ok());
   for (int minutes : {-1, 0, 30, 60, 90, 120, 150}) {
     absl::Time at = kT0 + absl::Minutes(minutes);
     EXPECT_EQ(forward.DecisionAt("a", Purpose::kUsageAnalytics, at),
@@ -131,9 +132,10 @@ TEST(ConsentState, OrderOfApplicationDoesNotMatter) {
 TEST(ConsentState, HistoryIsBoundedOldestForgottenFirst) {
   ConsentState state;
   for (size_t i = 0; i < ConsentState::kMaxHistory + 4; ++i) {
-    ASSERT_TRUE(state.Apply(Record("a", Purpose::kMilestones,
-                                   i % 2 == 0 ? Decision::kGranted : Decision::kDenied,
-                                   kT0 + absl::Minutes(static_cast<int64_t>(i))))
+    ASSERT_TRUE(state
+                    .Apply(Record("a", Purpose::kMilestones,
+                                  i % 2 == 0 ? Decision::kGranted : Decision::kDenied,
+                                  kT0 + absl::Minutes(static_cast<int64_t>(i))))
                     .ok());
   }
   // The first four decisions are gone: their moments read as unknown.

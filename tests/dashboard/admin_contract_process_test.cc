@@ -92,8 +92,9 @@ TEST_F(CollectorAdminContractTest, AccountAnswersRoundTripThroughTheirMessages) 
   ExpectRoundTrip<admin::v1::AccountSettings>(
       Call("PUT", "/v1/accounts/initech", R"({"renewal_date": null, "seats": 6})"));
   ExpectRoundTrip<admin::v1::GoalList>(Call("GET", "/v1/accounts/acme/goals"));
-  HttpResult created = Call("POST", "/v1/accounts/initech/goals",
-                            R"({"name": "Reports", "milestone_name": "report", "target_count": 2})");
+  HttpResult created =
+      Call("POST", "/v1/accounts/initech/goals",
+           R"({"name": "Reports", "milestone_name": "report", "target_count": 2})");
   ExpectRoundTrip<admin::v1::Goal>(created, 201);
   admin::v1::Goal goal;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(created.body, &goal).ok());

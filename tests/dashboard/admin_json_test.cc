@@ -1,6 +1,8 @@
 // The admin API's JSON helpers (gdpr/admin_json.h) at unit level: strict
 // request parsing with errors that name the field, printing that keeps
 // zero values, nulls and numbers, and a round trip per message kind.
+#include "gdpr/admin_json.h"
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -9,7 +11,6 @@
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/admin/v1/alerts.pb.h"
 #include "cairn/admin/v1/gdpr.pb.h"
-#include "gdpr/admin_json.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -22,10 +23,10 @@ using ::testing::Not;
 
 TEST(CollectorAdminJsonTest, ParsesBodiesStrictly) {
   admin::v1::CreateGoalRequest goal;
-  ASSERT_TRUE(ParseAdminBody(
-                  R"({"name": "Send", "milestone_name": "sent", "target_count": 3, "due": null})",
-                  &goal)
-                  .ok());
+  ASSERT_TRUE(
+      ParseAdminBody(
+          R"({"name": "Send", "milestone_name": "sent", "target_count": 3, "due": null})", &goal)
+          .ok());
   EXPECT_EQ(goal.name(), "Send");
   EXPECT_EQ(goal.target_count(), 3);
   EXPECT_FALSE(goal.has_due());  // null is no due date

@@ -57,20 +57,24 @@ TEST(CollectorCairnctlFormatTest, ServerTextCannotDriveTheTerminal) {
   EXPECT_EQ(TerminalSafe("csi\xC2\x9B"
                          "2J caf\xC3\xA9"),
             "csi?2J caf\xC3\xA9");
-  admin::v1::AlertList alerts =
-      Read<admin::v1::AlertList>(R"({"alerts":[{"alert_id":"a1","account_id":"\u001b[31mred","severity":"drop"}]})");
+  admin::v1::AlertList alerts = Read<admin::v1::AlertList>(
+      R"({"alerts":[{"alert_id":"a1","account_id":"\u001b[31mred","severity":"drop"}]})");
   EXPECT_THAT(FormatAlerts(alerts), Not(HasSubstr("\x1b")));
 }
 
 TEST(CollectorCairnctlFormatTest, TrendArrows) {
-  EXPECT_EQ(TrendText(Read<admin::v1::Trend>(R"({"this_week": 4, "baseline_mean": 20.5, "ratio": 0.195})")),
+  EXPECT_EQ(TrendText(Read<admin::v1::Trend>(
+                R"({"this_week": 4, "baseline_mean": 20.5, "ratio": 0.195})")),
             "↓ 4 vs 20.5 (20%)");
-  EXPECT_EQ(TrendText(Read<admin::v1::Trend>(R"({"this_week": 30, "baseline_mean": 20, "ratio": 1.5})")),
-            "↑ 30 vs 20.0 (150%)");
-  EXPECT_EQ(TrendText(Read<admin::v1::Trend>(R"({"this_week": 19, "baseline_mean": 20, "ratio": 0.95})")),
-            "→ 19 vs 20.0 (95%)");
-  EXPECT_EQ(TrendText(Read<admin::v1::Trend>(R"({"this_week": 3, "baseline_mean": 0, "ratio": null})")),
-            "→ 3 vs 0.0 (no baseline)");
+  EXPECT_EQ(
+      TrendText(Read<admin::v1::Trend>(R"({"this_week": 30, "baseline_mean": 20, "ratio": 1.5})")),
+      "↑ 30 vs 20.0 (150%)");
+  EXPECT_EQ(
+      TrendText(Read<admin::v1::Trend>(R"({"this_week": 19, "baseline_mean": 20, "ratio": 0.95})")),
+      "→ 19 vs 20.0 (95%)");
+  EXPECT_EQ(
+      TrendText(Read<admin::v1::Trend>(R"({"this_week": 3, "baseline_mean": 0, "ratio": null})")),
+      "→ 3 vs 0.0 (no baseline)");
 }
 
 constexpr std::string_view kAccounts = R"({
@@ -100,8 +104,7 @@ constexpr std::string_view kAccounts = R"({
 
 TEST(CollectorCairnctlFormatTest, AtRiskTableListsRiskyAccountsInOrder) {
   admin::v1::AccountPage page = Read<admin::v1::AccountPage>(kAccounts);
-  std::string out =
-      FormatAtRisk(Accounts(page), page.as_of(), AtRiskOptions{}, false);
+  std::string out = FormatAtRisk(Accounts(page), page.as_of(), AtRiskOptions{}, false);
   EXPECT_EQ(out.substr(0, out.find('\n')),
             "2 accounts at risk, riskiest first (as of 2026-11-23 16:00 UTC)");
   EXPECT_THAT(out, HasSubstr("ACCOUNT  HEALTH    LOGIN DAYS  TREND (WEEK VS 4-WK MEAN)  BREADTH    "
@@ -137,32 +140,36 @@ TEST(CollectorCairnctlFormatTest, AtRiskAllAndLimit) {
 }
 
 TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
-  std::string alerts = FormatAlerts(Read<admin::v1::AlertList>(R"({"alerts":[{"alert_id":"al1","account_id":"globex",
+  std::string alerts =
+      FormatAlerts(Read<admin::v1::AlertList>(R"({"alerts":[{"alert_id":"al1","account_id":"globex",
       "severity":"severe","state":"open","opened_at":"2026-11-20T08:00:00Z","escalated_at":null,
       "resolved_at":null,"this_week":3,"baseline_mean":21,"ratio":0.143,
       "delivery":{"state":"delivered","attempts":1,"last_error":""}}]})"));
   EXPECT_THAT(alerts, HasSubstr("al1    globex   severe    open   2026-11-20 08:00 UTC"));
   EXPECT_THAT(alerts, HasSubstr("delivered (1 tries)"));
   EXPECT_EQ(FormatAlerts(Read<admin::v1::AlertList>(R"({"alerts":[]})")), "no alerts\n");
-  EXPECT_THAT(FormatAlerts(Read<admin::v1::AlertList>(R"({"alerts":[{"alert_id":"al2","delivery":{"state":"failed",
+  EXPECT_THAT(FormatAlerts(Read<admin::v1::AlertList>(
+                  R"({"alerts":[{"alert_id":"al2","delivery":{"state":"failed",
       "attempts":0,"last_error":"no webhook configured"}}]})")),
               HasSubstr("failed (0 tries): no webhook configured"));
 
-  std::string renewals = FormatRenewals(Read<admin::v1::RenewalList>(R"({"as_of":"x","renewals":[{"account_id":"globex",
+  std::string renewals = FormatRenewals(
+      Read<admin::v1::RenewalList>(R"({"as_of":"x","renewals":[{"account_id":"globex",
       "renewal_date":"2027-01-15","days_left":53,"health":{"score":22,"band":"poor"},
       "notification_recipients":["u1","u2","u3","u4","u5"],"recipients_truncated":false}]})"));
   EXPECT_THAT(renewals,
               HasSubstr("globex   2027-01-15         53  poor 22  u1, u2, u3 and 2 more"));
 
-  std::string goals = FormatGoals(Read<admin::v1::GoalList>(R"({"goals":[{"goal_id":"g1","account_id":"acme",
+  std::string goals =
+      FormatGoals(Read<admin::v1::GoalList>(R"({"goals":[{"goal_id":"g1","account_id":"acme",
       "name":"Send 10 invoices","milestone_name":"invoice_sent","target_count":10,"start":"2026-11-01",
       "due":"2026-12-31","count":4,"expected":3.5,"fraction":0.4,"status":"on_track"}]})"));
   EXPECT_THAT(
       goals,
       HasSubstr("g1    Send 10 invoices  invoice_sent  ████░░░░░░ 4/10       3.5  on_track"));
 
-  std::string account =
-      FormatAccount(Read<admin::v1::AccountDetail>(R"({"account_id":"acme","health":{"score":91,"band":"good",
+  std::string account = FormatAccount(
+      Read<admin::v1::AccountDetail>(R"({"account_id":"acme","health":{"score":91,"band":"good",
       "capped":false,"factors":{"frequency":{"applicable":true,"score":1,"band":"good","weight":30},
       "time_to_value":{"applicable":false,"score":0,"band":"good","weight":20}}},"login_days_14":12,
       "frequency_band":"daily","trend":{"this_week":40,"baseline_mean":38,"ratio":1.05},
@@ -175,16 +182,19 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
   EXPECT_THAT(account, HasSubstr("weekly     ▃▆█  1 2 3"));
 
   EXPECT_EQ(FormatCustomerLink(
-                Read<admin::v1::CustomerLink>(R"({"account_id":"acme","token":"t","expires_at":"2026-11-30T16:00:00Z",
+                Read<admin::v1::CustomerLink>(
+                    R"({"account_id":"acme","token":"t","expires_at":"2026-11-30T16:00:00Z",
       "url":"/customer/#token=abc.1.ff"})"),
                 "http://127.0.0.1:8080/")
                 .substr(0, 48),
             "http://127.0.0.1:8080/customer/#token=abc.1.ff\n ");
-  EXPECT_EQ(FormatErasure(Read<admin::v1::ErasureResult>(R"({"user_id":"u1","events_deleted":21,"consent_states_deleted":2,
+  EXPECT_EQ(FormatErasure(Read<admin::v1::ErasureResult>(
+                R"({"user_id":"u1","events_deleted":21,"consent_states_deleted":2,
       "consent_records_pseudonymised":3,"already_erased":false})")),
             "user u1 erased: 21 events deleted, 2 consent states deleted, 3 consent records "
             "pseudonymised\n");
-  EXPECT_EQ(FormatEvaluation(Read<admin::v1::EvaluationCounts>(R"({"evaluated":3,"opened":1,"escalated":0,"closed":2})")),
+  EXPECT_EQ(FormatEvaluation(Read<admin::v1::EvaluationCounts>(
+                R"({"evaluated":3,"opened":1,"escalated":0,"closed":2})")),
             "evaluated 3 accounts: 1 alerts opened, 0 escalated, 2 closed\n");
 }
 

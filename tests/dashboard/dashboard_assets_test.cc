@@ -6,11 +6,11 @@
 #include <memory>
 #include <string>
 
-#include "ops/log.h"
 #include "app/request_handler.h"
-#include "store/sqlite/sqlite_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ops/log.h"
+#include "store/sqlite/sqlite_store.h"
 #include "temp_dir.h"
 
 namespace cairn::collector {

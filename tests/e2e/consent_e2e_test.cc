@@ -225,9 +225,9 @@ TEST_F(ConsentEndToEnd, ConsentChangeReachesTheCollectorWithItsPolicyEvenWhenAna
   event->mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
   event->mutable_consent_change()->set_purpose(cairn::v1::PURPOSE_MILESTONES);
   event->mutable_consent_change()->set_decision(cairn::v1::CONSENT_DECISION_GRANTED);
-  auto posted = testing::HttpPost(collector_->base_url() + "/v1/batch", batch.SerializeAsString(),
-                                  {"Content-Type: application/x-protobuf",
-                                   absl::StrCat("Authorization: Bearer ", kWriteKey)});
+  auto posted = testing::HttpPost(
+      collector_->base_url() + "/v1/batch", batch.SerializeAsString(),
+      {"Content-Type: application/x-protobuf", absl::StrCat("Authorization: Bearer ", kWriteKey)});
   ASSERT_TRUE(posted.ok()) << posted.status();
   ASSERT_EQ(posted->status, 200) << posted->body;
   cairn::v1::BatchResponse response;
@@ -312,9 +312,9 @@ TEST_F(ConsentEndToEnd, ExportHasEveryEventAndEraseDropsLateEventsDatedBeforeAnd
   EXPECT_EQ(offline->GetStats().dropped[cairn::v1::DROP_REASON_REJECTED], 4u);
   testing::HttpResult after = Admin("GET", "/v1/users/dora/export");
   ASSERT_EQ(after.status, 200) << after.body;
-  EXPECT_THAT(testing::StringValues(testing::Section(after.body, "events", "consent_records"),
-                                    "event_id"),
-              IsEmpty());
+  EXPECT_THAT(
+      testing::StringValues(testing::Section(after.body, "events", "consent_records"), "event_id"),
+      IsEmpty());
   ASSERT_TRUE(online->Shutdown(absl::Now() + absl::Seconds(10)).ok());
   ASSERT_TRUE(offline->Shutdown(absl::Now() + absl::Seconds(10)).ok());
 }
@@ -325,9 +325,9 @@ TEST_F(ConsentEndToEnd, OnlyAllowlistedAttributesAndPseudonymsReachTheStore) {
   o.user_id_hmac_key = "vendor-held-secret-key";
   auto device = Device("minimal", o);
   ASSERT_NE(device, nullptr);
-  ASSERT_TRUE(Decide(*device, "acme", "erin.plain@example.com", Purpose::kMilestones,
-                     Decision::kGranted)
-                  .ok());
+  ASSERT_TRUE(
+      Decide(*device, "acme", "erin.plain@example.com", Purpose::kMilestones, Decision::kGranted)
+          .ok());
   ASSERT_TRUE(Decide(*device, "acme", "erin.plain@example.com", Purpose::kUsageAnalytics,
                      Decision::kGranted)
                   .ok());

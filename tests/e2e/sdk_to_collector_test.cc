@@ -11,8 +11,8 @@
 #include <string>
 #include <thread>
 
-#include "cairn/client.h"
 #include "absl/time/clock.h"
+#include "cairn/client.h"
 #include "cairn/common/sqlite.h"
 #include "collector_process.h"
 #include "gtest/gtest.h"
@@ -42,8 +42,9 @@ StoreContents ReadStore(const std::string& db_path) {
   auto db = sqlite::Database::Open(db_path, {.read_only = true});
   EXPECT_TRUE(db.ok()) << db.status();
   if (!db.ok()) return out;
-  auto select = (*db)->Prepare("SELECT event_id, account_id, user_id, kind, sequence FROM events "
-                               "WHERE kind <> 'consent_change'");
+  auto select = (*db)->Prepare(
+      "SELECT event_id, account_id, user_id, kind, sequence FROM events "
+      "WHERE kind <> 'consent_change'");
   EXPECT_TRUE(select.ok()) << select.status();
   while (select.ok() && *select->Step()) {
     ++out.rows;

@@ -27,9 +27,11 @@ namespace {
 // Makes a self-signed certificate for `san` ("IP:127.0.0.1", "DNS:x") with the
 // openssl command-line tool; returns false if it failed.
 bool MakeCertificate(const std::string& dir, const std::string& name, const std::string& san) {
-  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cairn-test"
-                    " -addext subjectAltName=" + san + " -keyout " + dir + "/" + name +
-                    ".key -out " + dir + "/" + name + ".pem >/dev/null 2>&1";
+  std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=cairn-test"
+      " -addext subjectAltName=" +
+      san + " -keyout " + dir + "/" + name + ".key -out " + dir + "/" + name +
+      ".pem >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
 }
 

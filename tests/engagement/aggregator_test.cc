@@ -16,8 +16,7 @@ using testing::At;
 using testing::kNow;
 using testing::kToday;
 
-Event Login(std::string_view account, std::string_view user, absl::Time at,
-            bool consented = true) {
+Event Login(std::string_view account, std::string_view user, absl::Time at, bool consented = true) {
   return Event{account, user, EventKind::kLogin, {}, std::nullopt, at, consented};
 }
 
@@ -51,9 +50,10 @@ TEST(AggregatorTest, FoldsLoginsPerUserAndDay) {
   ASSERT_TRUE(agg.Fold(Login("acme", "ann", At(-3, 7))).ok());  // inserted before
   ASSERT_TRUE(agg.Fold(Login("acme", "ann", At(-2, 7))).ok());  // inserted between
   const AccountInput input = agg.Snapshot("acme", {}, kNow);
-  EXPECT_THAT(Rows(input), ::testing::ElementsAre(std::tuple{"ann", -3, 1}, std::tuple{"ann", -2, 1},
-                                                   std::tuple{"ann", -1, 1}, std::tuple{"ann", 0, 2},
-                                                   std::tuple{"bob", 0, 1}));
+  EXPECT_THAT(Rows(input),
+              ::testing::ElementsAre(std::tuple{"ann", -3, 1}, std::tuple{"ann", -2, 1},
+                                     std::tuple{"ann", -1, 1}, std::tuple{"ann", 0, 2},
+                                     std::tuple{"bob", 0, 1}));
   ASSERT_EQ(input.first_logins.size(), 2u);
   for (const auto& f : input.first_logins) {
     EXPECT_EQ(f.first_login, f.user_id == "ann" ? At(-3, 7) : At(0, 8)) << f.user_id;

@@ -102,7 +102,7 @@ struct Actions {
 };
 
 Actions Simulate(const std::function<int64_t(int)>& logins, int from, int to, absl::Duration step,
-             AlertTracker& tracker) {
+                 AlertTracker& tracker) {
   const absl::Time origin = absl::UnixEpoch() + absl::Hours(24) * kToday;  // day 0
   std::vector<AccountDay> days;
   for (int d = 0; d <= to; ++d) {
@@ -155,8 +155,8 @@ TEST(AlertTrackerTest, DroppingAccountAlertsOnceOverEightWeeks) {
   // week [32, 38] = 6 < half of 14: severe, escalated without a new alert.
   // Through day 56 the baseline mean stays >= 5 ((69 - d) / 2 = 6.5).
   AlertTracker tracker;
-  const Actions run = Simulate([](int d) { return d <= 34 ? 2 : 0; }, 35, 56, absl::Hours(1),
-                           tracker);
+  const Actions run =
+      Simulate([](int d) { return d <= 34 ? 2 : 0; }, 35, 56, absl::Hours(1), tracker);
   EXPECT_EQ(run.opens, 1);
   EXPECT_EQ(run.open_days, std::vector<int>{36});
   EXPECT_EQ(run.escalate_days, std::vector<int>{45});
@@ -177,9 +177,8 @@ TEST(AlertTrackerTest, RecoveryThenNewDropAlertsAgain) {
   // episode never was: day 44's week 6 / 12.5 was below half but the week
   // before (8 / 14) was not; day 45's week was 8 / 12 = 0.67.
   AlertTracker tracker;
-  const Actions run = Simulate(
-      [](int d) { return (d >= 35 && d <= 41) || d >= 100 ? 0 : 2; }, 35, 110, absl::Hours(6),
-      tracker);
+  const Actions run = Simulate([](int d) { return (d >= 35 && d <= 41) || d >= 100 ? 0 : 2; }, 35,
+                               110, absl::Hours(6), tracker);
   EXPECT_EQ(run.open_days, (std::vector<int>{36, 101}));
   EXPECT_EQ(run.close_days, std::vector<int>{46});
   EXPECT_EQ(run.escalate_days, std::vector<int>{110});

@@ -20,8 +20,8 @@ AccountDay Day(int offset, int64_t logins) { return {kToday + offset, logins, 1}
 
 TEST(FrequencyTest, CountsAccountLoginDaysInTheLast14) {
   // In: 0, -1, -13. Out: -14 (too old), +1 (clock ahead), -2 (no login).
-  const std::vector<AccountDay> days = {Day(0, 5), Day(-1, 1), Day(-13, 2),
-                                        Day(-14, 9), Day(1, 3), Day(-2, 0)};
+  const std::vector<AccountDay> days = {Day(0, 5),   Day(-1, 1), Day(-13, 2),
+                                        Day(-14, 9), Day(1, 3),  Day(-2, 0)};
   EXPECT_EQ(LoginDays14(days, kNow), 3);
   EXPECT_EQ(BandForLoginDays(3), FrequencyBand::kOccasional);
 }
@@ -41,7 +41,7 @@ TEST(FrequencyTest, ChurnZeroBands) {
 TEST(TrendTest, ThisWeekAgainstMeanOfPreviousFourWeeks) {
   // This week [-6, 0]: 3 + 4 = 7. Baseline [-34, -7]: 10 + 30 = 40, mean 10.
   // Day -35 (before the baseline) and +1 (future) do not count.
-  const std::vector<AccountDay> days = {Day(0, 3), Day(-6, 4), Day(-7, 10),
+  const std::vector<AccountDay> days = {Day(0, 3),    Day(-6, 4),    Day(-7, 10),
                                         Day(-34, 30), Day(-35, 100), Day(1, 50)};
   const Trend trend = ComputeTrend(days, At(-40), kNow);
   EXPECT_EQ(trend.status, TrendStatus::kMeasured);
@@ -77,8 +77,11 @@ TEST(TrendTest, ZeroBaselineIsNotMeasured) {
 TEST(BreadthTest, ActiveUsersAgainstSeats) {
   AccountInput input;
   input.seats = 4;
-  input.login_days = {{"ann", kToday, 1}, {"bob", kToday - 13, 2}, {"cid", kToday - 14, 1},
-                      {"ann", kToday - 2, 1}, {"dan", kToday + 1, 1}};
+  input.login_days = {{"ann", kToday, 1},
+                      {"bob", kToday - 13, 2},
+                      {"cid", kToday - 14, 1},
+                      {"ann", kToday - 2, 1},
+                      {"dan", kToday + 1, 1}};
   const Breadth breadth = ComputeBreadth(input, kNow);
   EXPECT_EQ(breadth.basis, BreadthBasis::kSeats);
   EXPECT_EQ(breadth.active_users, 2);  // ann, bob; cid too old, dan in the future
@@ -97,8 +100,11 @@ TEST(BreadthTest, WithoutSeatsAgainstNinetyDayPeak) {
   AccountInput input;
   input.seats = 0;  // not set
   // Four users on day -50 (peak 4 for windows ending -50..-37); only ann now.
-  input.login_days = {{"ann", kToday - 50, 1}, {"bob", kToday - 50, 1}, {"cid", kToday - 50, 1},
-                      {"dan", kToday - 50, 1}, {"ann", kToday - 5, 1}};
+  input.login_days = {{"ann", kToday - 50, 1},
+                      {"bob", kToday - 50, 1},
+                      {"cid", kToday - 50, 1},
+                      {"dan", kToday - 50, 1},
+                      {"ann", kToday - 5, 1}};
   const Breadth breadth = ComputeBreadth(input, kNow);
   EXPECT_EQ(breadth.basis, BreadthBasis::kPeak);
   EXPECT_EQ(breadth.active_users, 1);
@@ -126,14 +132,12 @@ TEST(PeakTest, AUserCountsOncePerWindow) {
 
 TEST(PeakTest, UsersOverlapOnlyWithinFourteenDays) {
   // ann is active in windows ending -30..-17, bob in -17..-4: both on -17.
-  EXPECT_EQ(PeakActiveUsers14(std::vector<UserDayLogins>{{"ann", kToday - 30, 1},
-                                                         {"bob", kToday - 17, 1}},
-                              kNow),
+  EXPECT_EQ(PeakActiveUsers14(
+                std::vector<UserDayLogins>{{"ann", kToday - 30, 1}, {"bob", kToday - 17, 1}}, kNow),
             2);
   // bob one day later (-16..-3): never together.
-  EXPECT_EQ(PeakActiveUsers14(std::vector<UserDayLogins>{{"ann", kToday - 30, 1},
-                                                         {"bob", kToday - 16, 1}},
-                              kNow),
+  EXPECT_EQ(PeakActiveUsers14(
+                std::vector<UserDayLogins>{{"ann", kToday - 30, 1}, {"bob", kToday - 16, 1}}, kNow),
             1);
 }
 

@@ -13,9 +13,7 @@ using testing::kToday;
 // Goal: 10 invoice_sent from day S to day S + 9 (10 days). S = kToday.
 constexpr DayIndex kStart = kToday;
 
-Goal TenInvoices() {
-  return Goal{"acme", "10 invoices", "invoice_sent", 10, kStart, kStart + 9};
-}
+Goal TenInvoices() { return Goal{"acme", "10 invoices", "invoice_sent", 10, kStart, kStart + 9}; }
 
 // Noon on day S + offset.
 absl::Time OnDay(int offset) {
@@ -24,11 +22,11 @@ absl::Time OnDay(int offset) {
 
 std::vector<UserMilestoneDay> Rows() {
   return {
-      {"ann", "invoice_sent", kStart - 1, 5, 0},   // before start: not counted
+      {"ann", "invoice_sent", kStart - 1, 5, 0},  // before start: not counted
       {"ann", "invoice_sent", kStart, 2, 0},
       {"bob", "invoice_sent", kStart + 3, 1, 7.5},  // each event counts 1
-      {"ann", "quote_sent", kStart + 1, 9, 0},     // another milestone
-      {"bob", "invoice_sent", kStart + 12, 4, 0},  // after due: never counted
+      {"ann", "quote_sent", kStart + 1, 9, 0},      // another milestone
+      {"bob", "invoice_sent", kStart + 12, 4, 0},   // after due: never counted
   };
 }
 

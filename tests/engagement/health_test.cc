@@ -87,8 +87,8 @@ MilestoneSummary KeyMilestones(double age_days, std::vector<double> ttv_days) {
 
 TEST(HealthTest, AllFactorsGood) {
   // 30*0.9 + 20*0.8 + 30*0.8 + 20*1 = 27 + 16 + 24 + 20 = 87.
-  const Health h = ComputeHealth(9, MeasuredTrend(0.875), BreadthOf(0.75),
-                                 KeyMilestones(100, {3}), kNow);
+  const Health h =
+      ComputeHealth(9, MeasuredTrend(0.875), BreadthOf(0.75), KeyMilestones(100, {3}), kNow);
   EXPECT_EQ(h.score, 87);
   EXPECT_EQ(h.band, Label::kGood);
   EXPECT_FALSE(h.capped);
@@ -98,8 +98,8 @@ TEST(HealthTest, AllFactorsGood) {
 
 TEST(HealthTest, OnePoorFactorCapsAtPoor) {
   // Trend 0.25 scores 0.15 (poor): 27 + 3 + 24 + 20 = 74, good by score.
-  const Health h = ComputeHealth(9, MeasuredTrend(0.25), BreadthOf(0.75),
-                                 KeyMilestones(100, {3}), kNow);
+  const Health h =
+      ComputeHealth(9, MeasuredTrend(0.25), BreadthOf(0.75), KeyMilestones(100, {3}), kNow);
   EXPECT_EQ(h.score, 74);
   EXPECT_EQ(h.trend.label, Label::kPoor);
   EXPECT_EQ(h.band, Label::kPoor);
@@ -108,8 +108,8 @@ TEST(HealthTest, OnePoorFactorCapsAtPoor) {
 
 TEST(HealthTest, WatchBand) {
   // Every factor at 0.6 (its good threshold): score 60, watch.
-  const Health h = ComputeHealth(5, MeasuredTrend(0.75), BreadthOf(0.5),
-                                 KeyMilestones(100, {30}), kNow);
+  const Health h =
+      ComputeHealth(5, MeasuredTrend(0.75), BreadthOf(0.5), KeyMilestones(100, {30}), kNow);
   EXPECT_EQ(h.score, 60);
   EXPECT_EQ(h.band, Label::kWatch);
   EXPECT_FALSE(h.capped);
@@ -117,8 +117,8 @@ TEST(HealthTest, WatchBand) {
 
 TEST(HealthTest, PoorByScoreIsNotCapped) {
   // Every factor at 0.3 (watch): score 30, poor by the score alone.
-  const Health h = ComputeHealth(2, MeasuredTrend(0.5), BreadthOf(0.2),
-                                 KeyMilestones(100, {90}), kNow);
+  const Health h =
+      ComputeHealth(2, MeasuredTrend(0.5), BreadthOf(0.2), KeyMilestones(100, {90}), kNow);
   EXPECT_EQ(h.frequency.label, Label::kWatch);
   EXPECT_EQ(h.time_to_value.label, Label::kWatch);
   EXPECT_EQ(h.score, 30);
@@ -140,15 +140,15 @@ TEST(HealthTest, NewAccountWithoutKeyMilestonesRescalesWeights) {
 TEST(HealthTest, UnreachedKeyMilestoneScoredOnElapsedTime) {
   // First login 60 days ago: unreached scores TimeToValueScore(60 d) = 0.45,
   // reached in 3 days scores 1: mean 0.725.
-  const Health h = ComputeHealth(7, MeasuredTrend(1), BreadthOf(1),
-                                 KeyMilestones(60, {-1, 3}), kNow);
+  const Health h =
+      ComputeHealth(7, MeasuredTrend(1), BreadthOf(1), KeyMilestones(60, {-1, 3}), kNow);
   EXPECT_DOUBLE_EQ(h.time_to_value.score, 0.725);
   EXPECT_EQ(h.time_to_value.label, Label::kGood);
   // 30*0.75 + 20 + 30 + 20*0.725 = 22.5 + 20 + 30 + 14.5 = 87.
   EXPECT_EQ(h.score, 87);
   // A young account is not penalised for milestones it has had no time for.
-  const Health young = ComputeHealth(9, MeasuredTrend(1), BreadthOf(1),
-                                     KeyMilestones(2, {-1}), kNow);
+  const Health young =
+      ComputeHealth(9, MeasuredTrend(1), BreadthOf(1), KeyMilestones(2, {-1}), kNow);
   EXPECT_DOUBLE_EQ(young.time_to_value.score, 1.0);
 }
 

@@ -12,7 +12,8 @@ constexpr std::string_view kBody = R"({"account":"acme","state":"drop"})";
 const absl::Time kT = absl::FromUnixSeconds(1790000000);
 
 // Computed independently with:
-//   printf '%s' '1790000000.{"account":"acme","state":"drop"}' | openssl dgst -sha256 -hmac whsec_test
+//   printf '%s' '1790000000.{"account":"acme","state":"drop"}' | openssl dgst -sha256 -hmac
+//   whsec_test
 constexpr std::string_view kExpected =
     "t=1790000000,v1=6fa3f300f173c5619d64bc58edab38d4e03a74e5ce57dd271c3dccce346f71cd";
 
@@ -26,9 +27,9 @@ TEST(WebhookSignatureTest, VerifiesWithinTolerance) {
   EXPECT_TRUE(VerifyWebhook(kSecret, kExpected, kBody, kT).ok());
   EXPECT_TRUE(VerifyWebhook(kSecret, kExpected, kBody, kT + absl::Minutes(5)).ok());
   EXPECT_TRUE(VerifyWebhook(kSecret, kExpected, kBody, kT - absl::Minutes(5)).ok());
-  EXPECT_EQ(VerifyWebhook(kSecret, kExpected, kBody, kT + absl::Minutes(5) + absl::Seconds(1))
-                .code(),
-            absl::StatusCode::kOutOfRange);
+  EXPECT_EQ(
+      VerifyWebhook(kSecret, kExpected, kBody, kT + absl::Minutes(5) + absl::Seconds(1)).code(),
+      absl::StatusCode::kOutOfRange);
   EXPECT_TRUE(VerifyWebhook(kSecret, kExpected, kBody, kT + absl::Hours(1), absl::Hours(2)).ok());
 }
 
@@ -42,8 +43,7 @@ TEST(WebhookSignatureTest, RejectsTamperingAndWrongSecret) {
   // A changed timestamp invalidates the signature (it is signed too).
   std::string header(kExpected);
   header.replace(2, 10, "1790000001");
-  EXPECT_EQ(VerifyWebhook(kSecret, header, kBody, kT).code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(VerifyWebhook(kSecret, header, kBody, kT).code(), absl::StatusCode::kPermissionDenied);
 }
 
 TEST(WebhookSignatureTest, AnyOfSeveralSignaturesAndUnknownKeys) {
@@ -57,8 +57,7 @@ TEST(WebhookSignatureTest, RejectsMalformedHeaders) {
   for (const std::string& header :
        {std::string(""), v1, "t=abc," + v1, "t=," + v1, "t=1790000000,t=1790000000," + v1,
         std::string("t=1790000000"), "t=1790000000,junk," + v1}) {
-    EXPECT_EQ(VerifyWebhook(kSecret, header, kBody, kT).code(),
-              absl::StatusCode::kInvalidArgument)
+    EXPECT_EQ(VerifyWebhook(kSecret, header, kBody, kT).code(), absl::StatusCode::kInvalidArgument)
         << header;
   }
   EXPECT_EQ(VerifyWebhook("", kExpected, kBody, kT).code(), absl::StatusCode::kInvalidArgument);

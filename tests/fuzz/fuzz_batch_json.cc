@@ -4,12 +4,11 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ingest/batch_decoder.h"
 #include "fuzz_support.h"
+#include "ingest/batch_decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view body(reinterpret_cast<const char*>(data), size);
-  cairn::fuzz::DecodeAndCheck(cairn::collector::BatchFormat::kJson, cairn::Codec::kIdentity,
-                              body);
+  cairn::fuzz::DecodeAndCheck(cairn::collector::BatchFormat::kJson, cairn::Codec::kIdentity, body);
   return 0;
 }

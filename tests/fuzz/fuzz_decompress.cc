@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "ingest/batch_decoder.h"
 #include "cairn/common/codec.h"
 #include "fuzz_support.h"
+#include "ingest/batch_decoder.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -5,6 +5,8 @@
 // method, Authorization, Content-Type, Content-Encoding, Content-Length, rate
 // limit, dashboard files). Also the query-string and percent decoding of the
 // target.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -13,15 +15,12 @@
 #include <string>
 #include <string_view>
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-
-#include "http/dashboard_assets.h"
-#include "http/http_server.h"
-#include "http/http_types.h"
 #include "app/request_handler.h"
 #include "auth/write_key_set.h"
 #include "cairn/common/clock.h"
+#include "http/dashboard_assets.h"
+#include "http/http_server.h"
+#include "http/http_types.h"
 #include "http/request_head.h"
 
 namespace {
@@ -35,8 +34,8 @@ struct Fixture {
     options.rate_limit.requests_per_second = 1000;
     options.rate_limit.burst = 1000;
     // CheckHead never reaches the writer: no store is needed.
-    handler = std::make_unique<cairn::collector::RequestHandler>(keys.get(), nullptr, &clock,
-                                                                  options);
+    handler =
+        std::make_unique<cairn::collector::RequestHandler>(keys.get(), nullptr, &clock, options);
   }
   cairn::ManualClock clock;
   std::unique_ptr<cairn::collector::WriteKeySet> keys;

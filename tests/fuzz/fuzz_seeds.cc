@@ -1,6 +1,7 @@
 // Writes the fuzz targets' seed corpora: small valid and nearly valid inputs
 // (a batch of each event kind, its JSON form, compressed forms, request
-// heads) and bombs the decoder must refuse in bounded memory. Usage: cairn-fuzz-seeds OUTPUT_DIR; makes OUTPUT_DIR/<target>/.
+// heads) and bombs the decoder must refuse in bounded memory. Usage: cairn-fuzz-seeds OUTPUT_DIR;
+// makes OUTPUT_DIR/<target>/.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -88,8 +89,7 @@ int main(int argc, char** argv) {
       "Authorization: Bearer nope\r\n\r\n");
   Put(out / "fuzz_request_head", "health", "GET /healthz HTTP/1.1\r\nHost: c\r\n\r\n");
   // Dashboard paths are answered from the head alone (file, 308, 404, 405).
-  Put(out / "fuzz_request_head", "dashboard",
-      "HEAD /customer HTTP/1.1\r\nHost: c\r\n\r\n");
+  Put(out / "fuzz_request_head", "dashboard", "HEAD /customer HTTP/1.1\r\nHost: c\r\n\r\n");
   // Framings the server refuses: the body would otherwise be a request.
   Put(out / "fuzz_request_head", "te_gzip",
       "POST /v1/batch HTTP/1.1\r\nHost: c\r\nTransfer-Encoding: gzip\r\n\r\n"

@@ -32,18 +32,20 @@ namespace {
 
 constexpr const char* kWriteKey = "test-write-key";
 
-#define SKIP_WITHOUT_POSTGRES()                                                         \
-  if (!PgCluster::Available()) {                                                        \
-    std::fprintf(stderr, "\n*** SKIPPED: PostgreSQL server binaries not installed "     \
-                         "(/usr/lib/postgresql/*/bin); run scripts/setup.sh ***\n\n");  \
-    GTEST_SKIP() << "PostgreSQL not installed";                                         \
+#define SKIP_WITHOUT_POSTGRES()                                                \
+  if (!PgCluster::Available()) {                                               \
+    std::fprintf(stderr,                                                       \
+                 "\n*** SKIPPED: PostgreSQL server binaries not installed "    \
+                 "(/usr/lib/postgresql/*/bin); run scripts/setup.sh ***\n\n"); \
+    GTEST_SKIP() << "PostgreSQL not installed";                                \
   }
 
-#define SKIP_WITHOUT_NGINX()                                                                   \
-  if (!NginxProxy::Available()) {                                                              \
-    std::fprintf(stderr, "\n*** SKIPPED: /usr/sbin/nginx not installed; run scripts/setup.sh " \
-                         "***\n\n");                                                           \
-    GTEST_SKIP() << "nginx not installed";                                                     \
+#define SKIP_WITHOUT_NGINX()                                                           \
+  if (!NginxProxy::Available()) {                                                      \
+    std::fprintf(stderr,                                                               \
+                 "\n*** SKIPPED: /usr/sbin/nginx not installed; run scripts/setup.sh " \
+                 "***\n\n");                                                           \
+    GTEST_SKIP() << "nginx not installed";                                             \
   }
 
 // ---- PgCluster --------------------------------------------------------------
@@ -139,7 +141,8 @@ TEST(NginxProxyTest, RoundRobinsBatchesOverTwoCollectors) {
   constexpr int kBatches = 10;
   constexpr int kEventsPerBatch = 5;
   for (int i = 0; i < kBatches; ++i) {
-    std::string body = ConsentBatch(kEventsPerBatch, "user-" + std::to_string(i)).SerializeAsString();
+    std::string body =
+        ConsentBatch(kEventsPerBatch, "user-" + std::to_string(i)).SerializeAsString();
     absl::StatusOr<HttpResult> result =
         HttpPost((*proxy)->base_url() + "/v1/batch", body, BatchHeaders());
     ASSERT_TRUE(result.ok()) << result.status();
@@ -149,9 +152,9 @@ TEST(NginxProxyTest, RoundRobinsBatchesOverTwoCollectors) {
     EXPECT_EQ(response.accepted(), static_cast<uint32_t>(kEventsPerBatch));
   }
   // An HTTP error answer is passed through, not retried elsewhere.
-  absl::StatusOr<HttpResult> unauthorized = HttpPost(
-      (*proxy)->base_url() + "/v1/batch", ConsentBatch(1, "x").SerializeAsString(),
-      BatchHeaders("wrong-write-key"));
+  absl::StatusOr<HttpResult> unauthorized =
+      HttpPost((*proxy)->base_url() + "/v1/batch", ConsentBatch(1, "x").SerializeAsString(),
+               BatchHeaders("wrong-write-key"));
   ASSERT_TRUE(unauthorized.ok()) << unauthorized.status();
   EXPECT_EQ(unauthorized->status, 401);
 
@@ -189,9 +192,9 @@ TEST(NginxProxyTest, PassesAPostToTheNextCollectorWhenOneIsDown) {
   ASSERT_TRUE(proxy.ok()) << proxy.status();
 
   for (int i = 0; i < 4; ++i) {
-    absl::StatusOr<HttpResult> result = HttpPost((*proxy)->base_url() + "/v1/batch",
-                                                 ConsentBatch(3, "u").SerializeAsString(),
-                                                 BatchHeaders());
+    absl::StatusOr<HttpResult> result =
+        HttpPost((*proxy)->base_url() + "/v1/batch", ConsentBatch(3, "u").SerializeAsString(),
+                 BatchHeaders());
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->status, 200) << result->body;
   }
@@ -273,9 +276,8 @@ TEST(NginxProxyTest, PassesA503ToTheClientWithoutTryingAnotherUpstream) {
       NginxProxy::Start({.upstream_ports = {first.port(), second.port()}});
   ASSERT_TRUE(proxy.ok()) << proxy.status();
 
-  absl::StatusOr<HttpResult> result = HttpPost((*proxy)->base_url() + "/v1/batch",
-                                               ConsentBatch(2, "u").SerializeAsString(),
-                                               BatchHeaders());
+  absl::StatusOr<HttpResult> result = HttpPost(
+      (*proxy)->base_url() + "/v1/batch", ConsentBatch(2, "u").SerializeAsString(), BatchHeaders());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->status, 503);
   EXPECT_EQ(result->headers["retry-after"], "1");

@@ -3,6 +3,8 @@
 // schema versioning. The behaviour both stores share is tested by the
 // parameterized suites in tests/collector.
 
+#include "store/postgres/pg_store.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -13,12 +15,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "store/postgres/pg_store.h"
 #include "app/request_handler.h"
-#include "store/store_probe.h"
 #include "auth/write_key_set.h"
 #include "gtest/gtest.h"
 #include "pg_cluster.h"
+#include "store/store_probe.h"
 #include "test_batches.h"
 
 namespace cairn::collector {
@@ -44,8 +45,9 @@ class CollectorPgStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!PgCluster::Available()) {
-      std::fprintf(stderr, "\n*** SKIPPED: PostgreSQL server binaries not installed; the "
-                           "PostgreSQL store is NOT tested. Run scripts/setup.sh ***\n\n");
+      std::fprintf(stderr,
+                   "\n*** SKIPPED: PostgreSQL server binaries not installed; the "
+                   "PostgreSQL store is NOT tested. Run scripts/setup.sh ***\n\n");
       GTEST_SKIP() << "PostgreSQL not installed";
     }
     auto cluster = PgCluster::Start();
@@ -79,8 +81,7 @@ TEST_F(CollectorPgStoreTest, CollectorsStartingTogetherMigrateOnceAndShareOneHas
   EXPECT_EQ(Count("SELECT count(*) FROM schema_version"), 3);
   EXPECT_EQ(Count("SELECT max(version) FROM schema_version"), 3);
   EXPECT_EQ(Count("SELECT count(*) FROM pg_tables WHERE tablename = 'user_day'"), 1);
-  EXPECT_EQ(Count("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_by_account_time'"),
-            0);
+  EXPECT_EQ(Count("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_by_account_time'"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM settings WHERE name = 'generated_hash_key'"), 1);
 }
 
@@ -208,8 +209,7 @@ TEST_F(CollectorPgStoreTest, NoEventOfAUserSurvivesAnErasureRacingOtherCollector
     }
   });
   // Let some writes in first (bounded wait for a point in the run).
-  for (int i = 0; i < 3000 && Count("SELECT count(*) FROM events WHERE user_id = 'u1'") < 20;
-       ++i) {
+  for (int i = 0; i < 3000 && Count("SELECT count(*) FROM events WHERE user_id = 'u1'") < 20; ++i) {
     absl::SleepFor(absl::Milliseconds(2));
   }
   auto result = eraser->EraseUser("u1", absl::Now());

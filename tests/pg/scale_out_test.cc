@@ -59,16 +59,16 @@ void RecordUsers(std::vector<std::unique_ptr<Client>>& clients, int from, int to
 // the delivery to act at, not a timing assertion.
 void WaitForRows(PgConnection& db, int64_t rows) {
   absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (db.ScalarInt("SELECT count(*) FROM events").value_or(0) < rows &&
-         absl::Now() < deadline) {
+  while (db.ScalarInt("SELECT count(*) FROM events").value_or(0) < rows && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(20));
   }
 }
 
 TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAreStoredOnce) {
   if (!PgCluster::Available() || !NginxProxy::Available()) {
-    std::fprintf(stderr, "\n*** SKIPPED: PostgreSQL server or nginx not installed; the "
-                         "scale-out test did NOT run. Run scripts/setup.sh ***\n\n");
+    std::fprintf(stderr,
+                 "\n*** SKIPPED: PostgreSQL server or nginx not installed; the "
+                 "scale-out test did NOT run. Run scripts/setup.sh ***\n\n");
     GTEST_SKIP() << "PostgreSQL or nginx not installed";
   }
   absl::StatusOr<std::unique_ptr<PgCluster>> cluster = PgCluster::Start();
@@ -135,9 +135,10 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
   ASSERT_EQ((*restarted)->port(), ports[0]);
   collectors[0] = *std::move(restarted);
   // Where in the run the restart happened (informational: depends on speed).
-  std::fprintf(stderr, "scale-out: collector 0 stopped at %lld stored events, restarted at %lld\n",
-               static_cast<long long>(at_stop),
-               static_cast<long long>((*db)->ScalarInt("SELECT count(*) FROM events").value_or(-1)));
+  std::fprintf(
+      stderr, "scale-out: collector 0 stopped at %lld stored events, restarted at %lld\n",
+      static_cast<long long>(at_stop),
+      static_cast<long long>((*db)->ScalarInt("SELECT count(*) FROM events").value_or(-1)));
 
   for (auto& client : clients) {
     ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(90)).ok());
@@ -158,8 +159,7 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
   PgConnection& pg = **db;
   EXPECT_EQ(pg.ScalarInt("SELECT count(*) FROM events").value_or(-1), kTotalEvents);
   EXPECT_EQ(pg.ScalarInt("SELECT count(*) FROM consent_records").value_or(-1), kGrantEvents);
-  EXPECT_EQ(pg.ScalarInt("SELECT count(DISTINCT event_id) FROM events").value_or(-1),
-            kTotalEvents);
+  EXPECT_EQ(pg.ScalarInt("SELECT count(DISTINCT event_id) FROM events").value_or(-1), kTotalEvents);
   // Per user: one login, one logout, every milestone once (their "n"
   // attribute 0..N-1 each exactly once).
   EXPECT_EQ(pg.ScalarInt("SELECT count(*) FROM (SELECT user_id FROM events GROUP BY user_id "
@@ -168,7 +168,8 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
                          "AND count(*) FILTER (WHERE kind = 'milestone') = " +
                          std::to_string(kMilestonesPerUser) +
                          " AND count(DISTINCT attributes_json) FILTER (WHERE kind = 'milestone') "
-                         "= " + std::to_string(kMilestonesPerUser) + ") u")
+                         "= " +
+                         std::to_string(kMilestonesPerUser) + ") u")
                 .value_or(-1),
             kClients * kUsersPerClient);
   // Per device: sequences 1..N, each once.

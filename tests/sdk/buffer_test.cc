@@ -15,9 +15,9 @@
 namespace cairn {
 namespace {
 
+using cairn::v1::DropReason;
 using consent::Decision;
 using consent::Purpose;
-using cairn::v1::DropReason;
 
 absl::StatusOr<HttpResponse> Refuse(int, const cairn::v1::Batch&) {
   return absl::UnavailableError("connection refused");
@@ -52,7 +52,6 @@ class BufferTest : public cairn::testing::SdkTest {
   static void Settle(Client& c) {
     EXPECT_EQ(c.Flush(absl::Now() + absl::Seconds(10)).code(), absl::StatusCode::kUnavailable);
   }
-
 };
 
 TEST_F(BufferTest, RowBoundDropsTheOldestAndCountsThem) {
@@ -175,7 +174,7 @@ TEST_F(BufferTest, AFullQueueDropsAndCountsUnderTheDropPolicy) {
   o.queue_capacity = 5;
   o.commit_interval = absl::Hours(1);  // the writer holds off: the queue fills
   o.queue_full_policy = Options::QueueFullPolicy::kDropNewest;
-  auto client = Start(o);               // the login is queued event 1
+  auto client = Start(o);  // the login is queued event 1
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(client->RecordMilestone("m").ok());
   EXPECT_EQ(client->RecordMilestone("m").code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(Dropped(*client, cairn::v1::DROP_REASON_QUEUE_FULL), 1u);

@@ -1,11 +1,11 @@
 #include "cairn/client.h"
-#include "absl/time/clock.h"
 
 #include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "absl/time/clock.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/common/uuid.h"
 #include "gmock/gmock.h"
@@ -50,7 +50,6 @@ class ClientTest : public cairn::testing::SdkTest {
   }
 
   static absl::Time Soon() { return absl::Now() + absl::Seconds(20); }
-
 };
 
 TEST_F(ClientTest, CreateValidatesOptionsAndRefusesPlainHttpOffLoopback) {
@@ -72,7 +71,8 @@ TEST_F(ClientTest, CreateValidatesOptionsAndRefusesPlainHttpOffLoopback) {
   EXPECT_EQ(create([](Options& o) { o.max_batch_events = 0; }), StatusCode::kInvalidArgument);
   EXPECT_EQ(create([](Options& o) { o.collector_url = "https://collector.example.com"; }),
             StatusCode::kOk);
-  EXPECT_EQ(create([](Options& o) { o.collector_url = "http://localhost:8080/"; }), StatusCode::kOk);
+  EXPECT_EQ(create([](Options& o) { o.collector_url = "http://localhost:8080/"; }),
+            StatusCode::kOk);
   EXPECT_EQ(create([](Options& o) { o.collector_url = "http://[::1]:8080"; }), StatusCode::kOk);
   EXPECT_EQ(create([](Options& o) {
               o.collector_url = "http://collector.example.com";

@@ -58,8 +58,7 @@ class ConsentTest : public cairn::testing::SdkTest {
   int64_t BufferedCount(const std::string& user, cairn::v1::Purpose purpose) {
     auto db = sqlite::Database::Open(StorageDir() + "/cairn-buffer.db");
     EXPECT_TRUE(db.ok());
-    auto count =
-        (*db)->Prepare("SELECT count(*) FROM events WHERE user_id = ? AND purpose = ?");
+    auto count = (*db)->Prepare("SELECT count(*) FROM events WHERE user_id = ? AND purpose = ?");
     EXPECT_TRUE(count.ok());
     count->Bind(1, user).Bind(2, static_cast<int64_t>(purpose));
     EXPECT_TRUE(*count->Step());
@@ -479,8 +478,10 @@ std::vector<std::string> ArrayObjects(const std::string& json, const std::string
   for (size_t i = pos; i < json.size(); ++i) {
     char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') in_string = true;
@@ -511,8 +512,7 @@ TEST_F(ConsentTest, ExportReturnsTheUsersLocalDataAndEraseDeletesIt) {
 
   absl::StatusOr<std::string> exported = client->ExportLocalData("alice");
   ASSERT_TRUE(exported.ok()) << exported.status();
-  EXPECT_EQ(exported->rfind("{\"user_id\":\"alice\",\"pseudonymised\":false,", 0), 0u)
-      << *exported;
+  EXPECT_EQ(exported->rfind("{\"user_id\":\"alice\",\"pseudonymised\":false,", 0), 0u) << *exported;
   std::vector<std::string> records = ArrayObjects(*exported, "consent_records");
   ASSERT_EQ(records.size(), 2u) << *exported;
   for (const std::string& r : records) {

@@ -44,7 +44,8 @@ TEST_F(DeliveryFaults, A500StormLosesNothingAndDuplicatesNothing) {
 TEST_F(DeliveryFaults, AResponseLostAfterTheCommitIsRetriedAndStoredOnce) {
   fake_->SetScript([this](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
     HttpResponse answer = fake_->Accept(b);  // the collector commits...
-    if (call < 2) return absl::UnavailableError("connection reset by peer");  // ...the answer is lost
+    if (call < 2)
+      return absl::UnavailableError("connection reset by peer");  // ...the answer is lost
     return answer;
   });
   Options o = BaseOptions();

@@ -56,8 +56,7 @@ inline int64_t QueryNumber(const std::string& db_path, const char* sql, int64_t 
 
 // Drops of `reason` that devices reported to the collector, summed.
 inline int64_t ReportedDrops(const std::string& db_path, cairn::v1::DropReason reason) {
-  return QueryNumber(db_path,
-                     "SELECT COALESCE(SUM(count), 0) FROM client_drops WHERE reason = ?1",
+  return QueryNumber(db_path, "SELECT COALESCE(SUM(count), 0) FROM client_drops WHERE reason = ?1",
                      static_cast<int64_t>(reason));
 }
 

@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   options.collector_url = "http://127.0.0.1:9";  // discard port: nothing answers
   options.write_key = "kill-test";
   options.storage_dir = argv[1];
-  options.min_backoff = absl::Seconds(30);     // one failed attempt, then quiet
+  options.min_backoff = absl::Seconds(30);  // one failed attempt, then quiet
   options.max_backoff = absl::Seconds(60);
   auto client = cairn::Client::Create(options);
   if (!client.ok()) return 1;

@@ -84,8 +84,7 @@ TEST_F(StorageFaultsTest, ASecondClientInTheSameProcessIsRefusedUntilTheFirstShu
   first->Shutdown(absl::Now() + absl::Seconds(2)).IgnoreError();
   second = Client::Create(BaseOptions());
   ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_EQ(Client::Create(BaseOptions()).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Client::Create(BaseOptions()).status().code(), absl::StatusCode::kFailedPrecondition);
 
   second->reset();  // destruction releases it too
   EXPECT_TRUE(Client::Create(BaseOptions()).ok());
@@ -158,8 +157,7 @@ TEST_F(StorageFaultsTest, ABufferTruncatedToZeroBytesCountsEveryEventItHeld) {
 // How the WAL of a killed recorder is harmed before the next start.
 enum class WalHarm { kDeleted, kHeaderOverwritten };
 
-class LostWalTest : public StorageFaultsTest,
-                    public ::testing::WithParamInterface<WalHarm> {};
+class LostWalTest : public StorageFaultsTest, public ::testing::WithParamInterface<WalHarm> {};
 
 TEST_P(LostWalTest, EventsLostWithTheWalOfAKilledProcessAreCounted) {
   constexpr int kDurable = 3000;

@@ -20,9 +20,9 @@ struct HttpResult {
 };
 
 // Blocking HTTP requests through cairn::HttpClient, for tests on loopback:
-// no proxy, a 5 s connect and 60 s total timeout, answers up to 256 MiB. `headers` are "Name: value" lines.
-// A transport failure (refused, reset, timeout) is Unavailable; any HTTP
-// status is an OK result.
+// no proxy, a 5 s connect and 60 s total timeout, answers up to 256 MiB. `headers` are "Name:
+// value" lines. A transport failure (refused, reset, timeout) is Unavailable; any HTTP status is an
+// OK result.
 absl::StatusOr<HttpResult> HttpPost(const std::string& url, const std::string& body,
                                     const std::vector<std::string>& headers);
 absl::StatusOr<HttpResult> HttpGet(const std::string& url,

@@ -28,8 +28,8 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "child_process.h"
 #include "cairn/common/strings.h"
+#include "child_process.h"
 
 namespace cairn::testing {
 namespace {
@@ -195,7 +195,8 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start(const PgClusterOptio
              "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
             *account, dir, initdb_log);
   if (!initdb.ok()) return initdb.status();
-  std::optional<int> status = WaitChildUntil(*initdb, std::chrono::steady_clock::now() + kReadyTimeout);
+  std::optional<int> status =
+      WaitChildUntil(*initdb, std::chrono::steady_clock::now() + kReadyTimeout);
   if (!status) {
     kill(*initdb, SIGKILL);
     waitpid(*initdb, nullptr, 0);
@@ -227,12 +228,18 @@ absl::Status PgCluster::StartServer() {
   if (!port.ok()) return port.status();
   std::vector<std::string> args = {
       BinDir() + "/postgres",
-      "-D", dir_.File("data"),
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", absl::StrCat("port=", *port),
-      "-c", "unix_socket_directories=" + dir_.path(),
-      "-c", absl::StrCat("max_connections=", options_.max_connections),
-      "-c", "logging_collector=off",
+      "-D",
+      dir_.File("data"),
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      absl::StrCat("port=", *port),
+      "-c",
+      "unix_socket_directories=" + dir_.path(),
+      "-c",
+      absl::StrCat("max_connections=", options_.max_connections),
+      "-c",
+      "logging_collector=off",
   };
   if (!options_.durable) {
     for (const char* setting : {"fsync=off", "synchronous_commit=off", "full_page_writes=off"}) {

@@ -83,8 +83,8 @@ Breadth ComputeBreadth(const AccountInput& input, absl::Time now) {
     breadth.denominator = PeakActiveUsers14(input.login_days, now);
   }
   if (breadth.denominator > 0) {
-    breadth.ratio = std::min(1.0, static_cast<double>(breadth.active_users) /
-                                      static_cast<double>(breadth.denominator));
+    breadth.ratio = std::min(
+        1.0, static_cast<double>(breadth.active_users) / static_cast<double>(breadth.denominator));
   }
   return breadth;
 }

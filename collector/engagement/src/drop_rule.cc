@@ -11,15 +11,15 @@ struct Week {
   double ratio = 0;
 };
 
-Week JudgeWeek(std::span<const AccountDay> days, std::optional<DayIndex> first_day,
-               DayIndex last, const DropRule& rule) {
+Week JudgeWeek(std::span<const AccountDay> days, std::optional<DayIndex> first_day, DayIndex last,
+               const DropRule& rule) {
   Week week;
   week.logins = LoginsBetween(days, last - 6, last);
   week.baseline_mean = static_cast<double>(LoginsBetween(days, last - 34, last - 7)) / 4.0;
   // The baseline must be all history, or a new account looks like a drop.
   const bool covered = first_day && *first_day <= last - 34;
-  week.evaluable = covered && week.baseline_mean > 0 &&
-                   week.baseline_mean >= rule.min_baseline_weekly_logins;
+  week.evaluable =
+      covered && week.baseline_mean > 0 && week.baseline_mean >= rule.min_baseline_weekly_logins;
   if (week.evaluable) week.ratio = static_cast<double>(week.logins) / week.baseline_mean;
   return week;
 }

@@ -29,8 +29,7 @@ std::string_view GoalStatusName(GoalStatus status) {
   return "on_track";
 }
 
-absl::StatusOr<GoalProgress> EvaluateGoal(const Goal& goal,
-                                          std::span<const UserMilestoneDay> rows,
+absl::StatusOr<GoalProgress> EvaluateGoal(const Goal& goal, std::span<const UserMilestoneDay> rows,
                                           absl::Time now) {
   if (absl::Status status = ValidateGoal(goal); !status.ok()) return status;
   const DayIndex today = DayOf(now);
@@ -44,8 +43,8 @@ absl::StatusOr<GoalProgress> EvaluateGoal(const Goal& goal,
   const double target = static_cast<double>(goal.target_count);
   progress.fraction = std::min(1.0, static_cast<double>(progress.count) / target);
   if (goal.due) {
-    const double elapsed = static_cast<double>(std::clamp(today - goal.start, DayIndex{0},
-                                                          *goal.due - goal.start + 1));
+    const double elapsed = static_cast<double>(
+        std::clamp(today - goal.start, DayIndex{0}, *goal.due - goal.start + 1));
     progress.expected = target * elapsed / static_cast<double>(*goal.due - goal.start + 1);
   }
   if (progress.count >= goal.target_count) {

@@ -66,8 +66,8 @@ Health ComputeHealth(int login_days_14, const Trend& trend, const Breadth& bread
   double weighted = 0;
   int weights = 0;
   bool any_poor = false;
-  for (const Factor* f : {&health.frequency, &health.trend, &health.breadth,
-                          &health.time_to_value}) {
+  for (const Factor* f :
+       {&health.frequency, &health.trend, &health.breadth, &health.time_to_value}) {
     if (!f->applicable) continue;
     weighted += f->weight * f->score;
     weights += f->weight;

@@ -27,7 +27,8 @@ MilestoneSummary ComputeMilestones(const AccountInput& input, absl::Time now) {
       key.first_reached = it->second;
       ++summary.key_reached;
       if (summary.account_first_login) {
-        key.time_to_value = std::max(absl::ZeroDuration(), it->second - *summary.account_first_login);
+        key.time_to_value =
+            std::max(absl::ZeroDuration(), it->second - *summary.account_first_login);
       }
     }
     summary.key.push_back(std::move(key));

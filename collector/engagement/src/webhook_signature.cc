@@ -29,8 +29,8 @@ absl::StatusOr<std::string> SignWebhook(std::string_view secret, absl::Time time
   return absl::StrCat("t=", t, ",v1=", Signature(secret, t, body));
 }
 
-absl::Status VerifyWebhook(std::string_view secret, std::string_view header,
-                           std::string_view body, absl::Time now, absl::Duration tolerance) {
+absl::Status VerifyWebhook(std::string_view secret, std::string_view header, std::string_view body,
+                           absl::Time now, absl::Duration tolerance) {
   if (secret.empty()) return absl::InvalidArgumentError("webhook secret is empty");
   std::optional<int64_t> t;
   std::vector<std::string_view> v1;

@@ -13,11 +13,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "app/request_handler.h"
 #include "cairn/common/clock.h"
 #include "gdpr/admin_api.h"
 #include "http/http_server.h"
 #include "ingest/batch_writer.h"
-#include "app/request_handler.h"
 #include "ops/log.h"
 #include "store/retention_purger.h"
 #include "store/store_factory.h"
@@ -87,8 +87,8 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   StoreProbe store_probe(store->get(), config.ready_probe_interval);
   // Customer success: engagement endpoints, usage-drop alerts, webhooks.
   const bool webhook_on = !config.alerts.webhook.url.empty();
-  auto evaluator = std::make_unique<AlertEvaluator>(store->get(), SystemClock(),
-                                                    config.alerts.rule, webhook_on);
+  auto evaluator =
+      std::make_unique<AlertEvaluator>(store->get(), SystemClock(), config.alerts.rule, webhook_on);
   std::unique_ptr<WebhookSender> sender;
   if (webhook_on) {
     sender = std::make_unique<WebhookSender>(store->get(), SystemClock(), config.alerts.webhook);
@@ -151,7 +151,7 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
       continue;
     }
     if (signal_number != SIGHUP) break;
-    reloader.FilesChanged();  // what is loaded now is the baseline for polling
+    reloader.FilesChanged();          // what is loaded now is the baseline for polling
     reloader.Reload().IgnoreError();  // logged inside
   }
   Log(LogLevel::kInfo, "collector_stopping",

@@ -7,13 +7,13 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/request_handler.h"
 #include "auth/key_reloader.h"
 #include "auth/write_key_set.h"
 #include "cairn/engagement/drop_rule.h"
 #include "gdpr/admin_api.h"
 #include "http/http_server.h"
 #include "ingest/batch_writer.h"
-#include "app/request_handler.h"
 #include "store/retention_purger.h"
 #include "store/store_factory.h"
 #include "success/alert_evaluator.h"
@@ -35,9 +35,9 @@ struct AlertSettings {
 // starts: a config that exists is one the collector can serve with.
 struct CollectorConfig {
   WriteKeySet write_keys;  // first: it has no empty state
-  std::string db = {};  // the --db spec (SQLite path or postgresql:// URI)
+  std::string db = {};     // the --db spec (SQLite path or postgresql:// URI)
   StoreOpenOptions store = {};
-  int pg_writers = 1;  // PostgreSQL only: writer sessions
+  int pg_writers = 1;                            // PostgreSQL only: writer sessions
   std::optional<WriteKeySet> admin_tokens = {};  // none: the admin API is off
   KeyFilePaths key_files = {};
   int key_file_poll_seconds = 0;

@@ -37,8 +37,8 @@ absl::Status Expand(const std::vector<std::string>& args, size_t first, int dept
 
 absl::Status ExpandFile(const std::string& path, int depth, std::vector<std::string>* out) {
   if (depth > kMaxDepth) {
-    return absl::InvalidArgumentError(absl::StrCat("flag files nest more than ", kMaxDepth,
-                                                   " deep at ", path));
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag files nest more than ", kMaxDepth, " deep at ", path));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read flag file ", path));

@@ -54,8 +54,7 @@ ABSL_FLAG(int32_t, max_attributes, static_cast<int32_t>(cairn::kMaxAttributes),
           "most attributes per event (0-32; over it the event is rejected)");
 ABSL_FLAG(int32_t, max_attribute_key_bytes, static_cast<int32_t>(cairn::kMaxAttributeKeyBytes),
           "longest attribute key (1-64 bytes; over it the event is rejected)");
-ABSL_FLAG(int32_t, max_attribute_value_bytes,
-          static_cast<int32_t>(cairn::kMaxAttributeValueBytes),
+ABSL_FLAG(int32_t, max_attribute_value_bytes, static_cast<int32_t>(cairn::kMaxAttributeValueBytes),
           "longest attribute value (0-256 bytes; over it the event is rejected)");
 ABSL_FLAG(double, rate_limit_rps, 0,
           "requests per second each write key may send to /v1/batch (0: no limit; 429 above)");
@@ -63,12 +62,10 @@ ABSL_FLAG(double, rate_limit_burst, 0,
           "requests a write key may send at once (token bucket size; 0: one second's worth)");
 ABSL_FLAG(int32_t, key_file_poll_seconds, 0,
           "also reload the key files when they change, checked this often (0: only on SIGHUP)");
-ABSL_FLAG(int32_t, max_connections, 10000,
-          "open connections at once; more are closed on accept");
+ABSL_FLAG(int32_t, max_connections, 10000, "open connections at once; more are closed on accept");
 ABSL_FLAG(int32_t, pg_writers, 2,
           "PostgreSQL only: writer sessions committing batches in parallel");
-ABSL_FLAG(int32_t, ready_probe_seconds, 2,
-          "how often /readyz's store check pings the database");
+ABSL_FLAG(int32_t, ready_probe_seconds, 2, "how often /readyz's store check pings the database");
 // Customer success: usage-drop alerts and their webhook.
 ABSL_FLAG(std::string, alert_webhook_url, "",
           "POST usage-drop alerts here as signed JSON (http:// or https://); empty: alerts are "
@@ -236,8 +233,8 @@ absl::Status CheckFlags() {
   };
   for (const Bound& bound : bounds) {
     if (bound.value < bound.low || bound.value > bound.high) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", ToAbsl(bound.flag), " must be between ", bound.low, " and ", bound.high));
+      return absl::InvalidArgumentError(absl::StrCat("--", ToAbsl(bound.flag), " must be between ",
+                                                     bound.low, " and ", bound.high));
     }
   }
   double rps = absl::GetFlag(FLAGS_rate_limit_rps);

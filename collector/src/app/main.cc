@@ -35,8 +35,8 @@ int Fail(int code, std::string_view what, const absl::Status& status) {
 // which names the field, never its value) into the key=value log.
 void ProtobufLogHandler(google::protobuf::LogLevel level, const char*, int,
                         const std::string& message) {
-  Log(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kWarning : LogLevel::kInfo,
-      "protobuf", {{"message", message}});
+  Log(level >= google::protobuf::LOGLEVEL_ERROR ? LogLevel::kWarning : LogLevel::kInfo, "protobuf",
+      {{"message", message}});
 }
 
 int Summary() {

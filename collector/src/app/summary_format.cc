@@ -40,8 +40,7 @@ std::string RejectReasonLabel(cairn::v1::RejectReason reason) {
 }
 
 int64_t SaturatingSum(int64_t a, int64_t b) {
-  return b > std::numeric_limits<int64_t>::max() - a ? std::numeric_limits<int64_t>::max()
-                                                     : a + b;
+  return b > std::numeric_limits<int64_t>::max() - a ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
 }  // namespace

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "ops/metrics.h"
 #include "auth/write_key_set.h"
+#include "ops/metrics.h"
 
 namespace cairn::collector {
 

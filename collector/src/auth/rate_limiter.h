@@ -45,7 +45,7 @@ class RateLimiter {
     absl::Time refilled_at;
   };
   const RateLimitOptions options_;
-  std::mutex mu_;  // std::mutex: visible to ThreadSanitizer
+  std::mutex mu_;                                   // std::mutex: visible to ThreadSanitizer
   absl::flat_hash_map<Digest256, Bucket> buckets_;  // guarded by mu_
 };
 

@@ -41,9 +41,8 @@ absl::StatusOr<WriteKeySet> WriteKeySet::FromKeys(const std::vector<std::string>
   for (size_t i = 0; i < keys.size(); ++i) {
     // The message names the key's position only: the key itself is a secret.
     if (!IsValidKey(keys[i])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("write key #", i + 1,
-                       " must be at least 8 bytes without spaces or control characters"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "write key #", i + 1, " must be at least 8 bytes without spaces or control characters"));
     }
     digests.push_back(Sha256(keys[i]));
   }
@@ -124,8 +123,7 @@ bool WriteKeySet::SharesAKeyWith(const WriteKeySet& other) const {
   return false;
 }
 
-std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(
-    std::string_view header) const {
+std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(std::string_view header) const {
   header = TrimSpaces(header);
   constexpr std::string_view kScheme = "bearer ";
   if (header.size() <= kScheme.size()) return std::nullopt;

@@ -10,15 +10,15 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "success/engagement_api.h"
-#include "ops/log.h"
+#include "cairn/admin/v1/gdpr.pb.h"
 #include "cairn/common/crypto.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
-#include "cairn/admin/v1/gdpr.pb.h"
 #include "gdpr/admin_json.h"
 #include "ops/json_text.h"
+#include "ops/log.h"
+#include "success/engagement_api.h"
 
 namespace cairn::collector {
 namespace {
@@ -53,20 +53,28 @@ Target ParseTarget(std::string_view path) {
 
 std::string_view RouteName(Route route) {
   switch (route) {
-    case Route::kExport: return "admin_export";
-    case Route::kErase: return "admin_erase";
-    case Route::kRecipients: return "admin_recipients";
-    case Route::kPurge: return "admin_purge";
-    case Route::kNone: break;
+    case Route::kExport:
+      return "admin_export";
+    case Route::kErase:
+      return "admin_erase";
+    case Route::kRecipients:
+      return "admin_recipients";
+    case Route::kPurge:
+      return "admin_purge";
+    case Route::kNone:
+      break;
   }
   return "admin";
 }
 
 std::string_view AllowedMethod(Route route) {
   switch (route) {
-    case Route::kErase: return "DELETE";
-    case Route::kPurge: return "POST";
-    default: return "GET";
+    case Route::kErase:
+      return "DELETE";
+    case Route::kPurge:
+      return "POST";
+    default:
+      return "GET";
   }
 }
 
@@ -133,8 +141,7 @@ void AdminApi::Stop() {
 }
 
 bool AdminApi::IsAdminPath(std::string_view path) {
-  return path == kRecipientsPath || path == kPurgePath ||
-         EngagementApi::IsEngagementPath(path) ||
+  return path == kRecipientsPath || path == kPurgePath || EngagementApi::IsEngagementPath(path) ||
          absl::StartsWith(ToAbsl(path), ToAbsl(kUsersPrefix));
 }
 
@@ -197,8 +204,8 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
     return;
   }
   if (request.body.size() > kMaxAdminBodyBytes) {
-    std::move(respond)(Reject(ParseTarget(request.Path()).route, 413,
-                              "body is over the size limit"));
+    std::move(respond)(
+        Reject(ParseTarget(request.Path()).route, 413, "body is over the size limit"));
     return;
   }
   const bool customer = EngagementApi::IsCustomerPath(request.Path());
@@ -209,8 +216,8 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
     if (std::optional<absl::Duration> wait = customer_limits_.Acquire(link, clock_->Now())) {
       HttpResponse limited = TextResponse(429, "rate limit of this customer link exceeded");
       limited.headers.emplace_back(
-          "Retry-After",
-          std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))))));
+          "Retry-After", std::to_string(std::max<int64_t>(
+                             1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))))));
       std::move(respond)(std::move(limited));
       return;
     }
@@ -219,12 +226,11 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
   auto pending = std::make_shared<Respond>(std::move(respond));
   auto shared_request = std::make_shared<HttpRequest>(std::move(request));
   TaskQueue& queue = customer ? customer_worker_ : worker_;
-  bool queued = queue.TrySubmit([this, pending, shared_request]() mutable {
-    std::move (*pending)(Run(*shared_request));
-  });
+  bool queued = queue.TrySubmit(
+      [this, pending, shared_request]() mutable { std::move (*pending)(Run(*shared_request)); });
   if (!queued) {
-    HttpResponse busy = Reject(ParseTarget(shared_request->Path()).route, 503,
-                               "admin worker busy, retry later");
+    HttpResponse busy =
+        Reject(ParseTarget(shared_request->Path()).route, 503, "admin worker busy, retry later");
     busy.headers.emplace_back("Retry-After", "1");
     std::move (*pending)(std::move(busy));
   }

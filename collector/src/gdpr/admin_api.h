@@ -7,12 +7,12 @@
 
 #include "absl/functional/any_invocable.h"
 #include "auth/rate_limiter.h"
-#include "http/http_types.h"
-#include "store/retention_purger.h"
-#include "store/store.h"
-#include "http/task_queue.h"
 #include "auth/write_key_set.h"
 #include "cairn/common/clock.h"
+#include "http/http_types.h"
+#include "http/task_queue.h"
+#include "store/retention_purger.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 
@@ -32,8 +32,7 @@ struct AdminApiOptions {
   size_t customer_queue_capacity = 16;
   // Each customer link's own token bucket on the customer view (429 with
   // Retry-After above it), keyed by the link's SHA-256.
-  RateLimitOptions customer_rate_limit = {.requests_per_second = 5, .burst = 20,
-                                          .max_keys = 10000};
+  RateLimitOptions customer_rate_limit = {.requests_per_second = 5, .burst = 20, .max_keys = 10000};
   // What POST /v1/admin/purge deletes.
   RetentionOptions retention;
 };

@@ -46,7 +46,7 @@ std::string_view WebContentType(std::string_view file_name);
 
 // The URL roots of the dashboard files.
 inline constexpr std::array<std::string_view, 3> kDashboardRoots = {"/dashboard", "/customer",
-                                                                     "/assets"};
+                                                                    "/assets"};
 
 // True for the paths the dashboards own: "/dashboard", "/customer", "/assets"
 // and everything under them (whatever the method).

@@ -1,5 +1,10 @@
 #include "http/http_server.h"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <exception>
 #include <mutex>
@@ -7,16 +12,10 @@
 #include <utility>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "ops/log.h"
 #include "http/http_session.h"
+#include "ops/log.h"
 
 namespace cairn::collector {
 
@@ -45,8 +44,8 @@ class HttpServer::Impl {
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
-      return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", options.port,
-                                                 ": ", ec.message()));
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", host, ":", options.port, ": ", ec.message()));
     }
     bound_ = acceptor_.local_endpoint(ec);
     if (ec) return absl::UnavailableError("cannot read the bound address");

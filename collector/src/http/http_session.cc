@@ -1,19 +1,18 @@
 #include "http/http_session.h"
 
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/time/time.h"
-#include "ops/log.h"
 #include "cairn/common/strings.h"
 #include "http/request_head.h"
+#include "ops/log.h"
 
 namespace cairn::collector {
 
@@ -95,8 +94,7 @@ void HttpSession::Start() {
     return;
   }
   registered_ = true;
-  net::dispatch(stream_.get_executor(),
-                [self = shared_from_this()] { self->ReadHeader(); });
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->ReadHeader(); });
 }
 
 void HttpSession::RequestClose() {
@@ -115,10 +113,9 @@ void HttpSession::ReadHeader() {
   ResetParser(parser_, options);
   idle_ = true;
   stream_.expires_after(ToChrono(options.idle_timeout));
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](beast::error_code ec, size_t) {
-                            self->OnHeader(ec);
-                          });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void HttpSession::OnHeader(beast::error_code ec) {
@@ -186,12 +183,13 @@ void HttpSession::OnBody(beast::error_code ec) {
   // Nothing else runs on this connection until the response is sent; the
   // idle/request timers are off while the handler (and the writer) work.
   stream_.expires_never();
-  registry_->handler().Handle(std::move(request), [self = shared_from_this()](
-                                                      HttpResponse response) mutable {
-    // May run on the writer thread: hop back onto this session's strand.
-    net::post(self->stream_.get_executor(),
-              [self, response = std::move(response)]() mutable { self->Send(std::move(response)); });
-  });
+  registry_->handler().Handle(
+      std::move(request), [self = shared_from_this()](HttpResponse response) mutable {
+        // May run on the writer thread: hop back onto this session's strand.
+        net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+          self->Send(std::move(response));
+        });
+      });
 }
 
 void HttpSession::FailRead(beast::error_code ec) {

@@ -4,24 +4,23 @@
 // Private to the collector library: one Beast connection.
 
 #include <array>
-#include <chrono>
 #include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "http/http_server.h"
-#include "ops/metrics.h"
 #include "http/http_service.h"
 #include "http/request_head.h"
+#include "ops/metrics.h"
 
 namespace cairn::collector {
 
@@ -75,7 +74,6 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void RequestClose();
 
  private:
-
   void ReadHeader();
   void OnHeader(boost::beast::error_code ec);
   void ReadBody();

@@ -39,8 +39,7 @@ HttpRequest HeadFromParser(const RequestParser& parser) {
   return head;
 }
 
-std::optional<HttpResponse> RefuseAmbiguousFraming(const HttpRequest& head,
-                                                   unsigned http_version) {
+std::optional<HttpResponse> RefuseAmbiguousFraming(const HttpRequest& head, unsigned http_version) {
   std::optional<std::string_view> transfer_encoding = head.Header("transfer-encoding");
   if (!transfer_encoding) return std::nullopt;
   auto refuse = [](int status, std::string_view reason) {

@@ -1,9 +1,8 @@
 #ifndef CAIRN_COLLECTOR_HTTP_REQUEST_HEAD_H_
 #define CAIRN_COLLECTOR_HTTP_REQUEST_HEAD_H_
 
-#include <optional>
-
 #include <boost/beast/http.hpp>
+#include <optional>
 
 #include "http/http_server.h"
 #include "http/http_types.h"
@@ -32,8 +31,7 @@ HttpRequest HeadFromParser(const RequestParser& parser);
 // are a 501, as only chunked is decoded. Every refusal closes the connection
 // without reading the body. `http_version` is 10 or 11. Cost: a scan of the
 // Transfer-Encoding value.
-std::optional<HttpResponse> RefuseAmbiguousFraming(const HttpRequest& head,
-                                                   unsigned http_version);
+std::optional<HttpResponse> RefuseAmbiguousFraming(const HttpRequest& head, unsigned http_version);
 
 }  // namespace cairn::collector
 

@@ -99,8 +99,7 @@ ScanVerdict ScanWire(const google::protobuf::Descriptor* type, const char* p, co
           return ScanVerdict::kTooManyEvents;
         }
         const google::protobuf::FieldDescriptor* field = type->FindFieldByNumber(number);
-        if (field != nullptr &&
-            field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+        if (field != nullptr && field->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
           ScanVerdict inner = ScanWire(field->message_type(), p, field_end, depth + 1, budget);
           if (inner != ScanVerdict::kOk) return inner;
         }
@@ -197,10 +196,9 @@ absl::Status ParseBatch(BatchFormat format, std::string_view payload, const Deco
                         cairn::v1::Batch* batch) {
   if (format == BatchFormat::kProtobuf) {
     ScanBudget budget = BudgetFor(limits);
-    absl::Status scanned = StatusOf(
-        ScanWire(cairn::v1::Batch::descriptor(), payload.data(),
-                 payload.data() + payload.size(), 0, budget),
-        limits);
+    absl::Status scanned = StatusOf(ScanWire(cairn::v1::Batch::descriptor(), payload.data(),
+                                             payload.data() + payload.size(), 0, budget),
+                                    limits);
     if (!scanned.ok()) return scanned;
     if (!batch->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
       return absl::InvalidArgumentError("body is not a cairn.v1.Batch");

@@ -8,10 +8,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/store.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/v1/batch.pb.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 

@@ -96,12 +96,14 @@ std::optional<HttpResponse> BatchHandler::CheckHead(const HttpRequest& head) {
   if (std::optional<absl::Duration> wait = rate_limiter_.Acquire(*key, clock_->Now())) {
     metrics_->AddRateLimited();
     // Whole seconds, rounded up: a client that waits that long finds a token.
-    int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))));
+    int64_t seconds =
+        std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(*wait, absl::Seconds(1))));
     return RetryLater(kRoute, 429, "rate limit of this write key exceeded", seconds);
   }
   std::optional<std::string_view> content_type = head.Header("content-type");
   if (!content_type || !FormatOf(*content_type)) {
-    return RejectRequest(kRoute, 415, "Content-Type must be application/x-protobuf or application/json");
+    return RejectRequest(kRoute, 415,
+                         "Content-Type must be application/x-protobuf or application/json");
   }
   if (!ParseCodec(head.Header("content-encoding").value_or(""))) {
     return RejectRequest(kRoute, 415, "Content-Encoding must be identity, zstd or gzip");
@@ -146,17 +148,15 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
   };
   // The completion may be dropped without being called (writer failure):
   // keep `respond` where TrySubmit's refusal can still reach it.
-  auto pending = std::make_shared<Pending>(Pending{std::move(respond),
-                                                   std::move(decoded->rejected),
-                                                   std::move(decoded->event_indexes)});
+  auto pending = std::make_shared<Pending>(
+      Pending{std::move(respond), std::move(decoded->rejected), std::move(decoded->event_indexes)});
   bool queued = writer_->TrySubmit(
       std::move(decoded->record),
       [this, pending, format](absl::StatusOr<BatchWriteResult> result) mutable {
         if (!result.ok()) {
           Log(LogLevel::kError, "store_write_failed",
               {{"code", absl::StatusCodeToString(result.status().code())}});
-          std::move(pending->respond)(
-              RetryLater(kRoute, 503, "storage unavailable, retry later"));
+          std::move(pending->respond)(RetryLater(kRoute, 503, "storage unavailable, retry later"));
           return;
         }
         std::vector<cairn::v1::RejectedEvent>& rejected = pending->rejected;
@@ -176,7 +176,7 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
           for (const cairn::v1::RejectedEvent& event : rejected) rejections_->Add(event.reason());
         }
         metrics_->AddEvents(static_cast<uint64_t>(result->inserted),
-                           static_cast<uint64_t>(result->duplicates));
+                            static_cast<uint64_t>(result->duplicates));
         // Counts only, same keys as request_rejected: no ids, no key.
         Log(LogLevel::kInfo, "batch_stored",
             {{"route", "batch"},

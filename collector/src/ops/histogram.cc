@@ -27,10 +27,11 @@ void Histogram::AppendPrometheus(std::string_view name, std::string_view labels,
     absl::StrAppend(out, ToAbsl(name), "_bucket{", prefix, "le=\"", le, "\"} ", cumulative, "\n");
   }
   std::string braces = labels.empty() ? "" : absl::StrCat("{", ToAbsl(labels), "}");
-  absl::StrAppend(out, ToAbsl(name), "_sum", braces, " ",
-                  absl::StrFormat("%.9f", static_cast<double>(sum_nanos_.load(
-                                              std::memory_order_relaxed)) / 1e9),
-                  "\n");
+  absl::StrAppend(
+      out, ToAbsl(name), "_sum", braces, " ",
+      absl::StrFormat("%.9f",
+                      static_cast<double>(sum_nanos_.load(std::memory_order_relaxed)) / 1e9),
+      "\n");
   // The count is the +Inf bucket, so the two always agree in one scrape.
   absl::StrAppend(out, ToAbsl(name), "_count", braces, " ", cumulative, "\n");
 }

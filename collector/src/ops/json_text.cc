@@ -1,6 +1,5 @@
 #include "ops/json_text.h"
 
-
 namespace cairn::collector {
 
 std::string FormatRfc3339(absl::Time t) {

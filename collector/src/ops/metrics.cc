@@ -43,8 +43,7 @@ void CollectorMetrics::AddEvents(uint64_t accepted, uint64_t duplicates) {
 }
 
 uint64_t CollectorMetrics::responses(Route route, int status) const {
-  return responses_[static_cast<size_t>(route)][CodeSlot(status)].load(
-      std::memory_order_relaxed);
+  return responses_[static_cast<size_t>(route)][CodeSlot(status)].load(std::memory_order_relaxed);
 }
 
 void CollectorMetrics::AppendPrometheus(std::string* out) const {
@@ -79,8 +78,8 @@ void CollectorMetrics::AppendPrometheus(std::string* out) const {
       // 200 series of each route is always there.
       if (n == 0 && !(c < kCodes.size() && kCodes[c] == 200)) continue;
       std::string code = c < kCodes.size() ? absl::StrCat(kCodes[c]) : "other";
-      absl::StrAppend(out, "cairn_http_requests_total{route=\"", ToAbsl(route), "\",code=\"",
-                      code, "\"} ", n, "\n");
+      absl::StrAppend(out, "cairn_http_requests_total{route=\"", ToAbsl(route), "\",code=\"", code,
+                      "\"} ", n, "\n");
     }
   }
   absl::StrAppend(out,

@@ -63,7 +63,6 @@ absl::Time FromOptMs(const std::optional<absl::Time>& t) {
   return t.value_or(absl::InfinitePast());
 }
 
-
 int64_t DeliveryCode(DeliveryState state) { return static_cast<int64_t>(state); }
 
 constexpr char kAlertColumns[] =
@@ -134,9 +133,12 @@ absl::StatusOr<StoredGoal> ParseGoal(const SqlRow& row) {
 
 std::string_view DeliveryStateName(DeliveryState state) {
   switch (state) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kFailed: return "failed";
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kFailed:
+      return "failed";
   }
   return "pending";
 }
@@ -469,7 +471,8 @@ absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
             .Execute("UPDATE alerts SET open = 0, resolved_at_ms = ?2 WHERE alert_id = ?1", row)
             .status();
       }
-      case AlertAction::kNone: break;
+      case AlertAction::kNone:
+        break;
     }
     return absl::OkStatus();
   });
@@ -502,8 +505,7 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_o
 absl::StatusOr<std::optional<StoredAlert>> EngagementStore::OpenAlertOf(
     std::string_view account_id) {
   const std::array<SqlValue, 1> params = {SqlValue(std::string(account_id))};
-  absl::StatusOr<std::vector<StoredAlert>> alerts =
-      QueryAlerts(
+  absl::StatusOr<std::vector<StoredAlert>> alerts = QueryAlerts(
       "WHERE alert_id = (SELECT alert_id FROM alert_episodes WHERE account_id = ?1 AND open = 1) "
       "AND open = 1",
       params);
@@ -514,8 +516,8 @@ absl::StatusOr<std::optional<StoredAlert>> EngagementStore::OpenAlertOf(
 
 absl::StatusOr<std::vector<StoredAlert>> EngagementStore::DueDeliveries(absl::Time now,
                                                                         size_t limit) {
-  const std::array<SqlValue, 3> params = {SqlValue(DeliveryCode(DeliveryState::kPending)),
-                                          Ms(now), SqlValue(static_cast<int64_t>(limit))};
+  const std::array<SqlValue, 3> params = {SqlValue(DeliveryCode(DeliveryState::kPending)), Ms(now),
+                                          SqlValue(static_cast<int64_t>(limit))};
   return QueryAlerts(
       "WHERE delivery_state = ?1 AND next_attempt_ms <= ?2 ORDER BY next_attempt_ms, alert_id "
       "LIMIT ?3",

@@ -12,13 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/sql_runner.h"
-#include "store/store.h"
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/alert_tracker.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/drop_rule.h"
 #include "cairn/engagement/goals.h"
+#include "store/sql_runner.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 
@@ -28,9 +28,9 @@ inline constexpr size_t kMaxKeyMilestones = 32;
 // What the vendor sets per account through the admin API.
 struct AccountSettings {
   std::string account_id;
-  std::optional<int64_t> seats;                        // >= 0 when set
-  std::optional<engagement::DayIndex> renewal_date;    // a UTC day
-  std::vector<std::string> key_milestones;             // valid milestone names
+  std::optional<int64_t> seats;                      // >= 0 when set
+  std::optional<engagement::DayIndex> renewal_date;  // a UTC day
+  std::vector<std::string> key_milestones;           // valid milestone names
 };
 
 // A goal as stored: the engagement::Goal plus its id.
@@ -74,7 +74,7 @@ struct StoredAlert {
 // The persisted episode of one account and its current alert.
 struct AccountEpisode {
   engagement::AlertEpisode episode;
-  std::string alert_id;  // the open (or last) episode's alert; empty if none
+  std::string alert_id;    // the open (or last) episode's alert; empty if none
   bool persisted = false;  // read from a stored row (false: none yet)
 };
 

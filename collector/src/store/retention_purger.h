@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/store.h"
 #include "cairn/common/clock.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 

@@ -13,10 +13,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/sql_runner.h"
-#include "cairn/v1/batch.pb.h"
 #include "cairn/consent/consent_state.h"
+#include "cairn/v1/batch.pb.h"
 #include "cairn/v1/event.pb.h"
+#include "store/sql_runner.h"
 
 namespace cairn::collector {
 

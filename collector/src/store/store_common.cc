@@ -1,11 +1,11 @@
 #include "store/store_common.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <limits>
 #include <utility>
 #include <vector>
-
-#include <openssl/rand.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -48,8 +48,7 @@ std::string AttributesJson(const cairn::v1::Event& event) {
   return json;
 }
 
-absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at,
-                               absl::Time received_at) {
+absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at, absl::Time received_at) {
   if (sent_at == absl::InfinitePast()) return occurred_at;
   // absl::Time arithmetic saturates, so hostile times cannot overflow.
   return std::min(received_at, received_at - (sent_at - occurred_at));
@@ -71,8 +70,7 @@ int64_t ClampToInt64(uint64_t v) {
 
 absl::StatusOr<std::string> RandomBytes(size_t bytes) {
   std::string key(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) !=
-      1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), static_cast<int>(key.size())) != 1) {
     return absl::InternalError("no random bytes for the hash key");
   }
   return key;

@@ -32,8 +32,7 @@ std::string AttributesJson(const cairn::v1::Event& event);
 // later than received_at (a device clock that went back between recording
 // and sending would put it there). occurred_at itself when the device sent
 // no sent_at (InfinitePast).
-absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at,
-                               absl::Time received_at);
+absl::Time CorrectedOccurredAt(absl::Time occurred_at, absl::Time sent_at, absl::Time received_at);
 
 // `status` with "`what`: " before its message, same code: store errors say
 // which step failed.

@@ -8,8 +8,7 @@
 
 namespace cairn::collector {
 
-StoreProbe::StoreProbe(Store* store, absl::Duration interval)
-    : store_(store), interval_(interval) {
+StoreProbe::StoreProbe(Store* store, absl::Duration interval) : store_(store), interval_(interval) {
   PingNow().IgnoreError();
   thread_ = std::thread([this] { Run(); });
 }

@@ -15,9 +15,12 @@ constexpr size_t kMaxOpenAlerts = 1000000;
 
 int BandRank(engagement::Label band) {
   switch (band) {
-    case engagement::Label::kPoor: return 0;
-    case engagement::Label::kWatch: return 1;
-    case engagement::Label::kGood: return 2;
+    case engagement::Label::kPoor:
+      return 0;
+    case engagement::Label::kWatch:
+      return 1;
+    case engagement::Label::kGood:
+      return 2;
   }
   return 2;
 }

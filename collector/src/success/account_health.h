@@ -11,10 +11,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/engagement_store.h"
-#include "store/store.h"
 #include "cairn/engagement/engagement.h"
 #include "cairn/engagement/goals.h"
+#include "store/engagement_store.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 

@@ -6,8 +6,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "store/engagement_store.h"
-#include "ops/log.h"
 #include "cairn/common/http_client.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
@@ -16,6 +14,8 @@
 #include "cairn/engagement/engagement.h"
 #include "cairn/engagement/webhook_signature.h"
 #include "ops/json_text.h"
+#include "ops/log.h"
+#include "store/engagement_store.h"
 #include "store/store_common.h"
 
 namespace cairn::collector {
@@ -23,7 +23,6 @@ namespace {
 
 using engagement::AlertAction;
 using engagement::DropState;
-
 
 std::string Number(double v) { return absl::StrFormat("%.6g", v); }
 
@@ -41,7 +40,6 @@ std::string WebhookBody(const StoredAlert& alert, const engagement::Health& heal
                   ",\"band\":\"", ToAbsl(engagement::LabelName(health.band)), "\"}}");
   return out;
 }
-
 
 }  // namespace
 

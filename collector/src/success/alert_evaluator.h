@@ -11,10 +11,10 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "store/store.h"
 #include "cairn/common/clock.h"
 #include "cairn/engagement/alert_tracker.h"
 #include "cairn/engagement/drop_rule.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 
@@ -64,8 +64,8 @@ class AlertEvaluator {
 
 // Delivery settings of alert webhooks.
 struct WebhookOptions {
-  std::string url;     // http(s)://...; empty: nothing is sent
-  std::string secret;  // HMAC key of the Cairn-Signature header (non-empty)
+  std::string url;                             // http(s)://...; empty: nothing is sent
+  std::string secret;                          // HMAC key of the Cairn-Signature header (non-empty)
   absl::Duration timeout = absl::Seconds(10);  // per attempt, connect included
   int max_attempts = 8;                        // then the delivery is failed
   absl::Duration initial_backoff = absl::Seconds(30);

@@ -81,16 +81,26 @@ Target ParseTarget(std::string_view path) {
 
 std::string_view Methods(Route route) {
   switch (route) {
-    case Route::kAccounts: return "GET";
-    case Route::kAccount: return "GET, PUT";
-    case Route::kGoals: return "GET, POST";
-    case Route::kGoal: return "DELETE";
-    case Route::kCustomerLink: return "POST";
-    case Route::kAlerts: return "GET";
-    case Route::kEvaluate: return "POST";
-    case Route::kRenewals: return "GET";
-    case Route::kCustomer: return "GET";
-    case Route::kNone: break;
+    case Route::kAccounts:
+      return "GET";
+    case Route::kAccount:
+      return "GET, PUT";
+    case Route::kGoals:
+      return "GET, POST";
+    case Route::kGoal:
+      return "DELETE";
+    case Route::kCustomerLink:
+      return "POST";
+    case Route::kAlerts:
+      return "GET";
+    case Route::kEvaluate:
+      return "POST";
+    case Route::kRenewals:
+      return "GET";
+    case Route::kCustomer:
+      return "GET";
+    case Route::kNone:
+      break;
   }
   return "";
 }
@@ -159,8 +169,7 @@ std::optional<std::string> DecodeId(std::string_view raw) {
 }
 
 // Applies a PUT body to `settings`; the error names the field.
-absl::Status ApplyUpdate(const admin::v1::UpdateAccountRequest& update,
-                         AccountSettings* settings) {
+absl::Status ApplyUpdate(const admin::v1::UpdateAccountRequest& update, AccountSettings* settings) {
   using google::protobuf::Value;
   if (update.has_seats()) {
     const Value& seats = update.seats();
@@ -193,10 +202,12 @@ absl::Status ApplyUpdate(const admin::v1::UpdateAccountRequest& update,
       return absl::OkStatus();
     }
     if (!list.has_list_value()) {
-      return absl::InvalidArgumentError("key_milestones must be an array of milestone names or null");
+      return absl::InvalidArgumentError(
+          "key_milestones must be an array of milestone names or null");
     }
     if (static_cast<size_t>(list.list_value().values_size()) > kMaxKeyMilestones) {
-      return absl::InvalidArgumentError(absl::StrCat("at most ", kMaxKeyMilestones, " key milestones"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("at most ", kMaxKeyMilestones, " key milestones"));
     }
     std::vector<std::string> names;
     for (const Value& item : list.list_value().values()) {
@@ -245,20 +256,29 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
   }
   const std::string& m = request.method;
   switch (target.route) {
-    case Route::kAccounts: return ListAccounts(request);
-    case Route::kAccount: return m == "PUT" ? PutAccount(*account, request) : GetAccount(*account);
-    case Route::kGoals: return m == "POST" ? CreateGoal(*account, request) : ListGoals(*account);
+    case Route::kAccounts:
+      return ListAccounts(request);
+    case Route::kAccount:
+      return m == "PUT" ? PutAccount(*account, request) : GetAccount(*account);
+    case Route::kGoals:
+      return m == "POST" ? CreateGoal(*account, request) : ListGoals(*account);
     case Route::kGoal: {
       std::optional<std::string> goal = DecodeId(target.raw_goal);
       if (!goal) return Error(404, "no such goal");
       return DeleteGoal(*account, *goal);
     }
-    case Route::kCustomerLink: return CustomerLinkFor(*account, request);
-    case Route::kAlerts: return ListAlerts(request);
-    case Route::kEvaluate: return Evaluate();
-    case Route::kRenewals: return Renewals(request);
-    case Route::kCustomer: return CustomerOverview(request);
-    case Route::kNone: break;
+    case Route::kCustomerLink:
+      return CustomerLinkFor(*account, request);
+    case Route::kAlerts:
+      return ListAlerts(request);
+    case Route::kEvaluate:
+      return Evaluate();
+    case Route::kRenewals:
+      return Renewals(request);
+    case Route::kCustomer:
+      return CustomerOverview(request);
+    case Route::kNone:
+      break;
   }
   return Error(404, "not found");
 }
@@ -365,8 +385,7 @@ HttpResponse EngagementApi::CreateGoal(const std::string& account_id, const Http
   engagement::Goal goal;
   goal.account_id = account_id;
   goal.start = engagement::DayOf(now);
-  if (body.name().empty() || body.name().size() > kMaxGoalNameBytes ||
-      !IsValidUtf8(body.name())) {
+  if (body.name().empty() || body.name().size() > kMaxGoalNameBytes || !IsValidUtf8(body.name())) {
     return Error(400, absl::StrCat("name must be 1-", kMaxGoalNameBytes, " bytes of UTF-8"));
   }
   goal.name = body.name();

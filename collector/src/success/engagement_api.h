@@ -5,11 +5,11 @@
 #include <string_view>
 
 #include "absl/functional/any_invocable.h"
-#include "success/account_health.h"
-#include "success/alert_evaluator.h"
+#include "cairn/common/clock.h"
 #include "http/http_types.h"
 #include "store/store.h"
-#include "cairn/common/clock.h"
+#include "success/account_health.h"
+#include "success/alert_evaluator.h"
 
 namespace cairn::collector {
 

@@ -30,9 +30,9 @@ struct ConsentRequest {
   std::string user_id;     // plain id; pseudonymised on the device if configured
   consent::Purpose purpose = consent::Purpose::kUsageAnalytics;
   consent::Decision decision = consent::Decision::kUnknown;  // kGranted or kDenied
-  std::string policy_id;       // optional: which policy document
-  std::string policy_version;  // required: the version the user saw
-  std::string source_surface;  // which UI asked, e.g. "onboarding", "settings"
+  std::string policy_id;                                     // optional: which policy document
+  std::string policy_version;                                // required: the version the user saw
+  std::string source_surface;            // which UI asked, e.g. "onboarding", "settings"
   std::optional<absl::Time> expires_at;  // optional end of a grant
 };
 
@@ -150,8 +150,7 @@ class Client {
   // FailedPrecondition without a signed-in user; PermissionDenied without
   // milestones consent; InvalidArgument for a name outside [A-Za-z0-9_.:-]
   // (1-128 bytes) or attributes over their bounds.
-  absl::Status RecordMilestone(std::string_view name,
-                               std::optional<double> value = std::nullopt,
+  absl::Status RecordMilestone(std::string_view name, std::optional<double> value = std::nullopt,
                                const Attributes& attributes = {});
 
   // Waits until every event recorded before this call is durable in the

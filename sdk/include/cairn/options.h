@@ -25,8 +25,8 @@ struct AppInfo {
 // A delivery problem, reported to Options::on_delivery_status. Carries no
 // personal data: only the status and how many events wait in the buffer.
 struct DeliveryStatus {
-  absl::Status status;          // e.g. Unavailable (network), PermissionDenied (401/403)
-  int http_status = 0;          // 0 when no response came back
+  absl::Status status;  // e.g. Unavailable (network), PermissionDenied (401/403)
+  int http_status = 0;  // 0 when no response came back
   uint64_t buffered_rows = 0;
   absl::Duration next_attempt_in = absl::ZeroDuration();
 };
@@ -94,8 +94,8 @@ struct Options {
   uint64_t max_buffer_file_bytes = 0;
 
   // --- Delivery ---
-  size_t max_batch_events = 500;            // events per request
-  size_t max_batch_bytes = 512 * 1024;      // serialized bytes per request
+  size_t max_batch_events = 500;        // events per request
+  size_t max_batch_bytes = 512 * 1024;  // serialized bytes per request
   // The batch linger: how long a partly filled batch may wait before it is
   // sent (a full one, a Flush or a shutdown send at once). The sender
   // sleeps meanwhile; idle, it sleeps until events come.

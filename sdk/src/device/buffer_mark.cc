@@ -52,8 +52,8 @@ absl::Status BufferMark::Write(const MarkRecord& record) {
   const uint64_t last = static_cast<uint64_t>(record.last_sequence);
   const uint64_t words[3] = {last, record.rows, Checksum(last, record.rows)};
   if (pwrite(fd_, words, kRecordBytes, 0) != static_cast<ssize_t>(kRecordBytes)) {
-    return absl::UnavailableError(absl::StrCat("cannot write the buffer mark: ",
-                                               std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("cannot write the buffer mark: ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }
@@ -74,8 +74,7 @@ void BufferMark::Close() {
 
 uint64_t LostSinceMark(const MarkRecord& mark, int64_t buffer_last) {
   if (buffer_last >= mark.last_sequence) return 0;
-  return std::min<uint64_t>(mark.rows,
-                            static_cast<uint64_t>(mark.last_sequence - buffer_last));
+  return std::min<uint64_t>(mark.rows, static_cast<uint64_t>(mark.last_sequence - buffer_last));
 }
 
 }  // namespace cairn::sdk

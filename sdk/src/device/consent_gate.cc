@@ -23,9 +23,9 @@ absl::Status ConsentGate::Check(const std::string& subject, cairn::v1::Purpose p
   std::shared_lock lock(mu_);
   epoch = epoch_.load();
   if (!p || !state_.Allows(subject, *p, now)) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "no consent for purpose ", ToAbsl(p ? consent::PurposeName(*p) : "unknown"),
-        ": nothing was recorded"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("no consent for purpose ", ToAbsl(p ? consent::PurposeName(*p) : "unknown"),
+                     ": nothing was recorded"));
   }
   return absl::OkStatus();
 }
@@ -47,8 +47,7 @@ uint64_t ConsentGate::RemoveDisallowed(std::vector<BufferedEvent>& events, absl:
   return removed;
 }
 
-consent::PurposeState ConsentGate::Get(const std::string& subject,
-                                       consent::Purpose purpose) const {
+consent::PurposeState ConsentGate::Get(const std::string& subject, consent::Purpose purpose) const {
   std::shared_lock lock(mu_);
   return state_.Get(subject, purpose);
 }

@@ -41,8 +41,8 @@ class ConsentKeeper {
  public:
   // Everything passed must outlive this. Opens nothing.
   ConsentKeeper(const Options& options, Clock* clock, UuidV7Generator& ids,
-                std::string consent_path, ConsentGate& gate, Writer& writer,
-                Progress& progress, DropCounters& drops);
+                std::string consent_path, ConsentGate& gate, Writer& writer, Progress& progress,
+                DropCounters& drops);
 
   // Loads consent.db if it exists into the gate and the progress. A damaged
   // file is moved aside (decisions lost, every purpose reads as unknown,

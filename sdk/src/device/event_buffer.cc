@@ -51,7 +51,7 @@ void AppendSequenceField(std::string& serialized_event, uint64_t sequence) {
 }
 
 absl::StatusOr<std::unique_ptr<EventBuffer>> EventBuffer::Open(const std::string& path,
-                                                                uint64_t max_file_bytes) {
+                                                               uint64_t max_file_bytes) {
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(path);
   if (!db.ok()) return db.status();
   if (absl::Status s = (*db)->Migrate(kMigrations); !s.ok()) return s;

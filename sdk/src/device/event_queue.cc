@@ -15,8 +15,7 @@ int64_t EventQueue::Push(BufferedEvent&& event) {
     // Events the writer holds but has not committed count too: the bound is
     // on memory, wherever the events sit.
     auto has_room = [this] { return queue_.size() + in_writer_ < options_.queue_capacity; };
-    if (!has_room() &&
-        options_.queue_full_policy == Options::QueueFullPolicy::kBlockWithDeadline) {
+    if (!has_room() && options_.queue_full_policy == Options::QueueFullPolicy::kBlockWithDeadline) {
       space_.wait_for(lock, absl::ToChronoNanoseconds(options_.enqueue_timeout), has_room);
     }
     if (has_room()) {

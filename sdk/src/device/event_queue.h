@@ -78,7 +78,7 @@ class EventQueue {
   std::vector<BufferedEvent> queue_;  // guarded by mu_
   int64_t next_sequence_ = 1;         // guarded by mu_
   bool stop_ = false;                 // guarded by mu_
-  size_t in_writer_ = 0;  // taken by the writer, not yet committed; guarded by mu_
+  size_t in_writer_ = 0;              // taken by the writer, not yet committed; guarded by mu_
   // The writer skips commit_interval while a Flush or a durable record call
   // waits for a sequence at or above the queue's first one.
   int64_t urgent_through_ = 0;  // guarded by mu_

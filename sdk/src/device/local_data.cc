@@ -17,11 +17,21 @@ std::string JsonString(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(static_cast<unsigned char>(c), absl::kZeroPad2));
@@ -47,9 +57,10 @@ absl::StatusOr<std::string> LocalData::Export(std::string_view user_id) {
   if (!records.ok()) return records.status();
   absl::StatusOr<std::vector<BufferedEvent>> events = writer_.ReadUser(subject);
   if (!events.ok()) return events.status();
-  std::string out = absl::StrCat("{\"user_id\":", JsonString(subject), ",\"pseudonymised\":",
-                                 options_.user_id_hmac_key.empty() ? "false" : "true",
-                                 ",\"consent_records\":[");
+  std::string out =
+      absl::StrCat("{\"user_id\":", JsonString(subject),
+                   ",\"pseudonymised\":", options_.user_id_hmac_key.empty() ? "false" : "true",
+                   ",\"consent_records\":[");
   for (size_t i = 0; i < records->size(); ++i) {
     const consent::LogEntry& e = (*records)[i];
     const consent::ConsentRecord& r = e.record;

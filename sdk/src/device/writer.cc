@@ -11,8 +11,7 @@ namespace cairn::sdk {
 using cairn::v1::DropReason;
 
 Writer::Writer(const Options& options, Clock* clock, std::string buffer_path, EventQueue& queue,
-               const ConsentGate& gate, Progress& progress, Counters& counters,
-               DropCounters& drops)
+               const ConsentGate& gate, Progress& progress, Counters& counters, DropCounters& drops)
     : options_(options),
       clock_(clock),
       buffer_path_(std::move(buffer_path)),
@@ -153,9 +152,8 @@ void Writer::Loop() {
 void Writer::FilterTaken(std::vector<BufferedEvent>& taken) {
   const uint64_t epoch = gate_.Epoch();
   // The common case: no withdrawal or erasure since these were queued.
-  if (std::none_of(taken.begin(), taken.end(), [&](const BufferedEvent& e) {
-        return e.tombstone || e.epoch != epoch;
-      })) {
+  if (std::none_of(taken.begin(), taken.end(),
+                   [&](const BufferedEvent& e) { return e.tombstone || e.epoch != epoch; })) {
     return;
   }
   // Tombstones were counted by the purge that made them; the others were
@@ -176,9 +174,8 @@ void Writer::CommitChunk(std::span<const BufferedEvent> chunk, int64_t through) 
       last = std::max(last, e.sequence);
     }
     counters_.persisted.fetch_add(chunk.size());
-    const int64_t rows =
-        counters_.buffered_rows.fetch_add(static_cast<int64_t>(chunk.size())) +
-        static_cast<int64_t>(chunk.size());
+    const int64_t rows = counters_.buffered_rows.fetch_add(static_cast<int64_t>(chunk.size())) +
+                         static_cast<int64_t>(chunk.size());
     counters_.buffered_bytes.fetch_add(bytes);
     // After the commit, never before: a mark ahead of the buffer would count
     // a loss that did not happen. Best effort, like the mark itself.

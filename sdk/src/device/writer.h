@@ -85,9 +85,7 @@ class Writer {
   // --- the sender thread ---
   // The sender's own connection to the buffer, null until storage exists.
   // Only the sender thread may use it.
-  EventBuffer* SenderConnection() const {
-    return HasStorage() ? sender_buffer_.get() : nullptr;
-  }
+  EventBuffer* SenderConnection() const { return HasStorage() ? sender_buffer_.get() : nullptr; }
   // The install id; valid once HasStorage() is true.
   const std::string& install_id() const { return install_id_; }
   // Deletes `sequences` through `connection`, serialized with the writer's
@@ -127,8 +125,8 @@ class Writer {
   std::string install_id_;
   std::unique_ptr<EventBuffer> sender_buffer_;  // sender thread only
   std::mutex write_mu_;
-  std::unique_ptr<EventBuffer> buffer_;  // guarded by write_mu_
-  BufferMark mark_;                      // guarded by write_mu_
+  std::unique_ptr<EventBuffer> buffer_;                  // guarded by write_mu_
+  BufferMark mark_;                                      // guarded by write_mu_
   absl::Time next_expiry_check_ = absl::InfinitePast();  // guarded by write_mu_
   std::thread thread_;
 };

@@ -1,9 +1,8 @@
 #ifndef CAIRN_SDK_UPLOAD_BACKOFF_H_
 #define CAIRN_SDK_UPLOAD_BACKOFF_H_
 
-#include <optional>
-
 #include <cstdint>
+#include <optional>
 #include <random>
 
 #include "absl/time/time.h"

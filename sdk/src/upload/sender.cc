@@ -26,8 +26,7 @@ void ToEvent(const consent::LogEntry& entry, cairn::v1::Event* event) {
 
 Sender::Sender(const Options& options, Clock* clock, std::shared_ptr<Transport> transport,
                std::string endpoint, UuidV7Generator& ids, Writer& writer, ConsentKeeper& keeper,
-               const ConsentGate& gate, Progress& progress, Counters& counters,
-               DropCounters& drops)
+               const ConsentGate& gate, Progress& progress, Counters& counters, DropCounters& drops)
     : options_(options),
       clock_(clock),
       transport_(std::move(transport)),
@@ -67,8 +66,7 @@ absl::StatusOr<bool> Sender::BuildBatch(size_t max_events, InFlightBatch& batch)
         buffer->ReadOldest(max_events + skip_rows, options_.max_batch_bytes + skip_bytes);
     if (!read.ok()) return read.status();
     if (const int64_t acked_through = AckedThrough(); acked_through > 0) {
-      std::erase_if(*read,
-                    [&](const BufferedEvent& e) { return e.sequence <= acked_through; });
+      std::erase_if(*read, [&](const BufferedEvent& e) { return e.sequence <= acked_through; });
     }
     if (read->size() > max_events) read->resize(max_events);
     if (read->empty()) break;
@@ -167,8 +165,8 @@ void Sender::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
 }
 
 Sender::SendOutcome Sender::SendBatch(InFlightBatch& batch,
-                                      std::optional<absl::Duration>& retry_after,
-                                      int& http_status, absl::Status& error) {
+                                      std::optional<absl::Duration>& retry_after, int& http_status,
+                                      absl::Status& error) {
   HttpRequest request;
   request.url = endpoint_;
   request.headers = {{"Content-Type", "application/x-protobuf"},
@@ -263,8 +261,7 @@ void Sender::RetryAckedDeletes() {
   RefreshSettled();
 }
 
-void Sender::ReportProblem(const absl::Status& status, int http_status,
-                           absl::Duration next_in) {
+void Sender::ReportProblem(const absl::Status& status, int http_status, absl::Duration next_in) {
   if (!options_.on_delivery_status) return;
   DeliveryStatus report;
   report.status = status;

@@ -62,7 +62,7 @@ class Sender {
     size_t rows = 0;  // buffered events among `events`, and their payload bytes
     size_t row_bytes = 0;
     std::vector<int64_t> consent_positions;  // consent.db entries it carries
-    uint64_t epoch = 0;  // the gate's purge epoch when built: a later purge rebuilds it
+    uint64_t epoch = 0;            // the gate's purge epoch when built: a later purge rebuilds it
     DropCounters::ByReason drops;  // counters it reports
   };
   // Events the collector acknowledged whose deletion failed (a full disk

@@ -23,8 +23,7 @@ int main(int argc, char** argv) {
   grant.purpose = Purpose::kUsageAnalytics;
   grant.decision = Decision::kGranted;
   grant.policy_version = "v1";
-  if (!(*client)->SetConsent(grant).ok() ||
-      !(*client)->RecordLogin("acct", "u1").ok()) {
+  if (!(*client)->SetConsent(grant).ok() || !(*client)->RecordLogin("acct", "u1").ok()) {
     return 1;
   }
   (*client)->Shutdown(absl::Now() + absl::Seconds(2)).IgnoreError();

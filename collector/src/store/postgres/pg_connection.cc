@@ -42,7 +42,7 @@ std::string OneLine(const char* message) {
 
 PgParams& PgParams::Add(std::string_view text) {
   values_.emplace_back(text.find('\0') == std::string_view::npos ? std::string(text)
-                                                                  : WithoutNul(text));
+                                                                 : WithoutNul(text));
   return *this;
 }
 
@@ -126,7 +126,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgConnection::Connect(const std::s
   }
   // NOTICEs (e.g. "relation already exists, skipping") are not errors and
   // would otherwise go to stderr unformatted.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 
@@ -143,10 +144,10 @@ absl::Status PgConnection::ResultStatus(PGresult* result, std::string_view sql) 
   size_t start = sql.find_first_not_of(" \n");
   std::string_view head = start == std::string_view::npos ? sql : sql.substr(start);
   head = head.substr(0, std::min<size_t>(head.size(), 40));
-  std::string message = absl::StrCat("PostgreSQL [", ToAbsl(code), "] ",
-                                     OneLine(result == nullptr ? PQerrorMessage(conn_)
-                                                               : PQresultErrorMessage(result)),
-                                     " (in: ", ToAbsl(head), "...)");
+  std::string message = absl::StrCat(
+      "PostgreSQL [", ToAbsl(code), "] ",
+      OneLine(result == nullptr ? PQerrorMessage(conn_) : PQresultErrorMessage(result)),
+      " (in: ", ToAbsl(head), "...)");
   if (PQstatus(conn_) == CONNECTION_BAD || code.substr(0, 2) == "08" ||
       code.substr(0, 3) == "57P") {
     return absl::UnavailableError(message);

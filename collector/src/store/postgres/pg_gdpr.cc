@@ -124,7 +124,8 @@ absl::StatusOr<ErasureResult> PgStore::EraseUser(std::string_view user_id, absl:
     result.consent_records_pseudonymised = *n;
     PgParams tombstone;
     tombstone.Add(hash).Add(absl::ToUnixMillis(now));
-    n = run("INSERT INTO erased_users (user_hash, erased_at_ms) VALUES ($1, $2::bigint) "
+    n =
+        run("INSERT INTO erased_users (user_hash, erased_at_ms) VALUES ($1, $2::bigint) "
             "ON CONFLICT (user_hash) DO NOTHING",
             tombstone);
     if (!n.ok()) return n.status();

@@ -53,8 +53,8 @@ auto PgStore::WithRetries(Fn attempt) -> decltype(attempt()) {
     // closed the connection (restart, failover); a rerun after reconnecting
     // is safe because every write is idempotent by event_id and batch_id.
     const absl::StatusCode code = result.status().code();
-    const bool retry = code == absl::StatusCode::kAborted ||
-                       (code == absl::StatusCode::kUnavailable && n == 1);
+    const bool retry =
+        code == absl::StatusCode::kAborted || (code == absl::StatusCode::kUnavailable && n == 1);
     if (!retry || n >= options_.max_attempts) return result;
     Log(LogLevel::kWarning, "pg_transaction_retry",
         {{"attempt", std::to_string(n)}, {"code", absl::StatusCodeToString(code)}});

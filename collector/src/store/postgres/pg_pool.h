@@ -20,8 +20,7 @@ class PgPool {
   // A connection on loan; goes back to the pool when destroyed.
   class Lease {
    public:
-    Lease(PgPool* pool, std::unique_ptr<PgConnection> conn)
-        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(PgPool* pool, std::unique_ptr<PgConnection> conn) : pool_(pool), conn_(std::move(conn)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     ~Lease() {
@@ -50,7 +49,7 @@ class PgPool {
   std::mutex mu_;
   std::condition_variable returned_;
   std::vector<std::unique_ptr<PgConnection>> idle_;  // guarded by mu_
-  size_t open_ = 0;                                   // guarded by mu_
+  size_t open_ = 0;                                  // guarded by mu_
 };
 
 }  // namespace cairn::collector

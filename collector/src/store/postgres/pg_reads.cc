@@ -20,8 +20,7 @@ namespace cairn::collector {
 namespace {
 
 absl::Status ReadSummary(PgConnection& db, StoreSummary* summary) {
-  absl::StatusOr<PgResult> r =
-      db.Exec("SELECT count(*), count(DISTINCT account_id) FROM events");
+  absl::StatusOr<PgResult> r = db.Exec("SELECT count(*), count(DISTINCT account_id) FROM events");
   if (!r.ok()) return r.status();
   summary->total_events = r->Int(0, 0);
   summary->accounts = r->Int(0, 1);
@@ -31,7 +30,8 @@ absl::Status ReadSummary(PgConnection& db, StoreSummary* summary) {
   summary->users = r->Int(0, 0);
   r = db.Exec("SELECT kind, count(*) FROM events GROUP BY kind ORDER BY kind");
   if (!r.ok()) return r.status();
-  for (int i = 0; i < r->rows(); ++i) summary->events_by_kind[std::string(r->Text(i, 0))] = r->Int(i, 1);
+  for (int i = 0; i < r->rows(); ++i)
+    summary->events_by_kind[std::string(r->Text(i, 0))] = r->Int(i, 1);
   r = db.Exec(absl::StrCat(
       "SELECT account_id, count(DISTINCT user_id), count(*) FILTER (WHERE kind = 'login'), "
       "count(DISTINCT milestone_name), max(occurred_at_ms) FROM events GROUP BY account_id "
@@ -155,8 +155,7 @@ class PgRunner final : public SqlRunner {
     return rows;
   }
 
-  absl::StatusOr<int64_t> Execute(std::string_view sql,
-                                  std::span<const SqlValue> params) override {
+  absl::StatusOr<int64_t> Execute(std::string_view sql, std::span<const SqlValue> params) override {
     absl::StatusOr<PgResult> result = conn_.Exec(Rewrite(sql), Params(params));
     if (!result.ok()) return result.status();
     return result->AffectedRows();

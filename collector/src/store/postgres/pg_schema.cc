@@ -221,11 +221,11 @@ constexpr int64_t kMigrationLockKey = 0x636169726e6d6967;
 }  // namespace
 
 absl::StatusOr<int> PgSchemaVersion(PgConnection& conn) {
-  absl::StatusOr<PgResult> exists =
-      conn.Exec("SELECT to_regclass('schema_version') IS NOT NULL");
+  absl::StatusOr<PgResult> exists = conn.Exec("SELECT to_regclass('schema_version') IS NOT NULL");
   if (!exists.ok()) return exists.status();
   if (!exists->Bool(0, 0)) return 0;
-  absl::StatusOr<PgResult> version = conn.Exec("SELECT coalesce(max(version), 0) FROM schema_version");
+  absl::StatusOr<PgResult> version =
+      conn.Exec("SELECT coalesce(max(version), 0) FROM schema_version");
   if (!version.ok()) return version.status();
   return static_cast<int>(version->Int(0, 0));
 }
@@ -242,9 +242,9 @@ absl::Status MigratePgSchema(PgConnection& conn) {
     absl::StatusOr<int> current = PgSchemaVersion(conn);
     if (!current.ok()) return current.status();
     if (*current > kPgSchemaVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the PostgreSQL schema is version ", *current, ", newer than this build's ",
-          kPgSchemaVersion));
+      return absl::FailedPreconditionError(absl::StrCat("the PostgreSQL schema is version ",
+                                                        *current, ", newer than this build's ",
+                                                        kPgSchemaVersion));
     }
     for (int version = *current; version < kPgSchemaVersion; ++version) {
       if (s = conn.Run("BEGIN"); !s.ok()) return s;
@@ -257,8 +257,8 @@ absl::Status MigratePgSchema(PgConnection& conn) {
       if (s.ok()) s = conn.Run("COMMIT");
       if (!s.ok()) {
         conn.RollbackQuietly();
-        return absl::Status(s.code(), absl::StrCat("migrating to schema version ", version + 1,
-                                                   ": ", s.message()));
+        return absl::Status(
+            s.code(), absl::StrCat("migrating to schema version ", version + 1, ": ", s.message()));
       }
     }
     return absl::OkStatus();

@@ -35,9 +35,9 @@ constexpr std::string_view kCopyStaging =
     "install_id, batch_id, milestone_name, milestone_value, session_duration_ms, "
     "attributes_json, event_proto) FROM STDIN";
 
-#define CAIRN_PG_EVENT_COLUMNS                                                             \
-  "event_id, account_id, user_id, purpose, kind, occurred_at_ms, corrected_at_ms, "        \
-  "received_at_ms, sequence, session_id, install_id, batch_id, milestone_name, "           \
+#define CAIRN_PG_EVENT_COLUMNS                                                      \
+  "event_id, account_id, user_id, purpose, kind, occurred_at_ms, corrected_at_ms, " \
+  "received_at_ms, sequence, session_id, install_id, batch_id, milestone_name, "    \
   "milestone_value, session_duration_ms, attributes_json, event_proto"
 
 // What the consent rule (consent_rule.h) needs about a staged group, in one
@@ -72,7 +72,8 @@ constexpr std::string_view kConsentFacts =
 // milestones ($3: milestones) into the daily aggregates.
 constexpr std::string_view kInsertAllowed =
     "WITH inserted AS ("
-    "  INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ")"
+    "  INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS
+    ")"
     "  SELECT DISTINCT ON (event_id) " CAIRN_PG_EVENT_COLUMNS
     "  FROM cairn_staging JOIN unnest($1::integer[]) AS allowed(idx) USING (idx)"
     "  ORDER BY event_id, idx"
@@ -112,7 +113,8 @@ constexpr std::string_view kInsertAllowed =
     "SELECT event_id FROM inserted";
 
 constexpr std::string_view kInsertOneEvent =
-    "INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS ") VALUES ($1, $2, $3, $4::integer, $5, "
+    "INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS
+    ") VALUES ($1, $2, $3, $4::integer, $5, "
     "$6::bigint, $7::bigint, $8::bigint, $9::bigint, $10, $11, $12, $13, $14::double precision, "
     "$15::bigint, $16, $17::bytea) ON CONFLICT (event_id) DO NOTHING";
 
@@ -170,8 +172,7 @@ constexpr std::string_view kAddClientDrops =
     "ELSE d.count + excluded.count END";
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
-  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max()
-                                                     : a + b;
+  return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
 // Column values of an event row shared by COPY and the single insert.
@@ -198,8 +199,7 @@ EventRow MakeEventRow(const cairn::v1::Event& event, const BatchRecord& batch) {
     }
   }
   if (event.has_session_end()) {
-    row.session_duration_ms =
-        absl::ToInt64Milliseconds(FromProto(event.session_end().duration()));
+    row.session_duration_ms = absl::ToInt64Milliseconds(FromProto(event.session_end().duration()));
   }
   row.attributes_json = AttributesJson(event);
   row.proto = event.SerializeAsString();
@@ -247,8 +247,7 @@ struct PgStore::WriteContext {
   }
 };
 
-absl::StatusOr<std::vector<BatchWriteResult>> PgStore::Write(
-    std::span<const BatchRecord> batches) {
+absl::StatusOr<std::vector<BatchWriteResult>> PgStore::Write(std::span<const BatchRecord> batches) {
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
   return WithRetries([&] { return TryWrite(batches); });
@@ -521,9 +520,18 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     text(event.session_id());
     text(batch.install_id);
     text(batch.batch_id);
-    if (row.milestone_name) text(*row.milestone_name); else null();
-    if (row.milestone_value) text(*row.milestone_value); else null();
-    if (row.session_duration_ms) number(*row.session_duration_ms); else null();
+    if (row.milestone_name)
+      text(*row.milestone_name);
+    else
+      null();
+    if (row.milestone_value)
+      text(*row.milestone_value);
+    else
+      null();
+    if (row.session_duration_ms)
+      number(*row.session_duration_ms);
+    else
+      null();
     text(row.attributes_json);
     data.push_back('\t');
     AppendCopyBytes(row.proto, &data);

@@ -68,19 +68,18 @@ absl::Status ReadSummary(sqlite::Database& db, StoreSummary* summary) {
                    summary->consent_records = r.ColumnInt(3);
                  });
   if (!s.ok()) return s;
-  s = ForEachRow(db, "SELECT reason, count FROM rejections ORDER BY reason",
-                 [&](const sqlite::Statement& r) {
-                   summary->rejections[static_cast<cairn::v1::RejectReason>(r.ColumnInt(0))] =
-                       r.ColumnInt(1);
-                 });
+  s = ForEachRow(
+      db, "SELECT reason, count FROM rejections ORDER BY reason", [&](const sqlite::Statement& r) {
+        summary->rejections[static_cast<cairn::v1::RejectReason>(r.ColumnInt(0))] = r.ColumnInt(1);
+      });
   if (!s.ok()) return s;
   // total() sums as a double and cannot overflow, unlike sum().
-  return ForEachRow(
-      db, "SELECT reason, total(count) FROM client_drops GROUP BY reason ORDER BY reason",
-      [&](const sqlite::Statement& r) {
-        summary->client_drops[static_cast<cairn::v1::DropReason>(r.ColumnInt(0))] =
-            TotalToInt64(r.ColumnDouble(1));
-      });
+  return ForEachRow(db,
+                    "SELECT reason, total(count) FROM client_drops GROUP BY reason ORDER BY reason",
+                    [&](const sqlite::Statement& r) {
+                      summary->client_drops[static_cast<cairn::v1::DropReason>(r.ColumnInt(0))] =
+                          TotalToInt64(r.ColumnDouble(1));
+                    });
 }
 
 }  // namespace
@@ -97,8 +96,8 @@ absl::StatusOr<StoreSummary> SqliteStore::Summarize() {
 }
 
 absl::StatusOr<RecipientsPage> SqliteStore::RenewalRecipients(std::string_view account_id,
-                                                              std::string_view after,
-                                                              size_t limit, absl::Time now) {
+                                                              std::string_view after, size_t limit,
+                                                              absl::Time now) {
   std::lock_guard lock(read_mu_);
   // Erased users have no consent state left; the tombstone check is a
   // second guard, the suppression check the Art. 21 one.
@@ -172,8 +171,7 @@ class SqliteRunner final : public SqlRunner {
     return rows;
   }
 
-  absl::StatusOr<int64_t> Execute(std::string_view sql,
-                                  std::span<const SqlValue> params) override {
+  absl::StatusOr<int64_t> Execute(std::string_view sql, std::span<const SqlValue> params) override {
     absl::StatusOr<sqlite::Statement*> stmt = Prepared(sql);
     if (!stmt.ok()) return stmt.status();
     BindAll(**stmt, params);

@@ -231,9 +231,8 @@ CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
 CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kMigrationV1, kMigrationV2,
-                                                         kMigrationV3, kMigrationV4,
-                                                         kMigrationV5};
+constexpr std::array<std::string_view, 5> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
+                                                         kMigrationV4, kMigrationV5};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // Reads one settings value; nullopt if absent.
@@ -339,8 +338,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
       absl::StrAppend(&tuning, "PRAGMA cache_size=", -int64_t{options.cache_mib} * 1024, ";");
     }
     if (options.wal_autocheckpoint_pages > 0) {
-      absl::StrAppend(&tuning, "PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages,
-                      ";");
+      absl::StrAppend(&tuning, "PRAGMA wal_autocheckpoint=", options.wal_autocheckpoint_pages, ";");
     }
     if (absl::Status s = writer->Exec(tuning); !s.ok()) {
       return WithContext(s, "configuring the collector database");
@@ -368,8 +366,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
         absl::StrCat("not a cairn collector database of schema version ", kSchemaVersion,
                      " (found version ", *version, ")"));
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(
-      std::move(writer), *std::move(reader), std::move(statements), std::move(hash_key)));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), *std::move(reader),
+                                                      std::move(statements), std::move(hash_key)));
 }
 
 std::string SqliteStore::UserHash(std::string_view user_id) const {

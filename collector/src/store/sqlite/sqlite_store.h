@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "store/store.h"
 #include "cairn/common/sqlite.h"
+#include "store/store.h"
 
 namespace cairn::collector {
 
@@ -131,12 +131,12 @@ class SqliteStore final : public Store {
   // std::mutex rather than absl::Mutex: Debian's abseil is not annotated for
   // ThreadSanitizer, std::mutex is.
   std::mutex write_mu_;
-  std::unique_ptr<sqlite::Database> writer_;       // guarded by write_mu_; null if read-only
-  std::unique_ptr<WriteStatements> statements_;    // guarded by write_mu_
+  std::unique_ptr<sqlite::Database> writer_;     // guarded by write_mu_; null if read-only
+  std::unique_ptr<WriteStatements> statements_;  // guarded by write_mu_
   // Engagement statements prepared once per connection, by SQL text.
   std::unordered_map<std::string, sqlite::Statement> write_cache_;  // guarded by write_mu_
   std::mutex read_mu_;
-  std::unique_ptr<sqlite::Database> reader_;       // guarded by read_mu_
+  std::unique_ptr<sqlite::Database> reader_;                       // guarded by read_mu_
   std::unordered_map<std::string, sqlite::Statement> read_cache_;  // guarded by read_mu_
 };
 

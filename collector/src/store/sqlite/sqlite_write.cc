@@ -173,24 +173,24 @@ struct SqliteStore::WriteContext {
 absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::PrepareWriteStatements(
     sqlite::Database& db) {
   auto statements = std::make_unique<WriteStatements>();
-    struct {
-      sqlite::Statement* target;
-      std::string_view sql;
-    } const prepared[] = {{&statements->insert_event, kInsertEvent},
-                          {&statements->insert_batch, kInsertBatch},
-                          {&statements->note_batch_retry, kNoteBatchRetry},
-                          {&statements->add_client_drops, kAddClientDrops},
-                          {&statements->is_erased, kIsErased},
-                          {&statements->consent_decisions, kConsentDecisions},
-                          {&statements->insert_consent_record, kInsertConsentRecord},
-                          {&statements->upsert_consent_state, kUpsertConsentState},
-                          {&statements->suppress, kSuppress},
-                          {&statements->lift_suppression, kLiftSuppression},
-                          {&statements->add_rejections, kAddRejections},
-                          {&statements->add_login_day, kAddLoginDay},
-                          {&statements->lower_first_login, kLowerFirstLogin},
-                          {&statements->lower_milestone, kLowerMilestone},
-                          {&statements->add_milestone_day, kAddMilestoneDay}};
+  struct {
+    sqlite::Statement* target;
+    std::string_view sql;
+  } const prepared[] = {{&statements->insert_event, kInsertEvent},
+                        {&statements->insert_batch, kInsertBatch},
+                        {&statements->note_batch_retry, kNoteBatchRetry},
+                        {&statements->add_client_drops, kAddClientDrops},
+                        {&statements->is_erased, kIsErased},
+                        {&statements->consent_decisions, kConsentDecisions},
+                        {&statements->insert_consent_record, kInsertConsentRecord},
+                        {&statements->upsert_consent_state, kUpsertConsentState},
+                        {&statements->suppress, kSuppress},
+                        {&statements->lift_suppression, kLiftSuppression},
+                        {&statements->add_rejections, kAddRejections},
+                        {&statements->add_login_day, kAddLoginDay},
+                        {&statements->lower_first_login, kLowerFirstLogin},
+                        {&statements->lower_milestone, kLowerMilestone},
+                        {&statements->add_milestone_day, kAddMilestoneDay}};
   for (const auto& p : prepared) {
     absl::StatusOr<sqlite::Statement> stmt = db.Prepare(p.sql);
     if (!stmt.ok()) return stmt.status();
@@ -390,8 +390,8 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     }
     const absl::Time occurred_at = FromProto(event.occurred_at());
     insert.Bind(15, attributes).BindBlob(16, serialized);
-    insert.Bind(17, absl::ToUnixMillis(
-                        CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at)));
+    insert.Bind(
+        17, absl::ToUnixMillis(CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at)));
     if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing an event");
     return writer_->Changes() == 1;
   };
@@ -539,7 +539,10 @@ absl::Status SqliteStore::FlushAggregates(WriteContext& context) {
   if (pending.empty()) return absl::OkStatus();
   for (const auto& [key, logins] : pending.login_days) {
     sqlite::Statement& add = statements_->add_login_day;
-    add.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key)).Bind(4, logins);
+    add.Bind(1, std::get<0>(key))
+        .Bind(2, std::get<1>(key))
+        .Bind(3, std::get<2>(key))
+        .Bind(4, logins);
     if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating logins");
   }
   for (const auto& [key, at_ms] : pending.first_login_ms) {
@@ -549,8 +552,10 @@ absl::Status SqliteStore::FlushAggregates(WriteContext& context) {
   }
   for (const auto& [key, at_ms] : pending.first_milestone_ms) {
     sqlite::Statement& first = statements_->lower_milestone;
-    first.Bind(1, std::get<0>(key)).Bind(2, std::get<1>(key)).Bind(3, std::get<2>(key)).Bind(
-        4, at_ms);
+    first.Bind(1, std::get<0>(key))
+        .Bind(2, std::get<1>(key))
+        .Bind(3, std::get<2>(key))
+        .Bind(4, at_ms);
     if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating milestones");
   }
   for (const auto& [key, sums] : pending.milestone_days) {

@@ -22,14 +22,12 @@ std::optional<Codec> ParseCodec(std::string_view content_encoding);
 
 // Compresses `input`. `level` 0 picks the codec's default (zstd 3, gzip 6).
 // Cost: linear in input. Fails only on a library error (Internal).
-absl::StatusOr<std::string> Compress(Codec codec, std::string_view input,
-                                     int level = 0);
+absl::StatusOr<std::string> Compress(Codec codec, std::string_view input, int level = 0);
 
 // Decompresses `input`, streaming, and fails with ResourceExhausted as soon as
 // the output would exceed `max_output` bytes, so a compression bomb never
 // allocates more than the bound. Corrupt or truncated input: InvalidArgument.
-absl::StatusOr<std::string> Decompress(Codec codec, std::string_view input,
-                                       size_t max_output);
+absl::StatusOr<std::string> Decompress(Codec codec, std::string_view input, size_t max_output);
 
 }  // namespace cairn
 

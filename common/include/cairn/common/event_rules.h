@@ -14,7 +14,7 @@ namespace cairn {
 
 // The wire contract's bounds, enforced by the collector and checked early by
 // the SDK so a vendor learns of a bad call at record time.
-inline constexpr size_t kMaxIdBytes = 128;          // account_id, user_id, session_id
+inline constexpr size_t kMaxIdBytes = 128;  // account_id, user_id, session_id
 inline constexpr size_t kMaxMilestoneNameBytes = 128;
 inline constexpr size_t kMaxAttributes = 32;
 inline constexpr size_t kMaxAttributeKeyBytes = 64;

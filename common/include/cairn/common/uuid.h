@@ -21,10 +21,10 @@ class UuidV7Generator {
   std::string Next(absl::Time now);
 
  private:
-  std::mutex mu_;  // std::mutex, not absl::Mutex: visible to ThreadSanitizer
-  int64_t last_ms_ = 0;    // guarded by mu_
-  uint32_t counter_ = 0;   // guarded by mu_
-  uint64_t state_;         // guarded by mu_; random stream (splitmix64)
+  std::mutex mu_;         // std::mutex, not absl::Mutex: visible to ThreadSanitizer
+  int64_t last_ms_ = 0;   // guarded by mu_
+  uint32_t counter_ = 0;  // guarded by mu_
+  uint64_t state_;        // guarded by mu_; random stream (splitmix64)
 };
 
 // True if `s` is a UUID in canonical text form (8-4-4-4-12 hex, lowercase or

@@ -20,7 +20,7 @@ namespace cairn::consent {
 // One record as the log keeps it: the decision itself plus what is needed to
 // deliver it as a ConsentChange event exactly once.
 struct LogEntry {
-  int64_t position = 0;    // 1, 2, ... in append order; set by Append
+  int64_t position = 0;  // 1, 2, ... in append order; set by Append
   ConsentRecord record;
   std::string account_id;  // the subject's account (the event envelope needs it)
   std::string event_id;    // stable id of the record's ConsentChange event

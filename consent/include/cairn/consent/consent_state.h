@@ -22,16 +22,16 @@ enum class Decision { kUnknown, kGranted, kDenied };
 // One consent decision as the user made it: what, when, under which policy,
 // from where. Records are appended, never edited (Art. 7(1) proof).
 struct ConsentRecord {
-  std::string subject;         // user id the decision belongs to
+  std::string subject;  // user id the decision belongs to
   Purpose purpose = Purpose::kUsageAnalytics;
   Decision decision = Decision::kUnknown;
-  std::string policy_id;       // which policy document
-  std::string policy_version;  // required: the version the user saw
-  absl::Time device_time = absl::InfinitePast();     // when, by the device clock
-  std::optional<absl::Time> collector_time;          // when the collector got it
-  std::string source_sdk_version;                    // which SDK recorded it
-  std::string source_surface;                        // which UI asked
-  std::optional<absl::Time> expires_at;              // end of a grant's validity
+  std::string policy_id;                          // which policy document
+  std::string policy_version;                     // required: the version the user saw
+  absl::Time device_time = absl::InfinitePast();  // when, by the device clock
+  std::optional<absl::Time> collector_time;       // when the collector got it
+  std::string source_sdk_version;                 // which SDK recorded it
+  std::string source_surface;                     // which UI asked
+  std::optional<absl::Time> expires_at;           // end of a grant's validity
 };
 
 // Checks a record before it is applied: a consentable purpose, a granted or

@@ -57,8 +57,9 @@ class Aggregator {
   // without consent is skipped (OK, counted in skipped_unconsented()).
   // Cost: two hash look-ups and a search in the user's sorted days (the
   // last one for events in time order): about 1.3 us CPU per event with
-  // 10,000 accounts, mostly cache misses (bench/engagement_bench.cc). Fails with InvalidArgument (nothing changed) for an empty
-  // account or user id, a milestone without a name, or an infinite time.
+  // 10,000 accounts, mostly cache misses (bench/engagement_bench.cc). Fails with InvalidArgument
+  // (nothing changed) for an empty account or user id, a milestone without a name, or an infinite
+  // time.
   absl::Status Fold(const Event& event);
 
   // Erasure (Art. 17): removes every row of `user_id` in every account.

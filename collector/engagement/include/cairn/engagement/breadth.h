@@ -20,8 +20,8 @@ enum class BreadthBasis {
 struct Breadth {
   int64_t active_users = 0;  // distinct users with a login in [today-13, today]
   BreadthBasis basis = BreadthBasis::kPeak;
-  int64_t denominator = 0;   // seats, or the peak
-  double ratio = 0;          // min(1, active_users / denominator); 0 if denominator is 0
+  int64_t denominator = 0;  // seats, or the peak
+  double ratio = 0;         // min(1, active_users / denominator); 0 if denominator is 0
 };
 
 // Distinct users with at least one login on a day in [first, last].

@@ -59,8 +59,7 @@ struct GoalProgress {
 // Evaluates `goal` on the account's milestone day rows (rows of other
 // milestones are skipped). Cost: O(rows). Fails with InvalidArgument for a
 // goal ValidateGoal refuses.
-absl::StatusOr<GoalProgress> EvaluateGoal(const Goal& goal,
-                                          std::span<const UserMilestoneDay> rows,
+absl::StatusOr<GoalProgress> EvaluateGoal(const Goal& goal, std::span<const UserMilestoneDay> rows,
                                           absl::Time now);
 
 }  // namespace cairn::engagement

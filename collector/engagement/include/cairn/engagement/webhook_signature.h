@@ -33,9 +33,8 @@ absl::StatusOr<std::string> SignWebhook(std::string_view secret, absl::Time time
 // secret, malformed header: no or repeated t, non-numeric t, no v1),
 // PermissionDenied (no v1 matches) or OutOfRange (valid signature, but t
 // outside the tolerance window). Cost: one HMAC over the body.
-absl::Status VerifyWebhook(std::string_view secret, std::string_view header,
-                           std::string_view body, absl::Time now,
-                           absl::Duration tolerance = kWebhookTolerance);
+absl::Status VerifyWebhook(std::string_view secret, std::string_view header, std::string_view body,
+                           absl::Time now, absl::Duration tolerance = kWebhookTolerance);
 
 }  // namespace cairn::engagement
 
