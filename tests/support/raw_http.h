@@ -20,6 +20,14 @@ struct RawReply {
 RawReply RawExchange(int port, const std::string& request, bool half_close = false,
                      std::chrono::milliseconds wait = std::chrono::seconds(10));
 
+// Sanitizer allocators keep freed memory aside (quarantine) and shadow it:
+// memory bounds of process tests are this many times wider in those builds.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr long kSanitizerMemoryFactor = 4;
+#else
+inline constexpr long kSanitizerMemoryFactor = 1;
+#endif
+
 // "VmHWM" (peak resident set) of a process, in KiB; -1 if unreadable.
 long PeakRssKib(pid_t pid);
 
