@@ -50,9 +50,10 @@ if [ "${CAIRN_SKIP_TSAN:-0}" != 1 ]; then
   # The store suites talk to PostgreSQL through libpq, which is not built
   # with TSan: they run under ASan+UBSan below instead.
   sanitizer_ctest "$build-tsan" -L unit -LE store
-  # The collector binary itself built with TSan, its key files reloaded while
+  # The collector's unit suites (their binary is labelled collector), and the
+  # collector binary itself built with TSan, its key files reloaded while
   # requests are checked.
-  sanitizer_ctest "$build-tsan" -R "RevokedKeyGets401AfterSighup|FlagFileConfigures"
+  sanitizer_ctest "$build-tsan" -R "^Collector(BatchDecoder|BatchWriter|DecodeBounds|CustomerLink|WriteKeySetRace|JsonDecode|AttributeLimits|RateLimiter|WriteKeySet|KeyReloader|FlagArgs|Metrics|RequestHandler|HttpTypes|AdminApi|RouteTable|SummaryFormat)Test\\.|RevokedKeyGets401AfterSighup|FlagFileConfigures"
   unset TSAN_OPTIONS
   echo "== ThreadSanitizer stage took $((SECONDS - started)) s"
 fi

@@ -9,7 +9,8 @@
 
 namespace cairn::collector {
 
-// What a path matched: the route's id, the methods it allows, and the
+// What a path matched (it views the table and the path: both must outlive
+// it): the route's id, the methods it allows, and the
 // values of its "{name}" segments in pattern order (still percent-encoded:
 // a '/' inside an id arrives as %2F and is never a separator).
 struct RouteMatch {
