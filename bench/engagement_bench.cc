@@ -1,4 +1,4 @@
-// Engagement core at scale (issue 6): 10,000 accounts, 10 million events.
+// Engagement core at scale: 10,000 accounts, 10 million events.
 //
 //   build/bench/engagement_bench --benchmark_min_time=0 (each benchmark runs
 //   once: the workload is fixed, one pass is the figure)

@@ -1,4 +1,4 @@
-// Engagement from the store at scale (issue 6): 10,000 accounts, 10 million
+// Engagement from the store at scale: 10,000 accounts, 10 million
 // events, computed the way the collector serves GET /v1/accounts and runs
 // the usage-drop evaluation: reading each account's daily aggregates from a
 // real SQLite store, then cairn::engagement.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Collector ingest benchmark (issue 5): builds cairn-collector, cairn-load and
+# Collector ingest benchmark: builds cairn-collector, cairn-load and
 # cairn-store-raw-bench, measures the raw batched insert rate of the stores,
 # then for each cell of the matrix (batch 100/500 x connections 32/512)
 # starts a fresh cairn-collector (SQLite, in a temp dir, 127.0.0.1, free

@@ -1,5 +1,5 @@
 // cairn-store-raw-bench: the raw batched insert rate of each store, the
-// reference the collector's ingest rate is set against (issue 5: ingest at
+// reference the collector's ingest rate is set against (the target: ingest at
 // least 60% of the raw store rate measured in the same run).
 //
 //   cairn-store-raw-bench                         # SQLite only
