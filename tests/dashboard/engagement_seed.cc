@@ -1,6 +1,8 @@
 #include "engagement_seed.h"
 
 #include <fstream>
+#include <string>
+#include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -80,6 +82,16 @@ absl::StatusOr<HttpResult> AdminCall(const std::string& base_url, const std::str
   return HttpCall(method, base_url + path, body, headers);
 }
 
+namespace {
+
+// AdminCall, and an error naming "METHOD path" unless it answered 2xx.
+absl::Status AdminExpect2xx(const std::string& base_url, const std::string& method,
+                            const std::string& path, const std::string& body) {
+  return Expect2xx(AdminCall(base_url, method, path, body), absl::StrCat(method, " ", path));
+}
+
+}  // namespace
+
 absl::Status SeedAccounts(const std::string& base_url) {
   const absl::Time now = absl::Now();
   auto days_ago = [&](int days, int hour) {
@@ -111,34 +123,23 @@ absl::Status SeedAccounts(const std::string& base_url) {
       MakeMilestone(kDropping, "globex-user-1", kDroppingMilestone, std::nullopt, days_ago(45, 1)));
   if (absl::Status s = PostEvents(base_url, std::move(events)); !s.ok()) return s;
 
-  if (absl::Status s = Expect2xx(
-          AdminCall(base_url, "PUT", "/v1/accounts/acme",
-                    absl::StrCat(R"({"seats": 4, "renewal_date": ")", DateIn(absl::Hours(24 * 30)),
-                                 R"(", "key_milestones": ["first_invoice"]})")),
-          "PUT /v1/accounts/acme");
-      !s.ok()) {
-    return s;
+  const std::pair<std::string, std::string> accounts[] = {
+      {"acme", absl::StrCat(R"({"seats": 4, "renewal_date": ")", DateIn(absl::Hours(24 * 30)),
+                            R"(", "key_milestones": ["first_invoice"]})")},
+      {"globex",
+       absl::StrCat(R"({"seats": 10, "renewal_date": ")", DateIn(absl::Hours(24 * 45)), R"("})")},
+      {"initech",
+       absl::StrCat(R"({"seats": 6, "renewal_date": ")", DateIn(absl::Hours(24 * 120)), R"("})")}};
+  for (const auto& [account, body] : accounts) {
+    if (absl::Status s = AdminExpect2xx(base_url, "PUT", "/v1/accounts/" + account, body);
+        !s.ok()) {
+      return s;
+    }
   }
-  if (absl::Status s = Expect2xx(AdminCall(base_url, "PUT", "/v1/accounts/globex",
-                                           absl::StrCat(R"({"seats": 10, "renewal_date": ")",
-                                                        DateIn(absl::Hours(24 * 45)), R"("})")),
-                                 "PUT /v1/accounts/globex");
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Expect2xx(AdminCall(base_url, "PUT", "/v1/accounts/initech",
-                                           absl::StrCat(R"({"seats": 6, "renewal_date": ")",
-                                                        DateIn(absl::Hours(24 * 120)), R"("})")),
-                                 "PUT /v1/accounts/initech");
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = Expect2xx(
-          AdminCall(base_url, "POST", "/v1/accounts/acme/goals",
-                    absl::StrCat(
-                        R"({"name": "Send 10 invoices", "milestone_name": "invoice_sent", )",
-                        R"("target_count": 10, "due": ")", DateIn(absl::Hours(24 * 60)), R"("})")),
-          "POST /v1/accounts/acme/goals");
+  if (absl::Status s = AdminExpect2xx(
+          base_url, "POST", "/v1/accounts/acme/goals",
+          absl::StrCat(R"({"name": "Send 10 invoices", "milestone_name": "invoice_sent", )",
+                       R"("target_count": 10, "due": ")", DateIn(absl::Hours(24 * 60)), R"("})"));
       !s.ok()) {
     return s;
   }
@@ -150,8 +151,7 @@ absl::Status SeedAccounts(const std::string& base_url) {
   }
   if (absl::Status s = PostEvents(base_url, std::move(invoices)); !s.ok()) return s;
   // The usage-drop rule, now: globex's drop opens an alert.
-  return Expect2xx(AdminCall(base_url, "POST", "/v1/alerts/evaluate", "{}"),
-                   "POST /v1/alerts/evaluate");
+  return AdminExpect2xx(base_url, "POST", "/v1/alerts/evaluate", "{}");
 }
 
 absl::StatusOr<std::string> CustomerLinkToken(const std::string& base_url,

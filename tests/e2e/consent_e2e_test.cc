@@ -81,17 +81,7 @@ class ConsentEndToEnd : public ::testing::Test {
 
   static void Flush(Client& c) { ASSERT_TRUE(c.Flush(absl::Now() + absl::Seconds(30)).ok()); }
 
-  int64_t QueryInt(const std::string& sql) {
-    auto db = sqlite::Database::Open(db_path_, {.read_only = true});
-    EXPECT_TRUE(db.ok()) << db.status();
-    if (!db.ok()) return -1;
-    auto stmt = (*db)->Prepare(sql);
-    EXPECT_TRUE(stmt.ok()) << stmt.status();
-    if (!stmt.ok()) return -1;
-    auto row = stmt->Step();
-    EXPECT_TRUE(row.ok() && *row) << sql;
-    return stmt->ColumnInt(0);
-  }
+  int64_t QueryInt(const std::string& sql) { return cairn::testing::SqliteQueryInt(db_path_, sql); }
   // Events of one kind stored for a user (ConsentChange rows have kind
   // "consent_change"). Only ids without quotes are passed in.
   int64_t Stored(const std::string& user, const std::string& kind) {

@@ -1,8 +1,6 @@
 // End to end: the SDK records events and ships them over real HTTP (libcurl)
 // to the real cairn-collector binary on loopback, which stores them in its
 // SQLite file. Each test reads that file back.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "cairn/client.h"
 #include "cairn/common/sqlite.h"
+#include "child_process.h"
 #include "collector_process.h"
 #include "gtest/gtest.h"
 #include "temp_dir.h"
@@ -251,15 +250,7 @@ TEST_F(CollectorRestarts, KilledMidUploadAndRestartedEveryEventIsStoredOnce) {
 class StalledServer {
  public:
   StalledServer() {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(fd_, 8);
-    socklen_t len = sizeof(addr);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    fd_ = testing::ListenOnLoopback(8, &port_);
     thread_ = std::thread([this] {
       int conn = accept(fd_, nullptr, nullptr);
       if (conn < 0) return;

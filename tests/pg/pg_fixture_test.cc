@@ -2,8 +2,6 @@
 // a throwaway PostgreSQL cluster (PgCluster) and nginx as a round-robin load
 // balancer in front of real cairn-collector processes (NginxProxy).
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,6 +17,7 @@
 #include "cairn/common/proto_time.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/v1/batch.pb.h"
+#include "child_process.h"
 #include "collector_process.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -168,17 +167,7 @@ TEST(NginxProxyTest, RoundRobinsBatchesOverTwoCollectors) {
 }
 
 // A port nothing listens on (just released by the kernel).
-int ClosedLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
+int ClosedLoopbackPort() { return FreeLoopbackPort().value_or(0); }
 
 TEST(NginxProxyTest, PassesAPostToTheNextCollectorWhenOneIsDown) {
   SKIP_WITHOUT_NGINX();
@@ -207,15 +196,7 @@ TEST(NginxProxyTest, PassesAPostToTheNextCollectorWhenOneIsDown) {
 class Busy503Server {
  public:
   Busy503Server() {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-    listen(listen_fd_, 16);
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    listen_fd_ = ListenOnLoopback(16, &port_);
     thread_ = std::thread([this] { Serve(); });
   }
   ~Busy503Server() {

@@ -1,7 +1,7 @@
 // What only the PostgreSQL store has to get right: several collectors (here,
 // several PgStore instances) sharing one database at the same time, and its
 // schema versioning. The behaviour both stores share is tested by the
-// parameterized suites in tests/collector.
+// parameterized suites in tests/collector/store.
 
 #include "store/postgres/pg_store.h"
 
@@ -21,24 +21,17 @@
 #include "pg_cluster.h"
 #include "store/store_probe.h"
 #include "test_batches.h"
+#include "test_database.h"
 
 namespace cairn::collector {
 namespace {
 
 using ::cairn::testing::MakeGrant;
 using ::cairn::testing::MakeLogin;
-using ::cairn::testing::NewUuidV7;
 using ::cairn::testing::PgCluster;
 
 BatchRecord Record(std::vector<cairn::v1::Event> events) {
-  BatchRecord record;
-  record.batch_id = NewUuidV7();
-  record.install_id = "install-1";
-  record.sent_at = absl::Now();
-  record.received_at = absl::Now();
-  record.event_count = static_cast<int64_t>(events.size());
-  record.events = std::move(events);
-  return record;
+  return testing::MakeRecord(std::move(events), absl::Now());
 }
 
 class CollectorPgStoreTest : public ::testing::Test {

@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "cairn/client.h"
 #include "cairn/v1/batch.pb.h"
+#include "child_process.h"
 #include "collector_process.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -183,12 +184,10 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
 
   // `cairn-collector summary` reads the same database.
   std::string command = CollectorBinaryPath() + " summary --db=" + uri + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string summary;
-  char buffer[4096];
-  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) summary.append(buffer, n);
-  EXPECT_EQ(pclose(pipe), 0) << summary;
+  absl::StatusOr<ShellResult> run = RunShell(command);
+  ASSERT_TRUE(run.ok()) << run.status();
+  const std::string& summary = run->output;
+  EXPECT_EQ(run->wait_status, 0) << summary;
   EXPECT_NE(summary.find(absl::StrCat("events:   ", kTotalEvents)), std::string::npos) << summary;
 
   for (auto& client : clients) ASSERT_TRUE(client->Shutdown(absl::Now() + absl::Seconds(10)).ok());

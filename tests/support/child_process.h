@@ -44,8 +44,27 @@ int StopChild(pid_t pid, int signal, std::chrono::steady_clock::duration timeout
 // before the server binds it: callers retry on a failed bind.
 absl::StatusOr<int> FreeLoopbackPort();
 
+// A socket listening on 127.0.0.1 at a port the kernel picks, for a fake
+// server in a test: returns its fd (the caller closes it) and sets `*port`;
+// -1 (and `*port` 0) if socket, bind or listen fails.
+int ListenOnLoopback(int backlog, int* port);
+
 // True if something accepts TCP connections on 127.0.0.1:`port`.
 bool AcceptsOnLoopback(int port);
+
+// What a shell command wrote to stdout, and how it ended.
+struct ShellResult {
+  std::string output;
+  // As pclose returns it (a wait status).
+  int wait_status = -1;
+  // The exit code, or -1 if the command did not exit normally.
+  int exit_code() const;
+};
+
+// Runs `command` through /bin/sh and reads its stdout until it ends; blocks
+// as long as the command runs (bound it with `timeout` where it might not
+// end). InternalError if the shell cannot be started.
+absl::StatusOr<ShellResult> RunShell(const std::string& command);
 
 // The last `max_bytes` of a (log) file, for error messages; "" if unreadable.
 std::string FileTail(const std::string& path, size_t max_bytes = 2000);

@@ -128,4 +128,17 @@ std::map<std::string, int> StoredEventIds(const std::string& db_path) {
   return ids;
 }
 
+int64_t SqliteQueryInt(const std::string& db_path, const std::string& sql) {
+  auto db = sqlite::Database::Open(db_path, {.read_only = true});
+  EXPECT_TRUE(db.ok()) << db.status();
+  if (!db.ok()) return -1;
+  auto stmt = (*db)->Prepare(sql);
+  EXPECT_TRUE(stmt.ok()) << stmt.status();
+  if (!stmt.ok()) return -1;
+  auto row = stmt->Step();
+  EXPECT_TRUE(row.ok() && *row) << sql;
+  if (!row.ok() || !*row) return -1;
+  return stmt->ColumnInt(0);
+}
+
 }  // namespace cairn::testing

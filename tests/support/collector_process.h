@@ -3,6 +3,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -73,6 +74,11 @@ class CollectorProcess {
 // recover the WAL. Records a test failure (and returns what it read) if the
 // file cannot be read.
 std::map<std::string, int> StoredEventIds(const std::string& db_path);
+
+// The first column of the first row `sql` returns from the SQLite file at
+// `db_path`, opened read-only. Records a test failure and returns -1 if the
+// file cannot be opened, the statement fails or it returns no row.
+int64_t SqliteQueryInt(const std::string& db_path, const std::string& sql);
 
 }  // namespace cairn::testing
 

@@ -16,7 +16,9 @@
 namespace cairn::collector {
 namespace {
 
+using ::cairn::collector::testing::MakeRecord;
 using ::cairn::collector::testing::StoreKind;
+using ::cairn::collector::testing::StoreSuite;
 using ::cairn::collector::testing::TestDatabase;
 using ::cairn::testing::MakeConsentChange;
 using ::cairn::testing::MakeGrant;
@@ -34,47 +36,12 @@ constexpr auto kDenied = cairn::v1::CONSENT_DECISION_DENIED;
 constexpr auto kNoConsent = cairn::v1::REJECT_REASON_NO_CONSENT;
 constexpr auto kErased = cairn::v1::REJECT_REASON_USER_ERASED;
 
-// A fixed "now" well inside the accepted range, so dates are exact.
-const absl::Time kT0 = absl::FromUnixSeconds(1750000000);
+constexpr absl::Time kT0 = testing::kStoreTestNow;
 
-BatchRecord Record(std::vector<cairn::v1::Event> events, absl::Time received_at = kT0) {
-  return testing::MakeRecord(std::move(events), received_at);
-}
-
-class CollectorConsentStoreTest : public ::testing::TestWithParam<StoreKind> {
+class CollectorConsentStoreTest : public StoreSuite {
  protected:
-  void SetUp() override {
-    if (!testing::StoreAvailable(GetParam())) GTEST_SKIP() << "PostgreSQL not installed";
-    NewDatabase();
-    Open();
-  }
-
-  void NewDatabase() {
-    store_.reset();
-    auto db = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-  }
-  void Open(const std::string& hash_key = "") {
-    store_.reset();
-    auto store = db_->Open(hash_key);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-  }
   std::string UserHash(const std::string& user) { return TestDatabase::UserHash(*store_, user); }
 
-  BatchWriteResult Write(const BatchRecord& record) {
-    auto results = store_->Write({&record, 1});
-    EXPECT_TRUE(results.ok()) << results.status();
-    return results.ok() ? results->front() : BatchWriteResult{};
-  }
-  BatchWriteResult Write(std::vector<cairn::v1::Event> events) {
-    return Write(Record(std::move(events)));
-  }
-
-  int64_t QueryInt(const std::string& sql, const std::string& param = "") {
-    return db_->QueryInt(sql, param);
-  }
   bool IsStored(const cairn::v1::Event& event) {
     return QueryInt("SELECT count(*) FROM events WHERE event_id = ?1", event.event_id()) == 1;
   }
@@ -89,9 +56,6 @@ class CollectorConsentStoreTest : public ::testing::TestWithParam<StoreKind> {
     EXPECT_TRUE(page.ok()) << page.status();
     return page.ok() ? page->user_ids : std::vector<std::string>{};
   }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(CollectorStores, CollectorConsentStoreTest,
@@ -123,7 +87,7 @@ TEST_P(CollectorConsentStoreTest, StoreRefusesAConsentChangeWithoutPolicyVersion
 TEST_P(CollectorConsentStoreTest, EventOfANeverGrantedPurposeIsRejectedAndCountedOnce) {
   Write({MakeGrant("acct", "u1", kAnalytics)});
   cairn::v1::Event milestone = MakeMilestone("acct", "u1", "first", std::nullopt, kT0);
-  BatchRecord record = Record({MakeLogin("acct", "u1", kT0), milestone});
+  BatchRecord record = MakeRecord({MakeLogin("acct", "u1", kT0), milestone});
   BatchWriteResult result = Write(record);
   EXPECT_EQ(result.inserted, 1);
   EXPECT_THAT(result.outcomes, ElementsAre(EventOutcome::kInserted, EventOutcome::kRejected));
@@ -197,8 +161,8 @@ TEST_P(CollectorConsentStoreTest, ConsentChangesOfABatchApplyBeforeItsOtherEvent
 }
 
 TEST_P(CollectorConsentStoreTest, GrantOfAnEarlierBatchInTheSameWriteCounts) {
-  std::vector<BatchRecord> batches = {Record({MakeGrant("acct", "u1", kAnalytics)}),
-                                      Record({MakeLogin("acct", "u1", kT0)})};
+  std::vector<BatchRecord> batches = {MakeRecord({MakeGrant("acct", "u1", kAnalytics)}),
+                                      MakeRecord({MakeLogin("acct", "u1", kT0)})};
   auto results = store_->Write(batches);
   ASSERT_TRUE(results.ok()) << results.status();
   EXPECT_EQ((*results)[1].inserted, 1);
@@ -212,14 +176,14 @@ TEST_P(CollectorConsentStoreTest, EveryEventOfAWriteIsJudgedByTheRecordInForceTh
   Write({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 - absl::Hours(2))});
   Write({MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0 - absl::Hours(1))});
   std::vector<BatchRecord> batches = {
-      Record({MakeLogin("acct", "u1", kT0), MakeLogin("acct", "u1", kT0 - absl::Minutes(150)),
-              MakeLogin("acct", "u1", kT0 - absl::Minutes(90)),
-              MakeLogin("acct", "u1", kT0 + absl::Minutes(1))}),
-      Record({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 + absl::Minutes(30)),
-              MakeLogin("acct", "u1", kT0 + absl::Minutes(2)),
-              MakeLogin("acct", "u1", kT0 + absl::Minutes(31))}),
-      Record({MakeLogin("acct", "u1", kT0 + absl::Minutes(3)),
-              MakeLogin("acct", "u1", kT0 + absl::Minutes(32))})};
+      MakeRecord({MakeLogin("acct", "u1", kT0), MakeLogin("acct", "u1", kT0 - absl::Minutes(150)),
+                  MakeLogin("acct", "u1", kT0 - absl::Minutes(90)),
+                  MakeLogin("acct", "u1", kT0 + absl::Minutes(1))}),
+      MakeRecord({MakeConsentChange("acct", "u1", kAnalytics, kDenied, kT0 + absl::Minutes(30)),
+                  MakeLogin("acct", "u1", kT0 + absl::Minutes(2)),
+                  MakeLogin("acct", "u1", kT0 + absl::Minutes(31))}),
+      MakeRecord({MakeLogin("acct", "u1", kT0 + absl::Minutes(3)),
+                  MakeLogin("acct", "u1", kT0 + absl::Minutes(32))})};
   auto results = store_->Write(batches);
   ASSERT_TRUE(results.ok()) << results.status();
   EXPECT_THAT((*results)[0].outcomes,
@@ -440,9 +404,9 @@ TEST_P(CollectorConsentStoreTest, HashKeyIsKeptAndAChangedKeyIsRefused) {
 }
 
 TEST_P(CollectorConsentStoreTest, ClientIpAndUserAgentAreStoredOnlyWhenGiven) {
-  BatchRecord plain = Record({});
+  BatchRecord plain = MakeRecord({});
   Write(plain);
-  BatchRecord with = Record({});
+  BatchRecord with = MakeRecord({});
   with.client_ip = "192.0.2.7";
   with.user_agent = "cairn-sdk/1.2.3";
   Write(with);

@@ -31,7 +31,8 @@
 #include "absl/strings/str_cat.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/sqlite.h"
-#include "collector_process.h"
+#include "child_process.h"
+#include "collector_fixture.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -43,6 +44,7 @@
 namespace cairn::collector {
 namespace {
 
+using ::cairn::testing::CollectorFixture;
 using ::cairn::testing::CollectorProcess;
 using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::GrantsFor;
@@ -52,8 +54,9 @@ using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
 using ::cairn::testing::PeakRssKib;
+using ::cairn::testing::RunShell;
+using ::cairn::testing::ShellResult;
 using ::cairn::testing::StoredEventIds;
-using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kKey[] = "ops-write-key";
@@ -101,39 +104,22 @@ int ConnectLoopback(int port) {
   return fd;
 }
 
-class CollectorOpsTest : public ::testing::Test {
+class CollectorOpsTest : public CollectorFixture {
  protected:
-  void TearDown() override {
-    if (collector_ != nullptr) {
-      EXPECT_TRUE(collector_->Stop().ok()) << "collector did not exit cleanly";
-    }
-  }
-
   // Starts the collector; `key` empty means the flags name a key file.
   void Start(std::vector<std::string> flags, std::string key = kKey) {
     CollectorProcessOptions options;
-    options.db_path = db_path_;
     options.write_key = std::move(key);
     options.extra_flags = std::move(flags);
-    auto process = CollectorProcess::Start(options);
-    ASSERT_TRUE(process.ok()) << process.status();
-    collector_ = *std::move(process);
+    StartCollectorWith(std::move(options));
   }
 
   HttpResult Post(const std::string& body, const std::string& type = "application/x-protobuf",
                   const std::string& encoding = "", const std::string& key = kKey) {
-    std::vector<std::string> headers = {"Content-Type: " + type, "Authorization: Bearer " + key};
-    if (!encoding.empty()) headers.push_back("Content-Encoding: " + encoding);
-    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch", body, headers);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return PostBatchBody(body, key, type, encoding);
   }
 
-  HttpResult Get(const std::string& path) {
-    auto result = cairn::testing::HttpGet(collector_->base_url() + path);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
-  }
+  HttpResult Get(const std::string& path) { return Request("GET", path); }
 
   std::map<std::string, double> Metrics() {
     HttpResult result = Get("/metrics");
@@ -147,10 +133,6 @@ class CollectorOpsTest : public ::testing::Test {
     cairn::v1::Batch grants = MakeBatch(GrantsFor("acct", {"u"}));
     EXPECT_EQ(Post(grants.SerializeAsString(), "application/x-protobuf", "", key).status, 200);
   }
-
-  TempDir dir_;
-  std::string db_path_ = dir_.File("collector.db");
-  std::unique_ptr<CollectorProcess> collector_;
 };
 
 TEST_F(CollectorOpsTest, JsonBatchesAreStoredAndAnsweredInJson) {
@@ -399,27 +381,18 @@ TEST_F(CollectorOpsTest, BadFlagFileIsAUsageError) {
     std::string command =
         absl::StrCat("timeout 20 '", cairn::testing::CollectorBinaryPath(), "' --db='", db_path_,
                      "' --write-key=", kKey, " --listen=127.0.0.1:0 ", flag, " 2>&1");
-    FILE* pipe = popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    std::string output;
-    char buffer[512];
-    size_t n = 0;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-    int status = pclose(pipe);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << flag << ": " << output;
-    EXPECT_THAT(output, HasSubstr(message)) << flag;
+    absl::StatusOr<ShellResult> run = RunShell(command);
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_EQ(run->exit_code(), 2) << flag << ": " << run->output;
+    EXPECT_THAT(run->output, HasSubstr(message)) << flag;
   }
 }
 
 TEST_F(CollectorOpsTest, HelpListsEveryFlag) {
   std::string command = absl::StrCat("'", cairn::testing::CollectorBinaryPath(), "' --help 2>&1");
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  pclose(pipe);
+  absl::StatusOr<ShellResult> run = RunShell(command);
+  ASSERT_TRUE(run.ok()) << run.status();
+  const std::string& output = run->output;
   for (const char* flag : {"listen",
                            "db",
                            "write_key",

@@ -16,8 +16,9 @@
 namespace cairn::collector {
 namespace {
 
+using ::cairn::collector::testing::MakeRecord;
 using ::cairn::collector::testing::StoreKind;
-using ::cairn::collector::testing::TestDatabase;
+using ::cairn::collector::testing::StoreSuite;
 using ::cairn::engagement::DayOf;
 using ::cairn::testing::MakeConsentChange;
 using ::cairn::testing::MakeGrant;
@@ -33,33 +34,16 @@ constexpr auto kAnalytics = cairn::v1::PURPOSE_USAGE_ANALYTICS;
 constexpr auto kMilestones = cairn::v1::PURPOSE_MILESTONES;
 constexpr auto kDenied = cairn::v1::CONSENT_DECISION_DENIED;
 
-const absl::Time kT0 = absl::FromUnixSeconds(1750000000);
+constexpr absl::Time kT0 = testing::kStoreTestNow;
 
-BatchRecord Record(std::vector<cairn::v1::Event> events, absl::Time received_at = kT0) {
-  return testing::MakeRecord(std::move(events), received_at);
-}
-
-class CollectorEngagementStoreTest : public ::testing::TestWithParam<StoreKind> {
+class CollectorEngagementStoreTest : public StoreSuite {
  protected:
   void SetUp() override {
-    if (!testing::StoreAvailable(GetParam())) GTEST_SKIP() << "PostgreSQL not installed";
-    auto db = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto store = db_->Open();
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    StoreSuite::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     engagement_ = std::make_unique<EngagementStore>(store_.get());
   }
 
-  BatchWriteResult Write(const BatchRecord& record) {
-    auto results = store_->Write({&record, 1});
-    EXPECT_TRUE(results.ok()) << results.status();
-    return results.ok() ? results->front() : BatchWriteResult{};
-  }
-  BatchWriteResult Write(std::vector<cairn::v1::Event> events) {
-    return Write(Record(std::move(events)));
-  }
   void Grant(const std::string& account, const std::string& user) {
     Write({MakeGrant(account, user, kAnalytics), MakeGrant(account, user, kMilestones)});
   }
@@ -74,8 +58,6 @@ class CollectorEngagementStoreTest : public ::testing::TestWithParam<StoreKind> 
     return rows.ok() ? *rows : std::vector<engagement::UserMilestoneDay>{};
   }
 
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
   std::unique_ptr<EngagementStore> engagement_;
 };
 
@@ -87,7 +69,7 @@ TEST_P(CollectorEngagementStoreTest, LoginsAndMilestonesFoldIntoTheDailyAggregat
   Grant("acme", "u1");
   Grant("acme", "u2");
   const absl::Time yesterday = kT0 - absl::Hours(24);
-  BatchWriteResult result = Write(Record(
+  BatchWriteResult result = Write(MakeRecord(
       {MakeLogin("acme", "u1", yesterday), MakeLogin("acme", "u1", kT0 - absl::Minutes(5)),
        MakeLogin("acme", "u1", kT0), MakeLogin("acme", "u2", kT0), MakeLogout("acme", "u2", kT0),
        MakeMilestone("acme", "u1", "invoice_sent", 2.5, yesterday),
@@ -136,13 +118,13 @@ TEST_P(CollectorEngagementStoreTest, LoginsAndMilestonesFoldIntoTheDailyAggregat
 
 TEST_P(CollectorEngagementStoreTest, DuplicatesAreNotCountedTwice) {
   Grant("acme", "u1");
-  BatchRecord record =
-      Record({MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first_report", 1.0, kT0)});
+  BatchRecord record = MakeRecord(
+      {MakeLogin("acme", "u1", kT0), MakeMilestone("acme", "u1", "first_report", 1.0, kT0)});
   EXPECT_EQ(Write(record).inserted, 2);
   BatchWriteResult again = Write(record);  // a retried batch
   EXPECT_EQ(again.duplicates, 2);
   // The same events in another batch are duplicates too.
-  BatchRecord copy = Record(record.events);
+  BatchRecord copy = MakeRecord(record.events);
   EXPECT_EQ(Write(copy).duplicates, 2);
 
   engagement::AccountInput input = Input("acme");
@@ -218,13 +200,13 @@ TEST_P(CollectorEngagementStoreTest,
   Grant("acme", "u2");
   const absl::Time t = kT0 - absl::Hours(2);
   std::vector<BatchRecord> group = {
-      Record({MakeLogin("acme", "u1", t), MakeLogin("acme", "u1", t + absl::Seconds(1)),
-              MakeMilestone("acme", "u1", "invoice_sent", 1.5, t),
-              MakeMilestone("acme", "u1", "invoice_sent", 2.0, t + absl::Seconds(1))}),
-      Record({MakeLogin("acme", "u2", t), MakeLogin("acme", "u2", t + absl::Seconds(2))}),
-      Record({MakeConsentChange("acme", "u1", kAnalytics, kDenied, t + absl::Minutes(1))}),
-      Record({MakeLogin("acme", "u2", t + absl::Seconds(3)),
-              MakeLogin("acme", "u1", t + absl::Minutes(2))}),  // refused: withdrawn
+      MakeRecord({MakeLogin("acme", "u1", t), MakeLogin("acme", "u1", t + absl::Seconds(1)),
+                  MakeMilestone("acme", "u1", "invoice_sent", 1.5, t),
+                  MakeMilestone("acme", "u1", "invoice_sent", 2.0, t + absl::Seconds(1))}),
+      MakeRecord({MakeLogin("acme", "u2", t), MakeLogin("acme", "u2", t + absl::Seconds(2))}),
+      MakeRecord({MakeConsentChange("acme", "u1", kAnalytics, kDenied, t + absl::Minutes(1))}),
+      MakeRecord({MakeLogin("acme", "u2", t + absl::Seconds(3)),
+                  MakeLogin("acme", "u1", t + absl::Minutes(2))}),  // refused: withdrawn
   };
   auto results = store_->Write(group);
   ASSERT_TRUE(results.ok()) << results.status();

@@ -18,7 +18,8 @@
 #include "auth/customer_link.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/webhook_signature.h"
-#include "collector_process.h"
+#include "child_process.h"
+#include "collector_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -30,7 +31,7 @@
 namespace cairn::collector {
 namespace {
 
-using ::cairn::testing::CollectorProcess;
+using ::cairn::testing::CollectorFixture;
 using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::HttpResult;
 using ::cairn::testing::MakeBatch;
@@ -39,6 +40,8 @@ using ::cairn::testing::MakeGrant;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeMilestone;
 using ::cairn::testing::RawValue;
+using ::cairn::testing::RunShell;
+using ::cairn::testing::ShellResult;
 using ::cairn::testing::StringArray;
 using ::cairn::testing::StringValues;
 using ::cairn::testing::TempDir;
@@ -59,7 +62,7 @@ std::string Date(engagement::DayIndex day) {
   return absl::FormatTime("%Y-%m-%d", engagement::StartOfDay(day), absl::UTCTimeZone());
 }
 
-class CollectorEngagementProcessTest : public ::testing::Test {
+class CollectorEngagementProcessTest : public CollectorFixture {
  protected:
   void SetUp() override {
     {
@@ -68,36 +71,20 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     }
     Start();
   }
-  void TearDown() override {
-    if (collector_ != nullptr) {
-      EXPECT_TRUE(collector_->Stop().ok());
-    }
-  }
 
   void Start(std::string admin_token = kAdminToken, std::vector<std::string> flags = {}) {
-    if (collector_ != nullptr) {
-      ASSERT_TRUE(collector_->Stop().ok());
-    }
-    collector_.reset();
     CollectorProcessOptions options;
-    options.db_path = dir_.File("collector.db");
     options.write_key = kWriteKey;
     options.admin_token = std::move(admin_token);
     options.extra_flags = {absl::StrCat("--hash-key-file=", dir_.File("hash.key")),
                            "--alert-interval-minutes=0"};
     for (std::string& flag : flags) options.extra_flags.push_back(std::move(flag));
-    auto process = CollectorProcess::Start(options);
-    ASSERT_TRUE(process.ok()) << process.status();
-    collector_ = *std::move(process);
+    StartCollectorWith(std::move(options));
   }
 
   void Post(std::vector<cairn::v1::Event> events) {
-    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch",
-                                           MakeBatch(std::move(events)).SerializeAsString(),
-                                           {"Content-Type: application/x-protobuf",
-                                            absl::StrCat("Authorization: Bearer ", kWriteKey)});
-    ASSERT_TRUE(result.ok()) << result.status();
-    ASSERT_EQ(result->status, 200) << result->body;
+    HttpResult result = PostBatchBody(MakeBatch(std::move(events)).SerializeAsString(), kWriteKey);
+    ASSERT_EQ(result.status, 200) << result.body;
   }
 
   std::vector<std::string> Auth(const std::string& auth) { return {auth}; }
@@ -112,18 +99,12 @@ class CollectorEngagementProcessTest : public ::testing::Test {
     } else if (!auth.empty()) {
       headers.push_back(auth);
     }
-    absl::StatusOr<HttpResult> result =
-        cairn::testing::HttpCall(method, collector_->base_url() + path, body, headers);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return Request(method, path, body, headers);
   }
   HttpResult Overview(const std::string& token, const std::string& query = "") {
     return Call("GET", "/v1/customer/overview" + query, "",
                 absl::StrCat("Authorization: CustomerLink ", token));
   }
-
-  TempDir dir_;
-  std::unique_ptr<CollectorProcess> collector_;
 };
 
 TEST_F(CollectorEngagementProcessTest, EveryAdminEndpointNeedsTheAdminToken) {
@@ -428,15 +409,9 @@ TEST_F(CollectorEngagementProcessTest, DroppingAccountAlertReachesTheWebhookOnce
 TEST(CollectorEngagementFlagsTest, HelpListsTheAlertFlagsAndBadRulesAreRefused) {
   const std::string binary = cairn::testing::CollectorBinaryPath();
   ASSERT_FALSE(binary.empty());
-  std::string help;
-  {
-    FILE* out = popen((binary + " --help 2>&1").c_str(), "r");
-    ASSERT_NE(out, nullptr);
-    char buf[4096];
-    size_t n = 0;
-    while ((n = fread(buf, 1, sizeof(buf), out)) > 0) help.append(buf, n);
-    pclose(out);
-  }
+  absl::StatusOr<ShellResult> run = RunShell(binary + " --help 2>&1");
+  ASSERT_TRUE(run.ok()) << run.status();
+  const std::string& help = run->output;
   for (const char* flag :
        {"alert_webhook_url", "alert_webhook_secret_file", "alert_interval_minutes", "drop_ratio",
         "severe_ratio", "severe_weeks", "min_baseline_weekly_logins"}) {

@@ -1,5 +1,5 @@
-#ifndef CAIRN_TESTS_COLLECTOR_DECODE_BOMBS_H_
-#define CAIRN_TESTS_COLLECTOR_DECODE_BOMBS_H_
+#ifndef CAIRN_TESTS_SUPPORT_DECODE_BOMBS_H_
+#define CAIRN_TESTS_SUPPORT_DECODE_BOMBS_H_
 
 // Batch bodies that are small once compressed but would make a parser
 // allocate far more than their size: many empty events, many unknown
@@ -74,4 +74,4 @@ inline std::string ManyAttributesBatch(std::string_view batch_id, int count) {
 
 }  // namespace cairn::testing
 
-#endif  // CAIRN_TESTS_COLLECTOR_DECODE_BOMBS_H_
+#endif  // CAIRN_TESTS_SUPPORT_DECODE_BOMBS_H_

@@ -156,6 +156,37 @@ std::vector<std::optional<std::string>> TestDatabase::QueryRow(const std::string
   return row;
 }
 
+void StoreSuite::SetUp() {
+  if (!StoreAvailable(GetParam())) GTEST_SKIP() << "PostgreSQL not installed";
+  NewDatabase();
+  if (HasFatalFailure()) return;
+  Open();
+}
+
+void StoreSuite::NewDatabase() {
+  store_.reset();
+  auto db = TestDatabase::Create(GetParam());
+  ASSERT_TRUE(db.ok()) << db.status();
+  db_ = *std::move(db);
+}
+
+void StoreSuite::Open(const std::string& hash_key) {
+  store_.reset();
+  auto store = db_->Open(hash_key);
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+}
+
+BatchWriteResult StoreSuite::Write(const BatchRecord& record) {
+  auto results = store_->Write({&record, 1});
+  EXPECT_TRUE(results.ok()) << results.status();
+  return results.ok() ? results->front() : BatchWriteResult{};
+}
+
+BatchWriteResult StoreSuite::Write(std::vector<cairn::v1::Event> events) {
+  return Write(MakeRecord(std::move(events)));
+}
+
 int64_t TestDatabase::QueryInt(const std::string& sql, const std::string& param) const {
   std::vector<std::optional<std::string>> row = QueryRow(sql, param);
   int64_t value = -1;

@@ -23,7 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cairn/common/codec.h"
-#include "collector_process.h"
+#include "collector_fixture.h"
 #include "decode_bombs.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -35,7 +35,7 @@
 namespace cairn::collector {
 namespace {
 
-using ::cairn::testing::CollectorProcess;
+using ::cairn::testing::CollectorFixture;
 using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::GrantsFor;
 using ::cairn::testing::HttpResult;
@@ -72,32 +72,19 @@ int ResponseCount(const std::string& bytes) {
   return count;
 }
 
-class CollectorFaultsTest : public ::testing::Test {
+class CollectorFaultsTest : public CollectorFixture {
  protected:
   void SetUp() override {
     CollectorProcessOptions options;
-    options.db_path = dir_.File("collector.db");
     options.write_key = kKey;
-    auto process = CollectorProcess::Start(options);
-    ASSERT_TRUE(process.ok()) << process.status();
-    collector_ = *std::move(process);
+    StartCollectorWith(std::move(options));
+    if (HasFatalFailure()) return;
     EXPECT_EQ(Post(MakeBatch(GrantsFor("acct", {"u"})).SerializeAsString()).status, 200);
-  }
-
-  void TearDown() override {
-    if (collector_ != nullptr) {
-      EXPECT_TRUE(collector_->Stop().ok()) << "collector did not exit cleanly";
-    }
   }
 
   HttpResult Post(const std::string& body, const std::string& type = "application/x-protobuf",
                   const std::string& encoding = "") {
-    std::vector<std::string> headers = {"Content-Type: " + type,
-                                        absl::StrCat("Authorization: Bearer ", kKey)};
-    if (!encoding.empty()) headers.push_back("Content-Encoding: " + encoding);
-    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch", body, headers);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return PostBatchBody(body, kKey, type, encoding);
   }
 
   // Posts a batch with one login and expects it stored.
@@ -113,9 +100,6 @@ class CollectorFaultsTest : public ::testing::Test {
                         kKey, "\r\nContent-Type: application/x-protobuf\r\n", framing, "\r\n",
                         body);
   }
-
-  cairn::testing::TempDir dir_;
-  std::unique_ptr<CollectorProcess> collector_;
 };
 
 // 2,000,000 empty events in a few hundred bytes of zstd: under the body and

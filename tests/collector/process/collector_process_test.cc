@@ -1,8 +1,6 @@
 // Process-level tests: the real cairn-collector binary on loopback, driven
 // over HTTP, with its SQLite file read back directly.
 
-#include "collector_process.h"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -23,6 +21,8 @@
 #include "absl/strings/str_cat.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/sqlite.h"
+#include "child_process.h"
+#include "collector_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -33,7 +33,7 @@
 namespace cairn::collector {
 namespace {
 
-using ::cairn::testing::CollectorProcess;
+using ::cairn::testing::CollectorFixture;
 using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::GrantsFor;
 using ::cairn::testing::HttpResult;
@@ -42,13 +42,15 @@ using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
 using ::cairn::testing::RawExchange;
+using ::cairn::testing::RunShell;
+using ::cairn::testing::ShellResult;
 using ::cairn::testing::StoredEventIds;
 using ::cairn::testing::TempDir;
 using ::testing::HasSubstr;
 
 constexpr char kKey[] = "test-write-key";
 
-class CollectorServerTest : public ::testing::Test {
+class CollectorServerTest : public CollectorFixture {
  protected:
   // The users these tests record for have granted analytics and milestones
   // (the collector enforces consent).
@@ -59,38 +61,20 @@ class CollectorServerTest : public ::testing::Test {
     }
   }
 
-  void TearDown() override {
-    if (collector_ != nullptr) {
-      EXPECT_TRUE(collector_->Stop().ok()) << "collector did not exit cleanly";
-    }
-  }
-
   void StartCollector(std::vector<std::string> extra_flags = {}, std::string key = kKey) {
     CollectorProcessOptions options;
-    options.db_path = db_path_;
     options.write_key = std::move(key);
     options.extra_flags = std::move(extra_flags);
-    auto process = CollectorProcess::Start(options);
-    ASSERT_TRUE(process.ok()) << process.status();
-    collector_ = *std::move(process);
+    StartCollectorWith(std::move(options));
   }
 
   void RestartCollector(std::vector<std::string> extra_flags = {}, std::string key = kKey) {
-    if (collector_ != nullptr) {
-      ASSERT_TRUE(collector_->Stop().ok());
-    }
-    collector_.reset();
     StartCollector(std::move(extra_flags), std::move(key));
   }
 
   HttpResult Post(const std::string& body, const std::string& encoding = "",
                   const std::string& key = kKey) {
-    std::vector<std::string> headers = {"Content-Type: application/x-protobuf",
-                                        absl::StrCat("Authorization: Bearer ", key)};
-    if (!encoding.empty()) headers.push_back(absl::StrCat("Content-Encoding: ", encoding));
-    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch", body, headers);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return PostBatchBody(body, key, "application/x-protobuf", encoding);
   }
 
   cairn::v1::BatchResponse PostOk(const cairn::v1::Batch& batch, const std::string& encoding = "") {
@@ -111,10 +95,6 @@ class CollectorServerTest : public ::testing::Test {
     EXPECT_EQ(health->status, 200);
     EXPECT_EQ(health->body, "ok\n");
   }
-
-  TempDir dir_;
-  std::string db_path_ = dir_.File("collector.db");
-  std::unique_ptr<CollectorProcess> collector_;
 };
 
 cairn::v1::Batch ThreeEventBatch() {
@@ -348,14 +328,10 @@ TEST_F(CollectorServerTest, SummarySubcommandPrintsTheStore) {
 
   std::string command =
       absl::StrCat("'", cairn::testing::CollectorBinaryPath(), "' summary --db='", db_path_, "'");
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[512];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  int status = pclose(pipe);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+  absl::StatusOr<ShellResult> run = RunShell(command);
+  ASSERT_TRUE(run.ok()) << run.status();
+  const std::string& output = run->output;
+  EXPECT_EQ(run->exit_code(), 0) << output;
   EXPECT_THAT(output, HasSubstr("events:   7 (consent_change 4, login 1, logout 1, milestone 1)"));
   EXPECT_THAT(output, HasSubstr("acct-1"));
   EXPECT_THAT(output, HasSubstr("events dropped on devices: 4"));

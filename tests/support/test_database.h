@@ -1,5 +1,5 @@
-#ifndef CAIRN_TESTS_COLLECTOR_TEST_DATABASE_H_
-#define CAIRN_TESTS_COLLECTOR_TEST_DATABASE_H_
+#ifndef CAIRN_TESTS_SUPPORT_TEST_DATABASE_H_
+#define CAIRN_TESTS_SUPPORT_TEST_DATABASE_H_
 
 #include <cstdint>
 #include <memory>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "store/store.h"
 #include "temp_dir.h"
@@ -19,10 +20,15 @@ namespace cairn::collector::testing {
 // The stores the shared store suites run against.
 enum class StoreKind { kSqlite, kPostgres };
 
+// A fixed "now" well inside the range the stores accept, so that dates in
+// the store suites are exact.
+inline constexpr absl::Time kStoreTestNow = absl::FromUnixSeconds(1750000000);
+
 // A batch record as the request handler would hand it to the store: a new
 // batch id, install "install-1", SDK "1.2.3", sent and received at
 // `received_at` (so no clock skew), `events` in order.
-BatchRecord MakeRecord(std::vector<cairn::v1::Event> events, absl::Time received_at);
+BatchRecord MakeRecord(std::vector<cairn::v1::Event> events,
+                       absl::Time received_at = kStoreTestNow);
 
 // "Sqlite" / "Postgres", for test names.
 std::string StoreKindName(const ::testing::TestParamInfo<StoreKind>& info);
@@ -70,6 +76,35 @@ class TestDatabase {
   std::string pg_uri_;
 };
 
+// The fixture of the store suites, value-parameterized by StoreKind: each
+// test gets a fresh database of that kind and a store open on it. A kind
+// that cannot run here skips the test (loudly); a database or store that
+// cannot be made is a fatal test failure.
+class StoreSuite : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  // Skips unless the kind can run here, then NewDatabase() and Open().
+  void SetUp() override;
+
+  // Closes the store and makes a fresh, empty database (a new file or
+  // CREATE DATABASE: milliseconds).
+  void NewDatabase();
+  // Closes the store and opens it again on the database with `hash_key`.
+  void Open(const std::string& hash_key = "");
+
+  // Writes one batch; a failed write is a test failure and an empty result.
+  BatchWriteResult Write(const BatchRecord& record);
+  // Writes `events` as one batch received at kStoreTestNow.
+  BatchWriteResult Write(std::vector<cairn::v1::Event> events);
+
+  // TestDatabase::QueryInt on this test's database.
+  int64_t QueryInt(const std::string& sql, const std::string& param = "") {
+    return db_->QueryInt(sql, param);
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<Store> store_;
+};
+
 }  // namespace cairn::collector::testing
 
-#endif  // CAIRN_TESTS_COLLECTOR_TEST_DATABASE_H_
+#endif  // CAIRN_TESTS_SUPPORT_TEST_DATABASE_H_

@@ -12,7 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cairn/common/sqlite.h"
-#include "collector_process.h"
+#include "child_process.h"
+#include "collector_fixture.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -23,6 +24,7 @@
 namespace cairn::collector {
 namespace {
 
+using ::cairn::testing::CollectorFixture;
 using ::cairn::testing::CollectorProcess;
 using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::HttpResult;
@@ -32,10 +34,12 @@ using ::cairn::testing::MakeGrant;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeMilestone;
 using ::cairn::testing::RawValue;
+using ::cairn::testing::RunShell;
 using ::cairn::testing::Section;
+using ::cairn::testing::ShellResult;
+using ::cairn::testing::SqliteQueryInt;
 using ::cairn::testing::StringArray;
 using ::cairn::testing::StringValues;
-using ::cairn::testing::TempDir;
 using ::cairn::testing::UrlEncode;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -47,38 +51,22 @@ constexpr auto kRenewal = cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
 constexpr auto kGranted = cairn::v1::CONSENT_DECISION_GRANTED;
 constexpr auto kDenied = cairn::v1::CONSENT_DECISION_DENIED;
 
-class CollectorGdprProcessTest : public ::testing::Test {
+class CollectorGdprProcessTest : public CollectorFixture {
  protected:
   void SetUp() override { Start(); }
-  void TearDown() override {
-    if (collector_ != nullptr) {
-      EXPECT_TRUE(collector_->Stop().ok());
-    }
-  }
 
   void Start(std::vector<std::string> flags = {}, std::string admin_token = kAdminToken) {
-    if (collector_ != nullptr) {
-      ASSERT_TRUE(collector_->Stop().ok());
-    }
-    collector_.reset();
     CollectorProcessOptions options;
-    options.db_path = db_path_;
     options.write_key = kWriteKey;
     options.admin_token = std::move(admin_token);
     options.extra_flags = std::move(flags);
-    auto process = CollectorProcess::Start(options);
-    ASSERT_TRUE(process.ok()) << process.status();
-    collector_ = *std::move(process);
+    StartCollectorWith(std::move(options));
   }
 
   HttpResult PostBatch(const cairn::v1::Batch& batch, const std::string& key = kWriteKey,
                        std::vector<std::string> extra_headers = {}) {
-    extra_headers.push_back("Content-Type: application/x-protobuf");
-    extra_headers.push_back(absl::StrCat("Authorization: Bearer ", key));
-    auto result = cairn::testing::HttpPost(collector_->base_url() + "/v1/batch",
-                                           batch.SerializeAsString(), extra_headers);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return PostBatchBody(batch.SerializeAsString(), key, "application/x-protobuf", "",
+                         std::move(extra_headers));
   }
   cairn::v1::BatchResponse Post(std::vector<cairn::v1::Event> events) {
     HttpResult result = PostBatch(MakeBatch(std::move(events)));
@@ -92,19 +80,13 @@ class CollectorGdprProcessTest : public ::testing::Test {
     return {absl::StrCat("Authorization: Bearer ", token)};
   }
   HttpResult AdminGet(const std::string& path, const std::string& token = kAdminToken) {
-    auto result = cairn::testing::HttpGet(collector_->base_url() + path, Auth(token));
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return Request("GET", path, "", Auth(token));
   }
   HttpResult AdminDelete(const std::string& path, const std::string& token = kAdminToken) {
-    auto result = cairn::testing::HttpDelete(collector_->base_url() + path, Auth(token));
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return Request("DELETE", path, "", Auth(token));
   }
   HttpResult AdminPost(const std::string& path, const std::string& token = kAdminToken) {
-    auto result = cairn::testing::HttpPost(collector_->base_url() + path, "", Auth(token));
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : HttpResult{};
+    return Request("POST", path, "", Auth(token));
   }
 
   std::vector<std::string> Recipients(const std::string& account) {
@@ -116,34 +98,17 @@ class CollectorGdprProcessTest : public ::testing::Test {
     return StringArray(result.body, "recipients");
   }
 
-  int64_t QueryInt(const std::string& sql) {
-    auto db = sqlite::Database::Open(db_path_, {.read_only = true});
-    EXPECT_TRUE(db.ok()) << db.status();
-    auto stmt = (*db)->Prepare(sql);
-    EXPECT_TRUE(stmt.ok()) << stmt.status();
-    auto row = stmt->Step();
-    EXPECT_TRUE(row.ok() && *row) << sql;
-    return stmt->ColumnInt(0);
-  }
+  int64_t QueryInt(const std::string& sql) { return SqliteQueryInt(db_path_, sql); }
 
   std::string Summary() {
     std::string command =
         absl::StrCat("'", cairn::testing::CollectorBinaryPath(), "' summary --db='", db_path_, "'");
-    FILE* pipe = popen(command.c_str(), "r");
-    EXPECT_NE(pipe, nullptr);
-    if (pipe == nullptr) return "";
-    std::string output;
-    char buffer[512];
-    size_t n;
-    while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-    int status = pclose(pipe);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
-    return output;
+    absl::StatusOr<ShellResult> run = RunShell(command);
+    EXPECT_TRUE(run.ok()) << run.status();
+    if (!run.ok()) return "";
+    EXPECT_EQ(run->exit_code(), 0) << run->output;
+    return run->output;
   }
-
-  TempDir dir_;
-  std::string db_path_ = dir_.File("collector.db");
-  std::unique_ptr<CollectorProcess> collector_;
 };
 
 TEST_F(CollectorGdprProcessTest,

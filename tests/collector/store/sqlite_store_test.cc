@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "cairn/common/sqlite.h"
+#include "collector_process.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/store_factory.h"
@@ -19,25 +20,18 @@ namespace cairn::collector {
 namespace {
 
 using ::cairn::collector::testing::StoreKind;
-using ::cairn::collector::testing::TestDatabase;
+using ::cairn::collector::testing::StoreSuite;
 using ::cairn::testing::GrantsFor;
 using ::cairn::testing::MakeLogin;
 using ::cairn::testing::MakeLogout;
 using ::cairn::testing::MakeMilestone;
-using ::cairn::testing::NewUuidV7;
 using ::cairn::testing::TempDir;
 using ::cairn::testing::WithGrants;
 using ::testing::ElementsAre;
 
+// Received now: these tests check the store against the real clock.
 BatchRecord Record(std::vector<cairn::v1::Event> events) {
-  BatchRecord record;
-  record.batch_id = NewUuidV7();
-  record.install_id = "install-1";
-  record.sent_at = absl::Now();
-  record.received_at = absl::Now();
-  record.event_count = static_cast<int64_t>(events.size());
-  record.events = std::move(events);
-  return record;
+  return testing::MakeRecord(std::move(events), absl::Now());
 }
 
 absl::StatusOr<BatchWriteResult> WriteOne(Store& store, const BatchRecord& record) {
@@ -47,20 +41,14 @@ absl::StatusOr<BatchWriteResult> WriteOne(Store& store, const BatchRecord& recor
 }
 
 int64_t QueryInt(const std::string& path, const std::string& sql) {
-  auto db = sqlite::Database::Open(path, {.read_only = true});
-  EXPECT_TRUE(db.ok()) << db.status();
-  auto stmt = (*db)->Prepare(sql);
-  EXPECT_TRUE(stmt.ok()) << stmt.status();
-  auto row = stmt->Step();
-  EXPECT_TRUE(row.ok() && *row);
-  return stmt->ColumnInt(0);
+  return cairn::testing::SqliteQueryInt(path, sql);
 }
 
 // Rows of the events table other than consent changes.
 constexpr char kCountEvents[] = "SELECT count(*) FROM events WHERE kind != 'consent_change'";
 
 // The shared suite: each test gets a fresh database of the parameter's kind.
-class CollectorStoreTest : public ::testing::TestWithParam<StoreKind> {
+class CollectorStoreTest : public StoreSuite {
  protected:
   // "user-1" has granted analytics and milestones (two consent events).
   void SetUp() override {
@@ -68,24 +56,15 @@ class CollectorStoreTest : public ::testing::TestWithParam<StoreKind> {
     OpenStore(/*grant_user_1=*/true);
   }
 
+  // A fresh database, with user 1's grants if `grant_user_1`.
   void OpenStore(bool grant_user_1) {
-    store_.reset();
-    auto db = TestDatabase::Create(GetParam());
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = *std::move(db);
-    auto store = db_->Open();
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    if (grant_user_1) {
+    NewDatabase();
+    if (HasFatalFailure()) return;
+    Open();
+    if (grant_user_1 && !HasFatalFailure()) {
       ASSERT_TRUE(WriteOne(*store_, Record(GrantsFor("acct-1", {"user-1"}))).ok());
     }
   }
-  int64_t QueryInt(const std::string& sql, const std::string& param = "") {
-    return db_->QueryInt(sql, param);
-  }
-
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<Store> store_;
 };
 
 INSTANTIATE_TEST_SUITE_P(CollectorStores, CollectorStoreTest,

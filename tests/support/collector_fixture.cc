@@ -1,0 +1,43 @@
+#include "collector_fixture.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace cairn::testing {
+
+void CollectorFixture::TearDown() {
+  if (collector_ != nullptr) {
+    EXPECT_TRUE(collector_->Stop().ok()) << "collector did not exit cleanly";
+  }
+}
+
+void CollectorFixture::StartCollectorWith(CollectorProcessOptions options) {
+  if (collector_ != nullptr) {
+    ASSERT_TRUE(collector_->Stop().ok());
+  }
+  collector_.reset();
+  if (options.db_path.empty()) options.db_path = db_path_;
+  auto process = CollectorProcess::Start(options);
+  ASSERT_TRUE(process.ok()) << process.status();
+  collector_ = *std::move(process);
+}
+
+HttpResult CollectorFixture::Request(const std::string& method, const std::string& path,
+                                     const std::string& body,
+                                     const std::vector<std::string>& headers) {
+  auto result = HttpCall(method, collector_->base_url() + path, body, headers);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return result.ok() ? *std::move(result) : HttpResult{};
+}
+
+HttpResult CollectorFixture::PostBatchBody(const std::string& body, const std::string& key,
+                                           const std::string& type, const std::string& encoding,
+                                           std::vector<std::string> headers) {
+  headers.push_back("Content-Type: " + type);
+  headers.push_back(absl::StrCat("Authorization: Bearer ", key));
+  if (!encoding.empty()) headers.push_back("Content-Encoding: " + encoding);
+  return Request("POST", "/v1/batch", body, headers);
+}
+
+}  // namespace cairn::testing
