@@ -44,13 +44,13 @@ const RouteTable& AdminRoutes() {
   return *table;
 }
 
-// The admin route of `path`; a path outside the table is kNone too.
 struct Target {
   Route route = Route::kNone;
   std::string_view methods;      // the Allow header's value
   std::string_view raw_user_id;  // still percent-encoded; a '/' in it arrives as %2F
 };
 
+// The admin route of `path`; a path outside the table is kNone too.
 Target ParseTarget(std::string_view path) {
   std::optional<RouteMatch> match = AdminRoutes().Match(path);
   if (!match) return {};
