@@ -58,6 +58,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "cairn/common/crypto.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
@@ -290,14 +291,7 @@ int64_t PgCount(PGconn* conn) {
 }
 
 std::string HexBytea(const std::string& bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\\x";
-  out.reserve(2 + bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
+  return absl::StrCat("\\x", cairn::HexEncode(bytes));
 }
 
 // COPY text format: backslash, tab, newline and carriage return escaped.

@@ -46,13 +46,14 @@ std::string ToHex(const Digest256& digest) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
-absl::StatusOr<std::string> HexDecode(std::string_view hex) {
+absl::StatusOr<std::string> HexDecode(std::string_view hex, HexLetters letters) {
   // absl's decoder does not validate, so the alphabet is checked first.
   if (hex.size() % 2 != 0) return absl::InvalidArgumentError("hex of odd length");
+  const bool either_case = letters == HexLetters::kEitherCase;
   for (char c : hex) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return absl::InvalidArgumentError("not lowercase hex");
-    }
+    bool digit =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (either_case && c >= 'A' && c <= 'F');
+    if (!digit) return absl::InvalidArgumentError(either_case ? "not hex" : "not lowercase hex");
   }
   return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
 }

@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "cairn/common/crypto.h"
 
 namespace cairn {
 namespace {
@@ -194,7 +194,8 @@ std::string UrlEncode(std::string_view text) {
         c == '~') {
       out.push_back(c);
     } else {
-      out.append(absl::StrFormat("%%%02X", static_cast<unsigned char>(c)));
+      out.push_back('%');
+      out.append(absl::AsciiStrToUpper(HexEncode(std::string_view(&c, 1))));
     }
   }
   return out;

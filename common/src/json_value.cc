@@ -1,5 +1,7 @@
 #include "cairn/common/json_value.h"
 
+#include "cairn/common/crypto.h"
+
 namespace cairn {
 
 void AppendJsonString(std::string_view text, std::string* out) {
@@ -23,10 +25,8 @@ void AppendJsonString(std::string_view text, std::string* out) {
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
           out->append("\\u00");
-          out->push_back(kHex[(c >> 4) & 0xF]);
-          out->push_back(kHex[c & 0xF]);
+          out->append(HexEncode(std::string_view(&c, 1)));
         } else {
           out->push_back(c);
         }

@@ -82,8 +82,9 @@ bool IsCanonicalUuid(std::string_view s) {
 
 int UuidVersion(std::string_view s) {
   if (!IsCanonicalUuid(s)) return -1;
-  char c = absl::ascii_tolower(static_cast<unsigned char>(s[14]));
-  return c <= '9' ? c - '0' : c - 'a' + 10;
+  // One hex digit is the low half of the byte "0" and it spells.
+  absl::StatusOr<std::string> version = HexDecode(std::string{'0', s[14]}, HexLetters::kEitherCase);
+  return version.ok() ? static_cast<int>((*version)[0]) : -1;
 }
 
 std::string RandomHexId() {

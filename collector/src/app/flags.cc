@@ -109,37 +109,44 @@ absl::StatusOr<ServerOptions> ParseListen(std::string_view text) {
   return server;
 }
 
-absl::StatusOr<WriteKeySet> LoadWriteKeys() {
-  std::string key = absl::GetFlag(FLAGS_write_key);
-  std::string key_file = absl::GetFlag(FLAGS_write_key_file);
+// The keys of --FLAG (one) or --FLAG-file (one a line), never both; nullopt
+// if neither is given. A key's or file's error is prefixed with `what`.
+absl::StatusOr<std::optional<WriteKeySet>> LoadKeyFlags(std::string_view flag,
+                                                        std::string_view what,
+                                                        const std::string& key,
+                                                        const std::string& key_file) {
   if (!key.empty() && !key_file.empty()) {
-    return absl::InvalidArgumentError("give --write-key or --write-key-file, not both");
+    return absl::InvalidArgumentError(
+        absl::StrCat("give --", ToAbsl(flag), " or --", ToAbsl(flag), "-file, not both"));
   }
-  if (!key_file.empty()) return WriteKeySet::FromFile(key_file);
-  if (key.empty()) return absl::InvalidArgumentError("--write-key or --write-key-file is required");
-  return WriteKeySet::FromKeys({key});
+  absl::StatusOr<WriteKeySet> keys = absl::InvalidArgumentError("");
+  if (!key_file.empty()) {
+    keys = WriteKeySet::FromFile(key_file);
+  } else if (!key.empty()) {
+    keys = WriteKeySet::FromKeys({key});
+  } else {
+    return std::optional<WriteKeySet>();
+  }
+  if (!keys.ok()) {
+    return absl::Status(keys.status().code(), absl::StrCat(ToAbsl(what), keys.status().message()));
+  }
+  return std::optional<WriteKeySet>(*std::move(keys));
+}
+
+absl::StatusOr<WriteKeySet> LoadWriteKeys() {
+  absl::StatusOr<std::optional<WriteKeySet>> keys = LoadKeyFlags(
+      "write-key", "", absl::GetFlag(FLAGS_write_key), absl::GetFlag(FLAGS_write_key_file));
+  if (!keys.ok()) return keys.status();
+  if (!keys->has_value()) {
+    return absl::InvalidArgumentError("--write-key or --write-key-file is required");
+  }
+  return **std::move(keys);
 }
 
 // The admin tokens, or nullopt if none is configured (admin API off).
 absl::StatusOr<std::optional<WriteKeySet>> LoadAdminTokens() {
-  std::string token = absl::GetFlag(FLAGS_admin_token);
-  std::string token_file = absl::GetFlag(FLAGS_admin_token_file);
-  if (!token.empty() && !token_file.empty()) {
-    return absl::InvalidArgumentError("give --admin-token or --admin-token-file, not both");
-  }
-  absl::StatusOr<WriteKeySet> tokens = absl::InvalidArgumentError("");
-  if (!token_file.empty()) {
-    tokens = WriteKeySet::FromFile(token_file);
-  } else if (!token.empty()) {
-    tokens = WriteKeySet::FromKeys({token});
-  } else {
-    return std::optional<WriteKeySet>();
-  }
-  if (!tokens.ok()) {
-    return absl::Status(tokens.status().code(),
-                        absl::StrCat("admin token: ", tokens.status().message()));
-  }
-  return std::optional<WriteKeySet>(*std::move(tokens));
+  return LoadKeyFlags("admin-token", "admin token: ", absl::GetFlag(FLAGS_admin_token),
+                      absl::GetFlag(FLAGS_admin_token_file));
 }
 
 // A secret kept in a file (`flag` names it in messages): at most 4 KiB,

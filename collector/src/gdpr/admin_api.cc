@@ -6,16 +6,15 @@
 #include <utility>
 
 #include "absl/status/status.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "cairn/admin/v1/gdpr.pb.h"
 #include "cairn/common/crypto.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
 #include "gdpr/admin_json.h"
+#include "http/route_table.h"
 #include "ops/json_text.h"
 #include "ops/log.h"
 #include "success/engagement_api.h"
@@ -23,32 +22,41 @@
 namespace cairn::collector {
 namespace {
 
-constexpr std::string_view kUsersPrefix = "/v1/users/";
-constexpr std::string_view kExportSuffix = "/export";
-constexpr std::string_view kRecipientsPath = "/v1/renewal-notifications/recipients";
-constexpr std::string_view kPurgePath = "/v1/admin/purge";
 constexpr uint64_t kMaxAdminBodyBytes = 64 << 10;
 
+// Route ids in the admin table; kNone is a path under an admin prefix that
+// names no endpoint (the admin API answers it 404, not the top level).
 enum class Route { kNone, kExport, kErase, kRecipients, kPurge };
+
+const RouteTable& AdminRoutes() {
+  static const RouteTable* const table = [] {
+    auto* routes = new RouteTable;
+    routes->Add("/v1/users/{id}/export", "GET", static_cast<int>(Route::kExport));
+    routes->Add("/v1/users/{id}", "DELETE", static_cast<int>(Route::kErase));
+    routes->Add("/v1/renewal-notifications/recipients", "GET",
+                static_cast<int>(Route::kRecipients));
+    routes->Add("/v1/admin/purge", "POST", static_cast<int>(Route::kPurge));
+    // Together every path below "/v1/users/", an empty id segment included.
+    routes->Add("/v1/users/{id}/**", "", static_cast<int>(Route::kNone));
+    routes->Add("/v1/users//**", "", static_cast<int>(Route::kNone));
+    return routes;
+  }();
+  return *table;
+}
 
 struct Target {
   Route route = Route::kNone;
-  std::string_view raw_user_id;  // still percent-encoded
+  std::string_view methods;      // the Allow header's value
+  std::string_view raw_user_id;  // still percent-encoded; a '/' in it arrives as %2F
 };
 
+// The admin route of `path`; a path outside the table is kNone too.
 Target ParseTarget(std::string_view path) {
-  if (path == kRecipientsPath) return {Route::kRecipients, {}};
-  if (path == kPurgePath) return {Route::kPurge, {}};
-  if (!absl::StartsWith(ToAbsl(path), ToAbsl(kUsersPrefix))) return {};
-  std::string_view rest = path.substr(kUsersPrefix.size());
-  Route route = Route::kErase;
-  if (absl::EndsWith(ToAbsl(rest), ToAbsl(kExportSuffix))) {
-    rest.remove_suffix(kExportSuffix.size());
-    route = Route::kExport;
-  }
-  // A '/' inside an id must be sent as %2F.
-  if (rest.empty() || rest.find('/') != std::string_view::npos) return {};
-  return {route, rest};
+  std::optional<RouteMatch> match = AdminRoutes().Match(path);
+  if (!match) return {};
+  Target target{static_cast<Route>(match->id), match->methods, {}};
+  if (!match->params.empty()) target.raw_user_id = match->params.front();
+  return target;
 }
 
 std::string_view RouteName(Route route) {
@@ -67,17 +75,6 @@ std::string_view RouteName(Route route) {
   return "admin";
 }
 
-std::string_view AllowedMethod(Route route) {
-  switch (route) {
-    case Route::kErase:
-      return "DELETE";
-    case Route::kPurge:
-      return "POST";
-    default:
-      return "GET";
-  }
-}
-
 // Logged without personal data: route, status, reason.
 HttpResponse Reject(Route route, int status, std::string_view reason) {
   Log(status >= 500 ? LogLevel::kError : LogLevel::kWarning, "request_rejected",
@@ -85,6 +82,17 @@ HttpResponse Reject(Route route, int status, std::string_view reason) {
        {"status", std::to_string(status)},
        {"reason", std::string(reason)}});
   return TextResponse(status, reason);
+}
+
+// 405 with the Allow header when `methods` leaves out the request's method.
+std::optional<HttpResponse> RefuseMethod(Route route, std::string_view methods,
+                                         const HttpRequest& head) {
+  RouteMatch allowed;
+  allowed.methods = methods;
+  if (allowed.Allows(head.method)) return std::nullopt;
+  HttpResponse response = Reject(route, 405, "method not allowed");
+  response.headers.emplace_back("Allow", std::string(methods));
+  return response;
 }
 
 HttpResponse StoreFailure(Route route, const absl::Status& status) {
@@ -141,8 +149,7 @@ void AdminApi::Stop() {
 }
 
 bool AdminApi::IsAdminPath(std::string_view path) {
-  return path == kRecipientsPath || path == kPurgePath || EngagementApi::IsEngagementPath(path) ||
-         absl::StartsWith(ToAbsl(path), ToAbsl(kUsersPrefix));
+  return AdminRoutes().Match(path).has_value() || EngagementApi::IsEngagementPath(path);
 }
 
 std::optional<HttpResponse> AdminApi::CheckHead(const HttpRequest& head) const {
@@ -152,11 +159,8 @@ std::optional<HttpResponse> AdminApi::CheckHead(const HttpRequest& head) const {
   if (admin_tokens_ == nullptr || target.route == Route::kNone) {
     return Reject(target.route, 404, "not found");
   }
-  std::string_view allowed = AllowedMethod(target.route);
-  if (head.method != allowed) {
-    HttpResponse response = Reject(target.route, 405, "method not allowed");
-    response.headers.emplace_back("Allow", std::string(allowed));
-    return response;
+  if (std::optional<HttpResponse> refused = RefuseMethod(target.route, target.methods, head)) {
+    return refused;
   }
   std::optional<std::string_view> authorization = head.Header("authorization");
   if (!authorization || !admin_tokens_->VerifyAuthorization(*authorization)) {
@@ -175,12 +179,8 @@ std::optional<HttpResponse> AdminApi::CheckEngagementHead(const HttpRequest& hea
   if (admin_tokens_ == nullptr || engagement_ == nullptr || allowed.empty()) {
     return Reject(Route::kNone, 404, "not found");
   }
-  bool method_ok = false;
-  for (absl::string_view m : absl::StrSplit(allowed, ", ")) method_ok |= (m == head.method);
-  if (!method_ok) {
-    HttpResponse response = Reject(Route::kNone, 405, "method not allowed");
-    response.headers.emplace_back("Allow", allowed);
-    return response;
+  if (std::optional<HttpResponse> refused = RefuseMethod(Route::kNone, allowed, head)) {
+    return refused;
   }
   // The customer view takes a signed customer link (checked by the
   // handler), never the admin token.

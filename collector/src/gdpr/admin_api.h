@@ -67,6 +67,7 @@ class AdminApi {
   void SetEngagementApi(EngagementApi* api) { engagement_ = api; }
 
   // True for the paths this API serves (whatever the method or token).
+  // Cost: a walk of its route tables.
   static bool IsAdminPath(std::string_view path);
 
   // Route, method and token checks from the header alone: 404 (API off or

@@ -1,5 +1,7 @@
 #include "http/http_types.h"
 
+#include "cairn/common/crypto.h"
+
 namespace cairn::collector {
 
 std::optional<std::string_view> HttpRequest::Header(std::string_view lowercase_name) const {
@@ -31,12 +33,6 @@ std::optional<std::string> HttpRequest::QueryParam(std::string_view name) const 
 }
 
 std::optional<std::string> PercentDecode(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -45,9 +41,9 @@ std::optional<std::string> PercentDecode(std::string_view text) {
       continue;
     }
     if (i + 2 >= text.size()) return std::nullopt;
-    int hi = hex(text[i + 1]), lo = hex(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
+    absl::StatusOr<std::string> byte = HexDecode(text.substr(i + 1, 2), HexLetters::kEitherCase);
+    if (!byte.ok()) return std::nullopt;
+    out += *byte;
     i += 2;
   }
   return out;

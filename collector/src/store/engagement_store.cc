@@ -129,6 +129,27 @@ absl::StatusOr<StoredGoal> ParseGoal(const SqlRow& row) {
   return g;
 }
 
+// Every row `query` returns, each through `parse` (a ParseX above), read in
+// one engagement read; the first parse error stops it.
+template <typename Row>
+absl::StatusOr<std::vector<Row>> ReadRows(Store* store, const std::string& query,
+                                          std::span<const SqlValue> params,
+                                          absl::StatusOr<Row> (*parse)(const SqlRow&)) {
+  std::vector<Row> out;
+  absl::Status s = store->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
+    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(query, params);
+    if (!rows.ok()) return rows.status();
+    for (const SqlRow& row : *rows) {
+      absl::StatusOr<Row> parsed = parse(row);
+      if (!parsed.ok()) return parsed.status();
+      out.push_back(*std::move(parsed));
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
 }  // namespace
 
 std::string_view DeliveryStateName(DeliveryState state) {
@@ -270,21 +291,10 @@ absl::StatusOr<std::optional<AccountSettings>> EngagementStore::GetAccountSettin
 }
 
 absl::StatusOr<std::vector<AccountSettings>> EngagementStore::ListAccountSettings() {
-  std::vector<AccountSettings> out;
-  absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
-        absl::StrCat("SELECT ", kSettingsColumns, " FROM account_settings ORDER BY account_id"),
-        {});
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      absl::StatusOr<AccountSettings> parsed = ParseSettings(row);
-      if (!parsed.ok()) return parsed.status();
-      out.push_back(*std::move(parsed));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return ReadRows(
+      store_,
+      absl::StrCat("SELECT ", kSettingsColumns, " FROM account_settings ORDER BY account_id"), {},
+      ParseSettings);
 }
 
 absl::Status EngagementStore::PutAccountSettings(const AccountSettings& settings, absl::Time now) {
@@ -331,23 +341,11 @@ absl::StatusOr<StoredGoal> EngagementStore::CreateGoal(const engagement::Goal& g
 }
 
 absl::StatusOr<std::vector<StoredGoal>> EngagementStore::ListGoals(std::string_view account_id) {
-  std::vector<StoredGoal> out;
-  absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 1> account = {Text(account_id)};
-    absl::StatusOr<std::vector<SqlRow>> rows =
-        sql.Query(absl::StrCat("SELECT ", kGoalColumns,
+  const std::array<SqlValue, 1> account = {Text(account_id)};
+  return ReadRows(store_,
+                  absl::StrCat("SELECT ", kGoalColumns,
                                " FROM goals WHERE account_id = ?1 ORDER BY created_at_ms, goal_id"),
-                  account);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      absl::StatusOr<StoredGoal> parsed = ParseGoal(row);
-      if (!parsed.ok()) return parsed.status();
-      out.push_back(*std::move(parsed));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
+                  account, ParseGoal);
 }
 
 absl::StatusOr<bool> EngagementStore::DeleteGoal(std::string_view account_id,
@@ -480,20 +478,9 @@ absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
 
 absl::StatusOr<std::vector<StoredAlert>> EngagementStore::QueryAlerts(
     std::string_view where_order_limit, std::span<const SqlValue> params) {
-  std::vector<StoredAlert> out;
-  absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
-        absl::StrCat("SELECT ", kAlertColumns, " FROM alerts ", ToAbsl(where_order_limit)), params);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      absl::StatusOr<StoredAlert> parsed = ParseAlert(row);
-      if (!parsed.ok()) return parsed.status();
-      out.push_back(*std::move(parsed));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return ReadRows(
+      store_, absl::StrCat("SELECT ", kAlertColumns, " FROM alerts ", ToAbsl(where_order_limit)),
+      params, ParseAlert);
 }
 
 absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_only, size_t limit) {

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 #include "ops/json_text.h"
 
@@ -76,21 +77,23 @@ absl::StatusOr<std::string> RandomBytes(size_t bytes) {
   return key;
 }
 
-absl::StatusOr<std::string> HexDecode(std::string_view hex) {
-  if (hex.size() % 2 != 0) return absl::DataLossError("malformed hash key in settings");
-  std::string out;
-  out.reserve(hex.size() / 2);
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
-    if (hi < 0 || lo < 0) return absl::DataLossError("malformed hash key in settings");
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
+std::string GeneratedHashKeyText(std::string_view key) { return HexEncode(key); }
+
+absl::StatusOr<std::string> GeneratedHashKeyFromText(std::string_view text) {
+  absl::StatusOr<std::string> key = HexDecode(text);
+  if (!key.ok()) return absl::DataLossError("malformed hash key in settings");
+  return key;
+}
+
+std::string HashKeyCheck(std::string_view key) {
+  return ToHex(HmacSha256(key, kHashKeyCheckInput));
+}
+
+absl::Status VerifyHashKeyCheck(std::string_view stored_check, std::string_view check) {
+  if (ConstantTimeEquals(stored_check, check)) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "the hash key differs from the one this database was first used with (its erasure "
+      "tombstones and suppression list would no longer match)");
 }
 
 std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose) {

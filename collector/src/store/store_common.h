@@ -53,8 +53,17 @@ inline constexpr std::string_view kHashKeyCheckInput = "cairn-collector hash key
 
 // `bytes` random bytes from OpenSSL; Internal if it has none.
 absl::StatusOr<std::string> RandomBytes(size_t bytes);
-// Lowercase hex back to bytes; DataLoss if malformed.
-absl::StatusOr<std::string> HexDecode(std::string_view hex);
+// The generated hash key as the settings table keeps it (lowercase hex), and
+// back; DataLoss if the stored text is malformed.
+std::string GeneratedHashKeyText(std::string_view key);
+absl::StatusOr<std::string> GeneratedHashKeyFromText(std::string_view text);
+
+// The check value stored for `key` (hex of its HMAC of kHashKeyCheckInput).
+std::string HashKeyCheck(std::string_view key);
+// FailedPrecondition unless `stored_check` is the check of the key in use
+// (`check`): another key would no longer match the erasure tombstones.
+// Compares in constant time.
+absl::Status VerifyHashKeyCheck(std::string_view stored_check, std::string_view check);
 
 // The engagement aggregate tables, the same in both stores (erasure
 // deletes the user's rows in all of them).

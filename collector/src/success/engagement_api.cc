@@ -7,16 +7,15 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "auth/customer_link.h"
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/engagement/day.h"
 #include "gdpr/admin_json.h"
+#include "http/route_table.h"
 #include "ops/json_text.h"
 #include "ops/log.h"
 #include "store/engagement_store.h"
@@ -27,16 +26,12 @@ namespace {
 
 using engagement::DayIndex;
 
-constexpr std::string_view kAccountsPath = "/v1/accounts";
-constexpr std::string_view kAccountsPrefix = "/v1/accounts/";
-constexpr std::string_view kAlertsPath = "/v1/alerts";
-constexpr std::string_view kEvaluatePath = "/v1/alerts/evaluate";
-constexpr std::string_view kRenewalsPath = "/v1/renewals/upcoming";
-constexpr std::string_view kCustomerPath = "/v1/customer/overview";
 constexpr size_t kMaxAccountsPage = 1000;
 constexpr size_t kDefaultAccountsPage = 100;
 constexpr size_t kMaxGoalNameBytes = 200;
 
+// Route ids in the table; kNone is a path below "/v1/accounts/" that names
+// no endpoint (still ours to answer 404, like the admin API's).
 enum class Route {
   kNone,
   kAccounts,
@@ -50,59 +45,45 @@ enum class Route {
   kCustomer
 };
 
+const RouteTable& EngagementRoutes() {
+  static const RouteTable* const table = [] {
+    auto* routes = new RouteTable;
+    auto add = [routes](std::string_view pattern, std::string_view methods, Route route) {
+      routes->Add(pattern, methods, static_cast<int>(route));
+    };
+    add("/v1/accounts", "GET", Route::kAccounts);
+    add("/v1/alerts", "GET", Route::kAlerts);
+    add("/v1/alerts/evaluate", "POST", Route::kEvaluate);
+    add("/v1/renewals/upcoming", "GET", Route::kRenewals);
+    add("/v1/customer/overview", "GET", Route::kCustomer);
+    add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
+    add("/v1/accounts/{id}/goals", "GET, POST", Route::kGoals);
+    add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
+    add("/v1/accounts/{id}/goals/{goal_id}", "DELETE", Route::kGoal);
+    // Together every path below "/v1/accounts/", an empty id segment included.
+    add("/v1/accounts/{id}/**", "", Route::kNone);
+    add("/v1/accounts//**", "", Route::kNone);
+    return routes;
+  }();
+  return *table;
+}
+
 struct Target {
   Route route = Route::kNone;
+  std::string_view methods;      // the Allow header's value; empty for kNone
   std::string_view raw_account;  // percent-encoded
   std::string_view raw_goal;
 };
 
+// The route of `path`; a path outside the table is kNone too.
 Target ParseTarget(std::string_view path) {
-  if (path == kAccountsPath) return {Route::kAccounts, {}, {}};
-  if (path == kAlertsPath) return {Route::kAlerts, {}, {}};
-  if (path == kEvaluatePath) return {Route::kEvaluate, {}, {}};
-  if (path == kRenewalsPath) return {Route::kRenewals, {}, {}};
-  if (path == kCustomerPath) return {Route::kCustomer, {}, {}};
-  if (!absl::StartsWith(ToAbsl(path), ToAbsl(kAccountsPrefix))) return {};
-  std::vector<std::string_view> parts;
-  for (absl::string_view p : absl::StrSplit(ToAbsl(path.substr(kAccountsPrefix.size())), '/')) {
-    parts.push_back(ToStd(p));
-  }
-  if (parts.empty() || parts[0].empty()) return {};
-  if (parts.size() == 1) return {Route::kAccount, parts[0], {}};
-  if (parts.size() == 2 && parts[1] == "goals") return {Route::kGoals, parts[0], {}};
-  if (parts.size() == 2 && parts[1] == "customer-link") {
-    return {Route::kCustomerLink, parts[0], {}};
-  }
-  if (parts.size() == 3 && parts[1] == "goals" && !parts[2].empty()) {
-    return {Route::kGoal, parts[0], parts[2]};
-  }
-  return {};
-}
-
-std::string_view Methods(Route route) {
-  switch (route) {
-    case Route::kAccounts:
-      return "GET";
-    case Route::kAccount:
-      return "GET, PUT";
-    case Route::kGoals:
-      return "GET, POST";
-    case Route::kGoal:
-      return "DELETE";
-    case Route::kCustomerLink:
-      return "POST";
-    case Route::kAlerts:
-      return "GET";
-    case Route::kEvaluate:
-      return "POST";
-    case Route::kRenewals:
-      return "GET";
-    case Route::kCustomer:
-      return "GET";
-    case Route::kNone:
-      break;
-  }
-  return "";
+  std::optional<RouteMatch> match = EngagementRoutes().Match(path);
+  if (!match) return {};
+  Target target{static_cast<Route>(match->id), match->methods, {}, {}};
+  if (target.route == Route::kNone) return target;
+  if (match->params.size() > 0) target.raw_account = match->params[0];
+  if (match->params.size() > 1) target.raw_goal = match->params[1];
+  return target;
 }
 
 const auto Error = EngagementError;
@@ -236,15 +217,15 @@ EngagementApi::EngagementApi(Store* store, Clock* clock, AlertEvaluator* evaluat
       health_(store) {}
 
 bool EngagementApi::IsEngagementPath(std::string_view path) {
-  return path == kAccountsPath || path == kAlertsPath || path == kEvaluatePath ||
-         path == kRenewalsPath || path == kCustomerPath ||
-         absl::StartsWith(ToAbsl(path), ToAbsl(kAccountsPrefix));
+  return EngagementRoutes().Match(path).has_value();
 }
 
-bool EngagementApi::IsCustomerPath(std::string_view path) { return path == kCustomerPath; }
+bool EngagementApi::IsCustomerPath(std::string_view path) {
+  return ParseTarget(path).route == Route::kCustomer;
+}
 
 std::string EngagementApi::AllowedMethods(std::string_view path) {
-  return std::string(Methods(ParseTarget(path).route));
+  return std::string(ParseTarget(path).methods);
 }
 
 HttpResponse EngagementApi::Handle(const HttpRequest& request) {

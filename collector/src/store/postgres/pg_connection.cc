@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 
 namespace cairn::collector {
@@ -57,14 +58,7 @@ PgParams& PgParams::AddNull() {
 }
 
 PgParams& PgParams::AddBytes(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex = "\\x";
-  hex.reserve(2 + bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    hex.push_back(kHex[c >> 4]);
-    hex.push_back(kHex[c & 15]);
-  }
-  values_.emplace_back(std::move(hex));
+  values_.emplace_back(absl::StrCat("\\x", HexEncode(bytes)));
   return *this;
 }
 
@@ -245,12 +239,8 @@ void AppendCopyText(std::string_view value, std::string* line) {
 }
 
 void AppendCopyBytes(std::string_view bytes, std::string* line) {
-  static constexpr char kHex[] = "0123456789abcdef";
   line->append("\\\\x");  // COPY text unescapes "\\x" to the bytea input "\x"
-  for (unsigned char c : bytes) {
-    line->push_back(kHex[c >> 4]);
-    line->push_back(kHex[c & 15]);
-  }
+  line->append(HexEncode(bytes));
 }
 
 }  // namespace cairn::collector

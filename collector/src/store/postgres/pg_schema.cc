@@ -9,7 +9,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "cairn/common/crypto.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_pool.h"
@@ -339,22 +338,17 @@ absl::StatusOr<std::string> SetUpHashKey(PgConnection& conn, const std::string& 
   if (key.empty()) {
     absl::StatusOr<std::string> fresh = RandomBytes(kGeneratedHashKeyBytes);
     if (!fresh.ok()) return fresh.status();
-    std::string hex;
-    for (unsigned char c : *fresh) absl::StrAppendFormat(&hex, "%02x", c);
-    absl::StatusOr<std::string> stored = SettingOnce(conn, "generated_hash_key", hex);
+    absl::StatusOr<std::string> stored =
+        SettingOnce(conn, "generated_hash_key", GeneratedHashKeyText(*fresh));
     if (!stored.ok()) return stored.status();
-    absl::StatusOr<std::string> decoded = HexDecode(*stored);
+    absl::StatusOr<std::string> decoded = GeneratedHashKeyFromText(*stored);
     if (!decoded.ok()) return decoded.status();
     key = *std::move(decoded);
   }
-  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
+  std::string check = HashKeyCheck(key);
   absl::StatusOr<std::string> stored_check = SettingOnce(conn, "hash_key_check", check);
   if (!stored_check.ok()) return stored_check.status();
-  if (!ConstantTimeEquals(*stored_check, check)) {
-    return absl::FailedPreconditionError(
-        "the hash key differs from the one this database was first used with (its erasure "
-        "tombstones and suppression list would no longer match)");
-  }
+  if (absl::Status s = VerifyHashKeyCheck(*stored_check, check); !s.ok()) return s;
   return key;
 }
 

@@ -500,7 +500,9 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
       data.push_back('\t');
       AddCopyInt(value, &data);
     };
-    auto null = [&] {
+    // An absent optional column is COPY's NULL, a present one goes to `put`.
+    auto optional = [&](const auto& value, const auto& put) {
+      if (value) return put(*value);
       data.push_back('\t');
       AddCopyNull(&data);
     };
@@ -520,18 +522,9 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     text(event.session_id());
     text(batch.install_id);
     text(batch.batch_id);
-    if (row.milestone_name)
-      text(*row.milestone_name);
-    else
-      null();
-    if (row.milestone_value)
-      text(*row.milestone_value);
-    else
-      null();
-    if (row.session_duration_ms)
-      number(*row.session_duration_ms);
-    else
-      null();
+    optional(row.milestone_name, text);
+    optional(row.milestone_value, text);
+    optional(row.session_duration_ms, number);
     text(row.attributes_json);
     data.push_back('\t');
     AppendCopyBytes(row.proto, &data);

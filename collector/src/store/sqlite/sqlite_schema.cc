@@ -8,7 +8,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "cairn/common/crypto.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
@@ -268,27 +267,26 @@ absl::StatusOr<std::string> SetUpHashKey(sqlite::Database& db, const std::string
     absl::StatusOr<std::optional<std::string>> stored = ReadSetting(db, "generated_hash_key");
     if (!stored.ok()) return stored.status();
     if (stored->has_value()) {
-      absl::StatusOr<std::string> decoded = HexDecode(**stored);
+      absl::StatusOr<std::string> decoded = GeneratedHashKeyFromText(**stored);
       if (!decoded.ok()) return decoded.status();
       key = *std::move(decoded);
     } else {
       absl::StatusOr<std::string> generated = RandomBytes(kGeneratedHashKeyBytes);
       if (!generated.ok()) return generated.status();
       key = *std::move(generated);
-      std::string hex;
-      for (unsigned char c : key) absl::StrAppendFormat(&hex, "%02x", c);
-      if (absl::Status s = WriteSetting(db, "generated_hash_key", hex); !s.ok()) return s;
+      if (absl::Status s = WriteSetting(db, "generated_hash_key", GeneratedHashKeyText(key));
+          !s.ok()) {
+        return s;
+      }
     }
   }
-  std::string check = ToHex(HmacSha256(key, kHashKeyCheckInput));
+  std::string check = HashKeyCheck(key);
   absl::StatusOr<std::optional<std::string>> stored_check = ReadSetting(db, "hash_key_check");
   if (!stored_check.ok()) return stored_check.status();
   if (!stored_check->has_value()) {
     if (absl::Status s = WriteSetting(db, "hash_key_check", check); !s.ok()) return s;
-  } else if (!ConstantTimeEquals(**stored_check, check)) {
-    return absl::FailedPreconditionError(
-        "the hash key differs from the one this database was first used with (its erasure "
-        "tombstones and suppression list would no longer match)");
+  } else if (absl::Status s = VerifyHashKeyCheck(**stored_check, check); !s.ok()) {
+    return s;
   }
   if (absl::Status s = txn.Commit(); !s.ok()) return s;
   return key;

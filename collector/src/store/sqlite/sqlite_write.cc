@@ -537,36 +537,39 @@ void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const BatchRecor
 absl::Status SqliteStore::FlushAggregates(WriteContext& context) {
   WriteContext::PendingAggregates& pending = context.aggregates;
   if (pending.empty()) return absl::OkStatus();
+  // Each pending row is its key's fields, then its values, bound in order.
+  auto run = [](sqlite::Statement& statement, std::string_view what, const auto& key,
+                const auto&... values) {
+    int index = 0;
+    std::apply([&](const auto&... field) { (statement.Bind(++index, field), ...); }, key);
+    (statement.Bind(++index, values), ...);
+    absl::Status s = statement.Run();
+    return s.ok() ? s : WithContext(s, what);
+  };
   for (const auto& [key, logins] : pending.login_days) {
-    sqlite::Statement& add = statements_->add_login_day;
-    add.Bind(1, std::get<0>(key))
-        .Bind(2, std::get<1>(key))
-        .Bind(3, std::get<2>(key))
-        .Bind(4, logins);
-    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating logins");
+    if (absl::Status s = run(statements_->add_login_day, "aggregating logins", key, logins);
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [key, at_ms] : pending.first_login_ms) {
-    sqlite::Statement& first = statements_->lower_first_login;
-    first.Bind(1, key.first).Bind(2, key.second).Bind(3, at_ms);
-    if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating logins");
+    if (absl::Status s = run(statements_->lower_first_login, "aggregating logins", key, at_ms);
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [key, at_ms] : pending.first_milestone_ms) {
-    sqlite::Statement& first = statements_->lower_milestone;
-    first.Bind(1, std::get<0>(key))
-        .Bind(2, std::get<1>(key))
-        .Bind(3, std::get<2>(key))
-        .Bind(4, at_ms);
-    if (absl::Status s = first.Run(); !s.ok()) return WithContext(s, "aggregating milestones");
+    if (absl::Status s = run(statements_->lower_milestone, "aggregating milestones", key, at_ms);
+        !s.ok()) {
+      return s;
+    }
   }
   for (const auto& [key, sums] : pending.milestone_days) {
-    sqlite::Statement& add = statements_->add_milestone_day;
-    add.Bind(1, std::get<0>(key))
-        .Bind(2, std::get<1>(key))
-        .Bind(3, std::get<2>(key))
-        .Bind(4, std::get<3>(key))
-        .Bind(5, sums.events)
-        .Bind(6, sums.value_sum);
-    if (absl::Status s = add.Run(); !s.ok()) return WithContext(s, "aggregating milestones");
+    if (absl::Status s = run(statements_->add_milestone_day, "aggregating milestones", key,
+                             sums.events, sums.value_sum);
+        !s.ok()) {
+      return s;
+    }
   }
   pending = {};
   return absl::OkStatus();

@@ -29,9 +29,15 @@ std::string HexEncode(std::string_view bytes);
 // Lowercase hex of `digest` (64 characters).
 std::string ToHex(const Digest256& digest);
 
-// The bytes lowercase hex `hex` spells. InvalidArgument for an odd length or
-// any character outside [0-9a-f]. Cost: linear.
-absl::StatusOr<std::string> HexDecode(std::string_view hex);
+// Which letters HexDecode accepts: what we write ourselves is lowercase, so
+// stored hex must be; URLs and other outside text may use either case.
+enum class HexLetters { kLowercase, kEitherCase };
+
+// The bytes hex `hex` spells; the one hex decoder of the tree. InvalidArgument
+// for an odd length or any character outside [0-9a-f] ([0-9a-fA-F] with
+// kEitherCase). Cost: linear.
+absl::StatusOr<std::string> HexDecode(std::string_view hex,
+                                      HexLetters letters = HexLetters::kLowercase);
 
 // True if `a` and `b` hold the same bytes. Takes time that depends only on
 // the sizes, not on where the contents differ (CRYPTO_memcmp), so it leaks
