@@ -22,7 +22,15 @@ RawReply RawExchange(int port, const std::string& request, bool half_close = fal
 
 // Sanitizer allocators keep freed memory aside (quarantine) and shadow it:
 // memory bounds of process tests are this many times wider in those builds.
+// GCC says so with __SANITIZE_*__, clang only through __has_feature.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CAIRN_TESTS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CAIRN_TESTS_SANITIZED 1
+#endif
+#endif
+#ifdef CAIRN_TESTS_SANITIZED
 inline constexpr long kSanitizerMemoryFactor = 4;
 #else
 inline constexpr long kSanitizerMemoryFactor = 1;

@@ -55,7 +55,6 @@ constexpr char kHashKey[] = "engagement-hash-key-0123456789";
 constexpr auto kAnalytics = cairn::v1::PURPOSE_USAGE_ANALYTICS;
 constexpr auto kMilestones = cairn::v1::PURPOSE_MILESTONES;
 constexpr auto kRenewal = cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
-constexpr auto kGranted = cairn::v1::CONSENT_DECISION_GRANTED;
 constexpr auto kDenied = cairn::v1::CONSENT_DECISION_DENIED;
 
 std::string Date(engagement::DayIndex day) {
