@@ -12,10 +12,10 @@
 #include "cairn/admin/v1/customer.pb.h"
 #include "cairn/admin/v1/gdpr.pb.h"
 #include "engagement_seed.h"
-#include "gdpr/admin_json.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "http/proto_json.h"
 #include "http_client.h"
 #include "temp_dir.h"
 

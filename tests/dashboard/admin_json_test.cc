@@ -1,8 +1,6 @@
-// The admin API's JSON helpers (gdpr/admin_json.h) at unit level: strict
+// The admin API's JSON helpers (http/proto_json.h) at unit level: strict
 // request parsing with errors that name the field, printing that keeps
 // zero values, nulls and numbers, and a round trip per message kind.
-#include "gdpr/admin_json.h"
-
 #include <cmath>
 #include <limits>
 #include <string>
@@ -14,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "http/proto_json.h"
 
 namespace cairn::collector {
 namespace {

@@ -13,7 +13,7 @@
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
-#include "gdpr/admin_json.h"
+#include "http/proto_json.h"
 #include "http/route_table.h"
 #include "ops/json_text.h"
 #include "ops/log.h"

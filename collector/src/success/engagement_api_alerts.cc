@@ -15,7 +15,7 @@
 #include "cairn/admin/v1/customer.pb.h"
 #include "cairn/common/strings.h"
 #include "cairn/engagement/day.h"
-#include "gdpr/admin_json.h"
+#include "http/proto_json.h"
 #include "ops/json_text.h"
 #include "store/engagement_store.h"
 #include "success/engagement_api.h"

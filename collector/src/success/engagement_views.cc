@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cairn/engagement/goals.h"
-#include "gdpr/admin_json.h"
+#include "http/proto_json.h"
 #include "ops/log.h"
 
 namespace cairn::collector {

@@ -1,5 +1,5 @@
-#ifndef CAIRN_COLLECTOR_GDPR_ADMIN_JSON_H_
-#define CAIRN_COLLECTOR_GDPR_ADMIN_JSON_H_
+#ifndef CAIRN_COLLECTOR_HTTP_PROTO_JSON_H_
+#define CAIRN_COLLECTOR_HTTP_PROTO_JSON_H_
 
 #include <optional>
 #include <string>
@@ -37,4 +37,4 @@ google::protobuf::Value StringOrNull(const std::optional<std::string>& value);
 
 }  // namespace cairn::collector
 
-#endif  // CAIRN_COLLECTOR_GDPR_ADMIN_JSON_H_
+#endif  // CAIRN_COLLECTOR_HTTP_PROTO_JSON_H_

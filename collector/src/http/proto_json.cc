@@ -1,4 +1,4 @@
-#include "gdpr/admin_json.h"
+#include "http/proto_json.h"
 
 #include <cmath>
 #include <cstdlib>
