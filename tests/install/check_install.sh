@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# usage: check_install.sh BUILD_DIR CONSUMER_SOURCE_DIR CMAKE
+# usage: check_install.sh BUILD_DIR CONSUMER_SOURCE_DIR CMAKE CXX [SANITIZE_FLAGS]
+# CXX and SANITIZE_FLAGS are the build's: a sanitized library links only
+# into a program built with the same sanitizers.
 set -euo pipefail
-build=$1 consumer=$2 cmake=$3
+build=$1 consumer=$2 cmake=$3 cxx=$4 sanitize=${5:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 "$cmake" --install "$build" --prefix "$work/prefix" >/dev/null
@@ -15,6 +17,8 @@ for internal in common/sqlite.h common/json_value.h common/strings.h common/http
     exit 1
   fi
 done
-"$cmake" -S "$consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" >/dev/null
+"$cmake" -S "$consumer" -B "$work/build" -DCMAKE_PREFIX_PATH="$work/prefix" \
+    -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_CXX_FLAGS="$sanitize" \
+    -DCMAKE_EXE_LINKER_FLAGS="$sanitize" >/dev/null
 "$cmake" --build "$work/build" -j 2 >/dev/null
 "$work/build/consumer" "$work/data"

@@ -1,6 +1,6 @@
 // Unit tests of the customer-success pieces without a store: customer-link
 // signing. (Admin request bodies are read through their cairn.admin.v1
-// messages; tests/dashboard/admin_json_test.cc covers that.)
+// messages; tests/collector/http/proto_json_test.cc covers that.)
 #include <string>
 #include <vector>
 

@@ -1,6 +1,8 @@
 // The admin API's JSON helpers (http/proto_json.h) at unit level: strict
 // request parsing with errors that name the field, printing that keeps
 // zero values, nulls and numbers, and a round trip per message kind.
+#include "http/proto_json.h"
+
 #include <cmath>
 #include <limits>
 #include <string>
@@ -12,7 +14,6 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
-#include "http/proto_json.h"
 
 namespace cairn::collector {
 namespace {
