@@ -13,6 +13,9 @@ packages=(
   postgresql libpq-dev clang clang-format
   # Headless browser of the dashboard test (ctest label browser).
   chromium
+  # The Debian package test (ctest label package): CPack's dpkg-shlibdeps
+  # and file, the maintainer scripts' adduser, systemd-analyze for the unit.
+  dpkg-dev file adduser systemd
 )
 # nginx-light is enough (upstream + proxy); fall back to nginx where a release
 # no longer has it. Either one satisfies the need.

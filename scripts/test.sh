@@ -2,7 +2,10 @@
 # The README's test command, and CI's (.ci/run). Stages, each timed:
 #   1. the formatting check (scripts/format.sh --check);
 #   2. the product built with GCC, as users build it: libraries, collector,
-#      cairnctl, samples and benchmarks, with warnings as errors;
+#      cairnctl, samples and benchmarks, with warnings as errors; then its
+#      Debian packages built with CPack, checked, the collector's installed,
+#      run as its systemd unit says and purged (ctest label package: needs
+#      root or sudo);
 #   3. the whole suite (unit, collector, end-to-end, PostgreSQL, browser,
 #      install) built with clang under AddressSanitizer and UBSan, then short
 #      libFuzzer runs of the collector's request decoding from the same build
@@ -38,10 +41,14 @@ stage_done "formatting check"
 echo "== GCC build of the product (no tests)"
 # Line tables only: a third less compile time than full debug info.
 cmake -S . -B "$build-gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF \
-    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
+    -DCAIRN_PACKAGE_TEST=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
     "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build "$build-gcc" -j "$jobs"
 stage_done "GCC build"
+
+echo "== Debian packages of the GCC build: contents, the collector's installed, run, purged"
+ctest --test-dir "$build-gcc" -L package --output-on-failure
+stage_done "Debian packages"
 
 # sanitizer_build DIR [CMAKE_OPTION...] -- [TARGET...]: configures DIR for
 # clang at -O1 with line tables (the tests' own code at -O0) and the given

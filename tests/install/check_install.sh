@@ -6,9 +6,18 @@ set -euo pipefail
 build=$1 consumer=$2 cmake=$3 cxx=$4 sanitize=${5:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-install.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-"$cmake" --install "$build" --prefix "$work/prefix" >/dev/null
+# The sdk component only: what an app's developer installs.
+"$cmake" --install "$build" --component sdk --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/lib/cmake/Cairn/CairnConfig.cmake"
 test -f "$work/prefix/include/cairn/client.h"
+test -f "$work/prefix/share/doc/cairn-sdk/sdk.md"
+# Nothing of the collector: no programs, no config, no unit.
+for collector_file in bin etc lib/systemd share/doc/cairn-collector; do
+  if [ -e "$work/prefix/$collector_file" ]; then
+    echo "collector file in the SDK install: $collector_file" >&2
+    exit 1
+  fi
+done
 # Only public headers: none of the internals shared by SDK and collector.
 for internal in common/sqlite.h common/json_value.h common/strings.h common/http_client.h \
                 common/crypto.h consent/consent_log.h collector; do
