@@ -117,11 +117,12 @@ owner() {
   found=${found%%: *}
   [[ $found == *,* ]] || echo "${found%%:*}"  # without the ":amd64"
 }
-# documented PKG: fails unless README.md and docs/deploy.md name PKG.
+# documented PKG: fails unless README.md and docs/deploy.md name PKG (in
+# backquotes, so that libcurl4-openssl-dev does not count for libcurl4).
 documented() {
   local doc
   for doc in README.md docs/deploy.md; do
-    grep -qw -- "$1" "$source/$doc" || fail "$doc does not list $1"
+    grep -qF -- "\`$1\`" "$source/$doc" || fail "$doc does not list $1"
   done
 }
 sdk_depends=$(depends "$sdk_deb")
