@@ -212,8 +212,8 @@ bool TestDatabase::Exec(const std::string& sql) const {
     return false;
   }
   PGresult* result = PQexec(conn, sql.c_str());
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
-                  PQresultStatus(result) == PGRES_TUPLES_OK;
+  const bool ok =
+      PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
   EXPECT_TRUE(ok) << PQerrorMessage(conn) << " in " << sql;
   PQclear(result);
   PQfinish(conn);

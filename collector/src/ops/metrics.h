@@ -48,7 +48,9 @@ class CollectorMetrics {
   // Renewal grants stored as proof that left an opt-out in place (vendor
   // defaults, grants without a valid signature), and grant signatures that
   // did not verify (the grant is then treated as unsigned).
-  void AddSuppressionsKept(uint64_t n) { suppressions_kept_.fetch_add(n, std::memory_order_relaxed); }
+  void AddSuppressionsKept(uint64_t n) {
+    suppressions_kept_.fetch_add(n, std::memory_order_relaxed);
+  }
   void AddInvalidGrantSignature() {
     invalid_grant_signatures_.fetch_add(1, std::memory_order_relaxed);
   }

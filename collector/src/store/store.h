@@ -215,8 +215,8 @@ class Store {
   // Users of `account_id` (with at least one stored event there) whose
   // current renewal_notifications decision in that account is a grant live
   // at `now`, who are neither erased nor on that account's suppression list
-  // (nor on an entry of unknown account, which holds in every account); user ids greater than `after`,
-  // sorted, at most `limit`. Cost: an index scan of live renewal grants.
+  // (nor on an entry of unknown account, which holds in every account); user ids greater than
+  // `after`, sorted, at most `limit`. Cost: an index scan of live renewal grants.
   virtual absl::StatusOr<RecipientsPage> RenewalRecipients(std::string_view account_id,
                                                            std::string_view after, size_t limit,
                                                            absl::Time now) = 0;

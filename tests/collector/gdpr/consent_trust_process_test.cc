@@ -103,7 +103,7 @@ TEST_F(CollectorConsentTrustProcessTest, AVendorDefaultGrantNeverUndoesARenewalO
       MakeConsentChange("acme", "ann", kRenewal, kGranted, now + absl::Seconds(1));
   old_sdk.mutable_consent_change()->set_source_surface("vendor_default");
   cairn::v1::BatchResponse response = Post({marked, old_sdk});
-  EXPECT_EQ(response.accepted(), 2u);  // kept as proof...
+  EXPECT_EQ(response.accepted(), 2u);                   // kept as proof...
   EXPECT_THAT(Recipients("acme"), ElementsAre("ben"));  // ...never lifting the objection
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE purpose = 3"), 5);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM renewal_suppression"), 1);
@@ -172,8 +172,7 @@ TEST_F(CollectorConsentTrustProcessTest, OnlyASignedGrantOrTheOperatorLiftsAnOpt
   EXPECT_EQ(forged.accepted(), 2u);  // stored as proof
   EXPECT_THAT(Recipients("acme"), IsEmpty());
   HttpResult metrics = Request("GET", "/metrics");
-  EXPECT_THAT(metrics.body,
-              ::testing::HasSubstr("cairn_renewal_grants_kept_suppressed_total 2"));
+  EXPECT_THAT(metrics.body, ::testing::HasSubstr("cairn_renewal_grants_kept_suppressed_total 2"));
   EXPECT_THAT(metrics.body, ::testing::HasSubstr("cairn_grant_signatures_invalid_total 1"));
 
   // The user's explicit re-grant, signed by the vendor's backend.

@@ -114,8 +114,8 @@ TEST(CollectorConsentRuleTest, AMalformedConsentChangeIsRefusedAlikeForErasedAnd
 }
 
 TEST(CollectorConsentRuleTest, OnlyASignedGrantOfTheUsersOwnMayLiftASuppression) {
-  cairn::v1::Event grant = MakeConsentChange(
-      "acct", "u1", cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS, kGranted, kT0);
+  cairn::v1::Event grant =
+      MakeConsentChange("acct", "u1", cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS, kGranted, kT0);
   EXPECT_TRUE(MayLiftSuppression(grant, /*signature_verified=*/true));
   EXPECT_FALSE(MayLiftSuppression(grant, /*signature_verified=*/false));
   cairn::v1::Event marked = grant;

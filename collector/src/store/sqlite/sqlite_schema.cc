@@ -305,8 +305,8 @@ ALTER TABLE renewal_suppression_v6 RENAME TO renewal_suppression;
 CREATE INDEX renewal_suppression_by_user ON renewal_suppression (user_hash);
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations = {
-    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4, kMigrationV5, kMigrationV6};
+constexpr std::array<std::string_view, 6> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
+                                                         kMigrationV4, kMigrationV5, kMigrationV6};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // Reads one settings value; nullopt if absent.

@@ -439,8 +439,8 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
     if (*inserted) {
-      if (absl::Status s = StoreConsentRecord(event, batch, batch.verified_grants.contains(i),
-                                              context, result);
+      if (absl::Status s =
+              StoreConsentRecord(event, batch, batch.verified_grants.contains(i), context, result);
           !s.ok()) {
         return s;
       }
