@@ -20,16 +20,16 @@ cairn::v1::Event SignedGrant(const std::string& secret) {
   cairn::v1::ConsentChange* change = event.mutable_consent_change();
   change->set_purpose(cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS);
   change->set_decision(cairn::v1::CONSENT_DECISION_GRANTED);
-  change->set_grant_signature(SignGrant(secret, "acme", "ann", Purpose::kRenewalNotifications,
-                                        Decision::kGranted, kAt));
+  change->set_grant_signature(
+      SignGrant(secret, "acme", "ann", Purpose::kRenewalNotifications, Decision::kGranted, kAt));
   ToProto(kAt, change->mutable_signed_at());
   return event;
 }
 
 TEST(GrantSignature, TheSignedTextNamesEveryFieldOnItsOwnLine) {
-  EXPECT_EQ(GrantSigningText("acme", "ann", Purpose::kRenewalNotifications, Decision::kGranted,
-                             kAt),
-            "cairn-consent-grant-v1\nacme\nann\n3\n1\n1790000000");
+  EXPECT_EQ(
+      GrantSigningText("acme", "ann", Purpose::kRenewalNotifications, Decision::kGranted, kAt),
+      "cairn-consent-grant-v1\nacme\nann\n3\n1\n1790000000");
 }
 
 TEST(GrantSignature, OnlyTheRightSecretAndTheSignedFieldsVerify) {

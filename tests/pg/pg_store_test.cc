@@ -19,6 +19,7 @@
 #include "auth/write_key_set.h"
 #include "gtest/gtest.h"
 #include "pg_cluster.h"
+#include "store/postgres/pg_schema.h"
 #include "store/store_probe.h"
 #include "test_batches.h"
 #include "test_database.h"
