@@ -37,12 +37,20 @@ CREATE TABLE undelivered (
 );
 )sql";
 
-constexpr std::string_view kMigrations[] = {kSchemaV1};
+// Version 2: the vendor backend's signature of an explicit grant, kept until
+// it is delivered with the decision. Records made before it have none.
+constexpr std::string_view kSchemaV2 = R"sql(
+ALTER TABLE consent_records ADD COLUMN grant_signature TEXT NOT NULL DEFAULT '';
+ALTER TABLE consent_records ADD COLUMN signed_at_us INTEGER;
+)sql";
+
+constexpr std::string_view kMigrations[] = {kSchemaV1, kSchemaV2};
 
 constexpr std::string_view kColumns =
     "r.position, r.event_id, r.account_id, r.subject, r.purpose, r.decision, r.policy_id, "
     "r.policy_version, r.device_time_us, r.collector_time_us, r.source_sdk_version, "
-    "r.source_surface, r.expires_at_us, (u.position IS NULL) ";
+    "r.source_surface, r.expires_at_us, (u.position IS NULL), r.grant_signature, "
+    "r.signed_at_us ";
 
 }  // namespace
 
@@ -66,7 +74,8 @@ absl::StatusOr<int64_t> SqliteConsentLog::Append(const LogEntry& entry) {
   absl::StatusOr<sqlite::Statement> insert = db_->Prepare(
       "INSERT INTO consent_records (event_id, account_id, subject, purpose, decision, "
       "policy_id, policy_version, device_time_us, collector_time_us, source_sdk_version, "
-      "source_surface, expires_at_us) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
+      "source_surface, expires_at_us, grant_signature, signed_at_us) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!insert.ok()) return insert.status();
   insert->Bind(1, entry.event_id).Bind(2, entry.account_id).Bind(3, r.subject);
   insert->Bind(4, static_cast<int64_t>(ToWire(r.purpose)));
@@ -83,6 +92,12 @@ absl::StatusOr<int64_t> SqliteConsentLog::Append(const LogEntry& entry) {
     insert->Bind(12, absl::ToUnixMicros(*r.expires_at));
   } else {
     insert->BindNull(12);
+  }
+  insert->Bind(13, r.grant_signature);
+  if (r.signed_at) {
+    insert->Bind(14, absl::ToUnixMicros(*r.signed_at));
+  } else {
+    insert->BindNull(14);
   }
   if (absl::Status s = insert->Run(); !s.ok()) return s;
   absl::StatusOr<sqlite::Statement> last = db_->Prepare("SELECT last_insert_rowid()");
@@ -131,6 +146,8 @@ absl::StatusOr<std::vector<LogEntry>> SqliteConsentLog::Select(std::string_view 
     r.source_surface = std::string(select->ColumnText(11));
     if (!select->ColumnIsNull(12)) r.expires_at = absl::FromUnixMicros(select->ColumnInt(12));
     e.delivered = select->ColumnInt(13) != 0;
+    r.grant_signature = std::string(select->ColumnText(14));
+    if (!select->ColumnIsNull(15)) r.signed_at = absl::FromUnixMicros(select->ColumnInt(15));
     out.push_back(std::move(e));
   }
   return out;

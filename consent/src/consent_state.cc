@@ -71,6 +71,21 @@ void ToConsentChange(const ConsentRecord& record, cairn::v1::ConsentChange* out)
   } else {
     out->clear_expires_at();
   }
+  out->set_origin(record.source_surface == kVendorDefaultSurface
+                      ? cairn::v1::CONSENT_ORIGIN_VENDOR_DEFAULT
+                      : cairn::v1::CONSENT_ORIGIN_USER_ACTION);
+  out->set_grant_signature(record.grant_signature);
+  if (record.signed_at) {
+    ToProto(*record.signed_at, out->mutable_signed_at());
+  } else {
+    out->clear_signed_at();
+  }
+}
+
+bool IsVendorDefault(const cairn::v1::ConsentChange& change) {
+  return change.origin() == cairn::v1::CONSENT_ORIGIN_VENDOR_DEFAULT ||
+         (change.origin() == cairn::v1::CONSENT_ORIGIN_UNSPECIFIED &&
+          change.source_surface() == kVendorDefaultSurface);
 }
 
 absl::StatusOr<ConsentRecord> RecordFromEvent(const cairn::v1::Event& event,
@@ -91,6 +106,8 @@ absl::StatusOr<ConsentRecord> RecordFromEvent(const cairn::v1::Event& event,
   record.source_sdk_version = std::string(sdk_version);
   record.source_surface = change.source_surface();
   if (change.has_expires_at()) record.expires_at = FromProto(change.expires_at());
+  record.grant_signature = change.grant_signature();
+  if (change.has_signed_at()) record.signed_at = FromProto(change.signed_at());
   if (absl::Status s = ValidateRecord(record); !s.ok()) return s;
   return record;
 }

@@ -28,6 +28,44 @@ LogEntry Entry(std::string subject, Purpose purpose, Decision decision, absl::Ti
   return e;
 }
 
+TEST(SqliteConsentLog, AFileOfTheFirstSchemaKeepsItsRecordsAndGainsGrantSignatures) {
+  cairn::testing::TempDir dir;
+  const std::string path = dir.File("consent.db");
+  {
+    auto db = sqlite::Database::Open(path);
+    ASSERT_TRUE(db.ok()) << db.status();
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE consent_records (position INTEGER PRIMARY KEY, "
+                           "event_id TEXT NOT NULL, account_id TEXT NOT NULL, subject TEXT NOT "
+                           "NULL, purpose INTEGER NOT NULL, decision INTEGER NOT NULL, policy_id "
+                           "TEXT NOT NULL, policy_version TEXT NOT NULL, device_time_us INTEGER "
+                           "NOT NULL, collector_time_us INTEGER, source_sdk_version TEXT NOT "
+                           "NULL, source_surface TEXT NOT NULL, expires_at_us INTEGER);"
+                           "CREATE TRIGGER consent_records_no_update BEFORE UPDATE ON "
+                           "consent_records BEGIN SELECT RAISE(ABORT, 'append-only'); END;"
+                           "CREATE TABLE undelivered (position INTEGER PRIMARY KEY);"
+                           "INSERT INTO consent_records VALUES (1, 'e1', 'acme', 'alice', 3, 2, "
+                           "'', '2026-11', 1790000000000000, NULL, '0.1.0', 'settings', NULL);"
+                           "PRAGMA user_version = 1;")
+                    .ok());
+  }
+  auto log = SqliteConsentLog::Open(path);
+  ASSERT_TRUE(log.ok()) << log.status();
+  LogEntry signed_grant =
+      Entry("alice", Purpose::kRenewalNotifications, Decision::kGranted, kT0 + absl::Seconds(1));
+  signed_grant.record.grant_signature = "abc123";
+  signed_grant.record.signed_at = kT0;
+  EXPECT_EQ(*(*log)->Append(signed_grant), 2);
+  auto all = (*log)->LoadAll();
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].record.decision, Decision::kDenied);
+  EXPECT_EQ((*all)[0].record.grant_signature, "");
+  EXPECT_EQ((*all)[0].record.signed_at, std::nullopt);
+  EXPECT_EQ((*all)[1].record.grant_signature, "abc123");
+  EXPECT_EQ((*all)[1].record.signed_at, kT0);
+}
+
 TEST(SqliteConsentLog, KeepsEveryFieldAcrossAReopen) {
   cairn::testing::TempDir dir;
   const std::string path = dir.File("consent.db");

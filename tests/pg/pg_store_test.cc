@@ -19,6 +19,7 @@
 #include "auth/write_key_set.h"
 #include "gtest/gtest.h"
 #include "pg_cluster.h"
+#include "store/postgres/pg_schema.h"
 #include "store/store_probe.h"
 #include "test_batches.h"
 #include "test_database.h"
@@ -71,8 +72,8 @@ TEST_F(CollectorPgStoreTest, CollectorsStartingTogetherMigrateOnceAndShareOneHas
   }
   // Versions 1, 2 (which drops events_by_account_time) and 3 (engagement
   // tables), each once.
-  EXPECT_EQ(Count("SELECT count(*) FROM schema_version"), 3);
-  EXPECT_EQ(Count("SELECT max(version) FROM schema_version"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM schema_version"), kPgSchemaVersion);
+  EXPECT_EQ(Count("SELECT max(version) FROM schema_version"), kPgSchemaVersion);
   EXPECT_EQ(Count("SELECT count(*) FROM pg_tables WHERE tablename = 'user_day'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_by_account_time'"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM settings WHERE name = 'generated_hash_key'"), 1);

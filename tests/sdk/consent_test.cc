@@ -373,6 +373,11 @@ TEST_F(ConsentTest, TheVendorsSoftOptInDefaultIsRecordedOnceAndTheOptOutOverride
     const auto& c = e.consent_change();
     seen.push_back(e.user_id() + ":" + c.source_surface() + ":" + c.policy_version() + ":" +
                    (c.decision() == cairn::v1::CONSENT_DECISION_GRANTED ? "granted" : "denied"));
+    // Marked on the wire, so the collector never lets a default undo an
+    // objection.
+    EXPECT_EQ(c.origin(), c.source_surface() == "vendor_default"
+                              ? cairn::v1::CONSENT_ORIGIN_VENDOR_DEFAULT
+                              : cairn::v1::CONSENT_ORIGIN_USER_ACTION);
   }
   EXPECT_THAT(seen, ElementsAre("carol:vendor_default:r-7:granted", "carol:settings:2026-11:denied",
                                 "dave:vendor_default:r-7:granted", "erin:settings:2026-11:denied"));
@@ -380,6 +385,28 @@ TEST_F(ConsentTest, TheVendorsSoftOptInDefaultIsRecordedOnceAndTheOptOutOverride
   Options bad = MakeOptions();
   bad.renewal_notifications_default = Options::RenewalDefault::kSoftOptIn;
   EXPECT_EQ(Client::Create(bad).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ConsentTest, ASignedGrantTravelsWithItsSignatureAndTheDefaultSurfaceIsReserved) {
+  auto client = MakeClient(MakeOptions());
+  ConsentRequest as_default =
+      Decide("acme", "alice", Purpose::kRenewalNotifications, Decision::kGranted);
+  as_default.source_surface = "vendor_default";
+  EXPECT_EQ(client->SetConsent(as_default).code(), absl::StatusCode::kInvalidArgument);
+  ConsentRequest half = Decide("acme", "alice", Purpose::kRenewalNotifications, Decision::kGranted);
+  half.grant_signature = std::string(64, 'a');  // without signed_at
+  EXPECT_EQ(client->SetConsent(half).code(), absl::StatusCode::kInvalidArgument);
+
+  ConsentRequest signed_grant =
+      Decide("acme", "alice", Purpose::kRenewalNotifications, Decision::kGranted);
+  signed_grant.signed_at = absl::FromUnixSeconds(1790000000);
+  signed_grant.grant_signature = std::string(64, 'b');
+  ASSERT_TRUE(client->SetConsent(signed_grant).ok());
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  std::vector<cairn::v1::Event> changes = ConsentChangesReceived();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].consent_change().grant_signature(), signed_grant.grant_signature);
+  EXPECT_EQ(changes[0].consent_change().signed_at().seconds(), 1790000000);
 }
 
 TEST_F(ConsentTest, PseudonymisedUserIdsNeverLeaveOrStayOnTheDeviceInPlain) {

@@ -194,4 +194,30 @@ int64_t TestDatabase::QueryInt(const std::string& sql, const std::string& param)
   return value;
 }
 
+bool TestDatabase::Exec(const std::string& sql) const {
+  if (kind_ == StoreKind::kSqlite) {
+    auto db = sqlite::Database::Open(spec_);
+    if (!db.ok()) {
+      ADD_FAILURE() << db.status();
+      return false;
+    }
+    absl::Status s = (*db)->Exec(sql);
+    EXPECT_TRUE(s.ok()) << s << " in " << sql;
+    return s.ok();
+  }
+  PGconn* conn = PQconnectdb(pg_uri_.c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    ADD_FAILURE() << PQerrorMessage(conn);
+    PQfinish(conn);
+    return false;
+  }
+  PGresult* result = PQexec(conn, sql.c_str());
+  const bool ok =
+      PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
+  EXPECT_TRUE(ok) << PQerrorMessage(conn) << " in " << sql;
+  PQclear(result);
+  PQfinish(conn);
+  return ok;
+}
+
 }  // namespace cairn::collector::testing

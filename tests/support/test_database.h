@@ -64,6 +64,10 @@ class TestDatabase {
   std::vector<std::optional<std::string>> QueryRow(const std::string& sql,
                                                    const std::string& param = "",
                                                    int columns = 1) const;
+  // Runs `sql` (one or more statements, no parameters) on a separate
+  // writable connection, for tests that reshape a database (e.g. back to
+  // an older schema). A failure is a test failure; returns whether it ran.
+  bool Exec(const std::string& sql) const;
   // The first column of QueryRow as an integer (-1 if absent or NULL).
   int64_t QueryInt(const std::string& sql, const std::string& param = "") const;
 

@@ -40,6 +40,10 @@ ABSL_FLAG(std::string, admin_token_file, "", "file with admin tokens, one per li
 ABSL_FLAG(std::string, hash_key_file, "",
           "file with the secret (>= 16 bytes, trailing whitespace ignored) keying the hashes of "
           "erased and opted-out users; default: a random key kept in the database");
+ABSL_FLAG(std::string, consent_signing_key_file, "",
+          "file with the vendor's consent-signing secret (>= 16 bytes, held by the vendor's "
+          "backend, never in the app): a renewal grant lifts a user's opt-out only when signed "
+          "with it (docs/privacy.md); default: no grant through /v1/batch lifts one");
 ABSL_FLAG(int32_t, retention_days, 0,
           "delete events that occurred more than N days ago (0: keep forever)");
 ABSL_FLAG(int32_t, purge_interval_minutes, 60, "how often the retention purge runs");
@@ -290,6 +294,9 @@ absl::StatusOr<CollectorConfig> ConfigFromFlags() {
   absl::StatusOr<std::string> hash_key =
       ReadSecretFile(absl::GetFlag(FLAGS_hash_key_file), "hash-key-file");
   if (!hash_key.ok()) return hash_key.status();
+  absl::StatusOr<std::string> consent_signing_secret =
+      ReadSecretFile(absl::GetFlag(FLAGS_consent_signing_key_file), "consent-signing-key-file");
+  if (!consent_signing_secret.ok()) return consent_signing_secret.status();
   absl::StatusOr<AlertSettings> alerts = LoadAlertSettings();
   if (!alerts.ok()) return alerts.status();
   config.alerts = *std::move(alerts);
@@ -309,6 +316,7 @@ absl::StatusOr<CollectorConfig> ConfigFromFlags() {
   handler.decode.max_events_per_batch = absl::GetFlag(FLAGS_max_events_per_batch);
   handler.store_client_ip = absl::GetFlag(FLAGS_store_client_ip);
   handler.store_user_agent = absl::GetFlag(FLAGS_store_user_agent);
+  handler.consent_signing_secret = *std::move(consent_signing_secret);
   handler.decode.max_attributes = static_cast<size_t>(absl::GetFlag(FLAGS_max_attributes));
   handler.decode.max_attribute_key_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_attribute_key_bytes));

@@ -26,7 +26,7 @@ constexpr uint64_t kMaxAdminBodyBytes = 64 << 10;
 
 // Route ids in the admin table; kNone is a path under an admin prefix that
 // names no endpoint (the admin API answers it 404, not the top level).
-enum class Route { kNone, kExport, kErase, kRecipients, kPurge };
+enum class Route { kNone, kExport, kErase, kRecipients, kPurge, kLiftSuppression };
 
 const RouteTable& AdminRoutes() {
   static const RouteTable* const table = [] {
@@ -36,6 +36,8 @@ const RouteTable& AdminRoutes() {
     routes->Add("/v1/renewal-notifications/recipients", "GET",
                 static_cast<int>(Route::kRecipients));
     routes->Add("/v1/admin/purge", "POST", static_cast<int>(Route::kPurge));
+    routes->Add("/v1/renewal-notifications/suppressions/{id}", "DELETE",
+                static_cast<int>(Route::kLiftSuppression));
     // Together every path below "/v1/users/", an empty id segment included.
     routes->Add("/v1/users/{id}/**", "", static_cast<int>(Route::kNone));
     routes->Add("/v1/users//**", "", static_cast<int>(Route::kNone));
@@ -67,6 +69,8 @@ std::string_view RouteName(Route route) {
       return "admin_erase";
     case Route::kRecipients:
       return "admin_recipients";
+    case Route::kLiftSuppression:
+      return "admin_lift_suppression";
     case Route::kPurge:
       return "admin_purge";
     case Route::kNone:
@@ -250,6 +254,13 @@ HttpResponse AdminApi::Run(const HttpRequest& request) {
     }
     case Route::kRecipients:
       return Recipients(request);
+    case Route::kLiftSuppression: {
+      std::optional<std::string> user_id = DecodeUserId(target.raw_user_id);
+      if (!user_id) {
+        return Reject(target.route, 400, "user id must be 1-128 printable bytes, %-encoded");
+      }
+      return LiftSuppression(request, *user_id);
+    }
     case Route::kPurge:
       return Purge();
     case Route::kNone:
@@ -320,6 +331,21 @@ HttpResponse AdminApi::Recipients(const HttpRequest& request) {
   out.set_account_id(*account_id);
   for (const std::string& user : page->user_ids) out.add_recipients(user);
   if (page->next_after) out.set_next_after(*page->next_after);
+  return AdminJsonResponse(out);
+}
+
+HttpResponse AdminApi::LiftSuppression(const HttpRequest& request, std::string_view user_id) {
+  std::optional<std::string> account_id = request.QueryParam("account_id");
+  if (!account_id || !IsValidId(*account_id)) {
+    return Reject(Route::kLiftSuppression, 400, "account_id must be 1-128 printable bytes");
+  }
+  absl::StatusOr<int64_t> lifted = store_->LiftRenewalSuppression(*account_id, user_id);
+  if (!lifted.ok()) return StoreFailure(Route::kLiftSuppression, lifted.status());
+  // An audit line with the count, never the ids.
+  Log(LogLevel::kInfo, "renewal_suppression_lifted", {{"entries", std::to_string(*lifted)}});
+  admin::v1::SuppressionLifted out;
+  out.set_account_id(*account_id);
+  out.set_entries_lifted(static_cast<uint32_t>(*lifted));
   return AdminJsonResponse(out);
 }
 

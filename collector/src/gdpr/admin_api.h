@@ -89,6 +89,10 @@ class AdminApi {
   HttpResponse Export(std::string_view user_id);
   HttpResponse Erase(std::string_view user_id);
   HttpResponse Recipients(const HttpRequest& request);
+  // DELETE /v1/renewal-notifications/suppressions/{id}?account_id=A: the
+  // operator lifts the user's renewal opt-out in that account (the user
+  // re-granted through a channel the vendor verified).
+  HttpResponse LiftSuppression(const HttpRequest& request, std::string_view user_id);
   HttpResponse Purge();
 
   const WriteKeySet* const admin_tokens_;

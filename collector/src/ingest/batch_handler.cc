@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "cairn/common/strings.h"
+#include "cairn/consent/grant_signature.h"
 #include "cairn/v1/batch.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "ops/log.h"
@@ -53,6 +54,24 @@ HttpResponse BatchAnswer(const cairn::v1::BatchResponse& body, BatchFormat forma
   response.content_type = std::string(kProtobufType);
   response.body = body.SerializeAsString();
   return response;
+}
+
+// What a write-key client is told about an event the store refused. A
+// refusal that depends on the user's status (no consent, erased) becomes
+// the one reason NOT_STORED, so the answer cannot tell those apart; the
+// operator's counters keep the real reason.
+cairn::v1::RejectedEvent ClientAnswer(const StoreRejection& refusal, uint32_t index) {
+  cairn::v1::RejectedEvent answer;
+  answer.set_index(index);
+  if (refusal.reason == cairn::v1::REJECT_REASON_NO_CONSENT ||
+      refusal.reason == cairn::v1::REJECT_REASON_USER_ERASED) {
+    answer.set_reason(cairn::v1::REJECT_REASON_NOT_STORED);
+    answer.set_detail("not stored");
+  } else {
+    answer.set_reason(refusal.reason);
+    answer.set_detail(refusal.detail);
+  }
+  return answer;
 }
 
 }  // namespace
@@ -139,6 +158,16 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
     }
   }
 
+  for (size_t i = 0; i < decoded->record.events.size(); ++i) {
+    const cairn::v1::Event& event = decoded->record.events[i];
+    if (!event.has_consent_change() || event.consent_change().grant_signature().empty()) continue;
+    if (consent::HasValidGrantSignature(options_.consent_signing_secret, event)) {
+      decoded->record.verified_grants.insert(i);
+    } else {
+      metrics_->AddInvalidGrantSignature();
+    }
+  }
+
   // The validation verdicts and the index map travel with the completion;
   // the writer sees only what it may store.
   struct Pending {
@@ -160,21 +189,23 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
           return;
         }
         std::vector<cairn::v1::RejectedEvent>& rejected = pending->rejected;
+        if (result->first_delivery) {
+          // Counted under their real reasons, before the answer hides them.
+          for (const cairn::v1::RejectedEvent& event : rejected) rejections_->Add(event.reason());
+          for (const StoreRejection& refusal : result->rejections) {
+            rejections_->Add(refusal.reason);
+          }
+          metrics_->AddSuppressionsKept(static_cast<uint64_t>(result->suppressions_kept));
+        }
         for (const StoreRejection& refusal : result->rejections) {
-          cairn::v1::RejectedEvent& event = rejected.emplace_back();
-          event.set_index(refusal.index < pending->event_indexes.size()
-                              ? pending->event_indexes[refusal.index]
-                              : 0);
-          event.set_reason(refusal.reason);
-          event.set_detail(refusal.detail);
+          rejected.push_back(ClientAnswer(refusal, refusal.index < pending->event_indexes.size()
+                                                       ? pending->event_indexes[refusal.index]
+                                                       : 0));
         }
         std::sort(rejected.begin(), rejected.end(),
                   [](const cairn::v1::RejectedEvent& a, const cairn::v1::RejectedEvent& b) {
                     return a.index() < b.index();
                   });
-        if (result->first_delivery) {
-          for (const cairn::v1::RejectedEvent& event : rejected) rejections_->Add(event.reason());
-        }
         metrics_->AddEvents(static_cast<uint64_t>(result->inserted),
                             static_cast<uint64_t>(result->duplicates));
         // Counts only, same keys as request_rejected: no ids, no key.
@@ -184,7 +215,8 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
              {"format", format == BatchFormat::kJson ? "json" : "protobuf"},
              {"accepted", std::to_string(result->inserted)},
              {"duplicates", std::to_string(result->duplicates)},
-             {"rejected", std::to_string(rejected.size())}});
+             {"rejected", std::to_string(rejected.size())},
+             {"renewal_grants_kept_suppressed", std::to_string(result->suppressions_kept)}});
         cairn::v1::BatchResponse body;
         body.set_accepted(static_cast<uint32_t>(result->inserted));
         body.set_duplicates(static_cast<uint32_t>(result->duplicates));

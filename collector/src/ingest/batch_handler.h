@@ -28,6 +28,10 @@ struct BatchOptions {
   bool store_user_agent = false;
   // Per-write-key token bucket on POST /v1/batch (off by default).
   RateLimitOptions rate_limit;
+  // The vendor's consent-signing secret (--consent-signing-key-file): a
+  // renewal grant lifts an opt-out only with a valid signature under it.
+  // Empty: no grant lifts one through /v1/batch (the admin API still can).
+  std::string consent_signing_secret;
 };
 
 // Bound on a stored User-Agent header.

@@ -68,6 +68,17 @@ void CollectorMetrics::AppendPrometheus(std::string* out) const {
                   key_reloads(true), "\n", "cairn_key_reloads_total{result=\"error\"} ",
                   key_reloads(false), "\n");
   absl::StrAppend(out,
+                  "# HELP cairn_renewal_grants_kept_suppressed_total Renewal grants stored as "
+                  "proof that did not lift an opt-out (vendor defaults, unsigned grants).\n"
+                  "# TYPE cairn_renewal_grants_kept_suppressed_total counter\n"
+                  "cairn_renewal_grants_kept_suppressed_total ",
+                  suppressions_kept(), "\n",
+                  "# HELP cairn_grant_signatures_invalid_total Consent grant signatures that "
+                  "did not verify.\n"
+                  "# TYPE cairn_grant_signatures_invalid_total counter\n"
+                  "cairn_grant_signatures_invalid_total ",
+                  invalid_grant_signatures(), "\n");
+  absl::StrAppend(out,
                   "# HELP cairn_http_requests_total HTTP responses sent, by route and status.\n"
                   "# TYPE cairn_http_requests_total counter\n");
   for (size_t r = 0; r < kRouteCount; ++r) {

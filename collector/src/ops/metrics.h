@@ -45,6 +45,20 @@ class CollectorMetrics {
     (ok ? key_reloads_ok_ : key_reloads_failed_).fetch_add(1, std::memory_order_relaxed);
   }
 
+  // Renewal grants stored as proof that left an opt-out in place (vendor
+  // defaults, grants without a valid signature), and grant signatures that
+  // did not verify (the grant is then treated as unsigned).
+  void AddSuppressionsKept(uint64_t n) {
+    suppressions_kept_.fetch_add(n, std::memory_order_relaxed);
+  }
+  void AddInvalidGrantSignature() {
+    invalid_grant_signatures_.fetch_add(1, std::memory_order_relaxed);
+  }
+  uint64_t suppressions_kept() const { return suppressions_kept_.load(std::memory_order_relaxed); }
+  uint64_t invalid_grant_signatures() const {
+    return invalid_grant_signatures_.load(std::memory_order_relaxed);
+  }
+
   uint64_t events_accepted() const { return accepted_.load(std::memory_order_relaxed); }
   uint64_t events_duplicate() const { return duplicates_.load(std::memory_order_relaxed); }
   uint64_t rate_limited() const { return rate_limited_.load(std::memory_order_relaxed); }
@@ -65,6 +79,8 @@ class CollectorMetrics {
   std::atomic<uint64_t> rate_limited_{0};
   std::atomic<uint64_t> key_reloads_ok_{0};
   std::atomic<uint64_t> key_reloads_failed_{0};
+  std::atomic<uint64_t> suppressions_kept_{0};
+  std::atomic<uint64_t> invalid_grant_signatures_{0};
   // [route][code slot]; the last slot is "other".
   std::array<std::array<std::atomic<uint64_t>, kCodes.size() + 1>, kRouteCount> responses_{};
   std::array<Histogram, kRouteCount> latency_;

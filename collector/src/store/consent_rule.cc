@@ -27,11 +27,13 @@ consent::PurposeState DecisionFromRow(int64_t device_time_us, int64_t stored_dec
 
 ConsentVerdict JudgeEvent(const cairn::v1::Event& event, bool erased,
                           std::span<const consent::PurposeState> decisions) {
-  if (erased) return ConsentVerdict::kUserErased;
-  if (event.has_consent_change()) {
-    return consent::RecordFromEvent(event).ok() ? ConsentVerdict::kAllowed
-                                                : ConsentVerdict::kMalformedConsent;
+  // Malformed first: its refusal names the event's fault, which must not
+  // tell an erased user from another.
+  if (event.has_consent_change() && !consent::RecordFromEvent(event).ok()) {
+    return ConsentVerdict::kMalformedConsent;
   }
+  if (erased) return ConsentVerdict::kUserErased;
+  if (event.has_consent_change()) return ConsentVerdict::kAllowed;
   std::optional<consent::Purpose> purpose = consent::FromWire(event.purpose());
   // Validation refuses unknown purposes before the store; refused here too.
   if (!purpose) return ConsentVerdict::kNoConsent;
@@ -40,6 +42,11 @@ ConsentVerdict JudgeEvent(const cairn::v1::Event& event, bool erased,
   return consent::DecisionInForce(decisions, at) == consent::Decision::kGranted
              ? ConsentVerdict::kAllowed
              : ConsentVerdict::kNoConsent;
+}
+
+bool MayLiftSuppression(const cairn::v1::Event& event, bool signature_verified) {
+  return signature_verified && event.has_consent_change() &&
+         !consent::IsVendorDefault(event.consent_change());
 }
 
 ConsentRefusal RefusalOf(ConsentVerdict verdict, const cairn::v1::Event& event) {

@@ -17,6 +17,8 @@ namespace cairn::collector {
 // read the facts it needs with set-based queries and let JudgeEvent decide.
 //
 // An event is stored only if
+//  0. it is not a malformed consent change (checked first, from the event
+//     alone, so the answer never depends on the user's status);
 //  1. its user has no erasure tombstone: a tombstone wins over any grant,
 //     and over consent changes too;
 //  2. it is a well-formed consent change (consent::RecordFromEvent accepts
@@ -69,6 +71,15 @@ consent::PurposeState DecisionFromRow(int64_t device_time_us, int64_t stored_dec
 // (may be empty). Pure; cost: one backward scan of `decisions`.
 ConsentVerdict JudgeEvent(const cairn::v1::Event& event, bool erased,
                           std::span<const consent::PurposeState> decisions);
+
+// Whether a stored renewal_notifications grant may lift its (account,
+// user) suppression entry (the user's Art. 21 objection): only the user's
+// own act (not consent::IsVendorDefault) that the vendor's backend vouched
+// for (`signature_verified`: consent::HasValidGrantSignature, checked at
+// ingest, where the signing secret is). Other grants are kept as proof and
+// leave the objection in place. Grants where there is no objection need no
+// signature. Pure.
+bool MayLiftSuppression(const cairn::v1::Event& event, bool signature_verified);
 
 // The rejection reason and the short, fixed detail (free of personal data)
 // a store reports for `verdict` (not kAllowed) about `event`. Free.

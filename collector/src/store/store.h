@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -46,6 +47,10 @@ struct BatchRecord {
   // install's totals only the first time this batch_id is seen.
   std::map<cairn::v1::DropReason, uint64_t> drops;
   std::vector<cairn::v1::Event> events;
+  // Indexes into `events` of consent changes whose grant signature ingest
+  // verified (consent::HasValidGrantSignature): the only grants that may
+  // lift a renewal opt-out (MayLiftSuppression).
+  std::set<size_t> verified_grants;
 };
 
 // What happened to one event of a write.
@@ -73,6 +78,9 @@ struct BatchWriteResult {
   // False if the batch_id had been recorded before (a retry): its drop
   // counters were not added again.
   bool first_delivery = true;
+  // Renewal grants stored as proof that left an (account, user) opt-out in
+  // place (vendor defaults, unsigned grants): MayLiftSuppression said no.
+  int64_t suppressions_kept = 0;
 };
 
 // One customer account in the human summary.
@@ -172,7 +180,9 @@ class Store {
   // duplicate, never an error.
   // Consent is enforced here, in write order: each batch's ConsentChange
   // events are stored (consent record, current state, suppression list)
-  // before its other events are checked, and every event is judged by the
+  // before its other events are checked (consent state and suppression are
+  // per (account, user); a renewal grant lifts a suppression only when
+  // MayLiftSuppression allows), and every event is judged by the
   // consent rule (store/consent_rule.h): an event of purpose P is stored
   // only if the latest consent record of (user, P) dated at or before the
   // event is a grant not expired then (else REJECT_REASON_NO_CONSENT); any
@@ -203,12 +213,25 @@ class Store {
   virtual absl::StatusOr<ErasureResult> EraseUser(std::string_view user_id, absl::Time now) = 0;
 
   // Users of `account_id` (with at least one stored event there) whose
-  // current renewal_notifications decision is a grant live at `now`, who are
-  // neither erased nor on the suppression list; user ids greater than `after`,
-  // sorted, at most `limit`. Cost: an index scan of live renewal grants.
+  // current renewal_notifications decision in that account is a grant live
+  // at `now`, who are neither erased nor on that account's suppression list
+  // (nor on an entry of unknown account, which holds in every account); user ids greater than
+  // `after`, sorted, at most `limit`. Cost: an index scan of live renewal grants.
   virtual absl::StatusOr<RecipientsPage> RenewalRecipients(std::string_view account_id,
                                                            std::string_view after, size_t limit,
                                                            absl::Time now) = 0;
+
+  // Lifts the renewal opt-out of `user_id` in `account_id` (and an entry of
+  // unknown account) in one write transaction, for the operator's admin
+  // call; returns how many entries it deleted (0 if none). The user becomes
+  // a recipient again only if their current decision there is a live grant.
+  // Fails like Write; default: Unimplemented (stores without the list).
+  virtual absl::StatusOr<int64_t> LiftRenewalSuppression(std::string_view account_id,
+                                                         std::string_view user_id) {
+    (void)account_id;
+    (void)user_id;
+    return absl::UnimplementedError("this store keeps no suppression list");
+  }
 
   // Deletes at most `max_rows` events that occurred before `cutoff`, in one
   // short write transaction, and returns how many it deleted (fewer than

@@ -34,6 +34,13 @@ struct ConsentRequest {
   std::string policy_version;                                // required: the version the user saw
   std::string source_surface;            // which UI asked, e.g. "onboarding", "settings"
   std::optional<absl::Time> expires_at;  // optional end of a grant
+  // Optional: the vendor backend's signature of this explicit grant
+  // (cairn/consent/grant_signature.h, SignGrant of the account, WireUserId
+  // of the user, purpose, decision and signed_at), passed through unread.
+  // Only a signed grant lifts an earlier renewal opt-out at the collector;
+  // other decisions need none. Both fields or neither.
+  std::string grant_signature;
+  std::optional<absl::Time> signed_at;
 };
 
 // One purpose's current decision for a user, as a consent switch shows it.

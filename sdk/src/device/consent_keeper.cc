@@ -28,6 +28,17 @@ absl::Status ValidateConsentRequest(const ConsentRequest& r) {
   if (r.policy_version.empty()) {
     return absl::InvalidArgumentError("a consent decision needs the policy version");
   }
+  if (r.source_surface == consent::kVendorDefaultSurface) {
+    // Reserved for the SDK's own default: a user's act must not read as one.
+    return absl::InvalidArgumentError("the source surface \"vendor_default\" is reserved");
+  }
+  if (r.grant_signature.empty() != !r.signed_at.has_value() ||
+      r.grant_signature.size() > kMaxPolicyFieldBytes ||
+      !std::all_of(r.grant_signature.begin(), r.grant_signature.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    return absl::InvalidArgumentError(
+        "a grant signature is lowercase hex of at most 128 bytes and comes with signed_at");
+  }
   for (const std::string* field : {&r.policy_id, &r.policy_version, &r.source_surface}) {
     if (field->size() > kMaxPolicyFieldBytes || !IsValidUtf8(*field)) {
       return absl::InvalidArgumentError(
@@ -103,6 +114,8 @@ absl::Status ConsentKeeper::SetConsent(const ConsentRequest& request) {
   record.source_sdk_version = std::string(kSdkVersion);
   record.source_surface = request.source_surface;
   record.expires_at = request.expires_at;
+  record.grant_signature = request.grant_signature;
+  record.signed_at = request.signed_at;
 
   std::lock_guard lock(decide_mu_);
   if (record.decision == consent::Decision::kGranted && RecordsEvents(record.purpose)) {
@@ -177,7 +190,7 @@ absl::Status ConsentKeeper::ApplyRenewalDefault(const std::string& account_id,
   record.policy_id = options_.renewal_default_policy_id;
   record.policy_version = options_.renewal_default_policy_version;
   record.source_sdk_version = std::string(kSdkVersion);
-  record.source_surface = "vendor_default";
+  record.source_surface = std::string(consent::kVendorDefaultSurface);
   return AppendDecision(std::move(record), account_id);
 }
 

@@ -197,9 +197,9 @@ TEST_F(CollectorRequestHandlerTest, MergesValidationAndConsentRejectionsByBatchI
     EXPECT_EQ(parsed.rejected(0).index(), 1u);
     EXPECT_EQ(parsed.rejected(0).reason(), cairn::v1::REJECT_REASON_INVALID_ACCOUNT_ID);
     EXPECT_EQ(parsed.rejected(1).index(), 2u);
-    EXPECT_EQ(parsed.rejected(1).reason(), cairn::v1::REJECT_REASON_NO_CONSENT);
+    EXPECT_EQ(parsed.rejected(1).reason(), cairn::v1::REJECT_REASON_NOT_STORED);
     EXPECT_EQ(parsed.rejected(2).index(), 4u);
-    EXPECT_EQ(parsed.rejected(2).reason(), cairn::v1::REJECT_REASON_NO_CONSENT);
+    EXPECT_EQ(parsed.rejected(2).reason(), cairn::v1::REJECT_REASON_NOT_STORED);
   }
   // Counted once per batch_id, like the durable counts.
   EXPECT_EQ(handler_->rejections().Get(cairn::v1::REJECT_REASON_NO_CONSENT), 2u);

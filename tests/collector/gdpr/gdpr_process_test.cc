@@ -141,7 +141,7 @@ TEST_F(CollectorGdprProcessTest, EventForANeverGrantedPurposeIsRejectedAndCounte
   EXPECT_EQ(response.accepted(), 0u);
   ASSERT_EQ(response.rejected_size(), 1);
   EXPECT_EQ(response.rejected(0).index(), 0u);
-  EXPECT_EQ(response.rejected(0).reason(), cairn::v1::REJECT_REASON_NO_CONSENT);
+  EXPECT_EQ(response.rejected(0).reason(), cairn::v1::REJECT_REASON_NOT_STORED);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events"), 0);
 
   // Granted: the same user's next event is stored.
@@ -247,8 +247,8 @@ TEST_F(CollectorGdprProcessTest, EraseRemovesTheUserAndDropsTheirLaterEvents) {
                                         MakeLogin("acct", "erin", absl::Now() + absl::Minutes(1))});
   EXPECT_EQ(late.accepted(), 0u);
   ASSERT_EQ(late.rejected_size(), 2);
-  EXPECT_EQ(late.rejected(0).reason(), cairn::v1::REJECT_REASON_USER_ERASED);
-  EXPECT_EQ(late.rejected(1).reason(), cairn::v1::REJECT_REASON_USER_ERASED);
+  EXPECT_EQ(late.rejected(0).reason(), cairn::v1::REJECT_REASON_NOT_STORED);
+  EXPECT_EQ(late.rejected(1).reason(), cairn::v1::REJECT_REASON_NOT_STORED);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE user_id = 'erin'"), 0);
 
   std::string exported = AdminGet("/v1/users/erin/export").body;

@@ -107,6 +107,28 @@ TEST(CollectorConsentRuleTest, TombstoneWinsOverGrantsAndConsentChanges) {
             cairn::v1::REJECT_REASON_USER_ERASED);
 }
 
+TEST(CollectorConsentRuleTest, AMalformedConsentChangeIsRefusedAlikeForErasedAndOtherUsers) {
+  cairn::v1::Event change = MakeConsentChange("acct", "u1", kAnalytics, kGranted, kT0, "");
+  EXPECT_EQ(JudgeEvent(change, false, {}), ConsentVerdict::kMalformedConsent);
+  EXPECT_EQ(JudgeEvent(change, true, {}), ConsentVerdict::kMalformedConsent);
+}
+
+TEST(CollectorConsentRuleTest, OnlyASignedGrantOfTheUsersOwnMayLiftASuppression) {
+  cairn::v1::Event grant =
+      MakeConsentChange("acct", "u1", cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS, kGranted, kT0);
+  EXPECT_TRUE(MayLiftSuppression(grant, /*signature_verified=*/true));
+  EXPECT_FALSE(MayLiftSuppression(grant, /*signature_verified=*/false));
+  cairn::v1::Event marked = grant;
+  marked.mutable_consent_change()->set_origin(cairn::v1::CONSENT_ORIGIN_VENDOR_DEFAULT);
+  EXPECT_FALSE(MayLiftSuppression(marked, true));
+  // An SDK older than the origin field marks its defaults by the surface.
+  cairn::v1::Event old_default = grant;
+  old_default.mutable_consent_change()->set_source_surface("vendor_default");
+  EXPECT_FALSE(MayLiftSuppression(old_default, true));
+  old_default.mutable_consent_change()->set_origin(cairn::v1::CONSENT_ORIGIN_USER_ACTION);
+  EXPECT_TRUE(MayLiftSuppression(old_default, true));
+}
+
 TEST(CollectorConsentRuleTest, GrantExpiresAtItsExpiryAndNoDecisionMeansNoConsent) {
   Rows rows;
   rows.Add(kT0, kGranted, kT0 + absl::Hours(1));

@@ -352,7 +352,15 @@ TEST_P(CollectorConsentStoreTest, OptedOutUsersNeverBecomeRecipients) {
 TEST_P(CollectorConsentStoreTest, ALaterGrantLiftsTheOptOut) {
   Write({MakeConsentChange("acct", "bob", kRenewal, kDenied, kT0 - absl::Hours(1))});
   EXPECT_THAT(Recipients("acct"), IsEmpty());
-  Write({MakeConsentChange("acct", "bob", kRenewal, kGranted, kT0)});
+  // Without a signature ingest verified, a later grant is proof only.
+  BatchWriteResult unsigned_grant =
+      Write({MakeConsentChange("acct", "bob", kRenewal, kGranted, kT0 - absl::Minutes(1))});
+  EXPECT_EQ(unsigned_grant.inserted, 1);
+  EXPECT_EQ(unsigned_grant.suppressions_kept, 1);
+  EXPECT_THAT(Recipients("acct"), IsEmpty());
+  BatchRecord verified = MakeRecord({MakeConsentChange("acct", "bob", kRenewal, kGranted, kT0)});
+  verified.verified_grants = {0};
+  EXPECT_EQ(Write(verified).suppressions_kept, 0);
   EXPECT_THAT(Recipients("acct"), ElementsAre("bob"));
 }
 

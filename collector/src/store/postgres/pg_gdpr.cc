@@ -135,6 +135,21 @@ absl::StatusOr<ErasureResult> PgStore::EraseUser(std::string_view user_id, absl:
   });
 }
 
+absl::StatusOr<int64_t> PgStore::LiftRenewalSuppression(std::string_view account_id,
+                                                        std::string_view user_id) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  PgParams params;
+  params.Add(account_id).Add(UserHash(user_id));
+  return WithRetries([&]() -> absl::StatusOr<int64_t> {
+    // One statement: autocommit is its own transaction.
+    absl::StatusOr<PgResult> r = writer_->Exec(
+        "DELETE FROM renewal_suppression WHERE account_id IN ($1, '') AND user_hash = $2", params);
+    if (!r.ok()) return WithContext(r.status(), "lifting suppression");
+    return r->AffectedRows();
+  });
+}
+
 absl::StatusOr<int64_t> PgStore::PurgeEventsBefore(absl::Time cutoff, size_t max_rows) {
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");

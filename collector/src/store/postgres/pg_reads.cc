@@ -49,7 +49,8 @@ absl::Status ReadSummary(PgConnection& db, StoreSummary* summary) {
   }
   r = db.Exec(
       "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM erased_users), "
-      "(SELECT count(*) FROM renewal_suppression), (SELECT count(*) FROM consent_records)");
+      "(SELECT count(DISTINCT user_hash) FROM renewal_suppression), "
+      "(SELECT count(*) FROM consent_records)");
   if (!r.ok()) return r.status();
   summary->batches = r->Int(0, 0);
   summary->erased_users = r->Int(0, 1);
@@ -107,10 +108,12 @@ absl::StatusOr<RecipientsPage> PgStore::RenewalRecipients(std::string_view accou
   // second guard, the suppression check the Art. 21 one.
   absl::StatusOr<PgResult> rows = (*conn)->Exec(R"sql(
 SELECT c.user_id FROM consent_state c
-WHERE c.purpose = $1::integer AND c.decision = $2::integer AND c.user_id > $3
+WHERE c.purpose = $1::integer AND c.decision = $2::integer AND c.account_id = $5
+  AND c.user_id > $3
   AND (c.expires_at_us IS NULL OR c.expires_at_us > $4::bigint)
   AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.account_id = $5)
-  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s WHERE s.user_hash = c.user_hash)
+  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s
+                  WHERE s.user_hash = c.user_hash AND s.account_id IN ($5, ''))
   AND NOT EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = c.user_hash)
 ORDER BY c.user_id LIMIT $6::bigint
 )sql",

@@ -211,7 +211,72 @@ CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
 CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
 )sql";
 
-constexpr std::array<std::string_view, 3> kSteps = {kStepV1, kStepV2, kStepV3};
+// Version 4: consent state and the renewal suppression list keyed by
+// (account, user), rebuilt from the consent records exactly as SQLite's
+// version 6 does (sqlite_schema.cc says why each rule): the state per
+// (account, user, purpose) from the latest record, dropping state rows
+// with no record; a suppression per (account, user hash) where the user
+// denied renewal notifications and made no later grant other than a vendor
+// default; an old entry that fits no account kept with account_id ''.
+constexpr std::string_view kStepV4 = R"sql(
+CREATE TABLE consent_state_v4 (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  purpose             integer NOT NULL,
+  user_hash           text NOT NULL,
+  decision            integer NOT NULL,
+  policy_id           text NOT NULL,
+  policy_version      text NOT NULL,
+  decided_at_us       bigint NOT NULL,
+  expires_at_us       bigint,
+  updated_at_ms       bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, purpose)
+);
+INSERT INTO consent_state_v4 (account_id, user_id, purpose, user_hash, decision, policy_id,
+                              policy_version, decided_at_us, expires_at_us, updated_at_ms)
+SELECT DISTINCT ON (r.account_id, r.user_id, r.purpose)
+       r.account_id, r.user_id, r.purpose, s.user_hash, r.decision, r.policy_id,
+       r.policy_version, r.device_time_us, r.expires_at_us, r.collector_time_ms
+FROM consent_records r JOIN consent_state s ON s.user_id = r.user_id AND s.purpose = r.purpose
+ORDER BY r.account_id, r.user_id, r.purpose, r.device_time_us DESC, r.seq DESC;
+CREATE TABLE renewal_suppression_v4 (
+  account_id          text COLLATE "C" NOT NULL,
+  user_hash           text NOT NULL,
+  since_ms            bigint NOT NULL,
+  denied_at_us        bigint NOT NULL,
+  PRIMARY KEY (account_id, user_hash)
+);
+WITH renewal AS (
+  SELECT r.account_id, r.decision, r.device_time_us, r.collector_time_ms, r.source_surface,
+         coalesce(r.user_hash, (SELECT s.user_hash FROM consent_state s
+                                WHERE s.user_id = r.user_id LIMIT 1)) AS user_hash
+  FROM consent_records r WHERE r.purpose = 3
+), denials AS (
+  SELECT account_id, user_hash, min(collector_time_ms) AS since_ms,
+         max(device_time_us) AS denied_at_us
+  FROM renewal WHERE decision = 2 AND user_hash IS NOT NULL GROUP BY account_id, user_hash
+)
+INSERT INTO renewal_suppression_v4 (account_id, user_hash, since_ms, denied_at_us)
+SELECT d.account_id, d.user_hash, d.since_ms, d.denied_at_us FROM denials d
+WHERE NOT EXISTS (SELECT 1 FROM renewal g
+                  WHERE g.account_id = d.account_id AND g.user_hash = d.user_hash
+                    AND g.decision = 1 AND g.source_surface <> 'vendor_default'
+                    AND g.device_time_us > d.denied_at_us);
+INSERT INTO renewal_suppression_v4 (account_id, user_hash, since_ms, denied_at_us)
+SELECT '', o.user_hash, o.since_ms, o.denied_at_us FROM renewal_suppression o
+WHERE NOT EXISTS (SELECT 1 FROM renewal_suppression_v4 n WHERE n.user_hash = o.user_hash);
+DROP TABLE consent_state;
+ALTER TABLE consent_state_v4 RENAME TO consent_state;
+ALTER INDEX consent_state_v4_pkey RENAME TO consent_state_pkey;
+CREATE INDEX consent_state_by_purpose ON consent_state (purpose, decision, account_id, user_id);
+CREATE INDEX consent_state_by_user ON consent_state (user_id);
+DROP TABLE renewal_suppression;
+ALTER TABLE renewal_suppression_v4 RENAME TO renewal_suppression;
+ALTER INDEX renewal_suppression_v4_pkey RENAME TO renewal_suppression_pkey;
+CREATE INDEX renewal_suppression_by_user ON renewal_suppression (user_hash);
+)sql";
+
+constexpr std::array<std::string_view, 4> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.

@@ -87,6 +87,9 @@ class PgStore final : public Store {
   // Store::EraseUser: one transaction on the writer, holding the erasure
   // gate exclusively.
   absl::StatusOr<ErasureResult> EraseUser(std::string_view user_id, absl::Time now) override;
+  // Store::LiftRenewalSuppression: one write transaction, ordered with Write.
+  absl::StatusOr<int64_t> LiftRenewalSuppression(std::string_view account_id,
+                                                 std::string_view user_id) override;
   // Store::RenewalRecipients: one query on a reader connection.
   absl::StatusOr<RecipientsPage> RenewalRecipients(std::string_view account_id,
                                                    std::string_view after, size_t limit,

@@ -139,24 +139,33 @@ constexpr std::string_view kInsertConsentRecord =
 // The current state follows the latest decision by device time, whatever
 // order the records arrive in.
 constexpr std::string_view kUpsertConsentState =
-    "INSERT INTO consent_state AS c (user_id, purpose, user_hash, decision, policy_id, "
-    "policy_version, decided_at_us, expires_at_us, updated_at_ms) VALUES ($1, $2::integer, $3, "
-    "$4::integer, $5, $6, $7::bigint, $8::bigint, $9::bigint) "
-    "ON CONFLICT (user_id, purpose) DO UPDATE SET "
+    "INSERT INTO consent_state AS c (account_id, user_id, purpose, user_hash, decision, "
+    "policy_id, policy_version, decided_at_us, expires_at_us, updated_at_ms) VALUES ($10, $1, "
+    "$2::integer, $3, $4::integer, $5, $6, $7::bigint, $8::bigint, $9::bigint) "
+    "ON CONFLICT (account_id, user_id, purpose) DO UPDATE SET "
     "user_hash = excluded.user_hash, decision = excluded.decision, "
     "policy_id = excluded.policy_id, policy_version = excluded.policy_version, "
     "decided_at_us = excluded.decided_at_us, expires_at_us = excluded.expires_at_us, "
     "updated_at_ms = excluded.updated_at_ms "
     "WHERE excluded.decided_at_us >= c.decided_at_us";
 
+// The suppression list is per (account, user hash); account_id '' is an
+// entry of unknown account (schema version 4), which holds in every account.
 constexpr std::string_view kSuppress =
-    "INSERT INTO renewal_suppression AS s (user_hash, since_ms, denied_at_us) "
-    "VALUES ($1, $2::bigint, $3::bigint) ON CONFLICT (user_hash) DO UPDATE SET "
+    "INSERT INTO renewal_suppression AS s (account_id, user_hash, since_ms, denied_at_us) "
+    "VALUES ($4, $1, $2::bigint, $3::bigint) ON CONFLICT (account_id, user_hash) DO UPDATE SET "
     "denied_at_us = greatest(s.denied_at_us, excluded.denied_at_us)";
 
-// Only a grant made after the latest opt-out lifts it.
+// Only a grant made after the latest opt-out lifts it: the account's entry
+// and one of unknown account.
 constexpr std::string_view kLiftSuppression =
-    "DELETE FROM renewal_suppression WHERE user_hash = $1 AND denied_at_us < $2::bigint";
+    "DELETE FROM renewal_suppression WHERE account_id IN ($3, '') AND user_hash = $1 "
+    "AND denied_at_us < $2::bigint";
+// The entries kLiftSuppression would lift: a grant that may not lift them
+// leaves them, counted.
+constexpr std::string_view kIsSuppressed =
+    "SELECT 1 FROM renewal_suppression WHERE account_id IN ($3, '') AND user_hash = $1 "
+    "AND denied_at_us < $2::bigint";
 
 // Saturating adds: a hostile or buggy device must not overflow a counter.
 constexpr std::string_view kAddRejections =
@@ -436,7 +445,8 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
       .Add(record->policy_version)
       .Add(device_us)
       .AddOptional(expires_us)
-      .Add(received_ms);
+      .Add(received_ms)
+      .Add(event.account_id());
   if (absl::Status s = writer_->Run(kUpsertConsentState, state); !s.ok()) {
     return WithContext(s, "updating consent state");
   }
@@ -445,13 +455,13 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
     // if the denial is the user's current decision (consent_state, just
     // updated): an older denial arriving after a later grant deletes nothing.
     PgParams by_user;
-    by_user.Add(event.user_id()).Add(purpose).Add(decision);
+    by_user.Add(event.user_id()).Add(purpose).Add(decision).Add(event.account_id());
     for (std::string_view table : WithdrawnAggregateTables(record->purpose)) {
       if (absl::Status s = writer_->Run(
               absl::StrCat("DELETE FROM ", ToAbsl(table),
                            " WHERE user_id = $1 AND EXISTS (SELECT 1 FROM consent_state c "
                            "WHERE c.user_id = $1 AND c.purpose = $2::integer "
-                           "AND c.decision = $3::integer)"),
+                           "AND c.decision = $3::integer AND c.account_id = $4)"),
               by_user);
           !s.ok()) {
         return WithContext(s, "withdrawing aggregates");
@@ -461,15 +471,20 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
   if (record->purpose == consent::Purpose::kRenewalNotifications) {
     PgParams params;
     if (record->decision == consent::Decision::kDenied) {
-      params.Add(hash).Add(received_ms).Add(device_us);
+      params.Add(hash).Add(received_ms).Add(device_us).Add(event.account_id());
       if (absl::Status s = writer_->Run(kSuppress, params); !s.ok()) {
         return WithContext(s, "suppressing");
       }
-    } else {
-      params.Add(hash).Add(device_us);
+    } else if (MayLiftSuppression(event, batch.verified_grants.contains(index))) {
+      params.Add(hash).Add(device_us).Add(event.account_id());
       if (absl::Status s = writer_->Run(kLiftSuppression, params); !s.ok()) {
         return WithContext(s, "lifting suppression");
       }
+    } else {
+      params.Add(hash).Add(device_us).Add(event.account_id());
+      absl::StatusOr<PgResult> suppressed = writer_->Exec(kIsSuppressed, params);
+      if (!suppressed.ok()) return WithContext(suppressed.status(), "looking up suppression");
+      if (suppressed->rows() > 0) ++result.suppressions_kept;
     }
   }
   return absl::OkStatus();

@@ -121,6 +121,23 @@ absl::StatusOr<ErasureResult> SqliteStore::EraseUser(std::string_view user_id, a
   return result;
 }
 
+absl::StatusOr<int64_t> SqliteStore::LiftRenewalSuppression(std::string_view account_id,
+                                                            std::string_view user_id) {
+  std::lock_guard lock(write_mu_);
+  if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  absl::StatusOr<sqlite::Statement> stmt = writer_->Prepare(
+      "DELETE FROM renewal_suppression WHERE account_id IN (?1, '') AND user_hash = ?2");
+  if (!stmt.ok()) return stmt.status();
+  const std::string hash = UserHash(user_id);
+  stmt->Bind(1, account_id).Bind(2, hash);
+  sqlite::Transaction txn(*writer_);
+  if (absl::Status s = txn.Begin(); !s.ok()) return s;
+  if (absl::Status s = stmt->Run(); !s.ok()) return WithContext(s, "lifting suppression");
+  int64_t lifted = writer_->Changes();
+  if (absl::Status s = txn.Commit(); !s.ok()) return s;
+  return lifted;
+}
+
 absl::StatusOr<int64_t> SqliteStore::PurgeEventsBefore(absl::Time cutoff, size_t max_rows) {
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");

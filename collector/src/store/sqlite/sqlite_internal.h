@@ -25,6 +25,7 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement upsert_consent_state;
   sqlite::Statement suppress;
   sqlite::Statement lift_suppression;
+  sqlite::Statement is_suppressed;
   sqlite::Statement add_rejections;
   sqlite::Statement add_login_day;
   sqlite::Statement lower_first_login;

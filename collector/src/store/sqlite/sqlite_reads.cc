@@ -59,7 +59,7 @@ absl::Status ReadSummary(sqlite::Database& db, StoreSummary* summary) {
   if (!s.ok()) return s;
   s = ForEachRow(db,
                  "SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM erased_users), "
-                 "(SELECT count(*) FROM renewal_suppression), "
+                 "(SELECT count(DISTINCT user_hash) FROM renewal_suppression), "
                  "(SELECT count(*) FROM consent_records)",
                  [&](const sqlite::Statement& r) {
                    summary->batches = r.ColumnInt(0);
@@ -103,10 +103,11 @@ absl::StatusOr<RecipientsPage> SqliteStore::RenewalRecipients(std::string_view a
   // second guard, the suppression check the Art. 21 one.
   absl::StatusOr<sqlite::Statement> stmt = reader_->Prepare(R"sql(
 SELECT c.user_id FROM consent_state c
-WHERE c.purpose = ?1 AND c.decision = ?2 AND c.user_id > ?3
+WHERE c.purpose = ?1 AND c.decision = ?2 AND c.account_id = ?5 AND c.user_id > ?3
   AND (c.expires_at_us IS NULL OR c.expires_at_us > ?4)
   AND EXISTS (SELECT 1 FROM events e WHERE e.user_id = c.user_id AND e.account_id = ?5)
-  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s WHERE s.user_hash = c.user_hash)
+  AND NOT EXISTS (SELECT 1 FROM renewal_suppression s
+                  WHERE s.user_hash = c.user_hash AND s.account_id IN (?5, ''))
   AND NOT EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = c.user_hash)
 ORDER BY c.user_id LIMIT ?6
 )sql");

@@ -230,8 +230,83 @@ CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
 CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
-                                                         kMigrationV4, kMigrationV5};
+// Version 6: consent state and the renewal suppression list keyed by
+// (account, user), so an opt-out made in one account holds there whatever
+// the same user id decides in another. Both are rebuilt from the consent
+// records, which carry the account each decision was made in:
+// - consent_state: per (account, user, purpose) the latest record by device
+//   time (of equal times, the one stored last) of users who still have a
+//   state row; a state row with no record behind it has no account and no
+//   proof and is dropped (its user reads as never asked in every account);
+// - renewal_suppression: per (account, user hash) where the user denied
+//   renewal notifications (purpose 3, decision 2) and made no later grant
+//   other than a vendor default ("vendor_default"): such a grant no longer
+//   lifts an objection, so objections undone by one come back. Erased users
+//   are found through their pseudonymised records (user_hash), the others
+//   through their old state rows' hash;
+// - an old suppression entry none of that places in an account (its
+//   records were deleted) is kept with account_id '' and holds in every
+//   account: an objection is never lost.
+constexpr std::string_view kMigrationV6 = R"sql(
+CREATE TABLE consent_state_v6 (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  purpose             INTEGER NOT NULL,
+  user_hash           TEXT NOT NULL,
+  decision            INTEGER NOT NULL,
+  policy_id           TEXT NOT NULL,
+  policy_version      TEXT NOT NULL,
+  decided_at_us       INTEGER NOT NULL,
+  expires_at_us       INTEGER,
+  updated_at_ms       INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, purpose)
+);
+INSERT INTO consent_state_v6 (account_id, user_id, purpose, user_hash, decision, policy_id,
+                              policy_version, decided_at_us, expires_at_us, updated_at_ms)
+SELECT r.account_id, r.user_id, r.purpose, s.user_hash, r.decision, r.policy_id,
+       r.policy_version, r.device_time_us, r.expires_at_us, r.collector_time_ms
+FROM consent_records r JOIN consent_state s ON s.user_id = r.user_id AND s.purpose = r.purpose
+WHERE r.rowid = (SELECT l.rowid FROM consent_records l
+                 WHERE l.user_id = r.user_id AND l.purpose = r.purpose
+                   AND l.account_id = r.account_id
+                 ORDER BY l.device_time_us DESC, l.rowid DESC LIMIT 1);
+CREATE TABLE renewal_suppression_v6 (
+  account_id          TEXT NOT NULL,
+  user_hash           TEXT NOT NULL,
+  since_ms            INTEGER NOT NULL,
+  denied_at_us        INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_hash)
+);
+INSERT INTO renewal_suppression_v6 (account_id, user_hash, since_ms, denied_at_us)
+WITH renewal AS (
+  SELECT r.account_id, r.decision, r.device_time_us, r.collector_time_ms, r.source_surface,
+         coalesce(r.user_hash, (SELECT s.user_hash FROM consent_state s
+                                WHERE s.user_id = r.user_id LIMIT 1)) AS user_hash
+  FROM consent_records r WHERE r.purpose = 3
+), denials AS (
+  SELECT account_id, user_hash, min(collector_time_ms) AS since_ms,
+         max(device_time_us) AS denied_at_us
+  FROM renewal WHERE decision = 2 AND user_hash IS NOT NULL GROUP BY account_id, user_hash
+)
+SELECT d.account_id, d.user_hash, d.since_ms, d.denied_at_us FROM denials d
+WHERE NOT EXISTS (SELECT 1 FROM renewal g
+                  WHERE g.account_id = d.account_id AND g.user_hash = d.user_hash
+                    AND g.decision = 1 AND g.source_surface <> 'vendor_default'
+                    AND g.device_time_us > d.denied_at_us);
+INSERT INTO renewal_suppression_v6 (account_id, user_hash, since_ms, denied_at_us)
+SELECT '', o.user_hash, o.since_ms, o.denied_at_us FROM renewal_suppression o
+WHERE NOT EXISTS (SELECT 1 FROM renewal_suppression_v6 n WHERE n.user_hash = o.user_hash);
+DROP TABLE consent_state;
+ALTER TABLE consent_state_v6 RENAME TO consent_state;
+CREATE INDEX consent_state_by_purpose ON consent_state (purpose, decision, account_id, user_id);
+CREATE INDEX consent_state_by_user ON consent_state (user_id);
+DROP TABLE renewal_suppression;
+ALTER TABLE renewal_suppression_v6 RENAME TO renewal_suppression;
+CREATE INDEX renewal_suppression_by_user ON renewal_suppression (user_hash);
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
+                                                         kMigrationV4, kMigrationV5, kMigrationV6};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // Reads one settings value; nullopt if absent.

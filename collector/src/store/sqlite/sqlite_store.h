@@ -51,7 +51,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 5;
+  static constexpr int kSchemaVersion = 6;
 
   // Opens or creates the database at `path` and migrates it to
   // kSchemaVersion. Fails with Unavailable if the file cannot be opened,
@@ -76,6 +76,9 @@ class SqliteStore final : public Store {
   absl::StatusOr<UserExport> ExportUser(std::string_view user_id, size_t max_events) override;
   // Store::EraseUser: one IMMEDIATE transaction on the writer connection.
   absl::StatusOr<ErasureResult> EraseUser(std::string_view user_id, absl::Time now) override;
+  // Store::LiftRenewalSuppression: one write transaction, ordered with Write.
+  absl::StatusOr<int64_t> LiftRenewalSuppression(std::string_view account_id,
+                                                 std::string_view user_id) override;
   // Store::RenewalRecipients: one read on the reader connection.
   absl::StatusOr<RecipientsPage> RenewalRecipients(std::string_view account_id,
                                                    std::string_view after, size_t limit,
@@ -114,9 +117,13 @@ class SqliteStore final : public Store {
   // write. Valid until the next call or consent record stored.
   absl::StatusOr<std::span<const consent::PurposeState>> ConsentDecisions(
       const cairn::v1::Event& event, int64_t from_us, WriteContext& context);
-  // Stores a consent record and the current state; drops the memo entry.
+  // Stores a consent record, the current state and the suppression change
+  // (counted in result.suppressions_kept when a grant may not lift one;
+  // `signature_verified`: ingest verified its grant signature); drops the
+  // memo entry.
   absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch,
-                                  WriteContext& context);
+                                  bool signature_verified, WriteContext& context,
+                                  BatchWriteResult& result);
   // Adds a just-stored event to the write's pending daily aggregates
   // (logins under usage_analytics, milestones under milestones; others do
   // nothing). Memory only.

@@ -92,10 +92,10 @@ ON CONFLICT (event_id) DO NOTHING
 // The current state follows the latest decision by device time, whatever
 // order the records arrive in.
 constexpr std::string_view kUpsertConsentState = R"sql(
-INSERT INTO consent_state (user_id, purpose, user_hash, decision, policy_id, policy_version,
-                           decided_at_us, expires_at_us, updated_at_ms)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-ON CONFLICT (user_id, purpose) DO UPDATE SET
+INSERT INTO consent_state (account_id, user_id, purpose, user_hash, decision, policy_id,
+                           policy_version, decided_at_us, expires_at_us, updated_at_ms)
+VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT (account_id, user_id, purpose) DO UPDATE SET
   user_hash = excluded.user_hash, decision = excluded.decision,
   policy_id = excluded.policy_id, policy_version = excluded.policy_version,
   decided_at_us = excluded.decided_at_us, expires_at_us = excluded.expires_at_us,
@@ -103,15 +103,25 @@ ON CONFLICT (user_id, purpose) DO UPDATE SET
 WHERE excluded.decided_at_us >= consent_state.decided_at_us
 )sql";
 
+// The suppression list is per (account, user hash); account_id '' is an
+// entry of unknown account (schema version 6), which holds in every account.
 constexpr std::string_view kSuppress = R"sql(
-INSERT INTO renewal_suppression (user_hash, since_ms, denied_at_us) VALUES (?1, ?2, ?3)
-ON CONFLICT (user_hash) DO UPDATE SET denied_at_us = max(denied_at_us, excluded.denied_at_us)
+INSERT INTO renewal_suppression (account_id, user_hash, since_ms, denied_at_us)
+VALUES (?4, ?1, ?2, ?3)
+ON CONFLICT (account_id, user_hash) DO UPDATE
+SET denied_at_us = max(denied_at_us, excluded.denied_at_us)
 )sql";
 
 // Only a grant made after the latest opt-out lifts it; a late-arriving older
-// grant does not.
+// grant does not. It lifts the account's entry and one of unknown account.
 constexpr std::string_view kLiftSuppression =
-    "DELETE FROM renewal_suppression WHERE user_hash = ?1 AND denied_at_us < ?2";
+    "DELETE FROM renewal_suppression WHERE account_id IN (?3, '') AND user_hash = ?1 "
+    "AND denied_at_us < ?2";
+// The entries kLiftSuppression would lift: a grant that may not lift them
+// leaves them, counted.
+constexpr std::string_view kIsSuppressed =
+    "SELECT 1 FROM renewal_suppression WHERE account_id IN (?3, '') AND user_hash = ?1 "
+    "AND denied_at_us < ?2";
 
 constexpr std::string_view kAddRejections = R"sql(
 INSERT INTO rejections (reason, count) VALUES (?1, ?2)
@@ -186,6 +196,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::Prepa
                         {&statements->upsert_consent_state, kUpsertConsentState},
                         {&statements->suppress, kSuppress},
                         {&statements->lift_suppression, kLiftSuppression},
+                        {&statements->is_suppressed, kIsSuppressed},
                         {&statements->add_rejections, kAddRejections},
                         {&statements->add_login_day, kAddLoginDay},
                         {&statements->lower_first_login, kLowerFirstLogin},
@@ -254,7 +265,8 @@ absl::StatusOr<std::span<const consent::PurposeState>> SqliteStore::ConsentDecis
 }
 
 absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
-                                             const BatchRecord& batch, WriteContext& context) {
+                                             const BatchRecord& batch, bool signature_verified,
+                                             WriteContext& context, BatchWriteResult& result) {
   // The caller checked it with RecordFromEvent already.
   absl::StatusOr<consent::ConsentRecord> record =
       consent::RecordFromEvent(event, batch.sdk_version);
@@ -299,7 +311,7 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
   } else {
     upsert.BindNull(8);
   }
-  upsert.Bind(9, received_ms);
+  upsert.Bind(9, received_ms).Bind(10, event.account_id());
   if (absl::Status s = upsert.Run(); !s.ok()) return WithContext(s, "updating consent state");
 
   if (record->decision == consent::Decision::kDenied) {
@@ -313,21 +325,28 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
       absl::StatusOr<sqlite::Statement> del = writer_->Prepare(absl::StrCat(
           "DELETE FROM ", ToAbsl(table),
           " WHERE user_id = ?1 AND EXISTS (SELECT 1 FROM consent_state c WHERE c.user_id = ?1 "
-          "AND c.purpose = ?2 AND c.decision = ?3)"));
+          "AND c.purpose = ?2 AND c.decision = ?3 AND c.account_id = ?4)"));
       if (!del.ok()) return del.status();
-      del->Bind(1, event.user_id()).Bind(2, purpose).Bind(3, decision);
+      del->Bind(1, event.user_id()).Bind(2, purpose).Bind(3, decision).Bind(4, event.account_id());
       if (absl::Status s = del->Run(); !s.ok()) return WithContext(s, "withdrawing aggregates");
     }
   }
   if (record->purpose == consent::Purpose::kRenewalNotifications) {
     if (record->decision == consent::Decision::kDenied) {
       sqlite::Statement& suppress = statements_->suppress;
-      suppress.Bind(1, hash).Bind(2, received_ms).Bind(3, device_us);
+      suppress.Bind(1, hash).Bind(2, received_ms).Bind(3, device_us).Bind(4, event.account_id());
       if (absl::Status s = suppress.Run(); !s.ok()) return WithContext(s, "suppressing");
-    } else {
+    } else if (MayLiftSuppression(event, signature_verified)) {
       sqlite::Statement& lift = statements_->lift_suppression;
-      lift.Bind(1, hash).Bind(2, device_us);
+      lift.Bind(1, hash).Bind(2, device_us).Bind(3, event.account_id());
       if (absl::Status s = lift.Run(); !s.ok()) return WithContext(s, "lifting suppression");
+    } else {
+      sqlite::Statement& query = statements_->is_suppressed;
+      query.Bind(1, hash).Bind(2, device_us).Bind(3, event.account_id());
+      absl::StatusOr<bool> suppressed = query.Step();
+      query.Reset();
+      if (!suppressed.ok()) return WithContext(suppressed.status(), "looking up suppression");
+      if (*suppressed) ++result.suppressions_kept;
     }
   }
   return absl::OkStatus();
@@ -420,7 +439,11 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
     if (*inserted) {
-      if (absl::Status s = StoreConsentRecord(event, batch, context); !s.ok()) return s;
+      if (absl::Status s =
+              StoreConsentRecord(event, batch, batch.verified_grants.contains(i), context, result);
+          !s.ok()) {
+        return s;
+      }
     }
   }
   // Pass 2: everything else, each against the consent that held when it

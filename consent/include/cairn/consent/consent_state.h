@@ -32,7 +32,21 @@ struct ConsentRecord {
   std::string source_sdk_version;                 // which SDK recorded it
   std::string source_surface;                     // which UI asked
   std::optional<absl::Time> expires_at;           // end of a grant's validity
+  // The vendor backend's signature of an explicit grant and when it signed
+  // (cairn/consent/grant_signature.h); empty and nullopt when there is none.
+  std::string grant_signature;
+  std::optional<absl::Time> signed_at;
 };
+
+// The source surface of a decision the vendor's configured default made,
+// not the user: sent as CONSENT_ORIGIN_VENDOR_DEFAULT. Reserved: an app's
+// own SetConsent may not use it.
+inline constexpr std::string_view kVendorDefaultSurface = "vendor_default";
+
+// True if `change` is a vendor default rather than the user's own act: its
+// origin says so, or (clients older than the origin field) its surface is
+// kVendorDefaultSurface. A default never lifts an objection. Pure.
+bool IsVendorDefault(const cairn::v1::ConsentChange& change);
 
 // Checks a record before it is applied: a consentable purpose, a granted or
 // denied decision, a non-empty subject and policy version (InvalidArgument).
@@ -45,7 +59,9 @@ cairn::v1::ConsentDecision ToWire(Decision decision);
 Decision DecisionFromWire(int wire_value);
 
 // The ConsentChange event body for `record` (purpose, decision, policy,
-// surface, expiry). The caller fills the event envelope.
+// surface, expiry, origin, grant signature). The origin is VENDOR_DEFAULT
+// for the surface kVendorDefaultSurface, else USER_ACTION. The caller fills
+// the event envelope.
 void ToConsentChange(const ConsentRecord& record, cairn::v1::ConsentChange* out);
 
 // The record carried by an event with a ConsentChange body: subject is the
