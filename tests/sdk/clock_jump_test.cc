@@ -35,6 +35,15 @@ class ClockJumpTest : public cairn::testing::SdkTest {
   // A deadline the manual clock reaches only if the test moves it.
   absl::Time Soon() { return clock_.Now() + absl::Seconds(30); }
 
+  // The names of the milestones the fake received, in order.
+  std::vector<std::string> MilestoneNames() const {
+    std::vector<std::string> names;
+    for (const cairn::v1::Event& e : ReceivedEvents()) {
+      if (e.has_milestone()) names.push_back(e.milestone().name());
+    }
+    return names;
+  }
+
   // Every received event a collector applying the received consent changes
   // (by device time, as cairn-collector does) would store; fails the test
   // for one it would refuse for lack of consent.
@@ -65,6 +74,24 @@ class ClockJumpTest : public cairn::testing::SdkTest {
       posted_.notify_all();
       return answer;
     });
+  }
+
+  // A signed-in client on the fake collector, down, whose every backoff
+  // delay is `backoff`, which sends only when asked; its first attempt has
+  // failed and its sender waits. `o`: ClockOptions() with the test's changes.
+  std::unique_ptr<Client> StartAfterAFailedAttempt(absl::Duration backoff, Options o) {
+    ScriptOutage();
+    down_ = true;
+    o.min_backoff = backoff;
+    o.max_backoff = backoff;
+    o.upload_interval = absl::Hours(1);  // only the attempts the test asks for
+    auto client = StartSignedIn(o);
+    if (client == nullptr) return nullptr;
+    // The first attempt, asked for now, fails.
+    EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
+    EXPECT_EQ(Posts(), 1);
+    EXPECT_TRUE(clock_.AwaitSettledWaiter());
+    return client;
   }
 
   // Blocks until the fake saw `n` posts; false after 30 real seconds (a
@@ -103,11 +130,8 @@ TEST_F(ClockJumpTest, AClockSetBackADayKeepsConsentAndDelivery) {
   ASSERT_TRUE(client->RecordMilestone("after_regrant").ok());
   ASSERT_TRUE(client->Flush(Soon()).ok());
 
-  std::vector<std::string> names;
-  for (const cairn::v1::Event& e : ReceivedEvents()) {
-    if (e.has_milestone()) names.push_back(e.milestone().name());
-  }
-  EXPECT_EQ(names, (std::vector<std::string>{"before", "after_regrant"}));  // the withdrawal
+  EXPECT_EQ(MilestoneNames(),
+            (std::vector<std::string>{"before", "after_regrant"}));  // the withdrawal
   ExpectCollectorWouldStoreAll();  // purged "after_jump"; nothing dated before its grant
   EXPECT_EQ(client->GetStats().refused_no_consent, 1u);
 }
@@ -148,26 +172,13 @@ TEST_F(ClockJumpTest, AClockSetForwardAYearExpiresOnlyGrantsWhoseExpiryPassed) {
   ASSERT_TRUE(client->RecordMilestone("a_year_later").ok());
   // The deadline is read against the jumped clock: 30 s, not minus a year.
   ASSERT_TRUE(client->Flush(Soon()).ok());
-  std::vector<std::string> names;
-  for (const cairn::v1::Event& e : ReceivedEvents()) {
-    if (e.has_milestone()) names.push_back(e.milestone().name());
-  }
-  EXPECT_EQ(names, std::vector<std::string>{"a_year_later"});
+  EXPECT_EQ(MilestoneNames(), std::vector<std::string>{"a_year_later"});
 }
 
 TEST_F(ClockJumpTest, AWallJumpDuringBackoffKeepsTheMonotonicSchedule) {
-  ScriptOutage();
-  down_ = true;
   Options o = ClockOptions();
-  o.min_backoff = absl::Seconds(10);
-  o.max_backoff = absl::Seconds(10);  // every delay is exactly 10 s
-  o.upload_interval = absl::Hours(1);  // only the attempts the test asks for
-  auto client = StartSignedIn(o);
+  auto client = StartAfterAFailedAttempt(absl::Seconds(10), o);  // every delay exactly 10 s
   ASSERT_NE(client, nullptr);
-  // The first attempt, asked for now, fails.
-  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
-  ASSERT_EQ(Posts(), 1);
-  ASSERT_TRUE(clock_.AwaitSettledWaiter());
   down_ = false;
 
   clock_.JumpWall(absl::Hours(24));  // forward: the backoff is not over
@@ -184,19 +195,10 @@ TEST_F(ClockJumpTest, AWallJumpDuringBackoffKeepsTheMonotonicSchedule) {
 }
 
 TEST_F(ClockJumpTest, NetworkBackTriggersAnAttemptWithinTheFloor) {
-  ScriptOutage();
-  down_ = true;
   Options o = ClockOptions();
-  o.min_backoff = absl::Minutes(5);
-  o.max_backoff = absl::Minutes(5);
-  o.upload_interval = absl::Hours(1);  // only the attempts the test asks for
   o.network_retry_floor = absl::Seconds(2);
-  auto client = StartSignedIn(o);
+  auto client = StartAfterAFailedAttempt(absl::Minutes(5), o);
   ASSERT_NE(client, nullptr);
-  // The first attempt, asked for now, fails.
-  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
-  ASSERT_EQ(Posts(), 1);
-  ASSERT_TRUE(clock_.AwaitSettledWaiter());
   clock_.Advance(absl::Seconds(2));
 
   client->OnNetworkAvailable();  // still down: one attempt, now
@@ -216,18 +218,9 @@ TEST_F(ClockJumpTest, NetworkBackTriggersAnAttemptWithinTheFloor) {
 }
 
 TEST_F(ClockJumpTest, FlushWhileBackingOffWaitsForAnAttempt) {
-  ScriptOutage();
-  down_ = true;
   Options o = ClockOptions();
-  o.min_backoff = absl::Minutes(5);
-  o.max_backoff = absl::Minutes(5);
-  o.upload_interval = absl::Hours(1);  // only the attempts the test asks for
-  auto client = StartSignedIn(o);
+  auto client = StartAfterAFailedAttempt(absl::Minutes(5), o);
   ASSERT_NE(client, nullptr);
-  // The first attempt, asked for now, fails.
-  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
-  ASSERT_EQ(Posts(), 1);
-  ASSERT_TRUE(clock_.AwaitSettledWaiter());
   clock_.Advance(o.network_retry_floor);
   ASSERT_TRUE(clock_.AwaitSettledWaiter());
   EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);  // tried, still down
