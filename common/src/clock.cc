@@ -1,5 +1,7 @@
 #include "cairn/common/clock.h"
 
+#include <chrono>
+
 #include "absl/time/clock.h"
 
 namespace cairn {
@@ -17,6 +19,19 @@ class RealClock final : public Clock {
       cv.wait_until(lock, absl::ToChronoTime(deadline));
     }
   }
+  absl::Duration MonotonicNow() override {
+    return absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+  }
+  void WaitUntilMonotonic(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                          absl::Duration deadline) override {
+    if (deadline == absl::InfiniteDuration()) {
+      cv.wait(lock);
+    } else {
+      cv.wait_until(lock, std::chrono::steady_clock::time_point(
+                              std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                  absl::ToChronoNanoseconds(deadline))));
+    }
+  }
 };
 
 }  // namespace
@@ -26,12 +41,18 @@ absl::Time ManualClock::Now() {
   return now_;
 }
 
-void ManualClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
-                            absl::Time deadline) {
+absl::Duration ManualClock::MonotonicNow() {
+  std::lock_guard lock(mu_);
+  return mono_;
+}
+
+template <typename Reached>
+void ManualClock::Wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                       Reached reached) {
   Waiter waiter{&cv, lock.mutex(), 0};
   {
     std::lock_guard guard(mu_);
-    if (now_ >= deadline) return;
+    if (reached()) return;
     waiter.generation = generation_;
     waiters_.push_back(&waiter);
   }
@@ -41,11 +62,22 @@ void ManualClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::m
   std::erase(waiters_, &waiter);
 }
 
-void ManualClock::Advance(absl::Duration d) {
+void ManualClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                            absl::Time deadline) {
+  Wait(cv, lock, [&] { return now_ >= deadline; });
+}
+
+void ManualClock::WaitUntilMonotonic(std::condition_variable& cv,
+                                     std::unique_lock<std::mutex>& lock, absl::Duration deadline) {
+  Wait(cv, lock, [&] { return mono_ >= deadline; });
+}
+
+template <typename Change>
+void ManualClock::Move(Change change) {
   std::vector<Waiter> to_wake;
   {
     std::lock_guard guard(mu_);
-    now_ += d;
+    change();
     ++generation_;
     for (Waiter* w : waiters_) to_wake.push_back(*w);
   }
@@ -55,6 +87,17 @@ void ManualClock::Advance(absl::Duration d) {
     std::lock_guard guard(*w.mu);
     w.cv->notify_all();
   }
+}
+
+void ManualClock::Advance(absl::Duration d) {
+  Move([&] {
+    now_ += d;
+    mono_ += d;
+  });
+}
+
+void ManualClock::JumpWall(absl::Duration d) {
+  Move([&] { now_ += d; });
 }
 
 bool ManualClock::AwaitSettledWaiter(absl::Duration timeout) {

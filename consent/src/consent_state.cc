@@ -165,11 +165,16 @@ bool ConsentState::Allows(std::string_view subject, Purpose purpose, absl::Time 
   return DecisionAt(subject, purpose, at) == Decision::kGranted;
 }
 
+Decision ConsentState::CurrentDecision(std::string_view subject, Purpose purpose,
+                                       absl::Time now) const {
+  const History* history = Find(subject, purpose);
+  return history == nullptr ? Decision::kUnknown : EffectiveDecision(history->back(), now);
+}
+
 bool ConsentState::CurrentlyAllows(std::string_view subject, Purpose purpose,
                                    absl::Time now) const {
   if (!NeedsConsent(purpose)) return true;
-  const History* history = Find(subject, purpose);
-  return history != nullptr && EffectiveDecision(history->back(), now) == Decision::kGranted;
+  return CurrentDecision(subject, purpose, now) == Decision::kGranted;
 }
 
 PurposeState ConsentState::Get(std::string_view subject, Purpose purpose) const {

@@ -7,7 +7,6 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "sdk/src/client_impl.h"
 #include "sdk/src/upload/curl_transport.h"
 
@@ -33,7 +32,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(Options options) {
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Client::~Client() { impl_->Shutdown(absl::Now() + absl::Seconds(5)).IgnoreError(); }
+Client::~Client() { impl_->ShutdownWithin(impl_->shutdown_timeout()).IgnoreError(); }
 
 absl::Status Client::SetConsent(const ConsentRequest& request) {
   return impl_->SetConsent(request);
@@ -86,6 +85,7 @@ absl::Status Client::RecordMilestone(std::string_view name, std::optional<double
 }
 
 absl::Status Client::Flush(absl::Time deadline) { return impl_->Flush(deadline); }
+void Client::OnNetworkAvailable() { impl_->OnNetworkAvailable(); }
 absl::Status Client::Shutdown(absl::Time deadline) { return impl_->Shutdown(deadline); }
 Stats Client::GetStats() const { return impl_->GetStats(); }
 
@@ -93,24 +93,30 @@ Stats Client::GetStats() const { return impl_->GetStats(); }
 
 Client::Impl::Impl(Options options, Clock* clock, std::shared_ptr<Transport> transport)
     : options_(std::move(options)),
-      clock_(clock),
+      app_clock_(clock),
+      stamp_clock_(clock),
+      clock_(&stamp_clock_),
       paths_(sdk::ResolvePaths(options_)),
-      progress_(clock_),
+      progress_(clock_, options_.network_retry_floor),
       queue_(options_, clock_),
       writer_(options_, clock_, paths_.buffer_path, queue_, gate_, progress_, counters_, drops_),
-      keeper_(options_, clock_, ids_, paths_.consent_path, gate_, writer_, progress_, drops_),
+      keeper_(options_, &stamp_clock_, ids_, paths_.consent_path, gate_, writer_, progress_,
+              drops_),
       local_data_(options_, keeper_, gate_, writer_, counters_),
       record_path_(options_, clock_, ids_, gate_, keeper_, queue_, progress_, counters_, drops_),
       sender_(options_, clock_, std::move(transport), paths_.endpoint, ids_, writer_, keeper_,
               gate_, progress_, counters_, drops_) {}
 
 Client::Impl::~Impl() {
-  if (started_) Shutdown(absl::Now()).IgnoreError();
+  if (started_) ShutdownWithin(absl::ZeroDuration()).IgnoreError();
 }
 
 absl::Status Client::Impl::Open() {
   if (absl::Status s = writer_.LockStorage(); !s.ok()) return s;  // before any file opens
   if (absl::Status s = keeper_.Open(); !s.ok()) return s;
+  // No stamp of this run before the last decision of an earlier one, even
+  // with the device clock set back in between.
+  stamp_clock_.NotBefore(gate_.LatestDecisionTime());
   std::error_code ec;
   bool needs_buffer = std::filesystem::exists(paths_.buffer_path, ec);
   if (gate_.AnyoneMayBeRecorded(clock_->Now())) needs_buffer = true;
@@ -125,18 +131,25 @@ void Client::Impl::Start() {
 }
 
 absl::Status Client::Impl::Flush(absl::Time deadline) {
+  return FlushWithin(deadline - app_clock_->Now());
+}
+
+absl::Status Client::Impl::FlushWithin(absl::Duration timeout) {
   const int64_t target = queue_.MarkUrgent();
-  return progress_.AwaitDelivered(target, deadline);
+  return progress_.AwaitDelivered(target, timeout);
 }
 
 absl::Status Client::Impl::Shutdown(absl::Time deadline) {
+  return ShutdownWithin(deadline - app_clock_->Now());
+}
+
+absl::Status Client::Impl::ShutdownWithin(absl::Duration timeout) {
   std::lock_guard lock(shutdown_mu_);
   if (shutdown_result_) return *shutdown_result_;
   progress_.Close();
   // Leave a little time to abort a transfer and join the threads.
-  absl::Duration margin =
-      std::clamp((deadline - absl::Now()) / 10, absl::ZeroDuration(), absl::Milliseconds(200));
-  absl::Status result = Flush(deadline - margin);
+  absl::Duration margin = std::clamp(timeout / 10, absl::ZeroDuration(), absl::Milliseconds(200));
+  absl::Status result = FlushWithin(timeout - margin);
   // The sender first: it reads what the writer wrote. The writer then
   // commits whatever is still queued before it ends.
   sender_.Stop();

@@ -17,6 +17,7 @@
 #include "sdk/src/options_check.h"
 #include "sdk/src/progress.h"
 #include "sdk/src/record_path.h"
+#include "sdk/src/stamp_clock.h"
 #include "sdk/src/upload/sender.h"
 
 namespace cairn {
@@ -75,11 +76,20 @@ class Client::Impl {
   }
   absl::Status Flush(absl::Time deadline);
   absl::Status Shutdown(absl::Time deadline);
+  void OnNetworkAvailable() { progress_.RequestAttempt(/*reset_backoff=*/true); }
+  // Flush and Shutdown for `timeout` of the monotonic clock.
+  absl::Status FlushWithin(absl::Duration timeout);
+  absl::Status ShutdownWithin(absl::Duration timeout);
+  absl::Duration shutdown_timeout() const { return options_.shutdown_timeout; }
   Stats GetStats() const;
 
  private:
   // Declared in construction order: each part gets references to those above it.
   const Options options_;
+  // The app's clock, which Flush and Shutdown read their deadlines against.
+  Clock* const app_clock_;
+  // What the parts see: the app's clock, its wall time never running back.
+  sdk::StampClock stamp_clock_;
   Clock* const clock_;
   const sdk::ClientPaths paths_;
   UuidV7Generator ids_;

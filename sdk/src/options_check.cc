@@ -64,6 +64,14 @@ absl::Status ValidateOptions(const Options& options) {
   if (options.min_backoff <= absl::ZeroDuration() || options.max_backoff < options.min_backoff) {
     return absl::InvalidArgumentError("need 0 < min_backoff <= max_backoff");
   }
+  if (options.network_retry_floor < absl::ZeroDuration() ||
+      options.network_retry_floor > absl::Hours(1)) {
+    return absl::InvalidArgumentError("network_retry_floor: 0 to 1 hour");
+  }
+  if (options.shutdown_timeout < absl::ZeroDuration() ||
+      options.shutdown_timeout > absl::Minutes(1)) {
+    return absl::InvalidArgumentError("shutdown_timeout: 0 to 1 minute");
+  }
   if (options.attribute_allowlist.size() > kMaxAttributes) {
     return absl::InvalidArgumentError(
         absl::StrCat("attribute_allowlist: at most ", kMaxAttributes, " keys"));

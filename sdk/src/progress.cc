@@ -1,7 +1,6 @@
 #include "sdk/src/progress.h"
 
 #include <algorithm>
-#include <chrono>
 
 #include "absl/strings/str_cat.h"
 
@@ -61,33 +60,51 @@ absl::Status Progress::AwaitDurable(int64_t sequence, absl::Duration timeout) {
   return absl::OkStatus();
 }
 
-bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Time next_attempt,
-                             absl::Duration upload_interval, absl::Time& work_since) {
+bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration next_attempt,
+                             absl::Duration upload_interval, absl::Duration& work_since,
+                             bool& reset_backoff) {
   std::unique_lock lock(mu_);
   while (true) {
     if (stop_sender_) return false;
     if (auth_failed_) {  // paused until the app restarts with a valid key
-      clock_->WaitUntil(sender_wake_, lock, absl::InfiniteFuture());
+      clock_->WaitUntilMonotonic(sender_wake_, lock, absl::InfiniteDuration());
       continue;
     }
-    absl::Time now = clock_->Now();
+    const absl::Duration now = clock_->MonotonicNow();
     int64_t unsent =
         persisted_through_ - settled_through_ + (consent_last_position_ - consent_settled_through_);
     bool has_work = in_flight || unsent > 0;
     if (!has_work) {
-      work_since = absl::InfiniteFuture();
-      clock_->WaitUntil(sender_wake_, lock, absl::InfiniteFuture());
+      work_since = absl::InfiniteDuration();
+      attempt_requested_ = reset_requested_ = false;  // nothing to attempt
+      clock_->WaitUntilMonotonic(sender_wake_, lock, absl::InfiniteDuration());
       continue;
     }
-    if (work_since == absl::InfiniteFuture()) work_since = now;
+    if (work_since == absl::InfiniteDuration()) work_since = now;
     bool urgent = settled_through_ < flush_through_ ||
                   consent_settled_through_ < consent_flush_through_ || closed() ||
                   unsent >= static_cast<int64_t>(batch_limit);
-    // New events and flushes never shorten a backoff.
-    absl::Time ready = std::max(urgent ? now : work_since + upload_interval, next_attempt);
-    if (now >= ready) return true;
-    clock_->WaitUntil(sender_wake_, lock, ready);
+    // New events and urgency never shorten a backoff; only an attempt asked
+    // for does, and not sooner than the floor after the last turn.
+    absl::Duration ready = std::max(urgent ? now : work_since + upload_interval, next_attempt);
+    if (attempt_requested_) ready = std::min(ready, std::max(now, last_turn_at_ + attempt_floor_));
+    if (now >= ready) {
+      reset_backoff = reset_requested_;
+      attempt_requested_ = reset_requested_ = false;
+      last_turn_at_ = now;
+      return true;
+    }
+    clock_->WaitUntilMonotonic(sender_wake_, lock, ready);
   }
+}
+
+void Progress::RequestAttempt(bool reset_backoff) {
+  {
+    std::lock_guard lock(mu_);
+    attempt_requested_ = true;
+    reset_requested_ = reset_requested_ || reset_backoff;
+  }
+  sender_wake_.notify_one();
 }
 
 int64_t Progress::ConsentLastPosition() const {
@@ -138,9 +155,18 @@ void Progress::RetryScheduled(absl::string_view message) {
   changed_.notify_all();
 }
 
-absl::Status Progress::AwaitDelivered(int64_t target, absl::Time deadline) {
-  const auto until = absl::ToChronoTime(deadline);
+absl::Status Progress::AwaitDelivered(int64_t target, absl::Duration timeout) {
+  // On the monotonic clock: a jump of the wall clock during the wait
+  // neither stretches nor cuts it.
+  const absl::Duration until = clock_->MonotonicNow() + timeout;
   std::unique_lock lock(mu_);
+  auto wait_for = [&](auto done) {
+    while (!done()) {
+      if (clock_->MonotonicNow() >= until) return false;
+      clock_->WaitUntilMonotonic(changed_, lock, until);
+    }
+    return true;
+  };
   const int64_t consent_target = consent_last_position_;
   auto delivered = [&] {
     return settled_through_ >= target && consent_settled_through_ >= consent_target;
@@ -148,21 +174,26 @@ absl::Status Progress::AwaitDelivered(int64_t target, absl::Time deadline) {
   const uint64_t failed_before = failed_attempts_;
   flush_through_ = std::max(flush_through_, target);
   consent_flush_through_ = std::max(consent_flush_through_, consent_target);
+  // An attempt for this flush even while backing off, within the floor.
+  attempt_requested_ = true;
   sender_wake_.notify_one();
-  if (!changed_.wait_until(lock, until, [&] { return persisted_through_ >= target; })) {
+  if (!wait_for([&] { return persisted_through_ >= target; })) {
     return absl::DeadlineExceededError("recorded events are not yet durable");
   }
-  changed_.wait_until(lock, until, [&] {
-    return delivered() || auth_failed_ || failed_attempts_ > failed_before || in_backoff_ ||
-           stop_sender_;
-  });
-  if (delivered()) return absl::OkStatus();
-  if (auth_failed_) return absl::PermissionDeniedError(last_error_);
-  if (failed_attempts_ > failed_before || in_backoff_) {
+  auto unreachable = [&] {
     return absl::UnavailableError(
         absl::StrCat("events are durable on the device; the collector is not reachable now (",
                      last_error_, "); delivery will be retried"));
-  }
+  };
+  // Backing off and the floor keeps the next attempt past the deadline:
+  // waiting would change nothing.
+  if (!delivered() && in_backoff_ && last_turn_at_ + attempt_floor_ > until) return unreachable();
+  wait_for([&] {
+    return delivered() || auth_failed_ || failed_attempts_ > failed_before || stop_sender_;
+  });
+  if (delivered()) return absl::OkStatus();
+  if (auth_failed_) return absl::PermissionDeniedError(last_error_);
+  if (failed_attempts_ > failed_before || in_backoff_) return unreachable();
   return absl::DeadlineExceededError("events are durable but not yet delivered");
 }
 

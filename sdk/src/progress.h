@@ -30,8 +30,11 @@ namespace cairn::sdk {
 // while it is held (besides the clock's own, inside WaitUntil).
 class Progress {
  public:
-  // `clock` schedules the sender's waits; it must outlive this.
-  explicit Progress(Clock* clock) : clock_(clock) {}
+  // `clock` schedules the sender's waits (on its monotonic time); it must
+  // outlive this. `attempt_floor`: the least time between an attempt and
+  // one asked for early (by Flush or a network change).
+  Progress(Clock* clock, absl::Duration attempt_floor)
+      : clock_(clock), attempt_floor_(attempt_floor) {}
 
   // --- lifecycle (any thread) ---
   // Shutdown has begun: record calls and decisions are refused from now on,
@@ -72,9 +75,19 @@ class Progress {
   // `batch_limit` how many events make a batch worth sending at once,
   // `next_attempt` when the backoff ends. `work_since` is the sender's
   // record of when unsent work appeared (a partly filled batch waits for
-  // `upload_interval` after it); this call keeps it up to date.
-  bool AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Time next_attempt,
-                     absl::Duration upload_interval, absl::Time& work_since);
+  // `upload_interval` after it); this call keeps it up to date. All three
+  // times are on the clock's monotonic time. An attempt asked for early
+  // (RequestAttempt) comes before the backoff ends, but never sooner than
+  // the attempt floor after the previous turn; `reset_backoff` is set when
+  // the asker said the network is back (the sender starts its backoff over).
+  bool AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration next_attempt,
+                     absl::Duration upload_interval, absl::Duration& work_since,
+                     bool& reset_backoff);
+  // --- any thread ---
+  // Asks the sender for an attempt now (within the attempt floor), even
+  // while it backs off; `reset_backoff`: the network is back, so the
+  // backoff starts over. A lock and a notification; never blocks.
+  void RequestAttempt(bool reset_backoff);
   // The last consent.db position appended so far.
   int64_t ConsentLastPosition() const;
   // consent.db positions up to `through` are delivered (never moves back).
@@ -89,8 +102,8 @@ class Progress {
   // The collector refused the write key: the sender pauses until restart,
   // and Flush answers PermissionDenied from now on.
   void AuthFailed(absl::string_view message);
-  // An attempt failed and will be retried after a backoff: Flush answers
-  // Unavailable rather than wait for it.
+  // An attempt failed and will be retried after a backoff: a Flush waiting
+  // for an attempt answers Unavailable.
   void RetryScheduled(absl::string_view message);
   // Highest sequence in the sender's in-flight batch (0: none), which the
   // writer's bounds must never evict. One atomic operation.
@@ -99,9 +112,10 @@ class Progress {
 
   // --- Flush and Shutdown ---
   // Makes the sender urgent until every event up to `target` and every
-  // consent record appended so far is settled, and waits for that (see
-  // Client::Flush for the answers) until `deadline`.
-  absl::Status AwaitDelivered(int64_t target, absl::Time deadline);
+  // consent record appended so far is settled, asks for an attempt (see
+  // RequestAttempt), and waits for that (see Client::Flush for the answers)
+  // for `timeout` of the clock's monotonic time.
+  absl::Status AwaitDelivered(int64_t target, absl::Duration timeout);
   // Makes AwaitSendTurn return false and wakes every waiter.
   void StopSender();
 
@@ -110,6 +124,7 @@ class Progress {
 
  private:
   Clock* const clock_;
+  const absl::Duration attempt_floor_;
   std::atomic<bool> closed_{false};
   std::atomic<int64_t> in_flight_through_{0};
 
@@ -130,6 +145,10 @@ class Progress {
   bool in_backoff_ = false;
   bool auth_failed_ = false;
   bool stop_sender_ = false;
+  bool attempt_requested_ = false;  // RequestAttempt since the last turn
+  bool reset_requested_ = false;    // ... saying the network is back
+  // Monotonic time of the sender's last turn (the floor counts from it).
+  absl::Duration last_turn_at_ = -absl::InfiniteDuration();
   std::string last_error_;
   // Sequence ranges whose commit failed (newest last, at most 64), so a
   // durable record call can tell "written" from "dropped".

@@ -94,7 +94,7 @@ class SdkTest : public ::testing::Test {
   }
 
   // Flushes until delivered: a scripted fake recovers after its faults, and a
-  // flush during a backoff answers Unavailable at once.
+  // flush answers Unavailable after one failed attempt.
   static absl::Status FlushUntilDelivered(Client& client) {
     absl::Status s;
     for (int i = 0; i < 500; ++i) {

@@ -79,7 +79,8 @@ class Client {
   // one down first.
   static absl::StatusOr<std::unique_ptr<Client>> Create(Options options);
 
-  // Shuts down with a 5-second deadline if Shutdown was not called.
+  // Shuts down with Options::shutdown_timeout (default 1 s) as the deadline
+  // if Shutdown was not called.
   ~Client();
 
   Client(const Client&) = delete;
@@ -161,17 +162,31 @@ class Client {
                                const Attributes& attributes = {});
 
   // Waits until every event recorded before this call is durable in the
-  // buffer and acknowledged by the collector. Returns OK when delivered;
-  // Unavailable when the events are durable but the collector cannot be
-  // reached now (they stay buffered and delivery goes on); PermissionDenied
-  // when the collector refuses the write key; DeadlineExceeded otherwise.
+  // buffer and acknowledged by the collector. While backing off after
+  // failures it asks for a delivery attempt now (never sooner than
+  // Options::network_retry_floor after the previous one) and waits for it.
+  // Returns OK when delivered; Unavailable when the events are durable but
+  // that attempt failed, or the floor keeps the next one past the deadline
+  // (they stay buffered and delivery goes on); PermissionDenied when the
+  // collector refuses the write key; DeadlineExceeded otherwise. The
+  // deadline is read against the clock's wall time once, at the call; the
+  // wait itself runs on the monotonic clock, so setting the device clock
+  // meanwhile neither stretches nor cuts it.
   absl::Status Flush(absl::Time deadline);
+
+  // The app saw connectivity come back (e.g. a network-change callback):
+  // the backoff starts over and a delivery attempt is made now, or
+  // Options::network_retry_floor after the previous attempt if that is
+  // later, so calling it on every change is safe. Does nothing when nothing
+  // waits to be sent. Cheap: a lock and a wake-up; never blocks or fails.
+  void OnNetworkAvailable();
 
   // Stops recording, persists everything queued, tries to deliver until the
   // deadline, then aborts any transfer and stops the threads. Returns by the
   // deadline (plus the time to abort a transfer, well under a second) even
   // if the collector stalls. What was not delivered stays in the buffer for
-  // the next start. Later calls return the first call's result.
+  // the next start. Later calls return the first call's result. The
+  // deadline is read like Flush's.
   absl::Status Shutdown(absl::Time deadline);
 
   // Counters and buffer size now. Cheap: a few atomic loads and a lock.

@@ -110,6 +110,19 @@ struct Options {
   // Seed of the backoff jitter; 0 (the default) seeds from the OS. A fixed
   // seed makes retry timing repeatable, for tests.
   uint64_t jitter_seed = 0;
+  // The least time between two delivery attempts when one is asked for
+  // early (Client::OnNetworkAvailable, Flush while backing off), so an app
+  // that reports every connectivity change cannot hammer the collector.
+  // 0 to 1 hour; zero asks for no floor.
+  absl::Duration network_retry_floor = absl::Seconds(1);
+
+  // --- Exit ---
+  // How long destroying a Client without calling Shutdown may take: its
+  // destructor calls Shutdown(now + shutdown_timeout), so a stalled or
+  // unreachable collector delays the app's exit by at most this (plus the
+  // time to abort a transfer). Events not delivered by then stay durable on
+  // the device for the next run. 0 to 1 minute.
+  absl::Duration shutdown_timeout = absl::Seconds(1);
 
   // --- Transport security ---
   // Allows plain http:// to a non-loopback host. Never do this in production.

@@ -1,5 +1,6 @@
 #include "sdk/src/device/consent_gate.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
@@ -22,7 +23,9 @@ absl::Status ConsentGate::Check(const std::string& subject, cairn::v1::Purpose p
   std::optional<consent::Purpose> p = consent::FromWire(purpose);
   std::shared_lock lock(mu_);
   epoch = epoch_.load();
-  if (!p || !state_.Allows(subject, *p, now)) {
+  // The latest decision, not the one dated at or before `now`: it is the
+  // one the user made last, whatever the device clock says meanwhile.
+  if (!p || !state_.CurrentlyAllows(subject, *p, now)) {
     return absl::PermissionDeniedError(
         absl::StrCat("no consent for purpose ", ToAbsl(p ? consent::PurposeName(*p) : "unknown"),
                      ": nothing was recorded"));
@@ -52,10 +55,21 @@ consent::PurposeState ConsentGate::Get(const std::string& subject, consent::Purp
   return state_.Get(subject, purpose);
 }
 
-consent::Decision ConsentGate::DecisionAt(const std::string& subject, consent::Purpose purpose,
-                                          absl::Time at) const {
+consent::Decision ConsentGate::Current(const std::string& subject, consent::Purpose purpose,
+                                       absl::Time now) const {
   std::shared_lock lock(mu_);
-  return state_.DecisionAt(subject, purpose, at);
+  return state_.CurrentDecision(subject, purpose, now);
+}
+
+absl::Time ConsentGate::LatestDecisionTime() const {
+  absl::Time latest = absl::InfinitePast();
+  std::shared_lock lock(mu_);
+  for (const std::string& subject : state_.Subjects()) {
+    for (consent::Purpose p : consent::kConsentablePurposes) {
+      latest = std::max(latest, state_.Get(subject, p).decided_at);
+    }
+  }
+  return latest;
 }
 
 std::vector<ConsentChoice> ConsentGate::Choices(const std::string& subject) const {

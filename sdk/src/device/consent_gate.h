@@ -38,9 +38,9 @@ bool RecordsEvents(consent::Purpose purpose);
 class ConsentGate {
  public:
   // --- readers (any thread; shared lock) ---
-  // OK if `subject` may be recorded for `purpose` at `now`, else
-  // PermissionDenied. `epoch` gets the purge epoch read under the same lock,
-  // so a withdrawal after the check is seen by the writer. A hash lookup.
+  // OK if `subject` may be recorded for `purpose` now, by their latest
+  // decision (a grant not expired at `now`), else PermissionDenied. `epoch` gets the purge epoch
+  // read under the same lock, so a withdrawal after the check is seen by the writer. A hash lookup.
   absl::Status Check(const std::string& subject, cairn::v1::Purpose purpose, absl::Time now,
                      uint64_t& epoch) const;
   // The purge epoch now. One atomic load.
@@ -55,9 +55,12 @@ class ConsentGate {
                             std::vector<int64_t>* refused) const;
   // The latest decision of `subject` for `purpose` (kUnknown if none).
   consent::PurposeState Get(const std::string& subject, consent::Purpose purpose) const;
-  // The decision in force at `at` (kUnknown once a grant expired).
-  consent::Decision DecisionAt(const std::string& subject, consent::Purpose purpose,
-                               absl::Time at) const;
+  // The latest decision, kUnknown once it is a grant expired at `now`.
+  consent::Decision Current(const std::string& subject, consent::Purpose purpose,
+                            absl::Time now) const;
+  // The device time of the latest decision of anyone (InfinitePast if none).
+  // Cost: a lookup per user and purpose.
+  absl::Time LatestDecisionTime() const;
   // `subject`'s latest decision for every consentable purpose, in display order.
   std::vector<ConsentChoice> Choices(const std::string& subject) const;
   // True if some user's consent lets events be recorded at `now` (the

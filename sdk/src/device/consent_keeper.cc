@@ -48,7 +48,7 @@ absl::Status ValidateConsentRequest(const ConsentRequest& r) {
   return absl::OkStatus();
 }
 
-ConsentKeeper::ConsentKeeper(const Options& options, Clock* clock, UuidV7Generator& ids,
+ConsentKeeper::ConsentKeeper(const Options& options, StampClock* clock, UuidV7Generator& ids,
                              std::string consent_path, ConsentGate& gate, Writer& writer,
                              Progress& progress, DropCounters& drops)
     : options_(options),
@@ -150,11 +150,15 @@ absl::Status ConsentKeeper::AppendDecision(consent::ConsentRecord record,
                                            const std::string& account_id) {
   if (absl::Status s = EnsureLog(); !s.ok()) return s;
   absl::Time now = clock_->Now();
-  // Decisions of one user and purpose are ordered by device time: a clock
-  // set back must not put a withdrawal before the grant it withdraws.
+  // The device time of a user's decisions for a purpose follows the order
+  // they were made in (the consent log's), as the collector orders them by
+  // it: a clock set back must not put a withdrawal before the grant it
+  // withdraws. The client's clock already never runs back within a run or
+  // behind an earlier run's decisions; this covers the rest.
   consent::PurposeState previous = gate_.Get(record.subject, record.purpose);
   if (previous.decision != consent::Decision::kUnknown && now <= previous.decided_at) {
     now = previous.decided_at + absl::Microseconds(1);
+    clock_->NotBefore(now);  // and no event it allows is dated before it
   }
   record.device_time = now;
   consent::LogEntry entry;
@@ -196,7 +200,7 @@ absl::Status ConsentKeeper::ApplyRenewalDefault(const std::string& account_id,
 
 consent::Decision ConsentKeeper::GetConsent(std::string_view user_id,
                                             consent::Purpose purpose) const {
-  return gate_.DecisionAt(Subject(user_id), purpose, clock_->Now());
+  return gate_.Current(Subject(user_id), purpose, clock_->Now());
 }
 
 std::vector<ConsentChoice> ConsentKeeper::GetConsentChoices(std::string_view user_id) const {

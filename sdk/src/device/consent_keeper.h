@@ -19,6 +19,7 @@
 #include "sdk/src/device/consent_gate.h"
 #include "sdk/src/device/writer.h"
 #include "sdk/src/progress.h"
+#include "sdk/src/stamp_clock.h"
 
 namespace cairn::sdk {
 
@@ -40,7 +41,7 @@ absl::Status ValidateConsentRequest(const ConsentRequest& request);
 class ConsentKeeper {
  public:
   // Everything passed must outlive this. Opens nothing.
-  ConsentKeeper(const Options& options, Clock* clock, UuidV7Generator& ids,
+  ConsentKeeper(const Options& options, StampClock* clock, UuidV7Generator& ids,
                 std::string consent_path, ConsentGate& gate, Writer& writer, Progress& progress,
                 DropCounters& drops);
 
@@ -89,7 +90,7 @@ class ConsentKeeper {
   absl::Status ApplyRenewalDefault(const std::string& account_id, const std::string& subject);
 
   const Options& options_;
-  Clock* const clock_;
+  StampClock* const clock_;
   UuidV7Generator& ids_;
   const std::string consent_path_;
   ConsentGate& gate_;

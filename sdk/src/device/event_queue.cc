@@ -55,10 +55,10 @@ bool EventQueue::AwaitEvents() {
   if (queue_.empty()) return false;  // stopped, and everything queued is written
   if (options_.commit_interval > absl::ZeroDuration()) {
     // Gather more events for this commit unless someone waits for it.
-    const absl::Time until = clock_->Now() + options_.commit_interval;
+    const absl::Duration until = clock_->MonotonicNow() + options_.commit_interval;
     while (!stop_ && queue_.size() < options_.commit_max_events &&
-           urgent_through_ < queue_.front().sequence && clock_->Now() < until) {
-      clock_->WaitUntil(writer_wake_, lock, until);
+           urgent_through_ < queue_.front().sequence && clock_->MonotonicNow() < until) {
+      clock_->WaitUntilMonotonic(writer_wake_, lock, until);
     }
   }
   return true;

@@ -180,7 +180,7 @@ void Writer::CommitChunk(std::span<const BufferedEvent> chunk, int64_t through) 
     // After the commit, never before: a mark ahead of the buffer would count
     // a loss that did not happen. Best effort, like the mark itself.
     mark_.Write({last, static_cast<uint64_t>(std::max<int64_t>(rows, 0))}).IgnoreError();
-    EnforceBounds(/*check_expiry=*/clock_->Now() >= next_expiry_check_);
+    EnforceBounds(/*check_expiry=*/clock_->MonotonicNow() >= next_expiry_check_);
   } else {
     // The device could not write (full disk, IO error): the events are
     // lost, so they are counted and reported; the app keeps running.
@@ -198,7 +198,7 @@ void Writer::EnforceBounds(bool check_expiry) {
   const absl::Time now = clock_->Now();
   if (check_expiry && options_.event_ttl > absl::ZeroDuration()) {
     bounds.expire_before_ms = absl::ToUnixMillis(now - options_.event_ttl);
-    next_expiry_check_ = now + absl::Minutes(1);
+    next_expiry_check_ = clock_->MonotonicNow() + absl::Minutes(1);
   }
   const BufferSize current = counters_.Buffered();
   bool over = (bounds.max_rows > 0 && current.rows > bounds.max_rows) ||

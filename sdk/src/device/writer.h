@@ -125,9 +125,10 @@ class Writer {
   std::string install_id_;
   std::unique_ptr<EventBuffer> sender_buffer_;  // sender thread only
   std::mutex write_mu_;
-  std::unique_ptr<EventBuffer> buffer_;                  // guarded by write_mu_
-  BufferMark mark_;                                      // guarded by write_mu_
-  absl::Time next_expiry_check_ = absl::InfinitePast();  // guarded by write_mu_
+  std::unique_ptr<EventBuffer> buffer_;  // guarded by write_mu_
+  BufferMark mark_;                      // guarded by write_mu_
+  // On the monotonic clock. Guarded by write_mu_.
+  absl::Duration next_expiry_check_ = -absl::InfiniteDuration();
   std::thread thread_;
 };
 

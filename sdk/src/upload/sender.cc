@@ -240,7 +240,7 @@ void Sender::RefreshSettled() {
 
 void Sender::DeleteFailed(const absl::Status& status) {
   ++delete_failures_;
-  next_delete_try_ = clock_->Now() + backoff_.NextDelay(delete_failures_, std::nullopt);
+  next_delete_try_ = clock_->MonotonicNow() + backoff_.NextDelay(delete_failures_, std::nullopt);
   progress_.SetError(status.message());
 }
 
@@ -275,17 +275,21 @@ void Sender::Loop() {
   std::optional<InFlightBatch> in_flight;
   size_t batch_limit = options_.max_batch_events;
   int failures = 0;
-  absl::Time next_attempt = absl::InfinitePast();
-  absl::Time work_since = absl::InfiniteFuture();
+  // Monotonic times: a wall clock set back or forward changes no schedule.
+  absl::Duration next_attempt = -absl::InfiniteDuration();
+  absl::Duration work_since = absl::InfiniteDuration();
+  bool reset_backoff = false;
   while (progress_.AwaitSendTurn(in_flight.has_value() || !acked_.empty(), batch_limit,
-                                 next_attempt, options_.upload_interval, work_since)) {
+                                 next_attempt, options_.upload_interval, work_since,
+                                 reset_backoff)) {
+    if (reset_backoff) failures = 0;  // the network is back: start the backoff over
     if (in_flight && in_flight->epoch != gate_.Epoch()) {
       // A withdrawal or erasure since it was built: rebuild it from what is
       // still buffered and allowed, so none of the purged events goes out.
       in_flight.reset();
       progress_.SetInFlightThrough(AckedThrough());
     }
-    if (!in_flight && !acked_.empty() && clock_->Now() >= next_delete_try_) {
+    if (!in_flight && !acked_.empty() && clock_->MonotonicNow() >= next_delete_try_) {
       RetryAckedDeletes();
     }
     if (!in_flight) {
@@ -295,13 +299,13 @@ void Sender::Loop() {
         in_flight.reset();
         if (built.ok()) {
           RefreshSettled();  // nothing buffered: everything persisted is settled
-          work_since = absl::InfiniteFuture();
+          work_since = absl::InfiniteDuration();
           // Only acknowledged rows wait for deletion: sleep until the next try.
           if (!acked_.empty()) next_attempt = std::max(next_attempt, next_delete_try_);
           continue;
         }
         ++failures;
-        next_attempt = clock_->Now() + backoff_.NextDelay(failures, std::nullopt);
+        next_attempt = clock_->MonotonicNow() + backoff_.NextDelay(failures, std::nullopt);
         progress_.SetError(built.status().message());
         continue;
       }
@@ -315,8 +319,8 @@ void Sender::Loop() {
       case SendOutcome::kSettled:
         in_flight.reset();
         failures = 0;
-        next_attempt = absl::InfinitePast();
-        work_since = absl::InfiniteFuture();
+        next_attempt = -absl::InfiniteDuration();
+        work_since = absl::InfiniteDuration();
         batch_limit = std::min(options_.max_batch_events, batch_limit * 2);
         progress_.SendSucceeded(/*clear_error=*/error.ok());
         RefreshSettled();
@@ -335,7 +339,7 @@ void Sender::Loop() {
       case SendOutcome::kRetry: {
         ++failures;
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
-        next_attempt = clock_->Now() + delay;
+        next_attempt = clock_->MonotonicNow() + delay;
         ReportProblem(error, http_status, delay);  // before Flush can answer Unavailable
         progress_.RetryScheduled(error.message());
         break;

@@ -111,7 +111,7 @@ class Sender {
   // Sender thread only: see AckedRange.
   std::vector<AckedRange> acked_;
   int delete_failures_ = 0;
-  absl::Time next_delete_try_ = absl::InfinitePast();
+  absl::Duration next_delete_try_ = -absl::InfiniteDuration();  // monotonic
   std::thread thread_;
 };
 

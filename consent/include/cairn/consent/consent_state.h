@@ -118,6 +118,12 @@ class ConsentState {
   // purposes that need no consent, otherwise only with a live grant.
   bool Allows(std::string_view subject, Purpose purpose, absl::Time at) const;
 
+  // The latest decision (whatever its time), kUnknown if none or if it is a
+  // grant that expired at or before `now`: what the user chose last, so a
+  // device clock set back after a decision does not hide it. Cost: a hash
+  // lookup.
+  Decision CurrentDecision(std::string_view subject, Purpose purpose, absl::Time now) const;
+
   // True if the latest decision (whatever its time) is a grant that has not
   // expired at `now`. The SDK asks this before sending: a withdrawal made
   // after an event still stops that event from leaving the device.
