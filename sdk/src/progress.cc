@@ -87,7 +87,10 @@ bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration 
     // New events and urgency never shorten a backoff; only an attempt asked
     // for does, and not sooner than the floor after the last turn.
     absl::Duration ready = std::max(urgent ? now : work_since + upload_interval, next_attempt);
-    if (attempt_requested_) ready = std::min(ready, std::max(now, last_turn_at_ + attempt_floor_));
+    if (attempt_requested_) {
+      ready = std::min(ready,
+                       std::max({now, last_turn_at_ + attempt_floor_, server_not_before_}));
+    }
     if (now >= ready) {
       reset_backoff = reset_requested_;
       attempt_requested_ = reset_requested_ = false;
@@ -133,6 +136,7 @@ void Progress::Settled(int64_t settled, int64_t persisted) {
 void Progress::SendSucceeded(bool clear_error) {
   std::lock_guard lock(mu_);
   in_backoff_ = false;
+  server_not_before_ = -absl::InfiniteDuration();
   if (clear_error) last_error_.clear();
 }
 
@@ -145,10 +149,11 @@ void Progress::AuthFailed(absl::string_view message) {
   changed_.notify_all();
 }
 
-void Progress::RetryScheduled(absl::string_view message) {
+void Progress::RetryScheduled(absl::string_view message, absl::Duration not_before) {
   {
     std::lock_guard lock(mu_);
     in_backoff_ = true;
+    server_not_before_ = not_before;
     ++failed_attempts_;
     last_error_ = std::string(message);
   }
@@ -185,9 +190,12 @@ absl::Status Progress::AwaitDelivered(int64_t target, absl::Duration timeout) {
         absl::StrCat("events are durable on the device; the collector is not reachable now (",
                      last_error_, "); delivery will be retried"));
   };
-  // Backing off and the floor keeps the next attempt past the deadline:
-  // waiting would change nothing.
-  if (!delivered() && in_backoff_ && last_turn_at_ + attempt_floor_ > until) return unreachable();
+  // Backing off, and the floor or the collector's Retry-After keeps the next
+  // attempt past the deadline: waiting would change nothing.
+  if (!delivered() && in_backoff_ &&
+      std::max(last_turn_at_ + attempt_floor_, server_not_before_) > until) {
+    return unreachable();
+  }
   wait_for([&] {
     return delivered() || auth_failed_ || failed_attempts_ > failed_before || stop_sender_;
   });

@@ -103,8 +103,10 @@ class Progress {
   // and Flush answers PermissionDenied from now on.
   void AuthFailed(absl::string_view message);
   // An attempt failed and will be retried after a backoff: a Flush waiting
-  // for an attempt answers Unavailable.
-  void RetryScheduled(absl::string_view message);
+  // for an attempt answers Unavailable. `not_before` (monotonic): the end
+  // of the collector's Retry-After, which no early attempt may precede (an
+  // overloaded collector asked for quiet); -infinity when it sent none.
+  void RetryScheduled(absl::string_view message, absl::Duration not_before);
   // Highest sequence in the sender's in-flight batch (0: none), which the
   // writer's bounds must never evict. One atomic operation.
   void SetInFlightThrough(int64_t through) { in_flight_through_.store(through); }
@@ -149,6 +151,8 @@ class Progress {
   bool reset_requested_ = false;    // ... saying the network is back
   // Monotonic time of the sender's last turn (the floor counts from it).
   absl::Duration last_turn_at_ = -absl::InfiniteDuration();
+  // End of the collector's Retry-After (monotonic): early attempts wait for it.
+  absl::Duration server_not_before_ = -absl::InfiniteDuration();
   std::string last_error_;
   // Sequence ranges whose commit failed (newest last, at most 64), so a
   // durable record call can tell "written" from "dropped".

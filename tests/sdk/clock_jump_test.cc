@@ -217,6 +217,41 @@ TEST_F(ClockJumpTest, NetworkBackTriggersAnAttemptWithinTheFloor) {
   EXPECT_EQ(Posts(), 3);
 }
 
+TEST_F(ClockJumpTest, NetworkBackStillHonoursTheCollectorsRetryAfter) {
+  // An overloaded collector asks for a minute of quiet; the app's network
+  // change and Flush must not override it.
+  fake_->SetScript([this](int, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+    absl::StatusOr<HttpResponse> answer = HttpResponse{503, "busy", absl::Minutes(1)};
+    if (!down_.load()) answer = fake_->Accept(b);
+    {
+      std::lock_guard lock(mu_);
+      ++posts_;
+    }
+    posted_.notify_all();
+    return answer;
+  });
+  down_ = true;
+  Options o = ClockOptions();
+  o.min_backoff = o.max_backoff = absl::Minutes(5);
+  o.upload_interval = absl::Hours(1);
+  auto client = StartSignedIn(o);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
+  ASSERT_EQ(Posts(), 1);
+  ASSERT_TRUE(clock_.AwaitSettledWaiter());
+  down_ = false;
+  clock_.Advance(o.network_retry_floor);
+  client->OnNetworkAvailable();
+  ASSERT_TRUE(clock_.AwaitSettledWaiter());
+  EXPECT_EQ(Posts(), 1);  // past the floor, but inside the Retry-After
+  EXPECT_EQ(client->Flush(Soon()).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Posts(), 1);
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(AwaitPosts(2));  // the Retry-After is over: the asked-for attempt goes out
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  EXPECT_EQ(client->GetStats().buffered_rows, 0u);
+}
+
 TEST_F(ClockJumpTest, FlushWhileBackingOffWaitsForAnAttempt) {
   Options o = ClockOptions();
   auto client = StartAfterAFailedAttempt(absl::Minutes(5), o);

@@ -164,7 +164,8 @@ class Client {
   // Waits until every event recorded before this call is durable in the
   // buffer and acknowledged by the collector. While backing off after
   // failures it asks for a delivery attempt now (never sooner than
-  // Options::network_retry_floor after the previous one) and waits for it.
+  // Options::network_retry_floor after the previous one, nor before the end
+  // of a Retry-After the collector sent) and waits for it.
   // Returns OK when delivered; Unavailable when the events are durable but
   // that attempt failed, or the floor keeps the next one past the deadline
   // (they stay buffered and delivery goes on); PermissionDenied when the
@@ -177,7 +178,9 @@ class Client {
   // The app saw connectivity come back (e.g. a network-change callback):
   // the backoff starts over and a delivery attempt is made now, or
   // Options::network_retry_floor after the previous attempt if that is
-  // later, so calling it on every change is safe. Does nothing when nothing
+  // later, so calling it on every change is safe. A Retry-After the
+  // collector sent is still honoured: an overloaded collector that asked
+  // for quiet gets it. Does nothing when nothing
   // waits to be sent. Cheap: a lock and a wake-up; never blocks or fails.
   void OnNetworkAvailable();
 

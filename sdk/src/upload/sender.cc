@@ -341,7 +341,9 @@ void Sender::Loop() {
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
         next_attempt = clock_->MonotonicNow() + delay;
         ReportProblem(error, http_status, delay);  // before Flush can answer Unavailable
-        progress_.RetryScheduled(error.message());
+        progress_.RetryScheduled(error.message(), retry_after.has_value()
+                                                      ? next_attempt
+                                                      : -absl::InfiniteDuration());
         break;
       }
     }
