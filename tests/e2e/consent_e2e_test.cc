@@ -39,6 +39,8 @@ class ConsentEndToEnd : public ::testing::Test {
     options.db_path = db_path_;
     options.write_key = kWriteKey;
     options.admin_token = kAdminToken;
+    // The collector keeps what the devices' allowlist lets through.
+    options.extra_flags = {"--attribute-allowlist=plan"};
     auto process = testing::CollectorProcess::Start(options);
     ASSERT_TRUE(process.ok()) << process.status();
     collector_ = std::move(*process);

@@ -211,7 +211,30 @@ CREATE INDEX IF NOT EXISTS alerts_by_opened ON alerts (opened_at_ms);
 CREATE INDEX IF NOT EXISTS alerts_by_delivery ON alerts (delivery_state, next_attempt_ms);
 )sql";
 
-constexpr std::array<std::string_view, 3> kSteps = {kStepV1, kStepV2, kStepV3};
+// Version 4: the account-level totals of the retention purge, as the SQLite
+// store's version 6.
+constexpr std::string_view kStepV4 = R"sql(
+CREATE TABLE IF NOT EXISTS account_first_login (
+  account_id          text COLLATE "C" PRIMARY KEY,
+  first_login_ms      bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_milestone (
+  account_id          text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  first_reached_ms    bigint NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS account_milestone_day (
+  account_id          text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  day                 bigint NOT NULL,
+  events              bigint NOT NULL,
+  value_sum           double precision NOT NULL,
+  PRIMARY KEY (account_id, name, day)
+);
+)sql";
+
+constexpr std::array<std::string_view, 4> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.
