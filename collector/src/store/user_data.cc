@@ -49,8 +49,7 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
       "updated_at_ms FROM consent_state WHERE user_id = ?1 ORDER BY purpose",
       user, [&](SqlRowReader& r) {
         StoredConsentState& state = out->consent_state.emplace_back();
-        std::optional<consent::Purpose> purpose =
-            consent::FromWire(static_cast<int>(r.Int(0)));
+        std::optional<consent::Purpose> purpose = consent::FromWire(static_cast<int>(r.Int(0)));
         if (!purpose) return false;
         state.purpose = *purpose;
         state.decision = consent::DecisionFromWire(static_cast<int>(r.Int(1)));
@@ -110,23 +109,23 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
                 return true;
               });
   if (!s.ok()) return s;
-  s = ForEach(sql, "user_milestone",
-              "SELECT account_id, name, first_reached_ms FROM user_milestone WHERE user_id = ?1 "
-              "ORDER BY first_reached_ms, account_id, name",
-              user, [&](SqlRowReader& r) {
-                out->user_milestone.push_back(
-                    {r.Text(0), r.Text(1), absl::FromUnixMillis(r.Int(2))});
-                return true;
-              });
+  s = ForEach(
+      sql, "user_milestone",
+      "SELECT account_id, name, first_reached_ms FROM user_milestone WHERE user_id = ?1 "
+      "ORDER BY first_reached_ms, account_id, name",
+      user, [&](SqlRowReader& r) {
+        out->user_milestone.push_back({r.Text(0), r.Text(1), absl::FromUnixMillis(r.Int(2))});
+        return true;
+      });
   if (!s.ok()) return s;
-  return ForEach(sql, "user_milestone_day",
-                 "SELECT account_id, name, day, events, value_sum FROM user_milestone_day "
-                 "WHERE user_id = ?1 ORDER BY day, account_id, name",
-                 user, [&](SqlRowReader& r) {
-                   out->user_milestone_day.push_back(
-                       {r.Text(0), r.Text(1), r.Int(2), r.Int(3), r.Double(4)});
-                   return true;
-                 });
+  return ForEach(
+      sql, "user_milestone_day",
+      "SELECT account_id, name, day, events, value_sum FROM user_milestone_day "
+      "WHERE user_id = ?1 ORDER BY day, account_id, name",
+      user, [&](SqlRowReader& r) {
+        out->user_milestone_day.push_back({r.Text(0), r.Text(1), r.Int(2), r.Int(3), r.Double(4)});
+        return true;
+      });
 }
 
 absl::StatusOr<AggregatePurge> PurgeAggregatesBefore(Store& store, absl::Time cutoff) {

@@ -18,9 +18,8 @@ namespace cairn::collector {
 // ReadUserData and to the export; the export test compares this list with
 // the schema.
 inline constexpr std::array<std::string_view, 9> kUserDataTables = {
-    "events",         "consent_records",  "consent_state",  "renewal_suppression",
-    "erased_users",   "user_day",         "user_first_login", "user_milestone",
-    "user_milestone_day"};
+    "events",   "consent_records",  "consent_state",  "renewal_suppression", "erased_users",
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
 
 // Reads the user's rows of every table of kUserDataTables except events and
 // consent_records (which the stores read themselves, with their binary

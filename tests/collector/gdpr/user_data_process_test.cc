@@ -136,7 +136,8 @@ TEST_F(CollectorUserDataProcessTest, RetentionLeavesNoPerUserAggregateOlderThanT
   HttpResult after = Admin("GET", "/v1/accounts/acct");
   ASSERT_EQ(after.status, 200) << after.body;
   // First reach and time to value are measured from the folded rows.
-  EXPECT_EQ(Section(after.body, "milestones", "goals"), Section(before.body, "milestones", "goals"));
+  EXPECT_EQ(Section(after.body, "milestones", "goals"),
+            Section(before.body, "milestones", "goals"));
   EXPECT_THAT(Section(after.body, "milestones", "goals"),
               HasSubstr(absl::FormatTime("%Y-%m-%d", old, absl::UTCTimeZone())));
 }
@@ -171,7 +172,8 @@ TEST_F(CollectorUserDataProcessTest, ExportCoversEveryTableThatNamesAUser) {
   }
   EXPECT_THAT(Section(exported.body, "consent_state", "renewal_suppression"),
               HasSubstr("\"decision\":\"denied\""));
-  EXPECT_THAT(Section(exported.body, "batches", "user_day"), HasSubstr("\"client_ip\":\"127.0.0.1\""));
+  EXPECT_THAT(Section(exported.body, "batches", "user_day"),
+              HasSubstr("\"client_ip\":\"127.0.0.1\""));
   EXPECT_THAT(Section(exported.body, "user_milestone_day"), HasSubstr("\"events\":1"));
   // Nothing of another user.
   EXPECT_THAT(exported.body, Not(HasSubstr("gone")));
@@ -190,9 +192,10 @@ TEST_F(CollectorUserDataProcessTest, OnlyAllowlistedAttributesAreStored) {
   cairn::v1::BatchResponse response = Post({MakeGrant("acct", "ada", kMilestones), milestone});
   EXPECT_EQ(response.accepted(), 2u);
   EXPECT_EQ(response.rejected_size(), 0);
-  EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM events WHERE event_id = '",
-                                  milestone.event_id(), "' AND attributes_json = '{\"plan\":\"pro-tier\"}'")),
-            1);
+  EXPECT_EQ(
+      QueryInt(absl::StrCat("SELECT count(*) FROM events WHERE event_id = '", milestone.event_id(),
+                            "' AND attributes_json = '{\"plan\":\"pro-tier\"}'")),
+      1);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE instr(event_proto, 'zz-private-zz') > 0 "
                      "OR instr(event_proto, 'home_address') > 0"),
             0);
@@ -215,8 +218,8 @@ TEST_F(CollectorUserDataProcessTest, OnlyAllowlistedAttributesAreStored) {
   cairn::v1::Event kept = MakeLogin("acct", "ada");
   (*kept.mutable_attributes())["anything"] = "kept-value";
   EXPECT_EQ(Post({kept}).accepted(), 1u);
-  EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM events WHERE event_id = '",
-                                  kept.event_id(), "' AND attributes_json = '{\"anything\":\"kept-value\"}'")),
+  EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM events WHERE event_id = '", kept.event_id(),
+                                  "' AND attributes_json = '{\"anything\":\"kept-value\"}'")),
             1);
 }
 
