@@ -2,8 +2,6 @@
 // PostgreSQL, a fresh database per test): every table naming a user is in
 // the export, and the retention of the engagement aggregates folds old rows
 // into account totals without changing what the engagement formulas read.
-#include "store/user_data.h"
-
 #include <map>
 #include <string>
 #include <tuple>
@@ -16,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/engagement_store.h"
+#include "store/user_data.h"
 #include "test_batches.h"
 #include "test_database.h"
 
@@ -64,9 +63,10 @@ TEST_P(CollectorUserDataStoreTest, TheListOfUserTablesIsTheSchemasAndTheExportFi
         db_->kind() == StoreKind::kSqlite
             ? absl::StrCat("SELECT count(*) FROM pragma_table_info('", table,
                            "') WHERE name IN ('user_id', 'user_hash')")
-            : absl::StrCat("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
-                           "current_schema() AND table_name = '",
-                           table, "' AND column_name IN ('user_id', 'user_hash')");
+            : absl::StrCat(
+                  "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                  "current_schema() AND table_name = '",
+                  table, "' AND column_name IN ('user_id', 'user_hash')");
     EXPECT_GE(QueryInt(has_column), 1) << table;
   }
 
@@ -123,9 +123,8 @@ TEST_P(CollectorUserDataStoreTest, RetentionFoldsOldAggregatesAndTheFiguresStayT
   // u1 and u2's first logins, 3 first milestones, 3 milestone days, 2 login days.
   EXPECT_EQ(purged->rows_deleted, 10);
   for (const char* table : {"user_day", "user_milestone_day"}) {
-    EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM ", table, " WHERE day < ",
-                                    DayOf(cutoff))),
-              0)
+    EXPECT_EQ(
+        QueryInt(absl::StrCat("SELECT count(*) FROM ", table, " WHERE day < ", DayOf(cutoff))), 0)
         << table;
   }
   EXPECT_EQ(QueryInt(absl::StrCat("SELECT count(*) FROM user_first_login WHERE first_login_ms < ",
