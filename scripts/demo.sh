@@ -31,6 +31,7 @@ printf '%s\n' "$key" > "$work/write-keys"
 printf '%s\n' "$admin_token" > "$work/admin-tokens"
 "$build/collector/cairn-collector" --listen=127.0.0.1:0 --db="$work/collector.db" \
     --write-key-file="$work/write-keys" --admin-token-file="$work/admin-tokens" \
+    --attribute-allowlist=plan \
     > "$work/collector.out" 2> "$work/collector.log" &
 collector_pid=$!
 for _ in $(seq 1 100); do

@@ -141,8 +141,9 @@ class Command {
     raw_ = response->body;
     if (response->status < 200 || response->status > 299) {
       std::string message(absl::StripAsciiWhitespace(response->body));
-      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " " << path
-                << ": " << TerminalSafe(message.empty() ? "(no message)" : message) << "\n";
+      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " "
+                << PathForMessages(path) << ": "
+                << TerminalSafe(message.empty() ? "(no message)" : message) << "\n";
       if (response->status == 401) std::cerr << "cairnctl: the admin token was refused\n";
       if (response->status == 404 && message == "not found") {
         std::cerr << "cairnctl: (the admin API may be off: start the collector with "

@@ -1,14 +1,29 @@
 #include "cli_http.h"
 
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "cairn/common/http_client.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace cairn::cli {
 
 std::string Encode(std::string_view text) { return UrlEncode(text); }
+
+std::string PathForMessages(std::string_view path) {
+  path = path.substr(0, path.find('?'));
+  std::vector<std::string> parts;
+  bool id_next = false;
+  for (absl::string_view segment :
+       absl::StrSplit(absl::string_view(path.data(), path.size()), '/')) {
+    parts.push_back(id_next ? std::string("{id}") : std::string(segment));
+    id_next = segment == "users" || segment == "accounts" || segment == "goals";
+  }
+  return absl::StrJoin(parts, "/");
+}
 
 std::string BodyJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;

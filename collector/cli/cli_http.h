@@ -12,6 +12,12 @@ namespace cairn::cli {
 // Percent-encodes a path segment or query value (RFC 3986 unreserved kept).
 std::string Encode(std::string_view text);
 
+// `path` as cairnctl's messages show it: the segment after "users",
+// "accounts" or "goals" (a user, account or goal id) becomes "{id}" and the
+// query is left out, so no id reaches an error line or a terminal log.
+// "/v1/users/alice/export?x=1" gives "/v1/users/{id}/export". Cost: one pass.
+std::string PathForMessages(std::string_view path);
+
 // A request body: the message's JSON with the proto field names, only the
 // fields set (an empty message is "{}"). Cost: one pass over the message.
 std::string BodyJson(const google::protobuf::Message& message);

@@ -153,6 +153,41 @@ TEST_F(CollectorCairnctlProcessTest, ServerErrorsExitWith1WithTheServersMessage)
   EXPECT_THAT(down.err, HasSubstr("cannot reach"));
 }
 
+// No error line names the user or the account the command was about:
+// refused (401), unknown (404) or unreachable, the ids are nowhere in
+// cairnctl's output, and the request is still recognisable by its route.
+TEST_F(CollectorCairnctlProcessTest, ErrorLinesNeverNameTheUserOrTheAccount) {
+  const std::string user = "zq-user-4711";
+  const std::string account = "zq-account-0815";
+  auto expect_no_ids = [&](const CtlRun& run, const std::string& what) {
+    EXPECT_EQ(run.exit_code, 1) << what;
+    EXPECT_FALSE(run.err.empty()) << what;
+    for (const std::string& id : {user, account}) {
+      EXPECT_THAT(run.err, Not(HasSubstr(id))) << what << ": " << run.err;
+      EXPECT_THAT(run.out, Not(HasSubstr(id))) << what << ": " << run.out;
+    }
+  };
+  CtlRun refused_export = Cairnctl({"user", "export", user}, wrong_token_file_);
+  expect_no_ids(refused_export, "401 export");
+  EXPECT_THAT(refused_export.err, HasSubstr("HTTP 401 from GET /v1/users/{id}/export"));
+  expect_no_ids(Cairnctl({"user", "erase", user, "--yes"}, wrong_token_file_), "401 erase");
+  CtlRun refused_account = Cairnctl({"account", "show", account}, wrong_token_file_);
+  expect_no_ids(refused_account, "401 account");
+  EXPECT_THAT(refused_account.err, HasSubstr("HTTP 401 from GET /v1/accounts/{id}"));
+  expect_no_ids(Cairnctl({"goals", "list", account}, wrong_token_file_), "401 goals");
+
+  CtlRun unknown = Cairnctl({"account", "show", account});
+  expect_no_ids(unknown, "404 account");
+  EXPECT_THAT(unknown.err, HasSubstr("HTTP 404"));
+
+  std::string url = collector_->base_url();
+  ASSERT_TRUE(collector_->Stop().ok());
+  collector_.reset();
+  CtlRun down = Cairnctl({"--url=" + url, "user", "export", user}, "", false);
+  expect_no_ids(down, "network error");
+  EXPECT_THAT(down.err, HasSubstr("cannot reach"));
+}
+
 TEST_F(CollectorCairnctlProcessTest, ExportsAndErasesAUser) {
   // Two events and the two consent grants before them.
   ASSERT_TRUE(

@@ -39,6 +39,8 @@ class ConsentEndToEnd : public ::testing::Test {
     options.db_path = db_path_;
     options.write_key = kWriteKey;
     options.admin_token = kAdminToken;
+    // The collector keeps what the devices' allowlist lets through.
+    options.extra_flags = {"--attribute-allowlist=plan"};
     auto process = testing::CollectorProcess::Start(options);
     ASSERT_TRUE(process.ok()) << process.status();
     collector_ = std::move(*process);
@@ -283,7 +285,7 @@ TEST_F(ConsentEndToEnd, ExportHasEveryEventAndEraseDropsLateEventsDatedBeforeAnd
   // The login, 40 milestones and the two ConsentChange events the online
   // device sent; the two consent records they made.
   std::string_view events = testing::Section(exported.body, "events", "consent_records");
-  std::string_view records = testing::Section(exported.body, "consent_records");
+  std::string_view records = testing::Section(exported.body, "consent_records", "consent_state");
   EXPECT_EQ(testing::StringValues(events, "event_id").size(), 43u) << exported.body.substr(0, 400);
   EXPECT_EQ(testing::StringValues(events, "name").size(), 40u);
   EXPECT_EQ(testing::StringValues(records, "event_id").size(), 2u);

@@ -79,6 +79,8 @@ TEST(PgScaleOutTest, HundredThousandEventsThroughNginxWhileACollectorRestartsAre
   CollectorProcessOptions options;
   options.db_path = uri;
   options.write_key = kWriteKey;
+  // The attribute the devices send is kept (the collector keeps none by default).
+  options.extra_flags = {"--attribute-allowlist=n"};
   std::vector<std::unique_ptr<CollectorProcess>> collectors;
   std::vector<int> ports;
   for (int i = 0; i < 2; ++i) {  // started together: migrations race safely

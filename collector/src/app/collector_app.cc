@@ -74,13 +74,7 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   // Purge once before serving, so what starts serving is within retention;
   // then every interval in the background.
   if (retention.keep > absl::ZeroDuration()) {
-    absl::StatusOr<int64_t> purged = PurgeExpiredEvents(**store, absl::Now(), retention);
-    if (purged.ok()) {
-      Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*purged)}});
-    } else {
-      Log(LogLevel::kError, "retention_purge_failed",
-          {{"code", absl::StatusCodeToString(purged.status().code())}});
-    }
+    LogRetention(PurgeExpired(**store, absl::Now(), retention));
   }
   auto purger = std::make_unique<RetentionPurger>(store->get(), SystemClock(), retention);
 
@@ -130,6 +124,10 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
        {"retention_days", std::to_string(absl::ToInt64Hours(retention.keep) / 24)},
        {"store_client_ip", handler_options.store_client_ip ? "on" : "off"},
        {"store_user_agent", handler_options.store_user_agent ? "on" : "off"},
+       {"attribute_allowlist",
+        handler_options.attribute_allowlist.keep_all
+            ? "all"
+            : std::to_string(handler_options.attribute_allowlist.keys.size()) + " keys"},
        {"max_connections", std::to_string(server_options.max_connections)},
        {"file_limit", std::to_string(file_limit)},
        {"rate_limit_rps", absl::StrCat(handler_options.rate_limit.requests_per_second)},

@@ -49,6 +49,9 @@ ABSL_FLAG(int32_t, retention_days, 0,
 ABSL_FLAG(int32_t, purge_interval_minutes, 60, "how often the retention purge runs");
 ABSL_FLAG(bool, store_client_ip, false, "store the client IP address with each batch");
 ABSL_FLAG(bool, store_user_agent, false, "store the User-Agent header with each batch");
+ABSL_FLAG(std::string, attribute_allowlist, "",
+          "attribute keys kept in stored events, comma-separated; others are removed and "
+          "counted (default: none kept; \"*\": all)");
 ABSL_FLAG(int32_t, sqlite_cache_mib, 64,
           "SQLite store: page cache of the writer connection in MiB (its memory bound)");
 ABSL_FLAG(int32_t, writer_queue, 1024,
@@ -317,6 +320,10 @@ absl::StatusOr<CollectorConfig> ConfigFromFlags() {
   handler.store_client_ip = absl::GetFlag(FLAGS_store_client_ip);
   handler.store_user_agent = absl::GetFlag(FLAGS_store_user_agent);
   handler.consent_signing_secret = *std::move(consent_signing_secret);
+  absl::StatusOr<AttributeAllowlist> allowlist =
+      ParseAttributeAllowlist(absl::GetFlag(FLAGS_attribute_allowlist));
+  if (!allowlist.ok()) return allowlist.status();
+  handler.attribute_allowlist = *std::move(allowlist);
   handler.decode.max_attributes = static_cast<size_t>(absl::GetFlag(FLAGS_max_attributes));
   handler.decode.max_attribute_key_bytes =
       static_cast<size_t>(absl::GetFlag(FLAGS_max_attribute_key_bytes));

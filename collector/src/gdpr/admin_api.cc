@@ -8,11 +8,13 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "cairn/admin/v1/gdpr.pb.h"
 #include "cairn/common/crypto.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
+#include "cairn/engagement/day.h"
 #include "http/proto_json.h"
 #include "http/route_table.h"
 #include "ops/json_text.h"
@@ -131,6 +133,63 @@ admin::v1::ExportedConsentRecord ConsentRecordMessage(const StoredConsentRecord&
   out.set_source_surface(r.source_surface);
   if (r.expires_at) out.set_expires_at(FormatRfc3339(*r.expires_at));
   return out;
+}
+
+std::string DayText(int64_t day) {
+  return absl::FormatTime("%Y-%m-%d", engagement::StartOfDay(day), absl::UTCTimeZone());
+}
+
+// The sections of `data` after events and consent records, named after
+// their tables (store/user_data.h).
+void AddUserData(const UserExport& data, admin::v1::UserExport* out) {
+  for (const StoredConsentState& state : data.consent_state) {
+    admin::v1::ExportedConsentState* s = out->add_consent_state();
+    s->set_purpose(std::string(consent::PurposeName(state.purpose)));
+    s->set_decision(std::string(consent::DecisionName(state.decision)));
+    s->set_policy_id(state.policy_id);
+    s->set_policy_version(state.policy_version);
+    s->set_decided_at(FormatRfc3339(state.decided_at));
+    if (state.expires_at) s->set_expires_at(FormatRfc3339(*state.expires_at));
+    s->set_updated_at(FormatRfc3339(state.updated_at));
+  }
+  if (data.suppressed_since) {
+    out->add_renewal_suppression()->set_since(FormatRfc3339(*data.suppressed_since));
+  }
+  if (data.erased_at) out->add_erased_users()->set_erased_at(FormatRfc3339(*data.erased_at));
+  for (const StoredBatchOfUser& batch : data.batches) {
+    admin::v1::ExportedBatch* b = out->add_batches();
+    b->set_batch_id(batch.batch_id);
+    b->set_install_id(batch.install_id);
+    if (batch.sent_at) b->set_sent_at(FormatRfc3339(*batch.sent_at));
+    b->set_received_at(FormatRfc3339(batch.received_at));
+    if (batch.client_ip) b->set_client_ip(*batch.client_ip);
+    if (batch.user_agent) b->set_user_agent(*batch.user_agent);
+  }
+  for (const UserLoginDayRow& row : data.user_day) {
+    admin::v1::ExportedLoginDay* d = out->add_user_day();
+    d->set_account_id(row.account_id);
+    d->set_day(DayText(row.day));
+    d->set_logins(static_cast<uint32_t>(row.logins));
+  }
+  for (const UserFirstLoginRow& row : data.user_first_login) {
+    admin::v1::ExportedFirstLogin* f = out->add_user_first_login();
+    f->set_account_id(row.account_id);
+    f->set_first_login(FormatRfc3339(row.first_login));
+  }
+  for (const UserMilestoneRow& row : data.user_milestone) {
+    admin::v1::ExportedMilestone* m = out->add_user_milestone();
+    m->set_account_id(row.account_id);
+    m->set_name(row.name);
+    m->set_first_reached(FormatRfc3339(row.first_reached));
+  }
+  for (const UserMilestoneDayRow& row : data.user_milestone_day) {
+    admin::v1::ExportedMilestoneDay* d = out->add_user_milestone_day();
+    d->set_account_id(row.account_id);
+    d->set_name(row.name);
+    d->set_day(DayText(row.day));
+    d->set_events(static_cast<uint32_t>(row.events));
+    d->set_value_sum(row.value_sum);
+  }
 }
 
 }  // namespace
@@ -283,6 +342,7 @@ HttpResponse AdminApi::Export(std::string_view user_id) {
   for (const StoredConsentRecord& record : data->consent_records) {
     *out.add_consent_records() = ConsentRecordMessage(record);
   }
+  AddUserData(*data, &out);
   Log(LogLevel::kInfo, "user_exported",
       {{"events", std::to_string(data->events.size())},
        {"consent_records", std::to_string(data->consent_records.size())}});
@@ -351,13 +411,15 @@ HttpResponse AdminApi::LiftSuppression(const HttpRequest& request, std::string_v
 
 HttpResponse AdminApi::Purge() {
   absl::Time now = clock_->Now();
-  absl::StatusOr<int64_t> deleted = PurgeExpiredEvents(*store_, now, options_.retention);
+  absl::StatusOr<RetentionResult> deleted = PurgeExpired(*store_, now, options_.retention);
   if (!deleted.ok()) return StoreFailure(Route::kPurge, deleted.status());
-  Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*deleted)}});
+  LogRetention(deleted);
   int64_t days = absl::ToInt64Hours(options_.retention.keep) / 24;
   admin::v1::PurgeResult out;
   out.set_retention_days(static_cast<int32_t>(days));
-  out.set_events_deleted(static_cast<uint32_t>(*deleted));
+  out.set_events_deleted(static_cast<uint32_t>(deleted->events_deleted));
+  out.set_aggregate_rows_deleted(static_cast<uint32_t>(deleted->aggregates.rows_deleted));
+  out.set_batches_deleted(static_cast<uint32_t>(deleted->aggregates.batches_deleted));
   if (days > 0) out.set_cutoff(FormatRfc3339(now - options_.retention.keep));
   return AdminJsonResponse(out);
 }

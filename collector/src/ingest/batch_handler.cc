@@ -149,6 +149,11 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
     return;
   }
 
+  // Before anything is stored: the values are never logged either.
+  const uint64_t attributes_dropped =
+      DropOffListAttributes(options_.attribute_allowlist, &decoded->record.events);
+  metrics_->AddAttributesDropped(attributes_dropped);
+
   if (options_.store_client_ip && !request.remote_address.empty()) {
     decoded->record.client_ip = request.remote_address;
   }

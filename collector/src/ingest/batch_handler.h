@@ -10,6 +10,7 @@
 #include "auth/write_key_set.h"
 #include "cairn/common/clock.h"
 #include "http/http_types.h"
+#include "ingest/attribute_allowlist.h"
 #include "ingest/batch_decoder.h"
 #include "ingest/batch_writer.h"
 #include "ingest/rejection_counters.h"
@@ -26,6 +27,9 @@ struct BatchOptions {
   // Off by default (data minimisation); --store-client-ip, --store-user-agent.
   bool store_client_ip = false;
   bool store_user_agent = false;
+  // Attribute keys kept in stored events (--attribute-allowlist); the
+  // others are removed and counted, the events kept.
+  AttributeAllowlist attribute_allowlist;
   // Per-write-key token bucket on POST /v1/batch (off by default).
   RateLimitOptions rate_limit;
   // The vendor's consent-signing secret (--consent-signing-key-file): a

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 
 namespace cairn::collector {
@@ -68,5 +69,7 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
     written += static_cast<size_t>(n);
   }
 }
+
+std::string IdRef(std::string_view id) { return "h:" + ToHex(Sha256(id)).substr(0, 8); }
 
 }  // namespace cairn::collector

@@ -20,6 +20,12 @@ using LogField = std::pair<std::string_view, std::string>;
 // small string build and a syscall. Write failures are ignored.
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
 
+// A short reference to an account or user id for a log line, never the id:
+// "h:" and the first 8 hex digits of its SHA-256. Lines about the same id
+// can be matched up, and an operator who has the id can check it; the line
+// alone does not tell it. Cost: one SHA-256.
+std::string IdRef(std::string_view id);
+
 // Silences (or re-enables) Log for tests that exercise error paths on purpose.
 void SetLoggingEnabled(bool enabled);
 

@@ -57,6 +57,11 @@ void CollectorMetrics::AppendPrometheus(std::string* out) const {
                   "# TYPE cairn_events_duplicate_total counter\n"
                   "cairn_events_duplicate_total ",
                   events_duplicate(), "\n",
+                  "# HELP cairn_attributes_dropped_total Attributes removed from stored "
+                  "events: their key is not on --attribute-allowlist.\n"
+                  "# TYPE cairn_attributes_dropped_total counter\n"
+                  "cairn_attributes_dropped_total ",
+                  attributes_dropped(), "\n",
                   "# HELP cairn_rate_limited_total Requests refused with 429 by the per-key "
                   "rate limit.\n"
                   "# TYPE cairn_rate_limited_total counter\n"

@@ -37,6 +37,11 @@ class CollectorMetrics {
   void RecordResponse(Route route, int status, std::optional<absl::Duration> latency);
   // Events a 200 answered as stored now / as already stored.
   void AddEvents(uint64_t accepted, uint64_t duplicates);
+  // Attributes removed from events because their key is not on the
+  // collector's allowlist.
+  void AddAttributesDropped(uint64_t n) {
+    attributes_dropped_.fetch_add(n, std::memory_order_relaxed);
+  }
   // A request refused with 429.
   void AddRateLimited() { rate_limited_.fetch_add(1, std::memory_order_relaxed); }
   // A reload of the key files (SIGHUP or a changed file) that took effect or
@@ -61,6 +66,9 @@ class CollectorMetrics {
 
   uint64_t events_accepted() const { return accepted_.load(std::memory_order_relaxed); }
   uint64_t events_duplicate() const { return duplicates_.load(std::memory_order_relaxed); }
+  uint64_t attributes_dropped() const {
+    return attributes_dropped_.load(std::memory_order_relaxed);
+  }
   uint64_t rate_limited() const { return rate_limited_.load(std::memory_order_relaxed); }
   uint64_t key_reloads(bool ok) const {
     return (ok ? key_reloads_ok_ : key_reloads_failed_).load(std::memory_order_relaxed);
@@ -77,6 +85,7 @@ class CollectorMetrics {
   std::atomic<uint64_t> accepted_{0};
   std::atomic<uint64_t> duplicates_{0};
   std::atomic<uint64_t> rate_limited_{0};
+  std::atomic<uint64_t> attributes_dropped_{0};
   std::atomic<uint64_t> key_reloads_ok_{0};
   std::atomic<uint64_t> key_reloads_failed_{0};
   std::atomic<uint64_t> suppressions_kept_{0};

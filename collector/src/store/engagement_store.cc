@@ -23,31 +23,9 @@ absl::Status Bad(std::string_view what) {
   return absl::DataLossError(absl::StrCat("engagement table: bad ", ToAbsl(what)));
 }
 
-// Column parsers: set `ok` false on a value that does not parse.
-struct Reader {
-  const SqlRow& row;
-  bool ok = true;
-  int64_t Int(size_t col) {
-    int64_t v = 0;
-    if (col >= row.size() || !row[col] || !absl::SimpleAtoi(ToAbsl(*row[col]), &v)) ok = false;
-    return v;
-  }
-  std::optional<int64_t> OptInt(size_t col) {
-    if (col < row.size() && !row[col]) return std::nullopt;
-    return Int(col);
-  }
-  double Double(size_t col) {
-    double v = 0;
-    if (col >= row.size() || !row[col] || !absl::SimpleAtod(ToAbsl(*row[col]), &v)) ok = false;
-    return v;
-  }
-  std::string Text(size_t col) {
-    if (col >= row.size() || !row[col]) {
-      ok = false;
-      return {};
-    }
-    return *row[col];
-  }
+// The shared row parser, with the millisecond times of these tables.
+struct Reader : SqlRowReader {
+  explicit Reader(const SqlRow& r) : SqlRowReader{r} {}
   std::optional<absl::Time> OptTime(size_t col) {
     std::optional<int64_t> ms = OptInt(col);
     if (!ms) return std::nullopt;
@@ -197,8 +175,13 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
       d.logins = r.Int(2);
       if (!r.ok) return Bad("user_day row");
     }
+    // Rows older than the retention window live on without a user (an
+    // empty user_id here): the account's first login and milestones'
+    // first reach stay what they were (store/user_data.h).
     absl::StatusOr<std::vector<SqlRow>> firsts = sql.Query(
-        "SELECT user_id, first_login_ms FROM user_first_login WHERE account_id = ?1", account);
+        "SELECT user_id, first_login_ms FROM user_first_login WHERE account_id = ?1 "
+        "UNION ALL SELECT '', first_login_ms FROM account_first_login WHERE account_id = ?1",
+        account);
     if (!firsts.ok()) return firsts.status();
     for (const SqlRow& row : *firsts) {
       Reader r{row};
@@ -208,7 +191,9 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
       if (!r.ok) return Bad("user_first_login row");
     }
     absl::StatusOr<std::vector<SqlRow>> milestones = sql.Query(
-        "SELECT user_id, name, first_reached_ms FROM user_milestone WHERE account_id = ?1",
+        "SELECT user_id, name, first_reached_ms FROM user_milestone WHERE account_id = ?1 "
+        "UNION ALL SELECT '', name, first_reached_ms FROM account_milestone "
+        "WHERE account_id = ?1",
         account);
     if (!milestones.ok()) return milestones.status();
     for (const SqlRow& row : *milestones) {
@@ -232,7 +217,8 @@ absl::StatusOr<std::vector<engagement::UserMilestoneDay>> EngagementStore::ReadM
     const std::array<SqlValue, 1> account = {Text(account_id)};
     absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
         "SELECT user_id, name, day, events, value_sum FROM user_milestone_day "
-        "WHERE account_id = ?1",
+        "WHERE account_id = ?1 UNION ALL SELECT '', name, day, events, value_sum "
+        "FROM account_milestone_day WHERE account_id = ?1",
         account);
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : *rows) {
@@ -258,6 +244,8 @@ absl::StatusOr<std::vector<std::string>> EngagementStore::ListAccountIds() {
     // together), so the first logins stand for the login tables.
     absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
         "SELECT account_id FROM user_first_login UNION SELECT account_id FROM user_milestone "
+        "UNION SELECT account_id FROM account_first_login "
+        "UNION SELECT account_id FROM account_milestone "
         "UNION SELECT account_id FROM account_settings ORDER BY 1",
         {});
     if (!rows.ok()) return rows.status();

@@ -90,11 +90,14 @@ class EngagementStore {
 
   // The engagement input of `account_id` as of `now`: its settings (seats,
   // key milestones), login rows of the kHistoryDays days ending today, all
-  // first logins and first milestones. Cost: 4 indexed range reads.
+  // first logins and first milestones (those older than the retention
+  // window as account-level rows with an empty user_id). Cost: 4 indexed
+  // range reads.
   absl::StatusOr<engagement::AccountInput> ReadAccountInput(std::string_view account_id,
                                                             absl::Time now);
-  // Every milestone day row of the account (goal progress, customer view).
-  // Cost: one indexed range read.
+  // Every milestone day row of the account (goal progress, customer view);
+  // days older than the retention window as account totals with an empty
+  // user_id. Cost: one indexed range read.
   absl::StatusOr<std::vector<engagement::UserMilestoneDay>> ReadMilestoneDays(
       std::string_view account_id);
   // Accounts with any aggregate row or settings, sorted by id. Cost: a scan

@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "ops/log.h"
+#include "store/user_data.h"
 
 namespace cairn::collector {
 
@@ -20,6 +21,35 @@ absl::StatusOr<int64_t> PurgeExpiredEvents(Store& store, absl::Time now,
     // Between chunks the lock is free, so waiting batches commit first.
     std::this_thread::yield();
   }
+}
+
+absl::StatusOr<RetentionResult> PurgeExpired(Store& store, absl::Time now,
+                                             const RetentionOptions& options) {
+  RetentionResult result;
+  if (options.keep <= absl::ZeroDuration()) return result;
+  absl::StatusOr<int64_t> events = PurgeExpiredEvents(store, now, options);
+  if (!events.ok()) return events.status();
+  result.events_deleted = *events;
+  absl::StatusOr<AggregatePurge> aggregates = PurgeAggregatesBefore(store, now - options.keep);
+  if (!aggregates.ok()) return aggregates.status();
+  result.aggregates = *aggregates;
+  return result;
+}
+
+void LogRetention(const absl::StatusOr<RetentionResult>& result) {
+  if (!result.ok()) {
+    Log(LogLevel::kError, "retention_purge_failed",
+        {{"code", absl::StatusCodeToString(result.status().code())}});
+    return;
+  }
+  if (result->events_deleted == 0 && result->aggregates.rows_deleted == 0 &&
+      result->aggregates.batches_deleted == 0) {
+    return;
+  }
+  Log(LogLevel::kInfo, "retention_purge",
+      {{"events_deleted", std::to_string(result->events_deleted)},
+       {"aggregate_rows_deleted", std::to_string(result->aggregates.rows_deleted)},
+       {"batches_deleted", std::to_string(result->aggregates.batches_deleted)}});
 }
 
 RetentionPurger::RetentionPurger(Store* store, Clock* clock, const RetentionOptions& options)
@@ -44,15 +74,7 @@ void RetentionPurger::Run() {
     wake_.wait_for(lock, absl::ToChronoSeconds(options_.interval), [this] { return stopping_; });
     if (stopping_) return;
     lock.unlock();
-    absl::StatusOr<int64_t> deleted = PurgeExpiredEvents(*store_, clock_->Now(), options_);
-    if (deleted.ok()) {
-      if (*deleted > 0) {
-        Log(LogLevel::kInfo, "retention_purge", {{"events_deleted", std::to_string(*deleted)}});
-      }
-    } else {
-      Log(LogLevel::kError, "retention_purge_failed",
-          {{"code", absl::StatusCodeToString(deleted.status().code())}});
-    }
+    LogRetention(PurgeExpired(*store_, clock_->Now(), options_));
     lock.lock();
   }
 }

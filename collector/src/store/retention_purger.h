@@ -31,7 +31,27 @@ struct RetentionOptions {
 absl::StatusOr<int64_t> PurgeExpiredEvents(Store& store, absl::Time now,
                                            const RetentionOptions& options);
 
-// Runs PurgeExpiredEvents on its own thread every `interval` until stopped
+// What one retention pass deleted.
+struct RetentionResult {
+  int64_t events_deleted = 0;
+  // Per-user aggregate rows folded into account totals or deleted, and
+  // batch rows deleted (PurgeAggregatesBefore).
+  AggregatePurge aggregates;
+};
+
+// The whole retention pass: PurgeExpiredEvents, then PurgeAggregatesBefore
+// at the same cutoff, so no table keeps rows naming a user for longer than
+// the window (consent proof, current consent state, the suppression list
+// and tombstones excepted: docs/privacy.md). Zero and OK if retention is
+// off. Fails as either.
+absl::StatusOr<RetentionResult> PurgeExpired(Store& store, absl::Time now,
+                                             const RetentionOptions& options);
+
+// Logs `result` (counts only) as "retention_purge" if anything was deleted,
+// or `status`'s code as "retention_purge_failed".
+void LogRetention(const absl::StatusOr<RetentionResult>& result);
+
+// Runs PurgeExpired on its own thread every `interval` until stopped
 // (the purge at start is the caller's, before it serves: see main.cc). Does
 // nothing if retention is off. Failures are logged (code only) and retried
 // at the next interval.

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 
 namespace cairn::collector {
 
@@ -41,6 +42,35 @@ class SqlRunner {
   // like Query.
   virtual absl::StatusOr<int64_t> Execute(std::string_view sql,
                                           std::span<const SqlValue> params) = 0;
+};
+
+// Column parsers over one SqlRow: each sets `ok` false on a value that is
+// NULL (where a value is required), missing or does not parse, and returns
+// a zero value then; the caller checks `ok` once after the row. Free.
+struct SqlRowReader {
+  const SqlRow& row;
+  bool ok = true;
+  int64_t Int(size_t col) {
+    int64_t v = 0;
+    if (col >= row.size() || !row[col] || !absl::SimpleAtoi(*row[col], &v)) ok = false;
+    return v;
+  }
+  std::optional<int64_t> OptInt(size_t col) {
+    if (col < row.size() && !row[col]) return std::nullopt;
+    return Int(col);
+  }
+  double Double(size_t col) {
+    double v = 0;
+    if (col >= row.size() || !row[col] || !absl::SimpleAtod(*row[col], &v)) ok = false;
+    return v;
+  }
+  std::string Text(size_t col) {
+    if (col >= row.size() || !row[col]) {
+      ok = false;
+      return {};
+    }
+    return *row[col];
+  }
 };
 
 }  // namespace cairn::collector

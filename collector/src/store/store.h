@@ -137,12 +137,77 @@ struct StoredConsentRecord {
   consent::ConsentRecord record;
 };
 
-// Everything stored about one user (Art. 15/20), oldest first.
+// The user's current decision for one purpose (table consent_state).
+struct StoredConsentState {
+  consent::Purpose purpose = consent::Purpose::kUsageAnalytics;
+  consent::Decision decision = consent::Decision::kDenied;
+  std::string policy_id;
+  std::string policy_version;
+  absl::Time decided_at = absl::UnixEpoch();  // device clock
+  std::optional<absl::Time> expires_at;
+  absl::Time updated_at = absl::UnixEpoch();  // collector clock
+};
+
+// One batch that delivered events of the user (table batches): the device
+// install, its clock, and the IP address / User-Agent if the operator keeps
+// them.
+struct StoredBatchOfUser {
+  std::string batch_id;
+  std::string install_id;
+  std::optional<absl::Time> sent_at;
+  absl::Time received_at = absl::UnixEpoch();
+  std::optional<std::string> client_ip;
+  std::optional<std::string> user_agent;
+};
+
+// The user's rows in the engagement aggregates, one struct per table.
+struct UserLoginDayRow {  // user_day
+  std::string account_id;
+  int64_t day = 0;  // days since 1970-01-01, UTC
+  int64_t logins = 0;
+};
+struct UserFirstLoginRow {  // user_first_login
+  std::string account_id;
+  absl::Time first_login = absl::UnixEpoch();
+};
+struct UserMilestoneRow {  // user_milestone
+  std::string account_id;
+  std::string name;
+  absl::Time first_reached = absl::UnixEpoch();
+};
+struct UserMilestoneDayRow {  // user_milestone_day
+  std::string account_id;
+  std::string name;
+  int64_t day = 0;
+  int64_t events = 0;
+  double value_sum = 0;
+};
+
+// Everything stored about one user (Art. 15/20), oldest first. Each member
+// holds the user's rows of one table (store/user_data.h lists them).
 struct UserExport {
   std::vector<StoredEvent> events;
   std::vector<StoredConsentRecord> consent_records;
   // True if the user has more events than the export's limit.
   bool truncated = false;
+  std::vector<StoredConsentState> consent_state;
+  // Since when the user is on the renewal suppression list, if they are.
+  std::optional<absl::Time> suppressed_since;
+  // When the user was erased, if they were.
+  std::optional<absl::Time> erased_at;
+  std::vector<StoredBatchOfUser> batches;
+  std::vector<UserLoginDayRow> user_day;
+  std::vector<UserFirstLoginRow> user_first_login;
+  std::vector<UserMilestoneRow> user_milestone;
+  std::vector<UserMilestoneDayRow> user_milestone_day;
+};
+
+// What one retention pass over the engagement aggregates did.
+struct AggregatePurge {
+  // Per-user rows deleted (all four tables together).
+  int64_t rows_deleted = 0;
+  // Batch rows deleted (they may hold an IP address or User-Agent).
+  int64_t batches_deleted = 0;
 };
 
 // What an erasure removed.
@@ -200,8 +265,9 @@ class Store {
   // for operators and demos, not for request paths. Fails like Write.
   virtual absl::StatusOr<StoreSummary> Summarize() = 0;
 
-  // Every stored event (at most `max_events`, oldest first) and every consent
-  // record of `user_id`, from one consistent snapshot. Cost: index scans by
+  // Every stored event (at most `max_events`, oldest first), every consent
+  // record of `user_id` and the user's rows of every other table that names
+  // them (ReadUserData), from one consistent snapshot. Cost: index scans by
   // user; memory proportional to the result. Fails like Write.
   virtual absl::StatusOr<UserExport> ExportUser(std::string_view user_id, size_t max_events) = 0;
 

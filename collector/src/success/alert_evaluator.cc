@@ -121,10 +121,10 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
     if (s.code() == absl::StatusCode::kFailedPrecondition) return AlertAction::kNone;
     return s;
   }
-  // Account ids are business identifiers; no user data here.
+  // An account id may name a person (a sole trader): a short hash only.
   Log(LogLevel::kInfo, "usage_alert",
       {{"action", std::string(engagement::AlertActionName(action))},
-       {"account_id", std::string(account_id)},
+       {"account", IdRef(account_id)},
        {"alert_id", next.alert_id},
        {"severity", std::string(engagement::DropStateName(next.episode.severity))}});
   return action;

@@ -345,7 +345,7 @@ HttpResponse EngagementApi::PutAccount(const std::string& account_id, const Http
   if (absl::Status s = tables.PutAccountSettings(settings, clock_->Now()); !s.ok()) {
     return StoreFailure(s);
   }
-  Log(LogLevel::kInfo, "account_settings_updated", {{"account_id", account_id}});
+  Log(LogLevel::kInfo, "account_settings_updated", {{"account", IdRef(account_id)}});
   return AdminJsonResponse(SettingsMessage(settings));
 }
 
@@ -426,7 +426,7 @@ HttpResponse EngagementApi::CustomerLinkFor(const std::string& account_id,
       absl::FromUnixSeconds(absl::ToUnixSeconds(clock_->Now() + absl::Hours(ttl_hours)));
   std::string token = SignCustomerLink(link_key_, account_id, expires);
   Log(LogLevel::kInfo, "customer_link_created",
-      {{"account_id", account_id}, {"ttl_hours", std::to_string(ttl_hours)}});
+      {{"account", IdRef(account_id)}, {"ttl_hours", std::to_string(ttl_hours)}});
   admin::v1::CustomerLink out;
   out.set_account_id(account_id);
   out.set_token(token);

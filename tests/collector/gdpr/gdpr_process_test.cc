@@ -215,7 +215,7 @@ TEST_F(CollectorGdprProcessTest, ExportReturnsEveryStoredEventAndConsentRecordOf
   std::string_view body = result.body;
   EXPECT_EQ(RawValue(body, "truncated"), "false");
   std::string_view events_part = Section(body, "events", "consent_records");
-  std::string_view records_part = Section(body, "consent_records");
+  std::string_view records_part = Section(body, "consent_records", "consent_state");
   std::vector<std::string> ids = StringValues(events_part, "event_id");
   EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()), expected_ids);
   EXPECT_EQ(ids.size(), expected_ids.size());

@@ -68,7 +68,7 @@ TEST_P(CollectorConsentMigrationTest, OldRowsMoveToTheAccountTheyWereRecordedIn)
   // record (dave), an entry of unknown account.
   const std::string old_version = GetParam() == StoreKind::kSqlite
                                       ? "PRAGMA user_version = 5;"
-                                      : "DELETE FROM schema_version WHERE version = 4;";
+                                      : "DELETE FROM schema_version WHERE version >= 4;";
   ASSERT_TRUE(db_->Exec(absl::StrCat(
       "DROP TABLE consent_state; DROP TABLE renewal_suppression;",
       "CREATE TABLE consent_state (user_id TEXT NOT NULL, purpose INTEGER NOT NULL, "

@@ -2,6 +2,7 @@
 // its tombstone) and the retention purge.
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +17,7 @@
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_common.h"
+#include "store/user_data.h"
 
 namespace cairn::collector {
 namespace {
@@ -78,8 +80,13 @@ absl::StatusOr<UserExport> PgStore::ExportUser(std::string_view user_id, size_t 
   absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
   if (!conn.ok()) return WithContext(conn.status(), "exporting a user");
   UserExport out;
-  absl::Status s =
-      InSnapshot(**conn, [&] { return ReadUserExport(**conn, user_id, max_events, &out); });
+  absl::Status s = InSnapshot(**conn, [&] {
+    if (absl::Status read = ReadUserExport(**conn, user_id, max_events, &out); !read.ok()) {
+      return read;
+    }
+    std::unique_ptr<SqlRunner> sql = MakePgRunner(**conn);
+    return ReadUserData(*sql, user_id, UserHash(user_id), &out);
+  });
   if (!s.ok()) return WithContext(s, "exporting a user");
   return out;
 }

@@ -6,12 +6,14 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "ops/log.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_store.h"
+#include "store/sql_runner.h"
 
 namespace cairn::collector {
 
@@ -60,6 +62,11 @@ auto PgStore::WithRetries(Fn attempt) -> decltype(attempt()) {
         {{"attempt", std::to_string(n)}, {"code", absl::StatusCodeToString(code)}});
   }
 }
+
+// A SqlRunner over `conn` (which must outlive it), for the dialect-neutral
+// code of store/ (engagement tables, user data) inside a transaction the
+// caller opened on that connection.
+std::unique_ptr<SqlRunner> MakePgRunner(PgConnection& conn);
 
 }  // namespace cairn::collector
 

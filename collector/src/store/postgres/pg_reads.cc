@@ -193,6 +193,10 @@ class PgRunner final : public SqlRunner {
 
 }  // namespace
 
+std::unique_ptr<SqlRunner> MakePgRunner(PgConnection& conn) {
+  return std::make_unique<PgRunner>(conn);
+}
+
 absl::Status PgStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
   absl::StatusOr<PgPool::Lease> conn = readers_->Acquire();
   if (!conn.ok()) return WithContext(conn.status(), "reading engagement tables");

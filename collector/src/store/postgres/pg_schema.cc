@@ -276,7 +276,31 @@ ALTER INDEX renewal_suppression_v4_pkey RENAME TO renewal_suppression_pkey;
 CREATE INDEX renewal_suppression_by_user ON renewal_suppression (user_hash);
 )sql";
 
-constexpr std::array<std::string_view, 4> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4};
+// Version 5: the account-level totals of the retention purge, as the SQLite
+// store's version 7.
+constexpr std::string_view kStepV5 = R"sql(
+CREATE TABLE IF NOT EXISTS account_first_login (
+  account_id          text COLLATE "C" PRIMARY KEY,
+  first_login_ms      bigint NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_milestone (
+  account_id          text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  first_reached_ms    bigint NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS account_milestone_day (
+  account_id          text COLLATE "C" NOT NULL,
+  name                text COLLATE "C" NOT NULL,
+  day                 bigint NOT NULL,
+  events              bigint NOT NULL,
+  value_sum           double precision NOT NULL,
+  PRIMARY KEY (account_id, name, day)
+);
+)sql";
+
+constexpr std::array<std::string_view, 5> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4,
+                                                    kStepV5};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.

@@ -8,7 +8,7 @@
 namespace cairn::collector {
 
 // Schema version of the PostgreSQL store this build writes.
-inline constexpr int kPgSchemaVersion = 4;
+inline constexpr int kPgSchemaVersion = 5;
 
 // Brings the database to kPgSchemaVersion: each missing step runs in its own
 // transaction and records itself in `schema_version`. A session advisory

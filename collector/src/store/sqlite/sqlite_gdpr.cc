@@ -11,6 +11,7 @@
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_common.h"
+#include "store/user_data.h"
 
 namespace cairn::collector {
 namespace {
@@ -69,11 +70,14 @@ absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size
 }  // namespace
 
 absl::StatusOr<UserExport> SqliteStore::ExportUser(std::string_view user_id, size_t max_events) {
-  std::lock_guard lock(read_mu_);
-  if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;
   UserExport out;
-  absl::Status s = ReadUserExport(*reader_, user_id, max_events, &out);
-  reader_->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
+  // One read transaction on the reader connection for every table.
+  absl::Status s = RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
+    if (absl::Status read = ReadUserExport(*reader_, user_id, max_events, &out); !read.ok()) {
+      return read;
+    }
+    return ReadUserData(sql, user_id, UserHash(user_id), &out);
+  });
   if (!s.ok()) return WithContext(s, "exporting a user");
   return out;
 }

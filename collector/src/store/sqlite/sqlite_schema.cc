@@ -305,8 +305,33 @@ ALTER TABLE renewal_suppression_v6 RENAME TO renewal_suppression;
 CREATE INDEX renewal_suppression_by_user ON renewal_suppression (user_hash);
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
-                                                         kMigrationV4, kMigrationV5, kMigrationV6};
+// Version 7: account-level totals the retention purge folds the per-user
+// aggregates into once they are older than the retention window: the
+// account's first login, the first reach of each milestone name and the
+// milestone events per name and day, without any user id (store/user_data.h).
+constexpr std::string_view kMigrationV7 = R"sql(
+CREATE TABLE IF NOT EXISTS account_first_login (
+  account_id          TEXT PRIMARY KEY,
+  first_login_ms      INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS account_milestone (
+  account_id          TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  first_reached_ms    INTEGER NOT NULL,
+  PRIMARY KEY (account_id, name)
+);
+CREATE TABLE IF NOT EXISTS account_milestone_day (
+  account_id          TEXT NOT NULL,
+  name                TEXT NOT NULL,
+  day                 INTEGER NOT NULL,
+  events              INTEGER NOT NULL,
+  value_sum           REAL NOT NULL,
+  PRIMARY KEY (account_id, name, day)
+);
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations = {
+    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4, kMigrationV5, kMigrationV6, kMigrationV7};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // Reads one settings value; nullopt if absent.
