@@ -144,6 +144,7 @@ std::string DayText(int64_t day) {
 void AddUserData(const UserExport& data, admin::v1::UserExport* out) {
   for (const StoredConsentState& state : data.consent_state) {
     admin::v1::ExportedConsentState* s = out->add_consent_state();
+    s->set_account_id(state.account_id);
     s->set_purpose(std::string(consent::PurposeName(state.purpose)));
     s->set_decision(std::string(consent::DecisionName(state.decision)));
     s->set_policy_id(state.policy_id);
@@ -152,8 +153,10 @@ void AddUserData(const UserExport& data, admin::v1::UserExport* out) {
     if (state.expires_at) s->set_expires_at(FormatRfc3339(*state.expires_at));
     s->set_updated_at(FormatRfc3339(state.updated_at));
   }
-  if (data.suppressed_since) {
-    out->add_renewal_suppression()->set_since(FormatRfc3339(*data.suppressed_since));
+  for (const UserExport::Suppression& entry : data.suppressions) {
+    admin::v1::ExportedSuppression* s = out->add_renewal_suppression();
+    s->set_account_id(entry.account_id);
+    s->set_since(FormatRfc3339(entry.since));
   }
   if (data.erased_at) out->add_erased_users()->set_erased_at(FormatRfc3339(*data.erased_at));
   for (const StoredBatchOfUser& batch : data.batches) {

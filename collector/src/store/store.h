@@ -137,8 +137,10 @@ struct StoredConsentRecord {
   consent::ConsentRecord record;
 };
 
-// The user's current decision for one purpose (table consent_state).
+// The user's current decision for one purpose in one account (table
+// consent_state).
 struct StoredConsentState {
+  std::string account_id;
   consent::Purpose purpose = consent::Purpose::kUsageAnalytics;
   consent::Decision decision = consent::Decision::kDenied;
   std::string policy_id;
@@ -191,8 +193,13 @@ struct UserExport {
   // True if the user has more events than the export's limit.
   bool truncated = false;
   std::vector<StoredConsentState> consent_state;
-  // Since when the user is on the renewal suppression list, if they are.
-  std::optional<absl::Time> suppressed_since;
+  // The user's entries on the renewal suppression list: the account each
+  // holds in ('' for every account) and since when.
+  struct Suppression {
+    std::string account_id;
+    absl::Time since = absl::UnixEpoch();
+  };
+  std::vector<Suppression> suppressions;
   // When the user was erased, if they were.
   std::optional<absl::Time> erased_at;
   std::vector<StoredBatchOfUser> batches;

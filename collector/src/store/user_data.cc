@@ -46,7 +46,8 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
   absl::Status s = ForEach(
       sql, "consent_state",
       "SELECT purpose, decision, policy_id, policy_version, decided_at_us, expires_at_us, "
-      "updated_at_ms FROM consent_state WHERE user_id = ?1 ORDER BY purpose",
+      "updated_at_ms, account_id FROM consent_state WHERE user_id = ?1 "
+      "ORDER BY account_id, purpose",
       user, [&](SqlRowReader& r) {
         StoredConsentState& state = out->consent_state.emplace_back();
         std::optional<consent::Purpose> purpose = consent::FromWire(static_cast<int>(r.Int(0)));
@@ -60,13 +61,15 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
           state.expires_at = absl::FromUnixMicros(*expires);
         }
         state.updated_at = absl::FromUnixMillis(r.Int(6));
+        state.account_id = r.Text(7);
         return true;
       });
   if (!s.ok()) return s;
   s = ForEach(sql, "renewal_suppression",
-              "SELECT since_ms FROM renewal_suppression WHERE user_hash = ?1", hash,
-              [&](SqlRowReader& r) {
-                out->suppressed_since = absl::FromUnixMillis(r.Int(0));
+              "SELECT account_id, since_ms FROM renewal_suppression WHERE user_hash = ?1 "
+              "ORDER BY account_id",
+              hash, [&](SqlRowReader& r) {
+                out->suppressions.push_back({r.Text(0), absl::FromUnixMillis(r.Int(1))});
                 return true;
               });
   if (!s.ok()) return s;

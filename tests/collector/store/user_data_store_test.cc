@@ -78,7 +78,9 @@ TEST_P(CollectorUserDataStoreTest, TheListOfUserTablesIsTheSchemasAndTheExportFi
   EXPECT_THAT(data->events, SizeIs(5u));  // consent changes are events too
   EXPECT_THAT(data->consent_records, SizeIs(3u));
   EXPECT_THAT(data->consent_state, SizeIs(3u));
-  EXPECT_TRUE(data->suppressed_since.has_value());
+  ASSERT_EQ(data->suppressions.size(), 1u);
+  EXPECT_EQ(data->suppressions[0].account_id, "acme");  // an opt-out holds in its account
+  for (const StoredConsentState& state : data->consent_state) EXPECT_EQ(state.account_id, "acme");
   EXPECT_FALSE(data->erased_at.has_value());
   ASSERT_THAT(data->batches, SizeIs(2u));  // the grants', then the others'
   EXPECT_EQ(data->batches[0].install_id, "install-1");
