@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
+#include "sdk/src/device/private_files.h"
 #include "sdk/src/device/quarantine.h"
 
 namespace cairn::sdk {
@@ -52,6 +53,7 @@ ConsentKeeper::ConsentKeeper(const Options& options, Clock* clock, UuidV7Generat
 absl::Status ConsentKeeper::Open() {
   std::error_code ec;
   if (!std::filesystem::exists(consent_path_, ec)) return absl::OkStatus();
+  if (absl::Status s = MakePrivateFile(consent_path_); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<consent::SqliteConsentLog>> log =
       consent::SqliteConsentLog::Open(consent_path_);
   if (!log.ok() && !absl::IsDataLoss(log.status())) return log.status();
@@ -80,6 +82,7 @@ absl::Status ConsentKeeper::Open() {
 absl::Status ConsentKeeper::EnsureLog() {
   std::lock_guard lock(log_mu_);
   if (log_) return absl::OkStatus();
+  if (absl::Status s = MakePrivateFile(consent_path_); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<consent::SqliteConsentLog>> log =
       consent::SqliteConsentLog::Open(consent_path_);
   if (!log.ok()) return log.status();
