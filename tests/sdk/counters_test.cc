@@ -4,9 +4,9 @@
 // crash. Checked against what the collector received.
 #include <map>
 #include <mutex>
-#include <vector>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "cairn/common/clock.h"
@@ -26,11 +26,11 @@ constexpr uint64_t kNearOverflow = uint64_t{1} << 62;
 // What one snapshot must satisfy, and against the one before it (`before`,
 // of the same client): no counter goes back.
 void ExpectInvariants(const Stats& s, const Stats* before = nullptr) {
-  for (uint64_t value : {s.recorded, s.refused_no_consent, s.persisted, s.sent, s.acknowledged,
-                         s.duplicates, s.retries, s.batches_acknowledged,
-                         s.consent_changes_pending, s.erased, s.buffered_rows, s.buffered_bytes,
-                         s.refused_invalid, s.refused_no_session, s.refused_shut_down,
-                         s.refused_storage, s.durable_timeouts}) {
+  for (uint64_t value :
+       {s.recorded, s.refused_no_consent, s.persisted, s.sent, s.acknowledged, s.duplicates,
+        s.retries, s.batches_acknowledged, s.consent_changes_pending, s.erased, s.buffered_rows,
+        s.buffered_bytes, s.refused_invalid, s.refused_no_session, s.refused_shut_down,
+        s.refused_storage, s.durable_timeouts}) {
     EXPECT_LT(value, kNearOverflow) << "a counter near 2^64: an unsigned underflow";
   }
   for (const auto& [reason, count] : s.dropped) EXPECT_LT(count, kNearOverflow) << reason;
@@ -103,6 +103,29 @@ class CountersTest : public cairn::testing::SdkTest {
     return false;
   }
 
+  // Makes `n` decisions of user "u" while the sender may be busy, checking
+  // the invariants after each; returns the last snapshot.
+  Stats DecideRepeatedly(Client& client, Purpose purpose, const std::string& prefix, int n,
+                         Stats before) {
+    for (int i = 0; i < n; ++i) {
+      EXPECT_TRUE(Grant(client, "acct", "u", purpose, prefix + std::to_string(i)).ok());
+      Stats now = client.GetStats();
+      ExpectInvariants(now, &before);
+      before = now;
+    }
+    return before;
+  }
+
+  // Delivers everything and checks nothing is left pending or buffered.
+  Stats DeliverAll(Client& client, const Stats& before) {
+    EXPECT_TRUE(FlushUntilDelivered(client).ok());
+    Stats after = client.GetStats();
+    ExpectInvariants(after, &before);
+    EXPECT_EQ(after.consent_changes_pending, 0u);
+    EXPECT_EQ(after.buffered_rows, 0u);
+    return after;
+  }
+
   // Events (not consent changes) the collector stored.
   uint64_t Stored() const { return fake_->stored_ids().size(); }
 
@@ -155,21 +178,11 @@ TEST_F(CountersTest, TwoClientsOneAfterTheOtherOnOneDirectory) {
   EXPECT_EQ(before.buffered_rows, recorded);  // the first client's events, resumed
   EXPECT_EQ(before.consent_changes_pending, 2u);
   // Decisions while the sender is busy with what the first client left.
-  for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(Grant(*second, "acct", "u", Purpose::kMilestones, "v" + std::to_string(i)).ok());
-    Stats now = second->GetStats();
-    ExpectInvariants(now, &before);
-    before = now;
-  }
+  before = DecideRepeatedly(*second, Purpose::kMilestones, "v", 20, before);
   ASSERT_TRUE(second->RecordLogin("acct", "u").ok());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(second->RecordMilestone("second", i).ok());
-  ASSERT_TRUE(FlushUntilDelivered(*second).ok());
-  Stats after = second->GetStats();
-  ExpectInvariants(after, &before);
-  recorded += after.recorded;
-  EXPECT_EQ(after.consent_changes_pending, 0u);
-  EXPECT_EQ(after.buffered_rows, 0u);
-  EXPECT_EQ(Stored(), recorded);               // every event, once
+  recorded += DeliverAll(*second, before).recorded;
+  EXPECT_EQ(Stored(), recorded);                       // every event, once
   EXPECT_EQ(fake_->stored_consent_ids().size(), 22u);  // every decision
 }
 
@@ -191,18 +204,8 @@ TEST_F(CountersTest, ASecondProcessThenThisOneOnOneDirectory) {
   ExpectInvariants(start);
   EXPECT_EQ(start.consent_changes_pending, 2u);  // the other process's two grants
   EXPECT_GE(start.buffered_rows, static_cast<uint64_t>(kDurable));
-  Stats before = start;
-  for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(Grant(*client, "acct", "u", Purpose::kUsageAnalytics, "w" + std::to_string(i)).ok());
-    Stats now = client->GetStats();
-    ExpectInvariants(now, &before);
-    before = now;
-  }
-  ASSERT_TRUE(FlushUntilDelivered(*client).ok());
-  Stats after = client->GetStats();
-  ExpectInvariants(after, &before);
-  EXPECT_EQ(after.consent_changes_pending, 0u);
-  EXPECT_EQ(after.buffered_rows, 0u);
+  Stats before = DecideRepeatedly(*client, Purpose::kUsageAnalytics, "w", 10, start);
+  Stats after = DeliverAll(*client, before);
   // Everything the other process left reached the collector, and only that.
   EXPECT_EQ(Stored(), start.buffered_rows);
   EXPECT_EQ(fake_->stored_consent_ids().size(), 12u);
@@ -238,11 +241,7 @@ TEST_F(CountersTest, OfflineDropsOfEveryKindReachTheCollectorOnceOnline) {
   Stats withdrawn = client->GetStats();
   ExpectInvariants(withdrawn, &mid);
   offline_ = false;
-  ASSERT_TRUE(FlushUntilDelivered(*client).ok());
-  Stats s = client->GetStats();
-  ExpectInvariants(s, &withdrawn);
-  EXPECT_EQ(s.buffered_rows, 0u);
-  EXPECT_EQ(s.consent_changes_pending, 0u);
+  Stats s = DeliverAll(*client, withdrawn);
   EXPECT_GT(s.dropped[cairn::v1::DROP_REASON_CONSENT_WITHDRAWN], 0u);
   std::map<DropReason, uint64_t> expected = s.dropped;
   std::erase_if(expected, [](const auto& entry) { return entry.second == 0; });

@@ -63,9 +63,9 @@ TEST_F(DeviceFilesTest, EveryFileIsOwnerOnlyWhateverTheUmask) {
     names.insert(name);
     EXPECT_EQ(mode, 0600u) << name;
   }
-  for (const char* expected : {"cairn-buffer.db", "cairn-buffer.db-wal", "cairn-buffer.db-shm",
-                               "cairn-buffer.mark", "consent.db", "consent.db-wal",
-                               "consent.db-shm"}) {
+  for (const char* expected :
+       {"cairn-buffer.db", "cairn-buffer.db-wal", "cairn-buffer.db-shm", "cairn-buffer.mark",
+        "consent.db", "consent.db-wal", "consent.db-shm"}) {
     EXPECT_TRUE(names.count(expected)) << expected << " was not created";
   }
   EXPECT_EQ(ModeOf(o.storage_dir), 0700u);
@@ -99,20 +99,18 @@ TEST_F(DeviceFilesTest, AWiderDirectoryAndFilesOfAnEarlierRunAreTightened) {
 
 class AccountSwitchTest : public cairn::testing::SdkTest {
  protected:
+  // The received events whose body is `has` (e.g. &Event::has_login).
+  std::vector<cairn::v1::Event> Of(bool (cairn::v1::Event::*has)() const) const {
+    std::vector<cairn::v1::Event> out;
+    for (const cairn::v1::Event& e : ReceivedEvents()) {
+      if ((e.*has)()) out.push_back(e);
+    }
+    return out;
+  }
   std::vector<cairn::v1::Event> SessionEnds() const {
-    std::vector<cairn::v1::Event> out;
-    for (const cairn::v1::Event& e : ReceivedEvents()) {
-      if (e.has_session_end()) out.push_back(e);
-    }
-    return out;
+    return Of(&cairn::v1::Event::has_session_end);
   }
-  std::vector<cairn::v1::Event> Logins() const {
-    std::vector<cairn::v1::Event> out;
-    for (const cairn::v1::Event& e : ReceivedEvents()) {
-      if (e.has_login()) out.push_back(e);
-    }
-    return out;
-  }
+  std::vector<cairn::v1::Event> Logins() const { return Of(&cairn::v1::Event::has_login); }
 };
 
 TEST_F(AccountSwitchTest, ASwitchEndsTheFirstUsersSessionWithTheirIds) {

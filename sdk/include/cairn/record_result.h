@@ -32,7 +32,7 @@ class RecordResult {
   }
   const absl::Status& status() const& { return status_; }
   absl::Status status() && { return std::move(status_); }
-  operator absl::Status() const& { return status_; }  // NOLINT: implicit on purpose
+  operator absl::Status() const& { return status_; }         // NOLINT: implicit on purpose
   operator absl::Status() && { return std::move(status_); }  // NOLINT
   // For code written against absl::Status; does nothing.
   void IgnoreError() const {}
