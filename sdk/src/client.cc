@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "sdk/src/client_impl.h"
+#include "sdk/src/device/private_files.h"
 #include "sdk/src/upload/curl_transport.h"
 
 namespace cairn {
@@ -16,11 +17,7 @@ namespace cairn {
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Create(Options options) {
   if (absl::Status s = sdk::ValidateOptions(options); !s.ok()) return s;
-  std::error_code ec;
-  std::filesystem::create_directories(options.storage_dir, ec);
-  if (ec) {
-    return absl::UnavailableError(absl::StrCat("cannot create storage_dir: ", ec.message()));
-  }
+  if (absl::Status s = sdk::PrepareStorageDir(options.storage_dir); !s.ok()) return s;
   Clock* clock = options.clock ? options.clock : SystemClock();
   std::shared_ptr<Transport> transport = options.transport;
   if (!transport) transport = std::make_shared<sdk::CurlTransport>(options.ca_bundle_path);
@@ -71,15 +68,15 @@ std::string Client::WireUserId(std::string_view user_id) const {
   return impl_->WireUserId(user_id);
 }
 
-absl::Status Client::RecordLogin(std::string_view account_id, std::string_view user_id,
+RecordResult Client::RecordLogin(std::string_view account_id, std::string_view user_id,
                                  std::string_view method) {
   return impl_->RecordLogin(account_id, user_id, method);
 }
 
-absl::Status Client::RecordLogout() { return impl_->RecordLogout(); }
-absl::Status Client::RecordSessionEnd() { return impl_->RecordSessionEnd(); }
+RecordResult Client::RecordLogout() { return impl_->RecordLogout(); }
+RecordResult Client::RecordSessionEnd() { return impl_->RecordSessionEnd(); }
 
-absl::Status Client::RecordMilestone(std::string_view name, std::optional<double> value,
+RecordResult Client::RecordMilestone(std::string_view name, std::optional<double> value,
                                      const Attributes& attributes) {
   return impl_->RecordMilestone(name, value, attributes);
 }
@@ -169,6 +166,11 @@ Stats Client::Impl::GetStats() const {
   stats.retries = counters_.retries.load();
   stats.batches_acknowledged = counters_.batches_acknowledged.load();
   stats.erased = counters_.erased.load();
+  stats.refused_invalid = counters_.refused_invalid.load();
+  stats.refused_no_session = counters_.refused_no_session.load();
+  stats.refused_shut_down = counters_.refused_shut_down.load();
+  stats.refused_storage = counters_.refused_storage.load();
+  stats.durable_timeouts = counters_.durable_timeouts.load();
   const sdk::BufferSize buffered = counters_.Buffered();
   stats.buffered_rows = buffered.rows;
   stats.buffered_bytes = buffered.bytes;

@@ -22,6 +22,9 @@ namespace cairn::sdk {
 struct Counters {
   std::atomic<uint64_t> recorded{0}, refused{0}, persisted{0}, sent{0}, acknowledged{0},
       duplicates{0}, retries{0}, batches_acknowledged{0}, erased{0};
+  // Record calls refused, by cause (Stats documents each).
+  std::atomic<uint64_t> refused_invalid{0}, refused_no_session{0}, refused_shut_down{0},
+      refused_storage{0}, durable_timeouts{0};
   // What the buffer holds now. Signed: a removal may be counted before the
   // append it races with, so the sum can dip below zero for a moment.
   std::atomic<int64_t> buffered_rows{0}, buffered_bytes{0};
@@ -62,6 +65,12 @@ class DropCounters {
   ByReason Unreported() const {
     std::lock_guard lock(mu_);
     return unreported_;
+  }
+  // True if some drop is still owed to the collector. Cost: a map scan under the lock.
+  bool AnyUnreported() const {
+    std::lock_guard lock(mu_);
+    return std::any_of(unreported_.begin(), unreported_.end(),
+                       [](const auto& entry) { return entry.second > 0; });
   }
   // A batch carrying `reported` was answered: those are no longer owed,
   // and `rejected` events the collector refused are counted as REJECTED.

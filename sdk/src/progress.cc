@@ -118,6 +118,9 @@ int64_t Progress::ConsentLastPosition() const {
 void Progress::ConsentDelivered(int64_t through) {
   std::lock_guard lock(mu_);
   consent_settled_through_ = std::max(consent_settled_through_, through);
+  // A delivered position exists: the sender may read an entry from
+  // consent.db before the keeper has published its position here.
+  consent_last_position_ = std::max(consent_last_position_, consent_settled_through_);
 }
 
 int64_t Progress::PersistedThrough() const {
@@ -217,8 +220,9 @@ void Progress::StopSender() {
 void Progress::FillStats(Stats& stats) const {
   std::lock_guard lock(mu_);
   stats.last_error = last_error_;
-  stats.consent_changes_pending =
-      static_cast<uint64_t>(consent_last_position_ - consent_settled_through_);
+  // Never negative: ConsentDelivered keeps last >= settled.
+  stats.consent_changes_pending = static_cast<uint64_t>(
+      std::max<int64_t>(0, consent_last_position_ - consent_settled_through_));
 }
 
 }  // namespace cairn::sdk

@@ -24,20 +24,33 @@ cairn::v1::Event& ScratchEvent() {
 absl::Status RecordPath::Login(std::string_view account_id, std::string_view user_id,
                                std::string_view method) {
   if (!IsValidId(account_id) || !IsValidId(user_id)) {
-    return absl::InvalidArgumentError("account and user ids must be 1-128 printable bytes");
+    return Refuse(counters_.refused_invalid,
+                  absl::InvalidArgumentError("account and user ids must be 1-128 printable bytes"));
   }
   if (method.size() > kMaxIdBytes || !IsValidUtf8(method)) {
-    return absl::InvalidArgumentError("login method: at most 128 bytes of UTF-8");
+    return Refuse(counters_.refused_invalid,
+                  absl::InvalidArgumentError("login method: at most 128 bytes of UTF-8"));
   }
   absl::Time now = clock_->Now();
   auto identity = std::make_shared<const Identity>(
       Identity{std::string(account_id), keeper_.Subject(user_id), ids_.Next(now), now});
   if (absl::Status s = keeper_.OnIdentified(identity->account_id, identity->user_id); !s.ok()) {
-    return s;
+    return Refuse(counters_.refused_storage, std::move(s));
   }
+  std::shared_ptr<const Identity> previous;
   {
     std::unique_lock lock(identity_mu_);
-    identity_ = identity;
+    previous = std::exchange(identity_, identity);
+  }
+  // Every login opens a new session, so whatever session was open ends
+  // first: another identity's (an account switch) or this one's (a login
+  // again). It is that user's SessionEnd, under that user's consent; a
+  // refusal for lack of it is not the app's refusal, so it is not counted.
+  if (previous && !previous->session_id.empty()) {
+    cairn::v1::Event& end = ScratchEvent();
+    ToProto(std::max(absl::ZeroDuration(), now - previous->login_time),
+            end.mutable_session_end()->mutable_duration());
+    Enqueue(*previous, end, /*count_refusal=*/false).IgnoreError();
   }
   cairn::v1::Event& event = ScratchEvent();
   event.mutable_login()->set_method(method.data(), method.size());
@@ -50,7 +63,7 @@ absl::Status RecordPath::Logout() {
     std::unique_lock lock(identity_mu_);
     identity.swap(identity_);
   }
-  if (!identity) return absl::FailedPreconditionError("no user is signed in");
+  if (!identity) return NoSession("no user is signed in");
   cairn::v1::Event& event = ScratchEvent();
   event.mutable_logout();
   return Enqueue(*identity, event);
@@ -67,8 +80,8 @@ absl::Status RecordPath::SessionEnd() {
       identity_ = std::make_shared<const Identity>(std::move(without_session));
     }
   }
-  if (!identity) return absl::FailedPreconditionError("no user is signed in");
-  if (identity->session_id.empty()) return absl::FailedPreconditionError("no open session");
+  if (!identity) return NoSession("no user is signed in");
+  if (identity->session_id.empty()) return NoSession("no open session");
   cairn::v1::Event& event = ScratchEvent();
   ToProto(std::max(absl::ZeroDuration(), clock_->Now() - identity->login_time),
           event.mutable_session_end()->mutable_duration());
@@ -78,14 +91,15 @@ absl::Status RecordPath::SessionEnd() {
 absl::Status RecordPath::Milestone(std::string_view name, std::optional<double> value,
                                    const Attributes& attributes) {
   if (!IsValidMilestoneName(name)) {
-    return absl::InvalidArgumentError("milestone names are 1-128 of [A-Za-z0-9_.:-]");
+    return Refuse(counters_.refused_invalid,
+                  absl::InvalidArgumentError("milestone names are 1-128 of [A-Za-z0-9_.:-]"));
   }
   std::shared_ptr<const Identity> identity;
   {
     std::shared_lock lock(identity_mu_);
     identity = identity_;
   }
-  if (!identity) return absl::FailedPreconditionError("no user is signed in");
+  if (!identity) return NoSession("no user is signed in");
   cairn::v1::Event& event = ScratchEvent();
   cairn::v1::Milestone* milestone = event.mutable_milestone();
   milestone->set_name(name.data(), name.size());
@@ -105,13 +119,17 @@ absl::Status RecordPath::Milestone(std::string_view name, std::optional<double> 
   return status;
 }
 
-absl::Status RecordPath::Enqueue(const Identity& identity, cairn::v1::Event& event) {
-  if (progress_.closed()) return absl::FailedPreconditionError("the client is shut down");
+absl::Status RecordPath::Enqueue(const Identity& identity, cairn::v1::Event& event,
+                                 bool count_refusal) {
+  if (progress_.closed()) {
+    absl::Status closed = absl::FailedPreconditionError("the client is shut down");
+    return count_refusal ? Refuse(counters_.refused_shut_down, std::move(closed)) : closed;
+  }
   absl::Time now = clock_->Now();
   cairn::v1::Purpose purpose = RequiredPurpose(event);
   uint64_t epoch = 0;
   if (absl::Status s = gate_.Check(identity.user_id, purpose, now, epoch); !s.ok()) {
-    counters_.refused.fetch_add(1, std::memory_order_relaxed);
+    if (count_refusal) counters_.refused.fetch_add(1, std::memory_order_relaxed);
     return s;
   }
   event.set_event_id(ids_.Next(now));
@@ -137,8 +155,23 @@ absl::Status RecordPath::Enqueue(const Identity& identity, cairn::v1::Event& eve
     return absl::ResourceExhaustedError("event queue full: event dropped and counted");
   }
   counters_.recorded.fetch_add(1, std::memory_order_relaxed);
-  if (options_.durable_records) return progress_.AwaitDurable(sequence, options_.durable_timeout);
-  return absl::OkStatus();
+  if (!options_.durable_records) return absl::OkStatus();
+  absl::Status durable = progress_.AwaitDurable(sequence, options_.durable_timeout);
+  // A failed write is counted as a DISK_FULL drop by the writer; a wait that
+  // ran out is counted here (the event is still queued and may yet land).
+  if (absl::IsDeadlineExceeded(durable)) {
+    counters_.durable_timeouts.fetch_add(1, std::memory_order_relaxed);
+  }
+  return durable;
+}
+
+absl::Status RecordPath::Refuse(std::atomic<uint64_t>& counter, absl::Status status) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+  return status;
+}
+
+absl::Status RecordPath::NoSession(const char* message) {
+  return Refuse(counters_.refused_no_session, absl::FailedPreconditionError(message));
 }
 
 }  // namespace cairn::sdk

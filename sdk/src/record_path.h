@@ -1,6 +1,8 @@
 #ifndef CAIRN_SDK_RECORD_PATH_H_
 #define CAIRN_SDK_RECORD_PATH_H_
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -65,8 +67,14 @@ class RecordPath {
 
  private:
   // Stamps, serializes and queues `event` for `identity` if its purpose is
-  // consented. The body is already set.
-  absl::Status Enqueue(const Identity& identity, cairn::v1::Event& event);
+  // consented. The body is already set. `count_refusal`: a consent refusal
+  // counts in Stats (false for events the SDK records on its own).
+  absl::Status Enqueue(const Identity& identity, cairn::v1::Event& event,
+                       bool count_refusal = true);
+  // Counts a refusal in `counter` and returns `status`.
+  static absl::Status Refuse(std::atomic<uint64_t>& counter, absl::Status status);
+  // FailedPrecondition with `message`, counted as a call without a session.
+  absl::Status NoSession(const char* message);
 
   const Options& options_;
   Clock* const clock_;

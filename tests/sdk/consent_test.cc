@@ -552,16 +552,19 @@ TEST_F(ConsentTest, ExportReturnsTheUsersLocalDataAndEraseDeletesIt) {
     cairn::v1::Event e;  // each is an Event in protobuf's JSON mapping
     ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &e).ok()) << json;
     EXPECT_EQ(e.user_id(), "alice");
-    names.push_back(e.has_milestone() ? e.milestone().name() : "login");
+    names.push_back(e.has_milestone()     ? e.milestone().name()
+                    : e.has_session_end() ? "session_end"
+                                          : "login");
   }
-  EXPECT_THAT(names, ElementsAre("login", "durable_one", "queued_one"));
+  // Bob's login ended alice's session: her SessionEnd is hers, still queued.
+  EXPECT_THAT(names, ElementsAre("login", "durable_one", "queued_one", "session_end"));
 
   ASSERT_TRUE(client->EraseLocalData("alice").ok());
   exported = client->ExportLocalData("alice");
   ASSERT_TRUE(exported.ok());
   EXPECT_THAT(*exported, ::testing::HasSubstr("\"events\":[]"));
   EXPECT_EQ(ArrayObjects(*exported, "consent_records").size(), 2u);  // the proof stays
-  EXPECT_EQ(client->GetStats().erased, 3u);
+  EXPECT_EQ(client->GetStats().erased, 4u);
   EXPECT_EQ(client->GetConsent("alice", Purpose::kMilestones), Decision::kGranted);
 
   fake_->SetScript(nullptr);

@@ -14,6 +14,7 @@
 #include "cairn/consent/consent_state.h"
 #include "cairn/consent/purpose.h"
 #include "cairn/options.h"
+#include "cairn/record_result.h"
 #include "cairn/stats.h"
 
 namespace cairn {
@@ -68,6 +69,10 @@ class Client {
   // (missing URL/key/dir, http:// to a non-loopback host, an allowlist over
   // its bounds, soft opt-in without a policy version) and with the storage
   // error if a file cannot be opened.
+  //
+  // storage_dir is made 0700 and every file in it 0600, whatever the
+  // umask; an existing directory or file of this user with a wider mode is
+  // tightened (see docs/sdk.md).
   //
   // A client holds storage_dir exclusively (an advisory lock on the
   // directory itself, so no extra file appears there) from Create until
@@ -138,27 +143,34 @@ class Client {
   // on, else `user_id` itself. What the collector's admin API needs.
   std::string WireUserId(std::string_view user_id) const;
 
+  // The record calls below return a RecordResult the app may ignore without
+  // a compiler warning; each refusal is also counted in Stats by cause.
+  //
   // The user signed in: starts a session and makes (account, user) the
   // identity of later events. The identity is kept even when the login event
   // itself is refused for lack of usage-analytics consent (PermissionDenied).
+  // Every login opens a new session: if one is open (another identity's, an
+  // account switch, or the same identity's, a login again) it ends first,
+  // with a SessionEnd event carrying that earlier identity's ids and its
+  // duration, recorded only if that earlier user granted usage analytics.
   // InvalidArgument for ids that are empty, over 128 bytes or not printable.
-  absl::Status RecordLogin(std::string_view account_id, std::string_view user_id,
+  RecordResult RecordLogin(std::string_view account_id, std::string_view user_id,
                            std::string_view method = {});
 
   // The user signed out: ends the session and clears the identity.
   // FailedPrecondition without a signed-in user; PermissionDenied without
   // usage-analytics consent (the identity is cleared all the same).
-  absl::Status RecordLogout();
+  RecordResult RecordLogout();
 
   // The session ended without a logout (e.g. the app closes); the duration
   // is measured from the login. The identity is kept. Same errors as Logout.
-  absl::Status RecordSessionEnd();
+  RecordResult RecordSessionEnd();
 
   // The signed-in user reached a milestone, e.g. ("invoice_sent", 10).
   // FailedPrecondition without a signed-in user; PermissionDenied without
   // milestones consent; InvalidArgument for a name outside [A-Za-z0-9_.:-]
   // (1-128 bytes) or attributes over their bounds.
-  absl::Status RecordMilestone(std::string_view name, std::optional<double> value = std::nullopt,
+  RecordResult RecordMilestone(std::string_view name, std::optional<double> value = std::nullopt,
                                const Attributes& attributes = {});
 
   // Waits until every event recorded before this call is durable in the

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "sdk/src/device/private_files.h"
 
 namespace cairn::sdk {
 namespace {
@@ -34,6 +35,7 @@ absl::Status BufferMark::Open(const std::string& path) {
   if (fd_ < 0) {
     return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
+  TightenToOwnerOnly(fd_);  // a mark an older version left readable to others
   return absl::OkStatus();
 }
 

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
+#include "sdk/src/device/private_files.h"
 #include "sdk/src/device/quarantine.h"
 
 namespace cairn::sdk {
@@ -63,6 +64,7 @@ ConsentKeeper::ConsentKeeper(const Options& options, StampClock* clock, UuidV7Ge
 absl::Status ConsentKeeper::Open() {
   std::error_code ec;
   if (!std::filesystem::exists(consent_path_, ec)) return absl::OkStatus();
+  if (absl::Status s = MakePrivateFile(consent_path_); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<consent::SqliteConsentLog>> log =
       consent::SqliteConsentLog::Open(consent_path_);
   if (!log.ok() && !absl::IsDataLoss(log.status())) return log.status();
@@ -91,6 +93,7 @@ absl::Status ConsentKeeper::Open() {
 absl::Status ConsentKeeper::EnsureLog() {
   std::lock_guard lock(log_mu_);
   if (log_) return absl::OkStatus();
+  if (absl::Status s = MakePrivateFile(consent_path_); !s.ok()) return s;
   absl::StatusOr<std::unique_ptr<consent::SqliteConsentLog>> log =
       consent::SqliteConsentLog::Open(consent_path_);
   if (!log.ok()) return log.status();

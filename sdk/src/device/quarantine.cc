@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "sdk/src/device/private_files.h"
 
 namespace cairn::sdk {
 namespace {
@@ -53,6 +54,7 @@ absl::StatusOr<std::unique_ptr<EventBuffer>> OpenOrQuarantine(const std::string&
   buffer = absl::StatusOr<std::unique_ptr<EventBuffer>>();  // closes the file
   MoveAside(path, absl::Now());
   ++quarantined;
+  if (absl::Status s = MakePrivateFile(path); !s.ok()) return s;
   return EventBuffer::Open(path, max_file_bytes);
 }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "sdk/src/device/private_files.h"
 #include "sdk/src/device/quarantine.h"
 
 namespace cairn::sdk {
@@ -33,6 +34,7 @@ absl::Status Writer::EnsureStorage() {
       !s.ok()) {
     return s;
   }
+  if (absl::Status s = MakePrivateFile(buffer_path_); !s.ok()) return s;
   BufferMark mark;
   if (absl::Status s = mark.Open(BufferMark::PathFor(buffer_path_)); !s.ok()) return s;
   const std::optional<MarkRecord> marked = mark.Read();

@@ -98,7 +98,10 @@ absl::StatusOr<bool> Sender::BuildBatch(size_t max_events, InFlightBatch& batch)
   if (rows.size() + changes->size() > max_events) {
     rows.resize(max_events - std::min(max_events, changes->size()));
   }
-  if (rows.empty() && changes->empty()) return false;
+  // Drops still owed go even alone: counted after the last batch was built
+  // (an offline session, an expiry or a withdrawal with nothing after it),
+  // they would otherwise wait for the next event, or forever.
+  if (rows.empty() && changes->empty() && !drops_.AnyUnreported()) return false;
 
   absl::Time now = clock_->Now();
   cairn::v1::Batch header;
@@ -138,7 +141,7 @@ absl::StatusOr<bool> Sender::BuildBatch(size_t max_events, InFlightBatch& batch)
   return true;
 }
 
-void Sender::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
+void Sender::SettleBatch(const InFlightBatch& batch, uint64_t rejected, bool drops_received) {
   if (batch.last_sequence > 0) {
     // The batch holds rows, so the connection exists.
     absl::StatusOr<BufferSize> removed =
@@ -161,7 +164,11 @@ void Sender::SettleBatch(const InFlightBatch& batch, uint64_t rejected) {
       progress_.SetError(marked.message());  // resent; the collector dedups
     }
   }
-  drops_.Reported(batch.drops, rejected);
+  // A batch the collector could not read told it nothing: its drop counts
+  // stay owed and travel with the next batch. A batch of drop counts alone
+  // is not retried that way, so a collector refusing it cannot loop us.
+  const bool reported = drops_received || batch.events == 0;
+  drops_.Reported(reported ? batch.drops : DropCounters::ByReason(), rejected);
 }
 
 Sender::SendOutcome Sender::SendBatch(InFlightBatch& batch,
@@ -203,7 +210,7 @@ Sender::SendOutcome Sender::SendBatch(InFlightBatch& batch,
   if (http_status == 413) {
     if (n > 1) return SendOutcome::kSplit;
     error = absl::InvalidArgumentError("collector refused a single event as too large");
-    SettleBatch(batch, 1);
+    SettleBatch(batch, 1, /*drops_received=*/false);
     return SendOutcome::kSettled;
   }
   if (http_status == 401 || http_status == 403) {
@@ -216,7 +223,7 @@ Sender::SendOutcome Sender::SendBatch(InFlightBatch& batch,
     // and keeping it would block every later event behind it.
     error = absl::InvalidArgumentError(
         absl::StrCat("collector refused the batch (HTTP ", http_status, "); events dropped"));
-    SettleBatch(batch, n);
+    SettleBatch(batch, n, /*drops_received=*/false);
     ReportProblem(error, http_status, absl::ZeroDuration());
     return SendOutcome::kSettled;
   }
@@ -279,8 +286,9 @@ void Sender::Loop() {
   absl::Duration next_attempt = -absl::InfiniteDuration();
   absl::Duration work_since = absl::InfiniteDuration();
   bool reset_backoff = false;
-  while (progress_.AwaitSendTurn(in_flight.has_value() || !acked_.empty(), batch_limit,
-                                 next_attempt, options_.upload_interval, work_since,
+  while (progress_.AwaitSendTurn(
+      in_flight.has_value() || !acked_.empty() || drops_.AnyUnreported(), batch_limit,
+      next_attempt, options_.upload_interval, work_since,
                                  reset_backoff)) {
     if (reset_backoff) failures = 0;  // the network is back: start the backoff over
     if (in_flight && in_flight->epoch != gate_.Epoch()) {

@@ -83,8 +83,9 @@ class Sender {
   absl::StatusOr<bool> BuildBatch(size_t max_events, InFlightBatch& batch);
   SendOutcome SendBatch(InFlightBatch& batch, std::optional<absl::Duration>& retry_after,
                         int& http_status, absl::Status& error);
-  // Drops a batch's events from the buffer (after an answer, or a final refusal).
-  void SettleBatch(const InFlightBatch& batch, uint64_t rejected);
+  // Drops a batch's events from the buffer (after an answer, or a final
+  // refusal); its drop counts are no longer owed if `drops_received`.
+  void SettleBatch(const InFlightBatch& batch, uint64_t rejected, bool drops_received = true);
   void RefreshSettled();
   // Deletes the acknowledged ranges still buffered, oldest first; stops at
   // the first failure and schedules the next try under backoff.
