@@ -88,8 +88,7 @@ bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration 
     // for does, and not sooner than the floor after the last turn.
     absl::Duration ready = std::max(urgent ? now : work_since + upload_interval, next_attempt);
     if (attempt_requested_) {
-      ready = std::min(ready,
-                       std::max({now, last_turn_at_ + attempt_floor_, server_not_before_}));
+      ready = std::min(ready, std::max({now, last_turn_at_ + attempt_floor_, server_not_before_}));
     }
     if (now >= ready) {
       reset_backoff = reset_requested_;

@@ -286,9 +286,8 @@ void Sender::Loop() {
   absl::Duration next_attempt = -absl::InfiniteDuration();
   absl::Duration work_since = absl::InfiniteDuration();
   bool reset_backoff = false;
-  while (progress_.AwaitSendTurn(
-      in_flight.has_value() || !acked_.empty() || drops_.AnyUnreported(), batch_limit,
-      next_attempt, options_.upload_interval, work_since,
+  while (progress_.AwaitSendTurn(in_flight.has_value() || !acked_.empty() || drops_.AnyUnreported(),
+                                 batch_limit, next_attempt, options_.upload_interval, work_since,
                                  reset_backoff)) {
     if (reset_backoff) failures = 0;  // the network is back: start the backoff over
     if (in_flight && in_flight->epoch != gate_.Epoch()) {
@@ -349,9 +348,8 @@ void Sender::Loop() {
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
         next_attempt = clock_->MonotonicNow() + delay;
         ReportProblem(error, http_status, delay);  // before Flush can answer Unavailable
-        progress_.RetryScheduled(error.message(), retry_after.has_value()
-                                                      ? next_attempt
-                                                      : -absl::InfiniteDuration());
+        progress_.RetryScheduled(
+            error.message(), retry_after.has_value() ? next_attempt : -absl::InfiniteDuration());
         break;
       }
     }

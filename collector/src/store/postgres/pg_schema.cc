@@ -299,8 +299,7 @@ CREATE TABLE IF NOT EXISTS account_milestone_day (
 );
 )sql";
 
-constexpr std::array<std::string_view, 5> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4,
-                                                    kStepV5};
+constexpr std::array<std::string_view, 5> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4, kStepV5};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.

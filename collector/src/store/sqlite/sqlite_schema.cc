@@ -330,8 +330,9 @@ CREATE TABLE IF NOT EXISTS account_milestone_day (
 );
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations = {
-    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4, kMigrationV5, kMigrationV6, kMigrationV7};
+constexpr std::array<std::string_view, 7> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
+                                                         kMigrationV4, kMigrationV5, kMigrationV6,
+                                                         kMigrationV7};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // Reads one settings value; nullopt if absent.
