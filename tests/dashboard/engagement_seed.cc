@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cairn/common/strings.h"
 #include "cairn/v1/batch.pb.h"
 #include "json_fields.h"
@@ -93,9 +94,14 @@ absl::Status AdminExpect2xx(const std::string& base_url, const std::string& meth
 }  // namespace
 
 absl::Status SeedAccounts(const std::string& base_url) {
-  const absl::Time now = absl::Now();
+  // Anchored at noon UTC of today, not at now: `hour` then never carries an
+  // event across midnight, so each lands on the same day before today
+  // whatever time the test runs (the collector counts UTC days).
+  const absl::Time noon = absl::FromCivil(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()),
+                                          absl::UTCTimeZone()) +
+                          absl::Hours(12);
   auto days_ago = [&](int days, int hour) {
-    return now - absl::Hours(24 * days) - absl::Hours(hour);
+    return noon - absl::Hours(24 * days) - absl::Hours(hour);
   };
   std::vector<cairn::v1::Event> events;
   for (int u = 1; u <= 4; ++u) {
