@@ -143,7 +143,7 @@ class CountersTest : public cairn::testing::SdkTest {
 // The consent outbox read before its position is published (the sender
 // delivers a decision the keeper has just appended) made pending negative.
 TEST(ConsentPending, NeverUnderflowsWhenDeliveryOvertakesPublication) {
-  sdk::Progress progress(SystemClock());
+  sdk::Progress progress(SystemClock(), /*attempt_floor=*/absl::Seconds(1));
   progress.RestoreConsent(/*last_position=*/2, /*settled_through=*/0);
   progress.ConsentDelivered(4);  // entries 3 and 4 appended, not yet published
   Stats stats;
