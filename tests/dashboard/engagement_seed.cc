@@ -97,9 +97,9 @@ absl::Status SeedAccounts(const std::string& base_url) {
   // Anchored at noon UTC of today, not at now: `hour` then never carries an
   // event across midnight, so each lands on the same day before today
   // whatever time the test runs (the collector counts UTC days).
-  const absl::Time noon = absl::FromCivil(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()),
-                                          absl::UTCTimeZone()) +
-                          absl::Hours(12);
+  const absl::Time noon =
+      absl::FromCivil(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()), absl::UTCTimeZone()) +
+      absl::Hours(12);
   auto days_ago = [&](int days, int hour) {
     return noon - absl::Hours(24 * days) - absl::Hours(hour);
   };

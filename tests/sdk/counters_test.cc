@@ -269,23 +269,23 @@ TEST_F(CountersTest, DropsCountedWithNothingElseToSendStillReachTheCollector) {
   {
     auto client = StartSignedIn(o);
     ASSERT_NE(client, nullptr);
-    ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(10)).ok());  // grants and login
+    ASSERT_TRUE(client->Flush(clock.Now() + absl::Seconds(10)).ok());  // grants and login
     delivered = Stored();
     offline_ = true;
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(client->RecordMilestone("offline", i).ok());
-    EXPECT_TRUE(absl::IsUnavailable(client->Flush(absl::Now() + absl::Seconds(10))));
+    EXPECT_TRUE(absl::IsUnavailable(client->Flush(clock.Now() + absl::Seconds(10))));
     Stats s = client->GetStats();
     ExpectInvariants(s);
     EXPECT_EQ(s.consent_changes_pending, 0u);
     left_offline = s.buffered_rows;
     EXPECT_EQ(left_offline, 3u);
-    client->Shutdown(absl::Now()).IgnoreError();  // Unavailable: the collector is away
+    client->Shutdown(clock.Now()).IgnoreError();  // Unavailable: the collector is away
   }
   clock.Advance(absl::Hours(2));  // what is buffered expires at the next start
   offline_ = false;
   auto client = MakeClient(o);
   ASSERT_NE(client, nullptr);
-  ASSERT_TRUE(client->Flush(absl::Now() + absl::Seconds(10)).ok());
+  ASSERT_TRUE(client->Flush(clock.Now() + absl::Seconds(10)).ok());
   Stats s = client->GetStats();
   ExpectInvariants(s);
   EXPECT_EQ(s.buffered_rows, 0u);

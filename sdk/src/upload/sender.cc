@@ -346,10 +346,14 @@ void Sender::Loop() {
       case SendOutcome::kRetry: {
         ++failures;
         absl::Duration delay = backoff_.NextDelay(failures, retry_after);
-        next_attempt = clock_->MonotonicNow() + delay;
+        const absl::Duration now = clock_->MonotonicNow();
+        next_attempt = now + delay;
         ReportProblem(error, http_status, delay);  // before Flush can answer Unavailable
-        progress_.RetryScheduled(
-            error.message(), retry_after.has_value() ? next_attempt : -absl::InfiniteDuration());
+        // Early attempts may cut the backoff, never the collector's own ask.
+        progress_.RetryScheduled(error.message(),
+                                 retry_after.has_value()
+                                     ? now + std::min(*retry_after, options_.max_backoff)
+                                     : -absl::InfiniteDuration());
         break;
       }
     }
