@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "test_batches.h"
 
 namespace cairn::testing {
 
@@ -38,6 +39,15 @@ HttpResult CollectorFixture::PostBatchBody(const std::string& body, const std::s
   headers.push_back(absl::StrCat("Authorization: Bearer ", key));
   if (!encoding.empty()) headers.push_back("Content-Encoding: " + encoding);
   return Request("POST", "/v1/batch", body, headers);
+}
+
+cairn::v1::BatchResponse CollectorFixture::PostEvents(std::vector<cairn::v1::Event> events,
+                                                      const std::string& key) {
+  HttpResult result = PostBatchBody(MakeBatch(std::move(events)).SerializeAsString(), key);
+  EXPECT_EQ(result.status, 200) << result.body;
+  cairn::v1::BatchResponse response;
+  EXPECT_TRUE(response.ParseFromString(result.body)) << result.body;
+  return response;
 }
 
 }  // namespace cairn::testing

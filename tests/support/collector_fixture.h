@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cairn/v1/batch.pb.h"
 #include "collector_process.h"
 #include "gtest/gtest.h"
 #include "http_client.h"
@@ -37,6 +38,11 @@ class CollectorFixture : public ::testing::Test {
   HttpResult PostBatchBody(const std::string& body, const std::string& key,
                            const std::string& type = "application/x-protobuf",
                            const std::string& encoding = "", std::vector<std::string> headers = {});
+
+  // Posts `events` as one protobuf batch with `key`, expects 200 and
+  // returns the collector's per-event answer (empty, with a test failure,
+  // when the answer is not a BatchResponse).
+  cairn::v1::BatchResponse PostEvents(std::vector<cairn::v1::Event> events, const std::string& key);
 
   TempDir dir_;
   std::string db_path_ = dir_.File("collector.db");

@@ -23,7 +23,6 @@ namespace {
 using ::cairn::testing::CollectorFixture;
 using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::HttpResult;
-using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeConsentChange;
 using ::cairn::testing::MakeGrant;
 using ::cairn::testing::MakeLogin;
@@ -53,11 +52,7 @@ class CollectorConsentTrustProcessTest : public CollectorFixture {
   }
 
   cairn::v1::BatchResponse Post(std::vector<cairn::v1::Event> events) {
-    HttpResult result = PostBatchBody(MakeBatch(std::move(events)).SerializeAsString(), kWriteKey);
-    EXPECT_EQ(result.status, 200) << result.body;
-    cairn::v1::BatchResponse response;
-    EXPECT_TRUE(response.ParseFromString(result.body));
-    return response;
+    return PostEvents(std::move(events), kWriteKey);
   }
 
   std::vector<std::string> Admin() { return {absl::StrCat("Authorization: Bearer ", kAdminToken)}; }
