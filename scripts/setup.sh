@@ -9,8 +9,9 @@ packages=(
   libabsl-dev libzstd-dev zlib1g-dev libssl-dev openssl libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
   # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
-  # as the load balancer of the scale-out test, clang for libFuzzer.
-  postgresql libpq-dev clang clang-format
+  # as the load balancer of the scale-out test, clang for libFuzzer and the
+  # sanitizer builds, lld to link those builds (a third of GNU ld's time).
+  postgresql libpq-dev clang clang-format lld
   # Headless browser of the dashboard test (ctest label browser).
   chromium
   # The Debian package test (ctest label package): CPack's dpkg-shlibdeps

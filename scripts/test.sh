@@ -51,8 +51,9 @@ ctest --test-dir "$build-gcc" -L package --output-on-failure
 stage_done "Debian packages"
 
 # sanitizer_build DIR [CMAKE_OPTION...] -- [TARGET...]: configures DIR for
-# clang at -O1 with line tables (the tests' own code at -O0) and the given
-# options, then builds the TARGETs (all of DIR's targets when none is named).
+# clang at -O1 with line tables (the tests' own code at -O0, their common
+# headers precompiled, linked by lld) and the given options, then builds the
+# TARGETs (all of DIR's targets when none is named).
 sanitizer_build() {
   local dir=$1
   shift
@@ -64,7 +65,8 @@ sanitizer_build() {
   [ $# -gt 0 ] && shift
   CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1" \
-      -DCAIRN_BUILD_BENCH=OFF -DCAIRN_BUILD_SAMPLES=OFF -DCAIRN_TESTS_O0=ON "${options[@]}" \
+      -DCAIRN_BUILD_BENCH=OFF -DCAIRN_BUILD_SAMPLES=OFF -DCAIRN_TESTS_O0=ON -DCAIRN_TEST_PCH=ON \
+      -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld "${options[@]}" \
       >/dev/null || return 1
   if [ $# -gt 0 ]; then
     cmake --build "$dir" -j "$jobs" --target "$@"
