@@ -3,8 +3,8 @@
 // worker threads, Electron renderers with Node), with no global state.
 #include <node_api.h>
 
-#include "calls.h"
 #include "cairn/cairn.h"
+#include "calls.h"
 #include "client.h"
 #include "napi_util.h"
 
@@ -65,8 +65,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setRenewalNotifications", nullptr, SetRenewalNotifications, nullptr, nullptr, nullptr,
        napi_default, nullptr},
       {"getConsent", nullptr, GetConsent, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"consentChoices", nullptr, ConsentChoices, nullptr, nullptr, nullptr, napi_default,
-       nullptr},
+      {"consentChoices", nullptr, ConsentChoices, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recordLogin", nullptr, RecordLogin, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recordLogout", nullptr, RecordLogout, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recordSessionEnd", nullptr, RecordSessionEnd, nullptr, nullptr, nullptr, napi_default,
@@ -75,15 +74,14 @@ napi_value Init(napi_env env, napi_value exports) {
        nullptr},
       {"exportLocalData", nullptr, ExportLocalData, nullptr, nullptr, nullptr, napi_default,
        nullptr},
-      {"eraseLocalData", nullptr, EraseLocalData, nullptr, nullptr, nullptr, napi_default,
-       nullptr},
+      {"eraseLocalData", nullptr, EraseLocalData, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"wireUserId", nullptr, WireUserId, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"onNetworkAvailable", nullptr, OnNetworkAvailable, nullptr, nullptr, nullptr,
-       napi_default, nullptr},
+      {"onNetworkAvailable", nullptr, OnNetworkAvailable, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {"stats", nullptr, Stats, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]),
-                             functions) != napi_ok) {
+  if (napi_define_properties(env, exports, sizeof(functions) / sizeof(functions[0]), functions) !=
+      napi_ok) {
     return nullptr;
   }
   return exports;

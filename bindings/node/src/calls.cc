@@ -133,10 +133,10 @@ bool ReadAttributes(napi_env env, napi_value object, std::vector<std::string>* s
   napi_value keys = nullptr;
   uint32_t count = 0;
   if (napi_typeof(env, object, &type) != napi_ok || type != napi_object ||
-      napi_get_all_property_names(env, object, napi_key_own_only,
-                                  static_cast<napi_key_filter>(napi_key_enumerable |
-                                                               napi_key_skip_symbols),
-                                  napi_key_numbers_to_strings, &keys) != napi_ok ||
+      napi_get_all_property_names(
+          env, object, napi_key_own_only,
+          static_cast<napi_key_filter>(napi_key_enumerable | napi_key_skip_symbols),
+          napi_key_numbers_to_strings, &keys) != napi_ok ||
       napi_get_array_length(env, keys, &count) != napi_ok) {
     Throw(env, CAIRN_INVALID_ARGUMENT, "attributes must be an object of strings");
     return false;
@@ -203,9 +203,9 @@ napi_value SetRenewalNotifications(napi_env env, napi_callback_info info) {
       !GetBool(env, allowed_value, "allowed", &allowed)) {
     return nullptr;
   }
-  return Done(env, cairn_set_renewal_notifications(box->client, fields[0].c_str(),
-                                                   fields[1].c_str(), allowed ? 1 : 0,
-                                                   fields[2].c_str(), fields[3].c_str()));
+  return Done(
+      env, cairn_set_renewal_notifications(box->client, fields[0].c_str(), fields[1].c_str(),
+                                           allowed ? 1 : 0, fields[2].c_str(), fields[3].c_str()));
 }
 
 napi_value GetConsent(napi_env env, napi_callback_info info) {
@@ -376,8 +376,8 @@ napi_value Stats(napi_env env, napi_callback_info info) {
       {"attributeFiltered", CAIRN_DROP_ATTRIBUTE_FILTERED},
   };
   napi_value result = nullptr, dropped = nullptr;
-  bool ok = napi_create_object(env, &result) == napi_ok &&
-            napi_create_object(env, &dropped) == napi_ok;
+  bool ok =
+      napi_create_object(env, &result) == napi_ok && napi_create_object(env, &dropped) == napi_ok;
   for (const auto& [name, value] : counters) {
     ok = ok && SetNumber(env, result, name, static_cast<double>(value));
   }

@@ -31,9 +31,9 @@ void OnDeliveryStatus(void* user_data, const cairn_delivery_status* status) {
   auto* box = static_cast<ClientBox*>(user_data);
   std::lock_guard<std::mutex> lock(box->tsfn_mu);
   if (box->tsfn == nullptr) return;
-  auto* copy = new DeliveryStatus{status->code, status->message != nullptr ? status->message : "",
-                                  status->http_status, status->buffered_rows,
-                                  status->next_attempt_in_ms};
+  auto* copy =
+      new DeliveryStatus{status->code, status->message != nullptr ? status->message : "",
+                         status->http_status, status->buffered_rows, status->next_attempt_in_ms};
   if (napi_call_threadsafe_function(box->tsfn, copy, napi_tsfn_nonblocking) != napi_ok) {
     delete copy;
   }
@@ -109,11 +109,9 @@ bool MakeCallback(napi_env env, napi_value callback, ClientBox* box, cairn_optio
     Throw(env, CAIRN_INVALID_ARGUMENT, "onDeliveryStatus must be a function");
     return false;
   }
-  if (napi_create_string_utf8(env, "cairn.onDeliveryStatus", NAPI_AUTO_LENGTH, &name) !=
-          napi_ok ||
-      napi_create_threadsafe_function(env, callback, nullptr, name, kMaxQueuedStatuses, 1,
-                                      nullptr, nullptr, box, CallDeliveryStatus,
-                                      &box->tsfn) != napi_ok) {
+  if (napi_create_string_utf8(env, "cairn.onDeliveryStatus", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, callback, nullptr, name, kMaxQueuedStatuses, 1, nullptr,
+                                      nullptr, box, CallDeliveryStatus, &box->tsfn) != napi_ok) {
     Throw(env, CAIRN_INTERNAL, "cannot create the delivery-status callback");
     return false;
   }
@@ -173,8 +171,8 @@ napi_value StartPending(napi_env env, napi_callback_info info, bool shutdown) {
   napi_value promise = nullptr, name = nullptr;
   if (napi_create_promise(env, &p->deferred, &promise) != napi_ok ||
       napi_create_reference(env, argv[0], 1, &p->handle) != napi_ok ||
-      napi_create_string_utf8(env, shutdown ? "cairn.shutdown" : "cairn.flush",
-                              NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_string_utf8(env, shutdown ? "cairn.shutdown" : "cairn.flush", NAPI_AUTO_LENGTH,
+                              &name) != napi_ok ||
       napi_create_async_work(env, nullptr, name, RunPending, FinishPending, p, &p->work) !=
           napi_ok ||
       napi_queue_async_work(env, p->work) != napi_ok) {
@@ -193,8 +191,9 @@ napi_value StartPending(napi_env env, napi_callback_info info, bool shutdown) {
 ClientBox* Unwrap(napi_env env, napi_value handle) {
   bool tagged = false;
   void* data = nullptr;
-  if (handle == nullptr || napi_check_object_type_tag(env, handle, &kClientTag, &tagged) != napi_ok ||
-      !tagged || napi_get_value_external(env, handle, &data) != napi_ok || data == nullptr) {
+  if (handle == nullptr ||
+      napi_check_object_type_tag(env, handle, &kClientTag, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, handle, &data) != napi_ok || data == nullptr) {
     Throw(env, CAIRN_INVALID_ARGUMENT, "not a Cairn client handle");
     return nullptr;
   }
@@ -235,8 +234,6 @@ napi_value CreateClient(napi_env env, napi_callback_info info) {
 
 napi_value Flush(napi_env env, napi_callback_info info) { return StartPending(env, info, false); }
 
-napi_value Shutdown(napi_env env, napi_callback_info info) {
-  return StartPending(env, info, true);
-}
+napi_value Shutdown(napi_env env, napi_callback_info info) { return StartPending(env, info, true); }
 
 }  // namespace cairn_node

@@ -17,8 +17,8 @@ napi_value MakeError(napi_env env, int code, const char* message) {
   AddonData* data = nullptr;
   napi_value error_class = nullptr;
   napi_value error = nullptr;
-  if (napi_get_instance_data(env, reinterpret_cast<void**>(&data)) == napi_ok &&
-      data != nullptr && data->error_class != nullptr &&
+  if (napi_get_instance_data(env, reinterpret_cast<void**>(&data)) == napi_ok && data != nullptr &&
+      data->error_class != nullptr &&
       napi_get_reference_value(env, data->error_class, &error_class) == napi_ok &&
       error_class != nullptr) {
     napi_value argv[2] = {msg, code_name};

@@ -135,8 +135,8 @@ bool Durable(Reader& r, cairn_options* out) {
       !r.Count("durableTimeoutMs", kDurableTimeoutMs, &timeout, &given)) {
     return false;
   }
-  return !given || Check(r.env(), cairn_options_set_durable_records(
-                                      out, enabled ? 1 : 0, static_cast<int64_t>(timeout)));
+  return !given || Check(r.env(), cairn_options_set_durable_records(out, enabled ? 1 : 0,
+                                                                    static_cast<int64_t>(timeout)));
 }
 
 bool Commit(Reader& r, cairn_options* out) {
@@ -159,10 +159,10 @@ bool Buffer(Reader& r, cairn_options* out) {
       !r.Count("eventTtlMs", kEventTtlMs, &ttl, &given)) {
     return false;
   }
-  return !given || Check(r.env(), cairn_options_set_buffer_limits(
-                                      out, static_cast<uint64_t>(rows),
-                                      static_cast<uint64_t>(bytes),
-                                      static_cast<uint64_t>(file_bytes), static_cast<int64_t>(ttl)));
+  return !given ||
+         Check(r.env(), cairn_options_set_buffer_limits(
+                            out, static_cast<uint64_t>(rows), static_cast<uint64_t>(bytes),
+                            static_cast<uint64_t>(file_bytes), static_cast<int64_t>(ttl)));
 }
 
 bool Batch(Reader& r, cairn_options* out) {
@@ -173,10 +173,9 @@ bool Batch(Reader& r, cairn_options* out) {
       !r.Count("uploadIntervalMs", kUploadIntervalMs, &interval, &given)) {
     return false;
   }
-  return !given ||
-         Check(r.env(), cairn_options_set_batch(out, static_cast<size_t>(events),
-                                                static_cast<size_t>(bytes),
-                                                static_cast<int64_t>(interval)));
+  return !given || Check(r.env(), cairn_options_set_batch(out, static_cast<size_t>(events),
+                                                          static_cast<size_t>(bytes),
+                                                          static_cast<int64_t>(interval)));
 }
 
 bool Network(Reader& r, cairn_options* out) {
@@ -191,12 +190,12 @@ bool Network(Reader& r, cairn_options* out) {
     return false;
   }
   if (timeouts && !Check(r.env(), cairn_options_set_timeouts(out, static_cast<int64_t>(connect),
-                                                            static_cast<int64_t>(request)))) {
+                                                             static_cast<int64_t>(request)))) {
     return false;
   }
   if (backoff && !Check(r.env(), cairn_options_set_backoff(out, static_cast<int64_t>(min_backoff),
-                                                          static_cast<int64_t>(max_backoff),
-                                                          static_cast<uint64_t>(seed)))) {
+                                                           static_cast<int64_t>(max_backoff),
+                                                           static_cast<uint64_t>(seed)))) {
     return false;
   }
   return !floor_given ||
@@ -235,8 +234,7 @@ bool HmacKey(Reader& r, cairn_options* out) {
     napi_typedarray_type type;
     size_t length = 0;
     void* data = nullptr;
-    if (napi_get_typedarray_info(r.env(), v, &type, &length, &data, nullptr, nullptr) !=
-            napi_ok ||
+    if (napi_get_typedarray_info(r.env(), v, &type, &length, &data, nullptr, nullptr) != napi_ok ||
         type != napi_uint8_array) {
       return Throw(r.env(), CAIRN_INVALID_ARGUMENT, "userIdHmacKey must be bytes"), false;
     }
@@ -281,10 +279,10 @@ bool Renewal(Reader& r, cairn_options* out) {
     return false;
   }
   if (!mode_given) return true;
-  return Check(r.env(), cairn_options_set_renewal_default(
-                            out, static_cast<cairn_renewal_default>(mode),
-                            id_given ? policy_id.c_str() : nullptr,
-                            version_given ? policy_version.c_str() : nullptr));
+  return Check(r.env(),
+               cairn_options_set_renewal_default(out, static_cast<cairn_renewal_default>(mode),
+                                                 id_given ? policy_id.c_str() : nullptr,
+                                                 version_given ? policy_version.c_str() : nullptr));
 }
 
 }  // namespace
