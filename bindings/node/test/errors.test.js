@@ -3,7 +3,9 @@
 const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { Client, CairnError, Purpose, version } = require('..');
-const { tempDir, startCollector, clientOptions, grant } = require('./support');
+const {
+  tempDir, startCollector, clientOptions, grant, exportUser, eventsByKind,
+} = require('./support');
 
 const code = (expected) => (e) => {
   assert.ok(e instanceof CairnError, `${e}`);
@@ -98,9 +100,18 @@ test('stats count records, refusals and deliveries', async (t) => {
   await client.flush();
   const stats = client.stats();
   assert.equal(stats.refusedNoConsent, 1);
-  assert.equal(stats.recorded, 7);
-  assert.equal(stats.persisted, 7);
-  assert.equal(stats.acknowledged, 7);
+  // Every recorded event was persisted and acknowledged; the collector's
+  // store has them and the two consent records, nothing more.
+  const stored = await exportUser(collector, 'dave');
+  const kinds = eventsByKind(stored);
+  assert.equal(kinds.login.length, 1);
+  assert.equal(kinds.milestone.length, 5);
+  const events = Object.values(kinds).flat().length;
+  assert.equal(stats.recorded, events);
+  assert.equal(stats.persisted, events);
+  assert.equal(stats.acknowledged, events + stored.consent_records.length);
+  assert.equal(stored.consent_records.length, 2);
+  assert.equal(stats.sent, stats.acknowledged);
   assert.equal(stats.bufferedRows, 0);
   assert.ok(stats.batchesAcknowledged >= 1);
   assert.equal(stats.consentChangesPending, 0);

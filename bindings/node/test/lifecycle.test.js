@@ -7,19 +7,20 @@ const path = require('node:path');
 const { test } = require('node:test');
 const { Client, CairnError, Purpose } = require('..');
 const {
-  tempDir, startCollector, startServer, exportUser, eventsByKind, clientOptions, grant, waitFor,
+  tempDir, startCollector, startServer, exportUser, eventsByKind, clientOptions, signIn, waitFor,
 } = require('./support');
 
 test('flush and shutdown return promises that resolve once delivered', async (t) => {
   const dir = tempDir(t);
   const collector = await startCollector(t, dir);
   const client = new Client(clientOptions(collector.url, dir));
-  grant(client, 'alice', Purpose.MILESTONES);
+  signIn(client, 'alice');
   client.recordMilestone('invoice_sent', 1);
   const flushed = client.flush();
   assert.ok(flushed instanceof Promise);
   assert.equal(await flushed, undefined);
-  assert.equal(client.stats().acknowledged, 1);
+  // The two consent records, the login and the milestone.
+  assert.equal(client.stats().acknowledged, 4);
   client.recordMilestone('invoice_sent', 2);
   const shut = client.shutdown();
   assert.ok(shut instanceof Promise);
@@ -36,7 +37,7 @@ test('the event loop keeps turning while a flush waits for the network', async (
   const hanging = await startServer(t, (req) => requests.push(req));
   const client = new Client(clientOptions(hanging.url, dir, { requestTimeoutMs: 60000 }));
   t.after(() => client.shutdown(0).catch(() => {}));
-  grant(client, 'bob', Purpose.MILESTONES);
+  signIn(client, 'bob');
   client.recordMilestone('invoice_sent');
   let settled = false;
   const flushed = client.flush(1500).finally(() => { settled = true; });
@@ -64,7 +65,7 @@ test('a refused write key: flush rejects and onDeliveryStatus is called on the J
       },
     }));
     t.after(() => client.shutdown(0).catch(() => {}));
-    grant(client, 'carol', Purpose.MILESTONES);
+    signIn(client, 'carol');
     client.recordMilestone('invoice_sent');
     const failure = await client.flush().then(() => null, (e) => e);
     assert.ok(failure instanceof CairnError);
@@ -81,9 +82,7 @@ test('every call after shutdown is refused with FAILED_PRECONDITION', async (t) 
   const dir = tempDir(t);
   const collector = await startCollector(t, dir);
   const client = new Client(clientOptions(collector.url, dir));
-  grant(client, 'dave', Purpose.MILESTONES);
-  grant(client, 'dave', Purpose.USAGE_ANALYTICS);
-  client.recordLogin('acme', 'dave');
+  signIn(client, 'dave');
   await client.shutdown();
   const refused = (e) => e instanceof CairnError && e.code === 'FAILED_PRECONDITION';
   assert.throws(() => client.recordMilestone('invoice_sent'), refused);
@@ -118,8 +117,11 @@ const APP_SCRIPT = `
     app: { name: 'exit-test', version: '1' }, shutdownTimeoutMs: 5000,
     onDeliveryStatus: () => {},
   });
-  client.setConsent({ accountId: 'acme', userId: 'erin', purpose: 'milestones',
-                      granted: true, policyVersion: '2026-11' });
+  for (const purpose of ['usage_analytics', 'milestones']) {
+    client.setConsent({ accountId: 'acme', userId: 'erin', purpose, granted: true,
+                        policyVersion: '2026-11' });
+  }
+  client.recordLogin('acme', 'erin');
   client.recordMilestone(process.env.MILESTONE);
 `;
 

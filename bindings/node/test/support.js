@@ -102,6 +102,14 @@ function grant(client, userId, purpose, extra = {}) {
   });
 }
 
+// Grants both recording purposes and signs the user in: milestones need a
+// session.
+function signIn(client, userId) {
+  grant(client, userId, 'usage_analytics');
+  grant(client, userId, 'milestones');
+  client.recordLogin('acme', userId);
+}
+
 // Resolves with the first value `register` hands to its callback; a ref'd
 // watchdog keeps the process alive meanwhile (callbacks of the SDK do not)
 // and fails the wait after `ms`.
@@ -117,5 +125,5 @@ function waitFor(register, ms = 20000) {
 
 module.exports = {
   WRITE_KEY, ADMIN_TOKEN, tempDir, startCollector, exportUser, eventsByKind, startServer,
-  clientOptions, grant, waitFor,
+  clientOptions, grant, signIn, waitFor,
 };
