@@ -29,6 +29,9 @@ function run(label, record) {
   console.log(`${label}: ${ns.toFixed(0)} ns/call (${calls} calls)`);
 }
 
+// Baseline: a native call that does almost nothing (a hash lookup), so the
+// figure of the record call can be told apart from N-API's own cost.
+run('getConsent (baseline)', () => client.getConsent('bench', 'milestones'));
 run('recordMilestone(name)', () => client.recordMilestone('task_done'));
 run('recordMilestone(name, value, {plan})',
   (i) => client.recordMilestone('task_done', i, { plan: 'pro' }));
