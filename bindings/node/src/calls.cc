@@ -119,11 +119,23 @@ napi_value TakeString(napi_env env, char* s, size_t length) {
   return v;
 }
 
+// Reads up to `max` arguments, the first the client handle.
+ClientBox* BoxAndArgs(napi_env env, napi_callback_info info, size_t max, napi_value* argv) {
+  return Args(env, info, max, argv) ? Unwrap(env, argv[0]) : nullptr;
+}
+
+// A call taking the client alone: (handle) -> undefined.
+napi_value ClientOnly(napi_env env, napi_callback_info info,
+                      cairn_status_code (*call)(cairn_client*)) {
+  napi_value argv[1] = {nullptr};
+  ClientBox* box = BoxAndArgs(env, info, 1, argv);
+  return box == nullptr ? nullptr : Done(env, call(box->client));
+}
+
 // (handle, userId): the common head of the per-user calls.
 bool HandleAndUser(napi_env env, napi_callback_info info, size_t max, napi_value* argv,
                    ClientBox** box, std::string* user) {
-  if (!Args(env, info, max, argv)) return false;
-  *box = Unwrap(env, argv[0]);
+  *box = BoxAndArgs(env, info, max, argv);
   return *box != nullptr && GetString(env, argv[1], "userId", user);
 }
 
@@ -162,8 +174,7 @@ bool ReadAttributes(napi_env env, napi_value object, std::vector<std::string>* s
 
 napi_value SetConsent(napi_env env, napi_callback_info info) {
   napi_value argv[2] = {nullptr, nullptr};
-  if (!Args(env, info, 2, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
+  ClientBox* box = BoxAndArgs(env, info, 2, argv);
   if (box == nullptr) return nullptr;
   Field fields[] = {Field("accountId"), Field("userId"),        Field("policyVersion"),
                     Field("policyId"),  Field("sourceSurface"), Field("grantSignature")};
@@ -191,8 +202,7 @@ napi_value SetConsent(napi_env env, napi_callback_info info) {
 
 napi_value SetRenewalNotifications(napi_env env, napi_callback_info info) {
   napi_value argv[2] = {nullptr, nullptr};
-  if (!Args(env, info, 2, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
+  ClientBox* box = BoxAndArgs(env, info, 2, argv);
   if (box == nullptr) return nullptr;
   Field fields[] = {Field("accountId"), Field("userId"), Field("policyVersion"),
                     Field("sourceSurface")};
@@ -252,8 +262,7 @@ napi_value ConsentChoices(napi_env env, napi_callback_info info) {
 
 napi_value RecordLogin(napi_env env, napi_callback_info info) {
   napi_value argv[4] = {nullptr, nullptr, nullptr, nullptr};
-  if (!Args(env, info, 4, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
+  ClientBox* box = BoxAndArgs(env, info, 4, argv);
   std::string account, user, method;
   bool has_method = false;
   if (box == nullptr || !GetString(env, argv[1], "accountId", &account) ||
@@ -266,23 +275,16 @@ napi_value RecordLogin(napi_env env, napi_callback_info info) {
 }
 
 napi_value RecordLogout(napi_env env, napi_callback_info info) {
-  napi_value argv[1] = {nullptr};
-  if (!Args(env, info, 1, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
-  return box == nullptr ? nullptr : Done(env, cairn_record_logout(box->client));
+  return ClientOnly(env, info, cairn_record_logout);
 }
 
 napi_value RecordSessionEnd(napi_env env, napi_callback_info info) {
-  napi_value argv[1] = {nullptr};
-  if (!Args(env, info, 1, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
-  return box == nullptr ? nullptr : Done(env, cairn_record_session_end(box->client));
+  return ClientOnly(env, info, cairn_record_session_end);
 }
 
 napi_value RecordMilestone(napi_env env, napi_callback_info info) {
   napi_value argv[4] = {nullptr, nullptr, nullptr, nullptr};
-  if (!Args(env, info, 4, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
+  ClientBox* box = BoxAndArgs(env, info, 4, argv);
   std::string name;
   if (box == nullptr || !GetString(env, argv[1], "name", &name)) return nullptr;
   double value = 0;
@@ -332,16 +334,12 @@ napi_value WireUserId(napi_env env, napi_callback_info info) {
 }
 
 napi_value OnNetworkAvailable(napi_env env, napi_callback_info info) {
-  napi_value argv[1] = {nullptr};
-  if (!Args(env, info, 1, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
-  return box == nullptr ? nullptr : Done(env, cairn_client_on_network_available(box->client));
+  return ClientOnly(env, info, cairn_client_on_network_available);
 }
 
 napi_value Stats(napi_env env, napi_callback_info info) {
   napi_value argv[1] = {nullptr};
-  if (!Args(env, info, 1, argv)) return nullptr;
-  ClientBox* box = Unwrap(env, argv[0]);
+  ClientBox* box = BoxAndArgs(env, info, 1, argv);
   cairn_stats s;
   cairn_stats_init(&s);
   if (box == nullptr || !Check(env, cairn_get_stats(box->client, &s))) return nullptr;
