@@ -8,10 +8,10 @@
 # 3. node --test runs test/*.test.js with CAIRN_NODE_ADDON set to that addon
 #    and CAIRN_NODE_TEST_ENV ("A=1|B=2", e.g. the sanitizer runtime) applied.
 set -euo pipefail
-src=$(cd "$1" && pwd)
-work=$2
 : "${CAIRN_INCLUDE_DIR:?}" "${CAIRN_LIBRARY_DIR:?}" "${CAIRN_COLLECTOR:?}"
-mkdir -p "$work"
+src=$(cd "$1" && pwd)
+mkdir -p "$2"
+work=$(cd "$2" && pwd)
 cd "$work"
 
 cp -p "$src/package.json" "$src/package-lock.json" .
