@@ -7,7 +7,8 @@ const path = require('node:path');
 const { test } = require('node:test');
 const { Client, CairnError, Purpose } = require('..');
 const {
-  tempDir, startCollector, startServer, exportUser, eventsByKind, clientOptions, grant,
+  tempDir, startCollector, startServer, exportUser, eventsByKind, clientOptions, offlineClient,
+  grant,
 } = require('./support');
 
 test('nothing is recorded or stored before consent; after it the collector has the events',
@@ -49,8 +50,7 @@ test('nothing is recorded or stored before consent; after it the collector has t
 
 test('consentChoices lists every purpose with its decision and date', async (t) => {
   const dir = tempDir(t);
-  const client = new Client(clientOptions('http://127.0.0.1:9', dir));
-  t.after(() => client.shutdown(0).catch(() => {}));
+  const client = offlineClient(t, dir);
   const before = Date.now();
   grant(client, 'bob', Purpose.MILESTONES);
   client.setRenewalNotifications({
@@ -117,8 +117,7 @@ test('a withdrawal deletes the unsent events of the purpose; the collector never
 
 test('exportLocalData returns what the device holds and eraseLocalData deletes it', async (t) => {
   const dir = tempDir(t);
-  const client = new Client(clientOptions('http://127.0.0.1:9', dir));
-  t.after(() => client.shutdown(0).catch(() => {}));
+  const client = offlineClient(t, dir);
   grant(client, 'dave', Purpose.MILESTONES);
   grant(client, 'dave', Purpose.USAGE_ANALYTICS);
   client.recordLogin('acme', 'dave');
@@ -137,12 +136,10 @@ test('exportLocalData returns what the device holds and eraseLocalData deletes i
 
 test('wireUserId is the HMAC of the id when pseudonymising', (t) => {
   const dir = tempDir(t);
-  const plain = new Client(clientOptions('http://127.0.0.1:9', path.join(dir)));
-  t.after(() => plain.shutdown(0).catch(() => {}));
+  const plain = offlineClient(t, dir);
   assert.equal(plain.wireUserId('erin'), 'erin');
-  const keyed = new Client(clientOptions('http://127.0.0.1:9', path.join(dir, 'k'),
-    { userIdHmacKey: Buffer.from('0123456789abcdef0123456789abcdef') }));
-  t.after(() => keyed.shutdown(0).catch(() => {}));
+  const keyed = offlineClient(t, path.join(dir, 'k'),
+    { userIdHmacKey: Buffer.from('0123456789abcdef0123456789abcdef') });
   const wire = keyed.wireUserId('erin');
   assert.notEqual(wire, 'erin');
   assert.equal(keyed.wireUserId('erin'), wire);

@@ -4,7 +4,8 @@ const assert = require('node:assert/strict');
 const { test } = require('node:test');
 const { Client, CairnError, Purpose, version } = require('..');
 const {
-  tempDir, startCollector, clientOptions, grant, exportUser, eventsByKind,
+  OFFLINE_URL, tempDir, startCollector, clientOptions, offlineClient, grant, exportUser,
+  eventsByKind,
 } = require('./support');
 
 const code = (expected) => (e) => {
@@ -22,7 +23,7 @@ test('the library reports its version', () => {
 
 test('bad options are INVALID_ARGUMENT', (t) => {
   const dir = tempDir(t);
-  const good = clientOptions('http://127.0.0.1:9', dir);
+  const good = clientOptions(OFFLINE_URL, dir);
   assert.throws(() => new Client(), code('INVALID_ARGUMENT'));
   assert.throws(() => new Client({ ...good, writeKey: undefined }), code('INVALID_ARGUMENT'));
   assert.throws(() => new Client({ ...good, collectorUrl: 42 }), code('INVALID_ARGUMENT'));
@@ -40,8 +41,7 @@ test('bad options are INVALID_ARGUMENT', (t) => {
 
 test('bad arguments of the calls are INVALID_ARGUMENT and record nothing', async (t) => {
   const dir = tempDir(t);
-  const client = new Client(clientOptions('http://127.0.0.1:9', dir));
-  t.after(() => client.shutdown(0).catch(() => {}));
+  const client = offlineClient(t, dir);
   grant(client, 'alice', Purpose.MILESTONES);
   grant(client, 'alice', Purpose.USAGE_ANALYTICS);
   assert.throws(() => client.setConsent({ accountId: 'acme', userId: 'alice',
@@ -63,8 +63,7 @@ test('bad arguments of the calls are INVALID_ARGUMENT and record nothing', async
 
 test('a milestone without a session is FAILED_PRECONDITION', (t) => {
   const dir = tempDir(t);
-  const client = new Client(clientOptions('http://127.0.0.1:9', dir));
-  t.after(() => client.shutdown(0).catch(() => {}));
+  const client = offlineClient(t, dir);
   grant(client, 'bob', Purpose.MILESTONES);
   grant(client, 'bob', Purpose.USAGE_ANALYTICS);
   client.recordLogin('acme', 'bob');
@@ -75,7 +74,7 @@ test('a milestone without a session is FAILED_PRECONDITION', (t) => {
 
 test('a second client on the same storage is FAILED_PRECONDITION', (t) => {
   const dir = tempDir(t);
-  const options = clientOptions('http://127.0.0.1:9', dir);
+  const options = clientOptions(OFFLINE_URL, dir);
   const first = new Client(options);
   t.after(() => first.shutdown(0).catch(() => {}));
   grant(first, 'carol', Purpose.MILESTONES);

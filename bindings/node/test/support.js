@@ -11,6 +11,8 @@ const readline = require('node:readline');
 const WRITE_KEY = 'node-test-write-key';
 const ADMIN_TOKEN = 'node-test-admin-token';
 const LISTENING = 'cairn-collector listening on ';
+// The discard port, closed on loopback: every delivery attempt fails at once.
+const OFFLINE_URL = 'http://127.0.0.1:9';
 
 function tempDir(t) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-node-'));
@@ -95,6 +97,15 @@ function clientOptions(url, dir, extra = {}) {
   };
 }
 
+// A client of a closed loopback port (nothing is ever delivered), shut down
+// when the test ends.
+function offlineClient(t, dir, extra = {}) {
+  const { Client } = require('..');
+  const client = new Client(clientOptions(OFFLINE_URL, dir, extra));
+  t.after(() => client.shutdown(0).catch(() => {}));
+  return client;
+}
+
 function grant(client, userId, purpose, extra = {}) {
   client.setConsent({
     accountId: 'acme', userId, purpose, granted: true, policyVersion: '2026-11',
@@ -124,6 +135,6 @@ function waitFor(register, ms = 20000) {
 }
 
 module.exports = {
-  WRITE_KEY, ADMIN_TOKEN, tempDir, startCollector, exportUser, eventsByKind, startServer,
-  clientOptions, grant, signIn, waitFor,
+  WRITE_KEY, ADMIN_TOKEN, OFFLINE_URL, tempDir, startCollector, exportUser, eventsByKind, startServer,
+  clientOptions, offlineClient, grant, signIn, waitFor,
 };
