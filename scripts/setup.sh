@@ -24,6 +24,16 @@ if ! [ -x /usr/sbin/nginx ]; then
   if apt-cache show nginx-light >/dev/null 2>&1; then packages+=(nginx-light); else packages+=(nginx); fi
 fi
 
+# The Node bindings' test (ctest label bindings): node, npm, and Node's headers
+# with common.gypi for `node-gyp --nodedir=/usr` (Debian: libnode-dev).
+# Checked by file, not by package name, so a Node installed another way (one
+# that bundles npm and the headers) is left as it is.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
+if ! [ -f /usr/include/node/node_api.h ] || ! [ -f /usr/include/node/common.gypi ]; then
+  packages+=(libnode-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
