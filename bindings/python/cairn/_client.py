@@ -280,12 +280,11 @@ class Client:
         array, count = None, 0
         if attributes:
             count = len(attributes)
-            array = (_lib.Attribute * count)(
-                *(
-                    _lib.Attribute(c_str(key, "attribute key"), c_str(val, "attribute value"))
-                    for key, val in attributes.items()
-                )
-            )
+            array = (_lib.Attribute * count)()
+            # Assigned in place, so the array itself keeps the bytes alive.
+            for slot, (key, val) in zip(array, attributes.items()):
+                slot.key = c_str(key, "attribute key")
+                slot.value = c_str(val, "attribute value")
         self._call(
             self._lib.cairn_record_milestone,
             c_str(name, "name"),
