@@ -34,7 +34,8 @@ class Collector:
             raise unittest.SkipTest("CAIRN_COLLECTOR is not set")
         self.db_path = db_path
         self._process = subprocess.Popen(
-            [binary, "--listen=127.0.0.1:0", f"--db={db_path}", f"--write-key={write_key}"],
+            # Every attribute kept at the collector: what is stored is what the SDK let through.
+            [binary, "--listen=127.0.0.1:0", f"--db={db_path}", f"--write-key={write_key}", "--attribute_allowlist=*"],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
         )
