@@ -26,7 +26,7 @@ def run(calls: int) -> None:
             collector_url="http://127.0.0.1:9",
             write_key="bench",
             storage_dir=storage,
-            queue_capacity=2 * (calls + 1000) + 16,
+            queue_capacity=3 * (calls + 1000) + 16,
             upload_interval=3600,
             shutdown_timeout=0,
             attribute_allowlist=["plan"],
@@ -43,6 +43,20 @@ def run(calls: int) -> None:
                     record("invoice_sent", *args)
                 elapsed = time.perf_counter_ns() - start
                 print(f"record_milestone ({label}): {elapsed / calls:.0f} ns/call over {calls} calls")
+            # Baselines: the cheapest ctypes call into the library (the machine's
+            # crossing cost), and the C record call alone, so the binding's own
+            # share is the difference with the lines above.
+            lib = cairn._lib.lib()
+            for label, fn, args in (
+                ("ctypes baseline: cairn_abi_version", lib.cairn_abi_version, ()),
+                ("C call alone: cairn_record_milestone", lib.cairn_record_milestone,
+                 (client._handle, b"invoice_sent", 0, 0.0, None, 0)),
+            ):
+                start = time.perf_counter_ns()
+                for _ in range(calls):
+                    fn(*args)
+                elapsed = time.perf_counter_ns() - start
+                print(f"{label}: {elapsed / calls:.0f} ns/call")
             print(f"library {cairn.library_version()}, Python {sys.version.split()[0]}")
 
 
