@@ -17,19 +17,33 @@ class LibraryTest(unittest.TestCase):
     def test_the_loaded_library_has_a_version(self) -> None:
         self.assertRegex(cairn.library_version(), r"^\d+\.\d+\.\d+")
 
-    def test_a_missing_library_raises_library_error(self) -> None:
-        env = dict(os.environ, CAIRN_LIBRARY="/nonexistent/libcairn.so", PYTHONPATH=PACKAGE_ROOT)
+    def load_in_child(self, prelude: str, **env: str) -> str:
+        """What a fresh interpreter prints when loading the library after `prelude` fails."""
         script = (
-            "import cairn\n"
-            "try:\n"
-            "    cairn.Client(collector_url='http://127.0.0.1:1', write_key='k', storage_dir='.')\n"
+            "import cairn\n" + prelude + "try:\n"
+            "    cairn.library_version()\n"
             "except cairn.LibraryError as e:\n"
             "    print('LibraryError', e)\n"
         )
-        result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-B", "-c", script],
+            env=dict(os.environ, PYTHONPATH=PACKAGE_ROOT, **env),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertIn("LibraryError", result.stdout)
-        self.assertIn("CAIRN_LIBRARY", result.stdout)
+        return result.stdout
+
+    def test_a_missing_library_raises_library_error(self) -> None:
+        out = self.load_in_child("", CAIRN_LIBRARY="/nonexistent/libcairn.so")
+        self.assertIn("LibraryError", out)
+        self.assertIn("CAIRN_LIBRARY", out)
+
+    def test_a_library_of_another_abi_version_is_refused(self) -> None:
+        out = self.load_in_child("cairn._lib.ABI_VERSION = 2\n")
+        self.assertIn("LibraryError", out)
+        self.assertIn("ABI version 1; these bindings need 2", out)
 
     def test_each_code_has_its_class_with_the_librarys_name(self) -> None:
         lib = cairn._lib.lib()
