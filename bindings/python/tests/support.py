@@ -38,6 +38,10 @@ class Collector:
             [binary, "--listen=127.0.0.1:0", f"--db={db_path}", f"--write-key={write_key}", "--attribute_allowlist=*"],
             stdout=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
+            # A sanitizer runtime preloaded for this interpreter (see
+            # bindings/CMakeLists.txt) would clash with the one a sanitized
+            # collector binary carries.
+            env={name: value for name, value in os.environ.items() if name != "LD_PRELOAD"},
         )
         try:
             self.port = self._read_port()
