@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import selectors
+import signal
 import sqlite3
 import subprocess
 import tempfile
@@ -19,6 +21,12 @@ STOP_TIMEOUT = 10.0
 # Generous: the same tests run in sanitizer builds, where the SDK is slow.
 FLUSH_TIMEOUT = 20.0
 LISTENING = "cairn-collector listening on "
+
+
+def _die_with_parent() -> None:
+    """In the child: the kernel kills it if the test process dies without a tearDown."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class Collector:
@@ -42,6 +50,7 @@ class Collector:
             # bindings/CMakeLists.txt) would clash with the one a sanitized
             # collector binary carries.
             env={name: value for name, value in os.environ.items() if name != "LD_PRELOAD"},
+            preexec_fn=_die_with_parent,
         )
         try:
             self.port = self._read_port()
