@@ -17,6 +17,8 @@ packages=(
   # The Debian package test (ctest label package): CPack's dpkg-shlibdeps
   # and file, the maintainer scripts' adduser, systemd-analyze for the unit.
   dpkg-dev file adduser systemd
+  # The Python bindings and their tests (ctypes, unittest, sqlite3).
+  python3
 )
 # nginx-light is enough (upstream + proxy); fall back to nginx where a release
 # no longer has it. Either one satisfies the need.
