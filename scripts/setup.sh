@@ -11,6 +11,9 @@ packages=(
   # PostgreSQL store and its tests (a throwaway cluster per test run), nginx
   # as the load balancer of the scale-out test, clang for libFuzzer.
   postgresql libpq-dev clang clang-format
+  # libc++ for the libc++ check (ctest label libcxx): an app on cairn.hpp
+  # built with clang++ -stdlib=libc++, and the SDK's sources compiled with it.
+  libc++-dev libc++abi-dev
   # Headless browser of the dashboard test (ctest label browser).
   chromium
   # The Debian package test (ctest label package): CPack's dpkg-shlibdeps

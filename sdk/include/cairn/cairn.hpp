@@ -218,9 +218,9 @@ class Telemetry {
   // purpose.
   Result<void> SetConsent(const TelemetryConsentRequest& request) {
     detail::CStrings s;
-    if (!detail::AddAll(s, {request.account_id, request.user_id, request.policy_id,
-                            request.policy_version, request.source_surface,
-                            request.grant_signature})) {
+    if (!detail::AddAll(
+            s, {request.account_id, request.user_id, request.policy_id, request.policy_version,
+                request.source_surface, request.grant_signature})) {
       return detail::NulError();
     }
     cairn_consent_request c;
@@ -246,9 +246,8 @@ class Telemetry {
     if (!detail::AddAll(s, {account_id, user_id, policy_version, source_surface})) {
       return detail::NulError();
     }
-    return detail::Check(cairn_set_renewal_notifications(client_, s.Get(0), s.Get(1),
-                                                         allowed ? 1 : 0, s.Get(2),
-                                                         s.Get(3, true)));
+    return detail::Check(cairn_set_renewal_notifications(
+        client_, s.Get(0), s.Get(1), allowed ? 1 : 0, s.Get(2), s.Get(3, true)));
   }
   // The user's decision for `purpose` now. Cheap: a hash lookup.
   Result<ConsentDecision> GetConsent(std::string_view user_id, ConsentPurpose purpose) const {

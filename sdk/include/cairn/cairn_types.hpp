@@ -21,8 +21,8 @@ namespace cairn {
 
 // What a consent decision is about.
 enum class ConsentPurpose : int {
-  kUsageAnalytics = CAIRN_PURPOSE_USAGE_ANALYTICS,  // logins, logouts, sessions
-  kMilestones = CAIRN_PURPOSE_MILESTONES,           // value moments
+  kUsageAnalytics = CAIRN_PURPOSE_USAGE_ANALYTICS,              // logins, logouts, sessions
+  kMilestones = CAIRN_PURPOSE_MILESTONES,                       // value moments
   kRenewalNotifications = CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS,  // opt-out
 };
 
@@ -49,8 +49,8 @@ enum class DropReason : int {
 // A delivery problem, passed to TelemetryOptions::on_delivery_status on the
 // SDK's delivery thread. No personal data.
 struct TelemetryDeliveryStatus {
-  Error error;           // e.g. kUnavailable (network), kPermissionDenied (key)
-  int http_status = 0;   // 0 when no response came back
+  Error error;          // e.g. kUnavailable (network), kPermissionDenied (key)
+  int http_status = 0;  // 0 when no response came back
   uint64_t buffered_rows = 0;
   std::chrono::milliseconds next_attempt_in{0};
 };
@@ -149,7 +149,7 @@ struct TelemetryConsentRequest {
 struct TelemetryConsentChoice {
   ConsentPurpose purpose = ConsentPurpose::kUsageAnalytics;
   ConsentDecision decision = ConsentDecision::kUnknown;
-  std::string policy_version;  // "" when never asked
+  std::string policy_version;                                       // "" when never asked
   std::optional<std::chrono::system_clock::time_point> decided_at;  // none: never asked
   std::optional<std::chrono::system_clock::time_point> expires_at;  // none: no end
 };
@@ -183,9 +183,7 @@ struct TelemetryStats {
   std::string last_error;                                   // "" if none
 
   // Events dropped for `reason`.
-  uint64_t dropped_for(DropReason reason) const {
-    return dropped[static_cast<size_t>(reason)];
-  }
+  uint64_t dropped_for(DropReason reason) const { return dropped[static_cast<size_t>(reason)]; }
 };
 
 }  // namespace cairn
