@@ -290,7 +290,7 @@ TEST_F(WrapperTest, DeliveryCallbackSeesRefusalsAndItsExceptionsAreContained) {
 TEST(WrapperLibrary, ReportsItsVersions) {
   EXPECT_EQ(Telemetry::AbiVersion(), CAIRN_ABI_VERSION);
   EXPECT_FALSE(Telemetry::Version().empty());
-  EXPECT_EQ(Error{ErrorCode::kUnavailable, ""}.code_name(), "UNAVAILABLE");
+  EXPECT_EQ((Error{ErrorCode::kUnavailable, ""}.code_name()), "UNAVAILABLE");
 }
 
 }  // namespace
