@@ -45,6 +45,8 @@ class WrapperTest : public ::testing::Test {
     testing::CollectorProcessOptions options;
     options.db_path = db_path_;
     options.write_key = kKey;
+    // The collector keeps no attribute unless allow-listed on its side too.
+    options.extra_flags = {"--attribute-allowlist=plan"};
     auto process = testing::CollectorProcess::Start(options);
     ASSERT_TRUE(process.ok()) << process.status();
     collector_ = std::move(*process);
@@ -100,9 +102,11 @@ TEST_F(WrapperTest, RecordsReachTheCollectorOnceConsentIsGiven) {
 
   Result<TelemetryStats> stats = t.GetStats();
   ASSERT_TRUE(stats);
-  EXPECT_EQ(stats->recorded, 4u);
+  // The refused login still signed alice in, so the second login first ends
+  // that session: a session end, the login, two milestones, the logout.
+  EXPECT_EQ(stats->recorded, 5u);
   EXPECT_EQ(stats->refused_no_consent, 1u);
-  EXPECT_EQ(stats->acknowledged, 6u);  // with the two consent records
+  EXPECT_EQ(stats->acknowledged, 7u);  // with the two consent records
   EXPECT_EQ(stats->buffered_rows, 0u);
   EXPECT_EQ(stats->dropped_for(DropReason::kAttributeFiltered), 1u);  // "color"
   ASSERT_TRUE(t.Shutdown(seconds(10)));
@@ -114,6 +118,8 @@ TEST_F(WrapperTest, RecordsReachTheCollectorOnceConsentIsGiven) {
   EXPECT_EQ(Stored("milestone_name = 'report_shared' AND milestone_value IS NULL AND "
                    "attributes_json LIKE '%team%'"),
             1);
+  EXPECT_EQ(Stored("kind = 'session_end'"), 1);
+  EXPECT_EQ(Stored("kind = 'logout'"), 1);
   EXPECT_EQ(Stored("kind = 'consent_change'"), 2);
 }
 
@@ -209,7 +215,7 @@ TEST_F(WrapperTest, ErrorsComeBackAsResults) {
   Result<void> nul = t.RecordLogin(std::string_view("ac\0me", 5), "alice");
   ASSERT_FALSE(nul);
   EXPECT_EQ(nul.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(t.RecordMilestone("no_session").error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(t.RecordMilestone("no_session").error().code, ErrorCode::kFailedPrecondition);
   TelemetryConsentRequest no_version = Grant(ConsentPurpose::kMilestones);
   no_version.policy_version = {};
   EXPECT_EQ(t.SetConsent(no_version).error().code, ErrorCode::kInvalidArgument);
@@ -262,10 +268,10 @@ struct StatusSink {
   }
 };
 
-TEST_F(WrapperTest, DeliveryCallbackSeesRefusalsAndItsExceptionsAreContained) {
+TEST_F(WrapperTest, DeliveryCallbackSeesFailuresAndItsExceptionsAreContained) {
   auto sink = std::make_shared<StatusSink>();
   TelemetryOptions options = Options("device");
-  options.write_key = "not-the-collector-key";
+  options.collector_url = "http://127.0.0.1:1";  // refused: retried with backoff
   // The callback throws every time: the wrapper's trampoline must catch it
   // and the SDK must go on retrying and reporting.
   options.on_delivery_status = [sink](const TelemetryDeliveryStatus& s) {
@@ -278,12 +284,29 @@ TEST_F(WrapperTest, DeliveryCallbackSeesRefusalsAndItsExceptionsAreContained) {
   ASSERT_TRUE(t.RecordLogin("acme", "alice"));
   Telemetry moved = std::move(t);  // the callback survives a move
   ASSERT_TRUE(moved.OnNetworkAvailable());
-  std::vector<TelemetryDeliveryStatus> seen = sink->WaitFor(2);
+  std::vector<TelemetryDeliveryStatus> seen = sink->WaitFor(3);
+  for (const TelemetryDeliveryStatus& s : seen) {
+    EXPECT_EQ(s.error.code, ErrorCode::kUnavailable);
+    EXPECT_FALSE(s.error.message.empty());
+    EXPECT_EQ(s.http_status, 0);
+  }
+  EXPECT_EQ(moved.Flush(seconds(5)).error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(WrapperTest, DeliveryCallbackSeesARefusedWriteKey) {
+  auto sink = std::make_shared<StatusSink>();
+  TelemetryOptions options = Options("device");
+  options.write_key = "not-the-collector-key";
+  options.on_delivery_status = [sink](const TelemetryDeliveryStatus& s) { sink->Add(s); };
+  Telemetry t = Start(options);
+  ASSERT_TRUE(t.SetConsent(Grant(ConsentPurpose::kUsageAnalytics)));
+  ASSERT_TRUE(t.RecordLogin("acme", "alice"));
+  ASSERT_TRUE(t.OnNetworkAvailable());
+  std::vector<TelemetryDeliveryStatus> seen = sink->WaitFor(1);
   EXPECT_EQ(seen[0].error.code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(seen[0].http_status, 401);
-  EXPECT_GE(seen[0].buffered_rows, 1u);
-  EXPECT_EQ(seen[1].error.code, ErrorCode::kPermissionDenied);
-  EXPECT_EQ(moved.Flush(seconds(5)).error().code, ErrorCode::kPermissionDenied);
+  // Delivery pauses until the app restarts with a valid key.
+  EXPECT_EQ(t.Flush(seconds(5)).error().code, ErrorCode::kPermissionDenied);
   EXPECT_EQ(Stored("1"), 0);
 }
 
