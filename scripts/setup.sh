@@ -12,6 +12,9 @@ packages=(
   # as the load balancer of the scale-out test, clang for libFuzzer and the
   # sanitizer builds, lld to link those builds (a third of GNU ld's time).
   postgresql libpq-dev clang clang-format lld
+  # libc++ for the libc++ check (ctest label libcxx): an app on cairn.hpp
+  # built with clang++ -stdlib=libc++, and the SDK's sources compiled with it.
+  libc++-dev libc++abi-dev
   # Headless browser of the dashboard test (ctest label browser).
   chromium
   # The Debian package test (ctest label package): CPack's dpkg-shlibdeps
