@@ -61,8 +61,8 @@ typedef enum cairn_status_code {
   CAIRN_OK = 0,
   CAIRN_CANCELLED = 1,
   CAIRN_UNKNOWN = 2,
-  CAIRN_INVALID_ARGUMENT = 3,    /* malformed input, a null handle */
-  CAIRN_DEADLINE_EXCEEDED = 4,   /* flush/shutdown/durable record timed out */
+  CAIRN_INVALID_ARGUMENT = 3,  /* malformed input, a null handle */
+  CAIRN_DEADLINE_EXCEEDED = 4, /* flush/shutdown/durable record timed out */
   CAIRN_NOT_FOUND = 5,
   CAIRN_ALREADY_EXISTS = 6,
   CAIRN_PERMISSION_DENIED = 7,   /* no consent for the purpose; key refused */
@@ -136,8 +136,8 @@ typedef enum cairn_compression {
 } cairn_compression;
 
 typedef enum cairn_renewal_default {
-  CAIRN_RENEWAL_NOT_ASKED = 0,    /* default: nothing until the user grants */
-  CAIRN_RENEWAL_SOFT_OPT_IN = 1   /* existing customers; the opt-out wins */
+  CAIRN_RENEWAL_NOT_ASKED = 0,  /* default: nothing until the user grants */
+  CAIRN_RENEWAL_SOFT_OPT_IN = 1 /* existing customers; the opt-out wins */
 } cairn_renewal_default;
 
 /* --------------------------------------------------------------- options */
@@ -158,8 +158,7 @@ CAIRN_API cairn_status_code cairn_options_set_collector_url(cairn_options* optio
                                                             const char* url);
 CAIRN_API cairn_status_code cairn_options_set_write_key(cairn_options* options,
                                                         const char* write_key);
-CAIRN_API cairn_status_code cairn_options_set_storage_dir(cairn_options* options,
-                                                          const char* dir);
+CAIRN_API cairn_status_code cairn_options_set_storage_dir(cairn_options* options, const char* dir);
 /* The app's name and version, sent in every batch. */
 CAIRN_API cairn_status_code cairn_options_set_app(cairn_options* options, const char* name,
                                                   const char* version);
@@ -168,8 +167,8 @@ CAIRN_API cairn_status_code cairn_options_set_queue(cairn_options* options, size
                                                     cairn_queue_full_policy policy,
                                                     int64_t enqueue_timeout_ms);
 /* Record calls return only once the event is committed (or timeout_ms). */
-CAIRN_API cairn_status_code cairn_options_set_durable_records(cairn_options* options,
-                                                              int enabled, int64_t timeout_ms);
+CAIRN_API cairn_status_code cairn_options_set_durable_records(cairn_options* options, int enabled,
+                                                              int64_t timeout_ms);
 /* Buffer commits: events per transaction, linger before a commit. */
 CAIRN_API cairn_status_code cairn_options_set_commit(cairn_options* options, size_t max_events,
                                                      int64_t interval_ms);
@@ -187,8 +186,7 @@ CAIRN_API cairn_status_code cairn_options_set_timeouts(cairn_options* options,
                                                        int64_t request_timeout_ms);
 CAIRN_API cairn_status_code cairn_options_set_backoff(cairn_options* options,
                                                       int64_t min_backoff_ms,
-                                                      int64_t max_backoff_ms,
-                                                      uint64_t jitter_seed);
+                                                      int64_t max_backoff_ms, uint64_t jitter_seed);
 CAIRN_API cairn_status_code cairn_options_set_network_retry_floor(cairn_options* options,
                                                                   int64_t floor_ms);
 CAIRN_API cairn_status_code cairn_options_set_compression(cairn_options* options,
@@ -218,10 +216,10 @@ CAIRN_API cairn_status_code cairn_options_set_renewal_default(cairn_options* opt
 /* A delivery problem, passed to the delivery-status callback. No personal
  * data. `message` is valid only during the callback. */
 typedef struct cairn_delivery_status {
-  cairn_status_code code;     /* e.g. UNAVAILABLE (network), PERMISSION_DENIED */
+  cairn_status_code code; /* e.g. UNAVAILABLE (network), PERMISSION_DENIED */
   const char* message;
-  int http_status;            /* 0 when no response came back */
-  uint64_t buffered_rows;     /* events waiting on the device */
+  int http_status;        /* 0 when no response came back */
+  uint64_t buffered_rows; /* events waiting on the device */
   int64_t next_attempt_in_ms;
 } cairn_delivery_status;
 
@@ -231,8 +229,9 @@ typedef void (*cairn_delivery_status_fn)(void* user_data, const cairn_delivery_s
 
 /* Sets (or, with fn NULL, clears) the delivery-status callback. user_data
  * is passed back as is and must outlive the client. */
-CAIRN_API cairn_status_code cairn_options_set_delivery_status_callback(
-    cairn_options* options, cairn_delivery_status_fn fn, void* user_data);
+CAIRN_API cairn_status_code cairn_options_set_delivery_status_callback(cairn_options* options,
+                                                                       cairn_delivery_status_fn fn,
+                                                                       void* user_data);
 
 /* ---------------------------------------------------------------- client */
 
@@ -243,8 +242,7 @@ typedef struct cairn_client cairn_client;
  * after. On failure *out is NULL and the code says why: INVALID_ARGUMENT
  * for bad options, FAILED_PRECONDITION when another client holds the
  * storage directory, the storage error otherwise. */
-CAIRN_API cairn_status_code cairn_client_create(const cairn_options* options,
-                                                cairn_client** out);
+CAIRN_API cairn_status_code cairn_client_create(const cairn_options* options, cairn_client** out);
 
 /* Shuts down (with the options' shutdown_timeout, if cairn_client_shutdown
  * was not called) and frees the client. NULL is ignored. Must be the last
