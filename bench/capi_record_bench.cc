@@ -189,9 +189,7 @@ void BM_RecordMilestone(benchmark::State& state) {
   }
   state.SetItemsProcessed(accepted);
   state.counters["refused"] = static_cast<double>(refused);
-  state.PauseTiming();
-  Destroy(client);
-  state.ResumeTiming();
+  Destroy(client);  // after the timed loop
 }
 BENCHMARK(BM_RecordMilestone)->Iterations(500000)->UseRealTime();
 
