@@ -9,6 +9,22 @@ using cairn::capi::Guard;
 using cairn::capi::Invalid;
 using cairn::capi::Ok;
 
+namespace {
+
+// Runs `call` on the client with the deadline timeout_ms from now, once the
+// handle and the timeout are checked.
+template <typename Call>
+cairn_status_code WithDeadline(cairn_client* client, int64_t timeout_ms, Call&& call) {
+  return Guard([&]() -> cairn_status_code {
+    if (client == nullptr) return Invalid("client is NULL");
+    const auto deadline = cairn::capi::DeadlineIn(timeout_ms, "timeout_ms is negative");
+    if (!deadline) return CAIRN_INVALID_ARGUMENT;
+    return FromStatus(call(*client->client, *deadline));
+  });
+}
+
+}  // namespace
+
 extern "C" {
 
 cairn_status_code cairn_client_create(const cairn_options* options, cairn_client** out) {
@@ -32,21 +48,13 @@ void cairn_client_destroy(cairn_client* client) {
 }
 
 cairn_status_code cairn_client_shutdown(cairn_client* client, int64_t timeout_ms) {
-  return Guard([&]() -> cairn_status_code {
-    if (client == nullptr) return Invalid("client is NULL");
-    const auto deadline = cairn::capi::DeadlineIn(timeout_ms, "timeout_ms is negative");
-    if (!deadline) return CAIRN_INVALID_ARGUMENT;
-    return FromStatus(client->client->Shutdown(*deadline));
-  });
+  return WithDeadline(client, timeout_ms,
+                      [](cairn::Client& c, absl::Time deadline) { return c.Shutdown(deadline); });
 }
 
 cairn_status_code cairn_client_flush(cairn_client* client, int64_t timeout_ms) {
-  return Guard([&]() -> cairn_status_code {
-    if (client == nullptr) return Invalid("client is NULL");
-    const auto deadline = cairn::capi::DeadlineIn(timeout_ms, "timeout_ms is negative");
-    if (!deadline) return CAIRN_INVALID_ARGUMENT;
-    return FromStatus(client->client->Flush(*deadline));
-  });
+  return WithDeadline(client, timeout_ms,
+                      [](cairn::Client& c, absl::Time deadline) { return c.Flush(deadline); });
 }
 
 cairn_status_code cairn_client_on_network_available(cairn_client* client) {

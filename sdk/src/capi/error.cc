@@ -50,7 +50,8 @@ static_assert(kCodeCount == CAIRN_UNAUTHENTICATED + 1);
 
 cairn_status_code SetError(cairn_status_code code, std::string_view message) {
   const size_t n = std::min(message.size(), kMessageCapacity - 1);
-  std::memcpy(last_message, message.data(), n);
+  // An empty message's data() may be null, which memcpy must never get.
+  if (n > 0) std::memcpy(last_message, message.data(), n);
   last_message[n] = '\0';
   return code;
 }
