@@ -10,12 +10,16 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "scoped_umask.h"
 
 namespace cairn::platform {
 namespace {
+
+using cairn::testing::ScopedUmask;
 
 // A fresh directory under the system's temp dir, removed with its contents.
 class ScratchDir {
@@ -33,16 +37,6 @@ class ScratchDir {
 
  private:
   std::string path_;
-};
-
-// Sets the process umask for one test, and puts it back.
-class ScopedUmask {
- public:
-  explicit ScopedUmask(mode_t mask) : old_(umask(mask)) {}
-  ~ScopedUmask() { umask(old_); }
-
- private:
-  mode_t old_;
 };
 
 mode_t ModeOf(const std::string& path) {
@@ -201,38 +195,35 @@ TEST_F(PlatformTest, SyncingAMissingDirectoryOrAClosedFileFails) {
 
 // ------------------------------------------------------------- threads ---
 
-// Runs `body` on a thread of its own, so the test binary's main thread
-// keeps its name.
-template <typename Body>
-void OnOwnThread(Body body) {
-  std::thread thread(body);
+// Names a thread of its own `name` and reads its name back, so the test
+// binary's main thread keeps its name.
+absl::StatusOr<std::string> NameOnOwnThread(std::string_view name) {
+  absl::StatusOr<std::string> read;
+  std::thread thread([&] {
+    SetCurrentThreadName(name);
+    read = CurrentThreadName();
+  });
   thread.join();
+  return read;
 }
 
 TEST(PlatformThreadTest, ANameSetIsReadBack) {
-  absl::StatusOr<std::string> name;
-  OnOwnThread([&] {
-    SetCurrentThreadName("cairn-test");
-    name = CurrentThreadName();
-  });
+  absl::StatusOr<std::string> name = NameOnOwnThread("cairn-test");
   ASSERT_TRUE(name.ok()) << name.status();
   EXPECT_EQ(*name, "cairn-test");
 }
 
 TEST(PlatformThreadTest, ALongNameIsCutToTheLongestEveryOsKeeps) {
-  absl::StatusOr<std::string> name;
-  OnOwnThread([&] {
-    SetCurrentThreadName("cairn-a-very-long-thread-name");
-    name = CurrentThreadName();
-  });
+  const std::string long_name = "cairn-a-very-long-thread-name";
+  absl::StatusOr<std::string> name = NameOnOwnThread(long_name);
   ASSERT_TRUE(name.ok()) << name.status();
-  EXPECT_EQ(*name, std::string("cairn-a-very-long-thread-name").substr(0, kMaxThreadName));
+  EXPECT_EQ(*name, long_name.substr(0, kMaxThreadName));
 }
 
 TEST(PlatformThreadTest, NamingOneThreadLeavesTheOthers) {
   absl::StatusOr<std::string> before = CurrentThreadName();
   ASSERT_TRUE(before.ok()) << before.status();
-  OnOwnThread([] { SetCurrentThreadName("cairn-other"); });
+  ASSERT_EQ(NameOnOwnThread("cairn-other").value_or(""), "cairn-other");
   EXPECT_EQ(CurrentThreadName().value_or(""), *before);
 }
 
