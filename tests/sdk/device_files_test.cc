@@ -19,8 +19,8 @@
 namespace cairn {
 namespace {
 
-using consent::Purpose;
 using cairn::testing::ScopedUmask;
+using consent::Purpose;
 
 mode_t ModeOf(const std::string& path) {
   struct stat st;
