@@ -1,8 +1,5 @@
 #include "sdk/src/options_check.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <filesystem>
 #include <string_view>
 
@@ -11,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
+#include "common/src/platform/platform.h"
 
 namespace cairn::sdk {
 namespace {
@@ -33,11 +31,7 @@ std::string UrlHost(std::string_view url) {
 // Loopback means a literal 127.0.0.0/8 or ::1 address, or "localhost"; a
 // name like "127.0.0.1.example.com" is not.
 bool IsLoopbackHost(const std::string& host) {
-  if (host == "localhost") return true;
-  in_addr v4;
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  in6_addr v6;
-  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+  return host == "localhost" || platform::IsLoopbackLiteral(host);
 }
 
 }  // namespace

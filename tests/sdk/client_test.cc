@@ -1,8 +1,10 @@
 #include "cairn/client.h"
 
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -355,6 +357,36 @@ TEST_F(ClientTest, RecordingAfterShutdownIsRefused) {
   ASSERT_TRUE(client->Shutdown(Soon()).ok());
   EXPECT_EQ(client->RecordMilestone("m").code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(client->Shutdown(Soon()).ok());  // the first result again
+}
+
+// The names of this process's threads, as debuggers and profilers show them.
+std::multiset<std::string> ThreadNames() {
+  std::multiset<std::string> names;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.insert(name);
+  }
+  return names;
+}
+
+TEST_F(ClientTest, TheClientsThreadsAreNamedForTheAppsTools) {
+  if (!std::filesystem::exists("/proc/self/task")) GTEST_SKIP() << "no /proc on this OS";
+  auto client = MakeClient();
+  GrantAll(*client, "alice");
+  ASSERT_TRUE(client->RecordLogin("acme", "alice").ok());
+  // Delivered: the writer stored the event and the sender sent it, so both
+  // threads have started, and each names itself first.
+  ASSERT_TRUE(client->Flush(Soon()).ok());
+  std::multiset<std::string> names = ThreadNames();
+  EXPECT_EQ(names.count("cairn-writer"), 1u);
+  EXPECT_EQ(names.count("cairn-sender"), 1u);
+
+  ASSERT_TRUE(client->Shutdown(Soon()).ok());
+  names = ThreadNames();
+  EXPECT_EQ(names.count("cairn-writer"), 0u);
+  EXPECT_EQ(names.count("cairn-sender"), 0u);
 }
 
 }  // namespace

@@ -13,11 +13,13 @@
 #include "cairn/client.h"
 #include "cairn/common/clock.h"
 #include "cairn/record_result.h"
+#include "scoped_umask.h"
 #include "sdk_fixture.h"
 
 namespace cairn {
 namespace {
 
+using cairn::testing::ScopedUmask;
 using consent::Purpose;
 
 mode_t ModeOf(const std::string& path) {
@@ -25,16 +27,6 @@ mode_t ModeOf(const std::string& path) {
   EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
   return st.st_mode & 07777;
 }
-
-// Sets the process umask for one test, and puts it back.
-class ScopedUmask {
- public:
-  explicit ScopedUmask(mode_t mask) : old_(umask(mask)) {}
-  ~ScopedUmask() { umask(old_); }
-
- private:
-  mode_t old_;
-};
 
 class DeviceFilesTest : public cairn::testing::SdkTest {
  protected:

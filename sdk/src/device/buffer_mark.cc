@@ -1,16 +1,11 @@
 #include "sdk/src/device/buffer_mark.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "sdk/src/device/private_files.h"
 
 namespace cairn::sdk {
 namespace {
@@ -31,48 +26,40 @@ std::string BufferMark::PathFor(const std::string& buffer_path) {
 
 absl::Status BufferMark::Open(const std::string& path) {
   Close();
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) {
-    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+  absl::StatusOr<platform::FileHandle> file = platform::OpenOwnerOnlyFile(
+      path, platform::OpenMode::kCreateReadWrite, platform::Links::kFollow);
+  if (!file.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot open ", path, ": ", file.status().message()));
   }
-  TightenToOwnerOnly(fd_);  // a mark an older version left readable to others
+  file_ = *std::move(file);
+  // A mark an older version left readable to others. Best effort: the mark
+  // holds two counts, nothing personal.
+  platform::RestrictFileToOwner(file_).IgnoreError();
   return absl::OkStatus();
 }
 
 std::optional<MarkRecord> BufferMark::Read() const {
-  if (fd_ < 0) return std::nullopt;
+  if (!file_.is_open()) return std::nullopt;
   uint64_t words[3];
-  if (pread(fd_, words, kRecordBytes, 0) != static_cast<ssize_t>(kRecordBytes)) {
-    return std::nullopt;
-  }
+  absl::StatusOr<size_t> read = platform::ReadAt(file_, 0, words, kRecordBytes);
+  if (!read.ok() || *read != kRecordBytes) return std::nullopt;
   if (words[2] != Checksum(words[0], words[1])) return std::nullopt;
   return MarkRecord{static_cast<int64_t>(words[0]), words[1]};
 }
 
 absl::Status BufferMark::Write(const MarkRecord& record) {
-  if (fd_ < 0) return absl::UnavailableError("the buffer mark is not open");
+  if (!file_.is_open()) return absl::UnavailableError("the buffer mark is not open");
   const uint64_t last = static_cast<uint64_t>(record.last_sequence);
   const uint64_t words[3] = {last, record.rows, Checksum(last, record.rows)};
-  if (pwrite(fd_, words, kRecordBytes, 0) != static_cast<ssize_t>(kRecordBytes)) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot write the buffer mark: ", std::strerror(errno)));
+  const std::string_view bytes(reinterpret_cast<const char*>(words), kRecordBytes);
+  if (absl::Status s = platform::WriteAt(file_, 0, bytes); !s.ok()) {
+    return absl::UnavailableError(absl::StrCat("cannot write the buffer mark: ", s.message()));
   }
   return absl::OkStatus();
 }
 
-BufferMark& BufferMark::operator=(BufferMark&& other) noexcept {
-  if (this != &other) {
-    Close();
-    fd_ = std::exchange(other.fd_, -1);
-  }
-  return *this;
-}
-
-void BufferMark::Close() {
-  if (fd_ < 0) return;
-  close(fd_);
-  fd_ = -1;
-}
+void BufferMark::Close() { file_.Close(); }
 
 uint64_t LostSinceMark(const MarkRecord& mark, int64_t buffer_last) {
   if (buffer_last >= mark.last_sequence) return 0;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/src/platform/platform.h"
 
 namespace cairn::sdk {
 
@@ -32,7 +33,7 @@ class BufferMark {
   BufferMark(const BufferMark&) = delete;
   BufferMark& operator=(const BufferMark&) = delete;
   // Takes over `other`'s file, closing this one's; `other` is left closed.
-  BufferMark& operator=(BufferMark&& other) noexcept;
+  BufferMark& operator=(BufferMark&& other) noexcept = default;
 
   // The mark file of the buffer at `buffer_path`: same directory, extension
   // ".mark". Pure.
@@ -51,7 +52,7 @@ class BufferMark {
   void Close();
 
  private:
-  int fd_ = -1;
+  platform::FileHandle file_;
 };
 
 // How many events a buffer whose highest sequence is `buffer_last` lost

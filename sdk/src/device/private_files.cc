@@ -1,32 +1,19 @@
 #include "sdk/src/device/private_files.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstring>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/src/platform/platform.h"
 
 namespace cairn::sdk {
 namespace {
 
-constexpr mode_t kPrivateDir = 0700;
-constexpr mode_t kPrivateFile = 0600;
-
-absl::Status Unavailable(const char* what, const std::string& path, int error) {
-  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", std::strerror(error)));
+absl::Status Unavailable(const char* what, const std::string& path, absl::string_view reason) {
+  return absl::UnavailableError(absl::StrCat(what, " ", path, ": ", reason));
 }
 
 }  // namespace
-
-void TightenToOwnerOnly(int fd) {
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_uid != geteuid()) return;
-  if ((st.st_mode & 07777) != kPrivateFile) fchmod(fd, kPrivateFile);
-}
 
 absl::Status PrepareStorageDir(const std::string& dir) {
   const std::filesystem::path target = std::filesystem::path(dir).lexically_normal();
@@ -36,36 +23,30 @@ absl::Status PrepareStorageDir(const std::string& dir) {
     if (part.empty() || part == "/") continue;
     // Parents that exist are the app's choice; only what this call makes,
     // and the storage directory itself, are made private.
-    if (mkdir(so_far.c_str(), kPrivateDir) != 0 && errno != EEXIST) {
-      return Unavailable("cannot create storage_dir", so_far.string(), errno);
+    if (absl::Status s = platform::CreateOwnerOnlyDirectory(so_far.string()); !s.ok()) {
+      return Unavailable("cannot create storage_dir", so_far.string(), s.message());
     }
   }
-  struct stat st;
-  if (stat(target.c_str(), &st) != 0) return Unavailable("cannot stat storage_dir", dir, errno);
-  if (!S_ISDIR(st.st_mode)) {
+  absl::Status s = platform::RestrictDirectoryToOwner(target.string());
+  if (absl::IsFailedPrecondition(s)) {
     return absl::UnavailableError(absl::StrCat("storage_dir ", dir, " is not a directory"));
   }
-  // The umask may have taken bits from mkdir's mode, and an existing
-  // directory may be wider: either way it ends exactly 0700 if it is ours.
-  if (st.st_uid == geteuid() && (st.st_mode & 07777) != kPrivateDir &&
-      chmod(target.c_str(), kPrivateDir) != 0) {
-    return Unavailable("cannot make storage_dir private", dir, errno);
-  }
+  if (!s.ok()) return Unavailable("cannot make storage_dir private", dir, s.message());
   return absl::OkStatus();
 }
 
 absl::Status MakePrivateFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kPrivateFile);
-  if (fd < 0) return Unavailable("cannot create", path, errno);
-  TightenToOwnerOnly(fd);
-  close(fd);
+  absl::StatusOr<platform::FileHandle> file = platform::OpenOwnerOnlyFile(
+      path, platform::OpenMode::kCreateReadWrite, platform::Links::kRefuse);
+  if (!file.ok()) return Unavailable("cannot create", path, file.status().message());
+  // Best effort: a mode that cannot be narrowed does not stop the client.
+  platform::RestrictFileToOwner(*file).IgnoreError();
   // Companions an earlier run (or an older SDK) left with a wider mode.
   for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-    const std::string companion = path + suffix;
-    int cfd = open(companion.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (cfd < 0) continue;  // absent: SQLite creates it from the main file's mode
-    TightenToOwnerOnly(cfd);
-    close(cfd);
+    absl::StatusOr<platform::FileHandle> companion = platform::OpenOwnerOnlyFile(
+        path + suffix, platform::OpenMode::kExistingReadOnly, platform::Links::kRefuse);
+    if (!companion.ok()) continue;  // absent: SQLite creates it from the main file's mode
+    platform::RestrictFileToOwner(*companion).IgnoreError();
   }
   return absl::OkStatus();
 }

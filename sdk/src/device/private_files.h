@@ -18,8 +18,8 @@ namespace cairn::sdk {
 // Creates `dir` and any missing parent with mode 0700. An existing `dir`
 // with a wider mode is tightened to 0700 when this user owns it; one owned
 // by another user is left as it is (it cannot be changed, and the files in
-// it are private all the same). Cost: a stat per path component, a mkdir
-// per missing one. Fails with Unavailable if a directory cannot be made.
+// it are private all the same). Cost: a mkdir per path component, and a
+// stat. Fails with Unavailable if a directory cannot be made.
 absl::Status PrepareStorageDir(const std::string& dir);
 
 // Creates `path` empty with mode 0600 if missing (an empty file is a valid
@@ -28,10 +28,6 @@ absl::Status PrepareStorageDir(const std::string& dir);
 // `path`. Cost: an open and an fstat per file. Fails with Unavailable if
 // `path` cannot be created.
 absl::Status MakePrivateFile(const std::string& path);
-
-// Tightens the open file `fd` to 0600 if this user owns it and its mode is
-// wider. Cost: an fstat. Best effort: nothing happens on failure.
-void TightenToOwnerOnly(int fd);
 
 }  // namespace cairn::sdk
 

@@ -4,12 +4,14 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/src/platform/platform.h"
 
 namespace cairn::sdk {
 
-// An exclusive advisory lock (flock) on the storage directory itself, so
-// that two clients, in one process or in two, never share one buffer: two
-// writers would reuse sequence numbers and lose each other's events.
+// An exclusive lock (platform::LockDirectory, a flock on POSIX) on the
+// storage directory itself, so that two clients, in one process or in two,
+// never share one buffer: two writers would reuse sequence numbers and lose
+// each other's events.
 //
 // The directory is locked rather than a lock file inside it, so that
 // nothing appears in storage_dir before consent. The kernel drops the lock
@@ -24,17 +26,17 @@ class StorageLock {
   StorageLock& operator=(const StorageLock&) = delete;
 
   // Takes the lock on `dir` (which must exist) without waiting; OK at once
-  // if already held. Cost: an open and a flock. FailedPrecondition if another
-  // client holds it, naming the directory; the storage error if `dir`
-  // cannot be opened.
+  // if already held. Cost: an open and a lock call. FailedPrecondition if
+  // another client holds it, naming the directory; Unavailable if `dir`
+  // cannot be opened or locked.
   absl::Status Acquire(const std::string& dir);
-  // Releases the lock (closes the descriptor); nothing if not held.
+  // Releases the lock (closes the handle); nothing if not held.
   void Release();
   // True while the lock is held.
-  bool held() const { return fd_ >= 0; }
+  bool held() const { return lock_.is_open(); }
 
  private:
-  int fd_ = -1;
+  platform::FileHandle lock_;
 };
 
 }  // namespace cairn::sdk

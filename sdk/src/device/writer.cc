@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "common/src/platform/platform.h"
 #include "sdk/src/device/private_files.h"
 #include "sdk/src/device/quarantine.h"
 
@@ -97,7 +98,11 @@ void Writer::Start() {
     }
     EnforceBounds(/*check_expiry=*/true);  // a long-closed app may hold stale events
   }
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    // Named so the app's debugger, profiler and crash reports tell it apart.
+    platform::SetCurrentThreadName("cairn-writer");
+    Loop();
+  });
 }
 
 void Writer::Stop() {

@@ -7,6 +7,7 @@
 #include "cairn/client.h"
 #include "cairn/common/codec.h"
 #include "cairn/common/proto_time.h"
+#include "common/src/platform/platform.h"
 #include "sdk/src/upload/batch_encoder.h"
 
 namespace cairn::sdk {
@@ -41,7 +42,11 @@ Sender::Sender(const Options& options, Clock* clock, std::shared_ptr<Transport> 
       backoff_(options.min_backoff, options.max_backoff, options.jitter_seed) {}
 
 void Sender::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    // Named so the app's debugger, profiler and crash reports tell it apart.
+    platform::SetCurrentThreadName("cairn-sender");
+    Loop();
+  });
 }
 
 void Sender::Stop() {
