@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The README's test command, and CI's (.ci/run). Stages, each timed:
 #   1. the formatting check (scripts/format.sh --check);
-#   2. the product built with GCC, as users build it: libraries, collector,
-#      cairnctl, samples and benchmarks, with warnings as errors; then its
+#   2. the product built with GCC, as users build it: libraries (libcairn.so
+#      among them), collector, cairnctl, samples and benchmarks, with
+#      warnings as errors; its C library's exports checked and its Python and
+#      Node.js bindings tested, with an app on the C++ wrapper built by clang
+#      against libc++ (ctest labels bindings, libcxx); then its
 #      Debian packages built with CPack, checked, the collector's installed,
 #      run as its systemd unit says and purged (ctest label package: needs
 #      root or sudo);
@@ -41,7 +44,8 @@ stage_done "formatting check"
 echo "== GCC build of the product (no tests)"
 # Line tables only: a third less compile time than full debug info.
 cmake -S . -B "$build-gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF \
-    -DCAIRN_PACKAGE_TEST=ON "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
+    -DCAIRN_PACKAGE_TEST=ON -DCAIRN_BINDING_TESTS=ON \
+    "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
     "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build "$build-gcc" -j "$jobs"
 stage_done "GCC build"
@@ -49,6 +53,15 @@ stage_done "GCC build"
 echo "== Debian packages of the GCC build: contents, the collector's installed, run, purged"
 ctest --test-dir "$build-gcc" -L package --output-on-failure
 stage_done "Debian packages"
+
+echo "== libcairn.so of the product build: its exports, the Python and Node.js bindings, a clang+libc++ app"
+# The shared library exports the C API and nothing else.
+if nm -D --defined-only "$build-gcc/sdk/src/capi/libcairn.so" | grep -v ' cairn_'; then
+  echo "libcairn.so exports more than cairn_* (above)"
+  exit 1
+fi
+ctest --test-dir "$build-gcc" -L 'bindings|libcxx' --output-on-failure -j "$jobs"
+stage_done "the C library and its bindings"
 
 # sanitizer_build DIR [CMAKE_OPTION...] -- [TARGET...]: configures DIR for
 # clang at -O1 with line tables (the tests' own code at -O0, their common
@@ -105,7 +118,7 @@ if [ "$run_tsan" = 1 ]; then
     status=0
     # Every binary labelled unit but not store, and the ops process tests.
     sanitizer_build "$build-tsan" -DCAIRN_TSAN=ON -- sdk_tests consent_tests common_tests \
-        engagement_tests collector_unit_tests collector_dashboard_tests \
+        platform_tests capi_tests cairn-wrapper-app wrapper_header_tests engagement_tests collector_unit_tests collector_dashboard_tests \
         collector_admin_json_tests collector_ops_process_tests >"$logs/tsan.log" 2>&1 ||
       status=$?
     echo $((SECONDS - started)) >"$logs/tsan.seconds"
@@ -118,7 +131,9 @@ fi
 echo "== the whole suite under AddressSanitizer and UBSan, then libFuzzer runs"
 export ASAN_OPTIONS="detect_leaks=1 abort_on_error=0 strict_string_checks=1"
 export UBSAN_OPTIONS="halt_on_error=1 print_stacktrace=1"
-sanitizer_ctest "$build-asan" -LE fuzz
+# The bindings ran against the product's libcairn.so above; the C API's own
+# suites run here, under the sanitizers.
+sanitizer_ctest "$build-asan" -LE 'fuzz|bindings|libcxx'
 sanitizer_ctest "$build-asan" -L fuzz
 unset ASAN_OPTIONS UBSAN_OPTIONS
 stage_done "the whole suite and the fuzz runs"
