@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <optional>
@@ -29,6 +30,18 @@ struct cairn_client {
 };
 
 namespace cairn::capi {
+
+// The number a C caller passed for an enum parameter or member. C allows any
+// int there; in C++ reading a value outside the enum's range is undefined
+// (UBSan's enum check), so the bytes are read as the int they are, and the
+// callers switch on that.
+template <typename E>
+int RawEnum(const E& value) {
+  static_assert(sizeof(E) == sizeof(int));
+  int raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return raw;
+}
 
 // Sets the calling thread's last error to `message` (truncated, never
 // allocating) and returns `code`. OK clears the message.

@@ -69,7 +69,7 @@ std::optional<ConsentRequest> ToRequest(const cairn_consent_request& c) {
     Invalid("account_id, user_id or policy_version is NULL");
     return std::nullopt;
   }
-  const std::optional<consent::Purpose> purpose = ToPurpose(c.purpose);
+  const std::optional<consent::Purpose> purpose = ToPurpose(RawEnum(c.purpose));
   if (!purpose) {
     Invalid("unknown purpose");
     return std::nullopt;
@@ -78,7 +78,7 @@ std::optional<ConsentRequest> ToRequest(const cairn_consent_request& c) {
   r.account_id = c.account_id;
   r.user_id = c.user_id;
   r.purpose = *purpose;
-  switch (c.decision) {
+  switch (RawEnum(c.decision)) {
     case CAIRN_DECISION_GRANTED:
       r.decision = consent::Decision::kGranted;
       break;
@@ -158,7 +158,7 @@ cairn_status_code cairn_get_consent(const cairn_client* client, const char* user
   return Guard([&]() -> cairn_status_code {
     if (client == nullptr) return Invalid("client is NULL");
     if (user_id == nullptr || out == nullptr) return Invalid("user_id or out is NULL");
-    const auto p = cairn::capi::ToPurpose(purpose);
+    const auto p = cairn::capi::ToPurpose(cairn::capi::RawEnum(purpose));
     if (!p) return Invalid("unknown purpose");
     *out = cairn::capi::FromDecision(client->client->GetConsent(user_id, *p));
     return Ok();

@@ -46,6 +46,7 @@ bool NonNegative(std::initializer_list<std::pair<int64_t, std::string_view>> dur
 using cairn::capi::Invalid;
 using cairn::capi::NonNegative;
 using cairn::capi::Ok;
+using cairn::capi::RawEnum;
 using cairn::capi::WithOptions;
 
 extern "C" {
@@ -87,7 +88,7 @@ cairn_status_code cairn_options_set_queue(cairn_options* options, size_t capacit
                                           int64_t enqueue_timeout_ms) {
   return WithOptions(options, [&](cairn::Options& o) {
     if (!NonNegative({{enqueue_timeout_ms, "enqueue_timeout_ms"}})) return CAIRN_INVALID_ARGUMENT;
-    switch (policy) {
+    switch (RawEnum(policy)) {
       case CAIRN_QUEUE_FULL_BLOCK_WITH_DEADLINE:
         o.queue_full_policy = cairn::Options::QueueFullPolicy::kBlockWithDeadline;
         break;
@@ -184,7 +185,7 @@ cairn_status_code cairn_options_set_network_retry_floor(cairn_options* options, 
 cairn_status_code cairn_options_set_compression(cairn_options* options,
                                                 cairn_compression compression) {
   return WithOptions(options, [&](cairn::Options& o) {
-    switch (compression) {
+    switch (RawEnum(compression)) {
       case CAIRN_COMPRESSION_ZSTD:
         o.compression = cairn::Codec::kZstd;
         return Ok();
@@ -242,7 +243,7 @@ cairn_status_code cairn_options_set_renewal_default(cairn_options* options,
   return WithOptions(options, [&](cairn::Options& o) {
     using Default = cairn::Options::RenewalDefault;
     Default chosen;
-    switch (value) {
+    switch (RawEnum(value)) {
       case CAIRN_RENEWAL_NOT_ASKED:
         chosen = Default::kNotAsked;
         break;
