@@ -49,8 +49,14 @@ done < <(cd "$prefix/include" && find cairn -type f \( -name '*.h' -o -name '*.h
 [ "$bad" -eq 0 ] || exit 1
 
 flags=(-I"$prefix/include" -L"$prefix/lib" -Wl,-rpath,"$prefix/lib")
-"$cc" -std=c11 -Wall -Wextra -Werror $sanitize "$src/tests/install/c_app.c" "${flags[@]}" \
-    -lcairn -o "$work/c-app"
+# The C program is compiled as C. A sanitized build links it with the C++
+# driver: such a libcairn.so needs the C++ parts of the sanitizer runtimes,
+# which a C link leaves out. A plain one is linked as any C app would be.
+"$cc" -std=c11 -Wall -Wextra -Werror $sanitize -I"$prefix/include" -c \
+    "$src/tests/install/c_app.c" -o "$work/c-app.o"
+linker=$cc
+[ -n "$sanitize" ] && linker=$cxx
+"$linker" $sanitize "$work/c-app.o" "${flags[@]}" -lcairn -o "$work/c-app"
 "$cxx" -std=c++17 -Wall -Wextra -Werror $sanitize "$src/tests/wrapper/telemetry_app.cc" \
     "${flags[@]}" -lcairn -o "$work/cxx-app"
 
