@@ -2,7 +2,9 @@
  * compiled as C11 with -Wall -Wextra -Werror -pedantic) and that an app in C
  * can record through libcairn.so. Usage: capi_hello URL WRITE_KEY DIR.
  * Consents, signs in, records a milestone, flushes and shuts down; exits 0
- * when all of that succeeded, else 1 with the failing step on stderr. */
+ * when all of that succeeded, else 1 with the failing step on stderr. The
+ * installed-library test (tests/install) builds this same file outside the
+ * tree against the installed cairn.h and libcairn.so. */
 #include <stdio.h>
 
 #include "cairn/cairn.h"

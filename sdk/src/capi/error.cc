@@ -1,8 +1,10 @@
 // The calling thread's last error, the names of the status codes, and the
 // library's version.
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "sdk/src/capi/capi_internal.h"
 
@@ -14,26 +16,19 @@ namespace {
 constexpr size_t kMessageCapacity = 512;
 thread_local char last_message[kMessageCapacity] = "";
 
-constexpr const char* kCodeNames[] = {
-    "OK",
-    "CANCELLED",
-    "UNKNOWN",
-    "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED",
-    "NOT_FOUND",
-    "ALREADY_EXISTS",
-    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",
-    "ABORTED",
-    "OUT_OF_RANGE",
-    "UNIMPLEMENTED",
-    "INTERNAL",
-    "UNAVAILABLE",
-    "DATA_LOSS",
-    "UNAUTHENTICATED",
-};
-constexpr int kCodeCount = static_cast<int>(std::size(kCodeNames));
+// The codes' names are abseil's (StatusCodeToString), kept once in static
+// storage so cairn_status_code_name can hand out a pointer that lives on.
+constexpr int kCodeCount = CAIRN_UNAUTHENTICATED + 1;
+const std::array<std::string, kCodeCount>& CodeNames() {
+  static const auto* names = [] {
+    auto* table = new std::array<std::string, kCodeCount>;
+    for (int code = 0; code < kCodeCount; ++code) {
+      (*table)[code] = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+    }
+    return table;
+  }();
+  return *names;
+}
 
 // The enum's numbers are abseil's, so a code converts by value.
 static_assert(CAIRN_OK == static_cast<int>(absl::StatusCode::kOk));
@@ -44,7 +39,6 @@ static_assert(CAIRN_RESOURCE_EXHAUSTED == static_cast<int>(absl::StatusCode::kRe
 static_assert(CAIRN_FAILED_PRECONDITION == static_cast<int>(absl::StatusCode::kFailedPrecondition));
 static_assert(CAIRN_UNAVAILABLE == static_cast<int>(absl::StatusCode::kUnavailable));
 static_assert(CAIRN_UNAUTHENTICATED == static_cast<int>(absl::StatusCode::kUnauthenticated));
-static_assert(kCodeCount == CAIRN_UNAUTHENTICATED + 1);
 
 }  // namespace
 
@@ -89,7 +83,7 @@ const char* cairn_last_error_message(void) { return cairn::capi::last_message; }
 
 const char* cairn_status_code_name(int code) {
   if (code < 0 || code >= cairn::capi::kCodeCount) return "UNKNOWN_CODE";
-  return cairn::capi::kCodeNames[code];
+  return cairn::capi::CodeNames()[code].c_str();
 }
 
 const char* cairn_version(void) {
