@@ -173,6 +173,10 @@ void BatchHandler::Handle(HttpRequest request, Respond respond) {
     }
   }
 
+  // Here on the I/O thread rather than on the store's single writer, and
+  // after the last change to the events (the allowlist above).
+  EncodeEventRows(decoded->record);
+
   // The validation verdicts and the index map travel with the completion;
   // the writer sees only what it may store.
   struct Pending {

@@ -17,6 +17,7 @@
 #include "cairn/consent/consent_state.h"
 #include "cairn/v1/batch.pb.h"
 #include "cairn/v1/event.pb.h"
+#include "store/event_row.h"
 #include "store/sql_runner.h"
 
 namespace cairn::collector {
@@ -51,7 +52,19 @@ struct BatchRecord {
   // verified (consent::HasValidGrantSignature): the only grants that may
   // lift a renewal opt-out (MayLiftSuppression).
   std::set<size_t> verified_grants;
+  // The stored form of each of `events`, same order: made on the ingest I/O
+  // thread (EncodeEventRows) after the last change to `events`, so the
+  // store's writer only stores. A batch built elsewhere (tests, tools) may
+  // leave it empty; the store then encodes the rows itself (RowsOf).
+  std::vector<EventRow> rows;
 };
+
+// Fills batch.rows from batch.events unless it already matches them. About
+// 1 us an event; cannot fail.
+void EncodeEventRows(BatchRecord& batch);
+// batch.rows if they match batch.events, else the rows encoded into
+// `scratch`, which must outlive the span.
+std::span<const EventRow> RowsOf(const BatchRecord& batch, std::vector<EventRow>& scratch);
 
 // What happened to one event of a write.
 enum class EventOutcome {

@@ -80,7 +80,10 @@ class CollectorUserDataProcessTest : public CollectorFixture {
       absl::StatusOr<bool> row = stmt->Step();
       EXPECT_TRUE(row.ok()) << row.status();
       if (!row.ok() || !*row) break;
-      tables.emplace(stmt->ColumnText(0));
+      // The events are stored in event_rows and read as the events view,
+      // which is what the export names.
+      const std::string_view table = stmt->ColumnText(0);
+      tables.emplace(table == "event_rows" ? "events" : table);
     }
     return tables;
   }

@@ -6,11 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "cairn/common/sqlite.h"
 #include "collector_process.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/store_common.h"
 #include "store/store_factory.h"
 #include "temp_dir.h"
 #include "test_batches.h"
@@ -353,15 +355,18 @@ TEST_F(CollectorSqliteStoreTest, ReadOnlyOpenReadsButNeverWritesOrCreates) {
 
 TEST_F(CollectorSqliteStoreTest, MigrationToV3BackfillsTheCorrectedTime) {
   store_.reset();
+  std::filesystem::remove(path_);
   {
-    // Turn the database back into version 2 (SQLite >= 3.35 drops columns),
-    // with two events as an older collector stored them: one of a batch
-    // whose device clock ran fast, one of a batch without sent_at.
+    // A version 2 database, made by the shipped steps, with two events as
+    // an older collector stored them: one of a batch whose device clock ran
+    // fast, one of a batch without sent_at.
     auto db = sqlite::Database::Open(path_);
     ASSERT_TRUE(db.ok());
+    for (int step = 0; step < 2; ++step) {
+      ASSERT_TRUE((*db)->Exec(SqliteStore::MigrationSteps()[step]).ok());
+    }
     ASSERT_TRUE((*db)
                     ->Exec(R"sql(
-ALTER TABLE events DROP COLUMN corrected_at_ms;
 INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms,
   times_received, event_count, accepted, duplicates, rejected)
   VALUES ('b1', 'i', 5000000, 1000000, 1000000, 1, 1, 1, 0, 0),
@@ -391,6 +396,99 @@ PRAGMA user_version = 2;
                      "SELECT count(*) FROM sqlite_schema WHERE name = "
                      "'events_by_user_account'"),
             1);
+}
+
+// A version 5 file (the events table of columns plus a whole-event blob,
+// keyed by text id) moves to the lean clustered table: every event reads
+// back exactly, the `events` view shows the old columns and text forms, a
+// retry of a moved event is a duplicate, and erasure still finds it.
+TEST_F(CollectorSqliteStoreTest, MigrationFromV5MovesEveryEventToTheLeanTable) {
+  store_.reset();
+  std::filesystem::remove(path_);
+  cairn::v1::Event milestone = MakeMilestone("acct-1", "user-1", "invoice_sent", 2.5);
+  (*milestone.mutable_attributes())["plan"] = "pro";
+  const cairn::v1::Event login = MakeLogin("acct-1", "user-1");
+  const std::vector<cairn::v1::Event> old_events = {login, milestone};
+  {
+    auto db = sqlite::Database::Open(path_);
+    ASSERT_TRUE(db.ok());
+    for (int step = 0; step < 5; ++step) {
+      ASSERT_TRUE((*db)->Exec(SqliteStore::MigrationSteps()[step]).ok());
+    }
+    auto insert = (*db)->Prepare(
+        "INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms, "
+        "received_at_ms, sequence, session_id, install_id, batch_id, milestone_name, "
+        "milestone_value, attributes_json, event_proto, corrected_at_ms) "
+        "VALUES (?1, 'acct-1', 'user-1', ?2, ?3, ?4, ?4, ?5, ?6, 'install-1', 'b1', ?7, ?8, ?9, "
+        "?10, ?4)");
+    ASSERT_TRUE(insert.ok());
+    for (const cairn::v1::Event& event : old_events) {
+      const std::string proto = event.SerializeAsString();
+      const std::string attributes = AttributesJson(event);
+      insert->Bind(1, event.event_id())
+          .Bind(2, static_cast<int64_t>(event.purpose()))
+          .Bind(3, EventKind(event))
+          .Bind(4, absl::ToUnixMillis(absl::FromUnixSeconds(event.occurred_at().seconds())))
+          .Bind(5, static_cast<int64_t>(event.sequence()))
+          .Bind(6, event.session_id());
+      if (event.has_milestone()) {
+        insert->Bind(7, event.milestone().name()).Bind(8, event.milestone().value());
+      } else {
+        insert->BindNull(7).BindNull(8);
+      }
+      insert->Bind(9, attributes).BindBlob(10, proto);
+      ASSERT_TRUE(insert->Run().ok());
+    }
+    ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 5").ok());
+  }
+  auto migrated = SqliteStore::Open(path_);
+  ASSERT_TRUE(migrated.ok()) << migrated.status();
+  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM event_rows WHERE length(id) = 16"), 2);
+  EXPECT_EQ(QueryInt(path_, absl::StrCat("SELECT count(*) FROM events WHERE event_id = '",
+                                         milestone.event_id(),
+                                         "' AND kind = 'milestone' AND milestone_value = 2.5 "
+                                         "AND attributes_json = '{\"plan\":\"pro\"}'")),
+            1);
+  EXPECT_EQ(QueryInt(path_,
+                     "SELECT count(*) FROM sqlite_schema WHERE name = 'events' AND "
+                     "type = 'view'"),
+            1);
+
+  auto exported = (*migrated)->ExportUser("user-1", 10);
+  ASSERT_TRUE(exported.ok()) << exported.status();
+  ASSERT_EQ(exported->events.size(), 2u);
+  for (const StoredEvent& stored : exported->events) {
+    const cairn::v1::Event& expected =
+        stored.event.event_id() == login.event_id() ? login : milestone;
+    EXPECT_EQ(stored.event.SerializeAsString(), expected.SerializeAsString());
+  }
+
+  ASSERT_TRUE(WriteOne(**migrated, Record(GrantsFor("acct-1", {"user-1"}))).ok());
+  auto retry = WriteOne(**migrated, Record({milestone}));
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->duplicates, 1);
+  EXPECT_EQ(retry->inserted, 0);
+
+  auto erased = (*migrated)->EraseUser("user-1", absl::Now());
+  ASSERT_TRUE(erased.ok()) << erased.status();
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events WHERE user_id = 'user-1'"), 0);
+}
+
+// A database whose version was set back below 8 after the move (as tools
+// do to re-run the older steps) opens: the move is not run twice.
+TEST_F(CollectorSqliteStoreTest, ReRunningTheOlderStepsKeepsTheLeanTable) {
+  ASSERT_TRUE(WriteOne(*store_, Record({MakeLogin("acct-1", "user-1")})).ok());
+  store_.reset();
+  {
+    auto db = sqlite::Database::Open(path_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 7").ok());
+  }
+  auto reopened = SqliteStore::Open(path_);
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM events WHERE kind = 'login'"), 1);
+  EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
 }
 
 }  // namespace

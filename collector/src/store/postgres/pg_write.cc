@@ -185,7 +185,7 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
 }
 
 // Column values of an event row shared by COPY and the single insert.
-struct EventRow {
+struct PgEventRow {
   int64_t occurred_ms;
   int64_t corrected_ms;
   std::optional<std::string> milestone_name;
@@ -195,8 +195,8 @@ struct EventRow {
   std::string proto;
 };
 
-EventRow MakeEventRow(const cairn::v1::Event& event, const BatchRecord& batch) {
-  EventRow row;
+PgEventRow MakePgEventRow(const cairn::v1::Event& event, const BatchRecord& batch) {
+  PgEventRow row;
   const absl::Time occurred_at = FromProto(event.occurred_at());
   row.occurred_ms = absl::ToUnixMillis(occurred_at);
   row.corrected_ms =
@@ -387,7 +387,7 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
   if (!record.ok()) return record.status();  // JudgeEvent accepted it
   // The event row and the record share the event_id, so a replayed change
   // is a duplicate and appends no second record.
-  EventRow row = MakeEventRow(event, batch);
+  PgEventRow row = MakePgEventRow(event, batch);
   PgParams insert;
   insert.Add(event.event_id())
       .Add(event.account_id())
@@ -506,7 +506,7 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
   for (size_t k = 0; k < group.size(); ++k) {
     const BatchRecord& batch = batches[group[k].first];
     const cairn::v1::Event& event = batch.events[group[k].second];
-    EventRow row = MakeEventRow(event, batch);
+    PgEventRow row = MakePgEventRow(event, batch);
     auto text = [&](std::string_view value) {
       data.push_back('\t');
       AppendCopyText(value, &data);

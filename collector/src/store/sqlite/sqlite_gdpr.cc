@@ -3,11 +3,13 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
+#include "store/event_row.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_common.h"
@@ -19,24 +21,40 @@ namespace {
 absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size_t max_events,
                             UserExport* out) {
   absl::StatusOr<sqlite::Statement> events = db.Prepare(
-      "SELECT event_proto, received_at_ms, corrected_at_ms FROM events WHERE user_id = ?1 "
-      "ORDER BY occurred_at_ms, event_id LIMIT ?2");
+      "SELECT id, account_id, purpose, sequence, session_id, milestone_name, milestone_value, "
+      "attributes_json, residual, received_at_ms, corrected_at_ms FROM event_rows "
+      "WHERE user_id = ?1 ORDER BY occurred_at_ms, id LIMIT ?2");
   if (!events.ok()) return events.status();
   events->Bind(1, user_id).Bind(2, static_cast<int64_t>(max_events) + 1);
-  bool corrupt = false;
+  absl::Status corrupt;
   absl::Status s = ForEachRow(*events, [&](const sqlite::Statement& r) {
     if (out->events.size() == max_events) {
       out->truncated = true;
       return;
     }
+    StoredEventColumns columns;
+    columns.key = r.ColumnBlob(0);
+    columns.account_id = r.ColumnText(1);
+    columns.user_id = user_id;
+    columns.purpose = r.ColumnInt(2);
+    columns.sequence = r.ColumnInt(3);
+    columns.session_id = r.ColumnText(4);
+    if (!r.ColumnIsNull(5)) columns.milestone_name = r.ColumnText(5);
+    if (!r.ColumnIsNull(6)) columns.milestone_value = r.ColumnDouble(6);
+    columns.attributes_json = r.ColumnText(7);
+    columns.residual = r.ColumnBlob(8);
+    absl::StatusOr<cairn::v1::Event> event = EventFromRow(columns);
+    if (!event.ok()) {
+      corrupt = event.status();
+      return;
+    }
     StoredEvent& stored = out->events.emplace_back();
-    std::string_view blob = r.ColumnBlob(0);
-    if (!stored.event.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) corrupt = true;
-    stored.received_at = absl::FromUnixMillis(r.ColumnInt(1));
-    stored.corrected_occurred_at = absl::FromUnixMillis(r.ColumnInt(2));
+    stored.event = *std::move(event);
+    stored.received_at = absl::FromUnixMillis(r.ColumnInt(9));
+    stored.corrected_occurred_at = absl::FromUnixMillis(r.ColumnInt(10));
   });
   if (!s.ok()) return s;
-  if (corrupt) return absl::DataLossError("a stored event does not parse");
+  if (!corrupt.ok()) return corrupt;
 
   absl::StatusOr<sqlite::Statement> records = db.Prepare(
       "SELECT event_id, account_id, purpose, decision, policy_id, policy_version, "
@@ -99,7 +117,7 @@ absl::StatusOr<ErasureResult> SqliteStore::EraseUser(std::string_view user_id, a
     if (absl::Status s = stmt->Run(); !s.ok()) return WithContext(s, "erasing a user");
     return writer_->Changes();
   };
-  absl::StatusOr<int64_t> events = run("DELETE FROM events WHERE user_id = ?1");
+  absl::StatusOr<int64_t> events = run("DELETE FROM event_rows WHERE user_id = ?1");
   if (!events.ok()) return events.status();
   result.events_deleted = *events;
   for (std::string_view table : kAggregateTables) {
@@ -146,8 +164,8 @@ absl::StatusOr<int64_t> SqliteStore::PurgeEventsBefore(absl::Time cutoff, size_t
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
   absl::StatusOr<sqlite::Statement> stmt = writer_->Prepare(
-      "DELETE FROM events WHERE rowid IN "
-      "(SELECT rowid FROM events WHERE occurred_at_ms < ?1 LIMIT ?2)");
+      "DELETE FROM event_rows WHERE id IN "
+      "(SELECT id FROM event_rows WHERE occurred_at_ms < ?1 LIMIT ?2)");
   if (!stmt.ok()) return stmt.status();
   stmt->Bind(1, absl::ToUnixMillis(cutoff)).Bind(2, static_cast<int64_t>(max_rows));
   sqlite::Transaction txn(*writer_);

@@ -1,7 +1,10 @@
 // SqliteStore: the schema, its migrations, opening and the hash key.
+#include <sqlite3.h>
+
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -9,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/common/crypto.h"
+#include "store/event_row.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_common.h"
@@ -330,10 +334,110 @@ CREATE TABLE IF NOT EXISTS account_milestone_day (
 );
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
+// Version 8: one lean row per event (EventRow), in a table clustered by the
+// event id's 16 bytes. A UUIDv7 id leads with its creation time, so the one
+// key de-duplicates and keeps the table in time order; new rows append at
+// its end instead of landing all over a separate text-key index. The event
+// is kept once: its columns plus the few fields no column holds (`residual`),
+// no second copy as a protobuf blob. The two indexes the reads need stay
+// (erasure and export by user, retention by time). `events` becomes a view
+// with the columns, names and text forms it always had, so an operator's
+// SQL and every read written against it keep working. Existing rows move
+// over with their whole stored event as the residual, which reads back the
+// same (EventFromRow). cairn_event_key() is the store's EventKey, registered
+// on the writer connection.
+constexpr std::string_view kMigrationV8 = R"sql(
+CREATE TABLE event_rows (
+  id                  BLOB PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  purpose             INTEGER NOT NULL,
+  body_case           INTEGER NOT NULL,
+  occurred_at_ms      INTEGER NOT NULL,
+  corrected_at_ms     INTEGER NOT NULL,
+  received_at_ms      INTEGER NOT NULL,
+  sequence            INTEGER NOT NULL,
+  session_id          TEXT NOT NULL,
+  install_id          TEXT NOT NULL,
+  batch_id            TEXT NOT NULL,
+  milestone_name      TEXT,
+  milestone_value     REAL,
+  session_duration_ms INTEGER,
+  attributes_json     TEXT NOT NULL,
+  residual            BLOB NOT NULL
+) WITHOUT ROWID;
+INSERT INTO event_rows
+SELECT cairn_event_key(event_id), account_id, user_id, purpose,
+       CASE kind WHEN 'login' THEN 10 WHEN 'logout' THEN 11 WHEN 'session_end' THEN 12
+                 WHEN 'milestone' THEN 13 WHEN 'consent_change' THEN 14 ELSE 0 END,
+       occurred_at_ms, coalesce(corrected_at_ms, occurred_at_ms), received_at_ms, sequence,
+       session_id, install_id, batch_id, milestone_name, milestone_value, session_duration_ms,
+       attributes_json, event_proto
+FROM events WHERE true
+ON CONFLICT (id) DO NOTHING;
+DROP TABLE events;
+CREATE INDEX events_by_user_account ON event_rows (user_id, account_id);
+CREATE INDEX events_by_time ON event_rows (occurred_at_ms);
+CREATE VIEW events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
+                    received_at_ms, sequence, session_id, install_id, batch_id,
+                    milestone_name, milestone_value, session_duration_ms,
+                    attributes_json, event_proto, corrected_at_ms) AS
+SELECT CASE WHEN length(id) = 16 THEN lower(
+         hex(substr(id, 1, 4)) || '-' || hex(substr(id, 5, 2)) || '-' ||
+         hex(substr(id, 7, 2)) || '-' || hex(substr(id, 9, 2)) || '-' || hex(substr(id, 11, 6)))
+       ELSE CAST(id AS TEXT) END,
+       account_id, user_id, purpose,
+       CASE body_case WHEN 10 THEN 'login' WHEN 11 THEN 'logout' WHEN 12 THEN 'session_end'
+                      WHEN 13 THEN 'milestone' WHEN 14 THEN 'consent_change'
+                      ELSE 'unknown' END,
+       occurred_at_ms, received_at_ms, sequence, session_id, install_id, batch_id,
+       milestone_name, milestone_value, session_duration_ms, attributes_json, residual,
+       corrected_at_ms
+FROM event_rows;
+)sql";
+
+// Version 8 again on a database whose events are already the view (a tool
+// set its version back to re-run older steps): nothing moves.
+constexpr std::string_view kMigrationV8Done = "SELECT 1;";
+
+constexpr std::array<std::string_view, 8> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
                                                          kMigrationV4, kMigrationV5, kMigrationV6,
-                                                         kMigrationV7};
+                                                         kMigrationV7, kMigrationV8};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
+
+// cairn_event_key(text): EventKey, for the version 8 step.
+void EventKeyFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+    sqlite3_result_null(context);
+    return;
+  }
+  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  const std::string key =
+      EventKey(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
+  sqlite3_result_blob(context, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+}
+
+// Migrates `db` to kSchemaVersion. The version 8 step is skipped where the
+// events are already the view (its SQL could not run twice).
+absl::Status MigrateCollectorSchema(sqlite::Database& db) {
+  if (sqlite3_create_function_v2(db.raw(), "cairn_event_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                 nullptr, EventKeyFunction, nullptr, nullptr,
+                                 nullptr) != SQLITE_OK) {
+    return absl::InternalError("cannot register cairn_event_key");
+  }
+  std::array<std::string_view, kMigrations.size()> steps = kMigrations;
+  {
+    // Finished (destroyed) before the steps run: a pending statement would
+    // keep DROP TABLE from running.
+    absl::StatusOr<sqlite::Statement> kind =
+        db.Prepare("SELECT 1 FROM sqlite_schema WHERE name = 'events' AND type = 'view'");
+    if (!kind.ok()) return kind.status();
+    absl::StatusOr<bool> is_view = kind->Step();
+    if (!is_view.ok()) return is_view.status();
+    if (*is_view) steps[7] = kMigrationV8Done;
+  }
+  return db.Migrate(steps);
+}
 
 // Reads one settings value; nullopt if absent.
 absl::StatusOr<std::optional<std::string>> ReadSetting(sqlite::Database& db,
@@ -442,7 +546,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
     if (absl::Status s = writer->Exec(tuning); !s.ok()) {
       return WithContext(s, "configuring the collector database");
     }
-    if (absl::Status s = writer->Migrate(kMigrations); !s.ok()) {
+    if (absl::Status s = MigrateCollectorSchema(*writer); !s.ok()) {
       return WithContext(s, "migrating the collector database");
     }
     absl::StatusOr<std::string> key = SetUpHashKey(*writer, options.hash_key);
@@ -468,6 +572,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), *std::move(reader),
                                                       std::move(statements), std::move(hash_key)));
 }
+
+std::span<const std::string_view> SqliteStore::MigrationSteps() { return kMigrations; }
 
 std::string SqliteStore::UserHash(std::string_view user_id) const {
   return ToHex(HmacSha256(hash_key_, user_id));

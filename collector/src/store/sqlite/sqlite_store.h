@@ -6,6 +6,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -51,7 +52,13 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
+
+  // The schema's migration steps, oldest first (step i moves version i to
+  // i + 1): for tools and tests that need a database of an older version.
+  // Step 8 calls cairn_event_key(), which only the store's own connection
+  // has.
+  static std::span<const std::string_view> MigrationSteps();
 
   // Opens or creates the database at `path` and migrates it to
   // kSchemaVersion. Fails with Unavailable if the file cannot be opened,
@@ -127,8 +134,7 @@ class SqliteStore final : public Store {
   // Adds a just-stored event to the write's pending daily aggregates
   // (logins under usage_analytics, milestones under milestones; others do
   // nothing). Memory only.
-  void FoldAggregates(const cairn::v1::Event& event, const BatchRecord& batch,
-                      WriteContext& context);
+  void FoldAggregates(const cairn::v1::Event& event, const EventRow& row, WriteContext& context);
   // Upserts the pending aggregates (one statement per key) and clears them.
   absl::Status FlushAggregates(WriteContext& context);
   absl::Status AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts);

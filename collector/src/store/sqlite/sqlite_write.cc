@@ -1,7 +1,6 @@
 // SqliteStore's write path: events and batches, the consent check, consent
 // records and state, the daily aggregates, rejection and drop counters.
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -15,10 +14,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "cairn/common/proto_time.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
-#include "cairn/engagement/day.h"
 #include "store/consent_rule.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
@@ -51,12 +48,12 @@ SET events = events + excluded.events, value_sum = value_sum + excluded.value_su
 )sql";
 
 constexpr std::string_view kInsertEvent = R"sql(
-INSERT INTO events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
-                    received_at_ms, sequence, session_id, install_id, batch_id,
-                    milestone_name, milestone_value, session_duration_ms,
-                    attributes_json, event_proto, corrected_at_ms)
+INSERT INTO event_rows (id, account_id, user_id, purpose, body_case, occurred_at_ms,
+                        corrected_at_ms, received_at_ms, sequence, session_id, install_id,
+                        batch_id, milestone_name, milestone_value, session_duration_ms,
+                        attributes_json, residual)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-ON CONFLICT (event_id) DO NOTHING
+ON CONFLICT (id) DO NOTHING
 )sql";
 
 constexpr std::string_view kInsertBatch = R"sql(
@@ -375,42 +372,42 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     ++rejection_counts[refusal.reason];
   };
 
+  std::vector<EventRow> encoded;
+  const std::span<const EventRow> rows = RowsOf(batch, encoded);
   sqlite::Statement& insert = statements_->insert_event;
-  // Returns whether the event was new (false: duplicate).
-  auto insert_event = [&](const cairn::v1::Event& event) -> absl::StatusOr<bool> {
-    // Locals outlive Run(): the statement binds them without copying.
-    std::string attributes = AttributesJson(event);
-    std::string serialized = event.SerializeAsString();
-    insert.Bind(1, event.event_id())
+  // Returns whether the event was new (false: duplicate). The row was made
+  // on the I/O thread; binding does not copy it.
+  auto insert_event = [&](size_t index) -> absl::StatusOr<bool> {
+    const cairn::v1::Event& event = batch.events[index];
+    const EventRow& row = rows[index];
+    insert.BindBlob(1, row.id)
         .Bind(2, event.account_id())
         .Bind(3, event.user_id())
         .Bind(4, static_cast<int64_t>(event.purpose()))
-        .Bind(5, EventKind(event))
-        .Bind(6, absl::ToUnixMillis(FromProto(event.occurred_at())))
-        .Bind(7, received_ms)
-        .Bind(8, static_cast<int64_t>(event.sequence()))  // wraps above 2^63
-        .Bind(9, event.session_id())
-        .Bind(10, batch.install_id)
-        .Bind(11, batch.batch_id);
+        .Bind(5, static_cast<int64_t>(row.body_case))
+        .Bind(6, row.occurred_at_ms)
+        .Bind(7, row.corrected_at_ms)
+        .Bind(8, received_ms)
+        .Bind(9, static_cast<int64_t>(event.sequence()))  // wraps above 2^63
+        .Bind(10, event.session_id())
+        .Bind(11, batch.install_id)
+        .Bind(12, batch.batch_id);
     if (event.has_milestone()) {
-      insert.Bind(12, event.milestone().name());
-      if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
-        insert.Bind(13, event.milestone().value());
-      } else {
-        insert.BindNull(13);
-      }
+      insert.Bind(13, event.milestone().name());
     } else {
-      insert.BindNull(12).BindNull(13);
+      insert.BindNull(13);
     }
-    if (event.has_session_end()) {
-      insert.Bind(14, absl::ToInt64Milliseconds(FromProto(event.session_end().duration())));
+    if (row.milestone_value) {
+      insert.Bind(14, *row.milestone_value);
     } else {
       insert.BindNull(14);
     }
-    const absl::Time occurred_at = FromProto(event.occurred_at());
-    insert.Bind(15, attributes).BindBlob(16, serialized);
-    insert.Bind(
-        17, absl::ToUnixMillis(CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at)));
+    if (row.session_duration_ms) {
+      insert.Bind(15, *row.session_duration_ms);
+    } else {
+      insert.BindNull(15);
+    }
+    insert.Bind(16, row.attributes_json).BindBlob(17, row.residual);
     if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing an event");
     return writer_->Changes() == 1;
   };
@@ -435,7 +432,7 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
       reject(i, v, event);
       continue;
     }
-    absl::StatusOr<bool> inserted = insert_event(event);
+    absl::StatusOr<bool> inserted = insert_event(i);
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
     if (*inserted) {
@@ -474,12 +471,10 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
       reject(i, v, event);
       continue;
     }
-    absl::StatusOr<bool> inserted = insert_event(event);
+    absl::StatusOr<bool> inserted = insert_event(i);
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
-    if (*inserted) {
-      FoldAggregates(event, batch, context);
-    }
+    if (*inserted) FoldAggregates(event, rows[i], context);
   }
   std::sort(result.rejections.begin(), result.rejections.end(),
             [](const StoreRejection& a, const StoreRejection& b) { return a.index < b.index; });
@@ -531,12 +526,10 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
   return result;
 }
 
-void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const BatchRecord& batch,
+void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const EventRow& row,
                                  WriteContext& context) {
-  const absl::Time at =
-      CorrectedOccurredAt(FromProto(event.occurred_at()), batch.sent_at, batch.received_at);
-  const int64_t at_ms = absl::ToUnixMillis(at);
-  const int64_t day = engagement::DayOf(absl::FromUnixMillis(at_ms));
+  const int64_t at_ms = row.corrected_at_ms;
+  const int64_t day = row.day;
   WriteContext::PendingAggregates& pending = context.aggregates;
   auto lower = [at_ms](auto& map, auto key) {
     auto [it, added] = map.try_emplace(std::move(key), at_ms);
@@ -551,9 +544,7 @@ void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const BatchRecor
     WriteContext::PendingAggregates::MilestoneDay& sums =
         pending.milestone_days[{event.account_id(), event.user_id(), name, day}];
     ++sums.events;
-    if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
-      sums.value_sum += event.milestone().value();
-    }
+    if (row.milestone_value) sums.value_sum += *row.milestone_value;
   }
 }
 
