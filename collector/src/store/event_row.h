@@ -23,13 +23,13 @@ struct EventRow {
   // by creation time, so this one key serves de-duplication and time order.
   // An id stored before that rule keeps its text bytes (never 16 long).
   std::string id;
-  int body_case = 0;  // cairn::v1::Event::BodyCase: 10 login ... 14 consent_change
+  int body_case = 0;            // cairn::v1::Event::BodyCase: 10 login ... 14 consent_change
   int64_t occurred_at_ms = 0;   // device clock
   int64_t corrected_at_ms = 0;  // CorrectedOccurredAt
   int64_t day = 0;              // engagement::DayOf(corrected time), the aggregates' day
-  std::optional<double> milestone_value;        // finite values only
-  std::optional<int64_t> session_duration_ms;   // session_end events
-  std::string attributes_json;                  // AttributesJson
+  std::optional<double> milestone_value;       // finite values only
+  std::optional<int64_t> session_duration_ms;  // session_end events
+  std::string attributes_json;                 // AttributesJson
   // The event with every field a column holds cleared (ids, account, user,
   // purpose, sequence, session, attributes, the milestone's name and finite
   // value), serialized: the occurrence time to the nanosecond and the body.

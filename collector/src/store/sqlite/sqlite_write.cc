@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -140,13 +139,32 @@ ON CONFLICT (install_id, reason) DO UPDATE SET count =
        ELSE count + excluded.count END
 )sql";
 
+// The value of `view`'s key in `map` (keys of strings, compared with
+// std::less<>), added as `initial` under a copy of the key if absent: only a
+// new key copies its strings.
+template <typename Map, typename View, typename Value>
+typename Map::mapped_type& FindOrAdd(Map& map, const View& view, Value initial) {
+  auto it = map.find(view);
+  if (it == map.end()) {
+    typename Map::key_type key =
+        std::apply([](const auto&... field) { return typename Map::key_type(field...); }, view);
+    it = map.emplace(std::move(key), std::move(initial)).first;
+  }
+  return it->second;
+}
+
+void LowerTo(int64_t& value, int64_t candidate) { value = std::min(value, candidate); }
+
 }  // namespace
 
 // State of one Write call. Tombstones cannot change during a Write (erasure
 // takes the same lock), so memoising them per call is safe; nothing is kept
 // across calls, as other processes may share the database.
 struct SqliteStore::WriteContext {
-  std::unordered_map<std::string, bool> erased;  // user_id -> has a tombstone
+  // Keys are looked up by views (std::less<>), so an event whose key is
+  // already there costs no string copy: a write of 20,000 events from one
+  // user copies its (long, pseudonymised) user id a handful of times.
+  std::map<std::string, bool, std::less<>> erased;  // user_id -> has a tombstone
   // The candidate consent decisions of a (user, purpose), read once per
   // write (kConsentDecisions): they cover every moment from `from_us` on.
   // A batch reads them from its earliest event of the pair, so one read
@@ -156,21 +174,22 @@ struct SqliteStore::WriteContext {
     int64_t from_us = 0;
     std::vector<consent::PurposeState> sorted;
   };
-  std::map<std::pair<std::string, int64_t>, Decisions> consent;
+  std::map<std::tuple<std::string, int64_t>, Decisions, std::less<>> consent;
   // The daily aggregates of the events stored so far in this write, summed
   // per key (a write of 20,000 events from 1,000 users has about 1,000 login
   // keys): written by FlushAggregates before the commit, and before any
   // withdrawal deletes the user's rows (so it deletes these too).
   struct PendingAggregates {
-    using UserKey = std::pair<std::string, std::string>;  // account, user
-    std::map<std::tuple<std::string, std::string, int64_t>, int64_t> login_days;
-    std::map<UserKey, int64_t> first_login_ms;
-    std::map<std::tuple<std::string, std::string, std::string>, int64_t> first_milestone_ms;
+    using UserKey = std::tuple<std::string, std::string>;  // account, user
+    std::map<std::tuple<std::string, std::string, int64_t>, int64_t, std::less<>> login_days;
+    std::map<UserKey, int64_t, std::less<>> first_login_ms;
+    std::map<std::tuple<std::string, std::string, std::string>, int64_t, std::less<>>
+        first_milestone_ms;
     struct MilestoneDay {
       int64_t events = 0;
       double value_sum = 0;
     };
-    std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay>
+    std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay, std::less<>>
         milestone_days;
     bool empty() const { return login_days.empty() && first_milestone_ms.empty(); }
   };
@@ -227,7 +246,7 @@ absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
 }
 
 absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContext& context) {
-  auto it = context.erased.find(std::string(user_id));
+  auto it = context.erased.find(user_id);
   if (it != context.erased.end()) return it->second;
   std::string hash = UserHash(user_id);
   sqlite::Statement& query = statements_->is_erased;
@@ -241,13 +260,14 @@ absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContex
 
 absl::StatusOr<std::span<const consent::PurposeState>> SqliteStore::ConsentDecisions(
     const cairn::v1::Event& event, int64_t from_us, WriteContext& context) {
-  auto key = std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose()));
-  auto it = context.consent.find(key);
+  const auto view =
+      std::make_tuple(std::string_view(event.user_id()), static_cast<int64_t>(event.purpose()));
+  auto it = context.consent.find(view);
   if (it != context.consent.end() && it->second.from_us <= from_us) return it->second.sorted;
   WriteContext::Decisions decisions;
   decisions.from_us = from_us;
   sqlite::Statement& query = statements_->consent_decisions;
-  query.Bind(1, key.first).Bind(2, key.second).Bind(3, from_us);
+  query.Bind(1, std::get<0>(view)).Bind(2, std::get<1>(view)).Bind(3, from_us);
   absl::Status s = ForEachRow(query, [&](const sqlite::Statement& r) {
     std::optional<int64_t> expires_at_us;
     if (!r.ColumnIsNull(2)) expires_at_us = r.ColumnInt(2);
@@ -257,6 +277,7 @@ absl::StatusOr<std::span<const consent::PurposeState>> SqliteStore::ConsentDecis
     query.Reset();
     return WithContext(s, "looking up consent");
   }
+  auto key = std::make_tuple(event.user_id(), std::get<1>(view));
   return context.consent.insert_or_assign(std::move(key), std::move(decisions))
       .first->second.sorted;
 }
@@ -293,7 +314,7 @@ absl::Status SqliteStore::StoreConsentRecord(const cairn::v1::Event& event,
   }
   if (absl::Status s = insert.Run(); !s.ok()) return WithContext(s, "storing a consent record");
   // The memoised latest record of this (user, purpose) may be stale now.
-  context.consent.erase(std::make_pair(event.user_id(), purpose));
+  context.consent.erase(std::make_tuple(event.user_id(), purpose));
 
   sqlite::Statement& upsert = statements_->upsert_consent_state;
   upsert.Bind(1, event.user_id())
@@ -446,12 +467,14 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
   // Pass 2: everything else, each against the consent that held when it
   // occurred. The decisions of a (user, purpose) are read from the
   // earliest such event of the batch on, so one read serves them all.
-  std::map<std::pair<std::string, int64_t>, int64_t> earliest_us;
+  // Views into the batch's events, which outlive the map.
+  std::map<std::tuple<std::string_view, int64_t>, int64_t> earliest_us;
   for (const cairn::v1::Event& event : batch.events) {
     if (!NeedsDecisions(event)) continue;
     const int64_t at_us = ConsentMomentMicros(event);
     auto [it, added] = earliest_us.try_emplace(
-        std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose())), at_us);
+        std::make_tuple(std::string_view(event.user_id()), static_cast<int64_t>(event.purpose())),
+        at_us);
     if (!added) it->second = std::min(it->second, at_us);
   }
   for (size_t i = 0; i < batch.events.size(); ++i) {
@@ -462,8 +485,8 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     absl::StatusOr<std::span<const consent::PurposeState>> decisions =
         std::span<const consent::PurposeState>();
     if (!*erased && NeedsDecisions(event)) {
-      const int64_t from_us =
-          earliest_us.at(std::make_pair(event.user_id(), static_cast<int64_t>(event.purpose())));
+      const int64_t from_us = earliest_us.at(std::make_tuple(
+          std::string_view(event.user_id()), static_cast<int64_t>(event.purpose())));
       decisions = ConsentDecisions(event, from_us, context);
       if (!decisions.ok()) return decisions.status();
     }
@@ -531,18 +554,18 @@ void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const EventRow& 
   const int64_t at_ms = row.corrected_at_ms;
   const int64_t day = row.day;
   WriteContext::PendingAggregates& pending = context.aggregates;
-  auto lower = [at_ms](auto& map, auto key) {
-    auto [it, added] = map.try_emplace(std::move(key), at_ms);
-    if (!added) it->second = std::min(it->second, at_ms);
-  };
+  const std::string_view account = event.account_id();
+  const std::string_view user = event.user_id();
   if (event.has_login() && event.purpose() == cairn::v1::PURPOSE_USAGE_ANALYTICS) {
-    ++pending.login_days[{event.account_id(), event.user_id(), day}];
-    lower(pending.first_login_ms, std::make_pair(event.account_id(), event.user_id()));
+    ++FindOrAdd(pending.login_days, std::make_tuple(account, user, day), int64_t{0});
+    LowerTo(FindOrAdd(pending.first_login_ms, std::make_tuple(account, user), at_ms), at_ms);
   } else if (event.has_milestone() && event.purpose() == cairn::v1::PURPOSE_MILESTONES) {
-    const std::string& name = event.milestone().name();
-    lower(pending.first_milestone_ms, std::make_tuple(event.account_id(), event.user_id(), name));
+    const std::string_view name = event.milestone().name();
+    LowerTo(FindOrAdd(pending.first_milestone_ms, std::make_tuple(account, user, name), at_ms),
+            at_ms);
     WriteContext::PendingAggregates::MilestoneDay& sums =
-        pending.milestone_days[{event.account_id(), event.user_id(), name, day}];
+        FindOrAdd(pending.milestone_days, std::make_tuple(account, user, name, day),
+                  WriteContext::PendingAggregates::MilestoneDay{});
     ++sums.events;
     if (row.milestone_value) sums.value_sum += *row.milestone_value;
   }
