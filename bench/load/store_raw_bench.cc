@@ -33,7 +33,12 @@
 //                    default cache and checkpoint interval
 //   sqlite_collector the same with the collector's writer settings
 //                    (--sqlite-cache-mib, default 64; --sqlite-wal-autocheckpoint,
-//                    default 8192 pages): the reference for SQLite ingest
+//                    default 8192 pages)
+//   sqlite_lean      the collector's current table (schema v8): one row per
+//                    event clustered by the 16-byte id (WITHOUT ROWID), no
+//                    event blob but a ~15-byte residual, the (user_id,
+//                    account_id) and (occurred_at_ms) indexes, the collector's
+//                    writer settings
 //   pg_copy_upsert   per transaction: COPY into a temp staging table, then
 //                    INSERT INTO events SELECT ... ON CONFLICT DO NOTHING
 //   pg_insert_values one multi-row INSERT ... VALUES (...),(...) ON CONFLICT
@@ -184,7 +189,29 @@ std::vector<StoredRow> MakeRows(int64_t count) {
 
 // ---- SQLite ------------------------------------------------------------------
 
-enum class SqliteSchema { kEvents, kEventsNoIndex, kKeyOnly, kCollector };
+enum class SqliteSchema { kEvents, kEventsNoIndex, kKeyOnly, kCollector, kLean };
+
+// The collector's events table since schema v8 (sqlite_schema.cc).
+constexpr const char* kSqliteLean = R"sql(
+CREATE TABLE events (
+  id BLOB PRIMARY KEY, account_id TEXT NOT NULL, user_id TEXT NOT NULL,
+  purpose INTEGER NOT NULL, body_case INTEGER NOT NULL, occurred_at_ms INTEGER NOT NULL,
+  corrected_at_ms INTEGER NOT NULL, received_at_ms INTEGER NOT NULL, sequence INTEGER NOT NULL,
+  session_id TEXT NOT NULL, install_id TEXT NOT NULL, batch_id TEXT NOT NULL,
+  milestone_name TEXT, milestone_value REAL, session_duration_ms INTEGER,
+  attributes_json TEXT NOT NULL, residual BLOB NOT NULL) WITHOUT ROWID;
+CREATE INDEX events_by_user_account ON events (user_id, account_id);
+CREATE INDEX events_by_time ON events (occurred_at_ms);
+)sql";
+
+// The 16 bytes of a canonical UUID's text.
+std::string UuidBytes(const std::string& text) {
+  std::string hex;
+  for (char c : text) {
+    if (c != '-') hex.push_back(c);
+  }
+  return HexDecode(hex, HexLetters::kEitherCase).value_or(text);
+}
 
 // Connection settings beyond WAL and synchronous=FULL; 0 keeps SQLite's
 // default (2 MiB cache, checkpoint every 1000 pages).
@@ -197,6 +224,7 @@ Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema 
                  const std::vector<StoredRow>& rows, int batch_rows,
                  const SqliteTuning& tuning = {}) {
   const bool key_only = schema == SqliteSchema::kKeyOnly;
+  const bool lean = schema == SqliteSchema::kLean;
   Result result;
   result.run = name;
   sqlite::OpenOptions options;
@@ -204,7 +232,7 @@ Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema 
   options.synchronous_full = true;
   absl::StatusOr<std::unique_ptr<sqlite::Database>> db = sqlite::Database::Open(path, options);
   if (!db.ok()) return result.error = db.status().ToString(), result;
-  std::string ddl = key_only ? kSqliteKeyOnly : kSqliteEvents;
+  std::string ddl = key_only ? kSqliteKeyOnly : lean ? kSqliteLean : kSqliteEvents;
   // Without the two secondary indexes: the cost of the table and key alone.
   if (schema == SqliteSchema::kEventsNoIndex || schema == SqliteSchema::kCollector) {
     ddl = ddl.substr(0, ddl.find("CREATE INDEX"));
@@ -222,10 +250,22 @@ Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema 
   absl::StatusOr<sqlite::Statement> insert = (*db)->Prepare(
       key_only ? "INSERT INTO events (event_id, event_proto) VALUES (?1, ?2) "
                  "ON CONFLICT (event_id) DO NOTHING"
+      : lean   ? "INSERT INTO events VALUES (?1, ?2, ?3, ?4, 13, ?5, ?5, ?6, ?7, ?8, ?9, ?10, "
+                 "?11, ?12, NULL, ?13, ?14) ON CONFLICT (id) DO NOTHING"
                : absl::StrCat("INSERT INTO events (", kColumns,
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                              "?13, ?14, ?15, ?16) ON CONFLICT (event_id) DO NOTHING"));
+                                "?13, ?14, ?15, ?16) ON CONFLICT (event_id) DO NOTHING"));
   if (!insert.ok()) return result.error = insert.status().ToString(), result;
+
+  // The lean table's binary keys and residuals, made before the clock
+  // starts like every other row field (the collector makes them on its I/O
+  // threads).
+  std::vector<std::string> keys;
+  if (lean) {
+    keys.reserve(rows.size());
+    for (const StoredRow& row : rows) keys.push_back(UuidBytes(row.event_id));
+  }
+  const std::string residual(15, '\x01');
 
   Clock::time_point start = Clock::now();
   for (size_t begin = 0; begin < rows.size(); begin += static_cast<size_t>(batch_rows)) {
@@ -234,6 +274,23 @@ Result RunSqlite(const std::string& name, const std::string& path, SqliteSchema 
     if (absl::Status s = transaction.Begin(); !s.ok()) return result.error = s.ToString(), result;
     for (size_t i = begin; i < end; ++i) {
       const StoredRow& row = rows[i];
+      if (lean) {
+        insert->BindBlob(1, keys[i]).Bind(2, row.account_id).Bind(3, row.user_id);
+        insert->Bind(4, int64_t{row.purpose}).Bind(5, row.occurred_at_ms);
+        insert->Bind(6, row.received_at_ms).Bind(7, row.sequence).Bind(8, row.session_id);
+        insert->Bind(9, row.install_id).Bind(10, row.batch_id);
+        if (row.has_milestone)
+          insert->Bind(11, row.milestone_name);
+        else
+          insert->BindNull(11);
+        if (row.has_milestone_value)
+          insert->Bind(12, row.milestone_value);
+        else
+          insert->BindNull(12);
+        insert->Bind(13, row.attributes_json).BindBlob(14, residual);
+        if (absl::Status s = insert->Run(); !s.ok()) return result.error = s.ToString(), result;
+        continue;
+      }
       insert->Bind(1, row.event_id);
       if (key_only) {
         insert->BindBlob(2, row.event_proto);
@@ -502,6 +559,9 @@ int Main(int argc, char** argv) {
                  SqliteSchema::kCollector, rows, flags.batch_rows));
   note(RunSqlite("sqlite_collector", dir + "/collector.db", SqliteSchema::kCollector, rows,
                  flags.batch_rows,
+                 {.cache_mib = flags.sqlite_cache_mib,
+                  .wal_autocheckpoint = flags.sqlite_wal_autocheckpoint}));
+  note(RunSqlite("sqlite_lean", dir + "/lean.db", SqliteSchema::kLean, rows, flags.batch_rows,
                  {.cache_mib = flags.sqlite_cache_mib,
                   .wal_autocheckpoint = flags.sqlite_wal_autocheckpoint}));
   if (remove_dir) std::filesystem::remove_all(dir);

@@ -125,10 +125,9 @@ int Main(int argc, char** argv) {
   std::printf(
       "store-write: %lld events (%lld stored), users %lld, batch %lld, group %lld: %.0f events/s, "
       "%.2f us CPU/event, %.1f bytes/event on disk\n",
-      static_cast<long long>(events), static_cast<long long>(stored),
-      static_cast<long long>(users), static_cast<long long>(batch_events),
-      static_cast<long long>(group), static_cast<double>(events) / wall,
-      cpu * 1e6 / static_cast<double>(events),
+      static_cast<long long>(events), static_cast<long long>(stored), static_cast<long long>(users),
+      static_cast<long long>(batch_events), static_cast<long long>(group),
+      static_cast<double>(events) / wall, cpu * 1e6 / static_cast<double>(events),
       static_cast<double>(bytes) / static_cast<double>(stored + 2 * users));
   if (!dir.empty()) std::filesystem::remove_all(dir);
   return stored == events ? 0 : 1;

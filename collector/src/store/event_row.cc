@@ -27,7 +27,10 @@ bool IsStorableValue(const cairn::v1::Milestone& milestone) {
 
 EventRow EncodeEventRow(const cairn::v1::Event& event, absl::Time sent_at, absl::Time received_at) {
   EventRow row;
-  row.id = EventKey(event.event_id());
+  CompactId id = CompactUuid(event.event_id());
+  row.id = std::move(id.bytes);
+  row.id_binary = id.binary;
+  row.session_id = CompactUuid(event.session_id());
   row.body_case = static_cast<int>(event.body_case());
   const absl::Time occurred_at = FromProto(event.occurred_at());
   row.occurred_at_ms = absl::ToUnixMillis(occurred_at);
@@ -71,24 +74,38 @@ EventRow EncodeEventRow(const cairn::v1::Event& event, absl::Time sent_at, absl:
   return row;
 }
 
-std::string EventKey(std::string_view event_id) {
-  if (IsCanonicalUuid(event_id)) {
+CompactId CompactUuid(std::string_view id) {
+  if (IsCanonicalUuid(id)) {
     std::string hex;
     hex.reserve(32);
-    for (char c : event_id) {
+    for (char c : id) {
       if (c != '-') hex.push_back(c);
     }
     absl::StatusOr<std::string> bytes = HexDecode(hex, HexLetters::kEitherCase);
-    if (bytes.ok()) return *std::move(bytes);
+    if (bytes.ok()) return CompactId{*std::move(bytes), true};
   }
-  return std::string(event_id);
+  return CompactId{std::string(id), false};
+}
+
+CompactId CompactHex(std::string_view id) {
+  // Lowercase only, so the hex printed back is the id that came in.
+  if (id.size() == 32) {
+    absl::StatusOr<std::string> bytes = HexDecode(id, HexLetters::kLowercase);
+    if (bytes.ok()) return CompactId{*std::move(bytes), true};
+  }
+  return CompactId{std::string(id), false};
+}
+
+std::string EventKey(std::string_view event_id) { return CompactUuid(event_id).bytes; }
+
+std::string UuidText(std::string_view bytes) {
+  const std::string hex = HexEncode(bytes);
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
+                      hex.substr(16, 4), "-", hex.substr(20));
 }
 
 std::string EventIdFromKey(std::string_view key) {
-  if (key.size() != 16) return std::string(key);
-  const std::string hex = HexEncode(key);
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
-                      hex.substr(16, 4), "-", hex.substr(20));
+  return key.size() == 16 ? UuidText(key) : std::string(key);
 }
 
 absl::StatusOr<cairn::v1::Event> EventFromRow(const StoredEventColumns& columns) {
@@ -96,7 +113,8 @@ absl::StatusOr<cairn::v1::Event> EventFromRow(const StoredEventColumns& columns)
   if (!event.ParseFromArray(columns.residual.data(), static_cast<int>(columns.residual.size()))) {
     return absl::DataLossError("a stored event does not parse");
   }
-  event.set_event_id(EventIdFromKey(columns.key));
+  event.set_event_id(columns.event_id.empty() ? EventIdFromKey(columns.key)
+                                              : std::string(columns.event_id));
   event.set_account_id(std::string(columns.account_id));
   event.set_user_id(std::string(columns.user_id));
   event.set_purpose(static_cast<cairn::v1::Purpose>(columns.purpose));

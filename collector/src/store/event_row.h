@@ -17,12 +17,28 @@ namespace cairn::collector {
 // so each event is kept once. Made on the ingest I/O threads (the decoder
 // fills BatchRecord::rows), so the store's single writer does only storage
 // work; about 1 us an event.
+// An id as the SQLite store keeps it: a canonical UUID (any case) as its 16
+// bytes, stored as a BLOB; anything else as its text. 20 bytes less a row
+// for each such id, and the view prints the text back.
+struct CompactId {
+  std::string bytes;
+  bool binary = false;  // `bytes` are a UUID's 16 bytes
+};
+// The compact form of an id that is a UUID when the SDK makes it (event,
+// session and batch ids).
+CompactId CompactUuid(std::string_view id);
+// The compact form of an id that is 32 lowercase hex digits when the SDK
+// makes it (install ids): its 16 bytes, printed back as hex.
+CompactId CompactHex(std::string_view id);
+
 struct EventRow {
   // The event_id's 16 bytes (RFC 9562 order) when it is a canonical UUID,
   // which every event accepted since UUIDv7 became the rule is: UUIDv7s sort
   // by creation time, so this one key serves de-duplication and time order.
-  // An id stored before that rule keeps its text bytes (never 16 long).
+  // An id stored before that rule keeps its text (`id_binary` false).
   std::string id;
+  bool id_binary = false;
+  CompactId session_id;
   int body_case = 0;            // cairn::v1::Event::BodyCase: 10 login ... 14 consent_change
   int64_t occurred_at_ms = 0;   // device clock
   int64_t corrected_at_ms = 0;  // CorrectedOccurredAt
@@ -42,15 +58,18 @@ struct EventRow {
 EventRow EncodeEventRow(const cairn::v1::Event& event, absl::Time sent_at, absl::Time received_at);
 
 // The stored key of an event id: its 16 bytes if `event_id` is a canonical
-// UUID (either case), else the text itself.
+// UUID (either case), else the text itself (CompactUuid's bytes).
 std::string EventKey(std::string_view event_id);
 // The event id a stored key stands for: lowercase canonical text for 16
 // bytes, else the bytes as text.
 std::string EventIdFromKey(std::string_view key);
+// Lowercase canonical UUID text of 16 bytes.
+std::string UuidText(std::string_view bytes);
 
 // The columns of a stored event that EventFromRow reassembles it from.
 struct StoredEventColumns {
-  std::string_view key;  // EventRow::id
+  std::string_view key;       // EventRow::id, used when `event_id` is empty
+  std::string_view event_id;  // the id's text, where the store reads it as text
   std::string_view account_id;
   std::string_view user_id;
   int64_t purpose = 0;

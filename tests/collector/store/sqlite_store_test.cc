@@ -439,12 +439,29 @@ TEST_F(CollectorSqliteStoreTest, MigrationFromV5MovesEveryEventToTheLeanTable) {
       insert->Bind(9, attributes).BindBlob(10, proto);
       ASSERT_TRUE(insert->Run().ok());
     }
-    ASSERT_TRUE((*db)->Exec("PRAGMA user_version = 5").ok());
+    // An id from before ids had to be UUIDs, 16 characters long: it stays
+    // text and prints back as it was, as do its session and install ids.
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO events (event_id, account_id, user_id, purpose, kind, "
+                           "occurred_at_ms, received_at_ms, sequence, session_id, install_id, "
+                           "batch_id, attributes_json, event_proto, corrected_at_ms) VALUES "
+                           "('abcdefghijklmnop', 'acct-1', 'legacy', 1, 'login', 1, 1, 1, "
+                           "'0123456789abcdef', 'ABCDEF0123456789ABCDEF0123456789', 'b0', "
+                           "'{}', x'', 1); PRAGMA user_version = 5")
+                    .ok());
   }
   auto migrated = SqliteStore::Open(path_);
   ASSERT_TRUE(migrated.ok()) << migrated.status();
   EXPECT_EQ(QueryInt(path_, "PRAGMA user_version"), SqliteStore::kSchemaVersion);
-  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM event_rows WHERE length(id) = 16"), 2);
+  EXPECT_EQ(QueryInt(path_, "SELECT count(*) FROM event_rows WHERE typeof(id) = 'blob'"), 2);
+  EXPECT_EQ(QueryInt(path_,
+                     "SELECT count(*) FROM events WHERE event_id = 'abcdefghijklmnop' "
+                     "AND session_id = '0123456789abcdef' AND batch_id = 'b0' AND "
+                     "install_id = 'ABCDEF0123456789ABCDEF0123456789'"),
+            1);
+  EXPECT_EQ(QueryInt(path_, absl::StrCat("SELECT count(*) FROM events WHERE session_id = '",
+                                         login.session_id(), "' AND install_id = 'install-1'")),
+            2);
   EXPECT_EQ(QueryInt(path_, absl::StrCat("SELECT count(*) FROM events WHERE event_id = '",
                                          milestone.event_id(),
                                          "' AND kind = 'milestone' AND milestone_value = 2.5 "

@@ -21,9 +21,9 @@ namespace {
 absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size_t max_events,
                             UserExport* out) {
   absl::StatusOr<sqlite::Statement> events = db.Prepare(
-      "SELECT id, account_id, purpose, sequence, session_id, milestone_name, milestone_value, "
-      "attributes_json, residual, received_at_ms, corrected_at_ms FROM event_rows "
-      "WHERE user_id = ?1 ORDER BY occurred_at_ms, id LIMIT ?2");
+      "SELECT event_id, account_id, purpose, sequence, session_id, milestone_name, "
+      "milestone_value, attributes_json, event_proto, received_at_ms, corrected_at_ms "
+      "FROM events WHERE user_id = ?1 ORDER BY occurred_at_ms, event_id LIMIT ?2");
   if (!events.ok()) return events.status();
   events->Bind(1, user_id).Bind(2, static_cast<int64_t>(max_events) + 1);
   absl::Status corrupt;
@@ -33,7 +33,7 @@ absl::Status ReadUserExport(sqlite::Database& db, std::string_view user_id, size
       return;
     }
     StoredEventColumns columns;
-    columns.key = r.ColumnBlob(0);
+    columns.event_id = r.ColumnText(0);
     columns.account_id = r.ColumnText(1);
     columns.user_id = user_id;
     columns.purpose = r.ColumnInt(2);

@@ -339,13 +339,16 @@ CREATE TABLE IF NOT EXISTS account_milestone_day (
 // key de-duplicates and keeps the table in time order; new rows append at
 // its end instead of landing all over a separate text-key index. The event
 // is kept once: its columns plus the few fields no column holds (`residual`),
-// no second copy as a protobuf blob. The two indexes the reads need stay
-// (erasure and export by user, retention by time). `events` becomes a view
-// with the columns, names and text forms it always had, so an operator's
-// SQL and every read written against it keep working. Existing rows move
-// over with their whole stored event as the residual, which reads back the
-// same (EventFromRow). cairn_event_key() is the store's EventKey, registered
-// on the writer connection.
+// no second copy as a protobuf blob. Ids the SDK makes as UUIDs (event,
+// session, batch) are kept as their 16 bytes and the install id's 32 hex
+// digits as 16 bytes (CompactId); any other id stays text. The two indexes
+// the reads need stay (erasure and export by user, retention by time).
+// `events` becomes a view with the columns, names and text forms it always
+// had, so an operator's SQL and every read written against it keep working.
+// Existing rows move over with their whole stored event as the residual,
+// which reads back the same (EventFromRow). cairn_uuid_key() and
+// cairn_hex_key() are CompactUuid and CompactHex, registered on the
+// writer connection.
 constexpr std::string_view kMigrationV8 = R"sql(
 CREATE TABLE event_rows (
   id                  BLOB PRIMARY KEY,
@@ -357,9 +360,9 @@ CREATE TABLE event_rows (
   corrected_at_ms     INTEGER NOT NULL,
   received_at_ms      INTEGER NOT NULL,
   sequence            INTEGER NOT NULL,
-  session_id          TEXT NOT NULL,
-  install_id          TEXT NOT NULL,
-  batch_id            TEXT NOT NULL,
+  session_id          BLOB NOT NULL,
+  install_id          BLOB NOT NULL,
+  batch_id            BLOB NOT NULL,
   milestone_name      TEXT,
   milestone_value     REAL,
   session_duration_ms INTEGER,
@@ -367,12 +370,12 @@ CREATE TABLE event_rows (
   residual            BLOB NOT NULL
 ) WITHOUT ROWID;
 INSERT INTO event_rows
-SELECT cairn_event_key(event_id), account_id, user_id, purpose,
+SELECT cairn_uuid_key(event_id), account_id, user_id, purpose,
        CASE kind WHEN 'login' THEN 10 WHEN 'logout' THEN 11 WHEN 'session_end' THEN 12
                  WHEN 'milestone' THEN 13 WHEN 'consent_change' THEN 14 ELSE 0 END,
        occurred_at_ms, coalesce(corrected_at_ms, occurred_at_ms), received_at_ms, sequence,
-       session_id, install_id, batch_id, milestone_name, milestone_value, session_duration_ms,
-       attributes_json, event_proto
+       cairn_uuid_key(session_id), cairn_hex_key(install_id), cairn_uuid_key(batch_id),
+       milestone_name, milestone_value, session_duration_ms, attributes_json, event_proto
 FROM events WHERE true
 ON CONFLICT (id) DO NOTHING;
 DROP TABLE events;
@@ -382,17 +385,23 @@ CREATE VIEW events (event_id, account_id, user_id, purpose, kind, occurred_at_ms
                     received_at_ms, sequence, session_id, install_id, batch_id,
                     milestone_name, milestone_value, session_duration_ms,
                     attributes_json, event_proto, corrected_at_ms) AS
-SELECT CASE WHEN length(id) = 16 THEN lower(
-         hex(substr(id, 1, 4)) || '-' || hex(substr(id, 5, 2)) || '-' ||
-         hex(substr(id, 7, 2)) || '-' || hex(substr(id, 9, 2)) || '-' || hex(substr(id, 11, 6)))
-       ELSE CAST(id AS TEXT) END,
-       account_id, user_id, purpose,
+SELECT CASE WHEN typeof(id) = 'blob' THEN lower(
+         hex(substr(id, 1, 4)) || '-' || hex(substr(id, 5, 2)) || '-' || hex(substr(id, 7, 2))
+         || '-' || hex(substr(id, 9, 2)) || '-' || hex(substr(id, 11, 6)))
+       ELSE id END, account_id, user_id, purpose,
        CASE body_case WHEN 10 THEN 'login' WHEN 11 THEN 'logout' WHEN 12 THEN 'session_end'
                       WHEN 13 THEN 'milestone' WHEN 14 THEN 'consent_change'
                       ELSE 'unknown' END,
-       occurred_at_ms, received_at_ms, sequence, session_id, install_id, batch_id,
-       milestone_name, milestone_value, session_duration_ms, attributes_json, residual,
-       corrected_at_ms
+       occurred_at_ms, received_at_ms, sequence, CASE WHEN typeof(session_id) = 'blob' THEN lower(
+         hex(substr(session_id, 1, 4)) || '-' || hex(substr(session_id, 5, 2)) || '-' || hex(substr(session_id, 7, 2))
+         || '-' || hex(substr(session_id, 9, 2)) || '-' || hex(substr(session_id, 11, 6)))
+       ELSE session_id END,
+       CASE WHEN typeof(install_id) = 'blob' THEN lower(hex(install_id)) ELSE install_id END,
+       CASE WHEN typeof(batch_id) = 'blob' THEN lower(
+         hex(substr(batch_id, 1, 4)) || '-' || hex(substr(batch_id, 5, 2)) || '-' || hex(substr(batch_id, 7, 2))
+         || '-' || hex(substr(batch_id, 9, 2)) || '-' || hex(substr(batch_id, 11, 6)))
+       ELSE batch_id END, milestone_name, milestone_value, session_duration_ms, attributes_json,
+       residual, corrected_at_ms
 FROM event_rows;
 )sql";
 
@@ -405,25 +414,35 @@ constexpr std::array<std::string_view, 8> kMigrations = {kMigrationV1, kMigratio
                                                          kMigrationV7, kMigrationV8};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
-// cairn_event_key(text): EventKey, for the version 8 step.
-void EventKeyFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
+// cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex
+// for the version 8 step, a BLOB of the compact bytes or the text as it was.
+template <CompactId (*compact)(std::string_view)>
+void CompactIdFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
     sqlite3_result_null(context);
     return;
   }
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
-  const std::string key =
-      EventKey(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
-  sqlite3_result_blob(context, key.data(), static_cast<int>(key.size()), SQLITE_TRANSIENT);
+  const CompactId id =
+      compact(std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[0]))));
+  const int size = static_cast<int>(id.bytes.size());
+  if (id.binary) {
+    sqlite3_result_blob(context, id.bytes.data(), size, SQLITE_TRANSIENT);
+  } else {
+    sqlite3_result_text(context, id.bytes.data(), size, SQLITE_TRANSIENT);
+  }
 }
 
 // Migrates `db` to kSchemaVersion. The version 8 step is skipped where the
 // events are already the view (its SQL could not run twice).
 absl::Status MigrateCollectorSchema(sqlite::Database& db) {
-  if (sqlite3_create_function_v2(db.raw(), "cairn_event_key", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
-                                 nullptr, EventKeyFunction, nullptr, nullptr,
-                                 nullptr) != SQLITE_OK) {
-    return absl::InternalError("cannot register cairn_event_key");
+  for (const auto& [name, function] :
+       {std::pair{"cairn_uuid_key", &CompactIdFunction<CompactUuid>},
+        std::pair{"cairn_hex_key", &CompactIdFunction<CompactHex>}}) {
+    if (sqlite3_create_function_v2(db.raw(), name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
+                                   function, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return absl::InternalError(absl::StrCat("cannot register ", name));
+    }
   }
   std::array<std::string_view, kMigrations.size()> steps = kMigrations;
   {

@@ -56,8 +56,8 @@ class SqliteStore final : public Store {
 
   // The schema's migration steps, oldest first (step i moves version i to
   // i + 1): for tools and tests that need a database of an older version.
-  // Step 8 calls cairn_event_key(), which only the store's own connection
-  // has.
+  // Step 8 calls cairn_uuid_key() and cairn_hex_key(), which only the
+  // store's own connection has.
   static std::span<const std::string_view> MigrationSteps();
 
   // Opens or creates the database at `path` and migrates it to

@@ -155,6 +155,12 @@ typename Map::mapped_type& FindOrAdd(Map& map, const View& view, Value initial) 
 
 void LowerTo(int64_t& value, int64_t candidate) { value = std::min(value, candidate); }
 
+// Binds a CompactId's bytes: a BLOB if they are binary, else TEXT.
+sqlite::Statement& BindCompact(sqlite::Statement& statement, int index, std::string_view bytes,
+                               bool binary) {
+  return binary ? statement.BindBlob(index, bytes) : statement.Bind(index, bytes);
+}
+
 }  // namespace
 
 // State of one Write call. Tombstones cannot change during a Write (erasure
@@ -395,13 +401,15 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
 
   std::vector<EventRow> encoded;
   const std::span<const EventRow> rows = RowsOf(batch, encoded);
+  const CompactId batch_key = CompactUuid(batch.batch_id);
+  const CompactId install_key = CompactHex(batch.install_id);
   sqlite::Statement& insert = statements_->insert_event;
   // Returns whether the event was new (false: duplicate). The row was made
   // on the I/O thread; binding does not copy it.
   auto insert_event = [&](size_t index) -> absl::StatusOr<bool> {
     const cairn::v1::Event& event = batch.events[index];
     const EventRow& row = rows[index];
-    insert.BindBlob(1, row.id)
+    BindCompact(insert, 1, row.id, row.id_binary)
         .Bind(2, event.account_id())
         .Bind(3, event.user_id())
         .Bind(4, static_cast<int64_t>(event.purpose()))
@@ -409,10 +417,10 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
         .Bind(6, row.occurred_at_ms)
         .Bind(7, row.corrected_at_ms)
         .Bind(8, received_ms)
-        .Bind(9, static_cast<int64_t>(event.sequence()))  // wraps above 2^63
-        .Bind(10, event.session_id())
-        .Bind(11, batch.install_id)
-        .Bind(12, batch.batch_id);
+        .Bind(9, static_cast<int64_t>(event.sequence()));  // wraps above 2^63
+    BindCompact(insert, 10, row.session_id.bytes, row.session_id.binary);
+    BindCompact(insert, 11, install_key.bytes, install_key.binary);
+    BindCompact(insert, 12, batch_key.bytes, batch_key.binary);
     if (event.has_milestone()) {
       insert.Bind(13, event.milestone().name());
     } else {
