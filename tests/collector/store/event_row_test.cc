@@ -99,8 +99,8 @@ TEST(CollectorEventRowTest, ColumnsHoldWhatTheyShowAndTheResidualIsSmall) {
 }
 
 TEST(CollectorEventRowTest, NonFiniteValuesStayOutOfTheValueColumnButReadBack) {
-  for (double value : {std::numeric_limits<double>::quiet_NaN(),
-                       std::numeric_limits<double>::infinity()}) {
+  for (double value :
+       {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
     cairn::v1::Event milestone = BaseEvent();
     milestone.mutable_milestone()->set_name("odd");
     milestone.mutable_milestone()->set_value(value);

@@ -398,6 +398,33 @@ PRAGMA user_version = 2;
             1);
 }
 
+// The writer remembers tombstones and consent decisions across writes, but
+// never past a change another connection made (a second collector process
+// on the same file): its erasure and its withdrawal hold at once.
+TEST_F(CollectorSqliteStoreTest, KnownConsentNeverOutlivesAnotherWritersChange) {
+  ASSERT_TRUE(WriteOne(*store_, Record(GrantsFor("acct-1", {"user-2"}))).ok());
+  auto first =
+      WriteOne(*store_, Record({MakeLogin("acct-1", "user-1"), MakeLogin("acct-1", "user-2")}));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->inserted, 2);
+
+  auto other = SqliteStore::Open(path_);
+  ASSERT_TRUE(other.ok()) << other.status();
+  ASSERT_TRUE((*other)->EraseUser("user-1", absl::Now()).ok());
+  auto withdrawal =
+      WriteOne(**other, Record({cairn::testing::MakeConsentChange(
+                            "acct-1", "user-2", cairn::v1::PURPOSE_USAGE_ANALYTICS,
+                            cairn::v1::CONSENT_DECISION_DENIED, absl::Now() - absl::Seconds(1))}));
+  ASSERT_TRUE(withdrawal.ok()) << withdrawal.status();
+  EXPECT_EQ(withdrawal->inserted, 1);
+
+  auto after =
+      WriteOne(*store_, Record({MakeLogin("acct-1", "user-1"), MakeLogin("acct-1", "user-2")}));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->inserted, 0);
+  EXPECT_THAT(after->outcomes, ElementsAre(EventOutcome::kRejected, EventOutcome::kRejected));
+}
+
 // A version 5 file (the events table of columns plus a whole-event blob,
 // keyed by text id) moves to the lean clustered table: every event reads
 // back exactly, the `events` view shows the old columns and text forms, a

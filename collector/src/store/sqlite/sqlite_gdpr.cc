@@ -103,6 +103,8 @@ absl::StatusOr<UserExport> SqliteStore::ExportUser(std::string_view user_id, siz
 absl::StatusOr<ErasureResult> SqliteStore::EraseUser(std::string_view user_id, absl::Time now) {
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  // The user's tombstone and consent records change below.
+  ForgetKnownState();
   const std::string hash = UserHash(user_id);
   sqlite::Transaction txn(*writer_);
   if (absl::Status s = txn.Begin(); !s.ok()) return s;

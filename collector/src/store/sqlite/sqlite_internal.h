@@ -3,11 +3,18 @@
 #ifndef CAIRN_COLLECTOR_STORE_SQLITE_SQLITE_INTERNAL_H_
 #define CAIRN_COLLECTOR_STORE_SQLITE_SQLITE_INTERNAL_H_
 
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
 #include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "cairn/common/sqlite.h"
+#include "cairn/consent/consent_state.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cairn::collector {
@@ -20,6 +27,7 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement note_batch_retry;
   sqlite::Statement add_client_drops;
   sqlite::Statement is_erased;
+  sqlite::Statement data_version;
   sqlite::Statement consent_decisions;
   sqlite::Statement insert_consent_record;
   sqlite::Statement upsert_consent_state;
@@ -31,6 +39,50 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement lower_first_login;
   sqlite::Statement lower_milestone;
   sqlite::Statement add_milestone_day;
+};
+
+// What the writer knows of tombstones and consent decisions, kept across
+// writes, and the state of one Write call (its pending aggregates). Only
+// this connection changes tombstones and consent records unless another
+// process shares the file: PRAGMA data_version tells that, and any change
+// by another connection forgets everything known (so does any write that
+// fails, whose reads may have seen its own rolled-back rows, and erasure).
+// Storing a consent record drops its (user, purpose) entry.
+struct SqliteStore::WriteContext {
+  int64_t data_version = -1;  // of the writer connection when this was read
+  // Keys are looked up by views (std::less<>), so an event whose key is
+  // already there costs no string copy: a write of 20,000 events from one
+  // user copies its (long, pseudonymised) user id a handful of times.
+  std::map<std::string, bool, std::less<>> erased;  // user_id -> has a tombstone
+  // The candidate consent decisions of a (user, purpose), read once per
+  // write (kConsentDecisions): they cover every moment from `from_us` on.
+  // A batch reads them from its earliest event of the pair, so one read
+  // usually serves the whole write. Storing a record of that (user,
+  // purpose) drops the entry.
+  struct Decisions {
+    int64_t from_us = 0;
+    std::vector<consent::PurposeState> sorted;
+  };
+  std::map<std::tuple<std::string, int64_t>, Decisions, std::less<>> consent;
+  // The daily aggregates of the events stored so far in this write, summed
+  // per key (a write of 20,000 events from 1,000 users has about 1,000 login
+  // keys): written by FlushAggregates before the commit, and before any
+  // withdrawal deletes the user's rows (so it deletes these too).
+  struct PendingAggregates {
+    using UserKey = std::tuple<std::string, std::string>;  // account, user
+    std::map<std::tuple<std::string, std::string, int64_t>, int64_t, std::less<>> login_days;
+    std::map<UserKey, int64_t, std::less<>> first_login_ms;
+    std::map<std::tuple<std::string, std::string, std::string>, int64_t, std::less<>>
+        first_milestone_ms;
+    struct MilestoneDay {
+      int64_t events = 0;
+      double value_sum = 0;
+    };
+    std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay, std::less<>>
+        milestone_days;
+    bool empty() const { return login_days.empty() && first_milestone_ms.empty(); }
+  };
+  PendingAggregates aggregates;
 };
 
 // Runs `stmt` (parameters bound) and calls `row` for each result row, then

@@ -116,7 +116,10 @@ class SqliteStore final : public Store {
   static absl::StatusOr<std::unique_ptr<WriteStatements>> PrepareWriteStatements(
       sqlite::Database& db);
   // Require write_mu_.
+  absl::StatusOr<std::vector<BatchWriteResult>> WriteLocked(std::span<const BatchRecord> batches);
   absl::StatusOr<BatchWriteResult> WriteOne(const BatchRecord& batch, WriteContext& context);
+  // Drops what the writer knows of tombstones and consent across writes.
+  void ForgetKnownState();
   absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);
   // The candidate decisions of the event's (user, purpose) covering every
   // moment from `from_us` on, for JudgeEvent (store/consent_rule.h);
@@ -146,6 +149,10 @@ class SqliteStore final : public Store {
   std::mutex write_mu_;
   std::unique_ptr<sqlite::Database> writer_;     // guarded by write_mu_; null if read-only
   std::unique_ptr<WriteStatements> statements_;  // guarded by write_mu_
+  // Tombstones and consent decisions known across writes (WriteContext),
+  // at most kMaxKnownSubjects entries (a few MB) before they are dropped.
+  static constexpr size_t kMaxKnownSubjects = 50000;
+  std::unique_ptr<WriteContext> known_;  // guarded by write_mu_
   // Engagement statements prepared once per connection, by SQL text.
   std::unordered_map<std::string, sqlite::Statement> write_cache_;  // guarded by write_mu_
   std::mutex read_mu_;

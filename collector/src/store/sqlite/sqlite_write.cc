@@ -63,6 +63,8 @@ VALUES (?1, ?2, ?3, ?4, ?4, 1, ?5, ?6, ?7, ?8, ?9, ?10)
 ON CONFLICT (batch_id) DO NOTHING
 )sql";
 
+constexpr std::string_view kDataVersion = "PRAGMA data_version";
+
 constexpr std::string_view kIsErased = "SELECT 1 FROM erased_users WHERE user_hash = ?1";
 
 // The candidate decisions the consent rule needs (consent_rule.h) for the
@@ -163,45 +165,6 @@ sqlite::Statement& BindCompact(sqlite::Statement& statement, int index, std::str
 
 }  // namespace
 
-// State of one Write call. Tombstones cannot change during a Write (erasure
-// takes the same lock), so memoising them per call is safe; nothing is kept
-// across calls, as other processes may share the database.
-struct SqliteStore::WriteContext {
-  // Keys are looked up by views (std::less<>), so an event whose key is
-  // already there costs no string copy: a write of 20,000 events from one
-  // user copies its (long, pseudonymised) user id a handful of times.
-  std::map<std::string, bool, std::less<>> erased;  // user_id -> has a tombstone
-  // The candidate consent decisions of a (user, purpose), read once per
-  // write (kConsentDecisions): they cover every moment from `from_us` on.
-  // A batch reads them from its earliest event of the pair, so one read
-  // usually serves the whole write. Storing a record of that (user,
-  // purpose) drops the entry.
-  struct Decisions {
-    int64_t from_us = 0;
-    std::vector<consent::PurposeState> sorted;
-  };
-  std::map<std::tuple<std::string, int64_t>, Decisions, std::less<>> consent;
-  // The daily aggregates of the events stored so far in this write, summed
-  // per key (a write of 20,000 events from 1,000 users has about 1,000 login
-  // keys): written by FlushAggregates before the commit, and before any
-  // withdrawal deletes the user's rows (so it deletes these too).
-  struct PendingAggregates {
-    using UserKey = std::tuple<std::string, std::string>;  // account, user
-    std::map<std::tuple<std::string, std::string, int64_t>, int64_t, std::less<>> login_days;
-    std::map<UserKey, int64_t, std::less<>> first_login_ms;
-    std::map<std::tuple<std::string, std::string, std::string>, int64_t, std::less<>>
-        first_milestone_ms;
-    struct MilestoneDay {
-      int64_t events = 0;
-      double value_sum = 0;
-    };
-    std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay, std::less<>>
-        milestone_days;
-    bool empty() const { return login_days.empty() && first_milestone_ms.empty(); }
-  };
-  PendingAggregates aggregates;
-};
-
 absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::PrepareWriteStatements(
     sqlite::Database& db) {
   auto statements = std::make_unique<WriteStatements>();
@@ -213,6 +176,7 @@ absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::Prepa
                         {&statements->note_batch_retry, kNoteBatchRetry},
                         {&statements->add_client_drops, kAddClientDrops},
                         {&statements->is_erased, kIsErased},
+                        {&statements->data_version, kDataVersion},
                         {&statements->consent_decisions, kConsentDecisions},
                         {&statements->insert_consent_record, kInsertConsentRecord},
                         {&statements->upsert_consent_state, kUpsertConsentState},
@@ -236,9 +200,32 @@ absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
     std::span<const BatchRecord> batches) {
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
+  absl::StatusOr<std::vector<BatchWriteResult>> results = WriteLocked(batches);
+  if (!results.ok()) ForgetKnownState();
+  return results;
+}
+
+absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::WriteLocked(
+    std::span<const BatchRecord> batches) {
   sqlite::Transaction txn(*writer_);
   if (absl::Status s = txn.Begin(); !s.ok()) return s;
-  WriteContext context;
+  // Read inside the transaction: no other connection can commit until it ends.
+  sqlite::Statement& version = statements_->data_version;
+  absl::StatusOr<bool> row = version.Step();
+  if (!row.ok() || !*row) {
+    version.Reset();
+    return WithContext(row.ok() ? absl::InternalError("no data_version") : row.status(),
+                       "reading the data version");
+  }
+  const int64_t data_version = version.ColumnInt(0);
+  version.Reset();
+  if (known_ == nullptr || known_->data_version != data_version ||
+      known_->erased.size() + known_->consent.size() > kMaxKnownSubjects) {
+    ForgetKnownState();
+    known_->data_version = data_version;
+  }
+  WriteContext& context = *known_;
+  context.aggregates = {};
   std::vector<BatchWriteResult> results;
   results.reserve(batches.size());
   for (const BatchRecord& batch : batches) {
@@ -250,6 +237,8 @@ absl::StatusOr<std::vector<BatchWriteResult>> SqliteStore::Write(
   if (absl::Status s = txn.Commit(); !s.ok()) return s;
   return results;
 }
+
+void SqliteStore::ForgetKnownState() { known_ = std::make_unique<WriteContext>(); }
 
 absl::StatusOr<bool> SqliteStore::IsErased(std::string_view user_id, WriteContext& context) {
   auto it = context.erased.find(user_id);
