@@ -92,9 +92,8 @@ class GatedCollector : public testing::FakeCollector {
   }
   // Waits until request `index` has been answered; false after 30 s.
   bool AwaitCompleted(int index) {
-    return Await([&] {
-      return std::find(completed_.begin(), completed_.end(), index) != completed_.end();
-    });
+    return Await(
+        [&] { return std::find(completed_.begin(), completed_.end(), index) != completed_.end(); });
   }
   int inside() const {
     std::lock_guard lock(mu_);
@@ -199,9 +198,8 @@ class SenderOverlap : public testing::SdkTest {
   }
   // Flushes on a thread of its own: the test holds the requests meanwhile.
   void FlushInBackground(Client& client) {
-    flusher_ = std::thread([&client, this] {
-      flushed_ = client.Flush(absl::Now() + absl::Seconds(60));
-    });
+    flusher_ =
+        std::thread([&client, this] { flushed_ = client.Flush(absl::Now() + absl::Seconds(60)); });
   }
   absl::Status JoinFlush() {
     if (flusher_.joinable()) flusher_.join();
@@ -373,11 +371,11 @@ TEST_P(SenderOverlapFailure, DrainsToOneRequestAtATimeAndLosesNothing) {
   ASSERT_NE(client, nullptr);
   const int first = static_cast<int>(gated_->arrivals().size());
   const int calls_before = fake_->posts();
-  fake_->SetScript([&, calls_before](int call, const cairn::v1::Batch& b)
-                       -> absl::StatusOr<HttpResponse> {
-    if (call == calls_before) return GetParam().answer();  // the first of the pair
-    return fake_->Accept(b);
-  });
+  fake_->SetScript(
+      [&, calls_before](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+        if (call == calls_before) return GetParam().answer();  // the first of the pair
+        return fake_->Accept(b);
+      });
   gated_->Close();
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
   FlushInBackground(*client);
@@ -409,13 +407,15 @@ INSTANTIATE_TEST_SUITE_P(
     Failures, SenderOverlapFailure,
     ::testing::Values(
         FailureCase{"Http503",
-                    [] { return absl::StatusOr<HttpResponse>(HttpResponse{503, "busy", {}}); }},
-        FailureCase{"ConnectionReset",
                     [] {
-                      return absl::StatusOr<HttpResponse>(absl::UnavailableError("reset"));
+                      return absl::StatusOr<HttpResponse>(HttpResponse{503, "busy", {}});
                     }},
+        FailureCase{"ConnectionReset",
+                    [] { return absl::StatusOr<HttpResponse>(absl::UnavailableError("reset")); }},
         FailureCase{"UnreadableAnswer",
-                    [] { return absl::StatusOr<HttpResponse>(HttpResponse{200, "\xff", {}}); }}),
+                    [] {
+                      return absl::StatusOr<HttpResponse>(HttpResponse{200, "\xff", {}});
+                    }}),
     [](const ::testing::TestParamInfo<FailureCase>& failure) { return failure.param.name; });
 
 TEST_F(SenderOverlap, A413AmongTwoInFlightSplitsThatBatchAndLosesNothing) {
@@ -423,11 +423,11 @@ TEST_F(SenderOverlap, A413AmongTwoInFlightSplitsThatBatchAndLosesNothing) {
   ASSERT_NE(client, nullptr);
   const int first = static_cast<int>(gated_->arrivals().size());
   const int calls_before = fake_->posts();
-  fake_->SetScript([&, calls_before](int call, const cairn::v1::Batch& b)
-                       -> absl::StatusOr<HttpResponse> {
-    if (call == calls_before) return HttpResponse{413, "too large", {}};
-    return fake_->Accept(b);
-  });
+  fake_->SetScript(
+      [&, calls_before](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+        if (call == calls_before) return HttpResponse{413, "too large", {}};
+        return fake_->Accept(b);
+      });
   gated_->Close();
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
   FlushInBackground(*client);
@@ -459,11 +459,11 @@ TEST_F(SenderOverlap, A400AmongTwoInFlightDropsOnlyThatBatch) {
   ASSERT_NE(client, nullptr);
   const int first = static_cast<int>(gated_->arrivals().size());
   const int calls_before = fake_->posts();
-  fake_->SetScript([&, calls_before](int call, const cairn::v1::Batch& b)
-                       -> absl::StatusOr<HttpResponse> {
-    if (call == calls_before) return HttpResponse{400, "unreadable", {}};
-    return fake_->Accept(b);
-  });
+  fake_->SetScript(
+      [&, calls_before](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+        if (call == calls_before) return HttpResponse{400, "unreadable", {}};
+        return fake_->Accept(b);
+      });
   gated_->Close();
   for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
   FlushInBackground(*client);

@@ -49,8 +49,9 @@ void Outstanding::DropUnsent() {
 }
 
 void Outstanding::AddAcked(AckedRange range) {
-  auto at = std::upper_bound(acked_.begin(), acked_.end(), range,
-                             [](const AckedRange& a, const AckedRange& b) { return a.first < b.first; });
+  auto at =
+      std::upper_bound(acked_.begin(), acked_.end(), range,
+                       [](const AckedRange& a, const AckedRange& b) { return a.first < b.first; });
   acked_.insert(at, range);
 }
 

@@ -3,8 +3,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <limits>
+#include <list>
 #include <string>
 #include <vector>
 
@@ -26,7 +26,7 @@ struct OutgoingBatch {
   size_t rows = 0;  // buffered events among `events`, and their payload bytes
   size_t row_bytes = 0;
   std::vector<int64_t> consent_positions;  // consent.db entries it carries
-  size_t limit = 0;              // the batch limit it was built under
+  size_t limit = 0;                        // the batch limit it was built under
   uint64_t epoch = 0;            // the gate's purge epoch when built: a later purge rebuilds it
   DropCounters::ByReason drops;  // counters it reports (empty: none)
   State state = State::kPrepared;

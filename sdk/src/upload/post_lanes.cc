@@ -9,7 +9,9 @@ namespace cairn::sdk {
 
 PostLanes::PostLanes(Transport& transport, size_t lanes, std::function<void()> on_answer)
     : transport_(transport), on_answer_(std::move(on_answer)) {
-  for (size_t i = 0; i < std::max<size_t>(1, lanes); ++i) lanes_.push_back(std::make_unique<Lane>());
+  for (size_t i = 0; i < std::max<size_t>(1, lanes); ++i) {
+    lanes_.push_back(std::make_unique<Lane>());
+  }
 }
 
 void PostLanes::Start() {

@@ -359,7 +359,7 @@ void Sender::DeleteAcked() {
     // Acknowledged ranges exist only once storage does.
     const AckedRange range = out_.acked().front();
     absl::StatusOr<BufferSize> removed =
-        writer_.SenderConnection()->RemoveRange(range.first, range.last);
+        writer_.RemoveRange(*writer_.SenderConnection(), range.first, range.last);
     if (!removed.ok()) {
       // Delivered all the same: remembered, never sent again (see AckedRange).
       DeleteFailed(removed.status());
