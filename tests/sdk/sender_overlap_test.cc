@@ -215,6 +215,29 @@ class SenderOverlap : public testing::SdkTest {
       EXPECT_EQ(ids.size(), 1u) << "event sent under " << ids.size() << " batch ids";
     }
   }
+  // Records 40 milestones and flushes them on a thread of its own, holding
+  // the requests until two are in flight. The first of them to pass the
+  // gate gets `answer` (every other one is accepted); the gate opens once it
+  // is answered. Returns that request's index, -1 if any wait failed.
+  int AnswerFirstOfTwo(Client& client, std::function<absl::StatusOr<HttpResponse>()> answer) {
+    const int first = static_cast<int>(gated_->arrivals().size());
+    const int calls_before = fake_->posts();
+    fake_->SetScript([this, calls_before, answer](
+                         int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
+      if (call == calls_before) return answer();
+      return fake_->Accept(b);
+    });
+    gated_->Close();
+    for (int i = 0; i < 40; ++i) {
+      if (!client.RecordMilestone("m", i).ok()) return -1;
+    }
+    FlushInBackground(client);
+    if (!gated_->AwaitInside(2)) return -1;
+    gated_->Release(first);
+    if (!gated_->AwaitCompleted(first)) return -1;
+    gated_->Open();
+    return first;
+  }
   // The index of the first request from `from` on whose batch matches
   // `match`, or -1.
   int FindArrival(int from, const std::function<bool(const cairn::v1::Batch&)>& match) const {
@@ -369,21 +392,8 @@ class SenderOverlapFailure : public SenderOverlap,
 TEST_P(SenderOverlapFailure, DrainsToOneRequestAtATimeAndLosesNothing) {
   auto client = Delivered(Base(2));
   ASSERT_NE(client, nullptr);
-  const int first = static_cast<int>(gated_->arrivals().size());
-  const int calls_before = fake_->posts();
-  fake_->SetScript(
-      [&, calls_before](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
-        if (call == calls_before) return GetParam().answer();  // the first of the pair
-        return fake_->Accept(b);
-      });
-  gated_->Close();
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
-  FlushInBackground(*client);
-  ASSERT_TRUE(gated_->AwaitInside(2));
-  gated_->Release(first);  // fails
-  ASSERT_TRUE(gated_->AwaitCompleted(first));
-  gated_->Release(first + 1);  // succeeds
-  gated_->Open();
+  const int first = AnswerFirstOfTwo(*client, GetParam().answer);
+  ASSERT_GE(first, 0);
   absl::Status flushed = JoinFlush();
   if (!flushed.ok()) flushed = FlushUntilDelivered(*client);
   ASSERT_TRUE(flushed.ok()) << flushed;
@@ -421,20 +431,10 @@ INSTANTIATE_TEST_SUITE_P(
 TEST_F(SenderOverlap, A413AmongTwoInFlightSplitsThatBatchAndLosesNothing) {
   auto client = Delivered(Base(2));
   ASSERT_NE(client, nullptr);
-  const int first = static_cast<int>(gated_->arrivals().size());
-  const int calls_before = fake_->posts();
-  fake_->SetScript(
-      [&, calls_before](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
-        if (call == calls_before) return HttpResponse{413, "too large", {}};
-        return fake_->Accept(b);
-      });
-  gated_->Close();
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
-  FlushInBackground(*client);
-  ASSERT_TRUE(gated_->AwaitInside(2));
-  gated_->Release(first);
-  ASSERT_TRUE(gated_->AwaitCompleted(first));
-  gated_->Open();
+  const int first = AnswerFirstOfTwo(*client, [] {
+    return absl::StatusOr<HttpResponse>(HttpResponse{413, "too large", {}});
+  });
+  ASSERT_GE(first, 0);
   absl::Status flushed = JoinFlush();
   if (!flushed.ok()) flushed = FlushUntilDelivered(*client);
   ASSERT_TRUE(flushed.ok()) << flushed;
@@ -457,20 +457,10 @@ TEST_F(SenderOverlap, A413AmongTwoInFlightSplitsThatBatchAndLosesNothing) {
 TEST_F(SenderOverlap, A400AmongTwoInFlightDropsOnlyThatBatch) {
   auto client = Delivered(Base(2));
   ASSERT_NE(client, nullptr);
-  const int first = static_cast<int>(gated_->arrivals().size());
-  const int calls_before = fake_->posts();
-  fake_->SetScript(
-      [&, calls_before](int call, const cairn::v1::Batch& b) -> absl::StatusOr<HttpResponse> {
-        if (call == calls_before) return HttpResponse{400, "unreadable", {}};
-        return fake_->Accept(b);
-      });
-  gated_->Close();
-  for (int i = 0; i < 40; ++i) ASSERT_TRUE(client->RecordMilestone("m", i).ok());
-  FlushInBackground(*client);
-  ASSERT_TRUE(gated_->AwaitInside(2));
-  gated_->Release(first);
-  ASSERT_TRUE(gated_->AwaitCompleted(first));
-  gated_->Open();
+  const int first = AnswerFirstOfTwo(*client, [] {
+    return absl::StatusOr<HttpResponse>(HttpResponse{400, "unreadable", {}});
+  });
+  ASSERT_GE(first, 0);
   ASSERT_TRUE(JoinFlush().ok());
   const int refused = CountMilestones(gated_->arrivals()[first]);
   EXPECT_EQ(fake_->stored_ids().size(), static_cast<size_t>(41 - refused));
