@@ -86,9 +86,13 @@ class GatedCollector : public testing::FakeCollector {
     released_.insert(index);
     changed_.notify_all();
   }
-  // Waits until `n` requests are inside at once; false after 30 s.
-  bool AwaitInside(int n) {
-    return Await([&] { return inside_ >= n; });
+  // Waits until `n` requests are inside at once; false after `timeout`.
+  bool AwaitInside(int n, absl::Duration timeout = absl::Seconds(30)) {
+    return Await([&] { return inside_ >= n; }, timeout);
+  }
+  // Waits until `n` requests have arrived; false after 30 s.
+  bool AwaitArrivals(int n) {
+    return Await([&] { return static_cast<int>(arrivals_.size()) >= n; });
   }
   // Waits until request `index` has been answered; false after 30 s.
   bool AwaitCompleted(int index) {
@@ -133,9 +137,9 @@ class GatedCollector : public testing::FakeCollector {
     return batch;
   }
   template <typename Done>
-  bool Await(Done done) {
+  bool Await(Done done, absl::Duration timeout = absl::Seconds(30)) {
     std::unique_lock lock(mu_);
-    return changed_.wait_for(lock, std::chrono::seconds(30), done);
+    return changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout), done);
   }
 
   const int concurrent_;
@@ -235,8 +239,19 @@ class SenderOverlap : public testing::SdkTest {
     if (!gated_->AwaitInside(2)) return -1;
     gated_->Release(first);
     if (!gated_->AwaitCompleted(first)) return -1;
+    // Once the other one is answered too, the next request goes alone.
+    gated_->Release(first + 1);
+    if (!gated_->AwaitArrivals(first + 3)) return -1;
+    ExpectAloneWhileHeld();
     gated_->Open();
     return first;
+  }
+  // While the requests in flight are held, no other one starts. A check
+  // for absence, so it waits a while: a request the sender may start comes
+  // within microseconds, and one it may not never comes.
+  void ExpectAloneWhileHeld() {
+    EXPECT_FALSE(gated_->AwaitInside(2, absl::Milliseconds(500)))
+        << "a second request went while the first was in flight";
   }
   // The index of the first request from `from` on whose batch matches
   // `match`, or -1.
@@ -343,6 +358,7 @@ TEST_F(SenderOverlap, ABatchWithConsentRecordsIsAnsweredBeforeAnyLaterOneIsSent)
   ASSERT_TRUE(gated_->AwaitInside(1));
   ASSERT_GT(gated_->arrivals()[0].events_size(), 0);
   ASSERT_TRUE(gated_->arrivals()[0].events(0).has_consent_change());
+  ExpectAloneWhileHeld();
   gated_->Open();
   ASSERT_TRUE(JoinFlush().ok());
   // The first request, which carried the grant, was alone in flight, and

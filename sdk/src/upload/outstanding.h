@@ -30,6 +30,7 @@ struct OutgoingBatch {
   uint64_t epoch = 0;            // the gate's purge epoch when built: a later purge rebuilds it
   DropCounters::ByReason drops;  // counters it reports (empty: none)
   State state = State::kPrepared;
+  bool alone = false;  // last sent while the sender sent one request at a time
   size_t lane = 0;  // while kPosting
 
   bool sent() const { return state != State::kPrepared; }

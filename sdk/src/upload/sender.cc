@@ -156,6 +156,7 @@ void Sender::Post(OutgoingBatch& batch) {
   request.body = batch.body;
   request.connect_timeout = options_.connect_timeout;
   request.total_timeout = options_.request_timeout;
+  batch.alone = serial_;
   batch.lane = lanes_.Post(std::move(request));
   batch.state = OutgoingBatch::State::kPosting;
 }
@@ -242,6 +243,7 @@ void Sender::Handle(OutgoingBatch& batch, const absl::StatusOr<HttpResponse>& re
   absl::Status error;
   const size_t events = batch.events;
   const size_t built_under = batch.limit;
+  const bool alone = batch.alone;
   switch (Judge(batch, response, retry_after, http_status, error)) {
     case Outcome::kAcknowledged:
     case Outcome::kDropped: {
@@ -261,7 +263,9 @@ void Sender::Handle(OutgoingBatch& batch, const absl::StatusOr<HttpResponse>& re
       }
       if (!error.ok()) {
         Failed();
-      } else if (!resend_waits && out_.Posting() == 0) {
+      } else if (alone && !resend_waits) {
+        // Not on the answer of a batch sent alongside the failed one: that
+        // says nothing of the collector since.
         serial_ = false;
       }
       break;
