@@ -31,7 +31,7 @@ struct OutgoingBatch {
   DropCounters::ByReason drops;  // counters it reports (empty: none)
   State state = State::kPrepared;
   bool alone = false;  // last sent while the sender sent one request at a time
-  size_t lane = 0;  // while kPosting
+  size_t lane = 0;     // while kPosting
 
   bool sent() const { return state != State::kPrepared; }
 };
