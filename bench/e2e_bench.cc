@@ -51,6 +51,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -244,24 +245,43 @@ class TimedTransport : public Transport {
   TimedTransport() : inner_("") {}
   absl::StatusOr<HttpResponse> Post(const HttpRequest& request) override {
     auto start = SteadyClock::now();
+    {
+      std::lock_guard lock(mu_);
+      if (in_flight_++ == 0) busy_since_ = start;
+    }
     absl::StatusOr<HttpResponse> response = inner_.Post(request);
-    waited_ns_ +=
-        std::chrono::duration_cast<std::chrono::nanoseconds>(SteadyClock::now() - start).count();
+    auto end = SteadyClock::now();
+    waited_ns_ += std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count();
+    {
+      std::lock_guard lock(mu_);
+      if (--in_flight_ == 0) busy_ticks_ += (end - busy_since_).count();
+    }
     ++posts_;
     return response;
   }
   void Abort() override { inner_.Abort(); }
+  // As many requests at once as the SDK's own transport runs.
+  int MaxConcurrentPosts() const override { return inner_.MaxConcurrentPosts(); }
   double waited_seconds() const { return static_cast<double>(waited_ns_.load()) / 1e9; }
   int64_t posts() const { return posts_.load(); }
+  // Wall time with at least one request in flight.
+  double busy_seconds() const {
+    std::lock_guard lock(mu_);
+    return std::chrono::duration<double>(SteadyClock::duration(busy_ticks_)).count();
+  }
 
  private:
   sdk::CurlTransport inner_;
   std::atomic<int64_t> waited_ns_{0}, posts_{0};
+  mutable std::mutex mu_;
+  int in_flight_ = 0;                   // guarded by mu_
+  SteadyClock::time_point busy_since_;  // guarded by mu_
+  SteadyClock::rep busy_ticks_ = 0;     // guarded by mu_
 };
 
 // CPU seconds of every thread of process `pid` ("self" for this one), in
 // thread id order (for this process: main, then the Client's threads in the
-// order it starts them: writer, sender).
+// order it starts them: writer, post lanes, sender).
 std::string ThreadCpu(const std::string& pid) {
   std::string out;
   const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
@@ -422,15 +442,17 @@ int Main(int argc, char** argv) {
               Mb(static_cast<int64_t>(collector.usage().ru_maxrss) * 1024));
   std::printf(
       "  CPU s per thread, in thread id order: this process [%s] (main, SDK writer, "
-      "SDK sender); collector [%s]\n",
+      "SDK post lanes, SDK sender); collector [%s]\n",
       sdk_threads_cpu.c_str(), collector_threads_cpu.c_str());
   std::printf(
-      "  sender waited on the collector (inside Transport::Post): %.2f s over %lld "
+      "  requests waited on the collector (inside Transport::Post, summed over the lanes): %.2f s "
+      "over %lld "
       "requests (%.2f ms each)\n",
       transport->waited_seconds(), static_cast<long long>(transport->posts()),
       transport->posts() > 0
           ? 1e3 * transport->waited_seconds() / static_cast<double>(transport->posts())
           : 0.0);
+  std::printf("  wall time with a request in flight: %.2f s\n", transport->busy_seconds());
   std::printf(
       "  SDK stats: recorded %llu, persisted %llu, sent %llu, acknowledged %llu, "
       "duplicates %llu, retries %llu, batches %llu, dropped %llu, queue-full "

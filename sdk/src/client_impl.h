@@ -1,10 +1,12 @@
 #ifndef CAIRN_SDK_CLIENT_IMPL_H_
 #define CAIRN_SDK_CLIENT_IMPL_H_
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "cairn/client.h"
 #include "cairn/common/uuid.h"
@@ -82,6 +84,10 @@ class Client::Impl {
   absl::Status ShutdownWithin(absl::Duration timeout);
   absl::Duration shutdown_timeout() const { return options_.shutdown_timeout; }
   Stats GetStats() const;
+  // For tests: sees each batch the sender builds (see Sender). Before Start.
+  void SetBuildObserver(std::function<void(const sdk::OutgoingBatch&)> observer) {
+    sender_.SetBuildObserver(std::move(observer));
+  }
 
  private:
   // Declared in construction order: each part gets references to those above it.

@@ -55,6 +55,9 @@ absl::Status ValidateOptions(const Options& options) {
       options.queue_capacity == 0 || options.commit_max_events == 0) {
     return absl::InvalidArgumentError("batch, queue and commit bounds must be positive");
   }
+  if (options.max_requests_in_flight < 1 || options.max_requests_in_flight > 2) {
+    return absl::InvalidArgumentError("max_requests_in_flight: 1 or 2");
+  }
   if (options.min_backoff <= absl::ZeroDuration() || options.max_backoff < options.min_backoff) {
     return absl::InvalidArgumentError("need 0 < min_backoff <= max_backoff");
   }

@@ -60,12 +60,35 @@ absl::Status Progress::AwaitDurable(int64_t sequence, absl::Duration timeout) {
   return absl::OkStatus();
 }
 
-bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration next_attempt,
-                             absl::Duration upload_interval, absl::Duration& work_since,
-                             bool& reset_backoff) {
+Progress::Turn Progress::AwaitSendTurn(const SenderView& view, size_t batch_limit,
+                                       absl::Duration next_attempt, absl::Duration upload_interval,
+                                       absl::Duration& work_since, bool& reset_backoff) {
   std::unique_lock lock(mu_);
+  reset_backoff = false;
   while (true) {
-    if (stop_sender_) return false;
+    if (stop_sender_) return Turn::kStop;
+    if (answered_) {
+      answered_ = false;
+      return Turn::kAnswer;
+    }
+    // While requests are in flight the sender waits for their answers, not
+    // for the clock: a clock that tests move by hand sees it waiting only
+    // once it has nothing in flight, i.e. once it has reacted.
+    if (view.posting > 0) {
+      const int64_t fresh = persisted_through_ - std::max(settled_through_, view.reserved_through) +
+                            consent_last_position_ -
+                            std::max(consent_settled_through_, view.consent_reserved_through);
+      const bool flushing = settled_through_ < flush_through_ ||
+                            consent_settled_through_ < consent_flush_through_ || closed();
+      if (!auth_failed_ &&
+          (view.prepared || (view.may_build && fresh > 0 &&
+                             (flushing || fresh >= static_cast<int64_t>(batch_limit))))) {
+        last_turn_at_ = clock_->MonotonicNow();
+        return Turn::kSend;
+      }
+      sender_wake_.wait(lock);
+      continue;
+    }
     if (auth_failed_) {  // paused until the app restarts with a valid key
       clock_->WaitUntilMonotonic(sender_wake_, lock, absl::InfiniteDuration());
       continue;
@@ -73,7 +96,7 @@ bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration 
     const absl::Duration now = clock_->MonotonicNow();
     int64_t unsent =
         persisted_through_ - settled_through_ + (consent_last_position_ - consent_settled_through_);
-    bool has_work = in_flight || unsent > 0;
+    bool has_work = view.pending || unsent > 0;
     if (!has_work) {
       work_since = absl::InfiniteDuration();
       attempt_requested_ = reset_requested_ = false;  // nothing to attempt
@@ -83,7 +106,7 @@ bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration 
     if (work_since == absl::InfiniteDuration()) work_since = now;
     bool urgent = settled_through_ < flush_through_ ||
                   consent_settled_through_ < consent_flush_through_ || closed() ||
-                  unsent >= static_cast<int64_t>(batch_limit);
+                  unsent >= static_cast<int64_t>(batch_limit) || view.prepared;
     // New events and urgency never shorten a backoff; only an attempt asked
     // for does, and not sooner than the floor after the last turn.
     absl::Duration ready = std::max(urgent ? now : work_since + upload_interval, next_attempt);
@@ -94,10 +117,18 @@ bool Progress::AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration 
       reset_backoff = reset_requested_;
       attempt_requested_ = reset_requested_ = false;
       last_turn_at_ = now;
-      return true;
+      return Turn::kSend;
     }
     clock_->WaitUntilMonotonic(sender_wake_, lock, ready);
   }
+}
+
+void Progress::PostAnswered() {
+  {
+    std::lock_guard lock(mu_);
+    answered_ = true;
+  }
+  sender_wake_.notify_one();
 }
 
 void Progress::RequestAttempt(bool reset_backoff) {
@@ -120,6 +151,11 @@ void Progress::ConsentDelivered(int64_t through) {
   // A delivered position exists: the sender may read an entry from
   // consent.db before the keeper has published its position here.
   consent_last_position_ = std::max(consent_last_position_, consent_settled_through_);
+}
+
+bool Progress::ConsentPending() const {
+  std::lock_guard lock(mu_);
+  return consent_last_position_ > consent_settled_through_;
 }
 
 int64_t Progress::PersistedThrough() const {

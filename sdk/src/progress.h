@@ -70,19 +70,46 @@ class Progress {
   absl::Status AwaitDurable(int64_t sequence, absl::Duration timeout);
 
   // --- the sender thread ---
-  // Blocks until the sender should build or send a batch; false once
-  // StopSender was called. `in_flight` says a batch waits to be resent,
-  // `batch_limit` how many events make a batch worth sending at once,
-  // `next_attempt` when the backoff ends. `work_since` is the sender's
-  // record of when unsent work appeared (a partly filled batch waits for
-  // `upload_interval` after it); this call keeps it up to date. All three
-  // times are on the clock's monotonic time. An attempt asked for early
-  // (RequestAttempt) comes before the backoff ends, but never sooner than
-  // the attempt floor after the previous turn; `reset_backoff` is set when
-  // the asker said the network is back (the sender starts its backoff over).
-  bool AwaitSendTurn(bool in_flight, size_t batch_limit, absl::Duration next_attempt,
+  // What the sender tells AwaitSendTurn about its batches.
+  struct SenderView {
+    // Something waits with no request in flight: a batch to resend,
+    // acknowledged rows to delete, drop counts owed.
+    bool pending = false;
+    // Requests in flight. While there are any, the wait has no deadline: it
+    // ends with an answer, or as soon as another batch may start.
+    size_t posting = 0;
+    // A batch built ahead (because it was due) may be sent now.
+    bool prepared = false;
+    // Another batch may be built while requests are in flight.
+    bool may_build = false;
+    // The highest sequence and consent.db position its batches hold: what
+    // is past them is work for a new batch.
+    int64_t reserved_through = 0;
+    int64_t consent_reserved_through = 0;
+  };
+  enum class Turn {
+    kStop,    // StopSender was called
+    kAnswer,  // a request's answer came back (PostAnswered)
+    kSend,    // time to build or send a batch
+  };
+  // Blocks until the sender has something to do. With no request in
+  // flight: `batch_limit` says how many events make a batch worth sending
+  // at once, `next_attempt` when the backoff ends. `work_since` is the
+  // sender's record of when unsent work appeared (a partly filled batch
+  // waits for `upload_interval` after it); this call keeps it up to date.
+  // All three times are on the clock's monotonic time. An attempt asked for
+  // early (RequestAttempt) comes before the backoff ends, but never sooner
+  // than the attempt floor after the previous turn; `reset_backoff` is set
+  // when the asker said the network is back (the sender starts its backoff
+  // over). With requests in flight, only work that may start at once (a
+  // prepared batch, or a full batch's worth, a Flush or a shutdown) ends
+  // the wait besides an answer; such a wait is not on the clock.
+  Turn AwaitSendTurn(const SenderView& view, size_t batch_limit, absl::Duration next_attempt,
                      absl::Duration upload_interval, absl::Duration& work_since,
                      bool& reset_backoff);
+  // --- the sender's post lanes ---
+  // A request's answer is ready: the sender's wait ends with kAnswer.
+  void PostAnswered();
   // --- any thread ---
   // Asks the sender for an attempt now (within the attempt floor), even
   // while it backs off; `reset_backoff`: the network is back, so the
@@ -90,6 +117,8 @@ class Progress {
   void RequestAttempt(bool reset_backoff);
   // The last consent.db position appended so far.
   int64_t ConsentLastPosition() const;
+  // True while a consent.db position appended is not yet delivered.
+  bool ConsentPending() const;
   // consent.db positions up to `through` are delivered (never moves back).
   void ConsentDelivered(int64_t through);
   // Highest sequence the writer has published.
@@ -107,8 +136,8 @@ class Progress {
   // of the collector's Retry-After, which no early attempt may precede (an
   // overloaded collector asked for quiet); -infinity when it sent none.
   void RetryScheduled(absl::string_view message, absl::Duration not_before);
-  // Highest sequence in the sender's in-flight batch (0: none), which the
-  // writer's bounds must never evict. One atomic operation.
+  // Highest sequence the sender's outstanding batches hold (0: none),
+  // which the writer's bounds must never evict. One atomic operation.
   void SetInFlightThrough(int64_t through) { in_flight_through_.store(through); }
   int64_t InFlightThrough() const { return in_flight_through_.load(); }
 
@@ -147,6 +176,7 @@ class Progress {
   bool in_backoff_ = false;
   bool auth_failed_ = false;
   bool stop_sender_ = false;
+  bool answered_ = false;           // PostAnswered since the sender last looked
   bool attempt_requested_ = false;  // RequestAttempt since the last turn
   bool reset_requested_ = false;    // ... saying the network is back
   // Monotonic time of the sender's last turn (the floor counts from it).

@@ -106,6 +106,15 @@ struct Options {
   // Retry-After from the collector is honoured up to max_backoff.
   absl::Duration min_backoff = absl::Seconds(1);
   absl::Duration max_backoff = absl::Minutes(5);
+  // Requests to the collector at once: 1 or 2. Either way the sender
+  // reads, encodes and compresses the next batch, and settles the last
+  // one, while a request is in flight. With 2, a full batch also goes out
+  // before the previous answer is back, so the collector can store both in
+  // one transaction. The second request needs a transport that runs two at
+  // once (Transport::MaxConcurrentPosts; the default libcurl one does, with
+  // a connection each); any other gets 1. After a failed attempt the sender
+  // sends one request at a time until a batch is acknowledged again.
+  size_t max_requests_in_flight = 2;
   Codec compression = Codec::kZstd;
   // Seed of the backoff jitter; 0 (the default) seeds from the OS. A fixed
   // seed makes retry timing repeatable, for tests.

@@ -30,8 +30,9 @@ struct HttpResponse {
 };
 
 // How the SDK talks to the collector. The default is libcurl; tests inject
-// faults through their own implementation. Called from one SDK thread at a
-// time, except Abort, which may come from any thread.
+// faults through their own implementation. Post is called from one SDK
+// thread at a time unless MaxConcurrentPosts says more may overlap; Abort
+// may come from any thread.
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -41,6 +42,11 @@ class Transport {
   // Makes a Post in progress, and every later one, fail fast with Cancelled.
   // Used by Shutdown so a stalled collector cannot hold the app.
   virtual void Abort() = 0;
+  // How many Posts may run at once, each on its own SDK thread. The SDK
+  // overlaps at most this many (and Options::max_requests_in_flight). The
+  // default, 1, keeps an implementation free of locking: its Posts never
+  // overlap. Read once, when the Client starts. Must not fail.
+  virtual int MaxConcurrentPosts() const { return 1; }
 };
 
 }  // namespace cairn

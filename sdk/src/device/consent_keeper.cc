@@ -174,11 +174,11 @@ absl::Status ConsentKeeper::AppendDecision(consent::ConsentRecord record,
     position = log_->Append(entry);
   }
   if (!position.ok()) return position.status();
-  // Applied after it is durable: a grant is in the outbox before any event
-  // it allows can be recorded, so it always travels first.
-  if (absl::Status s = gate_.Apply(record); !s.ok()) return s;
+  // Applied after it is durable and published: a grant is in the outbox,
+  // and the sender knows it is pending, before any event it allows can be
+  // recorded, so it always travels first.
   progress_.ConsentAppended(*position);
-  return absl::OkStatus();
+  return gate_.Apply(record);
 }
 
 absl::Status ConsentKeeper::ApplyRenewalDefault(const std::string& account_id,

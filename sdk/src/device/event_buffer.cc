@@ -1,6 +1,7 @@
 #include "sdk/src/device/event_buffer.h"
 
 #include <algorithm>
+#include <limits>
 #include <string_view>
 #include <vector>
 
@@ -94,10 +95,17 @@ absl::Status EventBuffer::Append(std::span<const BufferedEvent> events) {
 
 absl::StatusOr<std::vector<BufferedEvent>> EventBuffer::ReadOldest(size_t max_events,
                                                                    size_t max_bytes) {
+  return ReadBetween(0, std::numeric_limits<int64_t>::max(), max_events, max_bytes);
+}
+
+absl::StatusOr<std::vector<BufferedEvent>> EventBuffer::ReadBetween(int64_t after, int64_t before,
+                                                                    size_t max_events,
+                                                                    size_t max_bytes) {
   absl::StatusOr<sqlite::Statement> select = db_->Prepare(
-      "SELECT seq, user_id, purpose, created_ms, payload FROM events ORDER BY seq LIMIT ?");
+      "SELECT seq, user_id, purpose, created_ms, payload FROM events WHERE seq > ? AND seq < ? "
+      "ORDER BY seq LIMIT ?");
   if (!select.ok()) return select.status();
-  select->Bind(1, static_cast<int64_t>(max_events));
+  select->Bind(1, after).Bind(2, before).Bind(3, static_cast<int64_t>(max_events));
   std::vector<BufferedEvent> out;
   size_t bytes = 0;
   while (true) {
@@ -237,9 +245,11 @@ absl::StatusOr<Eviction> EventBuffer::EnforceBounds(const BufferBounds& bounds,
   return eviction;
 }
 
-absl::StatusOr<std::optional<int64_t>> EventBuffer::OldestSequence() {
-  absl::StatusOr<sqlite::Statement> select = db_->Prepare("SELECT min(seq) FROM events");
+absl::StatusOr<std::optional<int64_t>> EventBuffer::OldestSequence(int64_t after) {
+  absl::StatusOr<sqlite::Statement> select =
+      db_->Prepare("SELECT min(seq) FROM events WHERE seq > ?");
   if (!select.ok()) return select.status();
+  select->Bind(1, after);
   absl::StatusOr<bool> row = select->Step();
   if (!row.ok()) return row.status();
   if (!*row || select->ColumnIsNull(0)) return std::optional<int64_t>();

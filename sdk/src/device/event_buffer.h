@@ -79,6 +79,10 @@ class EventBuffer {
   // The oldest events, at most `max_events` and about `max_bytes` of payload
   // (always at least one event if any is buffered).
   absl::StatusOr<std::vector<BufferedEvent>> ReadOldest(size_t max_events, size_t max_bytes);
+  // The same, of the events numbered after < sequence < before only: the
+  // sender's read past what its outstanding batches hold. One index seek.
+  absl::StatusOr<std::vector<BufferedEvent>> ReadBetween(int64_t after, int64_t before,
+                                                         size_t max_events, size_t max_bytes);
 
   // Deletes the events numbered first..last in one statement (a batch is
   // always such a range of what is buffered) and returns what it removed
@@ -102,8 +106,8 @@ class EventBuffer {
   // byte bounds, skipping sequences up to bounds.keep_through. One transaction.
   absl::StatusOr<Eviction> EnforceBounds(const BufferBounds& bounds, BufferSize current);
 
-  // Lowest buffered sequence, or nullopt when empty.
-  absl::StatusOr<std::optional<int64_t>> OldestSequence();
+  // Lowest buffered sequence above `after`, or nullopt when there is none.
+  absl::StatusOr<std::optional<int64_t>> OldestSequence(int64_t after = 0);
 
   // Highest sequence ever appended (0 for a new buffer).
   absl::StatusOr<int64_t> LastSequence();

@@ -258,4 +258,10 @@ absl::StatusOr<BufferSize> Writer::RemoveSequences(EventBuffer& connection,
   return connection.RemoveSequences(sequences);
 }
 
+absl::StatusOr<BufferSize> Writer::RemoveRange(EventBuffer& connection, int64_t first,
+                                               int64_t last) {
+  std::lock_guard write(write_mu_);
+  return connection.RemoveRange(first, last);
+}
+
 }  // namespace cairn::sdk

@@ -92,6 +92,11 @@ class Writer {
   // own deletions. Returns what was removed; the caller counts it.
   absl::StatusOr<BufferSize> RemoveSequences(EventBuffer& connection,
                                              std::span<const int64_t> sequences);
+  // Deletes the events first..last through `connection`, serialized with
+  // the writer's commits: waiting on the lock costs less than SQLite's busy
+  // retries, which sleep a millisecond or more each. Returns what was
+  // removed; the caller counts it.
+  absl::StatusOr<BufferSize> RemoveRange(EventBuffer& connection, int64_t first, int64_t last);
 
  private:
   void Loop();

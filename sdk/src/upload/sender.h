@@ -3,12 +3,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <map>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -17,102 +16,136 @@
 #include "cairn/common/uuid.h"
 #include "cairn/options.h"
 #include "cairn/transport.h"
-#include "cairn/v1/batch.pb.h"
 #include "sdk/src/counters.h"
 #include "sdk/src/device/consent_gate.h"
 #include "sdk/src/device/consent_keeper.h"
 #include "sdk/src/device/writer.h"
 #include "sdk/src/progress.h"
 #include "sdk/src/upload/backoff.h"
+#include "sdk/src/upload/batch_builder.h"
+#include "sdk/src/upload/outstanding.h"
+#include "sdk/src/upload/post_lanes.h"
 
 namespace cairn::sdk {
 
-// The sender thread: reads the oldest buffered events (through its own
-// connection, from the writer) and the pending consent records (from the
-// keeper's outbox, always first in a batch), sends them as one compressed
-// Batch, and settles them once the collector said what it did with each:
-// deletes them, marks the records delivered, and stops owing the drop
-// counts the batch reported. Failures back off with jitter; a 413 splits
-// the batch; a refused key pauses delivery until restart.
+// The sender thread: builds batches (BatchBuilder), hands them to its post
+// lanes (one thread per request in flight), and settles each once the
+// collector said what it did with it: deletes its events, marks its consent
+// records delivered, stops owing the drop counts it reported. The next
+// batch is built, and the last one settled, while a request is in flight,
+// and up to two requests are in flight when the transport allows it.
+// Failures back off with jitter and fall back to one request at a time; a
+// 413 splits the batch; a refused key pauses delivery until restart.
 //
-// Owns the in-flight batch and the backoff, both touched by its thread
-// only, so it has no lock of its own. It takes the writer's write lock (to
-// delete refused rows) and the leaf locks one at a time, never two at once.
+// The rules that keep overlapping requests exact:
+//  - each buffered event is in at most one outstanding batch (Outstanding);
+//  - a batch carrying consent records is answered before any later batch
+//    is sent, so a grant always arrives before the events it allows;
+//  - at most one outstanding batch reports the drop counts;
+//  - a batch goes again only as it was (same id, same bytes), except after
+//    a withdrawal or erasure, when what was not yet sent is rebuilt so no
+//    purged event leaves the device; a batch built but never sent is
+//    dropped and rebuilt after any failure.
+//
+// Owns the outstanding batches and the backoff, touched by its thread only.
+// It takes the writer's write lock (to delete refused rows) and the leaf
+// locks one at a time, never two at once.
 class Sender {
  public:
-  // Everything passed must outlive this.
+  // Everything passed must outlive this. Requests in flight at once:
+  // Options::max_requests_in_flight, at most what the transport runs.
   Sender(const Options& options, Clock* clock, std::shared_ptr<Transport> transport,
          std::string endpoint, UuidV7Generator& ids, Writer& writer, ConsentKeeper& keeper,
          const ConsentGate& gate, Progress& progress, Counters& counters, DropCounters& drops);
   // Stop must have run if Start did.
   ~Sender() = default;
 
-  // Starts the thread.
+  // Starts the thread and its post lanes.
   void Start();
-  // Ends the thread: wakes it, aborts a transfer in progress (so a stalled
-  // collector cannot hold the app) and joins. Call once.
+  // Ends the thread and the lanes: wakes it, aborts the transfers in
+  // progress (so a stalled collector cannot hold the app) and joins them,
+  // settling what was acknowledged meanwhile. Call once.
   void Stop();
 
+  // For tests: called on the sender thread with each batch built, before
+  // it can be sent. Set before Start.
+  void SetBuildObserver(std::function<void(const OutgoingBatch&)> observer) {
+    build_observer_ = std::move(observer);
+  }
+
  private:
-  struct InFlightBatch {
-    std::string body;            // encoded and compressed, resent byte for byte
-    int64_t first_sequence = 0;  // the batch is the buffered events first..last
-    int64_t last_sequence = 0;
-    size_t events = 0;
-    size_t rows = 0;  // buffered events among `events`, and their payload bytes
-    size_t row_bytes = 0;
-    std::vector<int64_t> consent_positions;  // consent.db entries it carries
-    uint64_t epoch = 0;            // the gate's purge epoch when built: a later purge rebuilds it
-    DropCounters::ByReason drops;  // counters it reports
+  enum class Outcome {
+    kAcknowledged,  // 200: settled
+    kDropped,       // refused for good (400, 422, 413 of a single event): settled
+    kRetry,         // resent as it is after a backoff
+    kSplit,         // 413: rebuilt in halves
+    kAuthFailed,    // 401, 403: delivery pauses until restart
   };
-  // Events the collector acknowledged whose deletion failed (a full disk
-  // fails the WAL write of a DELETE). Kept in memory and skipped when
-  // batches are built, so they never travel again under a new batch id;
-  // deleted again under backoff until that works. Lost at a restart, when
-  // they go once more and the collector counts them duplicates.
-  struct AckedRange {
-    int64_t first = 0;
-    int64_t last = 0;
-    size_t rows = 0;
-    size_t bytes = 0;
-  };
-  enum class SendOutcome { kSettled, kRetry, kSplit, kAuthFailed };
 
   void Loop();
-  // Fills `batch` from the oldest buffered events; false if none is buffered.
-  absl::StatusOr<bool> BuildBatch(size_t max_events, InFlightBatch& batch);
-  SendOutcome SendBatch(InFlightBatch& batch, std::optional<absl::Duration>& retry_after,
-                        int& http_status, absl::Status& error);
-  // Drops a batch's events from the buffer (after an answer, or a final
-  // refusal); its drop counts are no longer owed if `drops_received`.
-  void SettleBatch(const InFlightBatch& batch, uint64_t rejected, bool drops_received = true);
-  void RefreshSettled();
-  // Deletes the acknowledged ranges still buffered, oldest first; stops at
-  // the first failure and schedules the next try under backoff.
-  void RetryAckedDeletes();
-  // A deletion of acknowledged events failed: the next try waits a backoff.
+  Progress::SenderView View();
+  // A send turn: rebuilds what a purge made stale, retries deletions due,
+  // sends the oldest unsent batch or builds one.
+  void TakeTurn();
+  // Takes the lanes' answers, oldest batch first, settles them, sends a
+  // prepared batch at once, then deletes the acknowledged rows.
+  void TakeAnswers();
+  Outcome Judge(OutgoingBatch& batch, const absl::StatusOr<HttpResponse>& response,
+                std::optional<absl::Duration>& retry_after, int& http_status, absl::Status& error);
+  void Handle(OutgoingBatch& batch, const absl::StatusOr<HttpResponse>& response);
+  // The collector is done with `batch`: its rows wait in the acknowledged
+  // ranges for deletion, its consent records are marked delivered, and its
+  // drop counts are no longer owed if `drops_received`. Removes it.
+  void Settle(OutgoingBatch& batch, uint64_t rejected, bool drops_received);
+  // A failure: one request at a time, and what was built ahead is dropped.
+  void Failed();
+  // Drops every unsent batch if a purge came after one was built.
+  void DropStale();
+  bool MaySend() const;
+  bool MayBuild() const;
+  void Post(OutgoingBatch& batch);
+  // Sends the oldest unsent batch if it was built ahead and may go now.
+  void SendPrepared();
+  // Deletes the acknowledged ranges, oldest first; stops at the first
+  // failure and schedules the next try under backoff.
+  void DeleteAcked();
   void DeleteFailed(const absl::Status& status);
-  // The highest acknowledged sequence still buffered (0: none), which the
-  // writer's bounds must not evict as if it were undelivered.
-  int64_t AckedThrough() const { return acked_.empty() ? 0 : acked_.back().last; }
+  void RefreshSettled();
+  // Tells the writer's bounds what the outstanding batches hold.
+  void PublishReserved() { progress_.SetInFlightThrough(out_.ReservedThrough()); }
   void ReportProblem(const absl::Status& status, int http_status, absl::Duration next_in);
 
   const Options& options_;
   Clock* const clock_;
   const std::shared_ptr<Transport> transport_;
   const std::string endpoint_;
-  UuidV7Generator& ids_;
   Writer& writer_;
   ConsentKeeper& keeper_;
-  const ConsentGate& gate_;
   Progress& progress_;
   Counters& counters_;
   DropCounters& drops_;
-  Backoff backoff_;  // sender thread only
-  // Sender thread only: see AckedRange.
-  std::vector<AckedRange> acked_;
+  const ConsentGate& gate_;
+  BatchBuilder builder_;
+  PostLanes lanes_;
+  std::function<void(const OutgoingBatch&)> build_observer_;
+
+  // Sender thread only:
+  Backoff backoff_;
+  Outstanding out_;
+  size_t batch_limit_;
+  int failures_ = 0;
+  // Monotonic times: a wall clock set back or forward changes no schedule.
+  absl::Duration next_attempt_ = -absl::InfiniteDuration();
+  absl::Duration work_since_ = absl::InfiniteDuration();
+  // One request at a time, nothing built ahead: since a failure, until a
+  // batch is acknowledged with nothing left to resend.
+  bool serial_ = false;
+  // A batch built while requests were in flight found nothing: no other
+  // is built before the next answer.
+  bool idle_until_answer_ = false;
+  bool stopping_ = false;  // the loop is over: nothing is sent any more
   int delete_failures_ = 0;
-  absl::Duration next_delete_try_ = -absl::InfiniteDuration();  // monotonic
+  absl::Duration next_delete_try_ = -absl::InfiniteDuration();
   std::thread thread_;
 };
 
