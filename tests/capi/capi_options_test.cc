@@ -100,6 +100,7 @@ TEST(CapiOptions, EverySetterRefusesANullHandle) {
       cairn_options_set_commit(nullptr, 1, 1),
       cairn_options_set_buffer_limits(nullptr, 1, 1, 1, 1),
       cairn_options_set_batch(nullptr, 1, 1, 1),
+      cairn_options_set_requests_in_flight(nullptr, 1),
       cairn_options_set_timeouts(nullptr, 1, 1),
       cairn_options_set_backoff(nullptr, 1, 2, 3),
       cairn_options_set_network_retry_floor(nullptr, 1),
@@ -192,6 +193,14 @@ TEST(CapiOptions, CreateChecksTheWhole) {
   ClientPtr allowed = CreateClient(o.get());
   EXPECT_NE(allowed, nullptr);
   allowed.reset();
+  // More requests in flight than the SDK runs (1 or 2).
+  ASSERT_EQ(cairn_options_set_requests_in_flight(o.get(), 3), CAIRN_OK);
+  EXPECT_EQ(cairn_client_create(o.get(), &client), CAIRN_INVALID_ARGUMENT);
+  EXPECT_EQ(client, nullptr);
+  ASSERT_EQ(cairn_options_set_requests_in_flight(o.get(), 1), CAIRN_OK);
+  ClientPtr one_at_a_time = CreateClient(o.get());
+  EXPECT_NE(one_at_a_time, nullptr);
+  one_at_a_time.reset();
   // An allowlist over its bound (32 keys).
   for (int i = 0; i < 40; ++i) {
     ASSERT_EQ(cairn_options_add_allowed_attribute(o.get(), absl::StrCat("k", i).c_str()), CAIRN_OK);

@@ -130,6 +130,7 @@ _PROTOTYPES = {
     "cairn_options_set_backoff": (c_int, [_Opts, c_int64, c_int64, c_uint64]),
     "cairn_options_set_network_retry_floor": (c_int, [_Opts, c_int64]),
     "cairn_options_set_compression": (c_int, [_Opts, c_int]),
+    "cairn_options_set_requests_in_flight": (c_int, [_Opts, c_size_t]),
     "cairn_options_set_shutdown_timeout": (c_int, [_Opts, c_int64]),
     "cairn_options_set_allow_insecure_http": (c_int, [_Opts, c_int]),
     "cairn_options_set_ca_bundle_path": (c_int, [_Opts, c_char_p]),

@@ -52,6 +52,7 @@ _GROUPS: list[tuple[str, list[tuple[str, object, Callable]]]] = [
         "cairn_options_set_batch",
         [("max_batch_events", 500, _count), ("max_batch_bytes", 512 * 1024, _count), ("upload_interval", 2.0, _ms)],
     ),
+    ("cairn_options_set_requests_in_flight", [("max_requests_in_flight", 2, _count)]),
     ("cairn_options_set_timeouts", [("connect_timeout", 10.0, _ms), ("request_timeout", 30.0, _ms)]),
     (
         "cairn_options_set_backoff",

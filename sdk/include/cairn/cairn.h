@@ -180,6 +180,11 @@ CAIRN_API cairn_status_code cairn_options_set_buffer_limits(cairn_options* optio
 /* Batches: events and bytes per request, linger of a partial batch. */
 CAIRN_API cairn_status_code cairn_options_set_batch(cairn_options* options, size_t max_events,
                                                     size_t max_bytes, int64_t upload_interval_ms);
+/* Requests to the collector at once: 1 or 2 (the default; Create refuses
+ * anything else). The next batch is always prepared while one is in flight;
+ * with 2, it also goes out before the answer to the previous one. */
+CAIRN_API cairn_status_code cairn_options_set_requests_in_flight(cairn_options* options,
+                                                                 size_t max_requests);
 /* Network: timeouts, retry backoff bounds, early-retry floor. */
 CAIRN_API cairn_status_code cairn_options_set_timeouts(cairn_options* options,
                                                        int64_t connect_timeout_ms,

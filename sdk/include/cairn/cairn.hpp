@@ -401,6 +401,7 @@ class Telemetry {
                                           t.max_buffer_file_bytes, ToMillis(t.event_ttl)));
     first(cairn_options_set_batch(o, t.max_batch_events, t.max_batch_bytes,
                                   ToMillis(t.upload_interval)));
+    first(cairn_options_set_requests_in_flight(o, t.max_requests_in_flight));
     first(cairn_options_set_timeouts(o, ToMillis(t.connect_timeout), ToMillis(t.request_timeout)));
     first(cairn_options_set_backoff(o, ToMillis(t.min_backoff), ToMillis(t.max_backoff),
                                     t.jitter_seed));

@@ -101,6 +101,7 @@ struct TelemetryOptions {
   size_t max_batch_events = 500;
   size_t max_batch_bytes = 512 * 1024;
   std::chrono::milliseconds upload_interval{2000};
+  size_t max_requests_in_flight = 2;  // 1 or 2
   std::chrono::milliseconds connect_timeout{10000};
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds min_backoff{1000};

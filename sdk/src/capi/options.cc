@@ -148,6 +148,14 @@ cairn_status_code cairn_options_set_batch(cairn_options* options, size_t max_eve
   });
 }
 
+cairn_status_code cairn_options_set_requests_in_flight(cairn_options* options,
+                                                       size_t max_requests) {
+  return WithOptions(options, [&](cairn::Options& o) {
+    o.max_requests_in_flight = max_requests;
+    return Ok();
+  });
+}
+
 cairn_status_code cairn_options_set_timeouts(cairn_options* options, int64_t connect_timeout_ms,
                                              int64_t request_timeout_ms) {
   return WithOptions(options, [&](cairn::Options& o) {
