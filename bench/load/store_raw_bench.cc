@@ -291,6 +291,26 @@ std::optional<std::string> PgExec(PGconn* conn, const std::string& sql) {
   return std::string(PQerrorMessage(conn));
 }
 
+// Runs one COPY ... FROM STDIN with `data`; the server's message on failure.
+std::optional<std::string> PgCopy(PGconn* conn, const std::string& copy_sql,
+                                  const std::string& data) {
+  PGresult* started = PQexec(conn, copy_sql.c_str());
+  const bool copy_in = PQresultStatus(started) == PGRES_COPY_IN;
+  PQclear(started);
+  if (!copy_in) return std::string(PQerrorMessage(conn));
+  if (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 ||
+      PQputCopyEnd(conn, nullptr) != 1) {
+    return std::string(PQerrorMessage(conn));
+  }
+  bool copied = true;
+  while (PGresult* r = PQgetResult(conn)) {
+    copied = copied && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  if (!copied) return std::string(PQerrorMessage(conn));
+  return std::nullopt;
+}
+
 int64_t PgCount(PGconn* conn) {
   PGresult* result = PQexec(conn, "SELECT count(*) FROM cairn_raw_bench");
   int64_t count = -1;
@@ -385,20 +405,7 @@ Result RunPgCopyUpsert(PGconn* conn, const std::vector<StoredRow>& rows, int bat
   Clock::time_point start = Clock::now();
   for (const std::string& chunk : chunks) {
     if (auto e = PgExec(conn, "BEGIN")) return result.error = *e, result;
-    PGresult* copy_result = PQexec(conn, copy.c_str());
-    bool copy_in = PQresultStatus(copy_result) == PGRES_COPY_IN;
-    PQclear(copy_result);
-    if (!copy_in) return result.error = PQerrorMessage(conn), result;
-    if (PQputCopyData(conn, chunk.data(), static_cast<int>(chunk.size())) != 1 ||
-        PQputCopyEnd(conn, nullptr) != 1) {
-      return result.error = PQerrorMessage(conn), result;
-    }
-    bool copied = true;
-    while (PGresult* r = PQgetResult(conn)) {
-      copied = copied && PQresultStatus(r) == PGRES_COMMAND_OK;
-      PQclear(r);
-    }
-    if (!copied) return result.error = PQerrorMessage(conn), result;
+    if (auto e = PgCopy(conn, copy, chunk)) return result.error = *e, result;
     if (auto e = PgExec(conn, upsert)) return result.error = *e, result;
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -504,20 +511,7 @@ Result RunPgCopyBinary(PGconn* conn, int64_t count, int batch_rows) {
   Clock::time_point start = Clock::now();
   for (const std::string& chunk : chunks) {
     if (auto e = PgExec(conn, "BEGIN")) return result.error = *e, result;
-    PGresult* copy_result = PQexec(conn, copy_sql.c_str());
-    bool copy_in = PQresultStatus(copy_result) == PGRES_COPY_IN;
-    PQclear(copy_result);
-    if (!copy_in) return result.error = PQerrorMessage(conn), result;
-    if (PQputCopyData(conn, chunk.data(), static_cast<int>(chunk.size())) != 1 ||
-        PQputCopyEnd(conn, nullptr) != 1) {
-      return result.error = PQerrorMessage(conn), result;
-    }
-    bool copied = true;
-    while (PGresult* r = PQgetResult(conn)) {
-      copied = copied && PQresultStatus(r) == PGRES_COMMAND_OK;
-      PQclear(r);
-    }
-    if (!copied) return result.error = PQerrorMessage(conn), result;
+    if (auto e = PgCopy(conn, copy_sql, chunk)) return result.error = *e, result;
     if (auto e = PgExec(conn, "COMMIT")) return result.error = *e, result;
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -11,13 +11,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "cairn/common/crypto.h"
+#include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
 #include "pg_cluster.h"
-#include "cairn/common/crypto.h"
-#include "cairn/common/strings.h"
 #include "store/event_row.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_copy.h"
@@ -76,9 +76,12 @@ TEST(PgCopyWriterTest, WritesHeaderFieldsInNetworkOrderAndTrailer) {
       std::string("\0\4", 2) +                                        // 4 fields
       std::string("\0\0\0\x8\xff\xff\xff\xff\xff\xff\xff\xfe", 12) +  // int8 -2
       std::string("\xff\xff\xff\xff", 4) +                            // NULL
-      std::string("\0\0\0\5a\xEF\xBF\xBD" "b", 9) +                   // NUL as U+FFFD
-      std::string("\0\0\0\x8\x3f\xf0\0\0\0\0\0\0", 12) +              // float8 1.0
-      std::string("\xff\xff", 2);                                     // trailer
+      std::string(
+          "\0\0\0\5a\xEF\xBF\xBD"
+          "b",
+          9) +                                            // NUL as U+FFFD
+      std::string("\0\0\0\x8\x3f\xf0\0\0\0\0\0\0", 12) +  // float8 1.0
+      std::string("\xff\xff", 2);                         // trailer
   EXPECT_EQ(data, expected);
   EXPECT_EQ(copy.rows(), 1);
 }
@@ -125,8 +128,8 @@ class PgEventRowsTest : public ::testing::Test {
   }
   // The partition holding event `id`.
   std::string PartitionOf(const std::string& id) {
-    return Text(absl::StrCat("SELECT tableoid::regclass::text FROM event_rows WHERE id = '", id,
-                             "'"));
+    return Text(
+        absl::StrCat("SELECT tableoid::regclass::text FROM event_rows WHERE id = '", id, "'"));
   }
   BatchWriteResult WriteOk(PgStore& store, BatchRecord record) {
     auto results = store.Write({&record, 1});
@@ -143,10 +146,10 @@ TEST_F(PgEventRowsTest, AwkwardValuesRoundTripThroughTheBinaryCopy) {
   ASSERT_NE(store, nullptr);
   // Grants dated before the 1969 event below.
   const absl::Time before_1970 = absl::FromUnixSeconds(-86400 * 400);
-  WriteOk(*store, Record({cairn::testing::MakeGrant("acct-ü", "user-1",
-                                             cairn::v1::PURPOSE_USAGE_ANALYTICS, before_1970),
-                          cairn::testing::MakeGrant("acct-ü", "user-1", cairn::v1::PURPOSE_MILESTONES,
-                                             before_1970)}));
+  WriteOk(*store, Record({cairn::testing::MakeGrant(
+                              "acct-ü", "user-1", cairn::v1::PURPOSE_USAGE_ANALYTICS, before_1970),
+                          cairn::testing::MakeGrant("acct-ü", "user-1",
+                                                    cairn::v1::PURPOSE_MILESTONES, before_1970)}));
   std::vector<cairn::v1::Event> events;
   for (double value : {std::nan(""), std::numeric_limits<double>::infinity(),
                        -std::numeric_limits<double>::infinity(), -0.0, 1e308, 5e-324}) {
@@ -287,12 +290,12 @@ TEST_F(PgEventRowsTest, RetentionDropsOldPartitionsAndDeletesOldRowsOfTheOthers)
   auto deleted = PurgeExpiredEvents(*store, now, retention);
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(*deleted, 12);
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pg_class WHERE relname = '", old_partition,
-                               "'")),
-            0);
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM pg_class WHERE relname = '",
-                               mixed_partition, "'")),
-            1);
+  EXPECT_EQ(
+      Count(absl::StrCat("SELECT count(*) FROM pg_class WHERE relname = '", old_partition, "'")),
+      0);
+  EXPECT_EQ(
+      Count(absl::StrCat("SELECT count(*) FROM pg_class WHERE relname = '", mixed_partition, "'")),
+      1);
   EXPECT_EQ(Count("SELECT count(*) FROM event_rows"), 2);
   EXPECT_EQ(PartitionOf(young_in_old.event_id()), mixed_partition);
   EXPECT_EQ(PartitionOf(young_now.event_id()), PartitionName(MonthOf(now)));
@@ -341,11 +344,11 @@ TEST_F(PgEventRowsTest, MigrationFromV5MovesEveryEventToTheLeanTable) {
                 "install_id, batch_id, milestone_name, milestone_value, attributes_json, "
                 "event_proto) VALUES ('",
                 event.event_id(), "', 'acct-1', 'user-1', ", static_cast<int>(event.purpose()),
-                ", '", ToAbsl(EventKind(event)), "', ", ms, ", ", ms, ", ", ms, ", ", event.sequence(),
-                ", '", event.session_id(), "', 'install-1', 'b1', ",
-                event.has_milestone() ? absl::StrCat("'", event.milestone().name(), "', ",
-                                                     event.milestone().value())
-                                      : "NULL, NULL",
+                ", '", ToAbsl(EventKind(event)), "', ", ms, ", ", ms, ", ", ms, ", ",
+                event.sequence(), ", '", event.session_id(), "', 'install-1', 'b1', ",
+                event.has_milestone()
+                    ? absl::StrCat("'", event.milestone().name(), "', ", event.milestone().value())
+                    : "NULL, NULL",
                 ", '", AttributesJson(event), "', '\\x", HexEncode(event.SerializeAsString()),
                 "')"))
             .ok());
@@ -356,11 +359,11 @@ TEST_F(PgEventRowsTest, MigrationFromV5MovesEveryEventToTheLeanTable) {
   EXPECT_EQ(Count("SELECT max(version) FROM schema_version"), kPgSchemaVersion);
   EXPECT_EQ(Count("SELECT count(*) FROM event_rows"), 4);
   EXPECT_EQ(Count("SELECT count(*) FROM pg_views WHERE viewname = 'events'"), 1);
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM events WHERE event_id = '",
-                               milestone.event_id(),
-                               "' AND kind = 'milestone' AND milestone_value = 2.5 "
-                               "AND attributes_json = '{\"plan\":\"pro\"}'")),
-            1);
+  EXPECT_EQ(
+      Count(absl::StrCat("SELECT count(*) FROM events WHERE event_id = '", milestone.event_id(),
+                         "' AND kind = 'milestone' AND milestone_value = 2.5 "
+                         "AND attributes_json = '{\"plan\":\"pro\"}'")),
+      1);
   // Last year's event has its month's partition.
   EXPECT_EQ(PartitionOf(last_year.event_id()), PartitionName(MonthOf(absl::Now() - 400 * kDay)));
 

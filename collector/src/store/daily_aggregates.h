@@ -29,8 +29,7 @@ struct DailyAggregates {
   // (account, user, milestone name) -> first reached
   std::map<std::tuple<std::string, std::string, std::string>, int64_t> first_milestone_ms;
   // (account, user, milestone name, day) -> count and sum of the values
-  std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay>
-      milestone_days;
+  std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay> milestone_days;
 
   // Adds one newly stored event (its stored form `row`): logins of the
   // usage_analytics purpose and milestones of the milestones purpose count,

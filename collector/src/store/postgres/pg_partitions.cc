@@ -24,6 +24,35 @@ std::string MonthBound(PgMonth month) {
   return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-0000-0000-000000000000");
 }
 
+// Takes event_rows (and so every partition) exclusively for the rest of the
+// transaction, then says whether partition `name` exists: what another
+// collector did before the lock is seen, nothing can change after it.
+absl::StatusOr<bool> LockAndFind(PgConnection& conn, const std::string& name) {
+  if (absl::Status s = conn.Run("LOCK TABLE event_rows IN ACCESS EXCLUSIVE MODE"); !s.ok()) {
+    return s;
+  }
+  PgParams named;
+  named.Add(name);
+  absl::StatusOr<PgResult> found = conn.Exec("SELECT to_regclass($1) IS NOT NULL", named);
+  if (!found.ok()) return found.status();
+  return found->Bool(0, 0);
+}
+
+// Runs `body` (returning StatusOr<T>) in a transaction of its own:
+// committed if it succeeds, rolled back if anything fails.
+template <typename Body>
+auto InTransaction(PgConnection& conn, Body body) -> decltype(body()) {
+  if (absl::Status s = conn.Run("BEGIN"); !s.ok()) return s;
+  auto result = body();
+  absl::Status s = result.status();
+  if (s.ok()) s = conn.Run("COMMIT");
+  if (!s.ok()) {
+    conn.RollbackQuietly();
+    return s;
+  }
+  return result;
+}
+
 }  // namespace
 
 PgMonth MonthOf(absl::Time time) {
@@ -83,40 +112,37 @@ absl::StatusOr<std::set<PgMonth>> ListMonthPartitions(PgConnection& conn) {
 
 absl::Status CreateMonthPartition(PgConnection& conn, PgMonth month) {
   const std::string name = PartitionName(month);
-  const std::string range = absl::StrCat("id >= '", MonthBound(month), "' AND id < '",
-                                         MonthBound(month + 1), "'");
-  auto create = [&]() -> absl::Status {
-    // Exclusive first, so no collector stores a row of the range into the
-    // default partition between the move and the creation.
-    if (absl::Status s = conn.Run("LOCK TABLE event_rows IN ACCESS EXCLUSIVE MODE"); !s.ok()) {
-      return s;
-    }
-    PgParams exists;
-    exists.Add(name);
-    absl::StatusOr<PgResult> found = conn.Exec("SELECT to_regclass($1) IS NOT NULL", exists);
-    if (!found.ok()) return found.status();
-    if (found->Bool(0, 0)) return absl::OkStatus();  // another collector made it
-    absl::StatusOr<PgResult> stray =
-        conn.Exec(absl::StrCat("SELECT EXISTS (SELECT 1 FROM event_rows_default WHERE ", range,
-                               ")"));
-    if (!stray.ok()) return stray.status();
-    const bool move = stray->Bool(0, 0);
-    if (move) {
-      absl::Status s = conn.Run(absl::StrCat(
-          "CREATE TEMP TABLE cairn_moving ON COMMIT DROP AS SELECT * FROM event_rows_default "
-          "WHERE ",
-          range, "; DELETE FROM event_rows_default WHERE ", range));
-      if (!s.ok()) return s;
-    }
-    if (absl::Status s = conn.Run(CreatePartitionSql(month)); !s.ok()) return s;
-    if (move) return conn.Run("INSERT INTO event_rows SELECT * FROM cairn_moving");
-    return absl::OkStatus();
-  };
-  if (absl::Status s = conn.Run("BEGIN"); !s.ok()) return s;
-  absl::Status s = create();
-  if (s.ok()) s = conn.Run("COMMIT");
-  if (!s.ok()) conn.RollbackQuietly();
-  return s;
+  const std::string range =
+      absl::StrCat("id >= '", MonthBound(month), "' AND id < '", MonthBound(month + 1), "'");
+  return InTransaction(
+             conn,
+             [&]() -> absl::StatusOr<bool> {
+               // Exclusive first, so no collector stores a row of the range into the
+               // default partition between the move and the creation.
+               absl::StatusOr<bool> found = LockAndFind(conn, name);
+               if (!found.ok() || *found) return found;  // another collector made it
+               absl::StatusOr<PgResult> stray = conn.Exec(absl::StrCat(
+                   "SELECT EXISTS (SELECT 1 FROM event_rows_default WHERE ", range, ")"));
+               if (!stray.ok()) return stray.status();
+               const bool move = stray->Bool(0, 0);
+               if (move) {
+                 absl::Status s = conn.Run(
+                     absl::StrCat("CREATE TEMP TABLE cairn_moving ON COMMIT DROP AS SELECT * FROM "
+                                  "event_rows_default "
+                                  "WHERE ",
+                                  range, "; DELETE FROM event_rows_default WHERE ", range));
+                 if (!s.ok()) return s;
+               }
+               if (absl::Status s = conn.Run(CreatePartitionSql(month)); !s.ok()) return s;
+               if (move) {
+                 if (absl::Status s = conn.Run("INSERT INTO event_rows SELECT * FROM cairn_moving");
+                     !s.ok()) {
+                   return s;
+                 }
+               }
+               return true;
+             })
+      .status();
 }
 
 absl::StatusOr<int64_t> DropPartitionsBefore(PgConnection& conn, int64_t cutoff_ms) {
@@ -135,30 +161,17 @@ absl::StatusOr<int64_t> DropPartitionsBefore(PgConnection& conn, int64_t cutoff_
     if (has_young->Bool(0, 0)) continue;  // left to the row by row purge
     absl::StatusOr<PgResult> count = conn.Exec(absl::StrCat("SELECT count(*) FROM ", name));
     if (!count.ok()) return count.status();
-    auto drop = [&]() -> absl::StatusOr<bool> {
-      if (absl::Status s = conn.Run("LOCK TABLE event_rows IN ACCESS EXCLUSIVE MODE"); !s.ok()) {
-        return s;
-      }
+    absl::StatusOr<bool> done = InTransaction(conn, [&]() -> absl::StatusOr<bool> {
+      absl::StatusOr<bool> found = LockAndFind(conn, name);
+      if (!found.ok() || !*found) return found;  // another collector dropped it
       // Checked again under the lock: a late event may have come in since.
-      PgParams named;
-      named.Add(name);
-      absl::StatusOr<PgResult> exists = conn.Exec("SELECT to_regclass($1) IS NOT NULL", named);
-      if (!exists.ok()) return exists.status();
-      if (!exists->Bool(0, 0)) return false;  // another collector dropped it
       has_young = conn.Exec(young, cutoff);
       if (!has_young.ok()) return has_young.status();
       if (has_young->Bool(0, 0)) return false;
       if (absl::Status s = conn.Run(absl::StrCat("DROP TABLE ", name)); !s.ok()) return s;
       return true;
-    };
-    if (absl::Status s = conn.Run("BEGIN"); !s.ok()) return s;
-    absl::StatusOr<bool> done = drop();
-    absl::Status s = done.status();
-    if (s.ok()) s = conn.Run("COMMIT");
-    if (!s.ok()) {
-      conn.RollbackQuietly();
-      return s;
-    }
+    });
+    if (!done.ok()) return done.status();
     if (*done) dropped += count->Int(0, 0);
   }
   return dropped;
