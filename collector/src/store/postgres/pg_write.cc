@@ -237,10 +237,10 @@ absl::StatusOr<std::vector<BatchWriteResult>> PgStore::TryWrite(
   // Outside the write's transaction: a partition is made under a lock of
   // its own, which a transaction holding event_rows could deadlock on.
   if (absl::Status s = EnsurePartitions(rows); !s.ok()) return s;
-  if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
-  PgParams gate;
-  gate.Add(kErasureGateKey);
-  if (absl::Status s = writer_->Run("SELECT pg_advisory_xact_lock_shared($1)", gate); !s.ok()) {
+  // One round trip: the transaction and its shared hold of the erasure gate.
+  if (absl::Status s = writer_->Run(
+          absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock_shared(", kErasureGateKey, ")"));
+      !s.ok()) {
     return s;
   }
   WriteContext context;
