@@ -81,8 +81,10 @@ class PgStore final : public Store {
                                                        const PgStoreOptions& options = {});
   ~PgStore() override;
 
-  // Store::Write, one transaction on the writer connection. About 4 round
-  // trips per group of batches plus one per batch and per consent change.
+  // Store::Write, one transaction on the writer connection. About 6 round
+  // trips per group of batches (begin, consent facts, savepoint, COPY,
+  // release, aggregates) plus one per batch and per consent change, and a
+  // short transaction of its own when a month's partition is first needed.
   absl::StatusOr<std::vector<BatchWriteResult>> Write(
       std::span<const BatchRecord> batches) override;
   // Store::Summarize: one REPEATABLE READ read-only transaction (one
