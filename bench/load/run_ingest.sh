@@ -8,7 +8,8 @@
 #
 # usage: bench/load/run_ingest.sh [--pg] [--no-build] [BUILD_DIR]
 #   --pg        also start a throwaway PostgreSQL (durable settings) and
-#               print its raw rates (COPY+upsert, multi-row INSERT), and run
+#               print its raw rates (COPY+upsert, multi-row INSERT, binary
+#               COPY into the store's own table: the PostgreSQL reference), and run
 #               the matrix again with the collector on PostgreSQL
 #               (--db=postgresql://..., its own throwaway durable cluster,
 #               a fresh database per cell)
@@ -96,7 +97,7 @@ raw_rate() { grep "\"cairn_store_raw\":\"$1\"" "$out/raw.txt" | sed 's/.*"rows_p
 # The collector's own schema (v3 indexes) and writer settings, at 500-row
 # transactions: the reference for SQLite ingest.
 raw_sqlite=$(raw_rate sqlite_collector)
-raw_pg=$(raw_rate pg_copy_upsert || true)  # empty without --pg
+raw_pg=$(raw_rate pg_copy_binary || true)  # empty without --pg: the store's own table and binary COPY
 
 # Starts a collector on a fresh database; sets collector_pid and port.
 start_collector() {
@@ -201,7 +202,7 @@ grep '^{"cairn_load"' "$out/load.txt" | while read -r line; do
   printf "%-18s %6s %6s %12s %9s %9s %9s %8s\n" "$(get label)" "$(get batch_events)" \
     "$(get connections)" "$rate" "$(get p50_ms)" "$(get p99_ms)" "$(get max_ms)" "$ratio"
 done | tee "$out/summary.txt"
-echo "vs raw: events/s over sqlite_collector (${raw_sqlite:-?} rows/s) or pg_copy_upsert (${raw_pg:-?} rows/s) at 500-row transactions." | tee -a "$out/summary.txt"
+echo "vs raw: events/s over sqlite_collector (${raw_sqlite:-?} rows/s) or pg_copy_binary (${raw_pg:-?} rows/s) at 500-row transactions." | tee -a "$out/summary.txt"
 echo "raw store rates measured in this run (WAL, synchronous=FULL for SQLite):" | tee -a "$out/summary.txt"
 grep -h '^[a-z_]* *[0-9]* rows in' "$out/raw.txt" "$out/raw-large.txt" | tee -a "$out/summary.txt"
 echo "outputs: $out"

@@ -43,6 +43,13 @@
 //                    INSERT INTO events SELECT ... ON CONFLICT DO NOTHING
 //   pg_insert_values one multi-row INSERT ... VALUES (...),(...) ON CONFLICT
 //                    DO NOTHING per transaction (prepared, text parameters)
+//   pg_copy_binary   the collector's PostgreSQL table of today (schema 6:
+//                    event_rows, uuid key, monthly partitions by the key,
+//                    the lean row of store/event_row.h, two secondary
+//                    indexes), made by the store's own migration step in a
+//                    schema of its own (cairn_raw, dropped after), one
+//                    binary COPY per transaction from the store's own row
+//                    encoder: the reference for PostgreSQL ingest
 // Each run writes into a fresh table and checks the row count afterwards.
 // Prints one readable line and one JSON line ({"cairn_store_raw":...}) per
 // run. Exit status: 0 if every run stored every row, 1 if not, 2 on usage.
@@ -67,6 +74,10 @@
 #include "cairn/common/sqlite.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
+#include "store/event_row.h"
+#include "store/postgres/pg_copy.h"
+#include "store/postgres/pg_partitions.h"
+#include "store/postgres/pg_schema.h"
 #include "workload.h"
 
 #ifdef CAIRN_HAVE_PG_CLUSTER
@@ -337,6 +348,26 @@ std::optional<std::string> PgExec(PGconn* conn, const std::string& sql) {
   return std::string(PQerrorMessage(conn));
 }
 
+// Runs one COPY ... FROM STDIN with `data`; the server's message on failure.
+std::optional<std::string> PgCopy(PGconn* conn, const std::string& copy_sql,
+                                  const std::string& data) {
+  PGresult* started = PQexec(conn, copy_sql.c_str());
+  const bool copy_in = PQresultStatus(started) == PGRES_COPY_IN;
+  PQclear(started);
+  if (!copy_in) return std::string(PQerrorMessage(conn));
+  if (PQputCopyData(conn, data.data(), static_cast<int>(data.size())) != 1 ||
+      PQputCopyEnd(conn, nullptr) != 1) {
+    return std::string(PQerrorMessage(conn));
+  }
+  bool copied = true;
+  while (PGresult* r = PQgetResult(conn)) {
+    copied = copied && PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+  }
+  if (!copied) return std::string(PQerrorMessage(conn));
+  return std::nullopt;
+}
+
 int64_t PgCount(PGconn* conn) {
   PGresult* result = PQexec(conn, "SELECT count(*) FROM cairn_raw_bench");
   int64_t count = -1;
@@ -431,20 +462,7 @@ Result RunPgCopyUpsert(PGconn* conn, const std::vector<StoredRow>& rows, int bat
   Clock::time_point start = Clock::now();
   for (const std::string& chunk : chunks) {
     if (auto e = PgExec(conn, "BEGIN")) return result.error = *e, result;
-    PGresult* copy_result = PQexec(conn, copy.c_str());
-    bool copy_in = PQresultStatus(copy_result) == PGRES_COPY_IN;
-    PQclear(copy_result);
-    if (!copy_in) return result.error = PQerrorMessage(conn), result;
-    if (PQputCopyData(conn, chunk.data(), static_cast<int>(chunk.size())) != 1 ||
-        PQputCopyEnd(conn, nullptr) != 1) {
-      return result.error = PQerrorMessage(conn), result;
-    }
-    bool copied = true;
-    while (PGresult* r = PQgetResult(conn)) {
-      copied = copied && PQresultStatus(r) == PGRES_COMMAND_OK;
-      PQclear(r);
-    }
-    if (!copied) return result.error = PQerrorMessage(conn), result;
+    if (auto e = PgCopy(conn, copy, chunk)) return result.error = *e, result;
     if (auto e = PgExec(conn, upsert)) return result.error = *e, result;
   }
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -510,6 +528,57 @@ Result RunPgInsertValues(PGconn* conn, const std::vector<StoredRow>& rows, int b
   result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   result.rows = PgCount(conn);
   result.complete = result.rows == static_cast<int64_t>(rows.size());
+  return result;
+}
+
+// The collector's events, as the store's binary COPY sends them: one COPY
+// (with its header and trailer) per transaction, built before the clock.
+Result RunPgCopyBinary(PGconn* conn, int64_t count, int batch_rows) {
+  Result result;
+  result.run = "pg_copy_binary";
+  const absl::Time now = absl::Now();
+  const collector::PgMonth month = collector::MonthOf(now);
+  std::string ddl =
+      "DROP SCHEMA IF EXISTS cairn_raw CASCADE; CREATE SCHEMA cairn_raw; "
+      "SET search_path = cairn_raw;";
+  absl::StrAppend(&ddl, cairn::ToAbsl(collector::PgMigrationSteps()[5]), ";",
+                  collector::CreatePartitionSql(month), ";",
+                  collector::CreatePartitionSql(month + 1), ";");
+  if (auto e = PgExec(conn, ddl)) return result.error = *e, result;
+  Workload workload(1000, now);
+  std::string install = RandomHexId();
+  UuidV7Generator batch_ids;
+  const int64_t now_ms = absl::ToUnixMillis(now);
+  std::vector<std::string> chunks;
+  for (int64_t begin = 0; begin < count; begin += batch_rows) {
+    const int64_t end = std::min(count, begin + batch_rows);
+    const std::string batch_id = batch_ids.Next(now);
+    collector::PgCopyWriter copy;
+    for (int64_t i = begin; i < end; ++i) {
+      const cairn::v1::Event event = workload.LoadEvent(i);
+      const collector::EventRow row = collector::EncodeEventRow(event, now, now);
+      collector::AppendEventRow(event, row, now_ms, install, batch_id, copy);
+    }
+    chunks.push_back(copy.Finish());
+  }
+  const std::string copy_sql =
+      absl::StrCat("COPY event_rows (", cairn::ToAbsl(collector::kPgEventRowColumns),
+                   ") FROM STDIN (FORMAT binary)");
+
+  Clock::time_point start = Clock::now();
+  for (const std::string& chunk : chunks) {
+    if (auto e = PgExec(conn, "BEGIN")) return result.error = *e, result;
+    if (auto e = PgCopy(conn, copy_sql, chunk)) return result.error = *e, result;
+    if (auto e = PgExec(conn, "COMMIT")) return result.error = *e, result;
+  }
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  PGresult* counted = PQexec(conn, "SELECT count(*) FROM event_rows");
+  if (PQresultStatus(counted) == PGRES_TUPLES_OK && PQntuples(counted) == 1) {
+    result.rows = std::strtoll(PQgetvalue(counted, 0, 0), nullptr, 10);
+  }
+  PQclear(counted);
+  result.complete = result.rows == count;
+  PgExec(conn, "RESET search_path; DROP SCHEMA cairn_raw CASCADE");
   return result;
 }
 
@@ -598,6 +667,7 @@ int Main(int argc, char** argv) {
     PgExec(conn.get(), "SET client_min_messages = warning");
     note(RunPgCopyUpsert(conn.get(), rows, flags.batch_rows));
     note(RunPgInsertValues(conn.get(), rows, flags.batch_rows));
+    note(RunPgCopyBinary(conn.get(), flags.rows, flags.batch_rows));
     PgExec(conn.get(), "DROP TABLE IF EXISTS cairn_raw_bench");
   }
   return all_ok ? 0 : 1;

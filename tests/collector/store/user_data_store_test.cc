@@ -54,8 +54,12 @@ TEST_P(CollectorUserDataStoreTest, TheListOfUserTablesIsTheSchemasAndTheExportFi
       db_->kind() == StoreKind::kSqlite
           ? "SELECT count(DISTINCT m.name) FROM sqlite_master m, pragma_table_info(m.name) p "
             "WHERE m.type = 'table' AND p.name IN ('user_id', 'user_hash')"
-          : "SELECT count(DISTINCT table_name) FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND column_name IN ('user_id', 'user_hash')";
+          // Tables, as SQLite's count: not views (events), not partitions
+          // (each month of event_rows).
+          : "SELECT count(DISTINCT c.relname) FROM pg_class c JOIN pg_attribute a "
+            "ON a.attrelid = c.oid WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+            "AND a.attname IN ('user_id', 'user_hash')";
   EXPECT_EQ(QueryInt(counted), static_cast<int64_t>(kUserDataTables.size()));
   for (std::string_view view : kUserDataTables) {
     const std::string table(view);

@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 
@@ -60,6 +61,38 @@ PgParams& PgParams::AddNull() {
 PgParams& PgParams::AddBytes(std::string_view bytes) {
   values_.emplace_back(absl::StrCat("\\x", HexEncode(bytes)));
   return *this;
+}
+
+void PgArrayLiteral::Separate() {
+  if (text_.size() > 1) text_.push_back(',');
+}
+
+PgArrayLiteral& PgArrayLiteral::Add(std::string_view text) {
+  Separate();
+  text_.push_back('"');
+  for (char c : text) {
+    if (c == '"' || c == '\\') text_.push_back('\\');
+    text_.push_back(c);
+  }
+  text_.push_back('"');
+  return *this;
+}
+
+PgArrayLiteral& PgArrayLiteral::Add(int64_t value) {
+  Separate();
+  absl::StrAppend(&text_, value);
+  return *this;
+}
+
+PgArrayLiteral& PgArrayLiteral::Add(double value) {
+  Separate();
+  absl::StrAppend(&text_, absl::StrFormat("%.17g", value));
+  return *this;
+}
+
+std::string PgArrayLiteral::Finish() {
+  text_.push_back('}');
+  return std::move(text_);
 }
 
 PgResult::PgResult(PgResult&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
@@ -147,6 +180,7 @@ absl::Status PgConnection::ResultStatus(PGresult* result, std::string_view sql) 
     return absl::UnavailableError(message);
   }
   if (code == "40001" || code == "40P01") return absl::AbortedError(message);
+  if (code == "23505") return absl::AlreadyExistsError(message);
   if (code.substr(0, 2) == "53") return absl::ResourceExhaustedError(message);
   return absl::InternalError(message);
 }

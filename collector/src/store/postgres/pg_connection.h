@@ -38,6 +38,23 @@ class PgParams {
   std::vector<std::optional<std::string>> values_;
 };
 
+// A PostgreSQL array literal ("{...}") built element by element, for one
+// text-format parameter that carries many values (unnest($1::text[]), ...):
+// one statement for a whole group instead of one per value. Text elements
+// are quoted and escaped; reals have 17 significant digits (exact).
+class PgArrayLiteral {
+ public:
+  PgArrayLiteral& Add(std::string_view text);
+  PgArrayLiteral& Add(int64_t value);
+  PgArrayLiteral& Add(double value);
+  // The literal, closed; the builder is spent.
+  std::string Finish();
+
+ private:
+  void Separate();
+  std::string text_ = "{";
+};
+
 // One query result (owns the PGresult). Accessors take row, column.
 class PgResult {
  public:
@@ -79,13 +96,14 @@ class PgConnection {
 
   // Runs one statement with `params` (or several statements, without
   // params). Errors by SQLSTATE: Aborted for a serialization failure or
-  // deadlock (retry the transaction), ResourceExhausted for class 53 (disk
-  // full, out of memory), Unavailable when the connection is lost or the
-  // server shuts down, Internal otherwise; the message has the server's.
+  // deadlock (retry the transaction), AlreadyExists for a unique violation,
+  // ResourceExhausted for class 53 (disk full, out of memory), Unavailable when the connection is
+  // lost or the server shuts down, Internal otherwise; the message has the server's.
   absl::StatusOr<PgResult> Exec(std::string_view sql, const PgParams& params = {});
   // Exec for statements whose rows are not needed.
   absl::Status Run(std::string_view sql, const PgParams& params = {});
-  // COPY ... FROM STDIN with `data` in COPY text format. Errors as Exec.
+  // COPY ... FROM STDIN with `data` in the format `copy_sql` names (text,
+  // or binary from PgCopyWriter), sent in 1 MiB chunks. Errors as Exec.
   absl::Status CopyIn(std::string_view copy_sql, std::string_view data);
 
   // True if the connection is usable; if not, tries once to reconnect.

@@ -8,12 +8,16 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/common/strings.h"
 #include "cairn/consent/consent_state.h"
 #include "cairn/consent/purpose.h"
+#include "store/event_row.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_copy.h"
 #include "store/postgres/pg_internal.h"
+#include "store/postgres/pg_partitions.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_common.h"
@@ -27,8 +31,9 @@ absl::Status ReadUserExport(PgConnection& db, std::string_view user_id, size_t m
   PgParams params;
   params.Add(user_id).Add(LimitPlusOne(max_events));
   absl::StatusOr<PgResult> events = db.Exec(
-      "SELECT event_proto, received_at_ms, corrected_at_ms FROM events WHERE user_id = $1 "
-      "ORDER BY occurred_at_ms, event_id LIMIT $2::bigint",
+      "SELECT id::text, account_id, purpose, sequence, session_id, milestone_name, "
+      "milestone_value, attributes_json, residual, received_at_ms, corrected_at_ms "
+      "FROM event_rows WHERE user_id = $1 ORDER BY occurred_at_ms, id LIMIT $2::bigint",
       params);
   if (!events.ok()) return events.status();
   for (int i = 0; i < events->rows(); ++i) {
@@ -36,13 +41,34 @@ absl::Status ReadUserExport(PgConnection& db, std::string_view user_id, size_t m
       out->truncated = true;
       break;
     }
-    StoredEvent& stored = out->events.emplace_back();
-    std::optional<std::string> blob = events->Bytes(i, 0);
-    if (!blob || !stored.event.ParseFromString(*blob)) {
-      return absl::DataLossError("a stored event does not parse");
+    const std::string key = UuidBytes(events->Text(i, 0));
+    std::optional<std::string> residual = events->Bytes(i, 8);
+    if (!residual) return absl::DataLossError("a stored event does not parse");
+    std::optional<double> milestone_value;
+    if (!events->IsNull(i, 6)) {
+      double value = 0;
+      if (!absl::SimpleAtod(ToAbsl(events->Text(i, 6)), &value)) {
+        return absl::DataLossError("a stored milestone value does not parse");
+      }
+      milestone_value = value;
     }
-    stored.received_at = absl::FromUnixMillis(events->Int(i, 1));
-    stored.corrected_occurred_at = absl::FromUnixMillis(events->Int(i, 2));
+    StoredEventColumns columns;
+    columns.key = key;
+    columns.account_id = events->Text(i, 1);
+    columns.user_id = user_id;
+    columns.purpose = events->Int(i, 2);
+    columns.sequence = events->Int(i, 3);
+    columns.session_id = events->Text(i, 4);
+    if (!events->IsNull(i, 5)) columns.milestone_name = events->Text(i, 5);
+    columns.milestone_value = milestone_value;
+    columns.attributes_json = events->Text(i, 7);
+    columns.residual = *residual;
+    absl::StatusOr<cairn::v1::Event> event = EventFromRow(columns);
+    if (!event.ok()) return event.status();
+    StoredEvent& stored = out->events.emplace_back();
+    stored.event = *std::move(event);
+    stored.received_at = absl::FromUnixMillis(events->Int(i, 9));
+    stored.corrected_occurred_at = absl::FromUnixMillis(events->Int(i, 10));
   }
   absl::StatusOr<PgResult> records = db.Exec(
       "SELECT event_id, account_id, purpose, decision, policy_id, policy_version, "
@@ -112,7 +138,7 @@ absl::StatusOr<ErasureResult> PgStore::EraseUser(std::string_view user_id, absl:
     };
     PgParams by_user;
     by_user.Add(user_id);
-    absl::StatusOr<int64_t> n = run("DELETE FROM events WHERE user_id = $1", by_user);
+    absl::StatusOr<int64_t> n = run("DELETE FROM event_rows WHERE user_id = $1", by_user);
     if (!n.ok()) return n.status();
     result.events_deleted = *n;
     for (std::string_view table : kAggregateTables) {
@@ -161,16 +187,24 @@ absl::StatusOr<int64_t> PgStore::PurgeEventsBefore(absl::Time cutoff, size_t max
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
   return WithRetries([&]() -> absl::StatusOr<int64_t> {
-    // SKIP LOCKED: collectors purging at the same time take different rows.
+    const int64_t cutoff_ms = absl::ToUnixMillis(cutoff);
+    // Whole months first: a partition all of whose rows are old goes at
+    // once, without a dead row left behind.
+    absl::StatusOr<int64_t> dropped = DropPartitionsBefore(*writer_, cutoff_ms);
+    partitions_.clear();  // looked up again by the next write
+    if (!dropped.ok()) return WithContext(dropped.status(), "dropping old partitions");
+    if (*dropped >= static_cast<int64_t>(max_rows)) return *dropped;
+    // Then the old rows of partitions that are only partly old. SKIP
+    // LOCKED: collectors purging at the same time take different rows.
     PgParams params;
-    params.Add(absl::ToUnixMillis(cutoff))
-        .Add(static_cast<int64_t>(std::min<size_t>(max_rows, size_t{1} << 40)));
+    params.Add(cutoff_ms).Add(static_cast<int64_t>(
+        std::min<size_t>(max_rows - static_cast<size_t>(*dropped), size_t{1} << 40)));
     absl::StatusOr<PgResult> r = writer_->Exec(
-        "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events "
+        "DELETE FROM event_rows WHERE id IN (SELECT id FROM event_rows "
         "WHERE occurred_at_ms < $1::bigint LIMIT $2::bigint FOR UPDATE SKIP LOCKED)",
         params);
     if (!r.ok()) return WithContext(r.status(), "purging old events");
-    return r->AffectedRows();
+    return *dropped + r->AffectedRows();
   });
 }
 

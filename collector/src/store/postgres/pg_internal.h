@@ -46,7 +46,6 @@ auto PgStore::WithRetries(Fn attempt) -> decltype(attempt()) {
     if (!writer_->EnsureConnected()) {
       return absl::UnavailableError("the connection to PostgreSQL is lost and cannot be reset");
     }
-    if (absl::Status s = PrepareWriterSession(); !s.ok()) return s;
     auto result = attempt();
     if (result.ok()) return result;
     writer_->RollbackQuietly();

@@ -3,6 +3,8 @@
 #include <array>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "cairn/common/crypto.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_partitions.h"
 #include "store/postgres/pg_pool.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_common.h"
@@ -299,8 +302,113 @@ CREATE TABLE IF NOT EXISTS account_milestone_day (
 );
 )sql";
 
-constexpr std::array<std::string_view, 5> kSteps = {kStepV1, kStepV2, kStepV3, kStepV4, kStepV5};
+// Version 6: one lean row per event (EventRow) in `event_rows`, as the
+// SQLite store's version 8: the id as a native uuid (16 bytes), the event
+// once (its columns plus the few fields no column holds, `residual`; no
+// second copy as a protobuf blob), the kind as the body's number, and only
+// the indexes the reads need: the key, by user (erasure, export,
+// recipients) and by time (retention). Columns are ordered for alignment
+// (8-byte values first). The table is range-partitioned by month on the id
+// itself (pg_partitions.h says why), with a default partition for ids
+// outside the months near the collector's clock. `events` becomes a view
+// with the columns, names and text forms it always had, so an operator's
+// SQL and every read written against it keep working. Existing rows move
+// over with their whole stored event as the residual, which reads back the
+// same (EventFromRow); an id that is not a canonical UUID (none the
+// collector accepted) becomes the first 16 bytes of its SHA-256, as
+// PgEventUuid maps it. The month partitions of the moved rows are made
+// between the two halves of the step (MigrateToV6).
+constexpr std::string_view kStepV6 = R"sql(
+CREATE TABLE event_rows (
+  id                  uuid NOT NULL,
+  occurred_at_ms      bigint NOT NULL,
+  corrected_at_ms     bigint NOT NULL,
+  received_at_ms      bigint NOT NULL,
+  sequence            bigint NOT NULL,
+  milestone_value     double precision,
+  session_duration_ms bigint,
+  purpose             integer NOT NULL,
+  body_case           smallint NOT NULL,
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  session_id          text NOT NULL,
+  install_id          text NOT NULL,
+  batch_id            text NOT NULL,
+  milestone_name      text COLLATE "C",
+  attributes_json     text NOT NULL,
+  residual            bytea NOT NULL,
+  PRIMARY KEY (id)
+) PARTITION BY RANGE (id);
+CREATE TABLE event_rows_default PARTITION OF event_rows DEFAULT;
+CREATE INDEX event_rows_by_user_account ON event_rows (user_id, account_id);
+CREATE INDEX event_rows_by_time ON event_rows (occurred_at_ms);
+)sql";
+
+constexpr std::string_view kStepV6Move = R"sql(
+INSERT INTO event_rows (id, occurred_at_ms, corrected_at_ms, received_at_ms, sequence,
+                        milestone_value, session_duration_ms, purpose, body_case, account_id,
+                        user_id, session_id, install_id, batch_id, milestone_name,
+                        attributes_json, residual)
+SELECT CASE WHEN event_id ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
+            THEN event_id::uuid
+            ELSE encode(substr(sha256(convert_to(event_id, 'UTF8')), 1, 16), 'hex')::uuid END,
+       occurred_at_ms, corrected_at_ms, received_at_ms, sequence, milestone_value,
+       session_duration_ms, purpose,
+       CASE kind WHEN 'login' THEN 10 WHEN 'logout' THEN 11 WHEN 'session_end' THEN 12
+                 WHEN 'milestone' THEN 13 WHEN 'consent_change' THEN 14 ELSE 0 END,
+       account_id, user_id, session_id, install_id, batch_id, milestone_name, attributes_json,
+       event_proto
+FROM events
+ON CONFLICT (id) DO NOTHING;
+DROP TABLE events;
+CREATE VIEW events AS
+SELECT id::text AS event_id, account_id, user_id, purpose,
+       CASE body_case WHEN 10 THEN 'login' WHEN 11 THEN 'logout' WHEN 12 THEN 'session_end'
+                      WHEN 13 THEN 'milestone' WHEN 14 THEN 'consent_change'
+                      ELSE 'unknown' END AS kind,
+       occurred_at_ms, corrected_at_ms, received_at_ms, sequence, session_id, install_id,
+       batch_id, milestone_name, milestone_value, session_duration_ms, attributes_json,
+       residual AS event_proto, id
+FROM event_rows;
+)sql";
+
+// The distinct days (UTC) of the UUIDv7 times of the events to move, for
+// their month partitions.
+constexpr std::string_view kStepV6Days = R"sql(
+SELECT DISTINCT ('x' || substr(event_id, 1, 8) || substr(event_id, 10, 4))::bit(48)::bigint
+                / 86400000
+FROM events
+WHERE event_id ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
+)sql";
+
+constexpr std::array<std::string_view, 6> kSteps = {kStepV1, kStepV2, kStepV3,
+                                                    kStepV4, kStepV5, kStepV6};
 static_assert(kSteps.size() == kPgSchemaVersion);
+
+// Version 6 inside the migration's transaction: the table, the partitions
+// of the months of the rows to move (those near the collector's clock; the
+// others go to the default partition) and the months ahead, then the move.
+// Skipped where event_rows exists already (a tool set the recorded version
+// back to re-run older steps): nothing moves twice.
+absl::Status MigrateToV6(PgConnection& conn) {
+  absl::StatusOr<PgResult> done = conn.Exec("SELECT to_regclass('event_rows') IS NOT NULL");
+  if (!done.ok()) return done.status();
+  if (done->Bool(0, 0)) return absl::OkStatus();
+  if (absl::Status s = conn.Run(kStepV6); !s.ok()) return s;
+  absl::StatusOr<PgResult> days = conn.Exec(kStepV6Days);
+  if (!days.ok()) return days.status();
+  const PgMonth now = MonthOf(absl::Now());
+  std::set<PgMonth> months;
+  for (PgMonth m = now; m <= now + kPgMonthsCreatedAhead; ++m) months.insert(m);
+  for (int r = 0; r < days->rows(); ++r) {
+    const PgMonth month = MonthOf(absl::FromUnixSeconds(days->Int(r, 0) * 86400));
+    if (WantsPartition(month, now)) months.insert(month);
+  }
+  for (PgMonth month : months) {
+    if (absl::Status s = conn.Run(CreatePartitionSql(month)); !s.ok()) return s;
+  }
+  return conn.Run(kStepV6Move);
+}
 
 // pg_advisory_lock key of the migration: "cairnmig" in ASCII.
 constexpr int64_t kMigrationLockKey = 0x636169726e6d6967;
@@ -335,7 +443,7 @@ absl::Status MigratePgSchema(PgConnection& conn) {
     }
     for (int version = *current; version < kPgSchemaVersion; ++version) {
       if (s = conn.Run("BEGIN"); !s.ok()) return s;
-      s = conn.Run(kSteps[static_cast<size_t>(version)]);
+      s = version + 1 == 6 ? MigrateToV6(conn) : conn.Run(kSteps[static_cast<size_t>(version)]);
       if (s.ok()) {
         PgParams next;
         next.Add(int64_t{version + 1});
@@ -367,36 +475,6 @@ PgStore::PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> wr
 PgStore::~PgStore() = default;
 
 namespace {
-
-// Per writer session: where Write stages a group's events (pg_write.cc)
-// before they are judged and inserted. idx is the position in the group;
-// needs_consent: the consent rule needs the (user, purpose) decisions
-// around at_us (NeedsDecisions, ConsentMomentMicros).
-constexpr std::string_view kCreateStaging = R"sql(
-CREATE TEMP TABLE IF NOT EXISTS cairn_staging (
-  idx                 integer NOT NULL,
-  event_id            text COLLATE "C" NOT NULL,
-  account_id          text COLLATE "C" NOT NULL,
-  user_id             text COLLATE "C" NOT NULL,
-  user_hash           text NOT NULL,
-  purpose             integer NOT NULL,
-  needs_consent       boolean NOT NULL,
-  at_us               bigint NOT NULL,
-  kind                text NOT NULL,
-  occurred_at_ms      bigint NOT NULL,
-  corrected_at_ms     bigint NOT NULL,
-  received_at_ms      bigint NOT NULL,
-  sequence            bigint NOT NULL,
-  session_id          text NOT NULL,
-  install_id          text NOT NULL,
-  batch_id            text NOT NULL,
-  milestone_name      text COLLATE "C",
-  milestone_value     double precision,
-  session_duration_ms bigint,
-  attributes_json     text NOT NULL,
-  event_proto         bytea NOT NULL
-) ON COMMIT DELETE ROWS
-)sql";
 
 absl::StatusOr<std::string> ReadSetting(PgConnection& conn, std::string_view name) {
   PgParams params;
@@ -475,7 +553,7 @@ absl::StatusOr<std::unique_ptr<PgStore>> PgStore::Open(const std::string& uri,
       new PgStore(options, std::move(writer), std::move(readers), std::move(hash_key)));
   if (store->writer_) {
     std::lock_guard lock(store->write_mu_);
-    if (absl::Status s = store->PrepareWriterSession(); !s.ok()) return s;
+    if (absl::Status s = store->EnsurePartitions({}); !s.ok()) return s;
   }
   return store;
 }
@@ -484,11 +562,6 @@ std::string PgStore::UserHash(std::string_view user_id) const {
   return ToHex(HmacSha256(hash_key_, user_id));
 }
 
-absl::Status PgStore::PrepareWriterSession() {
-  if (writer_session_ == writer_->generation()) return absl::OkStatus();
-  if (absl::Status s = writer_->Run(kCreateStaging); !s.ok()) return s;
-  writer_session_ = writer_->generation();
-  return absl::OkStatus();
-}
+std::span<const std::string_view> PgMigrationSteps() { return kSteps; }
 
 }  // namespace cairn::collector

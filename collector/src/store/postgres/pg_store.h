@@ -4,9 +4,11 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -41,9 +43,10 @@ struct PgStoreOptions {
 // the next call; that call fails with Unavailable if the server is gone.
 //
 // Concurrency between collectors (READ COMMITTED):
-// - Exactly once: events.event_id is the primary key and every insert is
-//   ON CONFLICT DO NOTHING; a second collector inserting the same id waits
-//   for the first to commit, then sees a duplicate.
+// - Exactly once: the event id (a uuid) is event_rows' primary key and its
+//   partition key (pg_partitions.h), so one id has one place. A second
+//   collector storing the same id waits for the first to commit, then sees
+//   a duplicate (a COPY that meets one is undone and repeated without it).
 // - Erasure: Write holds a shared transaction-level advisory lock ("erasure
 //   gate"), EraseUser the exclusive one, so an erasure never interleaves
 //   with a write: a write that checked the tombstone before the erasure
@@ -57,12 +60,15 @@ struct PgStoreOptions {
 //   order, to keep lock order fixed; any remaining deadlock or serialization
 //   failure reruns the whole Write (max_attempts).
 //
-// Write: per group of consecutive batches without consent changes, one COPY
-// into a temporary staging table, one query reading the staged users'
-// tombstones and candidate consent decisions, which the consent rule
-// (store/consent_rule.h) judges in memory, and one statement inserting the
-// allowed events with their daily aggregates; consent changes go one by one
-// first (as in SqliteStore), then one row per batch.
+// Write: per group of consecutive batches without consent changes, one
+// query reading the group's users' tombstones and candidate consent
+// decisions, which the consent rule (store/consent_rule.h) judges in
+// memory; one binary COPY of the allowed events not seen before in the
+// group (under a savepoint: if one is stored already, the COPY is undone
+// and repeated without the stored ones); one statement upserting the
+// group's daily aggregates, summed per key in memory. Consent changes go
+// one by one first (as in SqliteStore), then one row per batch. The rows
+// (EventRow) come made from the I/O threads; the writer only stores.
 class PgStore final : public Store {
  public:
   // Connects to `uri` (postgresql://...), migrates the schema to
@@ -75,8 +81,10 @@ class PgStore final : public Store {
                                                        const PgStoreOptions& options = {});
   ~PgStore() override;
 
-  // Store::Write, one transaction on the writer connection. About 4 round
-  // trips per group of batches plus one per batch and per consent change.
+  // Store::Write, one transaction on the writer connection. About 6 round
+  // trips per group of batches (begin, consent facts, savepoint, COPY,
+  // release, aggregates) plus one per batch and per consent change, and a
+  // short transaction of its own when a month's partition is first needed.
   absl::StatusOr<std::vector<BatchWriteResult>> Write(
       std::span<const BatchRecord> batches) override;
   // Store::Summarize: one REPEATABLE READ read-only transaction (one
@@ -119,12 +127,25 @@ class PgStore final : public Store {
   PgStore(const PgStoreOptions& options, std::unique_ptr<PgConnection> writer,
           std::unique_ptr<PgPool> readers, std::string hash_key);
   // Require write_mu_.
-  absl::Status PrepareWriterSession();
-  absl::StatusOr<std::vector<BatchWriteResult>> TryWrite(std::span<const BatchRecord> batches);
-  absl::Status WriteConsentChange(size_t b, const BatchRecord& batch, size_t index,
-                                  BatchWriteResult& result, WriteContext& context);
+  // Creates the month partitions `rows` need (pg_partitions.h) and the
+  // months ahead, each in a short transaction of its own; nothing when the
+  // cache says they exist, which is almost always.
+  absl::Status EnsurePartitions(std::span<const std::span<const EventRow>> rows);
+  absl::StatusOr<std::vector<BatchWriteResult>> TryWrite(
+      std::span<const BatchRecord> batches, std::span<const std::span<const EventRow>> rows);
+  absl::Status WriteConsentChange(size_t b, const BatchRecord& batch, const EventRow& row,
+                                  size_t index, BatchWriteResult& result, WriteContext& context);
   absl::Status FlushGroup(std::span<const BatchRecord> batches,
+                          std::span<const std::span<const EventRow>> rows,
                           std::vector<BatchWriteResult>& results, WriteContext& context);
+  // COPYs `events` ((batch, event) pairs) into event_rows. With
+  // `may_fail`, under a savepoint: AlreadyExists, with nothing stored, if
+  // one is stored already; without, that is Aborted (the write reruns).
+  absl::Status CopyEvents(std::span<const BatchRecord> batches,
+                          std::span<const std::span<const EventRow>> rows,
+                          std::span<const std::pair<size_t, size_t>> events, bool may_fail);
+  // Stores the aggregates WriteContext summed for the group's new events.
+  absl::Status FlushAggregates(WriteContext& context);
   absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);
   // Runs `attempt` (a whole transaction on the writer) until it succeeds,
   // fails with something other than Aborted, or max_attempts is reached.
@@ -138,7 +159,10 @@ class PgStore final : public Store {
   // std::mutex: Debian's abseil is not annotated for ThreadSanitizer.
   std::mutex write_mu_;
   std::unique_ptr<PgConnection> writer_;  // guarded by write_mu_; null if read-only
-  int writer_session_ = -1;               // guarded by write_mu_: generation set up
+  // Months with a partition, as last seen; guarded by write_mu_. A month
+  // dropped since by another collector only sends rows to the default
+  // partition until the next look.
+  std::set<int64_t> partitions_;
 };
 
 }  // namespace cairn::collector

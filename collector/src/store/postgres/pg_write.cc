@@ -1,4 +1,4 @@
-// PgStore's write path: staging and the set-based insert, the consent check,
+// PgStore's write path: the consent check, the binary COPY of new events,
 // consent records and state, the daily aggregates, batches and counters.
 #include <algorithm>
 #include <cmath>
@@ -21,7 +21,10 @@
 #include "cairn/consent/consent_state.h"
 #include "cairn/consent/purpose.h"
 #include "store/consent_rule.h"
+#include "store/daily_aggregates.h"
+#include "store/event_row.h"
 #include "store/postgres/pg_connection.h"
+#include "store/postgres/pg_copy.h"
 #include "store/postgres/pg_internal.h"
 #include "store/postgres/pg_store.h"
 #include "store/store_common.h"
@@ -29,94 +32,77 @@
 namespace cairn::collector {
 namespace {
 
-constexpr std::string_view kCopyStaging =
-    "COPY cairn_staging (idx, event_id, account_id, user_id, user_hash, purpose, needs_consent, "
-    "at_us, kind, occurred_at_ms, corrected_at_ms, received_at_ms, sequence, session_id, "
-    "install_id, batch_id, milestone_name, milestone_value, session_duration_ms, "
-    "attributes_json, event_proto) FROM STDIN";
+// The COPY of a group's new events into event_rows (pg_copy.h).
+const std::string& CopyEventsSql() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "COPY event_rows (", ToAbsl(kPgEventRowColumns), ") FROM STDIN (FORMAT binary)"));
+  return *sql;
+}
 
-#define CAIRN_PG_EVENT_COLUMNS                                                      \
-  "event_id, account_id, user_id, purpose, kind, occurred_at_ms, corrected_at_ms, " \
-  "received_at_ms, sequence, session_id, install_id, batch_id, milestone_name, "    \
-  "milestone_value, session_duration_ms, attributes_json, event_proto"
+// What the consent rule (consent_rule.h) needs about a group, in one query:
+// which of the group's users ($5: their keyed hashes) have a tombstone
+// (erased = true, with the hash), and for each (user, purpose) that needs
+// consent ($1-$4: user, purpose, the pair's earliest and latest moments)
+// its candidate decisions, from the latest one dated at or before the
+// earliest moment through the latest, sorted by (device time, stored
+// order); seq is the stored order. One index range scan per pair.
+constexpr std::string_view kConsentFacts = R"sql(
+WITH pairs AS (
+  SELECT u COLLATE "C" AS user_id, purpose, lo, hi
+  FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::bigint[]) AS g(u, purpose, lo, hi)
+)
+SELECT false AS erased, g.user_id, g.purpose, r.device_time_us, r.decision, r.expires_at_us,
+       r.seq
+  FROM pairs g JOIN consent_records r
+    ON r.user_id = g.user_id AND r.purpose = g.purpose AND r.device_time_us <= g.hi
+   AND r.device_time_us >= coalesce((SELECT max(p.device_time_us) FROM consent_records p
+         WHERE p.user_id = g.user_id AND p.purpose = g.purpose
+           AND p.device_time_us <= g.lo), g.lo)
+UNION ALL
+SELECT true, x.user_hash COLLATE "C", 0, 0::bigint, 0, NULL::bigint, 0::bigint
+  FROM erased_users x WHERE x.user_hash = ANY($5::text[])
+ORDER BY 2, 3, 4, 7
+)sql";
 
-// What the consent rule (consent_rule.h) needs about a staged group, in one
-// query: the staged users that have a tombstone (erased = true), and for
-// each (user, purpose) that needs consent its candidate decisions, from the
-// latest one dated at or before the pair's earliest staged moment through
-// its latest, sorted by (device time, stored order); seq is the stored
-// order. One index range scan per pair.
-constexpr std::string_view kConsentFacts =
-    "WITH pairs AS ("
-    "  SELECT user_id, purpose, min(at_us) AS lo, max(at_us) AS hi FROM cairn_staging"
-    "  WHERE needs_consent GROUP BY user_id, purpose"
-    ")"
-    "SELECT false AS erased, g.user_id, g.purpose, r.device_time_us, r.decision,"
-    "       r.expires_at_us, r.seq"
-    "  FROM pairs g JOIN consent_records r"
-    "    ON r.user_id = g.user_id AND r.purpose = g.purpose AND r.device_time_us <= g.hi"
-    "   AND r.device_time_us >= coalesce((SELECT max(p.device_time_us) FROM consent_records p"
-    "         WHERE p.user_id = g.user_id AND p.purpose = g.purpose"
-    "           AND p.device_time_us <= g.lo), g.lo)"
-    " UNION ALL "
-    "SELECT DISTINCT true, s.user_id, 0, 0::bigint, 0, NULL::bigint, 0::bigint"
-    "  FROM cairn_staging s"
-    "  WHERE EXISTS (SELECT 1 FROM erased_users x WHERE x.user_hash = s.user_hash)"
-    " ORDER BY 2, 3, 4, 7";
+// Which of the ids ($1) are stored already: asked only when a COPY met one.
+constexpr std::string_view kStoredIds =
+    "SELECT id::text FROM event_rows WHERE id = ANY($1::uuid[])";
 
-// One statement per group: inserts the staged events the consent rule
-// allowed ($1: their idx values as an integer array), the first copy of
-// each event_id only, in event_id order (a fixed lock order between
-// collectors), and returns the event_ids it inserted. The same statement
-// folds the inserted logins ($2: the usage_analytics purpose) and
-// milestones ($3: milestones) into the daily aggregates.
-constexpr std::string_view kInsertAllowed =
-    "WITH inserted AS ("
-    "  INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS
-    ")"
-    "  SELECT DISTINCT ON (event_id) " CAIRN_PG_EVENT_COLUMNS
-    "  FROM cairn_staging JOIN unnest($1::integer[]) AS allowed(idx) USING (idx)"
-    "  ORDER BY event_id, idx"
-    "  ON CONFLICT (event_id) DO NOTHING"
-    "  RETURNING event_id, account_id, user_id, purpose, kind, corrected_at_ms, milestone_name,"
-    "            milestone_value"
-    "), logins AS ("
-    "  SELECT account_id, user_id, floor(corrected_at_ms / 86400000.0)::bigint AS day,"
-    "         corrected_at_ms FROM inserted WHERE kind = 'login' AND purpose = $2::integer"
-    "), milestones AS ("
-    "  SELECT account_id, user_id, milestone_name AS name,"
-    "         floor(corrected_at_ms / 86400000.0)::bigint AS day, corrected_at_ms,"
-    "         coalesce(milestone_value, 0) AS value"
-    "  FROM inserted WHERE kind = 'milestone' AND purpose = $3::integer"
-    "    AND milestone_name IS NOT NULL"
-    "), add_login_days AS ("
-    "  INSERT INTO user_day AS t (account_id, user_id, day, logins)"
-    "  SELECT account_id, user_id, day, count(*) FROM logins GROUP BY 1, 2, 3"
-    "  ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = t.logins + excluded.logins"
-    "), lower_first_logins AS ("
-    "  INSERT INTO user_first_login AS t (account_id, user_id, first_login_ms)"
-    "  SELECT account_id, user_id, min(corrected_at_ms) FROM logins GROUP BY 1, 2"
-    "  ON CONFLICT (account_id, user_id) DO UPDATE"
-    "  SET first_login_ms = least(t.first_login_ms, excluded.first_login_ms)"
-    "), lower_milestones AS ("
-    "  INSERT INTO user_milestone AS t (account_id, user_id, name, first_reached_ms)"
-    "  SELECT account_id, user_id, name, min(corrected_at_ms) FROM milestones GROUP BY 1, 2, 3"
-    "  ON CONFLICT (account_id, user_id, name) DO UPDATE"
-    "  SET first_reached_ms = least(t.first_reached_ms, excluded.first_reached_ms)"
-    "), add_milestone_days AS ("
-    "  INSERT INTO user_milestone_day AS t (account_id, user_id, name, day, events, value_sum)"
-    "  SELECT account_id, user_id, name, day, count(*), sum(value) FROM milestones"
-    "  GROUP BY 1, 2, 3, 4"
-    "  ON CONFLICT (account_id, user_id, name, day) DO UPDATE"
-    "  SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum"
-    ")"
-    "SELECT event_id FROM inserted";
+// The daily aggregates of a group's new events, summed per key in memory
+// (DailyAggregates): one statement, one upsert per key. Keys arrive
+// sorted, so collectors lock them in the same order.
+constexpr std::string_view kAddAggregates = R"sql(
+WITH login_days AS (
+  INSERT INTO user_day AS t (account_id, user_id, day, logins)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+  ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = t.logins + excluded.logins
+), first_logins AS (
+  INSERT INTO user_first_login AS t (account_id, user_id, first_login_ms)
+  SELECT * FROM unnest($5::text[], $6::text[], $7::bigint[])
+  ON CONFLICT (account_id, user_id) DO UPDATE
+  SET first_login_ms = least(t.first_login_ms, excluded.first_login_ms)
+), first_milestones AS (
+  INSERT INTO user_milestone AS t (account_id, user_id, name, first_reached_ms)
+  SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::bigint[])
+  ON CONFLICT (account_id, user_id, name) DO UPDATE
+  SET first_reached_ms = least(t.first_reached_ms, excluded.first_reached_ms)
+), milestone_days AS (
+  INSERT INTO user_milestone_day AS t (account_id, user_id, name, day, events, value_sum)
+  SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::bigint[], $16::bigint[],
+                       $17::double precision[])
+  ON CONFLICT (account_id, user_id, name, day) DO UPDATE
+  SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum
+)
+SELECT 1
+)sql";
 
+// A consent change's own event row, stored alone before its record.
 constexpr std::string_view kInsertOneEvent =
-    "INSERT INTO events (" CAIRN_PG_EVENT_COLUMNS
-    ") VALUES ($1, $2, $3, $4::integer, $5, "
-    "$6::bigint, $7::bigint, $8::bigint, $9::bigint, $10, $11, $12, $13, $14::double precision, "
-    "$15::bigint, $16, $17::bytea) ON CONFLICT (event_id) DO NOTHING";
+    "INSERT INTO event_rows (id, occurred_at_ms, corrected_at_ms, received_at_ms, sequence, "
+    "milestone_value, session_duration_ms, purpose, body_case, account_id, user_id, session_id, "
+    "install_id, batch_id, milestone_name, attributes_json, residual) VALUES ($1::uuid, "
+    "$2::bigint, $3::bigint, $4::bigint, $5::bigint, NULL, NULL, $6::integer, $7::smallint, $8, "
+    "$9, $10, $11, $12, NULL, $13, $14::bytea) ON CONFLICT (id) DO NOTHING";
 
 constexpr std::string_view kInsertBatch =
     "INSERT INTO batches (batch_id, install_id, sent_at_ms, received_at_ms, last_received_at_ms, "
@@ -184,41 +170,6 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
   return a > std::numeric_limits<int64_t>::max() - b ? std::numeric_limits<int64_t>::max() : a + b;
 }
 
-// Column values of an event row shared by COPY and the single insert.
-struct PgEventRow {
-  int64_t occurred_ms;
-  int64_t corrected_ms;
-  std::optional<std::string> milestone_name;
-  std::optional<std::string> milestone_value;  // %.17g: round-trips a double
-  std::optional<int64_t> session_duration_ms;
-  std::string attributes_json;
-  std::string proto;
-};
-
-PgEventRow MakePgEventRow(const cairn::v1::Event& event, const BatchRecord& batch) {
-  PgEventRow row;
-  const absl::Time occurred_at = FromProto(event.occurred_at());
-  row.occurred_ms = absl::ToUnixMillis(occurred_at);
-  row.corrected_ms =
-      absl::ToUnixMillis(CorrectedOccurredAt(occurred_at, batch.sent_at, batch.received_at));
-  if (event.has_milestone()) {
-    row.milestone_name = event.milestone().name();
-    if (event.milestone().has_value() && std::isfinite(event.milestone().value())) {
-      row.milestone_value = absl::StrFormat("%.17g", event.milestone().value());
-    }
-  }
-  if (event.has_session_end()) {
-    row.session_duration_ms = absl::ToInt64Milliseconds(FromProto(event.session_end().duration()));
-  }
-  row.attributes_json = AttributesJson(event);
-  row.proto = event.SerializeAsString();
-  return row;
-}
-
-void AddCopyInt(int64_t value, std::string* line) { absl::StrAppend(line, value); }
-
-void AddCopyNull(std::string* line) { line->append("\\N"); }
-
 }  // namespace
 
 // State of one Write attempt. Tombstones cannot change during it (the
@@ -228,7 +179,8 @@ struct PgStore::WriteContext {
   std::unordered_map<std::string, bool> erased;         // user_id -> has a tombstone
   // (batch, event) pairs of the group not yet flushed, in write order.
   std::vector<std::pair<size_t, size_t>> pending;
-  bool staged_before = false;  // staging may hold an earlier group's rows
+  // The daily aggregates of the group's new events, stored with the group.
+  DailyAggregates aggregates;
   // Per batch: rejections by reason (validation and store), counted only if
   // it is the batch's first delivery.
   std::vector<std::map<cairn::v1::RejectReason, int64_t>> rejection_counts;
@@ -259,7 +211,12 @@ struct PgStore::WriteContext {
 absl::StatusOr<std::vector<BatchWriteResult>> PgStore::Write(std::span<const BatchRecord> batches) {
   std::lock_guard lock(write_mu_);
   if (writer_ == nullptr) return absl::FailedPreconditionError("store opened read-only");
-  return WithRetries([&] { return TryWrite(batches); });
+  // Each batch's rows, made on the I/O threads unless a caller built the
+  // batch without them.
+  std::vector<std::vector<EventRow>> scratch(batches.size());
+  std::vector<std::span<const EventRow>> rows(batches.size());
+  for (size_t b = 0; b < batches.size(); ++b) rows[b] = RowsOf(batches[b], scratch[b]);
+  return WithRetries([&] { return TryWrite(batches, rows); });
 }
 
 absl::StatusOr<bool> PgStore::IsErased(std::string_view user_id, WriteContext& context) {
@@ -276,11 +233,14 @@ absl::StatusOr<bool> PgStore::IsErased(std::string_view user_id, WriteContext& c
 }
 
 absl::StatusOr<std::vector<BatchWriteResult>> PgStore::TryWrite(
-    std::span<const BatchRecord> batches) {
-  if (absl::Status s = writer_->Run("BEGIN"); !s.ok()) return s;
-  PgParams gate;
-  gate.Add(kErasureGateKey);
-  if (absl::Status s = writer_->Run("SELECT pg_advisory_xact_lock_shared($1)", gate); !s.ok()) {
+    std::span<const BatchRecord> batches, std::span<const std::span<const EventRow>> rows) {
+  // Outside the write's transaction: a partition is made under a lock of
+  // its own, which a transaction holding event_rows could deadlock on.
+  if (absl::Status s = EnsurePartitions(rows); !s.ok()) return s;
+  // One round trip: the transaction and its shared hold of the erasure gate.
+  if (absl::Status s = writer_->Run(
+          absl::StrCat("BEGIN; SELECT pg_advisory_xact_lock_shared(", kErasureGateKey, ")"));
+      !s.ok()) {
     return s;
   }
   WriteContext context;
@@ -296,10 +256,11 @@ absl::StatusOr<std::vector<BatchWriteResult>> PgStore::TryWrite(
     if (has_consent_changes) {
       // Earlier batches are judged before this batch's consent changes, as
       // SqliteStore does batch by batch.
-      if (absl::Status s = FlushGroup(batches, results, context); !s.ok()) return s;
+      if (absl::Status s = FlushGroup(batches, rows, results, context); !s.ok()) return s;
       for (size_t i = 0; i < batch.events.size(); ++i) {
         if (!batch.events[i].has_consent_change()) continue;
-        if (absl::Status s = WriteConsentChange(b, batch, i, results[b], context); !s.ok()) {
+        if (absl::Status s = WriteConsentChange(b, batch, rows[b][i], i, results[b], context);
+            !s.ok()) {
           return s;
         }
       }
@@ -308,7 +269,7 @@ absl::StatusOr<std::vector<BatchWriteResult>> PgStore::TryWrite(
       if (!batch.events[i].has_consent_change()) context.pending.emplace_back(b, i);
     }
   }
-  if (absl::Status s = FlushGroup(batches, results, context); !s.ok()) return s;
+  if (absl::Status s = FlushGroup(batches, rows, results, context); !s.ok()) return s;
 
   // One row per batch; counters of first deliveries summed for the whole
   // write, then added in key order.
@@ -373,8 +334,9 @@ absl::StatusOr<std::vector<BatchWriteResult>> PgStore::TryWrite(
   return results;
 }
 
-absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, size_t index,
-                                         BatchWriteResult& result, WriteContext& context) {
+absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, const EventRow& row,
+                                         size_t index, BatchWriteResult& result,
+                                         WriteContext& context) {
   const cairn::v1::Event& event = batch.events[index];
   absl::StatusOr<bool> erased = IsErased(event.user_id(), context);
   if (!erased.ok()) return erased.status();
@@ -387,25 +349,21 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
   if (!record.ok()) return record.status();  // JudgeEvent accepted it
   // The event row and the record share the event_id, so a replayed change
   // is a duplicate and appends no second record.
-  PgEventRow row = MakePgEventRow(event, batch);
   PgParams insert;
-  insert.Add(event.event_id())
-      .Add(event.account_id())
-      .Add(event.user_id())
-      .Add(static_cast<int64_t>(event.purpose()))
-      .Add(EventKind(event))
-      .Add(row.occurred_ms)
-      .Add(row.corrected_ms)
+  insert.Add(EventIdFromKey(PgEventUuid(row.id)))
+      .Add(row.occurred_at_ms)
+      .Add(row.corrected_at_ms)
       .Add(absl::ToUnixMillis(batch.received_at))
       .Add(static_cast<int64_t>(event.sequence()))  // wraps above 2^63
+      .Add(static_cast<int64_t>(event.purpose()))
+      .Add(static_cast<int64_t>(row.body_case))
+      .Add(event.account_id())
+      .Add(event.user_id())
       .Add(event.session_id())
       .Add(batch.install_id)
       .Add(batch.batch_id)
-      .AddOptional(row.milestone_name)
-      .AddOptional(row.milestone_value)
-      .AddOptional(row.session_duration_ms)
       .Add(row.attributes_json)
-      .AddBytes(row.proto);
+      .AddBytes(row.residual);
   absl::StatusOr<PgResult> inserted = writer_->Exec(kInsertOneEvent, insert);
   if (!inserted.ok()) return WithContext(inserted.status(), "storing an event");
   const bool is_new = inserted->AffectedRows() == 1;
@@ -491,71 +449,51 @@ absl::Status PgStore::WriteConsentChange(size_t b, const BatchRecord& batch, siz
 }
 
 absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
+                                 std::span<const std::span<const EventRow>> rows,
                                  std::vector<BatchWriteResult>& results, WriteContext& context) {
   if (context.pending.empty()) return absl::OkStatus();
   std::vector<std::pair<size_t, size_t>> group = std::move(context.pending);
   context.pending.clear();
-  if (context.staged_before) {
-    // ON COMMIT DELETE ROWS empties it only at commit.
-    if (absl::Status s = writer_->Run("DELETE FROM cairn_staging"); !s.ok()) return s;
-  }
-  context.staged_before = true;
 
-  std::string data;
-  data.reserve(group.size() * 600);
-  for (size_t k = 0; k < group.size(); ++k) {
-    const BatchRecord& batch = batches[group[k].first];
-    const cairn::v1::Event& event = batch.events[group[k].second];
-    PgEventRow row = MakePgEventRow(event, batch);
-    auto text = [&](std::string_view value) {
-      data.push_back('\t');
-      AppendCopyText(value, &data);
-    };
-    auto number = [&](int64_t value) {
-      data.push_back('\t');
-      AddCopyInt(value, &data);
-    };
-    // An absent optional column is COPY's NULL, a present one goes to `put`.
-    auto optional = [&](const auto& value, const auto& put) {
-      if (value) return put(*value);
-      data.push_back('\t');
-      AddCopyNull(&data);
-    };
-    AddCopyInt(static_cast<int64_t>(k), &data);
-    text(event.event_id());
-    text(event.account_id());
-    text(event.user_id());
-    text(context.Hash(*this, event.user_id()));
-    number(static_cast<int64_t>(event.purpose()));
-    text(NeedsDecisions(event) ? "t" : "f");
-    number(ConsentMomentMicros(event));
-    text(EventKind(event));
-    number(row.occurred_ms);
-    number(row.corrected_ms);
-    number(absl::ToUnixMillis(batch.received_at));
-    number(static_cast<int64_t>(event.sequence()));  // wraps above 2^63
-    text(event.session_id());
-    text(batch.install_id);
-    text(batch.batch_id);
-    optional(row.milestone_name, text);
-    optional(row.milestone_value, text);
-    optional(row.session_duration_ms, number);
-    text(row.attributes_json);
-    data.push_back('\t');
-    AppendCopyBytes(row.proto, &data);
-    data.push_back('\n');
+  // The facts the consent rule needs, read for the whole group at once:
+  // per (user, purpose) needing decisions the span of its moments, and the
+  // hash of every user.
+  std::map<std::pair<std::string_view, int64_t>, std::pair<int64_t, int64_t>> pairs;
+  std::map<std::string_view, std::string_view> hash_of;  // user_id -> hash
+  for (const auto& [b, i] : group) {
+    const cairn::v1::Event& event = batches[b].events[i];
+    if (!hash_of.contains(event.user_id())) {
+      hash_of.emplace(event.user_id(), context.Hash(*this, event.user_id()));
+    }
+    if (!NeedsDecisions(event)) continue;
+    const int64_t at = ConsentMomentMicros(event);
+    auto [it, added] = pairs.try_emplace({event.user_id(), event.purpose()}, at, at);
+    if (!added) {
+      it->second.first = std::min(it->second.first, at);
+      it->second.second = std::max(it->second.second, at);
+    }
   }
-  if (absl::Status s = writer_->CopyIn(kCopyStaging, data); !s.ok()) {
-    return WithContext(s, "staging events");
+  PgArrayLiteral users, purposes, los, his, hashes;
+  for (const auto& [key, span] : pairs) {
+    users.Add(key.first);
+    purposes.Add(key.second);
+    los.Add(span.first);
+    his.Add(span.second);
   }
-  // The facts the consent rule needs, read for the whole group at once.
-  absl::StatusOr<PgResult> facts = writer_->Exec(kConsentFacts);
+  for (const auto& [user, hash] : hash_of) hashes.Add(hash);
+  PgParams facts_params;
+  facts_params.Add(users.Finish())
+      .Add(purposes.Finish())
+      .Add(los.Finish())
+      .Add(his.Finish())
+      .Add(hashes.Finish());
+  absl::StatusOr<PgResult> facts = writer_->Exec(kConsentFacts, facts_params);
   if (!facts.ok()) return WithContext(facts.status(), "looking up consent");
-  std::unordered_set<std::string_view> erased_users;
+  std::unordered_set<std::string_view> erased_hashes;
   std::map<std::pair<std::string_view, int64_t>, std::vector<consent::PurposeState>> decisions;
   for (int r = 0; r < facts->rows(); ++r) {
     if (facts->Bool(r, 0)) {
-      erased_users.insert(facts->Text(r, 1));
+      erased_hashes.insert(facts->Text(r, 1));
       continue;
     }
     std::optional<int64_t> expires_at_us;
@@ -563,45 +501,138 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     decisions[{facts->Text(r, 1), facts->Int(r, 2)}].push_back(
         DecisionFromRow(facts->Int(r, 3), facts->Int(r, 4), expires_at_us));
   }
-  std::string allowed = "{";
-  for (size_t k = 0; k < group.size(); ++k) {
-    const auto [b, i] = group[k];
+
+  // Judged in memory; of the allowed events the first copy of each id is
+  // the one to store, any later copy in the group a duplicate.
+  std::vector<std::pair<size_t, size_t>> fresh;
+  std::unordered_set<std::string_view> claimed;
+  for (const auto& [b, i] : group) {
     const cairn::v1::Event& event = batches[b].events[i];
     std::span<const consent::PurposeState> candidates;
     if (NeedsDecisions(event)) {
       auto it = decisions.find({event.user_id(), static_cast<int64_t>(event.purpose())});
       if (it != decisions.end()) candidates = it->second;
     }
-    const ConsentVerdict verdict =
-        JudgeEvent(event, erased_users.contains(event.user_id()), candidates);
-    if (verdict != ConsentVerdict::kAllowed) {
-      context.Reject(b, results[b], i, verdict, event);
+    const bool erased = erased_hashes.contains(hash_of.at(event.user_id()));
+    if (ConsentVerdict v = JudgeEvent(event, erased, candidates); v != ConsentVerdict::kAllowed) {
+      context.Reject(b, results[b], i, v, event);
       continue;
     }
-    if (allowed.size() > 1) allowed.push_back(',');
-    absl::StrAppend(&allowed, k);
+    if (claimed.insert(rows[b][i].id).second) {
+      fresh.emplace_back(b, i);
+    } else {
+      WriteContext::NoteStored(results[b], i, /*inserted=*/false);
+    }
   }
-  allowed.push_back('}');
-  if (allowed.size() == 2) return absl::OkStatus();
+  // In id order: collectors storing the same ids wait on each other in the
+  // same order instead of deadlocking.
+  std::sort(fresh.begin(), fresh.end(), [&](const auto& x, const auto& y) {
+    return rows[x.first][x.second].id < rows[y.first][y.second].id;
+  });
 
+  // Usually none of them is stored yet: one COPY. If one is (a retried
+  // batch), the COPY is undone and only the others go in.
+  absl::Status copied = CopyEvents(batches, rows, fresh, /*may_fail=*/true);
+  if (copied.code() == absl::StatusCode::kAlreadyExists) {
+    PgArrayLiteral ids;
+    for (const auto& [b, i] : fresh) ids.Add(EventIdFromKey(PgEventUuid(rows[b][i].id)));
+    PgParams params;
+    params.Add(ids.Finish());
+    absl::StatusOr<PgResult> stored = writer_->Exec(kStoredIds, params);
+    if (!stored.ok()) return WithContext(stored.status(), "looking up stored events");
+    std::unordered_set<std::string> stored_keys;
+    for (int r = 0; r < stored->rows(); ++r) stored_keys.insert(UuidBytes(stored->Text(r, 0)));
+    std::vector<std::pair<size_t, size_t>> remaining;
+    for (const auto& [b, i] : fresh) {
+      if (stored_keys.contains(PgEventUuid(rows[b][i].id))) {
+        WriteContext::NoteStored(results[b], i, /*inserted=*/false);
+      } else {
+        remaining.emplace_back(b, i);
+      }
+    }
+    fresh = std::move(remaining);
+    copied = CopyEvents(batches, rows, fresh, /*may_fail=*/false);
+  }
+  if (!copied.ok()) return copied;
+  for (const auto& [b, i] : fresh) {
+    WriteContext::NoteStored(results[b], i, /*inserted=*/true);
+    context.aggregates.Fold(batches[b].events[i], rows[b][i]);
+  }
+  return FlushAggregates(context);
+}
+
+absl::Status PgStore::CopyEvents(std::span<const BatchRecord> batches,
+                                 std::span<const std::span<const EventRow>> rows,
+                                 std::span<const std::pair<size_t, size_t>> events, bool may_fail) {
+  if (events.empty()) return absl::OkStatus();
+  PgCopyWriter copy;
+  for (const auto& [b, i] : events) {
+    const BatchRecord& batch = batches[b];
+    AppendEventRow(batch.events[i], rows[b][i], absl::ToUnixMillis(batch.received_at),
+                   batch.install_id, batch.batch_id, copy);
+  }
+  if (may_fail) {
+    if (absl::Status s = writer_->Run("SAVEPOINT cairn_copy"); !s.ok()) return s;
+  }
+  absl::Status s = writer_->CopyIn(CopyEventsSql(), copy.Finish());
+  if (s.code() == absl::StatusCode::kAlreadyExists) {
+    if (may_fail) {
+      if (absl::Status undo = writer_->Run("ROLLBACK TO SAVEPOINT cairn_copy"); !undo.ok()) {
+        return undo;
+      }
+      return s;
+    }
+    // Another collector stored one of them since the look: the rerun of
+    // the whole write sees it.
+    return absl::AbortedError(s.message());
+  }
+  if (!s.ok()) return WithContext(s, "storing events");
+  if (may_fail) return writer_->Run("RELEASE SAVEPOINT cairn_copy");
+  return absl::OkStatus();
+}
+
+absl::Status PgStore::FlushAggregates(WriteContext& context) {
+  DailyAggregates& sums = context.aggregates;
+  if (sums.empty()) return absl::OkStatus();
+  PgArrayLiteral day_accounts, day_users, days, logins;
+  for (const auto& [key, count] : sums.login_days) {
+    day_accounts.Add(std::get<0>(key));
+    day_users.Add(std::get<1>(key));
+    days.Add(std::get<2>(key));
+    logins.Add(count);
+  }
+  PgArrayLiteral first_accounts, first_users, first_ms;
+  for (const auto& [key, at_ms] : sums.first_login_ms) {
+    first_accounts.Add(key.first);
+    first_users.Add(key.second);
+    first_ms.Add(at_ms);
+  }
+  PgArrayLiteral reached_accounts, reached_users, reached_names, reached_ms;
+  for (const auto& [key, at_ms] : sums.first_milestone_ms) {
+    reached_accounts.Add(std::get<0>(key));
+    reached_users.Add(std::get<1>(key));
+    reached_names.Add(std::get<2>(key));
+    reached_ms.Add(at_ms);
+  }
+  PgArrayLiteral m_accounts, m_users, m_names, m_days, m_events, m_sums;
+  for (const auto& [key, day] : sums.milestone_days) {
+    m_accounts.Add(std::get<0>(key));
+    m_users.Add(std::get<1>(key));
+    m_names.Add(std::get<2>(key));
+    m_days.Add(std::get<3>(key));
+    m_events.Add(day.events);
+    m_sums.Add(day.value_sum);
+  }
   PgParams params;
-  params.Add(allowed)
-      .Add(static_cast<int64_t>(cairn::v1::PURPOSE_USAGE_ANALYTICS))
-      .Add(static_cast<int64_t>(cairn::v1::PURPOSE_MILESTONES));
-  absl::StatusOr<PgResult> inserted = writer_->Exec(kInsertAllowed, params);
-  if (!inserted.ok()) return WithContext(inserted.status(), "storing events");
-  std::unordered_set<std::string_view> inserted_ids;
-  for (int r = 0; r < inserted->rows(); ++r) inserted_ids.insert(inserted->Text(r, 0));
-  // The first allowed copy of an inserted event_id is the inserted one
-  // (DISTINCT ON ... ORDER BY idx); any other copy is a duplicate.
-  std::unordered_set<std::string_view> claimed;
-  for (size_t k = 0; k < group.size(); ++k) {
-    const auto [b, i] = group[k];
-    BatchWriteResult& result = results[b];
-    if (result.outcomes[i] == EventOutcome::kRejected) continue;
-    const std::string& event_id = batches[b].events[i].event_id();
-    WriteContext::NoteStored(result, i,
-                             inserted_ids.contains(event_id) && claimed.insert(event_id).second);
+  for (PgArrayLiteral* array :
+       {&day_accounts, &day_users, &days, &logins, &first_accounts, &first_users, &first_ms,
+        &reached_accounts, &reached_users, &reached_names, &reached_ms, &m_accounts, &m_users,
+        &m_names, &m_days, &m_events, &m_sums}) {
+    params.Add(array->Finish());
+  }
+  sums = {};
+  if (absl::Status s = writer_->Run(kAddAggregates, params); !s.ok()) {
+    return WithContext(s, "aggregating");
   }
   return absl::OkStatus();
 }
