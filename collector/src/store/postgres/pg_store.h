@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "store/daily_aggregates.h"
 #include "store/store.h"
 
 namespace cairn::collector {
@@ -144,8 +145,9 @@ class PgStore final : public Store {
   absl::Status CopyEvents(std::span<const BatchRecord> batches,
                           std::span<const std::span<const EventRow>> rows,
                           std::span<const std::pair<size_t, size_t>> events, bool may_fail);
-  // Stores the aggregates WriteContext summed for the group's new events.
-  absl::Status FlushAggregates(WriteContext& context);
+  // Stores the daily aggregates summed for a group's new events (one
+  // statement) and empties `sums`.
+  absl::Status FlushAggregates(DailyAggregates& sums);
   absl::StatusOr<bool> IsErased(std::string_view user_id, WriteContext& context);
   // Runs `attempt` (a whole transaction on the writer) until it succeeds,
   // fails with something other than Aborted, or max_attempts is reached.

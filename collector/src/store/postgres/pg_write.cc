@@ -68,34 +68,6 @@ ORDER BY 2, 3, 4, 7
 constexpr std::string_view kStoredIds =
     "SELECT id::text FROM event_rows WHERE id = ANY($1::uuid[])";
 
-// The daily aggregates of a group's new events, summed per key in memory
-// (DailyAggregates): one statement, one upsert per key. Keys arrive
-// sorted, so collectors lock them in the same order.
-constexpr std::string_view kAddAggregates = R"sql(
-WITH login_days AS (
-  INSERT INTO user_day AS t (account_id, user_id, day, logins)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
-  ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = t.logins + excluded.logins
-), first_logins AS (
-  INSERT INTO user_first_login AS t (account_id, user_id, first_login_ms)
-  SELECT * FROM unnest($5::text[], $6::text[], $7::bigint[])
-  ON CONFLICT (account_id, user_id) DO UPDATE
-  SET first_login_ms = least(t.first_login_ms, excluded.first_login_ms)
-), first_milestones AS (
-  INSERT INTO user_milestone AS t (account_id, user_id, name, first_reached_ms)
-  SELECT * FROM unnest($8::text[], $9::text[], $10::text[], $11::bigint[])
-  ON CONFLICT (account_id, user_id, name) DO UPDATE
-  SET first_reached_ms = least(t.first_reached_ms, excluded.first_reached_ms)
-), milestone_days AS (
-  INSERT INTO user_milestone_day AS t (account_id, user_id, name, day, events, value_sum)
-  SELECT * FROM unnest($12::text[], $13::text[], $14::text[], $15::bigint[], $16::bigint[],
-                       $17::double precision[])
-  ON CONFLICT (account_id, user_id, name, day) DO UPDATE
-  SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum
-)
-SELECT 1
-)sql";
-
 // A consent change's own event row, stored alone before its record.
 constexpr std::string_view kInsertOneEvent =
     "INSERT INTO event_rows (id, occurred_at_ms, corrected_at_ms, received_at_ms, sequence, "
@@ -558,7 +530,7 @@ absl::Status PgStore::FlushGroup(std::span<const BatchRecord> batches,
     WriteContext::NoteStored(results[b], i, /*inserted=*/true);
     context.aggregates.Fold(batches[b].events[i], rows[b][i]);
   }
-  return FlushAggregates(context);
+  return FlushAggregates(context.aggregates);
 }
 
 absl::Status PgStore::CopyEvents(std::span<const BatchRecord> batches,
@@ -588,52 +560,6 @@ absl::Status PgStore::CopyEvents(std::span<const BatchRecord> batches,
   }
   if (!s.ok()) return WithContext(s, "storing events");
   if (may_fail) return writer_->Run("RELEASE SAVEPOINT cairn_copy");
-  return absl::OkStatus();
-}
-
-absl::Status PgStore::FlushAggregates(WriteContext& context) {
-  DailyAggregates& sums = context.aggregates;
-  if (sums.empty()) return absl::OkStatus();
-  PgArrayLiteral day_accounts, day_users, days, logins;
-  for (const auto& [key, count] : sums.login_days) {
-    day_accounts.Add(std::get<0>(key));
-    day_users.Add(std::get<1>(key));
-    days.Add(std::get<2>(key));
-    logins.Add(count);
-  }
-  PgArrayLiteral first_accounts, first_users, first_ms;
-  for (const auto& [key, at_ms] : sums.first_login_ms) {
-    first_accounts.Add(key.first);
-    first_users.Add(key.second);
-    first_ms.Add(at_ms);
-  }
-  PgArrayLiteral reached_accounts, reached_users, reached_names, reached_ms;
-  for (const auto& [key, at_ms] : sums.first_milestone_ms) {
-    reached_accounts.Add(std::get<0>(key));
-    reached_users.Add(std::get<1>(key));
-    reached_names.Add(std::get<2>(key));
-    reached_ms.Add(at_ms);
-  }
-  PgArrayLiteral m_accounts, m_users, m_names, m_days, m_events, m_sums;
-  for (const auto& [key, day] : sums.milestone_days) {
-    m_accounts.Add(std::get<0>(key));
-    m_users.Add(std::get<1>(key));
-    m_names.Add(std::get<2>(key));
-    m_days.Add(std::get<3>(key));
-    m_events.Add(day.events);
-    m_sums.Add(day.value_sum);
-  }
-  PgParams params;
-  for (PgArrayLiteral* array :
-       {&day_accounts, &day_users, &days, &logins, &first_accounts, &first_users, &first_ms,
-        &reached_accounts, &reached_users, &reached_names, &reached_ms, &m_accounts, &m_users,
-        &m_names, &m_days, &m_events, &m_sums}) {
-    params.Add(array->Finish());
-  }
-  sums = {};
-  if (absl::Status s = writer_->Run(kAddAggregates, params); !s.ok()) {
-    return WithContext(s, "aggregating");
-  }
   return absl::OkStatus();
 }
 
