@@ -53,8 +53,8 @@ absl::Status PgStore::FlushAggregates(DailyAggregates& sums) {
   }
   PgArrayLiteral first_accounts, first_users, first_ms;
   for (const auto& [key, at_ms] : sums.first_login_ms) {
-    first_accounts.Add(key.first);
-    first_users.Add(key.second);
+    first_accounts.Add(std::get<0>(key));
+    first_users.Add(std::get<1>(key));
     first_ms.Add(at_ms);
   }
   PgArrayLiteral reached_accounts, reached_users, reached_names, reached_ms;

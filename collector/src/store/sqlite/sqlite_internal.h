@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/consent/consent_state.h"
+#include "store/daily_aggregates.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace cairn::collector {
@@ -64,25 +65,10 @@ struct SqliteStore::WriteContext {
     std::vector<consent::PurposeState> sorted;
   };
   std::map<std::tuple<std::string, int64_t>, Decisions, std::less<>> consent;
-  // The daily aggregates of the events stored so far in this write, summed
-  // per key (a write of 20,000 events from 1,000 users has about 1,000 login
-  // keys): written by FlushAggregates before the commit, and before any
-  // withdrawal deletes the user's rows (so it deletes these too).
-  struct PendingAggregates {
-    using UserKey = std::tuple<std::string, std::string>;  // account, user
-    std::map<std::tuple<std::string, std::string, int64_t>, int64_t, std::less<>> login_days;
-    std::map<UserKey, int64_t, std::less<>> first_login_ms;
-    std::map<std::tuple<std::string, std::string, std::string>, int64_t, std::less<>>
-        first_milestone_ms;
-    struct MilestoneDay {
-      int64_t events = 0;
-      double value_sum = 0;
-    };
-    std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay, std::less<>>
-        milestone_days;
-    bool empty() const { return login_days.empty() && first_milestone_ms.empty(); }
-  };
-  PendingAggregates aggregates;
+  // The daily aggregates of the events stored so far in this write: written
+  // by FlushAggregates before the commit, and before any withdrawal deletes
+  // the user's rows (so it deletes these too).
+  DailyAggregates aggregates;
 };
 
 // Runs `stmt` (parameters bound) and calls `row` for each result row, then

@@ -134,10 +134,6 @@ class SqliteStore final : public Store {
   absl::Status StoreConsentRecord(const cairn::v1::Event& event, const BatchRecord& batch,
                                   bool signature_verified, WriteContext& context,
                                   BatchWriteResult& result);
-  // Adds a just-stored event to the write's pending daily aggregates
-  // (logins under usage_analytics, milestones under milestones; others do
-  // nothing). Memory only.
-  void FoldAggregates(const cairn::v1::Event& event, const EventRow& row, WriteContext& context);
   // Upserts the pending aggregates (one statement per key) and clears them.
   absl::Status FlushAggregates(WriteContext& context);
   absl::Status AddRejections(const std::map<cairn::v1::RejectReason, int64_t>& counts);

@@ -24,7 +24,7 @@ namespace cairn::collector {
 namespace {
 
 // Daily aggregates: a write sums its events per key in memory
-// (WriteContext::PendingAggregates), then one upsert per key adds the sums.
+// (DailyAggregates), then one upsert per key adds the sums.
 constexpr std::string_view kAddLoginDay = R"sql(
 INSERT INTO user_day (account_id, user_id, day, logins) VALUES (?1, ?2, ?3, ?4)
 ON CONFLICT (account_id, user_id, day) DO UPDATE SET logins = logins + excluded.logins
@@ -140,22 +140,6 @@ ON CONFLICT (install_id, reason) DO UPDATE SET count =
   CASE WHEN count > 9223372036854775807 - excluded.count THEN 9223372036854775807
        ELSE count + excluded.count END
 )sql";
-
-// The value of `view`'s key in `map` (keys of strings, compared with
-// std::less<>), added as `initial` under a copy of the key if absent: only a
-// new key copies its strings.
-template <typename Map, typename View, typename Value>
-typename Map::mapped_type& FindOrAdd(Map& map, const View& view, Value initial) {
-  auto it = map.find(view);
-  if (it == map.end()) {
-    typename Map::key_type key =
-        std::apply([](const auto&... field) { return typename Map::key_type(field...); }, view);
-    it = map.emplace(std::move(key), std::move(initial)).first;
-  }
-  return it->second;
-}
-
-void LowerTo(int64_t& value, int64_t candidate) { value = std::min(value, candidate); }
 
 // Binds a CompactId's bytes: a BLOB if they are binary, else TEXT.
 sqlite::Statement& BindCompact(sqlite::Statement& statement, int index, std::string_view bytes,
@@ -494,7 +478,7 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
     absl::StatusOr<bool> inserted = insert_event(i);
     if (!inserted.ok()) return inserted.status();
     note_stored(i, *inserted);
-    if (*inserted) FoldAggregates(event, rows[i], context);
+    if (*inserted) context.aggregates.Fold(event, rows[i]);
   }
   std::sort(result.rejections.begin(), result.rejections.end(),
             [](const StoreRejection& a, const StoreRejection& b) { return a.index < b.index; });
@@ -546,30 +530,8 @@ absl::StatusOr<BatchWriteResult> SqliteStore::WriteOne(const BatchRecord& batch,
   return result;
 }
 
-void SqliteStore::FoldAggregates(const cairn::v1::Event& event, const EventRow& row,
-                                 WriteContext& context) {
-  const int64_t at_ms = row.corrected_at_ms;
-  const int64_t day = row.day;
-  WriteContext::PendingAggregates& pending = context.aggregates;
-  const std::string_view account = event.account_id();
-  const std::string_view user = event.user_id();
-  if (event.has_login() && event.purpose() == cairn::v1::PURPOSE_USAGE_ANALYTICS) {
-    ++FindOrAdd(pending.login_days, std::make_tuple(account, user, day), int64_t{0});
-    LowerTo(FindOrAdd(pending.first_login_ms, std::make_tuple(account, user), at_ms), at_ms);
-  } else if (event.has_milestone() && event.purpose() == cairn::v1::PURPOSE_MILESTONES) {
-    const std::string_view name = event.milestone().name();
-    LowerTo(FindOrAdd(pending.first_milestone_ms, std::make_tuple(account, user, name), at_ms),
-            at_ms);
-    WriteContext::PendingAggregates::MilestoneDay& sums =
-        FindOrAdd(pending.milestone_days, std::make_tuple(account, user, name, day),
-                  WriteContext::PendingAggregates::MilestoneDay{});
-    ++sums.events;
-    if (row.milestone_value) sums.value_sum += *row.milestone_value;
-  }
-}
-
 absl::Status SqliteStore::FlushAggregates(WriteContext& context) {
-  WriteContext::PendingAggregates& pending = context.aggregates;
+  DailyAggregates& pending = context.aggregates;
   if (pending.empty()) return absl::OkStatus();
   // Each pending row is its key's fields, then its values, bound in order.
   auto run = [](sqlite::Statement& statement, std::string_view what, const auto& key,
