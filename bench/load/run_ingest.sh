@@ -94,9 +94,6 @@ echo "-- SQLite again with ${RAW_LARGE_BATCH:-5000}-row transactions"
 "$raw" --rows="$raw_rows" --batch-rows="${RAW_LARGE_BATCH:-5000}" --sqlite-dir="$work/raw-large" |
   tee "$out/raw-large.txt" || status=1
 raw_rate() { grep "\"cairn_store_raw\":\"$1\"" "$out/raw.txt" | sed 's/.*"rows_per_s":\([0-9]*\).*/\1/'; }
-# The collector's own schema (v3 indexes) and writer settings, at 500-row
-# transactions: the reference for SQLite ingest.
-
 # The unique time-ordered key alone (sqlite_key_only), at 500-row
 # transactions: the physical limit the SQLite ingest is measured against.
 raw_sqlite=$(raw_rate sqlite_key_only)
