@@ -138,6 +138,7 @@ void BatchWriter::Commit(Store* store, std::deque<Job>& group) {
   if (results.ok()) {
     NoteGroupOutcome(true);
     for (size_t i = 0; i < group.size(); ++i) Complete(group[i].done, std::move((*results)[i]));
+    reclaimer_.Release(std::move(batches));
     return;
   }
   std::vector<absl::StatusOr<BatchWriteResult>> outcomes(group.size(), results.status());
@@ -162,6 +163,7 @@ void BatchWriter::Commit(Store* store, std::deque<Job>& group) {
   NoteGroupOutcome(std::any_of(outcomes.begin(), outcomes.end(),
                                [](const absl::StatusOr<BatchWriteResult>& r) { return r.ok(); }));
   for (size_t i = 0; i < group.size(); ++i) Complete(group[i].done, std::move(outcomes[i]));
+  reclaimer_.Release(std::move(batches));
 }
 
 }  // namespace cairn::collector

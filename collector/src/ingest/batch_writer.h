@@ -14,6 +14,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ingest/batch_reclaimer.h"
 #include "ops/histogram.h"
 #include "store/store.h"
 
@@ -109,6 +110,7 @@ class BatchWriter {
   std::atomic<int64_t> last_group_failed_at_ns_{0};
   std::atomic<int> writing_{0};  // writers inside a Store::Write
   std::atomic<uint64_t> write_failures_{0};
+  BatchReclaimer reclaimer_;          // frees committed groups off the writer threads
   std::vector<std::thread> threads_;  // last: start after everything they use exists
 };
 
