@@ -9,7 +9,7 @@ namespace cairn::collector {
 namespace {
 
 // The value of `view`'s key in `map` (keys of strings, compared with
-// std::less<>), added as `initial` under a copy of the key if absent: only a
+// ViewLess), added as `initial` under a copy of the key if absent: only a
 // new key copies its strings.
 template <typename Map, typename View, typename Value>
 typename Map::mapped_type& FindOrAdd(Map& map, const View& view, Value initial) {

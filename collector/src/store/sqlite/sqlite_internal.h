@@ -64,7 +64,7 @@ struct SqliteStore::WriteContext {
     int64_t from_us = 0;
     std::vector<consent::PurposeState> sorted;
   };
-  std::map<std::tuple<std::string, int64_t>, Decisions, std::less<>> consent;
+  std::map<std::tuple<std::string, int64_t>, Decisions, ViewLess> consent;
   // The daily aggregates of the events stored so far in this write: written
   // by FlushAggregates before the commit, and before any withdrawal deletes
   // the user's rows (so it deletes these too).
