@@ -8,7 +8,8 @@
 #      against libc++ (ctest labels bindings, libcxx); then its
 #      Debian packages built with CPack, checked, the collector's installed,
 #      run as its systemd unit says and purged (ctest label package: needs
-#      root or sudo);
+#      root or sudo); these tests run in the background during stage 3's
+#      build, since they mostly wait on dpkg, systemd, npm and pip;
 #   3. the whole suite (unit, collector, end-to-end, PostgreSQL, browser,
 #      install) built with clang under AddressSanitizer and UBSan, then short
 #      libFuzzer runs of the collector's request decoding from the same build
@@ -50,18 +51,70 @@ cmake -S . -B "$build-gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS
 cmake --build "$build-gcc" -j "$jobs"
 stage_done "GCC build"
 
-echo "== Debian packages of the GCC build: contents, the collector's installed, run, purged"
-ctest --test-dir "$build-gcc" -L package --output-on-failure
-stage_done "Debian packages"
+# Background jobs: each runs in a process group of its own (set -m), so that
+# stopping it stops every process it started; its output goes to
+# $logs/NAME.log, shown when it fails.
+rm -rf "$logs"
+mkdir -p "$logs"
+background_pids=()
+stop_background() {
+  local pid
+  for pid in "${background_pids[@]}"; do
+    kill -TERM -- "-$pid" 2>/dev/null || true
+  done
+}
+trap stop_background EXIT
+# start_background NAME NICENESS COMMAND...: runs COMMAND in the background.
+start_background() {
+  local name=$1 niceness=$2
+  shift 2
+  set -m
+  (
+    renice -n "$niceness" -p "$BASHPID" >/dev/null || true
+    started=$SECONDS
+    status=0
+    "$@" >"$logs/$name.log" 2>&1 || status=$?
+    echo $((SECONDS - started)) >"$logs/$name.seconds"
+    echo "$status" >"$logs/$name.status"
+  ) &
+  background_pids+=($!)
+  echo $! >"$logs/$name.pid"
+  set +m
+}
+# wait_background NAME WHAT: waits for NAME; exits with its log's end if it
+# failed.
+wait_background() {
+  local name=$1 what=$2
+  while [ ! -f "$logs/$name.status" ]; do
+    if ! kill -0 "$(cat "$logs/$name.pid")" 2>/dev/null && [ ! -f "$logs/$name.status" ]; then
+      echo "== $what stopped without a status"
+      exit 1
+    fi
+    sleep 2
+  done
+  if [ "$(cat "$logs/$name.status")" != 0 ]; then
+    echo "== $what failed; the end of $logs/$name.log:"
+    tail -n 80 "$logs/$name.log"
+    exit 1
+  fi
+  echo "== $what took $(cat "$logs/$name.seconds") s, in the background"
+}
 
-echo "== libcairn.so of the product build: its exports, the Python and Node.js bindings, a clang+libc++ app"
-# The shared library exports the C API and nothing else.
-if nm -D --defined-only "$build-gcc/sdk/src/capi/libcairn.so" | grep -v ' cairn_'; then
-  echo "libcairn.so exports more than cairn_* (above)"
-  exit 1
-fi
-ctest --test-dir "$build-gcc" -L 'bindings|libcxx' --output-on-failure -j "$jobs"
-stage_done "the C library and its bindings"
+# The product build's own tests wait on dpkg, systemd, npm and pip much of
+# the time, so they run in the background while the ASan+UBSan build
+# compiles.
+product_tests() {
+  echo "== Debian packages of the GCC build: contents, the collector's installed, run, purged"
+  ctest --test-dir "$build-gcc" -L package --output-on-failure
+  echo "== libcairn.so of the product build: its exports, the Python and Node.js bindings, a clang+libc++ app"
+  # The shared library exports the C API and nothing else.
+  if nm -D --defined-only "$build-gcc/sdk/src/capi/libcairn.so" | grep -v ' cairn_'; then
+    echo "libcairn.so exports more than cairn_* (above)"
+    return 1
+  fi
+  ctest --test-dir "$build-gcc" -L 'bindings|libcxx' --output-on-failure -j "$jobs"
+}
+start_background product 0 product_tests
 
 # sanitizer_build DIR [CMAKE_OPTION...] -- [TARGET...]: configures DIR for
 # clang at -O1 with line tables (the tests' own code at -O0, their common
@@ -97,35 +150,16 @@ echo "== clang build with AddressSanitizer and UBSan: every test, and the fuzz t
 # CAIRN_FUZZ builds everything with ASan and UBSan, and the fuzz targets.
 sanitizer_build "$build-asan" -DCAIRN_FUZZ=ON --
 stage_done "ASan+UBSan build"
+wait_background product "the C library, its bindings and the Debian packages"
 
 # The ThreadSanitizer build starts now, in the background, at the lowest
-# priority: it takes the CPU the suite leaves idle. In a process group of its
-# own (set -m), so that stopping it stops every compiler it started.
-rm -rf "$logs"
-mkdir -p "$logs"
-background_pid=""
-stop_background() {
-  if [ -n "$background_pid" ]; then
-    kill -TERM -- "-$background_pid" 2>/dev/null || true
-  fi
-}
-trap stop_background EXIT
+# priority: it takes the CPU the suite leaves idle.
 if [ "$run_tsan" = 1 ]; then
-  set -m
-  (
-    renice -n 19 -p "$BASHPID" >/dev/null || true
-    started=$SECONDS
-    status=0
-    # Every binary labelled unit but not store, and the ops process tests.
-    sanitizer_build "$build-tsan" -DCAIRN_TSAN=ON -- sdk_tests consent_tests common_tests \
-        platform_tests capi_tests cairn-wrapper-app wrapper_header_tests engagement_tests collector_unit_tests collector_dashboard_tests \
-        collector_admin_json_tests collector_ops_process_tests >"$logs/tsan.log" 2>&1 ||
-      status=$?
-    echo $((SECONDS - started)) >"$logs/tsan.seconds"
-    echo "$status" >"$logs/tsan.status"
-  ) &
-  background_pid=$!
-  set +m
+  # Every binary labelled unit but not store, and the ops process tests.
+  start_background tsan 19 sanitizer_build "$build-tsan" -DCAIRN_TSAN=ON -- sdk_tests consent_tests \
+      common_tests platform_tests capi_tests cairn-wrapper-app wrapper_header_tests engagement_tests \
+      collector_unit_tests collector_dashboard_tests collector_admin_json_tests \
+      collector_ops_process_tests
 fi
 
 echo "== the whole suite under AddressSanitizer and UBSan, then libFuzzer runs"
@@ -139,20 +173,7 @@ unset ASAN_OPTIONS UBSAN_OPTIONS
 stage_done "the whole suite and the fuzz runs"
 
 if [ "$run_tsan" = 1 ]; then
-  while [ ! -f "$logs/tsan.status" ]; do
-    if ! kill -0 "$background_pid" 2>/dev/null; then
-      echo "== the ThreadSanitizer build stopped without a status"
-      exit 1
-    fi
-    sleep 2
-  done
-  if [ "$(cat "$logs/tsan.status")" != 0 ]; then
-    echo "== the ThreadSanitizer build failed; the end of $logs/tsan.log:"
-    tail -n 60 "$logs/tsan.log"
-    exit 1
-  fi
-  background_pid=""
-  echo "== the ThreadSanitizer build took $(cat "$logs/tsan.seconds") s, mostly in the background"
+  wait_background tsan "the ThreadSanitizer build"
   echo "== ThreadSanitizer: unit tests, the collector's unit suites, key reload under load"
   export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
   # The store suites talk to PostgreSQL through libpq, which is not built
