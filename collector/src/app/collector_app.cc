@@ -87,12 +87,22 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   if (webhook_on) {
     sender = std::make_unique<WebhookSender>(store->get(), SystemClock(), config.alerts.webhook);
   }
-  auto scheduler = std::make_unique<AlertScheduler>(evaluator.get(), sender.get(), SystemClock(),
-                                                    config.alerts.interval);
+  // What the account lists read: refreshed after each scheduled evaluation.
+  auto snapshots = std::make_unique<HealthSnapshots>(store->get());
+  HealthSnapshots* snapshots_ptr = snapshots.get();
+  auto scheduler = std::make_unique<AlertScheduler>(
+      evaluator.get(), sender.get(), SystemClock(), config.alerts.interval, absl::Seconds(5),
+      [snapshots_ptr] {
+        absl::StatusOr<int64_t> refreshed = snapshots_ptr->RefreshAll(SystemClock()->Now());
+        if (!refreshed.ok()) {
+          Log(LogLevel::kError, "health_snapshots_failed",
+              {{"code", absl::StatusCodeToString(refreshed.status().code())}});
+        }
+      });
   AlertScheduler* scheduler_ptr = scheduler.get();
   auto engagement_api = std::make_unique<EngagementApi>(
       store->get(), SystemClock(), evaluator.get(), std::string((*store)->KeyedHashKey()),
-      [scheduler_ptr] { scheduler_ptr->Wake(); });
+      [scheduler_ptr] { scheduler_ptr->Wake(); }, snapshots_ptr);
   admin->SetEngagementApi(engagement_api.get());
 
   RequestHandlerOptions handler_options = config.handler;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
@@ -204,6 +205,7 @@ AdminApi::AdminApi(const WriteKeySet* admin_tokens, Store* store, Clock* clock,
       clock_(clock),
       options_(options),
       worker_(options.queue_capacity),
+      readers_(options.queue_capacity, options.admin_readers),
       customer_worker_(options.customer_queue_capacity),
       customer_limits_(options.customer_rate_limit) {}
 
@@ -211,6 +213,7 @@ AdminApi::~AdminApi() { Stop(); }
 
 void AdminApi::Stop() {
   worker_.Stop();
+  readers_.Stop();
   customer_worker_.Stop();
 }
 
@@ -291,7 +294,10 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
   // Kept outside the task so a refused submission can still answer.
   auto pending = std::make_shared<Respond>(std::move(respond));
   auto shared_request = std::make_shared<HttpRequest>(std::move(request));
-  TaskQueue& queue = customer ? customer_worker_ : worker_;
+  // Reads run side by side on the readers; writes one at a time, in order.
+  TaskQueue& queue = customer                          ? customer_worker_
+                     : shared_request->method == "GET" ? readers_
+                                                       : worker_;
   bool queued = queue.TrySubmit(
       [this, pending, shared_request]() mutable { std::move (*pending)(Run(*shared_request)); });
   if (!queued) {
@@ -353,8 +359,21 @@ HttpResponse AdminApi::Export(std::string_view user_id) {
 }
 
 HttpResponse AdminApi::Erase(std::string_view user_id) {
+  // The user's accounts, read first: their snapshots are refreshed after.
+  std::vector<std::string> accounts;
+  if (engagement_ != nullptr) {
+    absl::StatusOr<std::vector<std::string>> found = engagement_->AccountsOfUser(user_id);
+    if (!found.ok()) return StoreFailure(Route::kErase, found.status());
+    accounts = *std::move(found);
+  }
   absl::StatusOr<ErasureResult> result = store_->EraseUser(user_id, clock_->Now());
   if (!result.ok()) return StoreFailure(Route::kErase, result.status());
+  if (engagement_ != nullptr) {
+    if (absl::Status s = engagement_->RefreshAccounts(accounts); !s.ok()) {
+      Log(LogLevel::kError, "snapshot_refresh_failed",
+          {{"code", absl::StatusCodeToString(s.code())}});
+    }
+  }
   // The log keeps the counts as an audit trail, never the id.
   Log(LogLevel::kInfo, "user_erased",
       {{"events_deleted", std::to_string(result->events_deleted)},

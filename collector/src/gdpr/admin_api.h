@@ -24,8 +24,13 @@ struct AdminApiOptions {
   size_t max_export_events = 100000;
   // Largest and default page of renewal recipients.
   size_t max_recipients_page = 1000;
-  // Admin requests waiting for the admin worker; beyond it: 503.
+  // Admin requests waiting for the admin worker (and, separately, for the
+  // readers); beyond it: 503.
   size_t queue_capacity = 32;
+  // Threads serving admin GET requests side by side (the dashboard loads
+  // several lists at once); writes keep one worker of their own, so they
+  // stay serialised and in order.
+  size_t admin_readers = 4;
   // Customer-view requests (GET /v1/customer/overview) run on a worker and
   // queue of their own, so a customer link, which the vendor hands out,
   // can never crowd out the operator: beyond this many waiting, 503.
@@ -46,9 +51,10 @@ struct AdminApiOptions {
 //   /v1/accounts..., /v1/alerts..., /v1/renewals/upcoming, /v1/customer/overview
 //                                                      see EngagementApi
 //
-// Requests run one at a time on an own worker thread (store work is slow
-// next to network I/O); the customer view has a second worker, queue and
-// per-link rate limit of its own. Responses are JSON; errors are text like the rest of
+// Store work is slow next to network I/O, so requests run off the network
+// threads: reads (GET) on a pool of admin_readers threads, writes one at a
+// time on a worker of their own; the customer view has a third worker,
+// queue and per-link rate limit of its own. Responses are JSON; errors are text like the rest of
 // the API. Thread-safe.
 class AdminApi {
  public:
@@ -101,6 +107,7 @@ class AdminApi {
   const AdminApiOptions options_;
   EngagementApi* engagement_ = nullptr;
   TaskQueue worker_;
+  TaskQueue readers_;
   TaskQueue customer_worker_;
   RateLimiter customer_limits_;
 };

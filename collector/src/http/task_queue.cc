@@ -1,5 +1,6 @@
 #include "http/task_queue.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 
@@ -7,7 +8,11 @@
 
 namespace cairn::collector {
 
-TaskQueue::TaskQueue(size_t capacity) : capacity_(capacity), thread_([this] { Run(); }) {}
+TaskQueue::TaskQueue(size_t capacity, size_t threads) : capacity_(capacity) {
+  for (size_t i = 0; i < std::max<size_t>(1, threads); ++i) {
+    threads_.emplace_back([this] { Run(); });
+  }
+}
 
 TaskQueue::~TaskQueue() { Stop(); }
 
@@ -27,8 +32,10 @@ void TaskQueue::Stop() {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
-  ready_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  ready_.notify_all();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 void TaskQueue::Run() {

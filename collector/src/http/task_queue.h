@@ -6,19 +6,22 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 
 namespace cairn::collector {
 
-// One worker thread running submitted tasks in order, with a bounded queue.
-// Keeps slow store work (admin requests) off the network threads.
+// Worker threads running submitted tasks (in order with one thread), with a
+// bounded queue. Keeps slow store work (admin requests) off the network
+// threads.
 class TaskQueue {
  public:
   using Task = absl::AnyInvocable<void() &&>;
 
-  // Starts the worker. `capacity` bounds tasks waiting (not running).
-  explicit TaskQueue(size_t capacity);
+  // Starts `threads` workers (at least 1). `capacity` bounds tasks waiting
+  // (not running).
+  explicit TaskQueue(size_t capacity, size_t threads = 1);
   // Stops (see Stop).
   ~TaskQueue();
   TaskQueue(const TaskQueue&) = delete;
@@ -28,7 +31,7 @@ class TaskQueue {
   // is full or stopping: the caller answers 503. Cost: a mutex.
   bool TrySubmit(Task task);
 
-  // Refuses new tasks, runs those already queued, joins the worker.
+  // Refuses new tasks, runs those already queued, joins the workers.
   // Idempotent.
   void Stop();
 
@@ -41,7 +44,7 @@ class TaskQueue {
   std::deque<Task> tasks_;         // guarded by mu_
   bool stopping_ = false;          // guarded by mu_
   std::mutex stop_mu_;             // serializes Stop() callers around the join
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace cairn::collector

@@ -11,6 +11,7 @@
 #include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
+#include "store/sql_read.h"
 #include "store/store_common.h"
 
 namespace cairn::collector {
@@ -73,6 +74,9 @@ absl::StatusOr<StoredAlert> ParseAlert(const SqlRow& row) {
   return a;
 }
 
+constexpr char kSettingsColumns[] =
+    "account_id, seats, renewal_day, key_milestones, owner, plan, arr_cents, segments";
+
 absl::StatusOr<AccountSettings> ParseSettings(const SqlRow& row) {
   Reader r{row};
   AccountSettings s;
@@ -83,11 +87,16 @@ absl::StatusOr<AccountSettings> ParseSettings(const SqlRow& row) {
   if (!keys.empty()) {
     for (absl::string_view k : absl::StrSplit(keys, '\n')) s.key_milestones.emplace_back(k);
   }
+  if (row.size() > 4 && row[4]) s.owner = *row[4];
+  if (row.size() > 5 && row[5]) s.plan = *row[5];
+  s.arr_cents = r.OptInt(6);
+  std::string segments = r.Text(7);
+  if (!segments.empty()) {
+    for (absl::string_view g : absl::StrSplit(segments, '\n')) s.segments.emplace_back(g);
+  }
   if (!r.ok) return Bad("account settings row");
   return s;
 }
-
-constexpr char kSettingsColumns[] = "account_id, seats, renewal_day, key_milestones";
 
 constexpr char kGoalColumns[] =
     "goal_id, account_id, name, milestone_name, target_count, start_day, due_day, created_at_ms";
@@ -107,28 +116,27 @@ absl::StatusOr<StoredGoal> ParseGoal(const SqlRow& row) {
   return g;
 }
 
-// Every row `query` returns, each through `parse` (a ParseX above), read in
-// one engagement read; the first parse error stops it.
+// Every row `query` returns, each through `parse` (a ParseX above).
 template <typename Row>
 absl::StatusOr<std::vector<Row>> ReadRows(Store* store, const std::string& query,
                                           std::span<const SqlValue> params,
                                           absl::StatusOr<Row> (*parse)(const SqlRow&)) {
-  std::vector<Row> out;
-  absl::Status s = store->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(query, params);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      absl::StatusOr<Row> parsed = parse(row);
-      if (!parsed.ok()) return parsed.status();
-      out.push_back(*std::move(parsed));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return ReadSqlRows<Row>(store, query, params, parse);
 }
 
 }  // namespace
+
+std::string AccountSettingsColumns(std::string_view table) {
+  std::vector<std::string> columns;
+  for (absl::string_view c : absl::StrSplit(kSettingsColumns, ", ")) {
+    columns.push_back(absl::StrCat(ToAbsl(table), ".", c));
+  }
+  return absl::StrJoin(columns, ", ");
+}
+
+absl::StatusOr<AccountSettings> ParseAccountSettings(const SqlRow& row) {
+  return ParseSettings(row);
+}
 
 std::string_view DeliveryStateName(DeliveryState state) {
   switch (state) {
@@ -259,6 +267,18 @@ absl::StatusOr<std::vector<std::string>> EngagementStore::ListAccountIds() {
   return out;
 }
 
+absl::StatusOr<std::vector<std::string>> EngagementStore::AccountsOfUser(std::string_view user_id) {
+  const std::array<SqlValue, 1> user = {Text(user_id)};
+  return ReadSqlRows<std::string>(
+      store_,
+      "SELECT account_id FROM user_first_login WHERE user_id = ?1 "
+      "UNION SELECT account_id FROM user_milestone WHERE user_id = ?1 ORDER BY 1",
+      user, [](const SqlRow& row) -> absl::StatusOr<std::string> {
+        if (row.empty() || !row[0]) return Bad("account id");
+        return *row[0];
+      });
+}
+
 absl::StatusOr<std::optional<AccountSettings>> EngagementStore::GetAccountSettings(
     std::string_view account_id) {
   std::optional<AccountSettings> out;
@@ -286,19 +306,46 @@ absl::StatusOr<std::vector<AccountSettings>> EngagementStore::ListAccountSetting
 }
 
 absl::Status EngagementStore::PutAccountSettings(const AccountSettings& settings, absl::Time now) {
+  auto optional_text = [](const std::optional<std::string>& v) {
+    return v ? SqlValue(*v) : SqlValue(nullptr);
+  };
   return store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 5> params = {
-        Text(settings.account_id), settings.seats ? SqlValue(*settings.seats) : SqlValue(nullptr),
+    const std::array<SqlValue, 9> params = {
+        Text(settings.account_id),
+        settings.seats ? SqlValue(*settings.seats) : SqlValue(nullptr),
         settings.renewal_date ? SqlValue(*settings.renewal_date) : SqlValue(nullptr),
-        SqlValue(absl::StrJoin(settings.key_milestones, "\n")), Ms(now)};
-    return sql
-        .Execute(
-            "INSERT INTO account_settings (account_id, seats, renewal_day, key_milestones, "
-            "updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (account_id) DO UPDATE SET "
-            "seats = excluded.seats, renewal_day = excluded.renewal_day, "
-            "key_milestones = excluded.key_milestones, updated_at_ms = excluded.updated_at_ms",
-            params)
-        .status();
+        SqlValue(absl::StrJoin(settings.key_milestones, "\n")),
+        Ms(now),
+        optional_text(settings.owner),
+        optional_text(settings.plan),
+        settings.arr_cents ? SqlValue(*settings.arr_cents) : SqlValue(nullptr),
+        SqlValue(absl::StrJoin(settings.segments, "\n"))};
+    absl::StatusOr<int64_t> put = sql.Execute(
+        "INSERT INTO account_settings (account_id, seats, renewal_day, key_milestones, "
+        "updated_at_ms, owner, plan, arr_cents, segments) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id) DO UPDATE SET "
+        "seats = excluded.seats, renewal_day = excluded.renewal_day, "
+        "key_milestones = excluded.key_milestones, updated_at_ms = excluded.updated_at_ms, "
+        "owner = excluded.owner, plan = excluded.plan, arr_cents = excluded.arr_cents, "
+        "segments = excluded.segments",
+        params);
+    if (!put.ok()) return put.status();
+    // The tag rows follow the settings row in the same transaction.
+    const std::array<SqlValue, 1> account = {Text(settings.account_id)};
+    if (absl::StatusOr<int64_t> cleared =
+            sql.Execute("DELETE FROM account_segments WHERE account_id = ?1", account);
+        !cleared.ok()) {
+      return cleared.status();
+    }
+    for (const std::string& segment : settings.segments) {
+      const std::array<SqlValue, 2> tag = {Text(settings.account_id), Text(segment)};
+      if (absl::StatusOr<int64_t> added = sql.Execute(
+              "INSERT INTO account_segments (account_id, segment) VALUES (?1, ?2)", tag);
+          !added.ok()) {
+        return added.status();
+      }
+    }
+    return absl::OkStatus();
   });
 }
 

@@ -25,13 +25,29 @@ namespace cairn::collector {
 // Most key milestones one account may define.
 inline constexpr size_t kMaxKeyMilestones = 32;
 
-// What the vendor sets per account through the admin API.
+// Most segment tags one account may carry.
+inline constexpr size_t kMaxSegments = 16;
+
+// What the vendor sets per account through the admin API: the settings the
+// health formulas read, and the account's business context, which the
+// account list filters and groups by. None of it is personal data: the
+// owner is the CSM's name (the vendor's staff), never an end user's id.
 struct AccountSettings {
   std::string account_id;
   std::optional<int64_t> seats;                      // >= 0 when set
   std::optional<engagement::DayIndex> renewal_date;  // a UTC day
   std::vector<std::string> key_milestones;           // valid milestone names
+  std::optional<std::string> owner;                  // the account's CSM
+  std::optional<std::string> plan;                   // e.g. "enterprise"
+  std::optional<int64_t> arr_cents;                  // annual recurring revenue, >= 0
+  std::vector<std::string> segments;                 // tags, sorted, distinct
 };
+
+// The account_settings columns ParseAccountSettings reads, in its order,
+// each prefixed with "`table`." (a join's alias). Cost: a small string.
+std::string AccountSettingsColumns(std::string_view table);
+// One row of those columns; DataLoss if it does not parse. Free.
+absl::StatusOr<AccountSettings> ParseAccountSettings(const SqlRow& row);
 
 // A goal as stored: the engagement::Goal plus its id.
 struct StoredGoal {
@@ -103,6 +119,10 @@ class EngagementStore {
   // Accounts with any aggregate row or settings, sorted by id. Cost: a scan
   // of the first-login, milestone and settings keys.
   absl::StatusOr<std::vector<std::string>> ListAccountIds();
+
+  // The accounts holding aggregate rows of `user_id` (to refresh their
+  // snapshots after an erasure), sorted. Cost: two indexed reads.
+  absl::StatusOr<std::vector<std::string>> AccountsOfUser(std::string_view user_id);
 
   // The account's settings; nullopt if never set. Cost: one lookup.
   absl::StatusOr<std::optional<AccountSettings>> GetAccountSettings(std::string_view account_id);

@@ -5,6 +5,7 @@
 
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/day.h"
+#include "success/engagement_views.h"
 
 namespace cairn::collector {
 namespace {
@@ -12,18 +13,6 @@ namespace {
 // Alerts read per evaluation of all accounts: open alerts are at most one
 // per account.
 constexpr size_t kMaxOpenAlerts = 1000000;
-
-int BandRank(engagement::Label band) {
-  switch (band) {
-    case engagement::Label::kPoor:
-      return 0;
-    case engagement::Label::kWatch:
-      return 1;
-    case engagement::Label::kGood:
-      return 2;
-  }
-  return 2;
-}
 
 }  // namespace
 

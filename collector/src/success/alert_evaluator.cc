@@ -205,12 +205,14 @@ absl::StatusOr<int64_t> WebhookSender::DeliverDue() {
 }
 
 AlertScheduler::AlertScheduler(AlertEvaluator* evaluator, WebhookSender* sender, Clock* clock,
-                               absl::Duration interval, absl::Duration delivery_poll)
+                               absl::Duration interval, absl::Duration delivery_poll,
+                               absl::AnyInvocable<void()> after_evaluation)
     : evaluator_(evaluator),
       sender_(sender),
       clock_(clock),
       interval_(interval),
       delivery_poll_(delivery_poll),
+      after_evaluation_(std::move(after_evaluation)),
       thread_([this] { Loop(); }) {}
 
 AlertScheduler::~AlertScheduler() { Stop(); }
@@ -249,6 +251,7 @@ void AlertScheduler::Loop() {
         Log(LogLevel::kError, "alerts_evaluation_failed",
             {{"code", absl::StatusCodeToString(counts.status().code())}});
       }
+      if (after_evaluation_) after_evaluation_();
     }
     if (sender_ != nullptr) {
       absl::StatusOr<int64_t> delivered = sender_->DeliverDue();

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <thread>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -104,9 +105,12 @@ class WebhookSender {
 // Wake() runs a delivery pass at once (after an on-demand evaluation).
 class AlertScheduler {
  public:
-  // Starts the thread. `sender` may be null (no webhook).
+  // Starts the thread. `sender` may be null (no webhook). `after_evaluation`
+  // (may be null) runs on the thread after each scheduled evaluation, e.g.
+  // to refresh the health snapshots.
   AlertScheduler(AlertEvaluator* evaluator, WebhookSender* sender, Clock* clock,
-                 absl::Duration interval, absl::Duration delivery_poll = absl::Seconds(5));
+                 absl::Duration interval, absl::Duration delivery_poll = absl::Seconds(5),
+                 absl::AnyInvocable<void()> after_evaluation = nullptr);
   // Stops and joins the thread.
   ~AlertScheduler();
   // Asks the thread to deliver due webhooks now. Free.
@@ -121,6 +125,7 @@ class AlertScheduler {
   Clock* const clock_;
   const absl::Duration interval_;
   const absl::Duration delivery_poll_;
+  absl::AnyInvocable<void()> after_evaluation_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

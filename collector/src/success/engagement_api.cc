@@ -19,6 +19,7 @@
 #include "ops/json_text.h"
 #include "ops/log.h"
 #include "store/engagement_store.h"
+#include "success/account_settings_update.h"
 #include "success/engagement_views.h"
 
 namespace cairn::collector {
@@ -26,8 +27,6 @@ namespace {
 
 using engagement::DayIndex;
 
-constexpr size_t kMaxAccountsPage = 1000;
-constexpr size_t kDefaultAccountsPage = 100;
 constexpr size_t kMaxGoalNameBytes = 200;
 
 // Route ids in the table; kNone is a path below "/v1/accounts/" that names
@@ -42,7 +41,10 @@ enum class Route {
   kAlerts,
   kEvaluate,
   kRenewals,
-  kCustomer
+  kCustomer,
+  kAccountGroups,
+  kHistory,
+  kForecast,
 };
 
 const RouteTable& EngagementRoutes() {
@@ -55,11 +57,14 @@ const RouteTable& EngagementRoutes() {
     add("/v1/alerts", "GET", Route::kAlerts);
     add("/v1/alerts/evaluate", "POST", Route::kEvaluate);
     add("/v1/renewals/upcoming", "GET", Route::kRenewals);
+    add("/v1/renewals/forecast", "GET", Route::kForecast);
+    add("/v1/account-groups", "GET", Route::kAccountGroups);
     add("/v1/customer/overview", "GET", Route::kCustomer);
     add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
     add("/v1/accounts/{id}/goals", "GET, POST", Route::kGoals);
     add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
     add("/v1/accounts/{id}/goals/{goal_id}", "DELETE", Route::kGoal);
+    add("/v1/accounts/{id}/history", "GET", Route::kHistory);
     // Together every path below "/v1/accounts/", an empty id segment included.
     add("/v1/accounts/{id}/**", "", Route::kNone);
     add("/v1/accounts//**", "", Route::kNone);
@@ -89,132 +94,33 @@ Target ParseTarget(std::string_view path) {
 const auto Error = EngagementError;
 const auto StoreFailure = EngagementStoreFailure;
 
-google::protobuf::Value DateOrNull(const std::optional<DayIndex>& day) {
-  return StringOrNull(day ? std::optional<std::string>(DateText(*day)) : std::nullopt);
-}
-
-google::protobuf::Value SeatsValue(const std::optional<AccountSettings>& settings) {
-  google::protobuf::Value out;
-  if (settings && settings->seats) {
-    out.set_number_value(static_cast<double>(*settings->seats));
-  } else {
-    out.set_null_value(google::protobuf::NULL_VALUE);
-  }
-  return out;
-}
-
-// The fields Account and AccountDetail share (the list's and the view's).
-template <typename AccountMessage>
-void FillAccount(const AccountView& v, AccountMessage* out) {
-  const engagement::Engagement& e = v.engagement;
-  out->set_account_id(e.account_id);
-  *out->mutable_health() = HealthMessage(e.health, true);
-  out->set_login_days_14(static_cast<int32_t>(e.login_days_14));
-  out->set_frequency_band(std::string(engagement::FrequencyBandName(e.frequency_band)));
-  admin::v1::Trend* trend = out->mutable_trend();
-  trend->set_this_week(static_cast<int32_t>(e.trend.this_week));
-  *trend->mutable_baseline_mean() = NumberOrNull(e.trend.baseline_mean);
-  *trend->mutable_ratio() =
-      NumberOrNull(e.trend.ratio ? *e.trend.ratio : std::numeric_limits<double>::quiet_NaN());
-  admin::v1::Breadth* breadth = out->mutable_breadth();
-  breadth->set_active_users_14(static_cast<int32_t>(e.breadth.active_users));
-  breadth->set_denominator(static_cast<int32_t>(e.breadth.denominator));
-  breadth->set_basis(e.breadth.basis == engagement::BreadthBasis::kSeats ? "seats" : "peak_90d");
-  *breadth->mutable_ratio() = NumberOrNull(e.breadth.ratio);
-  *out->mutable_adoption() = NumberOrNull(
-      e.milestones.adoption ? *e.milestones.adoption : std::numeric_limits<double>::quiet_NaN());
-  for (int64_t logins : v.weekly_logins) out->add_weekly_logins(static_cast<uint32_t>(logins));
-  *out->mutable_seats() = SeatsValue(v.settings);
-  *out->mutable_renewal_date() = DateOrNull(v.settings ? v.settings->renewal_date : std::nullopt);
-  if (v.open_alert) {
-    admin::v1::AlertSummary* alert = out->mutable_open_alert();
-    alert->set_alert_id(v.open_alert->alert_id);
-    alert->set_severity(std::string(engagement::DropStateName(v.open_alert->severity)));
-    alert->set_opened_at(FormatRfc3339(v.open_alert->opened_at));
-  }
-}
-
-admin::v1::AccountSettings SettingsMessage(const AccountSettings& s) {
-  admin::v1::AccountSettings out;
-  out.set_account_id(s.account_id);
-  *out.mutable_seats() = SeatsValue(s);
-  *out.mutable_renewal_date() = DateOrNull(s.renewal_date);
-  for (const std::string& name : s.key_milestones) out.add_key_milestones(name);
-  return out;
-}
-
 std::optional<std::string> DecodeId(std::string_view raw) {
   std::optional<std::string> id = PercentDecode(raw);
   if (!id || !IsValidId(*id)) return std::nullopt;
   return id;
 }
 
-// Applies a PUT body to `settings`; the error names the field.
-absl::Status ApplyUpdate(const admin::v1::UpdateAccountRequest& update, AccountSettings* settings) {
-  using google::protobuf::Value;
-  if (update.has_seats()) {
-    const Value& seats = update.seats();
-    if (seats.has_null_value()) {
-      settings->seats.reset();
-    } else {
-      const double n = seats.number_value();
-      // Integers only, up to where a double still counts exactly.
-      if (!seats.has_number_value() || n < 0 || n > 9007199254740992.0 || n != std::floor(n)) {
-        return absl::InvalidArgumentError("seats must be an integer >= 0 or null");
-      }
-      settings->seats = static_cast<int64_t>(n);
-    }
-  }
-  if (update.has_renewal_date()) {
-    const Value& date = update.renewal_date();
-    if (date.has_null_value()) {
-      settings->renewal_date.reset();
-    } else {
-      std::optional<DayIndex> day;
-      if (date.has_string_value()) day = ParseDateText(date.string_value());
-      if (!day) return absl::InvalidArgumentError("renewal_date must be \"YYYY-MM-DD\" or null");
-      settings->renewal_date = *day;
-    }
-  }
-  if (update.has_key_milestones()) {
-    const Value& list = update.key_milestones();
-    if (list.has_null_value()) {
-      settings->key_milestones.clear();
-      return absl::OkStatus();
-    }
-    if (!list.has_list_value()) {
-      return absl::InvalidArgumentError(
-          "key_milestones must be an array of milestone names or null");
-    }
-    if (static_cast<size_t>(list.list_value().values_size()) > kMaxKeyMilestones) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("at most ", kMaxKeyMilestones, " key milestones"));
-    }
-    std::vector<std::string> names;
-    for (const Value& item : list.list_value().values()) {
-      if (!item.has_string_value() || !IsValidMilestoneName(item.string_value())) {
-        return absl::InvalidArgumentError(
-            "key milestone names must be 1-128 bytes of [A-Za-z0-9_.:-]");
-      }
-      if (std::find(names.begin(), names.end(), item.string_value()) == names.end()) {
-        names.push_back(item.string_value());
-      }
-    }
-    settings->key_milestones = std::move(names);
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 EngagementApi::EngagementApi(Store* store, Clock* clock, AlertEvaluator* evaluator,
-                             std::string link_key, OnEvaluated on_evaluated)
+                             std::string link_key, OnEvaluated on_evaluated,
+                             HealthSnapshots* snapshots)
     : store_(store),
       clock_(clock),
       evaluator_(evaluator),
       link_key_(std::move(link_key)),
       on_evaluated_(std::move(on_evaluated)),
-      health_(store) {}
+      health_(store),
+      own_snapshots_(snapshots == nullptr ? std::make_unique<HealthSnapshots>(store) : nullptr),
+      snapshots_(snapshots == nullptr ? *own_snapshots_ : *snapshots) {}
+
+absl::StatusOr<std::vector<std::string>> EngagementApi::AccountsOfUser(std::string_view user_id) {
+  return EngagementStore(store_).AccountsOfUser(user_id);
+}
+
+absl::Status EngagementApi::RefreshAccounts(std::span<const std::string> account_ids) {
+  return snapshots_.RefreshAccounts(account_ids, clock_->Now());
+}
 
 bool EngagementApi::IsEngagementPath(std::string_view path) {
   return EngagementRoutes().Match(path).has_value();
@@ -258,37 +164,16 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return Renewals(request);
     case Route::kCustomer:
       return CustomerOverview(request);
+    case Route::kAccountGroups:
+      return AccountGroups(request);
+    case Route::kHistory:
+      return History(*account, request);
+    case Route::kForecast:
+      return Forecast(request);
     case Route::kNone:
       break;
   }
   return Error(404, "not found");
-}
-
-HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
-  size_t limit = kDefaultAccountsPage;
-  if (std::optional<std::string> text = request.QueryParam("limit")) {
-    uint64_t parsed = 0;
-    if (!absl::SimpleAtoi(*text, &parsed) || parsed == 0 || parsed > kMaxAccountsPage) {
-      return Error(400, absl::StrCat("limit must be 1-", kMaxAccountsPage));
-    }
-    limit = static_cast<size_t>(parsed);
-  }
-  size_t offset = 0;
-  if (std::optional<std::string> token = request.QueryParam("page_token");
-      token && !token->empty()) {
-    uint64_t parsed = 0;
-    if (!absl::SimpleAtoi(*token, &parsed)) return Error(400, "bad page_token");
-    offset = static_cast<size_t>(parsed);
-  }
-  const absl::Time now = clock_->Now();
-  absl::StatusOr<std::vector<AccountView>> views = health_.ComputeAll(now);
-  if (!views.ok()) return StoreFailure(views.status());
-  admin::v1::AccountPage out;
-  out.set_as_of(FormatRfc3339(now));
-  const size_t end = std::min(views->size(), offset + limit);
-  for (size_t i = offset; i < end; ++i) FillAccount((*views)[i], out.add_accounts());
-  if (end < views->size()) out.set_next_page_token(absl::StrCat(end));
-  return AdminJsonResponse(out);
 }
 
 HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
@@ -310,6 +195,7 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
   if (!goals.ok()) return StoreFailure(goals.status());
   admin::v1::AccountDetail out;
   FillAccount(*view, &out);
+  out.set_evaluated_at(FormatRfc3339(now));
   const engagement::MilestoneSummary& summary = view->engagement.milestones;
   std::vector<std::string> keys =
       view->settings ? view->settings->key_milestones : std::vector<std::string>{};
@@ -339,14 +225,19 @@ HttpResponse EngagementApi::PutAccount(const std::string& account_id, const Http
   if (!current.ok()) return StoreFailure(current.status());
   AccountSettings settings = current->value_or(AccountSettings{});
   settings.account_id = account_id;
-  if (absl::Status s = ApplyUpdate(update, &settings); !s.ok()) {
+  if (absl::Status s = ApplyAccountUpdate(update, &settings); !s.ok()) {
     return Error(400, ToStd(s.message()));
   }
   if (absl::Status s = tables.PutAccountSettings(settings, clock_->Now()); !s.ok()) {
     return StoreFailure(s);
   }
   Log(LogLevel::kInfo, "account_settings_updated", {{"account", IdRef(account_id)}});
-  return AdminJsonResponse(SettingsMessage(settings));
+  // Seats and key milestones change the health; the lists show it at once.
+  const std::string ids[] = {account_id};
+  if (absl::Status s = snapshots_.RefreshAccounts(ids, clock_->Now()); !s.ok()) {
+    return StoreFailure(s);
+  }
+  return AdminJsonResponse(AccountSettingsMessage(settings));
 }
 
 HttpResponse EngagementApi::ListGoals(const std::string& account_id) {

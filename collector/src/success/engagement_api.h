@@ -1,8 +1,11 @@
 #ifndef CAIRN_COLLECTOR_SUCCESS_ENGAGEMENT_API_H_
 #define CAIRN_COLLECTOR_SUCCESS_ENGAGEMENT_API_H_
 
+#include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "cairn/common/clock.h"
@@ -10,6 +13,7 @@
 #include "store/store.h"
 #include "success/account_health.h"
 #include "success/alert_evaluator.h"
+#include "success/health_snapshots.h"
 
 namespace cairn::collector {
 
@@ -17,14 +21,19 @@ namespace cairn::collector {
 // messages in proto/cairn/admin/v1), served through AdminApi (same worker,
 // token checks, 404 when the admin API is off):
 //
-//   GET    /v1/accounts[?limit=N&page_token=T]         riskiest first
+//   GET
+//   /v1/accounts[?limit=N&page_token=T&sort=S&band=&owner=&plan=&segment=&q=&alert=open&format=csv]
+//                                                     from the snapshots, riskiest first
+//   GET    /v1/account-groups?group_by=owner|plan|segment|band[&filters][&format=csv]
+//   GET    /v1/accounts/{id}/history[?days=N]           daily health
 //   GET|PUT /v1/accounts/{id}                         view / settings
 //   GET|POST /v1/accounts/{id}/goals                  list / create
 //   DELETE /v1/accounts/{id}/goals/{goal_id}
 //   POST   /v1/accounts/{id}/customer-link            signed customer link
 //   GET    /v1/alerts[?state=open|all]
 //   POST   /v1/alerts/evaluate
-//   GET    /v1/renewals/upcoming[?within_days=N]
+//   GET    /v1/renewals/upcoming[?within_days=N&limit=&page_token=&filters&format=csv]
+//   GET    /v1/renewals/forecast[?months=N&filters]     ARR renewing by month and band
 //   GET    /v1/customer/overview                      Authorization: CustomerLink <token>
 //
 // Thread-safe; handlers run on the admin worker thread.
@@ -34,9 +43,10 @@ class EngagementApi {
   using OnEvaluated = absl::AnyInvocable<void()>;
 
   // `link_key` signs customer links (the store's keyed-hash key). Pointers
-  // must outlive the API.
+  // must outlive the API. `snapshots` (null: one of its own) is refreshed by
+  // POST /v1/alerts/evaluate and for the accounts a write touches.
   EngagementApi(Store* store, Clock* clock, AlertEvaluator* evaluator, std::string link_key,
-                OnEvaluated on_evaluated = nullptr);
+                OnEvaluated on_evaluated = nullptr, HealthSnapshots* snapshots = nullptr);
 
   // True for the paths this API serves. Free.
   static bool IsEngagementPath(std::string_view path);
@@ -44,6 +54,14 @@ class EngagementApi {
   static bool IsCustomerPath(std::string_view path);
   // The methods `path` accepts ("GET", "GET, PUT", ...); empty if no route.
   static std::string AllowedMethods(std::string_view path);
+
+  // The accounts whose snapshots hold figures of `user_id` (read before an
+  // erasure), and their refresh after it, so no list keeps counting an
+  // erased user. Cost: two indexed reads; Compute per account. Fail with
+  // the store's error (the erasure itself stands; the next evaluation
+  // refreshes).
+  absl::StatusOr<std::vector<std::string>> AccountsOfUser(std::string_view user_id);
+  absl::Status RefreshAccounts(std::span<const std::string> account_ids);
 
   // Handles a complete request whose method, token (or for the customer
   // path, nothing yet) and size were checked. Cost: the store reads of the
@@ -63,6 +81,9 @@ class EngagementApi {
   HttpResponse ListAlerts(const HttpRequest& request);
   HttpResponse Evaluate();
   HttpResponse Renewals(const HttpRequest& request);
+  HttpResponse Forecast(const HttpRequest& request);
+  HttpResponse AccountGroups(const HttpRequest& request);
+  HttpResponse History(const std::string& account_id, const HttpRequest& request);
   HttpResponse CustomerOverview(const HttpRequest& request);
 
   Store* const store_;
@@ -71,6 +92,8 @@ class EngagementApi {
   const std::string link_key_;
   OnEvaluated on_evaluated_;
   AccountHealth health_;
+  std::unique_ptr<HealthSnapshots> own_snapshots_;
+  HealthSnapshots& snapshots_;
 };
 
 }  // namespace cairn::collector

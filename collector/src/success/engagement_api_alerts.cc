@@ -27,7 +27,6 @@ namespace {
 using engagement::DayIndex;
 
 constexpr size_t kMaxAlertsListed = 1000;
-constexpr size_t kMaxRecipients = 100;
 
 google::protobuf::Value TimeOrNull(const std::optional<absl::Time>& t) {
   return StringOrNull(t ? std::optional<std::string>(FormatRfc3339(*t)) : std::nullopt);
@@ -69,57 +68,15 @@ HttpResponse EngagementApi::Evaluate() {
   if (evaluator_ == nullptr) return EngagementError(503, "alerts are not configured");
   absl::StatusOr<AlertEvaluationCounts> counts = evaluator_->EvaluateAll();
   if (!counts.ok()) return EngagementStoreFailure(counts.status());
+  if (absl::StatusOr<int64_t> refreshed = snapshots_.RefreshAll(clock_->Now()); !refreshed.ok()) {
+    return EngagementStoreFailure(refreshed.status());
+  }
   if (on_evaluated_) on_evaluated_();
   admin::v1::EvaluationCounts out;
   out.set_evaluated(static_cast<uint32_t>(counts->evaluated));
   out.set_opened(static_cast<uint32_t>(counts->opened));
   out.set_escalated(static_cast<uint32_t>(counts->escalated));
   out.set_closed(static_cast<uint32_t>(counts->closed));
-  return AdminJsonResponse(out);
-}
-
-HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
-  int64_t within = 30;
-  if (std::optional<std::string> text = request.QueryParam("within_days")) {
-    if (!absl::SimpleAtoi(*text, &within) || within < 1 || within > 366) {
-      return EngagementError(400, "within_days must be 1-366");
-    }
-  }
-  const absl::Time now = clock_->Now();
-  const DayIndex today = engagement::DayOf(now);
-  absl::StatusOr<std::vector<AccountSettings>> settings =
-      EngagementStore(store_).ListAccountSettings();
-  if (!settings.ok()) return EngagementStoreFailure(settings.status());
-  std::vector<const AccountSettings*> due;
-  for (const AccountSettings& s : *settings) {
-    if (s.renewal_date && *s.renewal_date >= today && *s.renewal_date <= today + within) {
-      due.push_back(&s);
-    }
-  }
-  std::sort(due.begin(), due.end(), [](const AccountSettings* a, const AccountSettings* b) {
-    if (*a->renewal_date != *b->renewal_date) return *a->renewal_date < *b->renewal_date;
-    return a->account_id < b->account_id;
-  });
-  admin::v1::RenewalList out;
-  out.set_as_of(FormatRfc3339(now));
-  for (const AccountSettings* s : due) {
-    absl::StatusOr<AccountView> view = health_.Compute(s->account_id, now);
-    if (!view.ok()) return EngagementStoreFailure(view.status());
-    // Same rule as /v1/renewal-notifications/recipients: live grants only,
-    // never a suppressed (opted-out) or erased user.
-    absl::StatusOr<RecipientsPage> recipients =
-        store_->RenewalRecipients(s->account_id, "", kMaxRecipients, now);
-    if (!recipients.ok()) return EngagementStoreFailure(recipients.status());
-    admin::v1::Renewal* renewal = out.add_renewals();
-    renewal->set_account_id(s->account_id);
-    renewal->set_renewal_date(DateText(*s->renewal_date));
-    renewal->set_days_left(static_cast<int32_t>(*s->renewal_date - today));
-    *renewal->mutable_health() = HealthMessage(view->engagement.health, false);
-    for (const std::string& user : recipients->user_ids) {
-      renewal->add_notification_recipients(user);
-    }
-    renewal->set_recipients_truncated(recipients->next_after.has_value());
-  }
   return AdminJsonResponse(out);
 }
 

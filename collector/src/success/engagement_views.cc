@@ -1,9 +1,12 @@
 #include "success/engagement_views.h"
 
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cairn/engagement/goals.h"
 #include "http/proto_json.h"
+#include "ops/json_text.h"
 #include "ops/log.h"
 
 namespace cairn::collector {
@@ -19,6 +22,75 @@ admin::v1::Factor FactorMessage(const engagement::Factor& f) {
 }
 
 }  // namespace
+
+google::protobuf::Value DateOrNull(const std::optional<engagement::DayIndex>& day) {
+  return StringOrNull(day ? std::optional<std::string>(DateText(*day)) : std::nullopt);
+}
+
+google::protobuf::Value TextOrNull(const std::optional<std::string>& text) {
+  return StringOrNull(text);
+}
+
+google::protobuf::Value IntOrNull(const std::optional<int64_t>& value) {
+  google::protobuf::Value out;
+  if (value) {
+    out.set_number_value(static_cast<double>(*value));
+  } else {
+    out.set_null_value(google::protobuf::NULL_VALUE);
+  }
+  return out;
+}
+
+google::protobuf::Value MoneyOrNull(const std::optional<int64_t>& cents) {
+  google::protobuf::Value out;
+  if (cents) {
+    out.set_number_value(static_cast<double>(*cents) / 100.0);
+  } else {
+    out.set_null_value(google::protobuf::NULL_VALUE);
+  }
+  return out;
+}
+
+std::string_view BandNameOfRank(int rank) {
+  return rank <= 0 ? "poor" : rank == 1 ? "watch" : "good";
+}
+
+int BandRank(engagement::Label band) {
+  switch (band) {
+    case engagement::Label::kPoor:
+      return 0;
+    case engagement::Label::kWatch:
+      return 1;
+    case engagement::Label::kGood:
+      return 2;
+  }
+  return 2;
+}
+
+void FillTrend(const engagement::Engagement& e, admin::v1::Trend* trend) {
+  trend->set_this_week(static_cast<int32_t>(e.trend.this_week));
+  *trend->mutable_baseline_mean() = NumberOrNull(e.trend.baseline_mean);
+  *trend->mutable_ratio() =
+      NumberOrNull(e.trend.ratio ? *e.trend.ratio : std::numeric_limits<double>::quiet_NaN());
+}
+
+void FillBreadth(const engagement::Engagement& e, admin::v1::Breadth* breadth) {
+  breadth->set_active_users_14(static_cast<int32_t>(e.breadth.active_users));
+  breadth->set_denominator(static_cast<int32_t>(e.breadth.denominator));
+  breadth->set_basis(e.breadth.basis == engagement::BreadthBasis::kSeats ? "seats" : "peak_90d");
+  *breadth->mutable_ratio() = NumberOrNull(e.breadth.ratio);
+}
+
+google::protobuf::Value AdoptionValue(const engagement::Engagement& e) {
+  return NumberOrNull(e.milestones.adoption ? *e.milestones.adoption
+                                            : std::numeric_limits<double>::quiet_NaN());
+}
+
+void FillAlertSummary(const StoredAlert& alert, admin::v1::AlertSummary* out) {
+  out->set_alert_id(alert.alert_id);
+  out->set_severity(std::string(engagement::DropStateName(alert.severity)));
+  out->set_opened_at(FormatRfc3339(alert.opened_at));
+}
 
 HttpResponse EngagementError(int status, std::string_view reason) {
   if (status >= 500) {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/common/crypto.h"
+#include "store/cs_schema.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_partitions.h"
 #include "store/postgres/pg_pool.h"
@@ -381,8 +382,8 @@ FROM events
 WHERE event_id ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 )sql";
 
-constexpr std::array<std::string_view, 6> kSteps = {kStepV1, kStepV2, kStepV3,
-                                                    kStepV4, kStepV5, kStepV6};
+constexpr std::array<std::string_view, 8> kSteps = {
+    kStepV1, kStepV2, kStepV3, kStepV4, kStepV5, kStepV6, kCsSnapshotTables, kCsContextColumnsPg};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // Version 6 inside the migration's transaction: the table, the partitions

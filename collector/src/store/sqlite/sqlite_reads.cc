@@ -2,6 +2,7 @@
 // probe and the engagement tables' SQL runner.
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -212,11 +213,28 @@ class SqliteRunner final : public SqlRunner {
 }  // namespace
 
 absl::Status SqliteStore::RunEngagementRead(absl::FunctionRef<absl::Status(SqlRunner&)> body) {
-  std::lock_guard lock(read_mu_);
-  if (absl::Status s = reader_->Exec("BEGIN"); !s.ok()) return s;
-  SqliteRunner runner(*reader_, read_cache_);
+  // A free reader if there is one, starting at a rotating index so the
+  // load spreads; else wait for the one at that index.
+  const size_t n = engagement_readers_.size();
+  const size_t start = next_reader_.fetch_add(1, std::memory_order_relaxed) % n;
+  std::unique_lock<std::mutex> lock;
+  EngagementReader* reader = nullptr;
+  for (size_t i = 0; i < n && reader == nullptr; ++i) {
+    EngagementReader* candidate = engagement_readers_[(start + i) % n].get();
+    std::unique_lock<std::mutex> attempt(candidate->mu, std::try_to_lock);
+    if (attempt.owns_lock()) {
+      lock = std::move(attempt);
+      reader = candidate;
+    }
+  }
+  if (reader == nullptr) {
+    reader = engagement_readers_[start].get();
+    lock = std::unique_lock<std::mutex>(reader->mu);
+  }
+  if (absl::Status s = reader->db->Exec("BEGIN"); !s.ok()) return s;
+  SqliteRunner runner(*reader->db, reader->cache);
   absl::Status s = body(runner);
-  reader_->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
+  reader->db->Exec(s.ok() ? "COMMIT" : "ROLLBACK").IgnoreError();
   return s;
 }
 

@@ -1,6 +1,7 @@
 // SqliteStore: the schema, its migrations, opening and the hash key.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/common/crypto.h"
+#include "store/cs_schema.h"
 #include "store/event_row.h"
 #include "store/sqlite/sqlite_internal.h"
 #include "store/sqlite/sqlite_store.h"
@@ -406,12 +408,13 @@ FROM event_rows;
 )sql";
 
 // Version 8 again on a database whose events are already the view (a tool
-// set its version back to re-run older steps): nothing moves.
+// set its version back to re-run older steps): nothing moves. Also version
+// 10 again where its columns exist.
 constexpr std::string_view kMigrationV8Done = "SELECT 1;";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
-                                                         kMigrationV4, kMigrationV5, kMigrationV6,
-                                                         kMigrationV7, kMigrationV8};
+constexpr std::array<std::string_view, 10> kMigrations = {
+    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4,      kMigrationV5,
+    kMigrationV6, kMigrationV7, kMigrationV8, kCsSnapshotTables, kCsContextColumns};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex
@@ -434,7 +437,8 @@ void CompactIdFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** a
 }
 
 // Migrates `db` to kSchemaVersion. The version 8 step is skipped where the
-// events are already the view (its SQL could not run twice).
+// events are already the view (its SQL could not run twice), and version 10
+// adds no column that exists already.
 absl::Status MigrateCollectorSchema(sqlite::Database& db) {
   for (const auto& [name, function] :
        {std::pair{"cairn_uuid_key", &CompactIdFunction<CompactUuid>},
@@ -454,6 +458,14 @@ absl::Status MigrateCollectorSchema(sqlite::Database& db) {
     absl::StatusOr<bool> is_view = kind->Step();
     if (!is_view.ok()) return is_view.status();
     if (*is_view) steps[7] = kMigrationV8Done;
+  }
+  {
+    absl::StatusOr<sqlite::Statement> column =
+        db.Prepare("SELECT 1 FROM pragma_table_info('account_settings') WHERE name = 'owner'");
+    if (!column.ok()) return column.status();
+    absl::StatusOr<bool> has_owner = column->Step();
+    if (!has_owner.ok()) return has_owner.status();
+    if (*has_owner) steps[9] = kMigrationV8Done;
   }
   return db.Migrate(steps);
 }
@@ -534,6 +546,11 @@ SqliteStore::~SqliteStore() {
     read_cache_.clear();
     reader_.reset();
   }
+  for (std::unique_ptr<EngagementReader>& r : engagement_readers_) {
+    std::lock_guard lock(r->mu);
+    r->cache.clear();
+    r->db.reset();
+  }
   // Statements before their connection.
   std::lock_guard lock(write_mu_);
   write_cache_.clear();
@@ -592,8 +609,17 @@ absl::StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string
         absl::StrCat("not a cairn collector database of schema version ", kSchemaVersion,
                      " (found version ", *version, ")"));
   }
-  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(writer), *std::move(reader),
-                                                      std::move(statements), std::move(hash_key)));
+  auto store = std::unique_ptr<SqliteStore>(new SqliteStore(
+      std::move(writer), *std::move(reader), std::move(statements), std::move(hash_key)));
+  for (int i = 0; i < std::max(1, options.engagement_readers); ++i) {
+    absl::StatusOr<std::unique_ptr<sqlite::Database>> db =
+        sqlite::Database::Open(path, read_options);
+    if (!db.ok()) return WithContext(db.status(), "opening the collector database");
+    auto slot = std::make_unique<EngagementReader>();
+    slot->db = *std::move(db);
+    store->engagement_readers_.push_back(std::move(slot));
+  }
+  return store;
 }
 
 std::span<const std::string_view> SqliteStore::MigrationSteps() { return kMigrations; }

@@ -1,6 +1,7 @@
 #ifndef CAIRN_COLLECTOR_STORE_SQLITE_SQLITE_STORE_H_
 #define CAIRN_COLLECTOR_STORE_SQLITE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -44,6 +45,11 @@ struct SqliteStoreOptions {
   // checkpoints write less; the WAL file grows to about this many pages
   // (8192 pages = 32 MiB at the 4 KiB page size). 0 keeps SQLite's 1000.
   int wal_autocheckpoint_pages = 8192;
+  // Read-only connections serving the engagement reads (the admin API's
+  // account lists, views and evaluations) concurrently: WAL readers never
+  // wait for the writer or for each other. Each keeps SQLite's default
+  // 2 MiB page cache. At least 1.
+  int engagement_readers = 4;
 };
 
 // The default Store: one SQLite file in WAL mode with one writer connection
@@ -52,7 +58,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 10;
 
   // The schema's migration steps, oldest first (step i moves version i to
   // i + 1): for tools and tests that need a database of an older version.
@@ -154,6 +160,14 @@ class SqliteStore final : public Store {
   std::mutex read_mu_;
   std::unique_ptr<sqlite::Database> reader_;                       // guarded by read_mu_
   std::unordered_map<std::string, sqlite::Statement> read_cache_;  // guarded by read_mu_
+  // The engagement readers: a read takes a free one (else waits for one).
+  struct EngagementReader {
+    std::mutex mu;
+    std::unique_ptr<sqlite::Database> db;                      // guarded by mu
+    std::unordered_map<std::string, sqlite::Statement> cache;  // guarded by mu
+  };
+  std::vector<std::unique_ptr<EngagementReader>> engagement_readers_;
+  std::atomic<size_t> next_reader_{0};
 };
 
 }  // namespace cairn::collector

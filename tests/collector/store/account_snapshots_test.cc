@@ -1,0 +1,299 @@
+// The customer-success snapshot tables of both stores (value-parameterized:
+// SQLite and PostgreSQL, a fresh database per test): paging, sorting,
+// filtering and grouping in SQL, hostile filter text, the daily history and
+// its purge, the account context, and HealthSnapshots computing them from
+// the aggregates, erasure included.
+#include "store/account_snapshots.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "cairn/engagement/day.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "store/engagement_store.h"
+#include "success/health_snapshots.h"
+#include "test_batches.h"
+#include "test_database.h"
+
+namespace cairn::collector {
+namespace {
+
+using ::cairn::collector::testing::MakeRecord;
+using ::cairn::collector::testing::StoreKind;
+using ::cairn::collector::testing::StoreSuite;
+using ::cairn::engagement::DayOf;
+using ::cairn::testing::MakeGrant;
+using ::cairn::testing::MakeLogin;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr absl::Time kT0 = testing::kStoreTestNow;
+constexpr auto kAnalytics = cairn::v1::PURPOSE_USAGE_ANALYTICS;
+
+class CollectorAccountSnapshotsTest : public StoreSuite {
+ protected:
+  void SetUp() override {
+    StoreSuite::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    tables_ = std::make_unique<AccountSnapshots>(store_.get());
+    engagement_ = std::make_unique<EngagementStore>(store_.get());
+  }
+
+  static AccountSnapshot Snapshot(const std::string& id, int band, int score,
+                                  absl::Time at = kT0) {
+    AccountSnapshot s;
+    s.account_id = id;
+    s.evaluated_at = at;
+    s.day = DayOf(at);
+    s.band_rank = band;
+    s.score = score;
+    s.active_users = score / 10;
+    s.logins_week = score;
+    s.view_json = absl::StrCat(R"({"account_id":")", id, R"("})");
+    s.frequency = 0.5;
+    return s;
+  }
+
+  void PutSettings(const std::string& id, std::optional<std::string> owner,
+                   std::optional<int64_t> arr_cents, std::vector<std::string> segments,
+                   std::optional<engagement::DayIndex> renewal = std::nullopt) {
+    AccountSettings s;
+    s.account_id = id;
+    s.owner = std::move(owner);
+    s.plan = "pro";
+    s.arr_cents = arr_cents;
+    s.segments = std::move(segments);
+    s.renewal_date = renewal;
+    ASSERT_TRUE(engagement_->PutAccountSettings(s, kT0).ok());
+  }
+
+  std::vector<std::string> Ids(const AccountFilter& filter, AccountSort sort = AccountSort::kRisk,
+                               size_t offset = 0, size_t limit = 100) {
+    absl::StatusOr<SnapshotPage> page = tables_->List(filter, sort, offset, limit);
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> out;
+    if (page.ok()) {
+      for (const SnapshotListRow& row : page->rows) out.push_back(row.snapshot.account_id);
+    }
+    return out;
+  }
+
+  std::unique_ptr<AccountSnapshots> tables_;
+  std::unique_ptr<EngagementStore> engagement_;
+};
+
+INSTANTIATE_TEST_SUITE_P(CollectorStores, CollectorAccountSnapshotsTest,
+                         ::testing::Values(StoreKind::kSqlite, StoreKind::kPostgres),
+                         testing::StoreKindName);
+
+TEST_P(CollectorAccountSnapshotsTest, PagesSortAndFilterInSql) {
+  std::vector<AccountSnapshot> rows = {Snapshot("a-good", 2, 90), Snapshot("b-poor", 0, 20),
+                                       Snapshot("c-watch", 1, 55), Snapshot("d-poor", 0, 10),
+                                       Snapshot("e-good", 2, 75)};
+  rows[1].alert_severity = "drop";
+  ASSERT_TRUE(tables_->Put(rows).ok());
+  PutSettings("a-good", "ana", 1200000, {"emea", "strategic"}, DayOf(kT0) + 10);
+  PutSettings("b-poor", "bo", 500000, {"emea"}, DayOf(kT0) + 40);
+  PutSettings("c-watch", "ana", std::nullopt, {}, DayOf(kT0) + 5);
+
+  // Riskiest first: band, then score, then id.
+  EXPECT_THAT(Ids({}), ElementsAre("d-poor", "b-poor", "c-watch", "e-good", "a-good"));
+  EXPECT_THAT(Ids({}, AccountSort::kScoreDesc),
+              ElementsAre("a-good", "e-good", "c-watch", "b-poor", "d-poor"));
+  // Without an ARR (or settings) last.
+  EXPECT_THAT(Ids({}, AccountSort::kArrDesc),
+              ElementsAre("a-good", "b-poor", "c-watch", "d-poor", "e-good"));
+  EXPECT_THAT(Ids({}, AccountSort::kRenewal),
+              ElementsAre("c-watch", "a-good", "b-poor", "d-poor", "e-good"));
+
+  EXPECT_THAT(Ids({.band_rank = 0}), ElementsAre("d-poor", "b-poor"));
+  EXPECT_THAT(Ids({.owner = "ana"}), ElementsAre("c-watch", "a-good"));
+  EXPECT_THAT(Ids({.segment = "emea"}), ElementsAre("b-poor", "a-good"));
+  EXPECT_THAT(Ids({.segment = "strategic"}), ElementsAre("a-good"));
+  EXPECT_THAT(Ids({.search = "POOR"}), ElementsAre("d-poor", "b-poor"));
+  EXPECT_THAT(Ids({.search = "an"}), ElementsAre("c-watch", "a-good"));  // the owner
+  EXPECT_THAT(Ids({.open_alert_only = true}), ElementsAre("b-poor"));
+  EXPECT_THAT(Ids({.renewal_from = DayOf(kT0), .renewal_to = DayOf(kT0) + 30}),
+              ElementsAre("c-watch", "a-good"));
+
+  // Pages of two: the total counts every match.
+  absl::StatusOr<SnapshotPage> page = tables_->List({}, AccountSort::kRisk, 2, 2);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->total, 5);
+  ASSERT_EQ(page->rows.size(), 2u);
+  EXPECT_EQ(page->rows[0].snapshot.account_id, "c-watch");
+  ASSERT_TRUE(page->rows[0].settings.has_value());
+  EXPECT_EQ(page->rows[0].settings->owner, "ana");
+  EXPECT_EQ(page->evaluated_at, kT0);
+  EXPECT_THAT(Ids({}, AccountSort::kRisk, 4, 2), ElementsAre("a-good"));
+  EXPECT_THAT(Ids({}, AccountSort::kRisk, 10, 2), IsEmpty());
+}
+
+TEST_P(CollectorAccountSnapshotsTest, FilterTextIsBoundNeverSpliced) {
+  ASSERT_TRUE(tables_->Put(std::vector<AccountSnapshot>{Snapshot("a%b", 1, 50),
+                                                        Snapshot("axb", 1, 50),
+                                                        Snapshot("a_c", 1, 50)})
+                  .ok());
+  // LIKE's wildcards in the search are literal characters.
+  EXPECT_THAT(Ids({.search = "a%b"}), ElementsAre("a%b"));
+  EXPECT_THAT(Ids({.search = "%"}), ElementsAre("a%b"));
+  EXPECT_THAT(Ids({.search = "a_"}), ElementsAre("a_c"));
+  EXPECT_THAT(Ids({.search = "\\"}), IsEmpty());
+  for (std::string hostile :
+       {"x' OR '1'='1", "'; DROP TABLE account_snapshot; --", "\") OR 1=1 --"}) {
+    EXPECT_THAT(Ids({.owner = hostile}), IsEmpty());
+    EXPECT_THAT(Ids({.search = hostile}), IsEmpty());
+    EXPECT_THAT(Ids({.segment = hostile}), IsEmpty());
+  }
+  EXPECT_THAT(Ids({}, AccountSort::kAccountId), ElementsAre("a%b", "a_c", "axb"));
+}
+
+TEST_P(CollectorAccountSnapshotsTest, GroupsSumArrAndBands) {
+  ASSERT_TRUE(tables_->Put(std::vector<AccountSnapshot>{Snapshot("a", 2, 90), Snapshot("b", 0, 20),
+                                                        Snapshot("c", 1, 50), Snapshot("d", 0, 10)})
+                  .ok());
+  PutSettings("a", "ana", 100000, {"emea", "smb"});
+  PutSettings("b", "ana", 50000, {"emea"});
+  PutSettings("c", "bo", 30000, {});
+  absl::StatusOr<std::vector<AccountGroup>> owners =
+      tables_->Group({}, AccountGrouping::kOwner);
+  ASSERT_TRUE(owners.ok()) << owners.status();
+  ASSERT_EQ(owners->size(), 3u);  // "", "ana", "bo"
+  EXPECT_EQ((*owners)[0].key, "");
+  EXPECT_EQ((*owners)[0].accounts, 1);
+  EXPECT_EQ((*owners)[1].key, "ana");
+  EXPECT_EQ((*owners)[1].accounts, 2);
+  EXPECT_EQ((*owners)[1].poor, 1);
+  EXPECT_EQ((*owners)[1].good, 1);
+  EXPECT_EQ((*owners)[1].arr_cents, 150000);
+  EXPECT_EQ((*owners)[1].arr_at_risk_cents, 50000);
+  EXPECT_DOUBLE_EQ((*owners)[1].mean_score, 55.0);
+  EXPECT_EQ((*owners)[2].arr_at_risk_cents, 30000);  // watch is at risk too
+
+  absl::StatusOr<std::vector<AccountGroup>> segments =
+      tables_->Group({}, AccountGrouping::kSegment);
+  ASSERT_TRUE(segments.ok()) << segments.status();
+  ASSERT_EQ(segments->size(), 3u);  // "", "emea", "smb"
+  EXPECT_EQ((*segments)[0].accounts, 2);  // c and d carry none
+  EXPECT_EQ((*segments)[1].key, "emea");
+  EXPECT_EQ((*segments)[1].accounts, 2);
+  EXPECT_EQ((*segments)[2].accounts, 1);
+
+  absl::StatusOr<std::vector<AccountGroup>> bands =
+      tables_->Group({.owner = "ana"}, AccountGrouping::kBand);
+  ASSERT_TRUE(bands.ok()) << bands.status();
+  ASSERT_EQ(bands->size(), 2u);
+  EXPECT_EQ((*bands)[0].key, "0");
+  EXPECT_EQ((*bands)[1].key, "2");
+}
+
+TEST_P(CollectorAccountSnapshotsTest, HistoryKeepsOneRowPerDayAndPurgesOldDays) {
+  for (int d = 0; d < 5; ++d) {
+    const absl::Time at = kT0 - absl::Hours(24 * (4 - d));
+    ASSERT_TRUE(tables_->Put(std::vector<AccountSnapshot>{Snapshot("acme", 1, 40 + d, at)}).ok());
+  }
+  // A second evaluation the same day replaces that day's row.
+  ASSERT_TRUE(
+      tables_->Put(std::vector<AccountSnapshot>{Snapshot("acme", 2, 77, kT0 + absl::Minutes(5))})
+          .ok());
+  absl::StatusOr<std::vector<AccountSnapshot>> history = tables_->History("acme", DayOf(kT0) - 10);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->size(), 5u);
+  EXPECT_EQ(history->front().score, 40);
+  EXPECT_EQ(history->back().score, 77);
+  EXPECT_EQ(history->back().band_rank, 2);
+  ASSERT_TRUE(history->back().frequency.has_value());
+  EXPECT_DOUBLE_EQ(*history->back().frequency, 0.5);
+  EXPECT_FALSE(history->back().trend.has_value());
+
+  absl::StatusOr<int64_t> purged = tables_->PurgeHistoryBefore(DayOf(kT0) - 1);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  EXPECT_EQ(*purged, 3);
+  history = tables_->History("acme", 0);
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->size(), 2u);
+
+  absl::StatusOr<int64_t> dropped = tables_->DropAccountsNotIn(std::vector<std::string>{});
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_EQ(*dropped, 1);
+  history = tables_->History("acme", 0);
+  ASSERT_TRUE(history.ok());
+  EXPECT_THAT(*history, IsEmpty());
+  absl::StatusOr<std::optional<AccountSnapshot>> gone = tables_->Get("acme");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+}
+
+TEST_P(CollectorAccountSnapshotsTest, ContextRoundTripsWithTheSettings) {
+  PutSettings("acme", "Zoë Ops", 123456789, {"emea", "pilot"}, DayOf(kT0) + 3);
+  absl::StatusOr<std::optional<AccountSettings>> read = engagement_->GetAccountSettings("acme");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->owner, "Zoë Ops");
+  EXPECT_EQ((*read)->plan, "pro");
+  EXPECT_EQ((*read)->arr_cents, 123456789);
+  EXPECT_THAT((*read)->segments, ElementsAre("emea", "pilot"));
+  // Replacing the tags replaces their rows.
+  PutSettings("acme", std::nullopt, std::nullopt, {"apac"});
+  ASSERT_TRUE(tables_->Put(std::vector<AccountSnapshot>{Snapshot("acme", 1, 50)}).ok());
+  EXPECT_THAT(Ids({.segment = "emea"}), IsEmpty());
+  EXPECT_THAT(Ids({.segment = "apac"}), ElementsAre("acme"));
+  read = engagement_->GetAccountSettings("acme");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_FALSE((*read)->owner.has_value());
+  EXPECT_FALSE((*read)->arr_cents.has_value());
+}
+
+TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeavesNoTrace) {
+  Write({MakeGrant("acme", "alice-u1", kAnalytics), MakeGrant("acme", "bob-u2", kAnalytics),
+         MakeGrant("solo", "carol-u3", kAnalytics)});
+  std::vector<cairn::v1::Event> logins;
+  for (int d = 0; d < 10; ++d) {
+    logins.push_back(MakeLogin("acme", "alice-u1", kT0 - absl::Hours(24 * d)));
+    logins.push_back(MakeLogin("acme", "bob-u2", kT0 - absl::Hours(24 * d)));
+  }
+  logins.push_back(MakeLogin("solo", "carol-u3", kT0));
+  Write(MakeRecord(std::move(logins)));
+
+  HealthSnapshots snapshots(store_.get());
+  absl::StatusOr<int64_t> refreshed = snapshots.RefreshAll(kT0);
+  ASSERT_TRUE(refreshed.ok()) << refreshed.status();
+  EXPECT_EQ(*refreshed, 2);
+  absl::StatusOr<std::optional<AccountSnapshot>> acme = tables_->Get("acme");
+  ASSERT_TRUE(acme.ok() && acme->has_value());
+  EXPECT_EQ((*acme)->active_users, 2);
+  EXPECT_EQ((*acme)->logins_week, 14);
+  EXPECT_THAT((*acme)->view_json, HasSubstr("\"account_id\":\"acme\""));
+  EXPECT_THAT((*acme)->view_json, Not(HasSubstr("alice")));
+
+  // Erasure: the accounts are found first, refreshed after.
+  absl::StatusOr<std::vector<std::string>> accounts = engagement_->AccountsOfUser("alice-u1");
+  ASSERT_TRUE(accounts.ok()) << accounts.status();
+  EXPECT_THAT(*accounts, ElementsAre("acme"));
+  ASSERT_TRUE(store_->EraseUser("alice-u1", kT0).ok());
+  ASSERT_TRUE(snapshots.RefreshAccounts(*accounts, kT0).ok());
+  acme = tables_->Get("acme");
+  ASSERT_TRUE(acme.ok() && acme->has_value());
+  EXPECT_EQ((*acme)->active_users, 1);
+  EXPECT_EQ((*acme)->logins_week, 7);
+
+  // An account whose only user is erased leaves every snapshot table.
+  accounts = engagement_->AccountsOfUser("carol-u3");
+  ASSERT_TRUE(accounts.ok());
+  ASSERT_TRUE(store_->EraseUser("carol-u3", kT0).ok());
+  ASSERT_TRUE(snapshots.RefreshAccounts(*accounts, kT0).ok());
+  absl::StatusOr<std::optional<AccountSnapshot>> solo = tables_->Get("solo");
+  ASSERT_TRUE(solo.ok());
+  EXPECT_FALSE(solo->has_value());
+  absl::StatusOr<std::vector<AccountSnapshot>> history = tables_->History("solo", 0);
+  ASSERT_TRUE(history.ok());
+  EXPECT_THAT(*history, IsEmpty());
+  EXPECT_THAT(Ids({}), ElementsAre("acme"));
+}
+
+}  // namespace
+}  // namespace cairn::collector
