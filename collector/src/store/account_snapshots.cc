@@ -113,10 +113,9 @@ std::string WhereOf(const AccountFilter& filter, std::vector<SqlValue>& params) 
   }
   if (filter.search) {
     const std::string p = bind(ContainsPattern(*filter.search));
-    terms.push_back(absl::StrCat("(lower(s.account_id) LIKE ", p,
-                                 " ESCAPE '\\' OR lower(COALESCE(st.owner, '')) LIKE ", p,
-                                 " ESCAPE '\\' OR lower(COALESCE(st.plan, '')) LIKE ", p,
-                                 " ESCAPE '\\')"));
+    terms.push_back(absl::StrCat(
+        "(lower(s.account_id) LIKE ", p, " ESCAPE '\\' OR lower(COALESCE(st.owner, '')) LIKE ", p,
+        " ESCAPE '\\' OR lower(COALESCE(st.plan, '')) LIKE ", p, " ESCAPE '\\')"));
   }
   if (filter.open_alert_only) terms.push_back("s.alert_severity IS NOT NULL");
   if (filter.renewal_from) {
@@ -200,10 +199,11 @@ absl::Status AccountSnapshots::Put(std::span<const AccountSnapshot> snapshots) {
           row);
       if (!put.ok()) return put.status();
       const std::array<SqlValue, 10> day = {
-          SqlValue(s.account_id), SqlValue(int64_t{s.day}),   SqlValue(int64_t{s.score}),
-          SqlValue(int64_t{s.band_rank}), OptReal(s.frequency), OptReal(s.trend),
-          OptReal(s.breadth),     OptReal(s.time_to_value), SqlValue(s.logins_week),
-          SqlValue(s.active_users)};
+          SqlValue(s.account_id),     SqlValue(int64_t{s.day}),
+          SqlValue(int64_t{s.score}), SqlValue(int64_t{s.band_rank}),
+          OptReal(s.frequency),       OptReal(s.trend),
+          OptReal(s.breadth),         OptReal(s.time_to_value),
+          SqlValue(s.logins_week),    SqlValue(s.active_users)};
       absl::StatusOr<int64_t> history = sql.Execute(
           "INSERT INTO account_health_daily (account_id, day, score, band_rank, frequency, "
           "trend, breadth, time_to_value, logins_week, active_users) VALUES "
@@ -226,10 +226,9 @@ absl::StatusOr<SnapshotPage> AccountSnapshots::List(const AccountFilter& filter,
   std::vector<SqlValue> page_params = params;
   page_params.emplace_back(static_cast<int64_t>(limit));
   page_params.emplace_back(static_cast<int64_t>(offset));
-  const std::string page_sql =
-      absl::StrCat("SELECT ", kSnapshotColumns, ", ", AccountSettingsColumns("st"), kJoin, where,
-                   " ORDER BY ", OrderOf(sort), " LIMIT ?", params.size() + 1, " OFFSET ?",
-                   params.size() + 2);
+  const std::string page_sql = absl::StrCat(
+      "SELECT ", kSnapshotColumns, ", ", AccountSettingsColumns("st"), kJoin, where, " ORDER BY ",
+      OrderOf(sort), " LIMIT ?", params.size() + 1, " OFFSET ?", params.size() + 2);
   const std::string count_sql = absl::StrCat("SELECT count(*)", kJoin, where);
   SnapshotPage out;
   absl::Status s = store_->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
@@ -289,21 +288,21 @@ absl::StatusOr<std::vector<AccountGroup>> AccountSnapshots::Group(const AccountF
       "COALESCE(SUM(CASE WHEN s.band_rank < 2 THEN st.arr_cents ELSE 0 END), 0), "
       "AVG(s.score)",
       join, where, " GROUP BY 1 ORDER BY 1");
-  return ReadSqlRows<AccountGroup>(
-      store_, query, params, [](const SqlRow& row) -> absl::StatusOr<AccountGroup> {
-        SqlRowReader r{row};
-        AccountGroup g;
-        g.key = r.Text(0);
-        g.accounts = r.Int(1);
-        g.poor = r.Int(2);
-        g.watch = r.Int(3);
-        g.good = r.Int(4);
-        g.arr_cents = r.Int(5);
-        g.arr_at_risk_cents = r.Int(6);
-        g.mean_score = r.Double(7);
-        if (!r.ok) return Bad("group row");
-        return g;
-      });
+  return ReadSqlRows<AccountGroup>(store_, query, params,
+                                   [](const SqlRow& row) -> absl::StatusOr<AccountGroup> {
+                                     SqlRowReader r{row};
+                                     AccountGroup g;
+                                     g.key = r.Text(0);
+                                     g.accounts = r.Int(1);
+                                     g.poor = r.Int(2);
+                                     g.watch = r.Int(3);
+                                     g.good = r.Int(4);
+                                     g.arr_cents = r.Int(5);
+                                     g.arr_at_risk_cents = r.Int(6);
+                                     g.mean_score = r.Double(7);
+                                     if (!r.ok) return Bad("group row");
+                                     return g;
+                                   });
 }
 
 absl::StatusOr<std::optional<AccountSnapshot>> AccountSnapshots::Get(std::string_view account_id) {
@@ -333,7 +332,8 @@ absl::StatusOr<int64_t> AccountSnapshots::PurgeHistoryBefore(engagement::DayInde
   int64_t deleted = 0;
   absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
     const std::array<SqlValue, 1> cutoff = {SqlValue(int64_t{day})};
-    absl::StatusOr<int64_t> n = sql.Execute("DELETE FROM account_health_daily WHERE day < ?1", cutoff);
+    absl::StatusOr<int64_t> n =
+        sql.Execute("DELETE FROM account_health_daily WHERE day < ?1", cutoff);
     if (!n.ok()) return n.status();
     deleted = *n;
     return absl::OkStatus();
@@ -355,8 +355,8 @@ absl::StatusOr<int64_t> AccountSnapshots::DropAccountsNotIn(std::span<const std:
       if (std::binary_search(sorted.begin(), sorted.end(), *row[0])) continue;
       const std::array<SqlValue, 1> key = {SqlValue(*row[0])};
       for (std::string_view table : {"account_snapshot", "account_health_daily"}) {
-        absl::StatusOr<int64_t> n = sql.Execute(
-            absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE account_id = ?1"), key);
+        absl::StatusOr<int64_t> n =
+            sql.Execute(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE account_id = ?1"), key);
         if (!n.ok()) return n.status();
       }
       ++dropped;

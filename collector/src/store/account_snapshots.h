@@ -23,14 +23,14 @@ namespace cairn::collector {
 struct AccountSnapshot {
   std::string account_id;
   absl::Time evaluated_at = absl::UnixEpoch();
-  engagement::DayIndex day = 0;   // the UTC day of evaluated_at
-  int band_rank = 0;              // 0 poor, 1 watch, 2 good
-  int score = 0;                  // 0-100
+  engagement::DayIndex day = 0;  // the UTC day of evaluated_at
+  int band_rank = 0;             // 0 poor, 1 watch, 2 good
+  int score = 0;                 // 0-100
   std::optional<double> trend_ratio;
-  int64_t active_users = 0;       // distinct users with a login in 14 days
-  int64_t logins_week = 0;        // logins of the last 7 days
+  int64_t active_users = 0;                   // distinct users with a login in 14 days
+  int64_t logins_week = 0;                    // logins of the last 7 days
   std::optional<std::string> alert_severity;  // the open alert's, if any
-  std::string view_json;          // the admin.v1.Account as evaluated
+  std::string view_json;                      // the admin.v1.Account as evaluated
   // Factor scores (0..1) of the day's history row; nullopt when the factor
   // was not applicable.
   std::optional<double> frequency, trend, breadth, time_to_value;
@@ -45,14 +45,14 @@ struct SnapshotListRow {
 
 // How the account list is ordered.
 enum class AccountSort {
-  kRisk,          // band poor first, then score ascending (the default)
-  kScore,         // score ascending
-  kScoreDesc,     // score descending
-  kAccountId,     // account id ascending
-  kRenewal,       // soonest renewal first, accounts without one last
-  kArrDesc,       // largest ARR first, accounts without one last
-  kTrend,         // lowest trend ratio first, accounts without one last
-  kActiveUsers,   // fewest active users first
+  kRisk,         // band poor first, then score ascending (the default)
+  kScore,        // score ascending
+  kScoreDesc,    // score descending
+  kAccountId,    // account id ascending
+  kRenewal,      // soonest renewal first, accounts without one last
+  kArrDesc,      // largest ARR first, accounts without one last
+  kTrend,        // lowest trend ratio first, accounts without one last
+  kActiveUsers,  // fewest active users first
 };
 
 // Parses a sort name ("risk", "score", "-score", "account_id", "renewal_date",
@@ -86,7 +86,7 @@ struct AccountGroup {
   std::string key;  // empty: accounts without one
   int64_t accounts = 0;
   int64_t poor = 0, watch = 0, good = 0;
-  int64_t arr_cents = 0;       // sum over the accounts that have one
+  int64_t arr_cents = 0;          // sum over the accounts that have one
   int64_t arr_at_risk_cents = 0;  // of poor and watch accounts
   double mean_score = 0;
 };

@@ -11,6 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/admin/v1/alerts.pb.h"
@@ -125,8 +126,11 @@ absl::StatusOr<admin::v1::Account> AccountOf(const SnapshotListRow& row) {
   return account;
 }
 
+// Currency with its cents: StrCat keeps only 6 significant digits.
+std::string Money(double amount) { return absl::StrFormat("%.2f", amount); }
+
 std::string Amount(const google::protobuf::Value& v) {
-  return v.has_number_value() ? absl::StrCat(v.number_value()) : "";
+  return v.has_number_value() ? Money(v.number_value()) : "";
 }
 
 std::string NumberText(const google::protobuf::Value& v) {
@@ -148,14 +152,13 @@ HttpResponse CsvResponse(std::string body, std::string_view name) {
 }
 
 void AppendAccountCsv(const admin::v1::Account& a, std::string* out) {
-  AppendCsvRow(
-      {a.account_id(), a.health().band(), absl::StrCat(a.health().score()),
-       NumberText(a.trend().ratio()), absl::StrCat(a.login_days_14()),
-       absl::StrCat(a.breadth().active_users_14()), absl::StrCat(a.trend().this_week()),
-       StringText(a.owner()), StringText(a.plan()), Amount(a.arr()),
-       absl::StrJoin(a.segments(), ";"), StringText(a.renewal_date()),
-       a.has_open_alert() ? a.open_alert().severity() : "", a.evaluated_at()},
-      out);
+  AppendCsvRow({a.account_id(), a.health().band(), absl::StrCat(a.health().score()),
+                NumberText(a.trend().ratio()), absl::StrCat(a.login_days_14()),
+                absl::StrCat(a.breadth().active_users_14()), absl::StrCat(a.trend().this_week()),
+                StringText(a.owner()), StringText(a.plan()), Amount(a.arr()),
+                absl::StrJoin(a.segments(), ";"), StringText(a.renewal_date()),
+                a.has_open_alert() ? a.open_alert().severity() : "", a.evaluated_at()},
+               out);
 }
 
 }  // namespace
@@ -176,9 +179,9 @@ HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
   AccountSnapshots tables(store_);
   if (paging->csv) {
     std::string body;
-    AppendCsvRow({"account_id", "band", "score", "trend_ratio", "login_days_14",
-                  "active_users_14", "logins_7d", "owner", "plan", "arr", "segments",
-                  "renewal_date", "open_alert", "evaluated_at"},
+    AppendCsvRow({"account_id", "band", "score", "trend_ratio", "login_days_14", "active_users_14",
+                  "logins_7d", "owner", "plan", "arr", "segments", "renewal_date", "open_alert",
+                  "evaluated_at"},
                  &body);
     size_t offset = 0;
     int64_t total = 0;
@@ -251,8 +254,8 @@ HttpResponse EngagementApi::AccountGroups(const HttpRequest& request) {
     group->set_arr_at_risk(static_cast<double>(g.arr_at_risk_cents) / 100.0);
     group->set_mean_score(g.mean_score);
     AppendCsvRow({group->key(), absl::StrCat(g.accounts), absl::StrCat(g.poor),
-                  absl::StrCat(g.watch), absl::StrCat(g.good), absl::StrCat(group->arr()),
-                  absl::StrCat(group->arr_at_risk()), absl::StrCat(g.mean_score)},
+                  absl::StrCat(g.watch), absl::StrCat(g.good), Money(group->arr()),
+                  Money(group->arr_at_risk()), absl::StrCat(g.mean_score)},
                  &csv);
   }
   if (request.QueryParam("format").value_or("json") == "csv") {
@@ -341,12 +344,12 @@ HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
     for (const std::string& user : recipients->user_ids) r->add_notification_recipients(user);
     r->set_recipients_truncated(recipients->next_after.has_value());
     // The export carries the count only: user ids stay in the API.
-    AppendCsvRow({r->account_id(), r->renewal_date(), absl::StrCat(r->days_left()),
-                  r->health().band(), absl::StrCat(r->health().score()), StringText(r->owner()),
-                  StringText(r->plan()), Amount(r->arr()), absl::StrJoin(r->segments(), ";"),
-                  absl::StrCat(recipients->user_ids.size(),
-                               recipients->next_after.has_value() ? "+" : "")},
-                 &csv);
+    AppendCsvRow(
+        {r->account_id(), r->renewal_date(), absl::StrCat(r->days_left()), r->health().band(),
+         absl::StrCat(r->health().score()), StringText(r->owner()), StringText(r->plan()),
+         Amount(r->arr()), absl::StrJoin(r->segments(), ";"),
+         absl::StrCat(recipients->user_ids.size(), recipients->next_after.has_value() ? "+" : "")},
+        &csv);
   }
   if (paging->csv) return CsvResponse(std::move(csv), "renewals");
   out.set_total(static_cast<uint32_t>(page->total));
@@ -368,7 +371,8 @@ HttpResponse EngagementApi::Forecast(const HttpRequest& request) {
   const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
   const absl::CivilMonth first(today);
   const absl::CivilMonth after_last = first + months;
-  filter->renewal_from = engagement::DayOf(absl::FromCivil(absl::CivilDay(first), absl::UTCTimeZone()));
+  filter->renewal_from =
+      engagement::DayOf(absl::FromCivil(absl::CivilDay(first), absl::UTCTimeZone()));
   filter->renewal_to =
       engagement::DayOf(absl::FromCivil(absl::CivilDay(after_last), absl::UTCTimeZone())) - 1;
   if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);

@@ -35,9 +35,8 @@ bool IsValidTag(std::string_view tag) {
 // CSV export or a terminal would otherwise carry.
 bool IsLabelText(std::string_view text, size_t max_bytes) {
   if (text.empty() || text.size() > max_bytes || !IsValidUtf8(text)) return false;
-  return std::none_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
 // A text field: null clears, a valid label sets.
@@ -48,8 +47,9 @@ absl::Status ApplyLabel(const Value& value, std::string_view field, size_t max_b
     return absl::OkStatus();
   }
   if (!value.has_string_value() || !IsLabelText(value.string_value(), max_bytes)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        ToAbsl(field), " must be 1-", max_bytes, " bytes of UTF-8 without control characters, or null"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(field), " must be 1-", max_bytes,
+                     " bytes of UTF-8 without control characters, or null"));
   }
   *out = value.string_value();
   return absl::OkStatus();
@@ -66,8 +66,8 @@ absl::Status ApplyAmount(const Value& value, std::string_view field, int64_t fac
   if (!value.has_number_value() || !std::isfinite(amount) || amount < 0 ||
       amount * static_cast<double>(factor) > kMaxAmount) {
     return absl::InvalidArgumentError(
-        absl::StrCat(ToAbsl(field), " must be a number from 0 to 10^13 (", factor == 1 ? "per year" : "per month",
-                     "), or null"));
+        absl::StrCat(ToAbsl(field), " must be a number from 0 to 10^13 (",
+                     factor == 1 ? "per year" : "per month", "), or null"));
   }
   *cents = static_cast<int64_t>(std::llround(amount * 100.0)) * factor;
   return absl::OkStatus();

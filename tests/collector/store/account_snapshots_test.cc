@@ -43,8 +43,7 @@ class CollectorAccountSnapshotsTest : public StoreSuite {
     engagement_ = std::make_unique<EngagementStore>(store_.get());
   }
 
-  static AccountSnapshot Snapshot(const std::string& id, int band, int score,
-                                  absl::Time at = kT0) {
+  static AccountSnapshot Snapshot(const std::string& id, int band, int score, absl::Time at = kT0) {
     AccountSnapshot s;
     s.account_id = id;
     s.evaluated_at = at;
@@ -134,9 +133,9 @@ TEST_P(CollectorAccountSnapshotsTest, PagesSortAndFilterInSql) {
 }
 
 TEST_P(CollectorAccountSnapshotsTest, FilterTextIsBoundNeverSpliced) {
-  ASSERT_TRUE(tables_->Put(std::vector<AccountSnapshot>{Snapshot("a%b", 1, 50),
-                                                        Snapshot("axb", 1, 50),
-                                                        Snapshot("a_c", 1, 50)})
+  ASSERT_TRUE(tables_
+                  ->Put(std::vector<AccountSnapshot>{Snapshot("a%b", 1, 50), Snapshot("axb", 1, 50),
+                                                     Snapshot("a_c", 1, 50)})
                   .ok());
   // LIKE's wildcards in the search are literal characters.
   EXPECT_THAT(Ids({.search = "a%b"}), ElementsAre("a%b"));
@@ -153,14 +152,14 @@ TEST_P(CollectorAccountSnapshotsTest, FilterTextIsBoundNeverSpliced) {
 }
 
 TEST_P(CollectorAccountSnapshotsTest, GroupsSumArrAndBands) {
-  ASSERT_TRUE(tables_->Put(std::vector<AccountSnapshot>{Snapshot("a", 2, 90), Snapshot("b", 0, 20),
-                                                        Snapshot("c", 1, 50), Snapshot("d", 0, 10)})
+  ASSERT_TRUE(tables_
+                  ->Put(std::vector<AccountSnapshot>{Snapshot("a", 2, 90), Snapshot("b", 0, 20),
+                                                     Snapshot("c", 1, 50), Snapshot("d", 0, 10)})
                   .ok());
   PutSettings("a", "ana", 100000, {"emea", "smb"});
   PutSettings("b", "ana", 50000, {"emea"});
   PutSettings("c", "bo", 30000, {});
-  absl::StatusOr<std::vector<AccountGroup>> owners =
-      tables_->Group({}, AccountGrouping::kOwner);
+  absl::StatusOr<std::vector<AccountGroup>> owners = tables_->Group({}, AccountGrouping::kOwner);
   ASSERT_TRUE(owners.ok()) << owners.status();
   ASSERT_EQ(owners->size(), 3u);  // "", "ana", "bo"
   EXPECT_EQ((*owners)[0].key, "");
@@ -177,7 +176,7 @@ TEST_P(CollectorAccountSnapshotsTest, GroupsSumArrAndBands) {
   absl::StatusOr<std::vector<AccountGroup>> segments =
       tables_->Group({}, AccountGrouping::kSegment);
   ASSERT_TRUE(segments.ok()) << segments.status();
-  ASSERT_EQ(segments->size(), 3u);  // "", "emea", "smb"
+  ASSERT_EQ(segments->size(), 3u);        // "", "emea", "smb"
   EXPECT_EQ((*segments)[0].accounts, 2);  // c and d carry none
   EXPECT_EQ((*segments)[1].key, "emea");
   EXPECT_EQ((*segments)[1].accounts, 2);
