@@ -28,7 +28,9 @@
 #include "cairn/admin/v1/gdpr.pb.h"
 #include "cairn/common/strings.h"
 #include "cli_args.h"
+#include "cli_book_query.h"
 #include "cli_format.h"
+#include "cli_format_book.h"
 #include "cli_http.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -54,8 +56,15 @@ commands:
   alerts [--open]                    usage-drop alerts, newest first
   evaluate                           evaluate the usage-drop rule now
   renewals [--within-days N]         renewals in the next N days (default 30)
+  accounts [--owner O] [--plan P] [--segment S] [--band B] [--search Q] [--sort K]
+           [--limit N] [--csv]       the evaluated book, filtered and sorted
+  groups [--by owner|plan|segment|band] [filters] [--csv]
+                                     accounts, ARR and ARR at risk per group
+  forecast [--months N] [filters]    ARR renewing per month, by health band
+  history ID [--days N]              an account's daily health
   account show ID                    one account: health, factors, milestones, goals
   account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones a,b]
+                 [--owner O] [--plan P] [--arr X | --mrr X] [--segments a,b]
                                      ("none" clears a value)
   goals list ID                      an account's goals and their progress
   goals add ID --name TEXT --milestone NAME --target N [--due YYYY-MM-DD]
@@ -89,7 +98,24 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "usage: cairnctl account show ID\n"
        "       cairnctl account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones "
        "a,b]\n"
+       "                [--owner NAME] [--plan NAME] [--arr X | --mrr X] [--segments a,b]\n"
        "  set changes only the values given; \"none\" clears one.\n"},
+      {"accounts",
+       "usage: cairnctl accounts [--owner O] [--plan P] [--segment S] [--band poor|watch|good]\n"
+       "                         [--search TEXT] [--sort K] [--limit N] [--csv]\n"
+       "  The accounts as of the last evaluation with their context. --sort: risk (default),\n"
+       "  score, -score, account_id, renewal_date, -arr, trend, active_users. --limit: 1-1000\n"
+       "  (default 100). --csv prints every matching account as CSV.\n"},
+      {"groups",
+       "usage: cairnctl groups [--by owner|plan|segment|band] [--owner O] [--plan P]\n"
+       "                       [--segment S] [--band B] [--csv]\n"
+       "  Accounts per group (default: by owner) with their bands, ARR and ARR at risk.\n"},
+      {"forecast",
+       "usage: cairnctl forecast [--months N] [--owner O] [--plan P] [--segment S]\n"
+       "  ARR renewing this month and the N-1 after it (1-24, default 12) by health band.\n"},
+      {"history",
+       "usage: cairnctl history ID [--days N]\n"
+       "  The account's health per day, the last N days (1-456, default 120).\n"},
       {"goals",
        "usage: cairnctl goals list ID\n"
        "       cairnctl goals add ID --name TEXT --milestone NAME --target N [--due YYYY-MM-DD]\n"
@@ -163,6 +189,24 @@ class Command {
       return std::nullopt;
     }
     return answer;
+  }
+
+  // Sends the request and prints a 2xx answer as it is (CSV exports).
+  int RunRaw(const char* method, const std::string& path) {
+    std::string error;
+    std::optional<Response> response = client_.Call(method, path, nullptr, &error);
+    if (!response) {
+      std::cerr << "cairnctl: " << error << "\n";
+      return kFailed;
+    }
+    if (response->status < 200 || response->status > 299) {
+      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " "
+                << PathForMessages(path) << ": "
+                << TerminalSafe(std::string(absl::StripAsciiWhitespace(response->body))) << "\n";
+      return kFailed;
+    }
+    std::cout << response->body;
+    return kOk;
   }
 
   bool json() const { return json_; }
@@ -239,6 +283,31 @@ std::optional<std::string> ReadToken(const std::string& path, std::string* error
   }
   *error = absl::StrCat("no token in ", path);
   return std::nullopt;
+}
+
+// accounts, groups, forecast, history: the book-wide reads.
+int BookCommand(Command& command, const Args& args, const std::string& name) {
+  std::string bad;
+  if (!OnlyOptions(args,
+                   {"--owner", "--plan", "--segment", "--band", "--search", "--sort", "--limit",
+                    "--csv", "--by", "--months", "--days"},
+                   &bad)) {
+    return Usage("unknown option " + bad, name);
+  }
+  std::string error;
+  const std::string path = BookPath(args, name, &error);
+  if (path.empty()) return Usage(error, name);
+  if (args.flags.contains("--csv")) return command.RunRaw("GET", path);
+  if (name == "accounts") {
+    return command.Run<admin::v1::AccountPage>("GET", path, nullptr, FormatAccountPage);
+  }
+  if (name == "groups") {
+    return command.Run<admin::v1::AccountSummary>("GET", path, nullptr, FormatAccountGroups);
+  }
+  if (name == "forecast") {
+    return command.Run<admin::v1::RenewalForecast>("GET", path, nullptr, FormatForecast);
+  }
+  return command.Run<admin::v1::HealthHistory>("GET", path, nullptr, FormatHistory);
 }
 
 int AtRisk(Command& command, const Args& args) {
@@ -390,6 +459,9 @@ int Main(int argc, char** argv) {
     return command.Run<admin::v1::RenewalList>(
         "GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr, FormatRenewals);
   }
+  if (name == "accounts" || name == "groups" || name == "forecast" || name == "history") {
+    return BookCommand(command, args, name);
+  }
   if (name == "account") {
     if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set"))
       return Usage("account show|set ID", name);
@@ -398,7 +470,10 @@ int Main(int argc, char** argv) {
       if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
       return command.Run<admin::v1::AccountDetail>("GET", path, nullptr, FormatAccount);
     }
-    if (!OnlyOptions(args, {"--seats", "--renewal-date", "--key-milestones"}, &bad)) {
+    if (!OnlyOptions(args,
+                     {"--seats", "--renewal-date", "--key-milestones", "--owner", "--plan", "--arr",
+                      "--mrr", "--segments"},
+                     &bad)) {
       return Usage("unknown option " + bad, name);
     }
     admin::v1::UpdateAccountRequest update;
@@ -430,8 +505,10 @@ int Main(int argc, char** argv) {
         }
       }
     }
-    if (!update.has_seats() && !update.has_renewal_date() && !update.has_key_milestones())
-      return Usage("account set needs --seats, --renewal-date or --key-milestones", name);
+    if (std::optional<std::string> wrong = ApplyContextOptions(args, &update)) {
+      return Usage(*wrong, name);
+    }
+    if (update.ByteSizeLong() == 0) return Usage("account set needs a value to set", name);
     std::string body = BodyJson(update);
     return command.Run<admin::v1::AccountSettings>("PUT", path, &body, FormatAccountSettings);
   }

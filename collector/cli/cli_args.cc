@@ -77,9 +77,17 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   leaf(&app, "alerts", {}, {"--open"});
   leaf(&app, "evaluate", {}, {});
   leaf(&app, "renewals", {"--within-days"}, {});
+  leaf(&app, "accounts",
+       {"--owner", "--plan", "--segment", "--band", "--search", "--sort", "--limit"}, {"--csv"});
+  leaf(&app, "groups", {"--by", "--owner", "--plan", "--segment", "--band"}, {"--csv"});
+  leaf(&app, "forecast", {"--months", "--owner", "--plan", "--segment"}, {});
+  leaf(&app, "history", {"--days"}, {});
   CLI::App* account = Command(&app, "account");
   leaf(account, "show", {}, {});
-  leaf(account, "set", {"--seats", "--renewal-date", "--key-milestones"}, {});
+  leaf(account, "set",
+       {"--seats", "--renewal-date", "--key-milestones", "--owner", "--plan", "--arr", "--mrr",
+        "--segments"},
+       {});
   CLI::App* goals = Command(&app, "goals");
   leaf(goals, "list", {}, {});
   leaf(goals, "add", {"--name", "--milestone", "--target", "--due"}, {});

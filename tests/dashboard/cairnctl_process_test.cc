@@ -210,6 +210,55 @@ TEST_F(CollectorCairnctlProcessTest, ExportsAndErasesAUser) {
   EXPECT_THAT(json.out, StartsWith("{\"user_id\":\"ctl-user\""));
 }
 
+TEST_F(CollectorCairnctlProcessTest, BookCommandsFilterGroupForecastAndExport) {
+  absl::Status seeded = SeedAccounts(collector_->base_url());
+  ASSERT_TRUE(seeded.ok()) << seeded;
+  CtlRun set = Cairnctl({"account", "set", "acme", "--owner", "Ana", "--plan", "enterprise",
+                         "--arr", "24000", "--segments", "emea,strategic"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  ASSERT_EQ(Cairnctl({"account", "set", "globex", "--owner", "Bo", "--mrr", "500"}).exit_code, 0);
+  EXPECT_EQ(Cairnctl({"account", "set", "acme", "--arr", "1", "--mrr", "1"}).exit_code, 2);
+  EXPECT_EQ(Cairnctl({"account", "set", "acme", "--arr", "lots"}).exit_code, 2);
+  EXPECT_EQ(Cairnctl({"account", "set", "acme", "--segments", "not ok"}).exit_code, 1);
+
+  CtlRun accounts = Cairnctl({"accounts", "--owner", "Ana"});
+  ASSERT_EQ(accounts.exit_code, 0) << accounts.err;
+  EXPECT_THAT(accounts.out, HasSubstr("\nacme "));
+  EXPECT_THAT(accounts.out, HasSubstr("24000.00"));
+  EXPECT_THAT(accounts.out, HasSubstr("emea,strategic"));
+  EXPECT_THAT(accounts.out, HasSubstr("1 of 1 accounts"));
+  EXPECT_THAT(accounts.out, Not(HasSubstr("globex")));
+  std::cerr << "$ cairnctl accounts --owner Ana\n" << accounts.out;
+  CtlRun sorted = Cairnctl({"accounts", "--sort", "-arr", "--limit", "2"});
+  ASSERT_EQ(sorted.exit_code, 0) << sorted.err;
+  EXPECT_LT(sorted.out.find("\nacme "), sorted.out.find("\nglobex "));  // 24000 > 6000
+  EXPECT_THAT(sorted.out, HasSubstr("more: raise --limit"));
+  EXPECT_EQ(Cairnctl({"accounts", "--sort", "colour"}).exit_code, 1);
+  EXPECT_EQ(Cairnctl({"accounts", "--limit", "0"}).exit_code, 2);
+  CtlRun csv = Cairnctl({"accounts", "--csv", "--segment", "emea"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, StartsWith("account_id,band,score"));
+  EXPECT_THAT(csv.out, HasSubstr("\r\nacme,"));
+
+  CtlRun groups = Cairnctl({"groups", "--by", "owner"});
+  ASSERT_EQ(groups.exit_code, 0) << groups.err;
+  EXPECT_THAT(groups.out, HasSubstr("OWNER"));
+  EXPECT_THAT(groups.out, HasSubstr("\nAna "));
+  EXPECT_THAT(groups.out, HasSubstr("(none)"));
+  std::cerr << "$ cairnctl groups --by owner\n" << groups.out;
+  CtlRun forecast = Cairnctl({"forecast", "--months", "3"});
+  ASSERT_EQ(forecast.exit_code, 0) << forecast.err;
+  EXPECT_THAT(forecast.out, HasSubstr("ARR at risk (poor and watch): "));
+  EXPECT_EQ(Cairnctl({"forecast", "--months", "30"}).exit_code, 2);
+
+  ASSERT_EQ(Cairnctl({"evaluate"}).exit_code, 0);
+  CtlRun history = Cairnctl({"history", "acme", "--days", "7"});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  EXPECT_THAT(history.out, StartsWith("acme health "));
+  EXPECT_THAT(history.out, HasSubstr("DATE"));
+  EXPECT_EQ(Cairnctl({"history"}).exit_code, 2);
+}
+
 TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccounts) {
   absl::Status seeded = SeedAccounts(collector_->base_url());
   ASSERT_TRUE(seeded.ok()) << seeded;

@@ -74,8 +74,7 @@ class CollectorAccountListProcessTest : public CollectorFixture {
     }
     events.push_back(MakeGrant("beta", "b1", kAnalytics));
     events.push_back(MakeLogin("beta", "b1", now - absl::Hours(2)));
-    HttpResult posted =
-        PostBatchBody(MakeBatch(std::move(events)).SerializeAsString(), kWriteKey);
+    HttpResult posted = PostBatchBody(MakeBatch(std::move(events)).SerializeAsString(), kWriteKey);
     ASSERT_EQ(posted.status, 200) << posted.body;
     ASSERT_EQ(Call("PUT", "/v1/accounts/alpha",
                    absl::StrCat(R"({"owner": "Ana", "plan": "enterprise", "arr": 120000.5,)",
@@ -144,8 +143,8 @@ TEST_F(CollectorAccountListProcessTest, ListsFilterSortAndPageFromTheSnapshots) 
   EXPECT_THAT(StringValues(second.body, "account_id"), ElementsAre("gamma"));
   EXPECT_EQ(RawValue(second.body, "next_page_token"), "\"\"");
   const std::vector<std::string> refused = {
-      "sort=bogus",   "band=red",    "limit=0", "limit=1001", "format=xml",
-      "page_token=x", "alert=maybe", std::string("q=") + std::string(129, 'a')};
+      "sort=bogus", "band=red",     "limit=0",     "limit=1001",
+      "format=xml", "page_token=x", "alert=maybe", std::string("q=") + std::string(129, 'a')};
   for (const std::string& bad : refused) {
     EXPECT_EQ(Call("GET", "/v1/accounts?" + bad).status, 400) << bad;
   }

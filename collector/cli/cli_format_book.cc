@@ -1,0 +1,92 @@
+#include "cli_format_book.h"
+
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli_format.h"
+
+namespace cairn::cli {
+namespace {
+
+std::string Text(const std::string& s) { return s.empty() ? "-" : TerminalSafe(s); }
+
+std::string Text(const google::protobuf::Value& v) {
+  return v.has_string_value() && !v.string_value().empty() ? TerminalSafe(v.string_value()) : "-";
+}
+
+std::string Money(double amount) { return absl::StrFormat("%.2f", amount); }
+
+std::string Money(const google::protobuf::Value& v) {
+  return v.has_number_value() ? Money(v.number_value()) : "-";
+}
+
+std::string Segments(const google::protobuf::RepeatedPtrField<std::string>& tags) {
+  if (tags.empty()) return "-";
+  std::vector<std::string> safe;
+  for (const std::string& t : tags) safe.push_back(TerminalSafe(t));
+  return absl::StrJoin(safe, ",");
+}
+
+}  // namespace
+
+std::string FormatAccountPage(const admin::v1::AccountPage& page) {
+  if (page.accounts().empty()) return "no accounts match\n";
+  TextTable table({"ACCOUNT", "HEALTH", "OWNER", "PLAN", "ARR", "SEGMENTS", "RENEWAL", "ALERT"},
+                  {false, false, false, false, true, false, false, false});
+  for (const admin::v1::Account& a : page.accounts()) {
+    table.AddRow({Text(a.account_id()),
+                  absl::StrCat(Text(a.health().band()), " ", a.health().score()), Text(a.owner()),
+                  Text(a.plan()), Money(a.arr()), Segments(a.segments()), Text(a.renewal_date()),
+                  a.has_open_alert() ? Text(a.open_alert().severity()) : "-"});
+  }
+  std::string out = table.Render();
+  absl::StrAppend(&out, page.accounts_size(), " of ", page.total(), " accounts, evaluated ",
+                  Text(page.as_of()), "\n");
+  if (!page.next_page_token().empty()) absl::StrAppend(&out, "more: raise --limit\n");
+  return out;
+}
+
+std::string FormatAccountGroups(const admin::v1::AccountSummary& summary) {
+  if (summary.groups().empty()) return "no accounts match\n";
+  std::string key = summary.group_by().empty() ? "GROUP" : summary.group_by();
+  for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  TextTable table({TerminalSafe(key), "ACCOUNTS", "POOR", "WATCH", "GOOD", "ARR", "AT RISK",
+                   "MEAN SCORE"},
+                  {false, true, true, true, true, true, true, true});
+  for (const admin::v1::AccountGroup& g : summary.groups()) {
+    table.AddRow({g.key().empty() ? "(none)" : TerminalSafe(g.key()), absl::StrCat(g.accounts()),
+                  absl::StrCat(g.poor()), absl::StrCat(g.watch()), absl::StrCat(g.good()),
+                  Money(g.arr()), Money(g.arr_at_risk()), absl::StrFormat("%.1f", g.mean_score())});
+  }
+  return table.Render();
+}
+
+std::string FormatForecast(const admin::v1::RenewalForecast& forecast) {
+  TextTable table({"MONTH", "ACCOUNTS", "ARR", "POOR", "WATCH", "GOOD", "ARR AT RISK"},
+                  {false, true, true, true, true, true, true});
+  for (const admin::v1::ForecastMonth& m : forecast.months()) {
+    table.AddRow({Text(m.month()), absl::StrCat(m.accounts()), Money(m.arr()),
+                  absl::StrCat(m.poor()), absl::StrCat(m.watch()), absl::StrCat(m.good()),
+                  Money(m.arr_poor() + m.arr_watch())});
+  }
+  return absl::StrCat(table.Render(), "ARR at risk (poor and watch): ",
+                      Money(forecast.arr_at_risk()), "\n");
+}
+
+std::string FormatHistory(const admin::v1::HealthHistory& history) {
+  if (history.days().empty()) return "no health history yet (run: cairnctl evaluate)\n";
+  TextTable table({"DATE", "SCORE", "BAND", "LOGINS 7D", "ACTIVE USERS"},
+                  {false, true, false, true, true});
+  std::vector<double> scores;
+  for (const admin::v1::HealthDay& d : history.days()) {
+    table.AddRow({Text(d.date()), absl::StrCat(d.score()), Text(d.band()),
+                  absl::StrCat(d.logins_week()), absl::StrCat(d.active_users())});
+    scores.push_back(d.score());
+  }
+  return absl::StrCat(Text(history.account_id()), " health ", Sparkline(scores), "\n",
+                      table.Render());
+}
+
+}  // namespace cairn::cli
