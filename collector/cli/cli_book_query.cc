@@ -38,10 +38,9 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
     absl::StrAppend(&query, query.empty() ? "?" : "&", ToAbsl(key), "=", Encode(value));
   };
   // Filters shared by the lists: option name -> query parameter.
-  for (auto [option, param] :
-       {std::pair{"--owner", "owner"}, std::pair{"--plan", "plan"},
-        std::pair{"--segment", "segment"}, std::pair{"--band", "band"},
-        std::pair{"--search", "q"}, std::pair{"--sort", "sort"}}) {
+  for (auto [option, param] : {std::pair{"--owner", "owner"}, std::pair{"--plan", "plan"},
+                               std::pair{"--segment", "segment"}, std::pair{"--band", "band"},
+                               std::pair{"--search", "q"}, std::pair{"--sort", "sort"}}) {
     if (std::optional<std::string> v = Option(args, option)) add(param, *v);
   }
   const bool csv = args.flags.contains("--csv");
@@ -91,8 +90,8 @@ std::optional<std::string> ApplyContextOptions(const Args& args,
     if (!clear_or(*v, update->mutable_plan())) update->mutable_plan()->set_string_value(*v);
   }
   if (Option(args, "--arr") && Option(args, "--mrr")) return "give --arr or --mrr, not both";
-  for (auto [name, field] : {std::pair{"--arr", update->mutable_arr()},
-                             std::pair{"--mrr", update->mutable_mrr()}}) {
+  for (auto [name, field] :
+       {std::pair{"--arr", update->mutable_arr()}, std::pair{"--mrr", update->mutable_mrr()}}) {
     std::optional<std::string> v = Option(args, name);
     if (!v || clear_or(*v, field)) continue;
     double amount = 0;

@@ -52,9 +52,9 @@ std::string FormatAccountGroups(const admin::v1::AccountSummary& summary) {
   if (summary.groups().empty()) return "no accounts match\n";
   std::string key = summary.group_by().empty() ? "GROUP" : summary.group_by();
   for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  TextTable table({TerminalSafe(key), "ACCOUNTS", "POOR", "WATCH", "GOOD", "ARR", "AT RISK",
-                   "MEAN SCORE"},
-                  {false, true, true, true, true, true, true, true});
+  TextTable table(
+      {TerminalSafe(key), "ACCOUNTS", "POOR", "WATCH", "GOOD", "ARR", "AT RISK", "MEAN SCORE"},
+      {false, true, true, true, true, true, true, true});
   for (const admin::v1::AccountGroup& g : summary.groups()) {
     table.AddRow({g.key().empty() ? "(none)" : TerminalSafe(g.key()), absl::StrCat(g.accounts()),
                   absl::StrCat(g.poor()), absl::StrCat(g.watch()), absl::StrCat(g.good()),
@@ -71,8 +71,8 @@ std::string FormatForecast(const admin::v1::RenewalForecast& forecast) {
                   absl::StrCat(m.poor()), absl::StrCat(m.watch()), absl::StrCat(m.good()),
                   Money(m.arr_poor() + m.arr_watch())});
   }
-  return absl::StrCat(table.Render(), "ARR at risk (poor and watch): ",
-                      Money(forecast.arr_at_risk()), "\n");
+  return absl::StrCat(table.Render(),
+                      "ARR at risk (poor and watch): ", Money(forecast.arr_at_risk()), "\n");
 }
 
 std::string FormatHistory(const admin::v1::HealthHistory& history) {

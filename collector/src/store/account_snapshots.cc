@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <map>
 #include <type_traits>
 #include <utility>
 
@@ -28,6 +29,36 @@ constexpr char kSnapshotColumns[] =
     "s.account_id, s.evaluated_at_ms, s.band_rank, s.score, s.trend_ratio, s.active_users, "
     "s.logins_week, s.alert_severity, s.view_json";
 constexpr size_t kSnapshotColumnCount = 9;
+// The same columns without the view (read by key after the sort).
+constexpr char kListColumns[] =
+    "s.account_id, s.evaluated_at_ms, s.band_rank, s.score, s.trend_ratio, s.active_users, "
+    "s.logins_week, s.alert_severity, ''";
+
+// Fills the views of `rows` (read without them), by key, in chunks that stay
+// below both databases' parameter limits.
+absl::Status ReadViews(SqlRunner& sql, std::vector<SnapshotListRow>& rows) {
+  constexpr size_t kChunk = 500;
+  for (size_t first = 0; first < rows.size(); first += kChunk) {
+    const size_t end = std::min(rows.size(), first + kChunk);
+    std::vector<SqlValue> ids;
+    std::string text = "SELECT account_id, view_json FROM account_snapshot WHERE account_id IN (";
+    std::map<std::string, size_t> where;
+    for (size_t i = first; i < end; ++i) {
+      ids.emplace_back(std::in_place_type<std::string>, rows[i].snapshot.account_id);
+      absl::StrAppend(&text, i == first ? "?" : ", ?", ids.size());
+      where.emplace(rows[i].snapshot.account_id, i);
+    }
+    text += ")";
+    absl::StatusOr<std::vector<SqlRow>> views = sql.Query(text, ids);
+    if (!views.ok()) return views.status();
+    for (const SqlRow& row : *views) {
+      if (row.size() < 2 || !row[0] || !row[1]) return Bad("account view");
+      auto it = where.find(*row[0]);
+      if (it != where.end()) rows[it->second].snapshot.view_json = *row[1];
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<AccountSnapshot> ParseSnapshot(const SqlRow& row) {
   SqlRowReader r{row};
@@ -220,14 +251,17 @@ absl::Status AccountSnapshots::Put(std::span<const AccountSnapshot> snapshots) {
 }
 
 absl::StatusOr<SnapshotPage> AccountSnapshots::List(const AccountFilter& filter, AccountSort sort,
-                                                    size_t offset, size_t limit) {
+                                                    size_t offset, size_t limit, bool with_views) {
   std::vector<SqlValue> params;
   const std::string where = WhereOf(filter, params);
   std::vector<SqlValue> page_params = params;
   page_params.emplace_back(static_cast<int64_t>(limit));
   page_params.emplace_back(static_cast<int64_t>(offset));
+  // The sort carries the narrow columns only (the rendered view is about a
+  // kilobyte a row: sorting it would copy the whole table); the views of
+  // the page are read after, by key.
   const std::string page_sql = absl::StrCat(
-      "SELECT ", kSnapshotColumns, ", ", AccountSettingsColumns("st"), kJoin, where, " ORDER BY ",
+      "SELECT ", kListColumns, ", ", AccountSettingsColumns("st"), kJoin, where, " ORDER BY ",
       OrderOf(sort), " LIMIT ?", params.size() + 1, " OFFSET ?", params.size() + 2);
   const std::string count_sql = absl::StrCat("SELECT count(*)", kJoin, where);
   SnapshotPage out;
@@ -238,6 +272,9 @@ absl::StatusOr<SnapshotPage> AccountSnapshots::List(const AccountFilter& filter,
       absl::StatusOr<SnapshotListRow> parsed = ParseListRow(row);
       if (!parsed.ok()) return parsed.status();
       out.rows.push_back(*std::move(parsed));
+    }
+    if (with_views) {
+      if (absl::Status v = ReadViews(sql, out.rows); !v.ok()) return v;
     }
     absl::StatusOr<std::vector<SqlRow>> count = sql.Query(count_sql, params);
     if (!count.ok()) return count.status();

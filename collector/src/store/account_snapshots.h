@@ -108,11 +108,13 @@ class AccountSnapshots {
   absl::Status Put(std::span<const AccountSnapshot> snapshots);
 
   // The page of [offset, offset + limit) of the accounts matching `filter`
-  // in `sort` order (ties by account id), with the total that match.
-  // Cost: two indexed queries over the snapshot table (10,000 accounts: a
-  // few milliseconds) and one settings lookup per row through a join.
+  // in `sort` order (ties by account id), with the total that match; the
+  // rendered views only `with_views` (else view_json is empty). Cost: a
+  // sort of the matching rows' narrow columns joined with their settings
+  // (10,000 accounts: tens of milliseconds), a count, and the page's views
+  // read by key.
   absl::StatusOr<SnapshotPage> List(const AccountFilter& filter, AccountSort sort, size_t offset,
-                                    size_t limit);
+                                    size_t limit, bool with_views = true);
 
   // Every account matching `filter` summed per group, sorted by key. Cost:
   // one query over the matching snapshots.

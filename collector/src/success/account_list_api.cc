@@ -314,7 +314,8 @@ HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
   AccountSnapshots tables(store_);
   const size_t offset = paging->csv ? 0 : paging->offset;
   const size_t limit = paging->csv ? kMaxCsvRows : paging->limit;
-  absl::StatusOr<SnapshotPage> page = tables.List(*filter, AccountSort::kRenewal, offset, limit);
+  absl::StatusOr<SnapshotPage> page =
+      tables.List(*filter, AccountSort::kRenewal, offset, limit, /*with_views=*/false);
   if (!page.ok()) return StoreFailure(page.status());
   admin::v1::RenewalList out;
   out.set_as_of(FormatRfc3339(now));
@@ -377,7 +378,8 @@ HttpResponse EngagementApi::Forecast(const HttpRequest& request) {
       engagement::DayOf(absl::FromCivil(absl::CivilDay(after_last), absl::UTCTimeZone())) - 1;
   if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);
   absl::StatusOr<SnapshotPage> page =
-      AccountSnapshots(store_).List(*filter, AccountSort::kRenewal, 0, kMaxCsvRows);
+      AccountSnapshots(store_).List(*filter, AccountSort::kRenewal, 0, kMaxCsvRows,
+                                    /*with_views=*/false);
   if (!page.ok()) return StoreFailure(page.status());
   admin::v1::RenewalForecast out;
   out.set_as_of(FormatRfc3339(now));
