@@ -235,10 +235,10 @@ int Main(int argc, char** argv) {
   absl::StatusOr<int64_t> refreshed = snapshots.RefreshAll(now);
   Check(refreshed.status(), "refresh");
   const double snapshots_s = Since(start);
-  std::printf("full_evaluation_s=%.1f (alerts %.1f + snapshots %.1f; %lld alerts opened) "
-              "target<60\n",
-              alerts_s + snapshots_s, alerts_s, snapshots_s,
-              static_cast<long long>(counts->opened));
+  std::printf(
+      "full_evaluation_s=%.1f (alerts %.1f + snapshots %.1f; %lld alerts opened) "
+      "target<60\n",
+      alerts_s + snapshots_s, alerts_s, snapshots_s, static_cast<long long>(counts->opened));
 
   EngagementApi api(store->get(), &clock, &evaluator, "bench-link-key-0123456789abcdef", nullptr,
                     &snapshots);

@@ -27,7 +27,7 @@ std::optional<double> OptDouble(SqlRowReader& r, size_t col) {
 
 constexpr char kSnapshotColumns[] =
     "s.account_id, s.evaluated_at_ms, s.band_rank, s.score, s.trend_ratio, s.active_users, "
-    "s.logins_week, s.alert_severity, s.view_json";
+    "s.logins_week, s.alert_severity, s.view";
 constexpr size_t kSnapshotColumnCount = 9;
 // The same columns without the view (read by key after the sort).
 constexpr char kListColumns[] =
@@ -41,7 +41,7 @@ absl::Status ReadViews(SqlRunner& sql, std::vector<SnapshotListRow>& rows) {
   for (size_t first = 0; first < rows.size(); first += kChunk) {
     const size_t end = std::min(rows.size(), first + kChunk);
     std::vector<SqlValue> ids;
-    std::string text = "SELECT account_id, view_json FROM account_snapshot WHERE account_id IN (";
+    std::string text = "SELECT account_id, view FROM account_snapshot WHERE account_id IN (";
     std::map<std::string, size_t> where;
     for (size_t i = first; i < end; ++i) {
       ids.emplace_back(std::in_place_type<std::string>, rows[i].snapshot.account_id);
@@ -54,7 +54,7 @@ absl::Status ReadViews(SqlRunner& sql, std::vector<SnapshotListRow>& rows) {
     for (const SqlRow& row : *views) {
       if (row.size() < 2 || !row[0] || !row[1]) return Bad("account view");
       auto it = where.find(*row[0]);
-      if (it != where.end()) rows[it->second].snapshot.view_json = *row[1];
+      if (it != where.end()) rows[it->second].snapshot.view = *row[1];
     }
   }
   return absl::OkStatus();
@@ -72,7 +72,7 @@ absl::StatusOr<AccountSnapshot> ParseSnapshot(const SqlRow& row) {
   s.active_users = r.Int(5);
   s.logins_week = r.Int(6);
   if (row.size() > 7 && row[7]) s.alert_severity = *row[7];
-  s.view_json = r.Text(8);
+  s.view = r.Text(8);
   if (!r.ok) return Bad("account snapshot row");
   return s;
 }
@@ -218,15 +218,15 @@ absl::Status AccountSnapshots::Put(std::span<const AccountSnapshot> snapshots) {
           SqlValue(s.active_users),
           SqlValue(s.logins_week),
           s.alert_severity ? SqlValue(*s.alert_severity) : SqlValue(nullptr),
-          SqlValue(s.view_json)};
+          SqlValue(s.view)};
       absl::StatusOr<int64_t> put = sql.Execute(
           "INSERT INTO account_snapshot (account_id, evaluated_at_ms, band_rank, score, "
-          "trend_ratio, active_users, logins_week, alert_severity, view_json) VALUES "
+          "trend_ratio, active_users, logins_week, alert_severity, view) VALUES "
           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (account_id) DO UPDATE SET "
           "evaluated_at_ms = excluded.evaluated_at_ms, band_rank = excluded.band_rank, "
           "score = excluded.score, trend_ratio = excluded.trend_ratio, "
           "active_users = excluded.active_users, logins_week = excluded.logins_week, "
-          "alert_severity = excluded.alert_severity, view_json = excluded.view_json",
+          "alert_severity = excluded.alert_severity, view = excluded.view",
           row);
       if (!put.ok()) return put.status();
       const std::array<SqlValue, 10> day = {
@@ -340,6 +340,28 @@ absl::StatusOr<std::vector<AccountGroup>> AccountSnapshots::Group(const AccountF
                                      if (!r.ok) return Bad("group row");
                                      return g;
                                    });
+}
+
+absl::StatusOr<std::vector<RenewalTotal>> AccountSnapshots::RenewalTotals(
+    const AccountFilter& filter) {
+  std::vector<SqlValue> params;
+  std::string where = WhereOf(filter, params);
+  where += where.empty() ? " WHERE " : " AND ";
+  where += "st.renewal_day IS NOT NULL";
+  return ReadSqlRows<RenewalTotal>(
+      store_,
+      absl::StrCat("SELECT st.renewal_day, s.band_rank, count(*), COALESCE(SUM(st.arr_cents), 0)",
+                   kJoin, where, " GROUP BY st.renewal_day, s.band_rank ORDER BY 1, 2"),
+      params, [](const SqlRow& row) -> absl::StatusOr<RenewalTotal> {
+        SqlRowReader r{row};
+        RenewalTotal t;
+        t.day = r.Int(0);
+        t.band_rank = static_cast<int>(r.Int(1));
+        t.accounts = r.Int(2);
+        t.arr_cents = r.Int(3);
+        if (!r.ok) return Bad("renewal total row");
+        return t;
+      });
 }
 
 absl::StatusOr<std::optional<AccountSnapshot>> AccountSnapshots::Get(std::string_view account_id) {

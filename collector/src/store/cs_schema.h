@@ -10,7 +10,7 @@ namespace cairn::collector {
 // same way: BIGINT has integer affinity in SQLite, DOUBLE PRECISION real).
 //
 // account_snapshot: one row per account, the view an evaluation computed
-//   (the admin.v1.Account JSON) plus the columns the account list sorts
+//   (the admin.v1.Account, base64 of its wire bytes) plus the columns the account list sorts
 //   and filters on, so a page is one indexed query whatever the book size.
 // account_health_daily: the health of each account per UTC day (the last
 //   evaluation of that day), kept under the retention window.
@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS account_snapshot (
   active_users        BIGINT NOT NULL,
   logins_week         BIGINT NOT NULL,
   alert_severity      TEXT,
-  view_json           TEXT NOT NULL
+  view           TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS account_snapshot_by_risk
   ON account_snapshot (band_rank, score, account_id);

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -18,7 +19,6 @@
 #include "cairn/common/event_rules.h"
 #include "cairn/common/strings.h"
 #include "cairn/engagement/day.h"
-#include "google/protobuf/util/json_util.h"
 #include "http/proto_json.h"
 #include "ops/json_text.h"
 #include "store/account_snapshots.h"
@@ -116,10 +116,9 @@ absl::StatusOr<AccountFilter> ParseFilter(const HttpRequest& request) {
 // The stored view with the live context of its settings.
 absl::StatusOr<admin::v1::Account> AccountOf(const SnapshotListRow& row) {
   admin::v1::Account account;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;  // written by an older or newer build
-  if (!google::protobuf::util::JsonStringToMessage(row.snapshot.view_json, &account, options)
-           .ok()) {
+  std::string bytes;
+  // Fields of a newer build are kept as unknown fields and dropped on output.
+  if (!absl::Base64Unescape(row.snapshot.view, &bytes) || !account.ParseFromString(bytes)) {
     return absl::DataLossError("snapshot view does not parse");
   }
   FillContext(row.settings, &account);
@@ -377,10 +376,9 @@ HttpResponse EngagementApi::Forecast(const HttpRequest& request) {
   filter->renewal_to =
       engagement::DayOf(absl::FromCivil(absl::CivilDay(after_last), absl::UTCTimeZone())) - 1;
   if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);
-  absl::StatusOr<SnapshotPage> page =
-      AccountSnapshots(store_).List(*filter, AccountSort::kRenewal, 0, kMaxCsvRows,
-                                    /*with_views=*/false);
-  if (!page.ok()) return StoreFailure(page.status());
+  absl::StatusOr<std::vector<RenewalTotal>> totals =
+      AccountSnapshots(store_).RenewalTotals(*filter);
+  if (!totals.ok()) return StoreFailure(totals.status());
   admin::v1::RenewalForecast out;
   out.set_as_of(FormatRfc3339(now));
   std::map<absl::CivilMonth, admin::v1::ForecastMonth> by_month;
@@ -388,29 +386,29 @@ HttpResponse EngagementApi::Forecast(const HttpRequest& request) {
     by_month[m].set_month(absl::FormatCivilTime(m));
   }
   double at_risk = 0;
-  for (const SnapshotListRow& row : page->rows) {
-    if (!row.settings || !row.settings->renewal_date) continue;
-    const absl::CivilMonth month(absl::ToCivilDay(
-        absl::UnixEpoch() + absl::Hours(24) * *row.settings->renewal_date, absl::UTCTimeZone()));
+  for (const RenewalTotal& t : *totals) {
+    const absl::CivilMonth month(
+        absl::ToCivilDay(engagement::StartOfDay(t.day), absl::UTCTimeZone()));
     auto it = by_month.find(month);
     if (it == by_month.end()) continue;
     admin::v1::ForecastMonth& m = it->second;
-    const double arr = static_cast<double>(row.settings->arr_cents.value_or(0)) / 100.0;
-    m.set_accounts(m.accounts() + 1);
+    const double arr = static_cast<double>(t.arr_cents) / 100.0;
+    const auto n = static_cast<uint32_t>(t.accounts);
+    m.set_accounts(m.accounts() + n);
     m.set_arr(m.arr() + arr);
-    switch (row.snapshot.band_rank) {
+    switch (t.band_rank) {
       case 0:
-        m.set_poor(m.poor() + 1);
+        m.set_poor(m.poor() + n);
         m.set_arr_poor(m.arr_poor() + arr);
         at_risk += arr;
         break;
       case 1:
-        m.set_watch(m.watch() + 1);
+        m.set_watch(m.watch() + n);
         m.set_arr_watch(m.arr_watch() + arr);
         at_risk += arr;
         break;
       default:
-        m.set_good(m.good() + 1);
+        m.set_good(m.good() + n);
         m.set_arr_good(m.arr_good() + arr);
         break;
     }

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/engagement/day.h"
 #include "http/proto_json.h"
@@ -47,7 +48,7 @@ AccountSnapshot HealthSnapshots::SnapshotOf(const AccountView& view, absl::Time 
   admin::v1::Account account;
   FillAccount(view, &account);
   account.set_evaluated_at(FormatRfc3339(s.evaluated_at));
-  s.view_json = AdminJsonText(account);
+  s.view = absl::Base64Escape(account.SerializeAsString());
   return s;
 }
 

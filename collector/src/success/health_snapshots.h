@@ -47,8 +47,8 @@ class HealthSnapshots {
   // fresh collector shows the book. Cost: one query when evaluated.
   absl::Status EnsureEvaluated(absl::Time now);
 
-  // The snapshot row of a computed view (its admin.v1.Account as JSON).
-  // Cost: rendering one message.
+  // The snapshot row of a computed view (its admin.v1.Account). Cost:
+  // serialising one message.
   static AccountSnapshot SnapshotOf(const AccountView& view, absl::Time now);
 
  private:

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/engagement/day.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -52,7 +54,7 @@ class CollectorAccountSnapshotsTest : public StoreSuite {
     s.score = score;
     s.active_users = score / 10;
     s.logins_week = score;
-    s.view_json = absl::StrCat(R"({"account_id":")", id, R"("})");
+    s.view = absl::StrCat("view-of-", id);
     s.frequency = 0.5;
     return s;
   }
@@ -125,11 +127,41 @@ TEST_P(CollectorAccountSnapshotsTest, PagesSortAndFilterInSql) {
   EXPECT_EQ(page->total, 5);
   ASSERT_EQ(page->rows.size(), 2u);
   EXPECT_EQ(page->rows[0].snapshot.account_id, "c-watch");
+  EXPECT_EQ(page->rows[0].snapshot.view, "view-of-c-watch");  // read by key after the sort
+  EXPECT_EQ(page->rows[1].snapshot.view, "view-of-e-good");
+  absl::StatusOr<SnapshotPage> narrow = tables_->List({}, AccountSort::kRisk, 0, 5, false);
+  ASSERT_TRUE(narrow.ok()) << narrow.status();
+  EXPECT_EQ(narrow->rows[0].snapshot.view, "");
   ASSERT_TRUE(page->rows[0].settings.has_value());
   EXPECT_EQ(page->rows[0].settings->owner, "ana");
   EXPECT_EQ(page->evaluated_at, kT0);
   EXPECT_THAT(Ids({}, AccountSort::kRisk, 4, 2), ElementsAre("a-good"));
   EXPECT_THAT(Ids({}, AccountSort::kRisk, 10, 2), IsEmpty());
+}
+
+TEST_P(CollectorAccountSnapshotsTest, RenewalTotalsSumPerDayAndBand) {
+  ASSERT_TRUE(tables_
+                  ->Put(std::vector<AccountSnapshot>{Snapshot("a", 0, 10), Snapshot("b", 0, 20),
+                                                     Snapshot("c", 2, 90), Snapshot("d", 1, 50)})
+                  .ok());
+  PutSettings("a", "ana", 100, {}, DayOf(kT0) + 3);
+  PutSettings("b", "bo", 200, {}, DayOf(kT0) + 3);
+  PutSettings("c", "ana", std::nullopt, {}, DayOf(kT0) + 3);
+  PutSettings("d", "ana", 400, {}, DayOf(kT0) + 400);  // outside the window
+  absl::StatusOr<std::vector<RenewalTotal>> totals =
+      tables_->RenewalTotals({.renewal_from = DayOf(kT0), .renewal_to = DayOf(kT0) + 30});
+  ASSERT_TRUE(totals.ok()) << totals.status();
+  ASSERT_EQ(totals->size(), 2u);
+  EXPECT_EQ((*totals)[0].day, DayOf(kT0) + 3);
+  EXPECT_EQ((*totals)[0].band_rank, 0);
+  EXPECT_EQ((*totals)[0].accounts, 2);
+  EXPECT_EQ((*totals)[0].arr_cents, 300);
+  EXPECT_EQ((*totals)[1].band_rank, 2);
+  EXPECT_EQ((*totals)[1].arr_cents, 0);
+  totals = tables_->RenewalTotals({.owner = "bo"});
+  ASSERT_TRUE(totals.ok());
+  ASSERT_EQ(totals->size(), 1u);
+  EXPECT_EQ((*totals)[0].arr_cents, 200);
 }
 
 TEST_P(CollectorAccountSnapshotsTest, FilterTextIsBoundNeverSpliced) {
@@ -266,8 +298,13 @@ TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeave
   ASSERT_TRUE(acme.ok() && acme->has_value());
   EXPECT_EQ((*acme)->active_users, 2);
   EXPECT_EQ((*acme)->logins_week, 14);
-  EXPECT_THAT((*acme)->view_json, HasSubstr("\"account_id\":\"acme\""));
-  EXPECT_THAT((*acme)->view_json, Not(HasSubstr("alice")));
+  std::string bytes;
+  ASSERT_TRUE(absl::Base64Unescape((*acme)->view, &bytes));
+  admin::v1::Account view;
+  ASSERT_TRUE(view.ParseFromString(bytes));
+  EXPECT_EQ(view.account_id(), "acme");
+  EXPECT_EQ(view.breadth().active_users_14(), 2);
+  EXPECT_THAT(bytes, Not(HasSubstr("alice")));
 
   // Erasure: the accounts are found first, refreshed after.
   absl::StatusOr<std::vector<std::string>> accounts = engagement_->AccountsOfUser("alice-u1");
