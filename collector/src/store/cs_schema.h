@@ -16,6 +16,9 @@ namespace cairn::collector {
 //   evaluation of that day), kept under the retention window.
 // account_segments: the segment tags of account_settings, one row each,
 //   for filtering and grouping.
+// renewal_outcomes: what became of each renewal (renewed, churned,
+//   downgraded, expanded) with the ARR before and after, for retention and
+//   the backtest of health against outcomes.
 // account_settings gains the account's context: owner (the CSM's name),
 //   plan, ARR in cents and the segment tags newline-joined.
 inline constexpr std::string_view kCsSnapshotTables = R"sql(
@@ -52,6 +55,16 @@ CREATE TABLE IF NOT EXISTS account_segments (
   PRIMARY KEY (account_id, segment)
 );
 CREATE INDEX IF NOT EXISTS account_segments_by_segment ON account_segments (segment, account_id);
+CREATE TABLE IF NOT EXISTS renewal_outcomes (
+  account_id          TEXT NOT NULL,
+  renewal_day         BIGINT NOT NULL,
+  outcome             TEXT NOT NULL,
+  arr_before_cents    BIGINT NOT NULL,
+  arr_after_cents     BIGINT NOT NULL,
+  recorded_at_ms      BIGINT NOT NULL,
+  PRIMARY KEY (account_id, renewal_day)
+);
+CREATE INDEX IF NOT EXISTS renewal_outcomes_by_day ON renewal_outcomes (renewal_day);
 )sql";
 // The context columns, a step of their own: SQLite's ADD COLUMN has no IF
 // NOT EXISTS, so SqliteStore skips this step where the columns exist.

@@ -45,6 +45,9 @@ enum class Route {
   kAccountGroups,
   kHistory,
   kForecast,
+  kOutcomes,
+  kRetention,
+  kBacktest,
 };
 
 const RouteTable& EngagementRoutes() {
@@ -59,12 +62,15 @@ const RouteTable& EngagementRoutes() {
     add("/v1/renewals/upcoming", "GET", Route::kRenewals);
     add("/v1/renewals/forecast", "GET", Route::kForecast);
     add("/v1/account-groups", "GET", Route::kAccountGroups);
+    add("/v1/retention", "GET", Route::kRetention);
+    add("/v1/backtest", "GET", Route::kBacktest);
     add("/v1/customer/overview", "GET", Route::kCustomer);
     add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
     add("/v1/accounts/{id}/goals", "GET, POST", Route::kGoals);
     add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
     add("/v1/accounts/{id}/goals/{goal_id}", "DELETE", Route::kGoal);
     add("/v1/accounts/{id}/history", "GET", Route::kHistory);
+    add("/v1/accounts/{id}/outcomes", "GET, POST", Route::kOutcomes);
     // Together every path below "/v1/accounts/", an empty id segment included.
     add("/v1/accounts/{id}/**", "", Route::kNone);
     add("/v1/accounts//**", "", Route::kNone);
@@ -170,6 +176,12 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return History(*account, request);
     case Route::kForecast:
       return Forecast(request);
+    case Route::kOutcomes:
+      return m == "POST" ? RecordOutcome(*account, request) : ListOutcomes(*account);
+    case Route::kRetention:
+      return Retention(request);
+    case Route::kBacktest:
+      return Backtest(request);
     case Route::kNone:
       break;
   }

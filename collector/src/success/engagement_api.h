@@ -34,6 +34,9 @@ namespace cairn::collector {
 //   POST   /v1/alerts/evaluate
 //   GET    /v1/renewals/upcoming[?within_days=N&limit=&page_token=&filters&format=csv]
 //   GET    /v1/renewals/forecast[?months=N&filters]     ARR renewing by month and band
+//   GET|POST /v1/accounts/{id}/outcomes                 renewal outcomes
+//   GET    /v1/retention[?months=N]                     gross/net retention, churn
+//   GET    /v1/backtest[?days_before=N&months=M]        health before renewal vs outcome
 //   GET    /v1/customer/overview                      Authorization: CustomerLink <token>
 //
 // Thread-safe; handlers run on the admin worker thread.
@@ -84,6 +87,10 @@ class EngagementApi {
   HttpResponse Forecast(const HttpRequest& request);
   HttpResponse AccountGroups(const HttpRequest& request);
   HttpResponse History(const std::string& account_id, const HttpRequest& request);
+  HttpResponse RecordOutcome(const std::string& account_id, const HttpRequest& request);
+  HttpResponse ListOutcomes(const std::string& account_id);
+  HttpResponse Retention(const HttpRequest& request);
+  HttpResponse Backtest(const HttpRequest& request);
   HttpResponse CustomerOverview(const HttpRequest& request);
 
   Store* const store_;

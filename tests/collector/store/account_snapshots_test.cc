@@ -15,6 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/engagement_store.h"
+#include "store/renewal_outcomes.h"
 #include "success/health_snapshots.h"
 #include "test_batches.h"
 #include "test_database.h"
@@ -163,6 +164,55 @@ TEST_P(CollectorAccountSnapshotsTest, RenewalTotalsSumPerDayAndBand) {
   ASSERT_TRUE(totals.ok());
   ASSERT_EQ(totals->size(), 1u);
   EXPECT_EQ((*totals)[0].arr_cents, 200);
+}
+
+TEST_P(CollectorAccountSnapshotsTest, OutcomesCarryTheHealthBeforeTheRenewal) {
+  const engagement::DayIndex renewal = DayOf(kT0);
+  // Health history 40 and 20 days before; none near 90 days before.
+  ASSERT_TRUE(
+      tables_
+          ->Put(std::vector<AccountSnapshot>{Snapshot("acme", 2, 80, kT0 - absl::Hours(24 * 40))})
+          .ok());
+  ASSERT_TRUE(
+      tables_
+          ->Put(std::vector<AccountSnapshot>{Snapshot("acme", 0, 25, kT0 - absl::Hours(24 * 20))})
+          .ok());
+  RenewalOutcomes outcomes(store_.get());
+  RenewalOutcome o{.account_id = "acme",
+                   .renewal_day = renewal,
+                   .outcome = Outcome::kChurned,
+                   .arr_before_cents = 5000,
+                   .arr_after_cents = 0,
+                   .recorded_at = kT0};
+  ASSERT_TRUE(outcomes.Put(o, kT0).ok());
+  o.account_id = "globex";
+  o.outcome = Outcome::kExpanded;
+  o.arr_after_cents = 9000;
+  ASSERT_TRUE(outcomes.Put(o, kT0).ok());
+  // Recording again replaces.
+  o.arr_after_cents = 7000;
+  ASSERT_TRUE(outcomes.Put(o, kT0).ok());
+
+  absl::StatusOr<std::vector<RenewalOutcome>> all = outcomes.List(renewal - 1, renewal);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[1].account_id, "globex");
+  EXPECT_EQ((*all)[1].arr_after_cents, 7000);
+  EXPECT_FALSE((*all)[0].band_rank_before.has_value());
+
+  auto before = [&](int days) {
+    absl::StatusOr<std::vector<RenewalOutcome>> one =
+        outcomes.List(renewal, renewal, std::string("acme"), days);
+    EXPECT_TRUE(one.ok()) << one.status();
+    return one.ok() && !one->empty() ? one->front() : RenewalOutcome{};
+  };
+  EXPECT_EQ(before(20).band_rank_before, 0);  // the row of that day
+  EXPECT_EQ(before(38).band_rank_before, 2);  // the last row at most 7 days before it
+  EXPECT_EQ(before(38).score_before, 80);
+  EXPECT_FALSE(before(21).band_rank_before.has_value());  // never a row after it
+  EXPECT_FALSE(before(90).band_rank_before.has_value());  // nothing within 7 days
+  EXPECT_EQ(before(20).outcome, Outcome::kChurned);
+  EXPECT_THAT(*outcomes.List(renewal + 1, renewal + 9), IsEmpty());
 }
 
 TEST_P(CollectorAccountSnapshotsTest, FilterTextIsBoundNeverSpliced) {

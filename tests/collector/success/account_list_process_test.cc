@@ -211,6 +211,57 @@ TEST_F(CollectorAccountListProcessTest, CsvExportsAreFormulaSafeAndCarryNoUserId
   EXPECT_THAT(groups.body, HasSubstr("owner,accounts,poor,watch,good"));
 }
 
+TEST_F(CollectorAccountListProcessTest, OutcomesRetentionAndBacktest) {
+  SeedBook();  // alpha good (ARR 120000.50), beta poor (ARR 1200), gamma poor (no ARR)
+  ASSERT_EQ(Call("POST", "/v1/alerts/evaluate").status, 200);  // today's health history
+  const std::string today = Date(engagement::DayOf(absl::Now()));
+  auto record = [&](const std::string& account, const std::string& body) {
+    return Call("POST", "/v1/accounts/" + account + "/outcomes", body);
+  };
+  HttpResult renewed =
+      record("alpha", absl::StrCat(R"({"renewal_date": ")", today, R"(", "outcome": "renewed"})"));
+  ASSERT_EQ(renewed.status, 201) << renewed.body;
+  EXPECT_EQ(RawValue(renewed.body, "arr_after"), "120000.5");
+  ASSERT_EQ(
+      record("beta", absl::StrCat(R"({"renewal_date": ")", today, R"(", "outcome": "churned"})"))
+          .status,
+      201);
+  ASSERT_EQ(record("gamma", absl::StrCat(R"({"renewal_date": ")", today,
+                                         R"(", "outcome": "downgraded", "arr_before": 1000,)",
+                                         R"( "arr_after": 400})"))
+                .status,
+            201);
+  for (const std::string bad :
+       {R"({"renewal_date": "2026-13-01", "outcome": "renewed"})",
+        R"({"renewal_date": "2026-01-01", "outcome": "lost"})",
+        R"({"renewal_date": "2026-01-01", "outcome": "churned", "arr_after": 5})",
+        R"({"renewal_date": "2026-01-01", "outcome": "expanded", "arr_after": 1})",
+        R"({"renewal_date": "2026-01-01", "outcome": "renewed", "arr_before": -1})"}) {
+    EXPECT_EQ(record("alpha", bad).status, 400) << bad;
+  }
+  // gamma has no ARR setting: arr_before must be given.
+  EXPECT_EQ(record("gamma", R"({"renewal_date": "2026-01-01", "outcome": "renewed"})").status, 400);
+  HttpResult listed = Call("GET", "/v1/accounts/gamma/outcomes");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_THAT(StringValues(listed.body, "outcome"), ElementsAre("downgraded"));
+
+  HttpResult retention = Call("GET", "/v1/retention?months=1");
+  ASSERT_EQ(retention.status, 200) << retention.body;
+  // Before 120000.5 + 1200 + 1000; after 120000.5 + 0 + 400.
+  EXPECT_THAT(retention.body, HasSubstr(R"("renewals":3)"));
+  EXPECT_THAT(retention.body, HasSubstr(R"("churn_rate":0.333333)"));
+  EXPECT_THAT(retention.body, HasSubstr(R"("net_retention":0.98527)"));
+  EXPECT_EQ(Call("GET", "/v1/retention?months=0").status, 400);
+
+  HttpResult backtest = Call("GET", "/v1/backtest?days_before=0");
+  ASSERT_EQ(backtest.status, 200) << backtest.body;
+  // At risk (poor) were beta and gamma, both lost; alpha (good) renewed.
+  EXPECT_EQ(RawValue(backtest.body, "precision"), "1");
+  EXPECT_EQ(RawValue(backtest.body, "recall"), "1");
+  EXPECT_THAT(backtest.body, HasSubstr(R"({"band":"poor","renewals":2,"renewed":0,"churned":1)"));
+  EXPECT_EQ(Call("GET", "/v1/backtest?days_before=400").status, 400);
+}
+
 TEST_F(CollectorAccountListProcessTest, ReadsRunSideBySide) {
   SeedBook();
   std::atomic<int> ok{0};
