@@ -62,6 +62,10 @@ commands:
                                      accounts, ARR and ARR at risk per group
   forecast [--months N] [filters]    ARR renewing per month, by health band
   history ID [--days N]              an account's daily health
+  outcome ID --renewal-date D --outcome renewed|churned|downgraded|expanded
+             [--arr-before X] [--arr-after X]   record what became of a renewal
+  retention [--months N]             gross/net retention and churn by month
+  backtest [--days-before N] [--months N]  health before renewal against outcomes
   account show ID                    one account: health, factors, milestones, goals
   account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones a,b]
                  [--owner O] [--plan P] [--arr X | --mrr X] [--segments a,b]
@@ -113,6 +117,17 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
       {"forecast",
        "usage: cairnctl forecast [--months N] [--owner O] [--plan P] [--segment S]\n"
        "  ARR renewing this month and the N-1 after it (1-24, default 12) by health band.\n"},
+      {"outcome",
+       "usage: cairnctl outcome ID --renewal-date YYYY-MM-DD --outcome renewed|churned|"
+       "downgraded|expanded\n                [--arr-before X] [--arr-after X]\n"
+       "  arr-before defaults to the account's ARR; a churned account's ARR after is 0.\n"},
+      {"retention",
+       "usage: cairnctl retention [--months N]\n"
+       "  Recorded renewal outcomes of the last N months (1-36, default 12): gross and net\n"
+       "  ARR retention and churn rate per month and in total.\n"},
+      {"backtest",
+       "usage: cairnctl backtest [--days-before N] [--months N]\n"
+       "  Outcomes by the health band N days (0-365, default 30) before each renewal.\n"},
       {"history",
        "usage: cairnctl history ID [--days N]\n"
        "  The account's health per day, the last N days (1-456, default 120).\n"},
@@ -290,7 +305,7 @@ int BookCommand(Command& command, const Args& args, const std::string& name) {
   std::string bad;
   if (!OnlyOptions(args,
                    {"--owner", "--plan", "--segment", "--band", "--search", "--sort", "--limit",
-                    "--csv", "--by", "--months", "--days"},
+                    "--csv", "--by", "--months", "--days", "--days-before"},
                    &bad)) {
     return Usage("unknown option " + bad, name);
   }
@@ -306,6 +321,12 @@ int BookCommand(Command& command, const Args& args, const std::string& name) {
   }
   if (name == "forecast") {
     return command.Run<admin::v1::RenewalForecast>("GET", path, nullptr, FormatForecast);
+  }
+  if (name == "retention") {
+    return command.Run<admin::v1::RetentionReport>("GET", path, nullptr, FormatRetention);
+  }
+  if (name == "backtest") {
+    return command.Run<admin::v1::BacktestReport>("GET", path, nullptr, FormatBacktest);
   }
   return command.Run<admin::v1::HealthHistory>("GET", path, nullptr, FormatHistory);
 }
@@ -459,8 +480,17 @@ int Main(int argc, char** argv) {
     return command.Run<admin::v1::RenewalList>(
         "GET", absl::StrCat("/v1/renewals/upcoming?within_days=", days), nullptr, FormatRenewals);
   }
-  if (name == "accounts" || name == "groups" || name == "forecast" || name == "history") {
+  if (name == "accounts" || name == "groups" || name == "forecast" || name == "history" ||
+      name == "retention" || name == "backtest") {
     return BookCommand(command, args, name);
+  }
+  if (name == "outcome") {
+    admin::v1::RecordOutcomeRequest body;
+    if (pos.size() != 2) return Usage("outcome takes one account id", name);
+    if (std::optional<std::string> wrong = OutcomeBody(args, &body)) return Usage(*wrong, name);
+    std::string text = BodyJson(body);
+    return command.Run<admin::v1::RenewalOutcome>(
+        "POST", "/v1/accounts/" + Encode(pos[1]) + "/outcomes", &text, FormatOutcome);
   }
   if (name == "account") {
     if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set"))

@@ -82,6 +82,9 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   leaf(&app, "groups", {"--by", "--owner", "--plan", "--segment", "--band"}, {"--csv"});
   leaf(&app, "forecast", {"--months", "--owner", "--plan", "--segment"}, {});
   leaf(&app, "history", {"--days"}, {});
+  leaf(&app, "retention", {"--months"}, {});
+  leaf(&app, "backtest", {"--months", "--days-before"}, {});
+  leaf(&app, "outcome", {"--renewal-date", "--outcome", "--arr-before", "--arr-after"}, {});
   CLI::App* account = Command(&app, "account");
   leaf(account, "show", {}, {});
   leaf(account, "set",

@@ -61,6 +61,14 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
     if (n > 0) add("months", absl::StrCat(n));
     return "/v1/renewals/forecast" + query;
   }
+  if (command == "retention" || command == "backtest") {
+    if (!Bounded(args, "--months", 1, 36, &n, error)) return "";
+    if (n > 0) add("months", absl::StrCat(n));
+    if (command == "retention") return "/v1/retention" + query;
+    if (!Bounded(args, "--days-before", 0, 365, &n, error)) return "";
+    if (Option(args, "--days-before")) add("days_before", absl::StrCat(n));
+    return "/v1/backtest" + query;
+  }
   if (command == "history") {
     if (args.positional.size() != 2) {
       *error = "history takes one account id";
@@ -72,6 +80,27 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
   }
   *error = "unknown command";
   return "";
+}
+
+std::optional<std::string> OutcomeBody(const Args& args, admin::v1::RecordOutcomeRequest* body) {
+  std::optional<std::string> date = Option(args, "--renewal-date");
+  std::optional<std::string> outcome = Option(args, "--outcome");
+  if (!date || !outcome) return "outcome needs --renewal-date and --outcome";
+  body->set_renewal_date(*date);
+  body->set_outcome(*outcome);
+  for (auto [name, field] : {std::pair{"--arr-before", body->mutable_arr_before()},
+                             std::pair{"--arr-after", body->mutable_arr_after()}}) {
+    std::optional<std::string> v = Option(args, name);
+    if (!v) continue;
+    double amount = 0;
+    if (!absl::SimpleAtod(ToAbsl(*v), &amount) || amount < 0) {
+      return absl::StrCat(name, " must be an amount >= 0");
+    }
+    field->set_number_value(amount);
+  }
+  if (!Option(args, "--arr-before")) body->clear_arr_before();
+  if (!Option(args, "--arr-after")) body->clear_arr_after();
+  return std::nullopt;
 }
 
 std::optional<std::string> ApplyContextOptions(const Args& args,

@@ -11,7 +11,7 @@
 namespace cairn::cli {
 
 // The request path of a book-wide command ("accounts", "groups",
-// "forecast", "history ID") from its options, every value percent-encoded;
+// "forecast", "retention", "backtest", "history ID") from its options, every value percent-encoded;
 // `*error` says what is wrong with them (a usage error) and the result is
 // empty then. Cost: linear in the options.
 std::string BookPath(const Args& args, std::string_view command, std::string* error);
@@ -21,6 +21,10 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
 // nullopt. Cost: linear in the options.
 std::optional<std::string> ApplyContextOptions(const Args& args,
                                                admin::v1::UpdateAccountRequest* update);
+
+// The body of `outcome ID --renewal-date D --outcome X [--arr-before N]
+// [--arr-after N]`. Returns a usage error, or nullopt. Free.
+std::optional<std::string> OutcomeBody(const Args& args, admin::v1::RecordOutcomeRequest* body);
 
 }  // namespace cairn::cli
 

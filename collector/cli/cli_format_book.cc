@@ -89,4 +89,47 @@ std::string FormatHistory(const admin::v1::HealthHistory& history) {
                       table.Render());
 }
 
+namespace {
+
+std::string Percent(const google::protobuf::Value& v) {
+  return v.has_number_value() ? absl::StrFormat("%.1f%%", 100 * v.number_value()) : "-";
+}
+
+void AddRetentionRow(const admin::v1::RetentionFigures& f, TextTable& table) {
+  table.AddRow({Text(f.month()), absl::StrCat(f.renewals()), absl::StrCat(f.renewed()),
+                absl::StrCat(f.churned()), absl::StrCat(f.downgraded()), absl::StrCat(f.expanded()),
+                Money(f.arr_before()), Money(f.arr_after()), Percent(f.gross_retention()),
+                Percent(f.net_retention()), Percent(f.churn_rate())});
+}
+
+}  // namespace
+
+std::string FormatRetention(const admin::v1::RetentionReport& report) {
+  TextTable table({"MONTH", "RENEWALS", "RENEWED", "CHURNED", "DOWNGRADED", "EXPANDED",
+                   "ARR BEFORE", "ARR AFTER", "GROSS", "NET", "CHURN"},
+                  {false, true, true, true, true, true, true, true, true, true, true});
+  for (const admin::v1::RetentionFigures& f : report.months()) AddRetentionRow(f, table);
+  AddRetentionRow(report.total(), table);
+  return table.Render();
+}
+
+std::string FormatBacktest(const admin::v1::BacktestReport& report) {
+  TextTable table({"HEALTH BEFORE", "RENEWALS", "RENEWED", "CHURNED", "DOWNGRADED", "EXPANDED"},
+                  {false, true, true, true, true, true});
+  for (const admin::v1::BacktestBand& b : report.bands()) {
+    table.AddRow({Text(b.band()), absl::StrCat(b.renewals()), absl::StrCat(b.renewed()),
+                  absl::StrCat(b.churned()), absl::StrCat(b.downgraded()),
+                  absl::StrCat(b.expanded())});
+  }
+  return absl::StrCat("health ", report.days_before(), " days before renewal\n", table.Render(),
+                      "precision (lost among poor/watch): ", Percent(report.precision()),
+                      "; recall (poor/watch among lost): ", Percent(report.recall()), "\n");
+}
+
+std::string FormatOutcome(const admin::v1::RenewalOutcome& o) {
+  return absl::StrCat("account ", Text(o.account_id()), ": renewal ", Text(o.renewal_date()), " ",
+                      Text(o.outcome()), ", ARR ", Money(o.arr_before()), " -> ",
+                      Money(o.arr_after()), "\n");
+}
+
 }  // namespace cairn::cli

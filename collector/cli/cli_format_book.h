@@ -21,6 +21,13 @@ std::string FormatForecast(const admin::v1::RenewalForecast& forecast);
 // GET /v1/accounts/{id}/history answer: a row per day and a sparkline.
 std::string FormatHistory(const admin::v1::HealthHistory& history);
 
+// GET /v1/retention answer: a row per month and the total.
+std::string FormatRetention(const admin::v1::RetentionReport& report);
+// GET /v1/backtest answer: outcomes per band before renewal, precision, recall.
+std::string FormatBacktest(const admin::v1::BacktestReport& report);
+// POST /v1/accounts/{id}/outcomes answer, one line.
+std::string FormatOutcome(const admin::v1::RenewalOutcome& outcome);
+
 }  // namespace cairn::cli
 
 #endif  // CAIRN_COLLECTOR_CLI_CLI_FORMAT_BOOK_H_

@@ -257,6 +257,28 @@ TEST_F(CollectorCairnctlProcessTest, BookCommandsFilterGroupForecastAndExport) {
   EXPECT_THAT(history.out, StartsWith("acme health "));
   EXPECT_THAT(history.out, HasSubstr("DATE"));
   EXPECT_EQ(Cairnctl({"history"}).exit_code, 2);
+
+  const std::string today = absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone());
+  CtlRun outcome = Cairnctl({"outcome", "globex", "--renewal-date", today, "--outcome", "churned"});
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.err;
+  EXPECT_THAT(outcome.out, HasSubstr("churned, ARR 6000.00 -> 0.00"));
+  ASSERT_EQ(Cairnctl({"outcome", "acme", "--renewal-date", today, "--outcome", "expanded",
+                      "--arr-after", "30000"})
+                .exit_code,
+            0);
+  EXPECT_EQ(Cairnctl({"outcome", "acme", "--outcome", "renewed"}).exit_code, 2);
+  EXPECT_EQ(Cairnctl({"outcome", "acme", "--renewal-date", today, "--outcome", "gone"}).exit_code,
+            1);
+  CtlRun retention = Cairnctl({"retention", "--months", "1"});
+  ASSERT_EQ(retention.exit_code, 0) << retention.err;
+  EXPECT_THAT(retention.out, HasSubstr("\nall "));
+  EXPECT_THAT(retention.out, HasSubstr("50.0%"));  // churn: 1 of 2
+  std::cerr << "$ cairnctl retention --months 1\n" << retention.out;
+  CtlRun backtest = Cairnctl({"backtest", "--days-before", "0", "--months", "1"});
+  ASSERT_EQ(backtest.exit_code, 0) << backtest.err;
+  EXPECT_THAT(backtest.out, HasSubstr("health 0 days before renewal"));
+  EXPECT_THAT(backtest.out, HasSubstr("precision (lost among poor/watch): "));
+  EXPECT_EQ(Cairnctl({"backtest", "--days-before", "400"}).exit_code, 2);
 }
 
 TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccounts) {

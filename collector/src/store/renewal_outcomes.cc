@@ -38,13 +38,12 @@ std::optional<Outcome> ParseOutcome(std::string_view name) {
 
 absl::Status RenewalOutcomes::Put(const RenewalOutcome& o, absl::Time now) {
   return store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
-    const std::array<SqlValue, 6> row = {
-        SqlValue(o.account_id),
-        SqlValue(int64_t{o.renewal_day}),
-        SqlValue(std::string(OutcomeName(o.outcome))),
-        SqlValue(o.arr_before_cents),
-        SqlValue(o.arr_after_cents),
-        SqlValue(int64_t{absl::ToUnixMillis(now)})};
+    const std::array<SqlValue, 6> row = {SqlValue(o.account_id),
+                                         SqlValue(int64_t{o.renewal_day}),
+                                         SqlValue(std::string(OutcomeName(o.outcome))),
+                                         SqlValue(o.arr_before_cents),
+                                         SqlValue(o.arr_after_cents),
+                                         SqlValue(int64_t{absl::ToUnixMillis(now)})};
     return sql
         .Execute(
             "INSERT INTO renewal_outcomes (account_id, renewal_day, outcome, arr_before_cents, "

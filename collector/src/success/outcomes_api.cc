@@ -157,8 +157,9 @@ HttpResponse EngagementApi::RecordOutcome(const std::string& account_id,
       o.arr_after_cents = **after;
       if ((o.outcome == Outcome::kDowngraded) != (o.arr_after_cents < o.arr_before_cents) ||
           o.arr_after_cents == o.arr_before_cents) {
-        return EngagementError(400, "arr_after must be below arr_before for downgraded, above "
-                                    "it for expanded");
+        return EngagementError(400,
+                               "arr_after must be below arr_before for downgraded, above "
+                               "it for expanded");
       }
       break;
   }
@@ -171,9 +172,8 @@ HttpResponse EngagementApi::RecordOutcome(const std::string& account_id,
 }
 
 HttpResponse EngagementApi::ListOutcomes(const std::string& account_id) {
-  absl::StatusOr<std::vector<RenewalOutcome>> outcomes =
-      RenewalOutcomes(store_).List(std::numeric_limits<int32_t>::min(),
-                                   std::numeric_limits<int32_t>::max(), account_id);
+  absl::StatusOr<std::vector<RenewalOutcome>> outcomes = RenewalOutcomes(store_).List(
+      std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max(), account_id);
   if (!outcomes.ok()) return EngagementStoreFailure(outcomes.status());
   admin::v1::OutcomeList out;
   for (const RenewalOutcome& o : *outcomes) *out.add_outcomes() = OutcomeMessage(o);
