@@ -20,6 +20,7 @@
 #include "ops/log.h"
 #include "store/engagement_store.h"
 #include "success/engagement_views.h"
+#include "success/feedback.h"
 
 namespace cairn::collector {
 namespace {
@@ -42,7 +43,8 @@ enum class Route {
   kAlerts,
   kEvaluate,
   kRenewals,
-  kCustomer
+  kCustomer,
+  kFeedbackSummary
 };
 
 const RouteTable& EngagementRoutes() {
@@ -56,6 +58,7 @@ const RouteTable& EngagementRoutes() {
     add("/v1/alerts/evaluate", "POST", Route::kEvaluate);
     add("/v1/renewals/upcoming", "GET", Route::kRenewals);
     add("/v1/customer/overview", "GET", Route::kCustomer);
+    add("/v1/feedback/summary", "GET", Route::kFeedbackSummary);
     add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
     add("/v1/accounts/{id}/goals", "GET, POST", Route::kGoals);
     add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
@@ -258,6 +261,8 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return Renewals(request);
     case Route::kCustomer:
       return CustomerOverview(request);
+    case Route::kFeedbackSummary:
+      return FeedbackSummaryResponse(*store_, clock_->Now(), request);
     case Route::kNone:
       break;
   }
@@ -326,6 +331,9 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
     m->set_key(std::find(keys.begin(), keys.end(), name) != keys.end());
   }
   AddGoals(*goals, out.mutable_goals());
+  absl::StatusOr<admin::v1::FeedbackScores> nps = AccountFeedbackMessage(*store_, account_id, now);
+  if (!nps.ok()) return StoreFailure(nps.status());
+  *out.mutable_nps() = *std::move(nps);
   return AdminJsonResponse(out);
 }
 

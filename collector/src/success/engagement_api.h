@@ -26,6 +26,7 @@ namespace cairn::collector {
 //   POST   /v1/alerts/evaluate
 //   GET    /v1/renewals/upcoming[?within_days=N]
 //   GET    /v1/customer/overview                      Authorization: CustomerLink <token>
+//   GET    /v1/feedback/summary[?days=N]              NPS and CSAT (success/feedback.h)
 //
 // Thread-safe; handlers run on the admin worker thread.
 class EngagementApi {

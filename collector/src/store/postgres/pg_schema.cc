@@ -381,8 +381,25 @@ FROM events
 WHERE event_id ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 )sql";
 
-constexpr std::array<std::string_view, 6> kSteps = {kStepV1, kStepV2, kStepV3,
-                                                    kStepV4, kStepV5, kStepV6};
+// The feedback aggregate, as the SQLite store's user_feedback_day step: per
+// (account, user, kind, day) the latest stored NPS or CSAT score, never the
+// comment. Indexed by user for erasure and withdrawal.
+constexpr std::string_view kStepFeedbackDay = R"sql(
+CREATE TABLE IF NOT EXISTS user_feedback_day (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  kind                integer NOT NULL,
+  day                 bigint NOT NULL,
+  score               integer NOT NULL,
+  answered_at_ms      bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, kind, day)
+);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_user ON user_feedback_day (user_id);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_day ON user_feedback_day (kind, day);
+)sql";
+
+constexpr std::array<std::string_view, 7> kSteps = {kStepV1, kStepV2, kStepV3,         kStepV4,
+                                                    kStepV5, kStepV6, kStepFeedbackDay};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // Version 6 inside the migration's transaction: the table, the partitions

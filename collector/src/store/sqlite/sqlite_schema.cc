@@ -409,9 +409,27 @@ FROM event_rows;
 // set its version back to re-run older steps): nothing moves.
 constexpr std::string_view kMigrationV8Done = "SELECT 1;";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
-                                                         kMigrationV4, kMigrationV5, kMigrationV6,
-                                                         kMigrationV7, kMigrationV8};
+// Feedback aggregate: per (account, user, kind, day) the latest NPS or CSAT
+// score the consent check stored (the later answer of a day wins), so NPS
+// per account and overall is computed without reading events. No comment:
+// that stays in the event. Indexed by user for erasure and withdrawal.
+constexpr std::string_view kMigrationFeedbackDay = R"sql(
+CREATE TABLE IF NOT EXISTS user_feedback_day (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  kind                INTEGER NOT NULL,
+  day                 INTEGER NOT NULL,
+  score               INTEGER NOT NULL,
+  answered_at_ms      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, kind, day)
+);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_user ON user_feedback_day (user_id);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_day ON user_feedback_day (kind, day);
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {
+    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4,         kMigrationV5,
+    kMigrationV6, kMigrationV7, kMigrationV8, kMigrationFeedbackDay};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex
