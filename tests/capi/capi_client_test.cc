@@ -259,7 +259,7 @@ TEST_F(CapiClient, ConsentCallsAndChoices) {
   cairn_consent_choices* choices = nullptr;
   ASSERT_EQ(cairn_get_consent_choices(client.get(), "u1", &choices), CAIRN_OK);
   ASSERT_NE(choices, nullptr);
-  ASSERT_EQ(choices->count, 3u);
+  ASSERT_EQ(choices->count, 4u);
   EXPECT_EQ(choices->items[0].purpose, CAIRN_PURPOSE_USAGE_ANALYTICS);
   EXPECT_EQ(choices->items[0].decision, CAIRN_DECISION_UNKNOWN);
   EXPECT_STREQ(choices->items[0].policy_version, "");
@@ -271,6 +271,8 @@ TEST_F(CapiClient, ConsentCallsAndChoices) {
   EXPECT_EQ(choices->items[1].expires_at_ms, 0);
   EXPECT_EQ(choices->items[2].purpose, CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS);
   EXPECT_EQ(choices->items[2].decision, CAIRN_DECISION_DENIED);
+  EXPECT_EQ(choices->items[3].purpose, CAIRN_PURPOSE_FEEDBACK);
+  EXPECT_EQ(choices->items[3].decision, CAIRN_DECISION_UNKNOWN);
   cairn_consent_choices_free(choices);
 }
 
