@@ -174,8 +174,7 @@ TEST(FeedbackCompatibility, AnOldCollectorSeesAnUnknownPurposeAndNoBody) {
   answer.mutable_feedback()->set_comment("great");
   const std::string bytes = answer.SerializeAsString();
 
-  std::unique_ptr<google::protobuf::Message> parsed(
-      old.factory().GetPrototype(old.event())->New());
+  std::unique_ptr<google::protobuf::Message> parsed(old.factory().GetPrototype(old.event())->New());
   ASSERT_TRUE(parsed->ParseFromString(bytes)) << "the batch still parses as a whole";
   const google::protobuf::Reflection* reflection = parsed->GetReflection();
   // The envelope reads as before...
@@ -186,8 +185,7 @@ TEST(FeedbackCompatibility, AnOldCollectorSeesAnUnknownPurposeAndNoBody) {
   // ...and the purpose is a number it does not know (INVALID_PURPOSE, the
   // first of the two rules it checks): refused per event, as any unknown
   // input is.
-  const int purpose =
-      reflection->GetEnumValue(*parsed, old.event()->FindFieldByName("purpose"));
+  const int purpose = reflection->GetEnumValue(*parsed, old.event()->FindFieldByName("purpose"));
   EXPECT_EQ(purpose, 5);
   EXPECT_EQ(old.purpose()->FindValueByNumber(purpose), nullptr);
 }

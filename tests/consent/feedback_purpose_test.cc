@@ -31,8 +31,7 @@ TEST(FeedbackPurpose, NameAndWireValueRoundTrip) {
   EXPECT_EQ(FromWire(cairn::v1::PURPOSE_FEEDBACK), Purpose::kFeedback);
   EXPECT_EQ(FromWire(5), Purpose::kFeedback);
   EXPECT_TRUE(NeedsConsent(Purpose::kFeedback));
-  EXPECT_NE(std::find(kConsentablePurposes.begin(), kConsentablePurposes.end(),
-                      Purpose::kFeedback),
+  EXPECT_NE(std::find(kConsentablePurposes.begin(), kConsentablePurposes.end(), Purpose::kFeedback),
             kConsentablePurposes.end());
 }
 

@@ -43,8 +43,12 @@ class FeedbackEndToEnd : public ::testing::Test {
     device_ = std::move(*client);
   }
   void TearDown() override {
-    if (device_ != nullptr) EXPECT_TRUE(device_->Shutdown(absl::Now() + absl::Seconds(10)).ok());
-    if (collector_ != nullptr) EXPECT_TRUE(collector_->Stop().ok());
+    if (device_ != nullptr) {
+      EXPECT_TRUE(device_->Shutdown(absl::Now() + absl::Seconds(10)).ok());
+    }
+    if (collector_ != nullptr) {
+      EXPECT_TRUE(collector_->Stop().ok());
+    }
   }
 
   absl::Status Grant(const std::string& user, Purpose purpose) {

@@ -24,14 +24,14 @@ TEST(CollectorFeedbackDecodeTest, BadAnswersAreRejectedOneByOneAndTheRestKept) {
   wrong_purpose.set_purpose(cairn::v1::PURPOSE_MILESTONES);
   const std::string secret(100000, 'c');  // a huge comment
   cairn::v1::Batch batch = MakeBatch({
-      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, 9, now, "fine"),     // 0 kept
-      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, -1, now),            // 1
-      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, 11, now),            // 2
-      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_CSAT, 6, now),            // 3
-      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, 9, now, secret),     // 4
-      wrong_kind,                                                               // 5
-      wrong_purpose,                                                            // 6
-      MakeLogin("a", "u", now),                                                 // 7 kept
+      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, 9, now, "fine"),    // 0 kept
+      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, -1, now),           // 1
+      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, 11, now),           // 2
+      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_CSAT, 6, now),           // 3
+      MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_NPS, 9, now, secret),    // 4
+      wrong_kind,                                                              // 5
+      wrong_purpose,                                                           // 6
+      MakeLogin("a", "u", now),                                                // 7 kept
       MakeFeedback("a", "u", cairn::v1::FEEDBACK_KIND_CSAT, 5, now, "great"),  // 8 kept
   });
   absl::StatusOr<DecodedBatch> decoded =
