@@ -221,6 +221,30 @@ TEST_F(CapiClient, RecordRefusals) {
   EXPECT_EQ(stats.dropped[CAIRN_DROP_ATTRIBUTE_FILTERED], 2u);
 }
 
+TEST_F(CapiClient, FeedbackRefusalsAndItsOwnConsent) {
+  ClientPtr client = Create();
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(cairn_record_feedback(nullptr, CAIRN_FEEDBACK_NPS, 9, nullptr, nullptr),
+            CAIRN_INVALID_ARGUMENT);
+  GrantAndLogin(client.get(), "acme", "u1");
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_NPS, 9, nullptr, nullptr),
+            CAIRN_PERMISSION_DENIED);  // analytics and milestones are not feedback
+  ASSERT_EQ(Decide(client.get(), "acme", "u1", CAIRN_PURPOSE_FEEDBACK, CAIRN_DECISION_GRANTED),
+            CAIRN_OK);
+  EXPECT_EQ(cairn_record_feedback(client.get(), 7, 5, nullptr, nullptr), CAIRN_INVALID_ARGUMENT);
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_CSAT, 6, nullptr, nullptr),
+            CAIRN_INVALID_ARGUMENT);
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_NPS, 10, "great", "q4"), CAIRN_OK);
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_CSAT, 1, nullptr, nullptr),
+            CAIRN_OK);
+  cairn_decision decision = CAIRN_DECISION_UNKNOWN;
+  ASSERT_EQ(cairn_get_consent(client.get(), "u1", CAIRN_PURPOSE_FEEDBACK, &decision), CAIRN_OK);
+  EXPECT_EQ(decision, CAIRN_DECISION_GRANTED);
+  const cairn_stats stats = Stats(client.get());
+  EXPECT_EQ(stats.refused_no_consent, 1u);
+  EXPECT_EQ(stats.refused_invalid, 2u);
+}
+
 TEST_F(CapiClient, ConsentCallsAndChoices) {
   ClientPtr client = Create();
   ASSERT_NE(client, nullptr);

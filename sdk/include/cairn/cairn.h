@@ -361,15 +361,15 @@ CAIRN_API cairn_status_code cairn_record_milestone(cairn_client* client, const c
                                                    const cairn_attribute* attributes,
                                                    size_t attribute_count);
 
-/* The signed-in user answered an in-app survey: an NPS score (0-10) or a
- * CSAT score (1-5). comment (at most 500 bytes of UTF-8, personal data) and
- * survey_id ([A-Za-z0-9_.:-], 1-128 bytes) may be NULL. Needs consent for
+/* The signed-in user answered an in-app survey: kind a cairn_feedback_kind
+ * (an int, so any number a binding passes is defined and refused if
+ * unknown), an NPS score (0-10) or a CSAT score (1-5). comment (at most 500 bytes of UTF-8,
+ * personal data) and survey_id ([A-Za-z0-9_.:-], 1-128 bytes) may be NULL. Needs consent for
  * CAIRN_PURPOSE_FEEDBACK (CAIRN_PERMISSION_DENIED without it). A kind,
  * score, comment or survey id out of bounds is CAIRN_INVALID_ARGUMENT and
  * nothing is recorded. Cost: like cairn_record_milestone. */
-CAIRN_API cairn_status_code cairn_record_feedback(cairn_client* client, cairn_feedback_kind kind,
-                                                  int score, const char* comment,
-                                                  const char* survey_id);
+CAIRN_API cairn_status_code cairn_record_feedback(cairn_client* client, int kind, int score,
+                                                  const char* comment, const char* survey_id);
 
 /* ------------------------------------------------------------ local data */
 

@@ -317,8 +317,8 @@ class Telemetry {
                               std::string_view survey_id = {}) {
     detail::CStrings s;
     if (!detail::AddAll(s, {comment, survey_id})) return detail::NulError();
-    return detail::Check(cairn_record_feedback(client_, static_cast<cairn_feedback_kind>(kind),
-                                               score, s.Get(0, true), s.Get(1, true)));
+    return detail::Check(cairn_record_feedback(client_, static_cast<int>(kind), score,
+                                               s.Get(0, true), s.Get(1, true)));
   }
 
   // Everything the device holds about the user, as JSON. Cost: a scan of

@@ -54,7 +54,7 @@ cairn_status_code cairn_record_milestone(cairn_client* client, const char* name,
   });
 }
 
-cairn_status_code cairn_record_feedback(cairn_client* client, cairn_feedback_kind kind, int score,
+cairn_status_code cairn_record_feedback(cairn_client* client, int kind, int score,
                                         const char* comment, const char* survey_id) {
   return Guard([&]() -> cairn_status_code {
     if (client == nullptr) return Invalid("client is NULL");
