@@ -10,7 +10,7 @@
 //                 --account=acme --user=alice COMMAND
 //   COMMAND: show | grant PURPOSE | withdraw PURPOSE | renewals on|off
 //            | export | erase
-//   PURPOSE: usage_analytics | milestones | renewal_notifications
+//   PURPOSE: usage_analytics | milestones | renewal_notifications | feedback
 //
 // Run it while the app is closed: a client holds its storage directory
 // exclusively, so while the app runs this exits with status 3 and changes
@@ -45,7 +45,7 @@ using cairn::consent::Purpose;
 
 constexpr char kUsage[] =
     "usage: cairn-consent [flags] show | grant PURPOSE | withdraw PURPOSE | renewals on|off | "
-    "export | erase\n  PURPOSE: usage_analytics | milestones | renewal_notifications\n";
+    "export | erase\n  PURPOSE: usage_analytics | milestones | renewal_notifications | feedback\n";
 
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "cairn-consent: %s\n", status.ToString().c_str());

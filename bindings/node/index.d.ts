@@ -14,11 +14,17 @@ export class CairnError extends Error {
   readonly code: StatusCode;
 }
 
-export type Purpose = 'usage_analytics' | 'milestones' | 'renewal_notifications';
+export type Purpose = 'usage_analytics' | 'milestones' | 'renewal_notifications' | 'feedback';
 export const Purpose: {
   readonly USAGE_ANALYTICS: 'usage_analytics';
   readonly MILESTONES: 'milestones';
   readonly RENEWAL_NOTIFICATIONS: 'renewal_notifications';
+  readonly FEEDBACK: 'feedback';
+};
+export type FeedbackKind = 'nps' | 'csat';
+export const FeedbackKind: {
+  readonly NPS: 'nps';
+  readonly CSAT: 'csat';
 };
 export type Decision = 'granted' | 'denied' | 'unknown';
 
@@ -157,6 +163,17 @@ export class Client {
   recordSessionEnd(): void;
   /** About a microsecond; PERMISSION_DENIED without milestones consent. */
   recordMilestone(name: string, value?: number | null, attributes?: Record<string, string>): void;
+  /**
+   * An in-app survey answer: NPS 0-10 or CSAT 1-5, an optional comment (at most
+   * 500 bytes of UTF-8; personal data) and survey id. INVALID_ARGUMENT out of
+   * bounds (nothing recorded); PERMISSION_DENIED without feedback consent.
+   */
+  recordFeedback(
+    kind: FeedbackKind,
+    score: number,
+    comment?: string | null,
+    surveyId?: string | null,
+  ): void;
   /** Resolves once everything recorded before is acknowledged (default 5000 ms). */
   flush(timeoutMs?: number): Promise<void>;
   /** Stops recording, delivers until timeoutMs (default 2000), stops the threads. */

@@ -35,6 +35,13 @@ const Purpose = Object.freeze({
   USAGE_ANALYTICS: 'usage_analytics',
   MILESTONES: 'milestones',
   RENEWAL_NOTIFICATIONS: 'renewal_notifications',
+  FEEDBACK: 'feedback',
+});
+
+/** The kinds of an in-app survey answer (Client.recordFeedback). */
+const FeedbackKind = Object.freeze({
+  NPS: 'nps',
+  CSAT: 'csat',
 });
 
 const DEFAULT_FLUSH_TIMEOUT_MS = 5000;
@@ -96,6 +103,10 @@ class Client {
     native.recordMilestone(this.#handle, name, value, attributes);
   }
 
+  recordFeedback(kind, score, comment, surveyId) {
+    native.recordFeedback(this.#handle, kind, score, comment, surveyId);
+  }
+
   flush(timeoutMs = DEFAULT_FLUSH_TIMEOUT_MS) {
     return settle(() => native.flush(this.#handle, timeoutMs));
   }
@@ -125,4 +136,4 @@ class Client {
   }
 }
 
-module.exports = { Client, CairnError, Purpose, version: loaded.version };
+module.exports = { Client, CairnError, Purpose, FeedbackKind, version: loaded.version };

@@ -73,6 +73,27 @@ bool IsValidMilestoneName(std::string_view name) {
   return true;
 }
 
+std::optional<std::string_view> FeedbackProblem(const cairn::v1::Feedback& feedback) {
+  int score = feedback.score();
+  switch (feedback.kind()) {
+    case cairn::v1::FEEDBACK_KIND_NPS:
+      if (score < kMinNpsScore || score > kMaxNpsScore) return "NPS score must be 0-10";
+      break;
+    case cairn::v1::FEEDBACK_KIND_CSAT:
+      if (score < kMinCsatScore || score > kMaxCsatScore) return "CSAT score must be 1-5";
+      break;
+    default:
+      return "feedback kind must be NPS or CSAT";
+  }
+  if (feedback.comment().size() > kMaxFeedbackCommentBytes || !IsValidUtf8(feedback.comment())) {
+    return "feedback comment must be at most 500 bytes of UTF-8";
+  }
+  if (!feedback.survey_id().empty() && !IsValidMilestoneName(feedback.survey_id())) {
+    return "survey id must be 1-128 of [A-Za-z0-9_.:-]";
+  }
+  return std::nullopt;
+}
+
 cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event) {
   switch (event.body_case()) {
     case cairn::v1::Event::kLogin:
@@ -83,6 +104,8 @@ cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event) {
       return cairn::v1::PURPOSE_MILESTONES;
     case cairn::v1::Event::kConsentChange:
       return cairn::v1::PURPOSE_CONSENT_RECORD;
+    case cairn::v1::Event::kFeedback:
+      return cairn::v1::PURPOSE_FEEDBACK;
     case cairn::v1::Event::BODY_NOT_SET:
       break;
   }
@@ -131,6 +154,11 @@ std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Tim
     return Violation(RejectReason::REJECT_REASON_INVALID_MILESTONE,
                      "milestone name must be 1-128 of [A-Za-z0-9_.:-]");
   }
+  if (event.has_feedback()) {
+    if (std::optional<std::string_view> problem = FeedbackProblem(event.feedback())) {
+      return Violation(RejectReason::REJECT_REASON_INVALID_FEEDBACK, std::string(*problem));
+    }
+  }
   if (event.has_session_end() && (event.session_end().duration().seconds() < 0 ||
                                   event.session_end().duration().nanos() < 0)) {
     return Violation(RejectReason::REJECT_REASON_INVALID_SESSION, "negative session duration");
@@ -143,7 +171,8 @@ std::optional<RuleViolation> CheckEvent(const cairn::v1::Event& event, absl::Tim
     }
     bool consentable = change.purpose() == cairn::v1::PURPOSE_USAGE_ANALYTICS ||
                        change.purpose() == cairn::v1::PURPOSE_MILESTONES ||
-                       change.purpose() == cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
+                       change.purpose() == cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS ||
+                       change.purpose() == cairn::v1::PURPOSE_FEEDBACK;
     bool decided = change.decision() == cairn::v1::CONSENT_DECISION_GRANTED ||
                    change.decision() == cairn::v1::CONSENT_DECISION_DENIED;
     if (!consentable || !decided || change.policy_version().size() > kMaxPolicyFieldBytes ||

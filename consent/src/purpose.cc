@@ -12,13 +12,15 @@ std::string_view PurposeName(Purpose purpose) {
       return "renewal_notifications";
     case Purpose::kConsentRecord:
       return "consent_record";
+    case Purpose::kFeedback:
+      return "feedback";
   }
   return "unknown";
 }
 
 std::optional<Purpose> PurposeFromName(std::string_view name) {
   for (Purpose p : {Purpose::kUsageAnalytics, Purpose::kMilestones, Purpose::kRenewalNotifications,
-                    Purpose::kConsentRecord}) {
+                    Purpose::kConsentRecord, Purpose::kFeedback}) {
     if (PurposeName(p) == name) return p;
   }
   return std::nullopt;
@@ -34,6 +36,8 @@ cairn::v1::Purpose ToWire(Purpose purpose) {
       return cairn::v1::PURPOSE_RENEWAL_NOTIFICATIONS;
     case Purpose::kConsentRecord:
       return cairn::v1::PURPOSE_CONSENT_RECORD;
+    case Purpose::kFeedback:
+      return cairn::v1::PURPOSE_FEEDBACK;
   }
   return cairn::v1::PURPOSE_UNSPECIFIED;
 }
@@ -48,6 +52,8 @@ std::optional<Purpose> FromWire(int wire_value) {
       return Purpose::kRenewalNotifications;
     case cairn::v1::PURPOSE_CONSENT_RECORD:
       return Purpose::kConsentRecord;
+    case cairn::v1::PURPOSE_FEEDBACK:
+      return Purpose::kFeedback;
     default:
       return std::nullopt;
   }

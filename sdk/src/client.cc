@@ -81,6 +81,11 @@ RecordResult Client::RecordMilestone(std::string_view name, std::optional<double
   return impl_->RecordMilestone(name, value, attributes);
 }
 
+RecordResult Client::RecordFeedback(FeedbackKind kind, int score, std::string_view comment,
+                                    std::string_view survey_id) {
+  return impl_->RecordFeedback(kind, score, comment, survey_id);
+}
+
 absl::Status Client::Flush(absl::Time deadline) { return impl_->Flush(deadline); }
 void Client::OnNetworkAvailable() { impl_->OnNetworkAvailable(); }
 absl::Status Client::Shutdown(absl::Time deadline) { return impl_->Shutdown(deadline); }

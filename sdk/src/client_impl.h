@@ -76,6 +76,10 @@ class Client::Impl {
                                const Attributes& attributes) {
     return record_path_.Milestone(name, value, attributes);
   }
+  absl::Status RecordFeedback(FeedbackKind kind, int score, std::string_view comment,
+                              std::string_view survey_id) {
+    return record_path_.Feedback(kind, score, comment, survey_id);
+  }
   absl::Status Flush(absl::Time deadline);
   absl::Status Shutdown(absl::Time deadline);
   void OnNetworkAvailable() { progress_.RequestAttempt(/*reset_backoff=*/true); }

@@ -6,6 +6,7 @@
 
 #include "cairn/common/event_rules.h"
 #include "cairn/common/proto_time.h"
+#include "cairn/common/strings.h"
 
 namespace cairn::sdk {
 namespace {
@@ -94,11 +95,7 @@ absl::Status RecordPath::Milestone(std::string_view name, std::optional<double> 
     return Refuse(counters_.refused_invalid,
                   absl::InvalidArgumentError("milestone names are 1-128 of [A-Za-z0-9_.:-]"));
   }
-  std::shared_ptr<const Identity> identity;
-  {
-    std::shared_lock lock(identity_mu_);
-    identity = identity_;
-  }
+  std::shared_ptr<const Identity> identity = SignedIn();
   if (!identity) return NoSession("no user is signed in");
   cairn::v1::Event& event = ScratchEvent();
   cairn::v1::Milestone* milestone = event.mutable_milestone();
@@ -117,6 +114,28 @@ absl::Status RecordPath::Milestone(std::string_view name, std::optional<double> 
   absl::Status status = Enqueue(*identity, event);
   if (status.ok()) drops_.Count(cairn::v1::DROP_REASON_ATTRIBUTE_FILTERED, filtered);
   return status;
+}
+
+absl::Status RecordPath::Feedback(FeedbackKind kind, int score, std::string_view comment,
+                                  std::string_view survey_id) {
+  cairn::v1::Event& event = ScratchEvent();
+  cairn::v1::Feedback* feedback = event.mutable_feedback();
+  feedback->set_kind(static_cast<cairn::v1::FeedbackKind>(kind));
+  feedback->set_score(score);
+  feedback->set_comment(comment.data(), comment.size());
+  feedback->set_survey_id(survey_id.data(), survey_id.size());
+  // The collector's own rule, so what the SDK accepts the collector stores.
+  if (std::optional<std::string_view> problem = FeedbackProblem(*feedback)) {
+    return Refuse(counters_.refused_invalid, absl::InvalidArgumentError(ToAbsl(*problem)));
+  }
+  std::shared_ptr<const Identity> identity = SignedIn();
+  if (!identity) return NoSession("no user is signed in");
+  return Enqueue(*identity, event);
+}
+
+std::shared_ptr<const Identity> RecordPath::SignedIn() const {
+  std::shared_lock lock(identity_mu_);
+  return identity_;
 }
 
 absl::Status RecordPath::Enqueue(const Identity& identity, cairn::v1::Event& event,

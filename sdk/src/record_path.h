@@ -55,8 +55,8 @@ class RecordPath {
         counters_(counters),
         drops_(drops) {}
 
-  // Client::RecordLogin, RecordLogout, RecordSessionEnd and RecordMilestone
-  // (see there for the errors). Cost: about a microsecond (serialize and
+  // Client::RecordLogin, RecordLogout, RecordSessionEnd, RecordMilestone
+  // and RecordFeedback (see there for the errors). Cost: about a microsecond (serialize and
   // queue), plus one commit latency with durable_records.
   absl::Status Login(std::string_view account_id, std::string_view user_id,
                      std::string_view method);
@@ -64,8 +64,12 @@ class RecordPath {
   absl::Status SessionEnd();
   absl::Status Milestone(std::string_view name, std::optional<double> value,
                          const Attributes& attributes);
+  absl::Status Feedback(FeedbackKind kind, int score, std::string_view comment,
+                        std::string_view survey_id);
 
  private:
+  // The signed-in identity, or null. A shared lock, no copy of strings.
+  std::shared_ptr<const Identity> SignedIn() const;
   // Stamps, serializes and queues `event` for `identity` if its purpose is
   // consented. The body is already set. `count_refusal`: a consent refusal
   // counts in Stats (false for events the SDK records on its own).

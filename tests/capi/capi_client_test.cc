@@ -221,6 +221,30 @@ TEST_F(CapiClient, RecordRefusals) {
   EXPECT_EQ(stats.dropped[CAIRN_DROP_ATTRIBUTE_FILTERED], 2u);
 }
 
+TEST_F(CapiClient, FeedbackRefusalsAndItsOwnConsent) {
+  ClientPtr client = Create();
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(cairn_record_feedback(nullptr, CAIRN_FEEDBACK_NPS, 9, nullptr, nullptr),
+            CAIRN_INVALID_ARGUMENT);
+  GrantAndLogin(client.get(), "acme", "u1");
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_NPS, 9, nullptr, nullptr),
+            CAIRN_PERMISSION_DENIED);  // analytics and milestones are not feedback
+  ASSERT_EQ(Decide(client.get(), "acme", "u1", CAIRN_PURPOSE_FEEDBACK, CAIRN_DECISION_GRANTED),
+            CAIRN_OK);
+  EXPECT_EQ(cairn_record_feedback(client.get(), 7, 5, nullptr, nullptr), CAIRN_INVALID_ARGUMENT);
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_CSAT, 6, nullptr, nullptr),
+            CAIRN_INVALID_ARGUMENT);
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_NPS, 10, "great", "q4"), CAIRN_OK);
+  EXPECT_EQ(cairn_record_feedback(client.get(), CAIRN_FEEDBACK_CSAT, 1, nullptr, nullptr),
+            CAIRN_OK);
+  cairn_decision decision = CAIRN_DECISION_UNKNOWN;
+  ASSERT_EQ(cairn_get_consent(client.get(), "u1", CAIRN_PURPOSE_FEEDBACK, &decision), CAIRN_OK);
+  EXPECT_EQ(decision, CAIRN_DECISION_GRANTED);
+  const cairn_stats stats = Stats(client.get());
+  EXPECT_EQ(stats.refused_no_consent, 1u);
+  EXPECT_EQ(stats.refused_invalid, 2u);
+}
+
 TEST_F(CapiClient, ConsentCallsAndChoices) {
   ClientPtr client = Create();
   ASSERT_NE(client, nullptr);
@@ -259,7 +283,7 @@ TEST_F(CapiClient, ConsentCallsAndChoices) {
   cairn_consent_choices* choices = nullptr;
   ASSERT_EQ(cairn_get_consent_choices(client.get(), "u1", &choices), CAIRN_OK);
   ASSERT_NE(choices, nullptr);
-  ASSERT_EQ(choices->count, 3u);
+  ASSERT_EQ(choices->count, 4u);
   EXPECT_EQ(choices->items[0].purpose, CAIRN_PURPOSE_USAGE_ANALYTICS);
   EXPECT_EQ(choices->items[0].decision, CAIRN_DECISION_UNKNOWN);
   EXPECT_STREQ(choices->items[0].policy_version, "");
@@ -271,6 +295,8 @@ TEST_F(CapiClient, ConsentCallsAndChoices) {
   EXPECT_EQ(choices->items[1].expires_at_ms, 0);
   EXPECT_EQ(choices->items[2].purpose, CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS);
   EXPECT_EQ(choices->items[2].decision, CAIRN_DECISION_DENIED);
+  EXPECT_EQ(choices->items[3].purpose, CAIRN_PURPOSE_FEEDBACK);
+  EXPECT_EQ(choices->items[3].decision, CAIRN_DECISION_UNKNOWN);
   cairn_consent_choices_free(choices);
 }
 

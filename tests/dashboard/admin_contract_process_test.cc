@@ -126,6 +126,7 @@ TEST_F(CollectorAdminContractTest, AlertRenewalCustomerAndGdprAnswersRoundTrip) 
       Call("GET", "/v1/renewal-notifications/recipients?account_id=acme&limit=1"));
   HttpResult exported = Call("GET", "/v1/users/acme-user-1/export");
   ExpectRoundTrip<admin::v1::UserExport>(exported);
+  ExpectRoundTrip<admin::v1::FeedbackSummary>(Call("GET", "/v1/feedback/summary?days=30"));
   ExpectRoundTrip<admin::v1::PurgeResult>(Call("POST", "/v1/admin/purge"));
   ExpectRoundTrip<admin::v1::ErasureResult>(Call("DELETE", "/v1/users/nobody-here"));
 }

@@ -204,7 +204,7 @@ TEST_F(ConsentEndToEnd, ConsentChangeReachesTheCollectorWithItsPolicyEvenWhenAna
 
   EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_id = 'bob' AND "
                      "decision = 2 AND policy_version = '2026-11' AND policy_id = 'privacy'"),
-            3);
+            static_cast<int64_t>(consent::kConsentablePurposes.size()));
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE kind <> 'consent_change'"), 0);
   // ...and one posted straight to the collector is rejected there.
   cairn::v1::Batch batch;
@@ -226,7 +226,8 @@ TEST_F(ConsentEndToEnd, ConsentChangeReachesTheCollectorWithItsPolicyEvenWhenAna
   ASSERT_TRUE(response.ParseFromString(posted->body));
   ASSERT_EQ(response.rejected_size(), 1);
   EXPECT_EQ(response.rejected(0).reason(), cairn::v1::REJECT_REASON_MISSING_POLICY_VERSION);
-  EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_id = 'bob'"), 3);
+  EXPECT_EQ(QueryInt("SELECT count(*) FROM consent_records WHERE user_id = 'bob'"),
+            static_cast<int64_t>(consent::kConsentablePurposes.size()));
 }
 
 TEST_F(ConsentEndToEnd, OptedOutUsersNeverBecomeRenewalRecipients) {

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
       MakeBatch({cairn::testing::MakeMilestone("acct", "user", "quote_done", 2.5, at),
                  cairn::testing::MakeLogout("acct", "user", at), attributed}),
       MakeBatch(cairn::testing::GrantsFor("acct", {"user"})),
+      MakeBatch({cairn::testing::MakeFeedback("acct", "user", cairn::v1::FEEDBACK_KIND_NPS, 9, at,
+                                              "caf\xc3\xa9 ok")}),
       MakeBatch({}),
   };
   int n = 0;

@@ -58,6 +58,16 @@ cairn::v1::Event MakeMilestone(const std::string& account_id, const std::string&
   return event;
 }
 
+cairn::v1::Event MakeFeedback(const std::string& account_id, const std::string& user_id,
+                              cairn::v1::FeedbackKind kind, int score, absl::Time occurred_at,
+                              const std::string& comment) {
+  cairn::v1::Event event = BaseEvent(account_id, user_id, cairn::v1::PURPOSE_FEEDBACK, occurred_at);
+  event.mutable_feedback()->set_kind(kind);
+  event.mutable_feedback()->set_score(score);
+  event.mutable_feedback()->set_comment(comment);
+  return event;
+}
+
 cairn::v1::Event MakeConsentChange(const std::string& account_id, const std::string& user_id,
                                    cairn::v1::Purpose purpose, cairn::v1::ConsentDecision decision,
                                    absl::Time occurred_at, const std::string& policy_version,

@@ -24,6 +24,12 @@ cairn::v1::Event MakeLogout(const std::string& account_id, const std::string& us
 cairn::v1::Event MakeMilestone(const std::string& account_id, const std::string& user_id,
                                const std::string& name, std::optional<double> value = std::nullopt,
                                absl::Time occurred_at = absl::Now());
+// A feedback answer (purpose PURPOSE_FEEDBACK); valid when `score` fits
+// `kind` and `comment` is within its bound.
+cairn::v1::Event MakeFeedback(const std::string& account_id, const std::string& user_id,
+                              cairn::v1::FeedbackKind kind, int score,
+                              absl::Time occurred_at = absl::Now(),
+                              const std::string& comment = {});
 
 // A valid ConsentChange event (purpose PURPOSE_CONSENT_RECORD) recording
 // `decision` for `purpose` under policy "privacy" version `policy_version`.

@@ -140,7 +140,8 @@ TEST_F(WrapperTest, ConsentIsReadBackAndAWithdrawalStopsRecords) {
   ASSERT_TRUE(choices);
   std::map<ConsentPurpose, TelemetryConsentChoice> by_purpose;
   for (const TelemetryConsentChoice& c : *choices) by_purpose[c.purpose] = c;
-  ASSERT_EQ(by_purpose.size(), 3u);
+  ASSERT_EQ(by_purpose.size(), 4u);
+  EXPECT_EQ(by_purpose[ConsentPurpose::kFeedback].decision, ConsentDecision::kUnknown);
   const TelemetryConsentChoice& milestones = by_purpose[ConsentPurpose::kMilestones];
   EXPECT_EQ(milestones.decision, ConsentDecision::kGranted);
   EXPECT_EQ(milestones.policy_version, "2026-11");

@@ -72,6 +72,7 @@ napi_value Init(napi_env env, napi_value exports) {
        nullptr},
       {"recordMilestone", nullptr, RecordMilestone, nullptr, nullptr, nullptr, napi_default,
        nullptr},
+      {"recordFeedback", nullptr, RecordFeedback, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"exportLocalData", nullptr, ExportLocalData, nullptr, nullptr, nullptr, napi_default,
        nullptr},
       {"eraseLocalData", nullptr, EraseLocalData, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -19,6 +19,7 @@ constexpr PurposeName kPurposes[] = {
     {CAIRN_PURPOSE_USAGE_ANALYTICS, "usage_analytics"},
     {CAIRN_PURPOSE_MILESTONES, "milestones"},
     {CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS, "renewal_notifications"},
+    {CAIRN_PURPOSE_FEEDBACK, "feedback"},
 };
 
 const char* NameOf(cairn_purpose purpose) {
@@ -49,7 +50,7 @@ bool GetPurpose(napi_env env, napi_value value, cairn_purpose* out) {
     }
   }
   Throw(env, CAIRN_INVALID_ARGUMENT,
-        "purpose must be usage_analytics, milestones or renewal_notifications");
+        "purpose must be usage_analytics, milestones, renewal_notifications or feedback");
   return false;
 }
 
@@ -298,6 +299,36 @@ napi_value RecordMilestone(napi_env env, napi_callback_info info) {
   return Done(env, cairn_record_milestone(box->client, name.c_str(), has_value ? 1 : 0, value,
                                           attributes.empty() ? nullptr : attributes.data(),
                                           attributes.size()));
+}
+
+napi_value RecordFeedback(napi_env env, napi_callback_info info) {
+  napi_value argv[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  ClientBox* box = BoxAndArgs(env, info, 5, argv);
+  std::string kind_name, comment, survey_id;
+  double score = 0;
+  bool has_comment = false, has_survey = false;
+  if (box == nullptr || !GetString(env, argv[1], "kind", &kind_name) ||
+      !GetNumber(env, argv[2], "score", &score) ||
+      !GetOptionalString(env, argv[3], "comment", &comment, &has_comment) ||
+      !GetOptionalString(env, argv[4], "surveyId", &survey_id, &has_survey)) {
+    return nullptr;
+  }
+  cairn_feedback_kind kind;
+  if (kind_name == "nps") {
+    kind = CAIRN_FEEDBACK_NPS;
+  } else if (kind_name == "csat") {
+    kind = CAIRN_FEEDBACK_CSAT;
+  } else {
+    return Throw(env, CAIRN_INVALID_ARGUMENT, "kind must be nps or csat");
+  }
+  // A fraction or a number past an int would otherwise be cut to one that
+  // looks valid.
+  if (!(score >= -2147483648.0 && score <= 2147483647.0) || score != static_cast<int>(score)) {
+    return Throw(env, CAIRN_INVALID_ARGUMENT, "score must be a whole number");
+  }
+  return Done(env, cairn_record_feedback(box->client, kind, static_cast<int>(score),
+                                         has_comment ? comment.c_str() : nullptr,
+                                         has_survey ? survey_id.c_str() : nullptr));
 }
 
 napi_value ExportLocalData(napi_env env, napi_callback_info info) {

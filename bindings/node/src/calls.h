@@ -27,6 +27,8 @@ napi_value RecordLogin(napi_env env, napi_callback_info info);
 napi_value RecordLogout(napi_env env, napi_callback_info info);
 napi_value RecordSessionEnd(napi_env env, napi_callback_info info);
 napi_value RecordMilestone(napi_env env, napi_callback_info info);
+// recordFeedback(h, kind 'nps'|'csat', score, comment?, surveyId?).
+napi_value RecordFeedback(napi_env env, napi_callback_info info);
 
 // exportLocalData(h, userId) -> JSON string; eraseLocalData(h, userId);
 // wireUserId(h, userId) -> string; onNetworkAvailable(h); stats(h) -> object.

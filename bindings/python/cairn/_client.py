@@ -11,8 +11,17 @@ import threading
 from collections.abc import Callable, Mapping
 
 from . import _lib, _options
-from ._errors import _BY_CODE, FailedPrecondition
-from ._types import ConsentChoice, Decision, DeliveryStatus, DropReason, Purpose, Stats, from_unix_ms
+from ._errors import _BY_CODE, FailedPrecondition, InvalidArgument
+from ._types import (
+    ConsentChoice,
+    Decision,
+    DeliveryStatus,
+    DropReason,
+    FeedbackKind,
+    Purpose,
+    Stats,
+    from_unix_ms,
+)
 from ._util import c_str, check, to_unix_ms
 
 _log = logging.getLogger("cairn")
@@ -292,6 +301,31 @@ class Client:
             0.0 if value is None else float(value),
             array,
             count,
+        )
+
+    def record_feedback(
+        self,
+        kind: FeedbackKind,
+        score: int,
+        comment: str | None = None,
+        survey_id: str | None = None,
+    ) -> None:
+        """The signed-in user answered an in-app survey: an NPS score (0-10) or
+        a CSAT score (1-5), an optional comment (at most 500 bytes of UTF-8; it
+        is personal data) and an optional survey id. Raises InvalidArgument for
+        a value out of bounds (nothing is recorded), FailedPrecondition without
+        a session, PermissionDenied without feedback consent."""
+        if isinstance(score, bool) or not isinstance(score, int):
+            raise TypeError(f"score must be an int, not {type(score).__name__}")
+        # ctypes would wrap a number past a C int into one that looks valid.
+        if not -(2**31) <= score < 2**31 or not -(2**31) <= int(kind) < 2**31:
+            raise InvalidArgument("feedback kind or score out of range")
+        self._call(
+            self._lib.cairn_record_feedback,
+            int(kind),
+            score,
+            c_str(comment, "comment"),
+            c_str(survey_id, "survey_id"),
         )
 
     # ---------------------------------------------------------- local data

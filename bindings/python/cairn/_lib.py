@@ -159,6 +159,7 @@ _PROTOTYPES = {
         c_int,
         [_Client, c_char_p, c_int, c_double, POINTER(Attribute), c_size_t],
     ),
+    "cairn_record_feedback": (c_int, [_Client, c_int, c_int, c_char_p, c_char_p]),
     # Returned strings come back as c_void_p, not c_char_p: ctypes would copy
     # a c_char_p and drop the pointer, which must go back to cairn_string_free.
     "cairn_string_free": (None, [c_void_p]),

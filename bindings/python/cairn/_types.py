@@ -13,6 +13,14 @@ class Purpose(enum.IntEnum):
     USAGE_ANALYTICS = 1  # logins, logouts, sessions
     MILESTONES = 2  # value moments
     RENEWAL_NOTIFICATIONS = 3  # renewal marketing (opt-out)
+    FEEDBACK = 5  # survey answers (NPS, CSAT) and their comments
+
+
+class FeedbackKind(enum.IntEnum):
+    """The kind of an in-app survey answer (Client.record_feedback)."""
+
+    NPS = 1  # "how likely are you to recommend us", 0-10
+    CSAT = 2  # satisfaction, 1-5
 
 
 class Decision(enum.IntEnum):

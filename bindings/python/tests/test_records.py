@@ -133,6 +133,45 @@ class RecordTest(CollectorTestCase):
             client.record_milestone(42)
         self.assertEqual(client.stats().recorded, 1)
 
+    def test_feedback_needs_its_own_consent_and_reaches_the_collector(self) -> None:
+        client = self.make_client()
+        grant_all(client, ACCOUNT, USER)
+        client.record_login(ACCOUNT, USER)
+        with self.assertRaises(cairn.PermissionDenied):
+            client.record_feedback(cairn.FeedbackKind.NPS, 9)
+        client.set_consent(ACCOUNT, USER, cairn.Purpose.FEEDBACK, policy_version=POLICY)
+        self.assertEqual(client.get_consent(USER, cairn.Purpose.FEEDBACK), cairn.Decision.GRANTED)
+        client.record_feedback(cairn.FeedbackKind.NPS, 9, "caf\u00e9 works", "q4")
+        client.record_feedback(cairn.FeedbackKind.CSAT, 2)
+        client.flush(timeout=FLUSH_TIMEOUT)
+        self.assertEqual(self.stored_kinds(USER), ["login", "feedback", "feedback"])
+        rows = self.collector.query(
+            "SELECT kind, score FROM user_feedback_day WHERE user_id = ? ORDER BY kind", (USER,)
+        )
+        self.assertEqual(rows, [(1, 9), (2, 2)])
+
+    def test_feedback_out_of_bounds_raises_and_records_nothing(self) -> None:
+        client = self.make_client()
+        grant_all(client, ACCOUNT, USER)
+        client.set_consent(ACCOUNT, USER, cairn.Purpose.FEEDBACK, policy_version=POLICY)
+        client.record_login(ACCOUNT, USER)
+        for kind, score in (
+            (cairn.FeedbackKind.NPS, -1),
+            (cairn.FeedbackKind.NPS, 11),
+            (cairn.FeedbackKind.CSAT, 0),
+            (cairn.FeedbackKind.CSAT, 6),
+            # Past a C int: refused here rather than wrapped into a valid score.
+            (cairn.FeedbackKind.NPS, 2**32 + 9),
+            (3, 5),
+        ):
+            with self.assertRaises(cairn.InvalidArgument, msg=f"{kind} {score}"):
+                client.record_feedback(kind, score)
+        with self.assertRaises(cairn.InvalidArgument):
+            client.record_feedback(cairn.FeedbackKind.NPS, 9, "x" * 501)
+        with self.assertRaises(TypeError):
+            client.record_feedback(cairn.FeedbackKind.NPS, 9.5)
+        self.assertEqual(client.stats().recorded, 1)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -194,6 +194,14 @@ void AddUserData(const UserExport& data, admin::v1::UserExport* out) {
     d->set_events(static_cast<uint32_t>(row.events));
     d->set_value_sum(row.value_sum);
   }
+  for (const UserFeedbackDayRow& row : data.user_feedback_day) {
+    admin::v1::ExportedFeedbackDay* f = out->add_user_feedback_day();
+    f->set_account_id(row.account_id);
+    f->set_kind(row.kind == cairn::v1::FEEDBACK_KIND_NPS ? "nps" : "csat");
+    f->set_day(DayText(row.day));
+    f->set_score(static_cast<int32_t>(row.score));
+    f->set_answered_at(FormatRfc3339(row.answered_at));
+  }
 }
 
 }  // namespace

@@ -40,6 +40,13 @@ void DailyAggregates::Fold(const cairn::v1::Event& event, const EventRow& row) {
         FindOrAdd(milestone_days, std::make_tuple(account, user, name, row.day), MilestoneDay{});
     ++sums.events;
     if (row.milestone_value) sums.value_sum += *row.milestone_value;
+  } else if (event.has_feedback() && event.purpose() == cairn::v1::PURPOSE_FEEDBACK) {
+    const FeedbackDay answer{at_ms, event.feedback().score()};
+    FeedbackDay& latest = FindOrAdd(
+        feedback_days,
+        std::make_tuple(account, user, static_cast<int64_t>(event.feedback().kind()), row.day),
+        answer);
+    latest = std::max(latest, answer);
   }
 }
 

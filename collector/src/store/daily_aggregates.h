@@ -37,7 +37,7 @@ struct ViewLess {
 };
 
 // The daily aggregates (user_day, user_first_login, user_milestone,
-// user_milestone_day) of a set of newly stored events, summed per key in
+// user_milestone_day, user_feedback_day) of a set of newly stored events, summed per key in
 // memory, so a store writes one upsert per key instead of one per event (a
 // write of 20,000 events from 1,000 users has about 1,000 login keys).
 // Keys are ordered, so every collector upserts them in the same order, and
@@ -58,13 +58,27 @@ struct DailyAggregates {
   // (account, user, milestone name, day) -> count and sum of the values
   std::map<std::tuple<std::string, std::string, std::string, int64_t>, MilestoneDay, ViewLess>
       milestone_days;
+  // The latest answer of one (account, user, kind, day): the later
+  // answered_at wins, the higher score on a tie, so the order events are
+  // stored in does not matter.
+  struct FeedbackDay {
+    int64_t answered_at_ms = 0;
+    int64_t score = 0;
+    auto operator<=>(const FeedbackDay&) const = default;
+  };
+  // (account, user, wire FeedbackKind, day) -> latest answer
+  std::map<std::tuple<std::string, std::string, int64_t, int64_t>, FeedbackDay, ViewLess>
+      feedback_days;
 
   // Adds one newly stored event (its stored form `row`): logins of the
-  // usage_analytics purpose and milestones of the milestones purpose count,
-  // at their skew-corrected time and day; a milestone without a finite value
-  // adds 0 to the sum. A few map operations.
+  // usage_analytics purpose, milestones of the milestones purpose and
+  // feedback of the feedback purpose count, at their skew-corrected time and
+  // day; a milestone without a finite value adds 0 to the sum. A few map
+  // operations.
   void Fold(const cairn::v1::Event& event, const EventRow& row);
-  bool empty() const { return login_days.empty() && first_milestone_ms.empty(); }
+  bool empty() const {
+    return login_days.empty() && first_milestone_ms.empty() && feedback_days.empty();
+  }
 };
 
 }  // namespace cairn::collector

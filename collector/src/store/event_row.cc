@@ -67,6 +67,11 @@ EventRow EncodeEventRow(const cairn::v1::Event& event, absl::Time sent_at, absl:
     case cairn::v1::Event::kConsentChange:
       *residual.mutable_consent_change() = event.consent_change();
       break;
+    case cairn::v1::Event::kFeedback:
+      // The whole body, comment included: the event is the one place the
+      // comment is kept (export and erasure reach it there).
+      *residual.mutable_feedback() = event.feedback();
+      break;
     case cairn::v1::Event::BODY_NOT_SET:
       break;
   }

@@ -198,6 +198,14 @@ struct UserMilestoneDayRow {  // user_milestone_day
   double value_sum = 0;
 };
 
+struct UserFeedbackDayRow {  // user_feedback_day
+  std::string account_id;
+  int64_t kind = 0;  // wire FeedbackKind
+  int64_t day = 0;
+  int64_t score = 0;
+  absl::Time answered_at = absl::UnixEpoch();
+};
+
 // Everything stored about one user (Art. 15/20), oldest first. Each member
 // holds the user's rows of one table (store/user_data.h lists them).
 struct UserExport {
@@ -220,11 +228,12 @@ struct UserExport {
   std::vector<UserFirstLoginRow> user_first_login;
   std::vector<UserMilestoneRow> user_milestone;
   std::vector<UserMilestoneDayRow> user_milestone_day;
+  std::vector<UserFeedbackDayRow> user_feedback_day;
 };
 
 // What one retention pass over the engagement aggregates did.
 struct AggregatePurge {
-  // Per-user rows deleted (all four tables together).
+  // Per-user rows deleted (all the per-user aggregate tables together).
   int64_t rows_deleted = 0;
   // Batch rows deleted (they may hold an IP address or User-Agent).
   int64_t batches_deleted = 0;

@@ -27,6 +27,8 @@ std::string_view EventKind(const cairn::v1::Event& event) {
       return "milestone";
     case cairn::v1::Event::kConsentChange:
       return "consent_change";
+    case cairn::v1::Event::kFeedback:
+      return "feedback";
     case cairn::v1::Event::BODY_NOT_SET:
       break;
   }
@@ -102,6 +104,8 @@ std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purp
       return std::span<const std::string_view>(kAggregateTables).subspan(0, 2);
     case consent::Purpose::kMilestones:
       return std::span<const std::string_view>(kAggregateTables).subspan(2, 2);
+    case consent::Purpose::kFeedback:
+      return std::span<const std::string_view>(kAggregateTables).subspan(4, 1);
     default:
       return {};
   }

@@ -67,11 +67,12 @@ absl::Status VerifyHashKeyCheck(std::string_view stored_check, std::string_view 
 
 // The engagement aggregate tables, the same in both stores (erasure
 // deletes the user's rows in all of them).
-inline constexpr std::array<std::string_view, 4> kAggregateTables = {
-    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
+inline constexpr std::array<std::string_view, 5> kAggregateTables = {
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day", "user_feedback_day"};
 
 // The aggregate tables a purpose's withdrawal empties for the user: the
-// first two for usage_analytics, the last two for milestones, none else.
+// first two for usage_analytics, the next two for milestones,
+// user_feedback_day for feedback, none else.
 std::span<const std::string_view> WithdrawnAggregateTables(consent::Purpose purpose);
 
 }  // namespace cairn::collector

@@ -121,7 +121,7 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
         return true;
       });
   if (!s.ok()) return s;
-  return ForEach(
+  s = ForEach(
       sql, "user_milestone_day",
       "SELECT account_id, name, day, events, value_sum FROM user_milestone_day "
       "WHERE user_id = ?1 ORDER BY day, account_id, name",
@@ -129,6 +129,15 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
         out->user_milestone_day.push_back({r.Text(0), r.Text(1), r.Int(2), r.Int(3), r.Double(4)});
         return true;
       });
+  if (!s.ok()) return s;
+  return ForEach(sql, "user_feedback_day",
+                 "SELECT account_id, kind, day, score, answered_at_ms FROM user_feedback_day "
+                 "WHERE user_id = ?1 ORDER BY day, account_id, kind",
+                 user, [&](SqlRowReader& r) {
+                   out->user_feedback_day.push_back(
+                       {r.Text(0), r.Int(1), r.Int(2), r.Int(3), absl::FromUnixMillis(r.Int(4))});
+                   return true;
+                 });
 }
 
 absl::StatusOr<AggregatePurge> PurgeAggregatesBefore(Store& store, absl::Time cutoff) {
@@ -143,7 +152,7 @@ absl::StatusOr<AggregatePurge> PurgeAggregatesBefore(Store& store, absl::Time cu
     bool counts_user_rows;
     bool counts_batches;
   };
-  const std::array<Step, 8> steps = {{
+  const std::array<Step, 9> steps = {{
       {"INSERT INTO account_first_login (account_id, first_login_ms) "
        "SELECT account_id, MIN(first_login_ms) FROM user_first_login "
        "WHERE first_login_ms < ?1 GROUP BY account_id "
@@ -169,6 +178,7 @@ absl::StatusOr<AggregatePurge> PurgeAggregatesBefore(Store& store, absl::Time cu
        day, false, false},
       {"DELETE FROM user_milestone_day WHERE day < ?1", day, true, false},
       {"DELETE FROM user_day WHERE day < ?1", day, true, false},
+      {"DELETE FROM user_feedback_day WHERE day < ?1", day, true, false},
       {"DELETE FROM batches WHERE received_at_ms < ?1", ms, false, true},
   }};
   absl::Status s = store.RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {

@@ -17,9 +17,9 @@ namespace cairn::collector {
 // docs/privacy.md). A new table that names users must be added here, to
 // ReadUserData and to the export; the export test compares this list with
 // the schema.
-inline constexpr std::array<std::string_view, 9> kUserDataTables = {
+inline constexpr std::array<std::string_view, 10> kUserDataTables = {
     "events",   "consent_records",  "consent_state",  "renewal_suppression", "erased_users",
-    "user_day", "user_first_login", "user_milestone", "user_milestone_day"};
+    "user_day", "user_first_login", "user_milestone", "user_milestone_day",  "user_feedback_day"};
 
 // Reads the user's rows of every table of kUserDataTables except events and
 // consent_records (which the stores read themselves, with their binary
@@ -41,6 +41,8 @@ absl::Status ReadUserData(SqlRunner& sql, std::string_view user_id, std::string_
 // - user_day rows of days before `cutoff`'s day are deleted: the health
 //   formulas count distinct users over windows, which no total keeps, and
 //   read only the last engagement::kHistoryDays days anyway;
+// - user_feedback_day rows of days before `cutoff`'s day are deleted: NPS
+//   counts each user's latest answer, which no account total keeps;
 // - batches received before `cutoff` are deleted (they may hold an IP
 //   address or User-Agent and the install id).
 // The folded rows are then deleted. The engagement figures stay the same as

@@ -21,6 +21,7 @@
 #include "store/engagement_store.h"
 #include "success/account_settings_update.h"
 #include "success/engagement_views.h"
+#include "success/feedback.h"
 
 namespace cairn::collector {
 namespace {
@@ -48,6 +49,7 @@ enum class Route {
   kOutcomes,
   kRetention,
   kBacktest,
+  kFeedbackSummary,
 };
 
 const RouteTable& EngagementRoutes() {
@@ -65,6 +67,7 @@ const RouteTable& EngagementRoutes() {
     add("/v1/retention", "GET", Route::kRetention);
     add("/v1/backtest", "GET", Route::kBacktest);
     add("/v1/customer/overview", "GET", Route::kCustomer);
+    add("/v1/feedback/summary", "GET", Route::kFeedbackSummary);
     add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
     add("/v1/accounts/{id}/goals", "GET, POST", Route::kGoals);
     add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
@@ -182,6 +185,8 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return Retention(request);
     case Route::kBacktest:
       return Backtest(request);
+    case Route::kFeedbackSummary:
+      return FeedbackSummaryResponse(*store_, clock_->Now(), request);
     case Route::kNone:
       break;
   }
@@ -224,6 +229,9 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
     m->set_key(std::find(keys.begin(), keys.end(), name) != keys.end());
   }
   AddGoals(*goals, out.mutable_goals());
+  absl::StatusOr<admin::v1::FeedbackScores> nps = AccountFeedbackMessage(*store_, account_id, now);
+  if (!nps.ok()) return StoreFailure(nps.status());
+  *out.mutable_nps() = *std::move(nps);
   return AdminJsonResponse(out);
 }
 

@@ -38,6 +38,7 @@ namespace cairn::collector {
 //   GET    /v1/retention[?months=N]                     gross/net retention, churn
 //   GET    /v1/backtest[?days_before=N&months=M]        health before renewal vs outcome
 //   GET    /v1/customer/overview                      Authorization: CustomerLink <token>
+//   GET    /v1/feedback/summary[?days=N]              NPS and CSAT (success/feedback.h)
 //
 // Thread-safe; handlers run on the admin worker thread.
 class EngagementApi {

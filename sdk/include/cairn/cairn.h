@@ -96,10 +96,17 @@ CAIRN_API int cairn_abi_version(void);
 
 /* What a consent decision is about. */
 typedef enum cairn_purpose {
-  CAIRN_PURPOSE_USAGE_ANALYTICS = 1,      /* logins, logouts, sessions */
-  CAIRN_PURPOSE_MILESTONES = 2,           /* value moments */
-  CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS = 3 /* renewal marketing (opt-out) */
+  CAIRN_PURPOSE_USAGE_ANALYTICS = 1,       /* logins, logouts, sessions */
+  CAIRN_PURPOSE_MILESTONES = 2,            /* value moments */
+  CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS = 3, /* renewal marketing (opt-out) */
+  CAIRN_PURPOSE_FEEDBACK = 5               /* survey answers (NPS, CSAT) and comments */
 } cairn_purpose;
+
+/* The kind of an in-app survey answer (cairn_record_feedback). */
+typedef enum cairn_feedback_kind {
+  CAIRN_FEEDBACK_NPS = 1, /* "how likely are you to recommend us", 0-10 */
+  CAIRN_FEEDBACK_CSAT = 2 /* satisfaction, 1-5 */
+} cairn_feedback_kind;
 
 typedef enum cairn_decision {
   CAIRN_DECISION_UNKNOWN = 0, /* never asked, or a grant that expired */
@@ -353,6 +360,16 @@ CAIRN_API cairn_status_code cairn_record_milestone(cairn_client* client, const c
                                                    int has_value, double value,
                                                    const cairn_attribute* attributes,
                                                    size_t attribute_count);
+
+/* The signed-in user answered an in-app survey: kind a cairn_feedback_kind
+ * (an int, so any number a binding passes is defined and refused if
+ * unknown), an NPS score (0-10) or a CSAT score (1-5). comment (at most 500 bytes of UTF-8,
+ * personal data) and survey_id ([A-Za-z0-9_.:-], 1-128 bytes) may be NULL. Needs consent for
+ * CAIRN_PURPOSE_FEEDBACK (CAIRN_PERMISSION_DENIED without it). A kind,
+ * score, comment or survey id out of bounds is CAIRN_INVALID_ARGUMENT and
+ * nothing is recorded. Cost: like cairn_record_milestone. */
+CAIRN_API cairn_status_code cairn_record_feedback(cairn_client* client, int kind, int score,
+                                                  const char* comment, const char* survey_id);
 
 /* ------------------------------------------------------------ local data */
 

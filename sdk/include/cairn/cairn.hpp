@@ -308,6 +308,19 @@ class Telemetry {
     return RecordMilestoneOf(name, value, attributes);
   }
 
+  // The signed-in user answered an in-app survey: NPS 0-10 or CSAT 1-5, an
+  // optional comment (at most 500 bytes of UTF-8; personal data) and an
+  // optional survey id. kPermissionDenied without feedback consent;
+  // kInvalidArgument for a value out of bounds (nothing is recorded). Cost:
+  // like RecordMilestone.
+  Result<void> RecordFeedback(TelemetryFeedbackKind kind, int score, std::string_view comment = {},
+                              std::string_view survey_id = {}) {
+    detail::CStrings s;
+    if (!detail::AddAll(s, {comment, survey_id})) return detail::NulError();
+    return detail::Check(cairn_record_feedback(client_, static_cast<int>(kind), score,
+                                               s.Get(0, true), s.Get(1, true)));
+  }
+
   // Everything the device holds about the user, as JSON. Cost: a scan of
   // the buffer.
   Result<std::string> ExportLocalData(std::string_view user_id) {

@@ -24,6 +24,14 @@ enum class ConsentPurpose : int {
   kUsageAnalytics = CAIRN_PURPOSE_USAGE_ANALYTICS,              // logins, logouts, sessions
   kMilestones = CAIRN_PURPOSE_MILESTONES,                       // value moments
   kRenewalNotifications = CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS,  // opt-out
+  kFeedback = CAIRN_PURPOSE_FEEDBACK,                           // survey answers
+};
+
+// The kind of an in-app survey answer (Telemetry::RecordFeedback). Named
+// apart from cairn/client.h's FeedbackKind so both headers fit in one app.
+enum class TelemetryFeedbackKind : int {
+  kNps = CAIRN_FEEDBACK_NPS,    // 0-10
+  kCsat = CAIRN_FEEDBACK_CSAT,  // 1-5
 };
 
 // A user's decision; kUnknown is "never asked" (and reads as a denial).

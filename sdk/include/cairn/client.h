@@ -25,6 +25,12 @@ inline constexpr std::string_view kSdkVersion = "0.1.0";
 // Vendor-defined event context; bounded (see docs/protocol.md).
 using Attributes = std::map<std::string, std::string>;
 
+// The kind of an in-app survey answer (values as on the wire).
+enum class FeedbackKind {
+  kNps = 1,   // "how likely are you to recommend us", 0-10
+  kCsat = 2,  // satisfaction, 1 (very unsatisfied) to 5 (very satisfied)
+};
+
 // A consent decision as the user made it in the vendor's UI.
 struct ConsentRequest {
   std::string account_id;  // the user's account: the proof event carries it
@@ -50,7 +56,7 @@ struct ConsentChoice {
   consent::PurposeState state;  // decision kUnknown when the user was never asked
 };
 
-// The Cairn SDK. Records login, session and milestone events for the purposes
+// The Cairn SDK. Records login, session, milestone and feedback events for the purposes
 // the user consented to, keeps them in an on-device SQLite buffer, and ships
 // them in batches to the collector from a background thread.
 //
@@ -63,7 +69,7 @@ class Client {
   // buffer if one exists (resuming delivery of whatever an earlier run left
   // there) and starts the background threads. On a fresh install it creates
   // only the directory: the buffer file and the install id appear with the
-  // first grant of usage analytics or milestones, consent.db with the first
+  // first grant of usage analytics, milestones or feedback, consent.db with the first
   // decision. A damaged buffer or consent file is moved aside (its loss
   // counted as CORRUPT_BUFFER). Fails with InvalidArgument for bad options
   // (missing URL/key/dir, http:// to a non-loopback host, an allowlist over
@@ -172,6 +178,18 @@ class Client {
   // (1-128 bytes) or attributes over their bounds.
   RecordResult RecordMilestone(std::string_view name, std::optional<double> value = std::nullopt,
                                const Attributes& attributes = {});
+
+  // The signed-in user answered an in-app survey: an NPS score (0-10) or a
+  // CSAT score (1-5), an optional comment (at most 500 bytes of UTF-8; it is
+  // personal data, kept by the collector only in the event itself) and an
+  // optional survey id ([A-Za-z0-9_.:-], 1-128 bytes). Needs the feedback
+  // purpose's consent, which is separate from the others.
+  // InvalidArgument for a kind other than the two, a score outside the
+  // kind's range, an overlong or non-UTF-8 comment or a bad survey id
+  // (checked first: nothing is recorded); FailedPrecondition without a
+  // signed-in user; PermissionDenied without feedback consent.
+  RecordResult RecordFeedback(FeedbackKind kind, int score, std::string_view comment = {},
+                              std::string_view survey_id = {});
 
   // Waits until every event recorded before this call is durable in the
   // buffer and acknowledged by the collector. While backing off after

@@ -17,6 +17,8 @@ std::optional<consent::Purpose> ToPurpose(int purpose) {
       return consent::Purpose::kMilestones;
     case CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS:
       return consent::Purpose::kRenewalNotifications;
+    case CAIRN_PURPOSE_FEEDBACK:
+      return consent::Purpose::kFeedback;
     default:
       return std::nullopt;
   }
@@ -28,6 +30,8 @@ cairn_purpose FromPurpose(consent::Purpose purpose) {
       return CAIRN_PURPOSE_MILESTONES;
     case consent::Purpose::kRenewalNotifications:
       return CAIRN_PURPOSE_RENEWAL_NOTIFICATIONS;
+    case consent::Purpose::kFeedback:
+      return CAIRN_PURPOSE_FEEDBACK;
     default:
       return CAIRN_PURPOSE_USAGE_ANALYTICS;
   }

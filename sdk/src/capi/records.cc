@@ -1,4 +1,4 @@
-// The record calls: login, logout, session end, milestone.
+// The record calls: login, logout, session end, milestone, feedback.
 #include <optional>
 #include <string_view>
 
@@ -51,6 +51,19 @@ cairn_status_code cairn_record_milestone(cairn_client* client, const char* name,
     }
     const std::optional<double> v = has_value != 0 ? std::optional<double>(value) : std::nullopt;
     return FromStatus(client->client->RecordMilestone(name, v, attrs));
+  });
+}
+
+cairn_status_code cairn_record_feedback(cairn_client* client, int kind, int score,
+                                        const char* comment, const char* survey_id) {
+  return Guard([&]() -> cairn_status_code {
+    if (client == nullptr) return Invalid("client is NULL");
+    auto text = [](const char* s) {
+      return s != nullptr ? std::string_view(s) : std::string_view();
+    };
+    // An unknown kind passes through as its number: RecordFeedback refuses it.
+    return FromStatus(client->client->RecordFeedback(static_cast<cairn::FeedbackKind>(kind), score,
+                                                     text(comment), text(survey_id)));
   });
 }
 

@@ -15,7 +15,8 @@ std::string WireSubject(const std::string& hmac_key, std::string_view user_id) {
 }
 
 bool RecordsEvents(consent::Purpose purpose) {
-  return purpose == consent::Purpose::kUsageAnalytics || purpose == consent::Purpose::kMilestones;
+  return purpose == consent::Purpose::kUsageAnalytics || purpose == consent::Purpose::kMilestones ||
+         purpose == consent::Purpose::kFeedback;
 }
 
 absl::Status ConsentGate::Check(const std::string& subject, cairn::v1::Purpose purpose,

@@ -148,7 +148,10 @@ TEST_F(CollectorUserDataProcessTest, ExportCoversEveryTableThatNamesAUser) {
   Post({MakeGrant("acct", "exa", kAnalytics), MakeGrant("acct", "exa", kMilestones),
         MakeConsentChange("acct", "exa", kRenewal, kGranted, absl::Now() - absl::Minutes(2)),
         MakeConsentChange("acct", "exa", kRenewal, kDenied, absl::Now() - absl::Minutes(1)),
-        MakeLogin("acct", "exa"), MakeMilestone("acct", "exa", "first_invoice", 5.0)});
+        MakeLogin("acct", "exa"), MakeMilestone("acct", "exa", "first_invoice", 5.0),
+        MakeGrant("acct", "exa", cairn::v1::PURPOSE_FEEDBACK),
+        cairn::testing::MakeFeedback("acct", "exa", cairn::v1::FEEDBACK_KIND_NPS, 8, absl::Now(),
+                                     "zz-comment-zz")});
   Post({MakeGrant("acct", "gone", kAnalytics), MakeLogin("acct", "gone")});
   ASSERT_EQ(Admin("DELETE", "/v1/users/gone").status, 200);
 
@@ -173,6 +176,10 @@ TEST_F(CollectorUserDataProcessTest, ExportCoversEveryTableThatNamesAUser) {
   EXPECT_THAT(Section(exported.body, "batches", "user_day"),
               HasSubstr("\"client_ip\":\"127.0.0.1\""));
   EXPECT_THAT(Section(exported.body, "user_milestone_day"), HasSubstr("\"events\":1"));
+  // The feedback comment is in the user's event, not in the aggregate.
+  EXPECT_THAT(Section(exported.body, "events", "consent_records"), HasSubstr("zz-comment-zz"));
+  EXPECT_THAT(Section(exported.body, "user_feedback_day"), HasSubstr("\"score\":8"));
+  EXPECT_THAT(Section(exported.body, "user_feedback_day"), Not(HasSubstr("zz-comment-zz")));
   // Nothing of another user.
   EXPECT_THAT(exported.body, Not(HasSubstr("gone")));
 }

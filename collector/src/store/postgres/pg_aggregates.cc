@@ -36,6 +36,14 @@ WITH login_days AS (
                        $17::double precision[])
   ON CONFLICT (account_id, user_id, name, day) DO UPDATE
   SET events = t.events + excluded.events, value_sum = t.value_sum + excluded.value_sum
+), feedback_days AS (
+  INSERT INTO user_feedback_day AS t (account_id, user_id, kind, day, answered_at_ms, score)
+  SELECT * FROM unnest($18::text[], $19::text[], $20::integer[], $21::bigint[], $22::bigint[],
+                       $23::integer[])
+  ON CONFLICT (account_id, user_id, kind, day) DO UPDATE
+  SET answered_at_ms = excluded.answered_at_ms, score = excluded.score
+  WHERE excluded.answered_at_ms > t.answered_at_ms
+     OR (excluded.answered_at_ms = t.answered_at_ms AND excluded.score > t.score)
 )
 SELECT 1
 )sql";
@@ -73,11 +81,22 @@ absl::Status PgStore::FlushAggregates(DailyAggregates& sums) {
     m_events.Add(day.events);
     m_sums.Add(day.value_sum);
   }
+  PgArrayLiteral f_accounts, f_users, f_kinds, f_days, f_at_ms, f_scores;
+  for (const auto& [key, answer] : sums.feedback_days) {
+    f_accounts.Add(std::get<0>(key));
+    f_users.Add(std::get<1>(key));
+    f_kinds.Add(std::get<2>(key));
+    f_days.Add(std::get<3>(key));
+    f_at_ms.Add(answer.answered_at_ms);
+    f_scores.Add(answer.score);
+  }
   PgParams params;
-  for (PgArrayLiteral* array :
-       {&day_accounts, &day_users, &days, &logins, &first_accounts, &first_users, &first_ms,
-        &reached_accounts, &reached_users, &reached_names, &reached_ms, &m_accounts, &m_users,
-        &m_names, &m_days, &m_events, &m_sums}) {
+  for (PgArrayLiteral* array : {&day_accounts,   &day_users,     &days,       &logins,
+                                &first_accounts, &first_users,   &first_ms,   &reached_accounts,
+                                &reached_users,  &reached_names, &reached_ms, &m_accounts,
+                                &m_users,        &m_names,       &m_days,     &m_events,
+                                &m_sums,         &f_accounts,    &f_users,    &f_kinds,
+                                &f_days,         &f_at_ms,       &f_scores}) {
     params.Add(array->Finish());
   }
   sums = {};

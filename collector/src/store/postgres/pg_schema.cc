@@ -382,8 +382,37 @@ FROM events
 WHERE event_id ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 )sql";
 
-constexpr std::array<std::string_view, 8> kSteps = {
-    kStepV1, kStepV2, kStepV3, kStepV4, kStepV5, kStepV6, kCsSnapshotTables, kCsContextColumnsPg};
+// The feedback aggregate, as the SQLite store's user_feedback_day step: per
+// (account, user, kind, day) the latest stored NPS or CSAT score, never the
+// comment. Indexed by user for erasure and withdrawal. The events view
+// names the feedback body's kind (same columns, so it is replaced in place).
+constexpr std::string_view kStepFeedbackDay = R"sql(
+CREATE TABLE IF NOT EXISTS user_feedback_day (
+  account_id          text COLLATE "C" NOT NULL,
+  user_id             text COLLATE "C" NOT NULL,
+  kind                integer NOT NULL,
+  day                 bigint NOT NULL,
+  score               integer NOT NULL,
+  answered_at_ms      bigint NOT NULL,
+  PRIMARY KEY (account_id, user_id, kind, day)
+);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_user ON user_feedback_day (user_id);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_day ON user_feedback_day (kind, day);
+CREATE OR REPLACE VIEW events AS
+SELECT id::text AS event_id, account_id, user_id, purpose,
+       CASE body_case WHEN 10 THEN 'login' WHEN 11 THEN 'logout' WHEN 12 THEN 'session_end'
+                      WHEN 13 THEN 'milestone' WHEN 14 THEN 'consent_change'
+                      WHEN 15 THEN 'feedback' ELSE 'unknown' END AS kind,
+       occurred_at_ms, corrected_at_ms, received_at_ms, sequence, session_id, install_id,
+       batch_id, milestone_name, milestone_value, session_duration_ms, attributes_json,
+       residual AS event_proto, id
+FROM event_rows;
+)sql";
+
+constexpr std::array<std::string_view, 9> kSteps = {
+    kStepV1,         kStepV2, kStepV3,           kStepV4,
+    kStepV5,         kStepV6, kCsSnapshotTables, kCsContextColumnsPg,
+    kStepFeedbackDay};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // Version 6 inside the migration's transaction: the table, the partitions

@@ -40,6 +40,7 @@ struct SqliteStore::WriteStatements {
   sqlite::Statement lower_first_login;
   sqlite::Statement lower_milestone;
   sqlite::Statement add_milestone_day;
+  sqlite::Statement keep_latest_feedback;
 };
 
 // What the writer knows of tombstones and consent decisions, kept across

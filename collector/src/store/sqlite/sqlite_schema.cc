@@ -412,9 +412,53 @@ FROM event_rows;
 // 10 again where its columns exist.
 constexpr std::string_view kMigrationV8Done = "SELECT 1;";
 
-constexpr std::array<std::string_view, 10> kMigrations = {
-    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4,      kMigrationV5,
-    kMigrationV6, kMigrationV7, kMigrationV8, kCsSnapshotTables, kCsContextColumns};
+// Feedback aggregate: per (account, user, kind, day) the latest NPS or CSAT
+// score the consent check stored (the later answer of a day wins), so NPS
+// per account and overall is computed without reading events. No comment:
+// that stays in the event. Indexed by user for erasure and withdrawal. The
+// events view names the feedback body's kind (it said "unknown"); a view
+// holds no rows, so replacing it moves nothing.
+constexpr std::string_view kMigrationFeedbackDay = R"sql(
+CREATE TABLE IF NOT EXISTS user_feedback_day (
+  account_id          TEXT NOT NULL,
+  user_id             TEXT NOT NULL,
+  kind                INTEGER NOT NULL,
+  day                 INTEGER NOT NULL,
+  score               INTEGER NOT NULL,
+  answered_at_ms      INTEGER NOT NULL,
+  PRIMARY KEY (account_id, user_id, kind, day)
+);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_user ON user_feedback_day (user_id);
+CREATE INDEX IF NOT EXISTS user_feedback_day_by_day ON user_feedback_day (kind, day);
+DROP VIEW IF EXISTS events;
+CREATE VIEW events (event_id, account_id, user_id, purpose, kind, occurred_at_ms,
+                    received_at_ms, sequence, session_id, install_id, batch_id,
+                    milestone_name, milestone_value, session_duration_ms,
+                    attributes_json, event_proto, corrected_at_ms) AS
+SELECT CASE WHEN typeof(id) = 'blob' THEN lower(
+         hex(substr(id, 1, 4)) || '-' || hex(substr(id, 5, 2)) || '-' || hex(substr(id, 7, 2))
+         || '-' || hex(substr(id, 9, 2)) || '-' || hex(substr(id, 11, 6)))
+       ELSE id END, account_id, user_id, purpose,
+       CASE body_case WHEN 10 THEN 'login' WHEN 11 THEN 'logout' WHEN 12 THEN 'session_end'
+                      WHEN 13 THEN 'milestone' WHEN 14 THEN 'consent_change'
+                      WHEN 15 THEN 'feedback' ELSE 'unknown' END,
+       occurred_at_ms, received_at_ms, sequence, CASE WHEN typeof(session_id) = 'blob' THEN lower(
+         hex(substr(session_id, 1, 4)) || '-' || hex(substr(session_id, 5, 2)) || '-' || hex(substr(session_id, 7, 2))
+         || '-' || hex(substr(session_id, 9, 2)) || '-' || hex(substr(session_id, 11, 6)))
+       ELSE session_id END,
+       CASE WHEN typeof(install_id) = 'blob' THEN lower(hex(install_id)) ELSE install_id END,
+       CASE WHEN typeof(batch_id) = 'blob' THEN lower(
+         hex(substr(batch_id, 1, 4)) || '-' || hex(substr(batch_id, 5, 2)) || '-' || hex(substr(batch_id, 7, 2))
+         || '-' || hex(substr(batch_id, 9, 2)) || '-' || hex(substr(batch_id, 11, 6)))
+       ELSE batch_id END, milestone_name, milestone_value, session_duration_ms, attributes_json,
+       residual, corrected_at_ms
+FROM event_rows;
+)sql";
+
+constexpr std::array<std::string_view, 11> kMigrations = {
+    kMigrationV1,      kMigrationV2,      kMigrationV3,         kMigrationV4,
+    kMigrationV5,      kMigrationV6,      kMigrationV7,         kMigrationV8,
+    kCsSnapshotTables, kCsContextColumns, kMigrationFeedbackDay};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex

@@ -45,6 +45,15 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT (account_id, user_id, name, day) DO UPDATE
 SET events = events + excluded.events, value_sum = value_sum + excluded.value_sum
 )sql";
+// The later answer wins, the higher score on a tie (DailyAggregates::FeedbackDay).
+constexpr std::string_view kKeepLatestFeedback = R"sql(
+INSERT INTO user_feedback_day (account_id, user_id, kind, day, answered_at_ms, score)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (account_id, user_id, kind, day) DO UPDATE
+SET answered_at_ms = excluded.answered_at_ms, score = excluded.score
+WHERE excluded.answered_at_ms > answered_at_ms
+   OR (excluded.answered_at_ms = answered_at_ms AND excluded.score > score)
+)sql";
 
 constexpr std::string_view kInsertEvent = R"sql(
 INSERT INTO event_rows (id, account_id, user_id, purpose, body_case, occurred_at_ms,
@@ -171,7 +180,8 @@ absl::StatusOr<std::unique_ptr<SqliteStore::WriteStatements>> SqliteStore::Prepa
                         {&statements->add_login_day, kAddLoginDay},
                         {&statements->lower_first_login, kLowerFirstLogin},
                         {&statements->lower_milestone, kLowerMilestone},
-                        {&statements->add_milestone_day, kAddMilestoneDay}};
+                        {&statements->add_milestone_day, kAddMilestoneDay},
+                        {&statements->keep_latest_feedback, kKeepLatestFeedback}};
   for (const auto& p : prepared) {
     absl::StatusOr<sqlite::Statement> stmt = db.Prepare(p.sql);
     if (!stmt.ok()) return stmt.status();
@@ -563,6 +573,13 @@ absl::Status SqliteStore::FlushAggregates(WriteContext& context) {
   for (const auto& [key, sums] : pending.milestone_days) {
     if (absl::Status s = run(statements_->add_milestone_day, "aggregating milestones", key,
                              sums.events, sums.value_sum);
+        !s.ok()) {
+      return s;
+    }
+  }
+  for (const auto& [key, answer] : pending.feedback_days) {
+    if (absl::Status s = run(statements_->keep_latest_feedback, "aggregating feedback", key,
+                             answer.answered_at_ms, answer.score);
         !s.ok()) {
       return s;
     }

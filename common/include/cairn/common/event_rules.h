@@ -16,6 +16,11 @@ namespace cairn {
 // the SDK so a vendor learns of a bad call at record time.
 inline constexpr size_t kMaxIdBytes = 128;  // account_id, user_id, session_id
 inline constexpr size_t kMaxMilestoneNameBytes = 128;
+inline constexpr size_t kMaxFeedbackCommentBytes = 500;  // UTF-8 bytes, not characters
+inline constexpr int kMinNpsScore = 0;
+inline constexpr int kMaxNpsScore = 10;
+inline constexpr int kMinCsatScore = 1;
+inline constexpr int kMaxCsatScore = 5;
 inline constexpr size_t kMaxAttributes = 32;
 inline constexpr size_t kMaxAttributeKeyBytes = 64;
 inline constexpr size_t kMaxAttributeValueBytes = 256;
@@ -39,8 +44,15 @@ bool IsValidUtf8(std::string_view s);
 // True for 1..128 bytes of [A-Za-z0-9_.:-].
 bool IsValidMilestoneName(std::string_view name);
 
+// What is wrong with a feedback body, or nullopt if nothing: a kind other
+// than NPS or CSAT, a score outside the kind's range (NPS 0-10, CSAT 1-5), a
+// comment over kMaxFeedbackCommentBytes or not UTF-8, a survey id that is not
+// a valid milestone name. The text is free of personal data. Pure.
+std::optional<std::string_view> FeedbackProblem(const cairn::v1::Feedback& feedback);
+
 // The purpose an event body must carry: login, logout and session_end need
-// usage analytics, milestone needs milestones, consent_change consent_record.
+// usage analytics, milestone needs milestones, feedback needs feedback,
+// consent_change consent_record.
 // PURPOSE_UNSPECIFIED for an event with no body.
 cairn::v1::Purpose RequiredPurpose(const cairn::v1::Event& event);
 

@@ -142,7 +142,7 @@ class ConsentState {
   // Decisions of one (user, purpose), oldest first.
   using History = std::vector<PurposeState>;
   // One history per purpose, indexed by the Purpose value.
-  using PerPurpose = std::array<History, 4>;
+  using PerPurpose = std::array<History, static_cast<size_t>(Purpose::kFeedback) + 1>;
   const History* Find(std::string_view subject, Purpose purpose) const;
   // Keyed by subject so a lookup by string_view copies nothing.
   absl::flat_hash_map<std::string, PerPurpose> states_;

@@ -16,14 +16,17 @@ enum class Purpose {
   kMilestones,            // value moments
   kRenewalNotifications,  // direct marketing around renewal (Art. 21 opt-out)
   kConsentRecord,         // the consent decision itself (Art. 7(1))
+  kFeedback,              // in-app survey answers (NPS, CSAT) and their comments
+  // New purposes go last: ConsentState indexes its tables by this value.
 };
 
 // The purposes a user can grant or deny, in display order.
-inline constexpr std::array<Purpose, 3> kConsentablePurposes = {
-    Purpose::kUsageAnalytics, Purpose::kMilestones, Purpose::kRenewalNotifications};
+inline constexpr std::array<Purpose, 4> kConsentablePurposes = {
+    Purpose::kUsageAnalytics, Purpose::kMilestones, Purpose::kRenewalNotifications,
+    Purpose::kFeedback};
 
 // Stable lowercase name: "usage_analytics", "milestones",
-// "renewal_notifications", "consent_record".
+// "renewal_notifications", "consent_record", "feedback".
 std::string_view PurposeName(Purpose purpose);
 // Inverse of PurposeName; nullopt for an unknown name.
 std::optional<Purpose> PurposeFromName(std::string_view name);
