@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "auth/admin_role.h"
+#include "auth/write_key_set.h"
 #include "cairn/admin/v1/access.pb.h"
 #include "cairn/common/crypto.h"
 #include "cairn/common/uuid.h"
@@ -20,17 +22,8 @@
 namespace cairn::cli {
 namespace {
 
-// The name rule of the collector (auth/admin_role.h): 1-64 bytes of
-// [A-Za-z0-9._-].
-bool IsName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
+// Token names follow the collector's own rule (auth/admin_role.h).
+bool IsName(std::string_view name) { return collector::IsValidKeyName(name); }
 
 std::string Option(const Args& args, std::string_view name) {
   auto it = args.options.find(name);
@@ -58,8 +51,8 @@ int Tasks(Command& command, const Args& args) {
           return Usage("an account's task list takes no filter", "tasks");
         }
       }
-      return command.Run<admin::v1::TaskList>(
-          "GET", "/v1/accounts/" + Encode(pos[2]) + "/tasks", nullptr, FormatTasks);
+      return command.Run<admin::v1::TaskList>("GET", "/v1/accounts/" + Encode(pos[2]) + "/tasks",
+                                              nullptr, FormatTasks);
     }
     std::string status = Option(args, "--status");
     if (status.empty()) status = "open";
@@ -181,16 +174,15 @@ int NewToken(const Args& args) {
   const std::string name = Option(args, "--name");
   const std::string role = Option(args, "--role");
   if (!IsName(name)) return Usage("--name must be 1-64 bytes of [A-Za-z0-9._-]", "token");
-  if (role != "admin" && role != "csm" && role != "read") {
-    return Usage("--role must be admin, csm or read", "token");
-  }
+  std::optional<collector::AdminRole> parsed = collector::ParseAdminRole(role);
+  if (!parsed) return Usage("--role must be admin, csm or read", "token");
   // 256 bits from the OS's entropy source.
   const std::string token = "cairn_" + RandomHexId() + RandomHexId();
-  const std::string line = absl::StrCat("sha256:", ToHex(Sha256(token)), " ", name, " ", role);
+  const std::string line = collector::WriteKeySet::KeyFileLine(Sha256(token), {name, *parsed});
   const std::string file = Option(args, "--key-file");
   if (!file.empty()) {
     std::vector<std::string> lines;
-    struct stat st{};
+    struct stat st {};
     if (::stat(file.c_str(), &st) == 0) {
       std::optional<std::vector<std::string>> read = ReadLines(file);
       if (!read) return kFailed;
@@ -244,7 +236,8 @@ bool IsLocalTokenCommand(const Args& args) {
 int RunLocalTokenCommand(const Args& args) {
   std::string bad;
   if (args.positional[1] == "new") {
-    if (args.positional.size() != 2 || !OnlyOptions(args, {"--name", "--role", "--key-file"}, &bad)) {
+    if (args.positional.size() != 2 ||
+        !OnlyOptions(args, {"--name", "--role", "--key-file"}, &bad)) {
       return Usage(bad.empty() ? "token new takes no ids" : "unknown option " + bad, "token");
     }
     return NewToken(args);

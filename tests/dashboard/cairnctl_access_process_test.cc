@@ -71,7 +71,8 @@ class CollectorCairnctlAccessTest : public ::testing::Test {
 
   // How many key reloads succeeded, from /metrics.
   int ReloadsOk() {
-    absl::StatusOr<HttpResult> metrics = HttpCall("GET", collector_->base_url() + "/metrics", "", {});
+    absl::StatusOr<HttpResult> metrics =
+        HttpCall("GET", collector_->base_url() + "/metrics", "", {});
     if (!metrics.ok()) return -1;
     const std::string series = "cairn_key_reloads_total{result=\"ok\"} ";
     size_t at = metrics->body.find(series);
@@ -198,8 +199,8 @@ TEST_F(CollectorCairnctlAccessTest, ReadTokenGets403AndRevokedTokenGets401AfterR
   EXPECT_EQ(As("intern", {"tasks", "list", "acme"}).exit_code, 0);
 
   // Revoked: removed from the file, refused from the next reload on.
-  CtlRun revoked = RunCairnctl(
-      {CAIRNCTL_BINARY, "token", "revoke", "finance", "--key-file", key_file_}, dir_);
+  CtlRun revoked =
+      RunCairnctl({CAIRNCTL_BINARY, "token", "revoke", "finance", "--key-file", key_file_}, dir_);
   ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
   EXPECT_THAT(revoked.out, HasSubstr("removed 1 line"));
   EXPECT_EQ(As("finance", {"tasks", "list", "acme"}).exit_code, 0);  // until the reload
@@ -208,10 +209,10 @@ TEST_F(CollectorCairnctlAccessTest, ReadTokenGets403AndRevokedTokenGets401AfterR
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("HTTP 401"));
   EXPECT_EQ(As("maria", {"tasks", "list", "acme"}).exit_code, 0);
-  EXPECT_EQ(RunCairnctl({CAIRNCTL_BINARY, "token", "revoke", "finance", "--key-file", key_file_},
-                        dir_)
-                .exit_code,
-            1);  // no such name left
+  EXPECT_EQ(
+      RunCairnctl({CAIRNCTL_BINARY, "token", "revoke", "finance", "--key-file", key_file_}, dir_)
+          .exit_code,
+      1);  // no such name left
   EXPECT_EQ(RunCairnctl({CAIRNCTL_BINARY, "token", "new", "--name", "x", "--role", "owner"}, dir_)
                 .exit_code,
             2);

@@ -3,9 +3,7 @@
 #include <array>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "cairn/common/uuid.h"
 #include "store/sql_rows.h"
 
@@ -29,25 +27,22 @@ absl::StatusOr<AuditEntry> ParseEntry(const SqlRow& row) {
   return e;
 }
 
-// A page cursor: "<at_ms>.<audit_id>" of the last entry shown.
-std::string Cursor(const AuditEntry& e) {
-  return absl::StrCat(absl::ToUnixMillis(e.at), ".", e.audit_id);
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> AuditStore::Append(const AuditEntry& entry) {
   const std::string id = RandomHexId();
-  const std::array<SqlValue, 8> params = {
-      SqlText(id),         SqlMillis(entry.at),   SqlText(entry.actor),
-      SqlText(entry.role), SqlText(entry.method), SqlText(entry.route),
-      SqlOptText(entry.account_id),
-      SqlValue(entry.status)};
-  absl::StatusOr<int64_t> n = ExecuteSql(
-      store_,
-      absl::StrCat("INSERT INTO admin_audit (", kColumns,
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
-      params);
+  const std::array<SqlValue, 8> params = {SqlText(id),
+                                          SqlMillis(entry.at),
+                                          SqlText(entry.actor),
+                                          SqlText(entry.role),
+                                          SqlText(entry.method),
+                                          SqlText(entry.route),
+                                          SqlOptText(entry.account_id),
+                                          SqlValue(entry.status)};
+  absl::StatusOr<int64_t> n = ExecuteSql(store_,
+                                         absl::StrCat("INSERT INTO admin_audit (", kColumns,
+                                                      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+                                         params);
   if (!n.ok()) return n.status();
   return id;
 }
@@ -65,15 +60,8 @@ absl::StatusOr<AuditPage> AuditStore::List(const AuditQuery& query) {
     absl::StrAppend(&where, " AND at_ms >= ?", params.size());
   }
   if (!query.before.empty()) {
-    std::pair<std::string, std::string> parts = absl::StrSplit(query.before, absl::MaxSplits('.', 1));
-    int64_t at_ms = 0;
-    if (!absl::SimpleAtoi(parts.first, &at_ms) || parts.second.empty()) {
-      return absl::InvalidArgumentError("bad page_token");
-    }
-    params.emplace_back(at_ms);
-    params.emplace_back(std::string(parts.second));
-    absl::StrAppend(&where, " AND (at_ms < ?", params.size() - 1, " OR (at_ms = ?",
-                    params.size() - 1, " AND audit_id < ?", params.size(), "))");
+    absl::Status s = AppendKeysetAfter(query.before, "at_ms", "audit_id", true, &params, &where);
+    if (!s.ok()) return s;
   }
   params.emplace_back(static_cast<int64_t>(query.limit + 1));
   absl::StatusOr<std::vector<AuditEntry>> rows = ReadSqlRows<AuditEntry>(
@@ -86,7 +74,8 @@ absl::StatusOr<AuditPage> AuditStore::List(const AuditQuery& query) {
   page.entries = *std::move(rows);
   if (page.entries.size() > query.limit) {
     page.entries.resize(query.limit);
-    page.next_page_token = Cursor(page.entries.back());
+    const AuditEntry& last = page.entries.back();
+    page.next_page_token = KeysetCursor(absl::ToUnixMillis(last.at), last.audit_id);
   }
   return page;
 }

@@ -11,6 +11,7 @@
 #include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
+#include "store/sql_rows.h"
 #include "store/store_common.h"
 
 namespace cairn::collector {
@@ -113,19 +114,7 @@ template <typename Row>
 absl::StatusOr<std::vector<Row>> ReadRows(Store* store, const std::string& query,
                                           std::span<const SqlValue> params,
                                           absl::StatusOr<Row> (*parse)(const SqlRow&)) {
-  std::vector<Row> out;
-  absl::Status s = store->RunEngagementRead([&](SqlRunner& sql) -> absl::Status {
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(query, params);
-    if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      absl::StatusOr<Row> parsed = parse(row);
-      if (!parsed.ok()) return parsed.status();
-      out.push_back(*std::move(parsed));
-    }
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return out;
+  return ReadSqlRows<Row>(store, query, params, parse);
 }
 
 }  // namespace

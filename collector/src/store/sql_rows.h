@@ -7,8 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cairn/common/strings.h"
 #include "store/sql_runner.h"
 #include "store/store.h"
 
@@ -57,6 +61,34 @@ inline absl::StatusOr<int64_t> ExecuteSql(Store* store, std::string_view stateme
   });
   if (!s.ok()) return s;
   return changed;
+}
+
+// Keyset paging: a cursor names the last row shown by its sort key (an
+// integer) and its text id, as "<key>.<id>".
+inline std::string KeysetCursor(int64_t key, std::string_view id) {
+  return absl::StrCat(key, ".", ToAbsl(id));
+}
+
+// Appends to `where` the condition "after `cursor`" in the order
+// (`key_sql`, `id_column`), ascending or descending, binding its two values
+// as the next parameters. InvalidArgument for a cursor KeysetCursor did not
+// make.
+inline absl::Status AppendKeysetAfter(std::string_view cursor, std::string_view key_sql,
+                                      std::string_view id_column, bool descending,
+                                      std::vector<SqlValue>* params, std::string* where) {
+  const size_t dot = cursor.find('.');
+  int64_t key = 0;
+  if (dot == std::string_view::npos || dot + 1 == cursor.size() ||
+      !absl::SimpleAtoi(ToAbsl(cursor.substr(0, dot)), &key)) {
+    return absl::InvalidArgumentError("bad page_token");
+  }
+  params->emplace_back(key);
+  params->emplace_back(std::string(cursor.substr(dot + 1)));
+  const size_t k = params->size() - 1;
+  const char* op = descending ? " < ?" : " > ?";
+  absl::StrAppend(where, " AND (", ToAbsl(key_sql), op, k, " OR (", ToAbsl(key_sql), " = ?", k,
+                  " AND ", ToAbsl(id_column), op, k + 1, "))");
+  return absl::OkStatus();
 }
 
 }  // namespace cairn::collector

@@ -4,9 +4,7 @@
 #include <limits>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "cairn/common/uuid.h"
 #include "store/sql_rows.h"
 
@@ -68,16 +66,15 @@ absl::StatusOr<AccountTask> WorkflowStore::CreateTask(AccountTask task, absl::Ti
   task.task_id = RandomHexId();
   task.created_at = task.updated_at = Millis(now);
   const std::array<SqlValue, 10> params = {
-      SqlText(task.task_id),    SqlText(task.account_id),
-      SqlText(task.title),      SqlText(task.owner),
-      DueValue(task.due),       SqlText(task.done ? "done" : "open"),
-      SqlText(task.created_by), SqlMillis(task.created_at),
-      SqlMillis(task.updated_at), SqlOptText(task.alert_id)};
-  absl::StatusOr<int64_t> n = ExecuteSql(
-      store_,
-      absl::StrCat("INSERT INTO account_tasks (", kTaskColumns,
-                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
-      params);
+      SqlText(task.task_id),    SqlText(task.account_id),   SqlText(task.title),
+      SqlText(task.owner),      DueValue(task.due),         SqlText(task.done ? "done" : "open"),
+      SqlText(task.created_by), SqlMillis(task.created_at), SqlMillis(task.updated_at),
+      SqlOptText(task.alert_id)};
+  absl::StatusOr<int64_t> n =
+      ExecuteSql(store_,
+                 absl::StrCat("INSERT INTO account_tasks (", kTaskColumns,
+                              ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                 params);
   if (!n.ok()) return n.status();
   return task;
 }
@@ -101,16 +98,15 @@ absl::StatusOr<std::optional<AccountTask>> WorkflowStore::UpdateTask(std::string
   std::optional<AccountTask> out;
   absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
     // Each column keeps its value unless the update names it (flag 1).
-    const std::array<SqlValue, 9> params = {
-        SqlText(account_id),
-        SqlText(task_id),
-        SqlValue(int64_t{update.done.has_value()}),
-        SqlText(update.done.value_or(false) ? "done" : "open"),
-        SqlValue(int64_t{update.owner.has_value()}),
-        SqlText(update.owner.value_or("")),
-        SqlValue(int64_t{update.due.has_value()}),
-        DueValue(update.due.value_or(std::nullopt)),
-        SqlMillis(now)};
+    const std::array<SqlValue, 9> params = {SqlText(account_id),
+                                            SqlText(task_id),
+                                            SqlValue(int64_t{update.done.has_value()}),
+                                            SqlText(update.done.value_or(false) ? "done" : "open"),
+                                            SqlValue(int64_t{update.owner.has_value()}),
+                                            SqlText(update.owner.value_or("")),
+                                            SqlValue(int64_t{update.due.has_value()}),
+                                            DueValue(update.due.value_or(std::nullopt)),
+                                            SqlMillis(now)};
     absl::StatusOr<int64_t> changed = sql.Execute(
         "UPDATE account_tasks SET"
         " status = CASE WHEN ?3 = 1 THEN ?4 ELSE status END,"
@@ -122,10 +118,10 @@ absl::StatusOr<std::optional<AccountTask>> WorkflowStore::UpdateTask(std::string
     if (!changed.ok()) return changed.status();
     if (*changed == 0) return absl::OkStatus();
     const std::array<SqlValue, 2> key = {SqlText(account_id), SqlText(task_id)};
-    absl::StatusOr<std::vector<SqlRow>> rows = sql.Query(
-        absl::StrCat("SELECT ", kTaskColumns,
-                     " FROM account_tasks WHERE account_id = ?1 AND task_id = ?2"),
-        key);
+    absl::StatusOr<std::vector<SqlRow>> rows =
+        sql.Query(absl::StrCat("SELECT ", kTaskColumns,
+                               " FROM account_tasks WHERE account_id = ?1 AND task_id = ?2"),
+                  key);
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return absl::DataLossError("account_tasks: updated row vanished");
     absl::StatusOr<AccountTask> task = ParseTask(rows->front());
@@ -154,15 +150,8 @@ absl::StatusOr<TaskPage> WorkflowStore::QueryTasks(const TaskQuery& query) {
     absl::StrAppend(&where, " AND due_day < ?", params.size());
   }
   if (!query.after.empty()) {
-    std::pair<std::string, std::string> parts = absl::StrSplit(query.after, absl::MaxSplits('.', 1));
-    int64_t due = 0;
-    if (!absl::SimpleAtoi(parts.first, &due) || parts.second.empty()) {
-      return absl::InvalidArgumentError("bad page_token");
-    }
-    params.emplace_back(due);
-    params.emplace_back(std::string(parts.second));
-    absl::StrAppend(&where, " AND (", kDueKey, " > ?", params.size() - 1, " OR (", kDueKey,
-                    " = ?", params.size() - 1, " AND task_id > ?", params.size(), "))");
+    absl::Status s = AppendKeysetAfter(query.after, kDueKey, "task_id", false, &params, &where);
+    if (!s.ok()) return s;
   }
   params.emplace_back(static_cast<int64_t>(query.limit + 1));
   absl::StatusOr<std::vector<AccountTask>> rows = ReadSqlRows<AccountTask>(
@@ -176,7 +165,7 @@ absl::StatusOr<TaskPage> WorkflowStore::QueryTasks(const TaskQuery& query) {
   if (page.tasks.size() > query.limit) {
     page.tasks.resize(query.limit);
     const AccountTask& last = page.tasks.back();
-    page.next_page_token = absl::StrCat(last.due.value_or(kNoDue), ".", last.task_id);
+    page.next_page_token = KeysetCursor(last.due.value_or(kNoDue), last.task_id);
   }
   return page;
 }
@@ -184,9 +173,9 @@ absl::StatusOr<TaskPage> WorkflowStore::QueryTasks(const TaskQuery& query) {
 absl::StatusOr<bool> WorkflowStore::AlertOfAccount(std::string_view account_id,
                                                    std::string_view alert_id) {
   const std::array<SqlValue, 2> params = {SqlText(alert_id), SqlText(account_id)};
-  absl::StatusOr<std::vector<bool>> rows = ReadSqlRows<bool>(
-      store_, "SELECT 1 FROM alerts WHERE alert_id = ?1 AND account_id = ?2", params,
-      [](const SqlRow&) -> absl::StatusOr<bool> { return true; });
+  absl::StatusOr<std::vector<bool>> rows =
+      ReadSqlRows<bool>(store_, "SELECT 1 FROM alerts WHERE alert_id = ?1 AND account_id = ?2",
+                        params, [](const SqlRow&) -> absl::StatusOr<bool> { return true; });
   if (!rows.ok()) return rows.status();
   return !rows->empty();
 }

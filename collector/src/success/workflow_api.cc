@@ -92,7 +92,8 @@ absl::StatusOr<std::optional<DayIndex>> ParseDue(const google::protobuf::Value& 
 // An owner: "" (nobody) or a token name.
 bool IsValidOwner(std::string_view owner) { return owner.empty() || IsValidKeyName(owner); }
 
-constexpr std::string_view kOwnerRule = "owner must be a token name (1-64 bytes of [A-Za-z0-9._-]) or \"\"";
+constexpr std::string_view kOwnerRule =
+    "owner must be a token name (1-64 bytes of [A-Za-z0-9._-]) or \"\"";
 
 }  // namespace
 
@@ -219,7 +220,8 @@ HttpResponse WorkflowApi::QueryTasks(const HttpRequest& request) {
   }
   if (std::optional<std::string> status = request.QueryParam("status");
       status && *status != "all") {
-    if (*status != "open" && *status != "done") return Error(400, "status must be open, done or all");
+    if (*status != "open" && *status != "done")
+      return Error(400, "status must be open, done or all");
     query.done = *status == "done";
   }
   if (std::optional<std::string> before = request.QueryParam("due_before")) {
@@ -269,7 +271,8 @@ HttpResponse WorkflowApi::CreateNote(const std::string& account_id, const HttpRe
   note.account_id = account_id;
   note.text = body.text();
   note.author = caller.name;
-  absl::StatusOr<AccountNote> stored = WorkflowStore(store_).CreateNote(std::move(note), clock_->Now());
+  absl::StatusOr<AccountNote> stored =
+      WorkflowStore(store_).CreateNote(std::move(note), clock_->Now());
   if (!stored.ok()) return StoreFailure(stored.status());
   return AdminJsonResponse(NoteMessage(*stored), 201);
 }

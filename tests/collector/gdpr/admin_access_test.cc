@@ -76,10 +76,9 @@ TEST(CollectorAdminAccessTest, KeyFileLinesCarryNameRoleAndMayHoldOnlyTheHash) {
             "sha256:" + ToHex(Sha256(kCsmToken)) + " maria csm");
 
   // Malformed lines are refused naming the line, never the key.
-  for (const std::string& bad : {std::string(kCsmToken) + " maria owner",
-                                 std::string(kCsmToken) + " maria@example.com csm",
-                                 std::string(kCsmToken) + " maria csm extra",
-                                 std::string("sha256:abc maria csm")}) {
+  for (const std::string& bad :
+       {std::string(kCsmToken) + " maria owner", std::string(kCsmToken) + " maria@example.com csm",
+        std::string(kCsmToken) + " maria csm extra", std::string("sha256:abc maria csm")}) {
     std::ofstream(path, std::ios::trunc) << "# x\n" << bad << "\n";
     absl::StatusOr<WriteKeySet> refused = WriteKeySet::FromFile(path);
     ASSERT_FALSE(refused.ok()) << bad;
@@ -153,8 +152,8 @@ class CollectorAdminApiRolesTest : public ::testing::Test {
     if (api_) api_->Stop();
   }
 
-  HttpRequest Request(const std::string& method, const std::string& target,
-                      std::string_view token, const std::string& body = "") {
+  HttpRequest Request(const std::string& method, const std::string& target, std::string_view token,
+                      const std::string& body = "") {
     HttpRequest r;
     r.method = method;
     r.target = target;
@@ -193,12 +192,12 @@ TEST_F(CollectorAdminApiRolesTest, RolesGive403AndUnknownTokens401) {
   EXPECT_FALSE(
       api_->CheckHead(Request("POST", "/v1/accounts/acme/tasks", kCsmToken, task)).has_value());
   // GDPR export and erasure, purge and the audit log are the admin's.
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/v1/users/u1/export"},
-           {"DELETE", "/v1/users/u1"},
-           {"POST", "/v1/admin/purge"},
-           {"GET", "/v1/admin/audit"},
-           {"GET", "/v1/admin/tokens"}}) {
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/v1/users/u1/export"},
+                                                        {"DELETE", "/v1/users/u1"},
+                                                        {"POST", "/v1/admin/purge"},
+                                                        {"GET", "/v1/admin/audit"},
+                                                        {"GET", "/v1/admin/tokens"}}) {
     std::optional<HttpResponse> csm = api_->CheckHead(Request(method, path, kCsmToken));
     ASSERT_TRUE(csm.has_value()) << path;
     EXPECT_EQ(csm->status, 403) << path;
@@ -212,8 +211,7 @@ TEST_F(CollectorAdminApiRolesTest, RolesGive403AndUnknownTokens401) {
 TEST_F(CollectorAdminApiRolesTest, AuditRowsNameTheActorAndPatternNeverTheUser) {
   EXPECT_EQ(Call("DELETE", absl::StrCat("/v1/users/", kUserId), kAdminToken).status, 200);
   EXPECT_EQ(Call("GET", absl::StrCat("/v1/users/", kUserId, "/export"), kAdminToken).status, 200);
-  EXPECT_EQ(Call("POST", "/v1/accounts/acme/tasks", kCsmToken, R"({"title":"Call"})").status,
-            201);
+  EXPECT_EQ(Call("POST", "/v1/accounts/acme/tasks", kCsmToken, R"({"title":"Call"})").status, 201);
   EXPECT_EQ(Call("POST", "/v1/accounts/acme/notes", kReadToken, R"({"text":"x"})").status, 403);
   // GETs other than the export are not audited.
   EXPECT_EQ(Call("GET", "/v1/accounts/acme/tasks", kReadToken).status, 200);
