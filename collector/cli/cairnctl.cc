@@ -27,8 +27,10 @@
 #include "cairn/admin/v1/alerts.pb.h"
 #include "cairn/admin/v1/gdpr.pb.h"
 #include "cairn/common/strings.h"
+#include "cli_access.h"
 #include "cli_args.h"
 #include "cli_book_query.h"
+#include "cli_command.h"
 #include "cli_format.h"
 #include "cli_format_book.h"
 #include "cli_http.h"
@@ -36,10 +38,6 @@
 
 namespace cairn::cli {
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
 
 constexpr std::string_view kUsageText = R"(cairnctl: the admin command line of a Cairn collector
 
@@ -76,6 +74,14 @@ commands:
   customer-link ID [--ttl-hours N]   a signed link to the account's customer view
   user export ID                     everything stored about a user (JSON)
   user erase ID --yes                erase a user (GDPR Art. 17)
+  tasks list [ID] [--owner NAME] [--status open|done|all] [--due-before YYYY-MM-DD]
+  tasks add ID --title TEXT [--owner NAME] [--due YYYY-MM-DD] [--alert ALERT_ID]
+  tasks done ID TASK_ID              mark a task done
+  notes list ID / notes add ID --text TEXT
+  audit [--actor NAME] [--since YYYY-MM-DD] [--limit N]   the admin audit log, newest first
+  token new --name NAME --role admin|csm|read [--key-file FILE]
+  token list                         the collector's admin tokens (names, roles, fingerprints)
+  token revoke NAME --key-file FILE  remove a token's lines from a key file
 
 exit codes: 0 done, 1 server or network error, 2 usage
 )";
@@ -143,97 +149,17 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "usage: cairnctl user export ID\n"
        "       cairnctl user erase ID --yes\n"
        "  export prints everything stored about the user as JSON; erase deletes it.\n"},
+      {"tasks", std::string(kTasksHelp)},
+      {"notes", std::string(kNotesHelp)},
+      {"audit", std::string(kAuditHelp)},
+      {"token", std::string(kTokenHelp)},
   };
   return *help;
 }
 
-// The command being run, with its output streams and the common handling of
-// answers: raw with --json, formatted otherwise, errors with exit 1.
-class Command {
- public:
-  Command(const Client& client, bool json) : client_(client), json_(json) {}
+}  // namespace
 
-  // Sends the request; on a 2xx answer prints it (raw with --json, else
-  // format(answer read as an `Answer` message)) and returns 0. Otherwise
-  // prints the server's message and returns 1.
-  template <typename Answer, typename Format>
-  int Run(const char* method, const std::string& path, const std::string* body, Format format) {
-    std::optional<Answer> answer = Fetch<Answer>(method, path, body);
-    if (!answer) return kFailed;
-    if (json_) {
-      std::cout << raw_ << (absl::EndsWith(raw_, "\n") ? "" : "\n");
-    } else {
-      std::cout << format(*answer);
-    }
-    return kOk;
-  }
-
-  // The 2xx answer read into its message, or nullopt after printing why not.
-  // Fields this cairnctl does not know (a newer server) are skipped.
-  template <typename Answer>
-  std::optional<Answer> Fetch(const char* method, const std::string& path,
-                              const std::string* body) {
-    std::string error;
-    std::optional<Response> response = client_.Call(method, path, body, &error);
-    if (!response) {
-      std::cerr << "cairnctl: " << error << "\n";
-      return std::nullopt;
-    }
-    raw_ = response->body;
-    if (response->status < 200 || response->status > 299) {
-      std::string message(absl::StripAsciiWhitespace(response->body));
-      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " "
-                << PathForMessages(path) << ": "
-                << TerminalSafe(message.empty() ? "(no message)" : message) << "\n";
-      if (response->status == 401) std::cerr << "cairnctl: the admin token was refused\n";
-      if (response->status == 404 && message == "not found") {
-        std::cerr << "cairnctl: (the admin API may be off: start the collector with "
-                     "--admin-token-file)\n";
-      }
-      return std::nullopt;
-    }
-    Answer answer;
-    google::protobuf::util::JsonParseOptions options;
-    options.ignore_unknown_fields = true;
-    const auto parsed =
-        google::protobuf::util::JsonStringToMessage(response->body, &answer, options);
-    if (!parsed.ok()) {
-      std::cerr << "cairnctl: the server's answer is not the expected JSON: "
-                << TerminalSafe(std::string(parsed.message().data(), parsed.message().size()))
-                << "\n";
-      return std::nullopt;
-    }
-    return answer;
-  }
-
-  // Sends the request and prints a 2xx answer as it is (CSV exports).
-  int RunRaw(const char* method, const std::string& path) {
-    std::string error;
-    std::optional<Response> response = client_.Call(method, path, nullptr, &error);
-    if (!response) {
-      std::cerr << "cairnctl: " << error << "\n";
-      return kFailed;
-    }
-    if (response->status < 200 || response->status > 299) {
-      std::cerr << "cairnctl: HTTP " << response->status << " from " << method << " "
-                << PathForMessages(path) << ": "
-                << TerminalSafe(std::string(absl::StripAsciiWhitespace(response->body))) << "\n";
-      return kFailed;
-    }
-    std::cout << response->body;
-    return kOk;
-  }
-
-  bool json() const { return json_; }
-  const std::string& raw() const { return raw_; }
-
- private:
-  const Client& client_;
-  bool json_;
-  std::string raw_;
-};
-
-int Usage(std::string_view message, std::string_view command = "") {
+int Usage(std::string_view message, std::string_view command) {
   std::cerr << "cairnctl: " << message << "\n";
   auto help = CommandHelp().find(command);
   if (help != CommandHelp().end())
@@ -243,46 +169,7 @@ int Usage(std::string_view message, std::string_view command = "") {
   return kUsage;
 }
 
-std::optional<int64_t> IntOption(const Args& args, std::string_view name, int64_t min,
-                                 int64_t max) {
-  auto it = args.options.find(name);
-  if (it == args.options.end()) return std::nullopt;
-  int64_t value = 0;
-  if (!absl::SimpleAtoi(ToAbsl(it->second), &value) || value < min || value > max) return min - 1;
-  return value;
-}
-
-bool IsDate(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
-  }
-  return true;
-}
-
-// Checks that only `allowed` options were given.
-bool OnlyOptions(const Args& args, std::initializer_list<std::string_view> allowed,
-                 std::string* bad) {
-  auto ok = [&](std::string_view name) {
-    for (std::string_view a : allowed) {
-      if (a == name) return true;
-    }
-    return name == "--url" || name == "--admin-token-file" || name == "--json" || name == "--help";
-  };
-  for (const auto& [name, value] : args.options) {
-    if (!ok(name)) {
-      *bad = name;
-      return false;
-    }
-  }
-  for (const std::string& name : args.flags) {
-    if (!ok(name)) {
-      *bad = name;
-      return false;
-    }
-  }
-  return true;
-}
+namespace {
 
 std::optional<std::string> ReadToken(const std::string& path, std::string* error) {
   std::ifstream in(path);
@@ -426,6 +313,8 @@ int Main(int argc, char** argv) {
   }
   if (!CommandHelp().contains(name)) return Usage(absl::StrCat("unknown command ", name));
 
+  // Making and revoking a key-file line needs no collector.
+  if (IsLocalTokenCommand(args)) return RunLocalTokenCommand(args);
   std::string url = "http://127.0.0.1:8080";
   if (const char* env = std::getenv("CAIRN_URL"); env != nullptr && *env != 0) url = env;
   if (auto it = args.options.find("--url"); it != args.options.end()) url = it->second;
@@ -613,6 +502,9 @@ int Main(int argc, char** argv) {
       return Usage("erasure deletes the user's events for good: add --yes to go ahead", name);
     }
     return command.Run<admin::v1::ErasureResult>("DELETE", path, nullptr, FormatErasure);
+  }
+  if (name == "tasks" || name == "notes" || name == "audit" || name == "token") {
+    return RunAccessCommand(command, args);
   }
   return Usage(absl::StrCat("unknown command ", name));
 }

@@ -99,6 +99,18 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   CLI::App* user = Command(&app, "user");
   leaf(user, "export", {}, {});
   leaf(user, "erase", {}, {"--yes"});
+  CLI::App* tasks = Command(&app, "tasks");
+  leaf(tasks, "list", {"--owner", "--status", "--due-before", "--limit", "--page-token"}, {});
+  leaf(tasks, "add", {"--title", "--owner", "--due", "--alert"}, {});
+  leaf(tasks, "done", {}, {});
+  CLI::App* notes = Command(&app, "notes");
+  leaf(notes, "list", {}, {});
+  leaf(notes, "add", {"--text"}, {});
+  leaf(&app, "audit", {"--actor", "--since", "--limit", "--page-token"}, {});
+  CLI::App* token = Command(&app, "token");
+  leaf(token, "new", {"--name", "--role", "--key-file"}, {});
+  leaf(token, "list", {}, {});
+  leaf(token, "revoke", {"--key-file"}, {});
 
   Args args;
   try {

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cairnctl_runner.h"
 #include "child_process.h"
 #include "collector_process.h"
 #include "engagement_seed.h"
@@ -30,19 +31,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-struct CtlRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 class CollectorCairnctlProcessTest : public ::testing::Test {
  protected:
@@ -68,32 +56,7 @@ class CollectorCairnctlProcessTest : public ::testing::Test {
     if (with_url) argv.push_back("--url=" + collector_->base_url());
     argv.push_back("--admin-token-file=" + (token_file.empty() ? token_file_ : token_file));
     argv.insert(argv.end(), args.begin(), args.end());
-    std::string out_path = dir_.File("out.txt");
-    std::string err_path = dir_.File("err.txt");
-    int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    SpawnOptions options;
-    options.stdout_fd = out;
-    options.stderr_fd = err;
-    absl::StatusOr<pid_t> pid = SpawnChild(argv, options);
-    ::close(out);
-    ::close(err);
-    CtlRun run;
-    if (!pid.ok()) {
-      ADD_FAILURE() << pid.status();
-      return run;
-    }
-    std::optional<int> status =
-        WaitChildUntil(*pid, std::chrono::steady_clock::now() + std::chrono::seconds(60));
-    if (!status) {
-      StopChild(*pid, SIGKILL, std::chrono::seconds(1));
-      ADD_FAILURE() << "cairnctl hung";
-      return run;
-    }
-    run.exit_code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-    run.out = ReadFile(out_path);
-    run.err = ReadFile(err_path);
-    return run;
+    return RunCairnctl(argv, dir_);
   }
 
   TempDir dir_;

@@ -24,6 +24,7 @@
 #include "store/store_probe.h"
 #include "success/alert_evaluator.h"
 #include "success/engagement_api.h"
+#include "success/workflow_api.h"
 
 namespace cairn::collector {
 namespace {
@@ -104,6 +105,8 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
       store->get(), SystemClock(), evaluator.get(), std::string((*store)->KeyedHashKey()),
       [scheduler_ptr] { scheduler_ptr->Wake(); }, snapshots_ptr);
   admin->SetEngagementApi(engagement_api.get());
+  auto workflow_api = std::make_unique<WorkflowApi>(store->get(), SystemClock());
+  admin->SetWorkflowApi(workflow_api.get());
 
   RequestHandlerOptions handler_options = config.handler;
   handler_options.store_probe = &store_probe;
@@ -176,6 +179,7 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   server->reset();
   admin.reset();
   engagement_api.reset();
+  workflow_api.reset();
   scheduler.reset();
   sender.reset();
   evaluator.reset();

@@ -1,5 +1,6 @@
 #include "auth/write_key_set.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -7,7 +8,9 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cairn/common/crypto.h"
+#include "cairn/common/strings.h"
 
 namespace cairn::collector {
 namespace {
@@ -32,11 +35,17 @@ std::string_view TrimSpaces(std::string_view s) {
   return s;
 }
 
+// "key-" and the first 8 hex digits of the digest: the name of a key whose
+// line gives none.
+std::string DefaultName(const Digest256& digest) { return "key-" + ToHex(digest).substr(0, 8); }
+
+constexpr std::string_view kHashedPrefix = "sha256:";
+
 }  // namespace
 
 absl::StatusOr<WriteKeySet> WriteKeySet::FromKeys(const std::vector<std::string>& keys) {
   if (keys.empty()) return absl::InvalidArgumentError("no write key given");
-  std::vector<Digest> digests;
+  Digests digests;
   digests.reserve(keys.size());
   for (size_t i = 0; i < keys.size(); ++i) {
     // The message names the key's position only: the key itself is a secret.
@@ -44,7 +53,8 @@ absl::StatusOr<WriteKeySet> WriteKeySet::FromKeys(const std::vector<std::string>
       return absl::InvalidArgumentError(absl::StrCat(
           "write key #", i + 1, " must be at least 8 bytes without spaces or control characters"));
     }
-    digests.push_back(Sha256(keys[i]));
+    const Digest digest = Sha256(keys[i]);
+    digests.push_back({digest, {DefaultName(digest), AdminRole::kAdmin}});
   }
   return WriteKeySet(std::move(digests));
 }
@@ -62,16 +72,54 @@ absl::StatusOr<WriteKeySet> WriteKeySet::FromFile(const std::string& path) {
     return absl::InvalidArgumentError("write key file is larger than 1 MiB");
   }
   contents.resize(static_cast<size_t>(in.gcount()));
-  std::vector<std::string> keys;
+  Digests digests;
   std::istringstream lines(contents);
   std::string line;
-  while (std::getline(lines, line)) {
-    std::string_view key = TrimSpaces(line);
-    if (key.empty() || key.front() == '#') continue;
-    keys.emplace_back(key);
+  for (size_t number = 1; std::getline(lines, line); ++number) {
+    std::string_view text = TrimSpaces(line);
+    if (text.empty() || text.front() == '#') continue;
+    std::vector<std::string_view> fields;
+    for (absl::string_view field :
+         absl::StrSplit(ToAbsl(text), absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
+      fields.push_back(ToStd(field));
+    }
+    // The message names the line only: the key itself is a secret.
+    auto bad = [number](std::string_view what) {
+      return absl::InvalidArgumentError(absl::StrCat("key file line ", number, ": ", ToAbsl(what)));
+    };
+    if (fields.size() > 3) return bad("more than KEY NAME ROLE");
+    Digest digest{};
+    if (fields[0].starts_with(kHashedPrefix)) {
+      absl::StatusOr<std::string> bytes = HexDecode(fields[0].substr(kHashedPrefix.size()));
+      if (!bytes.ok() || bytes->size() != digest.size()) {
+        return bad("sha256: must be followed by 64 lowercase hex digits");
+      }
+      std::copy(bytes->begin(), bytes->end(), digest.begin());
+    } else {
+      if (!IsValidKey(fields[0])) {
+        return bad("a key must be at least 8 bytes without spaces or control characters");
+      }
+      digest = Sha256(fields[0]);
+    }
+    KeyLabel label{DefaultName(digest), AdminRole::kAdmin};
+    if (fields.size() > 1) {
+      if (!IsValidKeyName(fields[1])) return bad("a name must be 1-64 bytes of [A-Za-z0-9._-]");
+      label.name = std::string(fields[1]);
+    }
+    if (fields.size() > 2) {
+      std::optional<AdminRole> role = ParseAdminRole(fields[2]);
+      if (!role) return bad("the role must be admin, csm or read");
+      label.role = *role;
+    }
+    digests.push_back({digest, std::move(label)});
   }
-  if (keys.empty()) return absl::InvalidArgumentError("write key file holds no key");
-  return FromKeys(keys);
+  if (digests.empty()) return absl::InvalidArgumentError("write key file holds no key");
+  return WriteKeySet(std::move(digests));
+}
+
+std::string WriteKeySet::KeyFileLine(const Digest& digest, const KeyLabel& label) {
+  return absl::StrCat(ToAbsl(kHashedPrefix), ToHex(digest), " ", label.name, " ",
+                      ToAbsl(AdminRoleName(label.role)));
 }
 
 WriteKeySet::WriteKeySet(Digests digests) : state_(std::make_unique<State>()) {
@@ -96,34 +144,43 @@ void WriteKeySet::ReplaceWith(const WriteKeySet& other) {
 
 size_t WriteKeySet::size() const { return Snapshot()->size(); }
 
-bool WriteKeySet::ContainsDigest(const Digest& presented) const {
+const WriteKeySet::Entry* WriteKeySet::FindDigest(const Digests& digests, const Digest& presented) {
   // Compare against every key without stopping early: the time taken does
   // not depend on which key (if any) matched.
-  // The snapshot is held for the whole loop: a range-for over *Snapshot()
-  // would drop the temporary pointer before the first iteration, and a
-  // reload at that moment frees the list under the loop.
-  const std::shared_ptr<const Digests> digests = Snapshot();
-  bool matched = false;
-  for (const Digest& digest : *digests) {
-    matched |= ConstantTimeEquals(digest, presented);
+  const Entry* matched = nullptr;
+  for (const Entry& entry : digests) {
+    if (ConstantTimeEquals(entry.digest, presented)) matched = &entry;
   }
   return matched;
 }
 
-bool WriteKeySet::Contains(std::string_view key) const { return ContainsDigest(Sha256(key)); }
+bool WriteKeySet::Contains(std::string_view key) const {
+  // The snapshot is held while its entries are read: a reload at that
+  // moment would otherwise free the list under the loop.
+  const std::shared_ptr<const Digests> digests = Snapshot();
+  return FindDigest(*digests, Sha256(key)) != nullptr;
+}
+
+std::vector<WriteKeySet::ListedKey> WriteKeySet::List() const {
+  const std::shared_ptr<const Digests> digests = Snapshot();
+  std::vector<ListedKey> out;
+  for (const Entry& entry : *digests)
+    out.push_back({entry.label, ToHex(entry.digest).substr(0, 12)});
+  return out;
+}
 
 bool WriteKeySet::SharesAKeyWith(const WriteKeySet& other) const {
   std::shared_ptr<const Digests> mine = Snapshot();
   std::shared_ptr<const Digests> theirs = other.Snapshot();
-  for (const Digest& a : *mine) {
-    for (const Digest& b : *theirs) {
-      if (ConstantTimeEquals(a, b)) return true;
+  for (const Entry& a : *mine) {
+    for (const Entry& b : *theirs) {
+      if (ConstantTimeEquals(a.digest, b.digest)) return true;
     }
   }
   return false;
 }
 
-std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(std::string_view header) const {
+std::optional<WriteKeySet::Digest> WriteKeySet::PresentedDigest(std::string_view header) {
   header = TrimSpaces(header);
   constexpr std::string_view kScheme = "bearer ";
   if (header.size() <= kScheme.size()) return std::nullopt;
@@ -132,9 +189,24 @@ std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(std::string_v
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     if (c != kScheme[i]) return std::nullopt;
   }
-  const Digest presented = Sha256(TrimSpaces(header.substr(kScheme.size())));
-  if (!ContainsDigest(presented)) return std::nullopt;
+  return Sha256(TrimSpaces(header.substr(kScheme.size())));
+}
+
+std::optional<WriteKeySet::Digest> WriteKeySet::MatchAuthorization(std::string_view header) const {
+  std::optional<Digest> presented = PresentedDigest(header);
+  if (!presented) return std::nullopt;
+  const std::shared_ptr<const Digests> digests = Snapshot();
+  if (FindDigest(*digests, *presented) == nullptr) return std::nullopt;
   return presented;
+}
+
+std::optional<KeyLabel> WriteKeySet::IdentifyAuthorization(std::string_view header) const {
+  std::optional<Digest> presented = PresentedDigest(header);
+  if (!presented) return std::nullopt;
+  const std::shared_ptr<const Digests> digests = Snapshot();
+  const Entry* entry = FindDigest(*digests, *presented);
+  if (entry == nullptr) return std::nullopt;
+  return entry->label;
 }
 
 bool WriteKeySet::VerifyAuthorization(std::string_view header) const {

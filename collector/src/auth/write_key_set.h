@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "auth/admin_role.h"
 #include "cairn/common/crypto.h"
 
 namespace cairn::collector {
@@ -32,9 +33,17 @@ class WriteKeySet {
   static absl::StatusOr<WriteKeySet> FromKeys(const std::vector<std::string>& keys);
 
   // Reads keys from a file, one per line; blank lines and lines starting
-  // with '#' are skipped. Fails with NotFound/PermissionDenied if the file
-  // cannot be read, InvalidArgument as FromKeys.
+  // with '#' are skipped. A line is `KEY [NAME [ROLE]]`: KEY is the key
+  // itself or "sha256:" and the 64 lowercase hex digits of its SHA-256 (so
+  // the file need not hold the secret); NAME (IsValidKeyName) and ROLE
+  // ("admin", "csm", "read"; default "admin") label an admin token (see
+  // KeyLabel; a write key's label is unused). Fails with
+  // NotFound/PermissionDenied if the file cannot be read, InvalidArgument
+  // (naming the line, never the key) for a malformed line, as FromKeys.
   static absl::StatusOr<WriteKeySet> FromFile(const std::string& path);
+
+  // One key-file line naming `digest`: "sha256:HEX NAME ROLE". Free.
+  static std::string KeyFileLine(const Digest& digest, const KeyLabel& label);
 
   // True if the value of an Authorization header is "Bearer <key>" (scheme
   // case-insensitive) for a key of this set. Cost: one SHA-256 of the
@@ -49,6 +58,20 @@ class WriteKeySet {
   // limits) without keeping the key. Same cost as VerifyAuthorization.
   std::optional<Digest> MatchAuthorization(std::string_view authorization_header) const;
 
+  // The label of the key an Authorization header presents if that key is in
+  // the set, else nullopt. Compared with every key in constant time, like
+  // VerifyAuthorization, which costs the same.
+  std::optional<KeyLabel> IdentifyAuthorization(std::string_view authorization_header) const;
+
+  // Every key's label and fingerprint (the first 12 hex digits of its
+  // SHA-256, which names a key-file line without revealing the key), in
+  // file order. Cost: a copy of the list.
+  struct ListedKey {
+    KeyLabel label;
+    std::string fingerprint;
+  };
+  std::vector<ListedKey> List() const;
+
   // True if a key is in both sets (the operator reused a write key as the
   // admin token; refused at start and on reload). Cost: a compare per pair.
   bool SharesAKeyWith(const WriteKeySet& other) const;
@@ -61,10 +84,17 @@ class WriteKeySet {
   size_t size() const;
 
  private:
-  // Whether `presented` equals a key's digest, compared with every key in
-  // constant time.
-  bool ContainsDigest(const Digest& presented) const;
-  using Digests = std::vector<Digest>;
+  // One key: its digest and label.
+  struct Entry {
+    Digest digest;
+    KeyLabel label;
+  };
+  using Digests = std::vector<Entry>;
+  // The entry `presented` is the digest of, compared with every key in
+  // constant time; nullptr if none. Points into `digests`.
+  static const Entry* FindDigest(const Digests& digests, const Digest& presented);
+  // The digest a "Bearer <key>" header presents, nullopt if it is not one.
+  static std::optional<Digest> PresentedDigest(std::string_view authorization_header);
   explicit WriteKeySet(Digests digests);
   // The current key list. A reader keeps the returned pointer for as long
   // as it reads the list: ReplaceWith frees the old list when its last

@@ -16,11 +16,13 @@
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
 #include "cairn/engagement/day.h"
+#include "gdpr/admin_roles.h"
 #include "http/proto_json.h"
 #include "http/route_table.h"
 #include "ops/json_text.h"
 #include "ops/log.h"
 #include "success/engagement_api.h"
+#include "success/workflow_api.h"
 
 namespace cairn::collector {
 namespace {
@@ -29,7 +31,7 @@ constexpr uint64_t kMaxAdminBodyBytes = 64 << 10;
 
 // Route ids in the admin table; kNone is a path under an admin prefix that
 // names no endpoint (the admin API answers it 404, not the top level).
-enum class Route { kNone, kExport, kErase, kRecipients, kPurge, kLiftSuppression };
+enum class Route { kNone, kExport, kErase, kRecipients, kPurge, kLiftSuppression, kAudit, kTokens };
 
 const RouteTable& AdminRoutes() {
   static const RouteTable* const table = [] {
@@ -39,6 +41,8 @@ const RouteTable& AdminRoutes() {
     routes->Add("/v1/renewal-notifications/recipients", "GET",
                 static_cast<int>(Route::kRecipients));
     routes->Add("/v1/admin/purge", "POST", static_cast<int>(Route::kPurge));
+    routes->Add("/v1/admin/audit", "GET", static_cast<int>(Route::kAudit));
+    routes->Add("/v1/admin/tokens", "GET", static_cast<int>(Route::kTokens));
     routes->Add("/v1/renewal-notifications/suppressions/{id}", "DELETE",
                 static_cast<int>(Route::kLiftSuppression));
     // Together every path below "/v1/users/", an empty id segment included.
@@ -76,6 +80,10 @@ std::string_view RouteName(Route route) {
       return "admin_lift_suppression";
     case Route::kPurge:
       return "admin_purge";
+    case Route::kAudit:
+      return "admin_audit";
+    case Route::kTokens:
+      return "admin_tokens";
     case Route::kNone:
       break;
   }
@@ -226,57 +234,72 @@ void AdminApi::Stop() {
 }
 
 bool AdminApi::IsAdminPath(std::string_view path) {
-  return AdminRoutes().Match(path).has_value() || EngagementApi::IsEngagementPath(path);
+  return AdminRoutes().Match(path).has_value() || EngagementApi::IsEngagementPath(path) ||
+         WorkflowApi::IsWorkflowPath(path);
 }
 
-std::optional<HttpResponse> AdminApi::CheckHead(const HttpRequest& head) const {
-  if (EngagementApi::IsEngagementPath(head.Path())) return CheckEngagementHead(head);
-  Target target = ParseTarget(head.Path());
+std::optional<HttpResponse> AdminApi::CheckHeadAs(const HttpRequest& head,
+                                                  std::optional<KeyLabel>* caller) const {
+  const std::string_view path = head.Path();
+  // The route's allowed methods, from whichever API serves the path; the
+  // workflow paths first, as the engagement table owns all of /v1/accounts/.
+  Route route = Route::kNone;
+  std::string allowed;
+  bool served = true;
+  bool customer = false;
+  if (WorkflowApi::IsWorkflowPath(path)) {
+    allowed = WorkflowApi::AllowedMethods(path);
+    served = workflow_ != nullptr;
+  } else if (EngagementApi::IsEngagementPath(path)) {
+    allowed = EngagementApi::AllowedMethods(path);
+    served = engagement_ != nullptr;
+    customer = EngagementApi::IsCustomerPath(path);
+  } else {
+    Target target = ParseTarget(path);
+    route = target.route;
+    allowed = std::string(target.methods);
+  }
   // Off, the API does not exist as far as clients can tell.
-  if (admin_tokens_ == nullptr || target.route == Route::kNone) {
-    return Reject(target.route, 404, "not found");
+  if (admin_tokens_ == nullptr || !served || allowed.empty()) {
+    return Reject(route, 404, "not found");
   }
-  if (std::optional<HttpResponse> refused = RefuseMethod(target.route, target.methods, head)) {
-    return refused;
-  }
-  std::optional<std::string_view> authorization = head.Header("authorization");
-  if (!authorization || !admin_tokens_->VerifyAuthorization(*authorization)) {
-    HttpResponse response = Reject(target.route, 401, "missing or wrong admin token");
-    response.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return response;
-  }
-  if (head.content_length && *head.content_length > kMaxAdminBodyBytes) {
-    return Reject(target.route, 413, "body is over the size limit");
-  }
-  return std::nullopt;
-}
-
-std::optional<HttpResponse> AdminApi::CheckEngagementHead(const HttpRequest& head) const {
-  const std::string allowed = EngagementApi::AllowedMethods(head.Path());
-  if (admin_tokens_ == nullptr || engagement_ == nullptr || allowed.empty()) {
-    return Reject(Route::kNone, 404, "not found");
-  }
-  if (std::optional<HttpResponse> refused = RefuseMethod(Route::kNone, allowed, head)) {
+  if (std::optional<HttpResponse> refused = RefuseMethod(route, allowed, head)) {
     return refused;
   }
   // The customer view takes a signed customer link (checked by the
   // handler), never the admin token.
-  if (!EngagementApi::IsCustomerPath(head.Path())) {
+  if (!customer) {
     std::optional<std::string_view> authorization = head.Header("authorization");
-    if (!authorization || !admin_tokens_->VerifyAuthorization(*authorization)) {
-      HttpResponse response = Reject(Route::kNone, 401, "missing or wrong admin token");
+    std::optional<KeyLabel> who =
+        authorization ? admin_tokens_->IdentifyAuthorization(*authorization) : std::nullopt;
+    if (!who) {
+      HttpResponse response = Reject(route, 401, "missing or wrong admin token");
       response.headers.emplace_back("WWW-Authenticate", "Bearer");
       return response;
     }
+    if (caller != nullptr) *caller = who;
+    const RouteAccess access = AccessFor(head.method, path);
+    if (!RoleAllows(who->role, access.role)) {
+      return Reject(route, 403, ForbiddenText(who->role, head.method, access));
+    }
   }
   if (head.content_length && *head.content_length > kMaxAdminBodyBytes) {
-    return Reject(Route::kNone, 413, "body is over the size limit");
+    return Reject(route, 413, "body is over the size limit");
   }
   return std::nullopt;
 }
 
 void AdminApi::Handle(HttpRequest request, Respond respond) {
-  if (std::optional<HttpResponse> refused = CheckHead(request)) {
+  std::optional<KeyLabel> caller;
+  if (std::optional<HttpResponse> refused = CheckHeadAs(request, &caller)) {
+    if (refused->status == 403 && caller) {
+      // A refused change is worth its audit row too; written on the worker
+      // (dropped, like any request, if its queue is full).
+      const int status = refused->status;
+      auto audited = std::make_shared<HttpRequest>(request);
+      (void)worker_.TrySubmit(
+          [this, audited, who = *caller, status] { Audit(*audited, who, status); });
+    }
     std::move(respond)(*std::move(refused));
     return;
   }
@@ -306,8 +329,11 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
   TaskQueue& queue = customer                          ? customer_worker_
                      : shared_request->method == "GET" ? readers_
                                                        : worker_;
-  bool queued = queue.TrySubmit(
-      [this, pending, shared_request]() mutable { std::move (*pending)(Run(*shared_request)); });
+  bool queued = queue.TrySubmit([this, pending, shared_request, caller]() mutable {
+    HttpResponse response = Run(*shared_request, caller.value_or(KeyLabel{}));
+    if (caller) Audit(*shared_request, *caller, response.status);
+    std::move (*pending)(std::move(response));
+  });
   if (!queued) {
     HttpResponse busy =
         Reject(ParseTarget(shared_request->Path()).route, 503, "admin worker busy, retry later");
@@ -316,7 +342,8 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
   }
 }
 
-HttpResponse AdminApi::Run(const HttpRequest& request) {
+HttpResponse AdminApi::Run(const HttpRequest& request, const KeyLabel& caller) {
+  if (WorkflowApi::IsWorkflowPath(request.Path())) return workflow_->Handle(request, caller);
   if (EngagementApi::IsEngagementPath(request.Path())) return engagement_->Handle(request);
   Target target = ParseTarget(request.Path());
   switch (target.route) {
@@ -339,6 +366,10 @@ HttpResponse AdminApi::Run(const HttpRequest& request) {
     }
     case Route::kPurge:
       return Purge();
+    case Route::kAudit:
+      return ListAudit(request);
+    case Route::kTokens:
+      return ListTokens();
     case Route::kNone:
       break;
   }
@@ -450,6 +481,7 @@ HttpResponse AdminApi::Purge() {
   out.set_events_deleted(static_cast<uint32_t>(deleted->events_deleted));
   out.set_aggregate_rows_deleted(static_cast<uint32_t>(deleted->aggregates.rows_deleted));
   out.set_batches_deleted(static_cast<uint32_t>(deleted->aggregates.batches_deleted));
+  out.set_audit_rows_deleted(static_cast<uint32_t>(deleted->audit_rows_deleted));
   if (days > 0) out.set_cutoff(FormatRfc3339(now - options_.retention.keep));
   return AdminJsonResponse(out);
 }

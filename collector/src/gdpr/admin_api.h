@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/functional/any_invocable.h"
+#include "auth/admin_role.h"
 #include "auth/rate_limiter.h"
 #include "auth/write_key_set.h"
 #include "cairn/common/clock.h"
@@ -17,6 +18,7 @@
 namespace cairn::collector {
 
 class EngagementApi;
+class WorkflowApi;
 
 struct AdminApiOptions {
   // Most events (and, separately, consent records) in one export; beyond it
@@ -48,8 +50,16 @@ struct AdminApiOptions {
 //   DELETE /v1/users/{id}                              Art. 17 erasure, JSON counts
 //   GET    /v1/renewal-notifications/recipients?account_id=A[&after=U][&limit=N]
 //   POST   /v1/admin/purge                             retention purge now
+//   GET    /v1/admin/audit[?actor=&since=&limit=&page_token=]  the audit log
+//   GET    /v1/admin/tokens                            names, roles, fingerprints
 //   /v1/accounts..., /v1/alerts..., /v1/renewals/upcoming, /v1/customer/overview
 //                                                      see EngagementApi
+//   /v1/accounts/{id}/tasks|notes|workflow, /v1/tasks  see WorkflowApi
+//
+// Each token has a name and a role (auth/admin_role.h); the role each route
+// needs is in gdpr/admin_roles.cc, and a token whose role falls short gets
+// 403. Every request but a GET (and every GDPR export) is written to the
+// audit log with the token's name, the route's pattern and the status.
 //
 // Store work is slow next to network I/O, so requests run off the network
 // threads: reads (GET) on a pool of admin_readers threads, writes one at a
@@ -71,15 +81,20 @@ class AdminApi {
   // API's worker and token checks; null (the default): they answer 404.
   // Call before serving requests; `api` must outlive this API.
   void SetEngagementApi(EngagementApi* api) { engagement_ = api; }
+  // The same for the tasks and notes endpoints (workflow_api.h).
+  void SetWorkflowApi(WorkflowApi* api) { workflow_ = api; }
 
   // True for the paths this API serves (whatever the method or token).
   // Cost: a walk of its route tables.
   static bool IsAdminPath(std::string_view path);
 
-  // Route, method and token checks from the header alone: 404 (API off or
-  // unknown path), 405, 401 with WWW-Authenticate, 413 for a body over 64 KiB.
-  // nullopt to go on. Cost: one SHA-256.
-  std::optional<HttpResponse> CheckHead(const HttpRequest& head) const;
+  // Route, method, token and role checks from the header alone: 404 (API
+  // off or unknown path), 405, 401 with WWW-Authenticate, 403 naming the
+  // role the route needs, 413 for a body over 64 KiB. nullopt to go on.
+  // Cost: one SHA-256.
+  std::optional<HttpResponse> CheckHead(const HttpRequest& head) const {
+    return CheckHeadAs(head, nullptr);
+  }
 
   // Handles a complete request on the worker thread; `respond` is called
   // exactly once, from there (or at once on refusal, 503 if the queue is
@@ -90,8 +105,16 @@ class AdminApi {
   void Stop();
 
  private:
-  HttpResponse Run(const HttpRequest& request);
-  std::optional<HttpResponse> CheckEngagementHead(const HttpRequest& head) const;
+  // CheckHead that also tells who presented the token (`caller`, may be
+  // null; set once the token is known, so also on a 403).
+  std::optional<HttpResponse> CheckHeadAs(const HttpRequest& head,
+                                          std::optional<KeyLabel>* caller) const;
+  HttpResponse Run(const HttpRequest& request, const KeyLabel& caller);
+  // Writes the audit row of a request that needs one (admin_roles.h);
+  // a failed write is logged, never fails the request. On the worker.
+  void Audit(const HttpRequest& request, const KeyLabel& caller, int status);
+  HttpResponse ListAudit(const HttpRequest& request);
+  HttpResponse ListTokens();
   HttpResponse Export(std::string_view user_id);
   HttpResponse Erase(std::string_view user_id);
   HttpResponse Recipients(const HttpRequest& request);
@@ -106,6 +129,7 @@ class AdminApi {
   Clock* const clock_;
   const AdminApiOptions options_;
   EngagementApi* engagement_ = nullptr;
+  WorkflowApi* workflow_ = nullptr;
   TaskQueue worker_;
   TaskQueue readers_;
   TaskQueue customer_worker_;

@@ -11,7 +11,7 @@
 #include "cairn/common/crypto.h"
 #include "cairn/common/strings.h"
 #include "cairn/common/uuid.h"
-#include "store/sql_read.h"
+#include "store/sql_rows.h"
 #include "store/store_common.h"
 
 namespace cairn::collector {

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cairn/common/strings.h"
-#include "store/sql_read.h"
+#include "store/sql_rows.h"
 
 namespace cairn::collector {
 namespace {

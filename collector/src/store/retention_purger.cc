@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "ops/log.h"
+#include "store/audit_store.h"
 #include "store/user_data.h"
 
 namespace cairn::collector {
@@ -26,13 +27,22 @@ absl::StatusOr<int64_t> PurgeExpiredEvents(Store& store, absl::Time now,
 absl::StatusOr<RetentionResult> PurgeExpired(Store& store, absl::Time now,
                                              const RetentionOptions& options) {
   RetentionResult result;
-  if (options.keep <= absl::ZeroDuration()) return result;
-  absl::StatusOr<int64_t> events = PurgeExpiredEvents(store, now, options);
-  if (!events.ok()) return events.status();
-  result.events_deleted = *events;
-  absl::StatusOr<AggregatePurge> aggregates = PurgeAggregatesBefore(store, now - options.keep);
-  if (!aggregates.ok()) return aggregates.status();
-  result.aggregates = *aggregates;
+  if (options.keep > absl::ZeroDuration()) {
+    absl::StatusOr<int64_t> events = PurgeExpiredEvents(store, now, options);
+    if (!events.ok()) return events.status();
+    result.events_deleted = *events;
+    absl::StatusOr<AggregatePurge> aggregates = PurgeAggregatesBefore(store, now - options.keep);
+    if (!aggregates.ok()) return aggregates.status();
+    result.aggregates = *aggregates;
+  }
+  if (options.audit_keep > absl::ZeroDuration()) {
+    absl::StatusOr<int64_t> audit = AuditStore(&store).PurgeBefore(now - options.audit_keep);
+    if (audit.ok()) {
+      result.audit_rows_deleted = *audit;
+    } else if (audit.status().code() != absl::StatusCode::kUnimplemented) {
+      return audit.status();
+    }
+  }
   return result;
 }
 
@@ -43,18 +53,21 @@ void LogRetention(const absl::StatusOr<RetentionResult>& result) {
     return;
   }
   if (result->events_deleted == 0 && result->aggregates.rows_deleted == 0 &&
-      result->aggregates.batches_deleted == 0) {
+      result->aggregates.batches_deleted == 0 && result->audit_rows_deleted == 0) {
     return;
   }
   Log(LogLevel::kInfo, "retention_purge",
       {{"events_deleted", std::to_string(result->events_deleted)},
        {"aggregate_rows_deleted", std::to_string(result->aggregates.rows_deleted)},
-       {"batches_deleted", std::to_string(result->aggregates.batches_deleted)}});
+       {"batches_deleted", std::to_string(result->aggregates.batches_deleted)},
+       {"audit_rows_deleted", std::to_string(result->audit_rows_deleted)}});
 }
 
 RetentionPurger::RetentionPurger(Store* store, Clock* clock, const RetentionOptions& options)
     : store_(store), clock_(clock), options_(options) {
-  if (options_.keep > absl::ZeroDuration()) thread_ = std::thread([this] { Run(); });
+  if (options_.keep > absl::ZeroDuration() || options_.audit_keep > absl::ZeroDuration()) {
+    thread_ = std::thread([this] { Run(); });
+  }
 }
 
 RetentionPurger::~RetentionPurger() { Stop(); }

@@ -22,6 +22,9 @@ struct RetentionOptions {
   absl::Duration interval = absl::Hours(1);
   // Events deleted per transaction, so ingestion waits at most one chunk.
   size_t chunk_rows = 2000;
+  // Admin audit log entries older than this are deleted by every pass,
+  // whether or not `keep` is set. Zero: kept forever.
+  absl::Duration audit_keep = absl::Hours(24 * 365);
 };
 
 // Deletes every event older than `now - options.keep`, one chunk per
@@ -37,13 +40,16 @@ struct RetentionResult {
   // Per-user aggregate rows folded into account totals or deleted, and
   // batch rows deleted (PurgeAggregatesBefore).
   AggregatePurge aggregates;
+  // Audit log entries older than the audit window.
+  int64_t audit_rows_deleted = 0;
 };
 
 // The whole retention pass: PurgeExpiredEvents, then PurgeAggregatesBefore
 // at the same cutoff, so no table keeps rows naming a user for longer than
 // the window (consent proof, current consent state, the suppression list
-// and tombstones excepted: docs/privacy.md). Zero and OK if retention is
-// off. Fails as either.
+// and tombstones excepted: docs/privacy.md); then the audit log beyond its
+// own window (`audit_keep`, also with event retention off; skipped on a
+// store without the table). Fails as any of them.
 absl::StatusOr<RetentionResult> PurgeExpired(Store& store, absl::Time now,
                                              const RetentionOptions& options);
 
@@ -53,7 +59,7 @@ void LogRetention(const absl::StatusOr<RetentionResult>& result);
 
 // Runs PurgeExpired on its own thread every `interval` until stopped
 // (the purge at start is the caller's, before it serves: see main.cc). Does
-// nothing if retention is off. Failures are logged (code only) and retried
+// nothing if neither events nor the audit log expire. Failures are logged (code only) and retried
 // at the next interval.
 class RetentionPurger {
  public:

@@ -409,10 +409,50 @@ SELECT id::text AS event_id, account_id, user_id, purpose,
 FROM event_rows;
 )sql";
 
-constexpr std::array<std::string_view, 9> kSteps = {
-    kStepV1,         kStepV2, kStepV3,           kStepV4,
-    kStepV5,         kStepV6, kCsSnapshotTables, kCsContextColumnsPg,
-    kStepFeedbackDay};
+// The admin audit log and the per-account tasks and notes, as the SQLite
+// store's kMigrationAccessWorkflow.
+constexpr std::string_view kStepAccessWorkflow = R"sql(
+CREATE TABLE IF NOT EXISTS admin_audit (
+  audit_id            text COLLATE "C" PRIMARY KEY,
+  at_ms               bigint NOT NULL,
+  actor               text COLLATE "C" NOT NULL,
+  role                text NOT NULL,
+  method              text NOT NULL,
+  route               text NOT NULL,
+  account_id          text COLLATE "C",
+  status              bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS admin_audit_by_time ON admin_audit (at_ms, audit_id);
+CREATE INDEX IF NOT EXISTS admin_audit_by_actor ON admin_audit (actor, at_ms);
+CREATE TABLE IF NOT EXISTS account_tasks (
+  task_id             text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  title               text NOT NULL,
+  owner               text COLLATE "C" NOT NULL,
+  due_day             bigint,
+  status              text NOT NULL,
+  created_by          text NOT NULL,
+  created_at_ms       bigint NOT NULL,
+  updated_at_ms       bigint NOT NULL,
+  alert_id            text
+);
+CREATE INDEX IF NOT EXISTS account_tasks_by_account ON account_tasks (account_id, created_at_ms);
+CREATE INDEX IF NOT EXISTS account_tasks_by_owner ON account_tasks (owner, status, due_day);
+CREATE TABLE IF NOT EXISTS account_notes (
+  note_id             text COLLATE "C" PRIMARY KEY,
+  account_id          text COLLATE "C" NOT NULL,
+  text                text NOT NULL,
+  author              text NOT NULL,
+  created_at_ms       bigint NOT NULL
+);
+CREATE INDEX IF NOT EXISTS account_notes_by_account ON account_notes (account_id, created_at_ms);
+)sql";
+
+constexpr std::array<std::string_view, 10> kSteps = {kStepV1,           kStepV2,
+                                                     kStepV3,           kStepV4,
+                                                     kStepV5,           kStepV6,
+                                                     kCsSnapshotTables, kCsContextColumnsPg,
+                                                     kStepFeedbackDay,  kStepAccessWorkflow};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // Version 6 inside the migration's transaction: the table, the partitions

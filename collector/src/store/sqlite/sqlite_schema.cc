@@ -455,10 +455,50 @@ SELECT CASE WHEN typeof(id) = 'blob' THEN lower(
 FROM event_rows;
 )sql";
 
-constexpr std::array<std::string_view, 11> kMigrations = {
-    kMigrationV1,      kMigrationV2,      kMigrationV3,         kMigrationV4,
-    kMigrationV5,      kMigrationV6,      kMigrationV7,         kMigrationV8,
-    kCsSnapshotTables, kCsContextColumns, kMigrationFeedbackDay};
+// The admin audit log and the per-account tasks and notes (workflow):
+// additive, so it can run on any earlier database. No column holds an end
+// user's id: actors and owners are token names, accounts are companies.
+constexpr std::string_view kMigrationAccessWorkflow = R"sql(
+CREATE TABLE IF NOT EXISTS admin_audit (
+  audit_id            TEXT PRIMARY KEY,
+  at_ms               INTEGER NOT NULL,
+  actor               TEXT NOT NULL,
+  role                TEXT NOT NULL,
+  method              TEXT NOT NULL,
+  route               TEXT NOT NULL,
+  account_id          TEXT,
+  status              INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS admin_audit_by_time ON admin_audit (at_ms, audit_id);
+CREATE INDEX IF NOT EXISTS admin_audit_by_actor ON admin_audit (actor, at_ms);
+CREATE TABLE IF NOT EXISTS account_tasks (
+  task_id             TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  title               TEXT NOT NULL,
+  owner               TEXT NOT NULL,
+  due_day             INTEGER,
+  status              TEXT NOT NULL,
+  created_by          TEXT NOT NULL,
+  created_at_ms       INTEGER NOT NULL,
+  updated_at_ms       INTEGER NOT NULL,
+  alert_id            TEXT
+);
+CREATE INDEX IF NOT EXISTS account_tasks_by_account ON account_tasks (account_id, created_at_ms);
+CREATE INDEX IF NOT EXISTS account_tasks_by_owner ON account_tasks (owner, status, due_day);
+CREATE TABLE IF NOT EXISTS account_notes (
+  note_id             TEXT PRIMARY KEY,
+  account_id          TEXT NOT NULL,
+  text                TEXT NOT NULL,
+  author              TEXT NOT NULL,
+  created_at_ms       INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS account_notes_by_account ON account_notes (account_id, created_at_ms);
+)sql";
+
+constexpr std::array<std::string_view, 12> kMigrations = {
+    kMigrationV1,      kMigrationV2,      kMigrationV3,          kMigrationV4,
+    kMigrationV5,      kMigrationV6,      kMigrationV7,          kMigrationV8,
+    kCsSnapshotTables, kCsContextColumns, kMigrationFeedbackDay, kMigrationAccessWorkflow};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex
