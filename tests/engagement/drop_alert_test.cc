@@ -40,7 +40,8 @@ TEST(DropRuleTest, SteadyIsNone) {
 }
 
 TEST(DropRuleTest, BelowSeventyFivePercentIsDrop) {
-  const DropEvaluation e = Eval({7, 10, 10, 10, 10});
+  // 14 / 20 = 0.7, 6 logins fewer (at least min_weekly_change = 4).
+  const DropEvaluation e = Eval({14, 20, 20, 20, 20});
   EXPECT_EQ(e.state, DropState::kDrop);
   EXPECT_DOUBLE_EQ(e.ratio, 0.7);
   // Exactly 75% is not below: 6 / 8.
@@ -54,8 +55,8 @@ TEST(DropRuleTest, SevereNeedsTwoWeeksRunningBelowHalf) {
   EXPECT_DOUBLE_EQ(e.baseline_mean, 8.5);
   // Only this week below half: drop.
   EXPECT_EQ(Eval({4, 10, 10, 10, 10, 10}).state, DropState::kDrop);
-  // Week 1 below half but week 0 only below 75%: 6 / 8.5 = 0.71 -> drop.
-  EXPECT_EQ(Eval({6, 4, 10, 10, 10, 10}).state, DropState::kDrop);
+  // Week 1 below half but week 0 only below 75%: 12 / 17 = 0.71 -> drop.
+  EXPECT_EQ(Eval({12, 8, 20, 20, 20, 20}).state, DropState::kDrop);
 }
 
 TEST(DropRuleTest, SmallBaselineNeverAlerts) {
@@ -64,8 +65,24 @@ TEST(DropRuleTest, SmallBaselineNeverAlerts) {
   EXPECT_EQ(e.state, DropState::kNone);
   EXPECT_FALSE(e.evaluable);
   EXPECT_DOUBLE_EQ(e.ratio, 0);
-  // Exactly 5 is enough: 3 / 5 = 0.6.
-  EXPECT_EQ(Eval({3, 5, 5, 5, 5}).state, DropState::kDrop);
+  // Exactly 5 is enough: 1 / 5 = 0.2, 4 logins fewer.
+  EXPECT_EQ(Eval({1, 5, 5, 5, 5}).state, DropState::kDrop);
+}
+
+TEST(DropRuleTest, SmallAbsoluteChangeIsNoDrop) {
+  // 3 / 6 = 0.5 but only 3 logins fewer than the baseline mean: noise for
+  // an account this small (min_weekly_change = 4).
+  const DropEvaluation e = Eval({3, 6, 6, 6, 6});
+  EXPECT_EQ(e.state, DropState::kNone);
+  EXPECT_TRUE(e.evaluable);
+  EXPECT_EQ(e.veto, DropVeto::kSmallChange);
+  // The same ratio with 4 logins lost is a drop.
+  EXPECT_EQ(Eval({4, 8, 8, 8, 8}).state, DropState::kDrop);
+  DropRule any_change;
+  any_change.min_weekly_change = 0;
+  auto old = EvaluateDrop(Weeks({3, 6, 6, 6, 6}), At(-60), kNow, any_change);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->state, DropState::kDrop);
 }
 
 TEST(DropRuleTest, NewAccountNeverAlerts) {

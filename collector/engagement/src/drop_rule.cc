@@ -1,5 +1,7 @@
 #include "cairn/engagement/drop_rule.h"
 
+#include "cairn/engagement/seasonality.h"
+
 namespace cairn::engagement {
 namespace {
 
@@ -24,6 +26,25 @@ Week JudgeWeek(std::span<const AccountDay> days, std::optional<DayIndex> first_d
   return week;
 }
 
+// Whether the account's size or own rhythm explains a week below drop_ratio.
+DropVeto Veto(std::span<const AccountDay> days, DayIndex today, const Week& week,
+              const DropRule& rule) {
+  if (week.baseline_mean - static_cast<double>(week.logins) < rule.min_weekly_change) {
+    return DropVeto::kSmallChange;
+  }
+  if (!rule.seasonal) return DropVeto::kNone;
+  const SeasonalBaseline seasonal =
+      ComputeSeasonalBaseline(days, today, rule.drop_ratio, rule.min_baseline_weekly_logins);
+  if (seasonal.complete_days_ratio && *seasonal.complete_days_ratio >= rule.drop_ratio) {
+    return DropVeto::kWeeklyRhythm;
+  }
+  if (seasonal.dip_period_weeks > 0 &&
+      static_cast<double>(week.logins) >= rule.drop_ratio * seasonal.dip_expected) {
+    return DropVeto::kRecurringDip;
+  }
+  return DropVeto::kNone;
+}
+
 }  // namespace
 
 absl::Status ValidateDropRule(const DropRule& rule) {
@@ -36,7 +57,10 @@ absl::Status ValidateDropRule(const DropRule& rule) {
   if (!(rule.min_baseline_weekly_logins >= 0)) {
     return absl::InvalidArgumentError("drop rule needs min_baseline_weekly_logins >= 0");
   }
-  return absl::OkStatus();
+  if (!(rule.min_weekly_change >= 0)) {
+    return absl::InvalidArgumentError("drop rule needs min_weekly_change >= 0");
+  }
+  return ValidateDeclineRule(rule.decline);
 }
 
 std::string_view DropStateName(DropState state) {
@@ -47,6 +71,36 @@ std::string_view DropStateName(DropState state) {
       return "drop";
     case DropState::kSevere:
       return "severe";
+    case DropState::kDeclining:
+      return "declining";
+  }
+  return "none";
+}
+
+int DropStateRank(DropState state) {
+  switch (state) {
+    case DropState::kNone:
+      return 0;
+    case DropState::kDeclining:
+      return 1;
+    case DropState::kDrop:
+      return 2;
+    case DropState::kSevere:
+      return 3;
+  }
+  return 0;
+}
+
+std::string_view DropVetoName(DropVeto veto) {
+  switch (veto) {
+    case DropVeto::kNone:
+      return "none";
+    case DropVeto::kSmallChange:
+      return "small_change";
+    case DropVeto::kWeeklyRhythm:
+      return "weekly_rhythm";
+    case DropVeto::kRecurringDip:
+      return "recurring_dip";
   }
   return "none";
 }
@@ -65,6 +119,8 @@ absl::StatusOr<DropEvaluation> EvaluateDrop(std::span<const AccountDay> days,
   eval.baseline_mean = current.baseline_mean;
   eval.ratio = current.ratio;
   if (!current.evaluable || current.ratio >= rule.drop_ratio) return eval;
+  eval.veto = Veto(days, today, current, rule);
+  if (eval.veto != DropVeto::kNone) return eval;
   eval.state = DropState::kDrop;
   if (current.ratio >= rule.severe_ratio) return eval;
   for (int j = 1; j < rule.severe_weeks; ++j) {
@@ -72,6 +128,18 @@ absl::StatusOr<DropEvaluation> EvaluateDrop(std::span<const AccountDay> days,
     if (!earlier.evaluable || earlier.ratio >= rule.severe_ratio) return eval;
   }
   eval.state = DropState::kSevere;
+  return eval;
+}
+
+absl::StatusOr<DropEvaluation> EvaluateUsage(std::span<const AccountDay> days,
+                                             std::optional<absl::Time> account_first_login,
+                                             absl::Time now, const DropRule& rule) {
+  absl::StatusOr<DropEvaluation> eval = EvaluateDrop(days, account_first_login, now, rule);
+  if (!eval.ok()) return eval;
+  eval->long_trend = ComputeLongTrend(days, account_first_login, now, rule.decline);
+  if (eval->state == DropState::kNone && eval->long_trend.declining) {
+    eval->state = DropState::kDeclining;
+  }
   return eval;
 }
 

@@ -1,0 +1,92 @@
+#include "cairn/engagement/long_trend.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace cairn::engagement {
+namespace {
+
+double Median(std::vector<double>& values) {
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  const double upper = values[mid];
+  if (values.size() % 2 == 1) return upper;
+  const double lower =
+      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2;
+}
+
+}  // namespace
+
+absl::Status ValidateDeclineRule(const DeclineRule& rule) {
+  if (!(rule.close_loss >= 0 && rule.close_loss <= rule.min_loss && rule.min_loss < 1)) {
+    return absl::InvalidArgumentError("decline rule needs 0 <= close_loss <= min_loss < 1");
+  }
+  if (!(rule.confirm_loss >= 0 && rule.confirm_loss <= rule.min_loss)) {
+    return absl::InvalidArgumentError("decline rule needs 0 <= confirm_loss <= min_loss");
+  }
+  if (!(rule.min_start_level >= 0 && rule.min_weekly_change >= 0)) {
+    return absl::InvalidArgumentError("decline rule needs non-negative minimums");
+  }
+  return absl::OkStatus();
+}
+
+std::array<int64_t, kLongTrendWeeks> WeeklyLogins(std::span<const AccountDay> days,
+                                                  DayIndex today) {
+  std::array<int64_t, kLongTrendWeeks> weekly{};
+  for (const AccountDay& day : days) {
+    if (day.day > today || day.day <= today - 7 * kLongTrendWeeks) continue;
+    weekly[static_cast<size_t>((today - day.day) / 7)] += day.logins;
+  }
+  return weekly;
+}
+
+std::array<double, 2> TheilSenFit(std::span<const double> ys) {
+  if (ys.size() < 2) return {0, ys.empty() ? 0 : ys[0]};
+  std::vector<double> slopes;
+  slopes.reserve(ys.size() * (ys.size() - 1) / 2);
+  for (size_t i = 0; i < ys.size(); ++i) {
+    for (size_t j = i + 1; j < ys.size(); ++j) {
+      slopes.push_back((ys[j] - ys[i]) / static_cast<double>(j - i));
+    }
+  }
+  const double slope = Median(slopes);
+  std::vector<double> intercepts;
+  intercepts.reserve(ys.size());
+  for (size_t x = 0; x < ys.size(); ++x) {
+    intercepts.push_back(ys[x] - slope * static_cast<double>(x));
+  }
+  return {slope, Median(intercepts)};
+}
+
+LongTrend ComputeLongTrend(std::span<const AccountDay> days,
+                           std::optional<absl::Time> account_first_login, absl::Time now,
+                           const DeclineRule& rule) {
+  const DayIndex today = DayOf(now);
+  LongTrend trend;
+  trend.weekly = WeeklyLogins(days, today);
+  const DayIndex oldest = today - 7 * kLongTrendWeeks + 1;
+  if (!account_first_login || DayOf(*account_first_login) > oldest) return trend;
+  trend.measured = true;
+  // Oldest week first, so x counts weeks forward in time.
+  std::array<double, kLongTrendWeeks> ys{};
+  for (int k = 0; k < kLongTrendWeeks; ++k) {
+    ys[static_cast<size_t>(kLongTrendWeeks - 1 - k)] = static_cast<double>(trend.weekly[k]);
+  }
+  const auto [slope, intercept] = TheilSenFit(ys);
+  trend.slope = slope;
+  trend.start_level = intercept;
+  trend.end_level = intercept + slope * (kLongTrendWeeks - 1);
+  if (trend.start_level <= 0) return trend;
+  trend.loss = 1 - trend.end_level / trend.start_level;
+  const double recent =
+      static_cast<double>(trend.weekly[0] + trend.weekly[1] + trend.weekly[2]) / 3.0;
+  const bool big_enough = trend.start_level >= rule.min_start_level &&
+                          trend.start_level - trend.end_level >= rule.min_weekly_change;
+  trend.declining = big_enough && trend.loss >= rule.min_loss &&
+                    recent <= (1 - rule.confirm_loss) * trend.start_level;
+  trend.holding = big_enough && trend.loss >= rule.close_loss;
+  return trend;
+}
+
+}  // namespace cairn::engagement
