@@ -1,7 +1,11 @@
 #include "cairn/engagement/long_trend.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 #include <vector>
+
+#include "cairn/engagement/seasonality.h"
 
 namespace cairn::engagement {
 namespace {
@@ -25,7 +29,10 @@ absl::Status ValidateDeclineRule(const DeclineRule& rule) {
   if (!(rule.confirm_loss >= 0 && rule.confirm_loss <= rule.min_loss)) {
     return absl::InvalidArgumentError("decline rule needs 0 <= confirm_loss <= min_loss");
   }
-  if (!(rule.min_start_level >= 0 && rule.min_weekly_change >= 0)) {
+  if (!(rule.dip_ratio > 0 && rule.dip_ratio <= 1)) {
+    return absl::InvalidArgumentError("decline rule needs 0 < dip_ratio <= 1");
+  }
+  if (!(rule.min_start_level >= 0 && rule.min_weekly_change >= 0 && rule.noise_z >= 0)) {
     return absl::InvalidArgumentError("decline rule needs non-negative minimums");
   }
   return absl::OkStatus();
@@ -41,21 +48,20 @@ std::array<int64_t, kLongTrendWeeks> WeeklyLogins(std::span<const AccountDay> da
   return weekly;
 }
 
-std::array<double, 2> TheilSenFit(std::span<const double> ys) {
-  if (ys.size() < 2) return {0, ys.empty() ? 0 : ys[0]};
+std::array<double, 2> TheilSenFit(std::span<const double> xs, std::span<const double> ys) {
+  if (ys.empty()) return {0, 0};
+  if (ys.size() < 2) return {0, ys[0]};
   std::vector<double> slopes;
   slopes.reserve(ys.size() * (ys.size() - 1) / 2);
   for (size_t i = 0; i < ys.size(); ++i) {
     for (size_t j = i + 1; j < ys.size(); ++j) {
-      slopes.push_back((ys[j] - ys[i]) / static_cast<double>(j - i));
+      slopes.push_back((ys[j] - ys[i]) / (xs[j] - xs[i]));
     }
   }
   const double slope = Median(slopes);
   std::vector<double> intercepts;
   intercepts.reserve(ys.size());
-  for (size_t x = 0; x < ys.size(); ++x) {
-    intercepts.push_back(ys[x] - slope * static_cast<double>(x));
-  }
+  for (size_t i = 0; i < ys.size(); ++i) intercepts.push_back(ys[i] - slope * xs[i]);
   return {slope, Median(intercepts)};
 }
 
@@ -68,21 +74,35 @@ LongTrend ComputeLongTrend(std::span<const AccountDay> days,
   const DayIndex oldest = today - 7 * kLongTrendWeeks + 1;
   if (!account_first_login || DayOf(*account_first_login) > oldest) return trend;
   trend.measured = true;
-  // Oldest week first, so x counts weeks forward in time.
-  std::array<double, kLongTrendWeeks> ys{};
-  for (int k = 0; k < kLongTrendWeeks; ++k) {
-    ys[static_cast<size_t>(kLongTrendWeeks - 1 - k)] = static_cast<double>(trend.weekly[k]);
+  const uint32_t dips = LocalDipWeeks(trend.weekly, rule.dip_ratio);
+  const auto dipped = [&](int k) { return (dips >> k) & 1u; };
+  trend.dip_weeks = std::popcount(dips);
+  // Oldest week first, so x counts weeks forward in time; dip weeks out.
+  std::vector<double> xs;
+  std::vector<double> ys;
+  double recent = 0;
+  int recent_weeks = 0;
+  for (int k = kLongTrendWeeks - 1; k >= 0; --k) {
+    if (dipped(k)) continue;
+    xs.push_back(static_cast<double>(kLongTrendWeeks - 1 - k));
+    ys.push_back(static_cast<double>(trend.weekly[static_cast<size_t>(k)]));
   }
-  const auto [slope, intercept] = TheilSenFit(ys);
+  for (int k = 0; k < kLongTrendWeeks && recent_weeks < 3; ++k) {
+    if (dipped(k)) continue;
+    recent += static_cast<double>(trend.weekly[static_cast<size_t>(k)]);
+    ++recent_weeks;
+  }
+  recent /= recent_weeks;
+  const auto [slope, intercept] = TheilSenFit(xs, ys);
   trend.slope = slope;
   trend.start_level = intercept;
   trend.end_level = intercept + slope * (kLongTrendWeeks - 1);
   if (trend.start_level <= 0) return trend;
   trend.loss = 1 - trend.end_level / trend.start_level;
-  const double recent =
-      static_cast<double>(trend.weekly[0] + trend.weekly[1] + trend.weekly[2]) / 3.0;
-  const bool big_enough = trend.start_level >= rule.min_start_level &&
-                          trend.start_level - trend.end_level >= rule.min_weekly_change;
+  const bool big_enough =
+      trend.start_level >= rule.min_start_level &&
+      trend.start_level - trend.end_level >=
+          std::max(rule.min_weekly_change, rule.noise_z * std::sqrt(trend.start_level));
   trend.declining = big_enough && trend.loss >= rule.min_loss &&
                     recent <= (1 - rule.confirm_loss) * trend.start_level;
   trend.holding = big_enough && trend.loss >= rule.close_loss;

@@ -1,47 +1,45 @@
 #include "cairn/engagement/seasonality.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace cairn::engagement {
 namespace {
 
-// Logins of the week ending `k` weeks before today.
-int64_t Week(std::span<const AccountDay> days, DayIndex today, int k) {
-  const DayIndex last = today - 7 * k;
-  return LoginsBetween(days, last - 6, last);
+double Median(std::vector<int64_t> values) {
+  std::sort(values.begin(), values.end());
+  const size_t m = values.size();
+  if (m == 0) return 0;
+  return m % 2 == 1 ? static_cast<double>(values[m / 2])
+                    : static_cast<double>(values[m / 2 - 1] + values[m / 2]) / 2.0;
 }
 
 }  // namespace
 
-SeasonalBaseline ComputeSeasonalBaseline(std::span<const AccountDay> days, DayIndex today,
-                                         double dip_ratio, double min_weekly_logins) {
-  SeasonalBaseline out;
-  // Weekly rhythm: today's weekday against the 4 baseline weeks.
-  int64_t same_weekday = 0;
-  int64_t complete = 0;
-  for (int k = 1; k <= 4; ++k) {
-    same_weekday += LoginsBetween(days, today - 7 * k, today - 7 * k);
-    complete += LoginsBetween(days, today - 7 * k - 6, today - 7 * k - 1);
+bool IsRecurringDip(std::span<const int64_t> weekly, const RecurringDip& dip, double dip_ratio,
+                    double min_weekly_logins) {
+  if (dip.period_weeks < 1 || weekly.size() < 2) return false;
+  const double typical = Median({weekly.begin() + 1, weekly.end()});
+  if (typical <= 0 || typical < min_weekly_logins) return false;
+  int seen = 0;
+  for (int k = dip.phase; k < static_cast<int>(weekly.size()); k += dip.period_weeks) {
+    if (k < 1) continue;
+    if (static_cast<double>(weekly[static_cast<size_t>(k)]) >= dip_ratio * typical) return false;
+    ++seen;
   }
-  const int64_t baseline = same_weekday + complete;
-  out.weekly_rhythm = baseline > 0 && 7 * same_weekday >= 2 * baseline;
-  const double complete_mean = static_cast<double>(complete) / 4.0;
-  if (out.weekly_rhythm && complete_mean > 0 && complete_mean >= min_weekly_logins * 6.0 / 7.0) {
-    out.complete_days_ratio =
-        static_cast<double>(LoginsBetween(days, today - 6, today - 1)) / complete_mean;
-  }
-  // Recurring dip: the same phase P and 2P weeks ago both dipped.
-  const auto dipped = [&](int k) {
-    double mean = 0;
-    for (int j = 1; j <= 4; ++j) mean += static_cast<double>(Week(days, today, k + j));
-    mean /= 4.0;
-    return mean > 0 && mean >= min_weekly_logins &&
-           static_cast<double>(Week(days, today, k)) < dip_ratio * mean;
-  };
-  for (int p = kMinDipPeriodWeeks; p <= kMaxDipPeriodWeeks; ++p) {
-    if (dipped(p) && dipped(2 * p)) {
-      out.dip_period_weeks = p;
-      out.dip_expected =
-          static_cast<double>(Week(days, today, p) + Week(days, today, 2 * p)) / 2.0;
-      break;
+  return seen >= 2;
+}
+
+uint32_t LocalDipWeeks(std::span<const int64_t> weekly, double dip_ratio) {
+  const int n = std::min(static_cast<int>(weekly.size()), 16);
+  uint32_t out = 0;
+  for (int k = 0; k < n; ++k) {
+    std::vector<int64_t> near;
+    for (int j = std::max(0, k - 2); j <= std::min(n - 1, k + 2); ++j) {
+      if (j != k) near.push_back(weekly[static_cast<size_t>(j)]);
+    }
+    if (static_cast<double>(weekly[static_cast<size_t>(k)]) < dip_ratio * Median(near)) {
+      out |= 1u << k;
     }
   }
   return out;

@@ -29,9 +29,15 @@ struct DropRule {
   // Size: a drop must also lose at least this many logins a week against
   // the baseline mean (a 6-login week falling to 3 is noise, not a drop).
   double min_weekly_change = 4;
-  // Seasonality: a drop the account's own rhythm explains is not one (a
-  // partly elapsed heavy weekday, a dip recurring every 2-4 weeks; see
-  // ComputeSeasonalBaseline).
+  // ... and at least noise_z x sqrt(baseline mean): the spread of a count
+  // around its mean grows like its square root, so small accounts need a
+  // relatively larger fall (0: off). A week that falls short still counts
+  // when the last two weeks together (against the 4 weeks before them) are
+  // below drop_ratio and pass both minimums (doubled).
+  double noise_z = 3;
+  // Seasonality: a drop the week of complete days (ending yesterday) does
+  // not confirm, or that the account's own recurring dip explains (see
+  // ComputeSeasonalBaseline), is not one.
   bool seasonal = true;
   // The slow-decline rule of EvaluateUsage.
   DeclineRule decline;
@@ -56,12 +62,12 @@ int DropStateRank(DropState state);
 // Why a week below drop_ratio was not called a drop.
 enum class DropVeto {
   kNone,          // not vetoed (a drop, or no drop to veto)
-  kSmallChange,   // lost fewer than min_weekly_change logins
-  kWeeklyRhythm,  // the complete days of the week show no drop
+  kSmallChange,   // lost fewer logins than min_weekly_change or the noise
+  kPartialDay,    // the week ending yesterday (complete days) is no drop
   kRecurringDip,  // no deeper than the account's recurring dip
 };
 
-// "none", "small_change", "weekly_rhythm", "recurring_dip".
+// "none", "small_change", "partial_day", "recurring_dip".
 std::string_view DropVetoName(DropVeto veto);
 
 // The result of one evaluation.

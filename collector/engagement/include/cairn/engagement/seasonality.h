@@ -2,43 +2,41 @@
 #define CAIRN_ENGAGEMENT_SEASONALITY_H_
 
 #include <cstdint>
-#include <optional>
 #include <span>
-
-#include "cairn/engagement/aggregates.h"
 
 namespace cairn::engagement {
 
-// Recurring-dip periods looked for, in weeks. Two earlier dips at the same
-// phase (7P and 14P days ago, each judged against its own 4 weeks before)
-// need 7 x (2P + 5) days: P = 4 is the longest kHistoryDays (103) holds.
+// Recurring-dip periods the drop rule looks for, in weeks. A period needs
+// at least two dips seen in the history, so with the 13 complete weeks
+// kHistoryDays (103) holds, 4 weeks is the longest seen twice with the
+// week that follows it.
 inline constexpr int kMinDipPeriodWeeks = 2;
 inline constexpr int kMaxDipPeriodWeeks = 4;
 
-// What an account's own history says this week should look like
-// (docs/metrics.md, "Seasonality").
-struct SeasonalBaseline {
-  // Today's weekday carried at least 2/7 of the logins of the 4 weeks before
-  // this week: today, only partly elapsed, weighs more than a seventh.
-  bool weekly_rhythm = false;
-  // With weekly_rhythm: the 6 complete days [today-6, today-1] against the
-  // mean of the same 6-day phase of the 4 weeks before, when that mean is
-  // at least the caller's minimum.
-  std::optional<double> complete_days_ratio;
-  // 2..kMaxDipPeriodWeeks when the weeks 7P and 14P days ago were both dips
-  // (below the dip ratio of their own 4 weeks before); 0 otherwise.
-  int dip_period_weeks = 0;
-  // With a dip period: the mean logins of those two same-phase weeks.
-  double dip_expected = 0;
+// A dip that recurs every `period_weeks` weeks in a weekly series (newest
+// first): the in-phase weeks are those with k % period_weeks == phase.
+struct RecurringDip {
+  int period_weeks = 0;  // 0: none
+  int phase = 0;
+  // Whether week k of the series is in phase (false without a period).
+  bool InPhase(int k) const { return period_weeks > 0 && k % period_weeks == phase; }
 };
 
-// Computes the seasonal baseline of `days` (a RollUpDays result covering
-// the kHistoryDays ending today). `dip_ratio` is the drop rule's ratio;
-// weeks whose 4-week baseline mean is below `min_weekly_logins` are never
-// dips, and 6-day phases below 6/7 of it are not measured. Cost: O(days x
-// weeks). Cannot fail.
-SeasonalBaseline ComputeSeasonalBaseline(std::span<const AccountDay> days, DayIndex today,
-                                         double dip_ratio, double min_weekly_logins);
+// Whether `dip` recurs in `weekly` (weekly login totals, newest first; week
+// 0 is the week being judged and never used as evidence): at least two
+// in-phase weeks k >= 1 exist and every one of them is below `dip_ratio` x
+// the median of weeks 1.., which is at least `min_weekly_logins`. Judged
+// against the typical week rather than the neighbours, because a dip whose
+// days straddle two weeks lowers both. Cost: O(weeks log weeks).
+bool IsRecurringDip(std::span<const int64_t> weekly, const RecurringDip& dip, double dip_ratio,
+                    double min_weekly_logins);
+
+// Weeks of `weekly` (newest first, at most 16) that dip below `dip_ratio` x
+// the median of the other weeks within two of them: the odd low weeks of a
+// seasonal account (a dip straddling two weeks marks both). A steady fall
+// marks none, as each week stays close to its neighbours. Bit k set: week k
+// dips. Cost: O(weeks).
+uint32_t LocalDipWeeks(std::span<const int64_t> weekly, double dip_ratio);
 
 }  // namespace cairn::engagement
 
