@@ -42,7 +42,9 @@ enum class Route {
   kAlerts,
   kEvaluate,
   kRenewals,
-  kCustomer
+  kCustomer,
+  kAlertAcknowledge,
+  kAlertSnooze
 };
 
 const RouteTable& EngagementRoutes() {
@@ -54,6 +56,8 @@ const RouteTable& EngagementRoutes() {
     add("/v1/accounts", "GET", Route::kAccounts);
     add("/v1/alerts", "GET", Route::kAlerts);
     add("/v1/alerts/evaluate", "POST", Route::kEvaluate);
+    add("/v1/alerts/{id}/acknowledge", "POST", Route::kAlertAcknowledge);
+    add("/v1/alerts/{id}/snooze", "POST", Route::kAlertSnooze);
     add("/v1/renewals/upcoming", "GET", Route::kRenewals);
     add("/v1/customer/overview", "GET", Route::kCustomer);
     add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
@@ -258,6 +262,10 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return Renewals(request);
     case Route::kCustomer:
       return CustomerOverview(request);
+    case Route::kAlertAcknowledge:
+      return AcknowledgeAlert(*account);
+    case Route::kAlertSnooze:
+      return SnoozeAlert(*account, request);
     case Route::kNone:
       break;
   }

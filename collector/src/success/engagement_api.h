@@ -62,6 +62,9 @@ class EngagementApi {
   HttpResponse CustomerLinkFor(const std::string& account_id, const HttpRequest& request);
   HttpResponse ListAlerts(const HttpRequest& request);
   HttpResponse Evaluate();
+  // POST /v1/alerts/{id}/acknowledge and /snooze (engagement_api_alerts.cc).
+  HttpResponse AcknowledgeAlert(const std::string& alert_id);
+  HttpResponse SnoozeAlert(const std::string& alert_id, const HttpRequest& request);
   HttpResponse Renewals(const HttpRequest& request);
   HttpResponse CustomerOverview(const HttpRequest& request);
 

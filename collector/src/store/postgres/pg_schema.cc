@@ -381,8 +381,18 @@ FROM events
 WHERE event_id ~ '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$'
 )sql";
 
-constexpr std::array<std::string_view, 6> kSteps = {kStepV1, kStepV2, kStepV3,
-                                                    kStepV4, kStepV5, kStepV6};
+// Version 7 (alert kinds and workflow), as the SQLite store's step of
+// the same name: what opened each alert, the fitted 12-week loss, a
+// person's acknowledgement and snooze. Additive.
+constexpr std::string_view kStepAlertKinds = R"sql(
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'drop',
+                   ADD COLUMN IF NOT EXISTS loss_12w double precision,
+                   ADD COLUMN IF NOT EXISTS acknowledged_at_ms bigint,
+                   ADD COLUMN IF NOT EXISTS snoozed_until_ms bigint;
+)sql";
+
+constexpr std::array<std::string_view, 7> kSteps = {kStepV1, kStepV2, kStepV3,        kStepV4,
+                                                    kStepV5, kStepV6, kStepAlertKinds};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // Version 6 inside the migration's transaction: the table, the partitions

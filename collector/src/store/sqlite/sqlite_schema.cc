@@ -406,12 +406,23 @@ FROM event_rows;
 )sql";
 
 // Version 8 again on a database whose events are already the view (a tool
-// set its version back to re-run older steps): nothing moves.
+// set its version back to re-run older steps): nothing moves. Also version
+// 9 again where its columns exist.
 constexpr std::string_view kMigrationV8Done = "SELECT 1;";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kMigrationV1, kMigrationV2, kMigrationV3,
-                                                         kMigrationV4, kMigrationV5, kMigrationV6,
-                                                         kMigrationV7, kMigrationV8};
+// Version 9 (alert kinds and workflow): what opened each alert ("drop" or
+// "declining"), the fitted 12-week loss then, and a person's acknowledgement
+// and snooze. Additive: older alerts are drops with none of these set.
+constexpr std::string_view kMigrationAlertKinds = R"sql(
+ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'drop';
+ALTER TABLE alerts ADD COLUMN loss_12w REAL;
+ALTER TABLE alerts ADD COLUMN acknowledged_at_ms INTEGER;
+ALTER TABLE alerts ADD COLUMN snoozed_until_ms INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {
+    kMigrationV1, kMigrationV2, kMigrationV3, kMigrationV4,        kMigrationV5,
+    kMigrationV6, kMigrationV7, kMigrationV8, kMigrationAlertKinds};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex
@@ -434,7 +445,8 @@ void CompactIdFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** a
 }
 
 // Migrates `db` to kSchemaVersion. The version 8 step is skipped where the
-// events are already the view (its SQL could not run twice).
+// events are already the view, the version 9 one where the alerts have their
+// kind column (neither's SQL could run twice).
 absl::Status MigrateCollectorSchema(sqlite::Database& db) {
   for (const auto& [name, function] :
        {std::pair{"cairn_uuid_key", &CompactIdFunction<CompactUuid>},
@@ -454,6 +466,16 @@ absl::Status MigrateCollectorSchema(sqlite::Database& db) {
     absl::StatusOr<bool> is_view = kind->Step();
     if (!is_view.ok()) return is_view.status();
     if (*is_view) steps[7] = kMigrationV8Done;
+  }
+  {
+    // SQLite has no ADD COLUMN IF NOT EXISTS: a re-run of the alert-kinds
+    // step (a version set back by a tool) must find the columns there.
+    absl::StatusOr<sqlite::Statement> column =
+        db.Prepare("SELECT 1 FROM pragma_table_info('alerts') WHERE name = 'kind'");
+    if (!column.ok()) return column.status();
+    absl::StatusOr<bool> has_kind = column->Step();
+    if (!has_kind.ok()) return has_kind.status();
+    if (*has_kind) steps[8] = kMigrationV8Done;
   }
   return db.Migrate(steps);
 }
