@@ -6,22 +6,9 @@
 #include <vector>
 
 #include "cairn/engagement/seasonality.h"
+#include "median.h"
 
 namespace cairn::engagement {
-namespace {
-
-double Median(std::vector<double>& values) {
-  const size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
-  const double upper = values[mid];
-  if (values.size() % 2 == 1) return upper;
-  const double lower =
-      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
-}
-
-}  // namespace
-
 absl::Status ValidateDeclineRule(const DeclineRule& rule) {
   if (!(rule.close_loss >= 0 && rule.close_loss <= rule.min_loss && rule.min_loss < 1)) {
     return absl::InvalidArgumentError("decline rule needs 0 <= close_loss <= min_loss < 1");

@@ -3,23 +3,14 @@
 #include <algorithm>
 #include <vector>
 
+#include "median.h"
+
 namespace cairn::engagement {
-namespace {
-
-double Median(std::vector<int64_t> values) {
-  std::sort(values.begin(), values.end());
-  const size_t m = values.size();
-  if (m == 0) return 0;
-  return m % 2 == 1 ? static_cast<double>(values[m / 2])
-                    : static_cast<double>(values[m / 2 - 1] + values[m / 2]) / 2.0;
-}
-
-}  // namespace
 
 bool IsRecurringDip(std::span<const int64_t> weekly, const RecurringDip& dip, double dip_ratio,
                     double min_weekly_logins) {
   if (dip.period_weeks < 1 || weekly.size() < 2) return false;
-  const double typical = Median({weekly.begin() + 1, weekly.end()});
+  const double typical = Median(std::vector<int64_t>(weekly.begin() + 1, weekly.end()));
   if (typical <= 0 || typical < min_weekly_logins) return false;
   int seen = 0;
   for (int k = dip.phase; k < static_cast<int>(weekly.size()); k += dip.period_weeks) {

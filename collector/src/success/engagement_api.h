@@ -24,6 +24,8 @@ namespace cairn::collector {
 //   POST   /v1/accounts/{id}/customer-link            signed customer link
 //   GET    /v1/alerts[?state=open|all]
 //   POST   /v1/alerts/evaluate
+//   POST   /v1/alerts/{id}/acknowledge
+//   POST   /v1/alerts/{id}/snooze                      {"days": N} or {"until": RFC3339}
 //   GET    /v1/renewals/upcoming[?within_days=N]
 //   GET    /v1/customer/overview                      Authorization: CustomerLink <token>
 //

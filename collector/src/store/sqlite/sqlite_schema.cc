@@ -444,6 +444,15 @@ void CompactIdFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** a
   }
 }
 
+// Whether `sql` returns a row. The statement is finished (destroyed) before
+// the migration steps run: a pending statement would keep DROP TABLE from
+// running.
+absl::StatusOr<bool> HasRow(sqlite::Database& db, const char* sql) {
+  absl::StatusOr<sqlite::Statement> statement = db.Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  return statement->Step();
+}
+
 // Migrates `db` to kSchemaVersion. The version 8 step is skipped where the
 // events are already the view, the version 9 one where the alerts have their
 // kind column (neither's SQL could run twice).
@@ -457,26 +466,16 @@ absl::Status MigrateCollectorSchema(sqlite::Database& db) {
     }
   }
   std::array<std::string_view, kMigrations.size()> steps = kMigrations;
-  {
-    // Finished (destroyed) before the steps run: a pending statement would
-    // keep DROP TABLE from running.
-    absl::StatusOr<sqlite::Statement> kind =
-        db.Prepare("SELECT 1 FROM sqlite_schema WHERE name = 'events' AND type = 'view'");
-    if (!kind.ok()) return kind.status();
-    absl::StatusOr<bool> is_view = kind->Step();
-    if (!is_view.ok()) return is_view.status();
-    if (*is_view) steps[7] = kMigrationV8Done;
-  }
-  {
-    // SQLite has no ADD COLUMN IF NOT EXISTS: a re-run of the alert-kinds
-    // step (a version set back by a tool) must find the columns there.
-    absl::StatusOr<sqlite::Statement> column =
-        db.Prepare("SELECT 1 FROM pragma_table_info('alerts') WHERE name = 'kind'");
-    if (!column.ok()) return column.status();
-    absl::StatusOr<bool> has_kind = column->Step();
-    if (!has_kind.ok()) return has_kind.status();
-    if (*has_kind) steps[8] = kMigrationV8Done;
-  }
+  absl::StatusOr<bool> is_view =
+      HasRow(db, "SELECT 1 FROM sqlite_schema WHERE name = 'events' AND type = 'view'");
+  if (!is_view.ok()) return is_view.status();
+  if (*is_view) steps[7] = kMigrationV8Done;
+  // SQLite has no ADD COLUMN IF NOT EXISTS: a re-run of the alert-kinds step
+  // (a version set back by a tool) must find the columns there.
+  absl::StatusOr<bool> has_kind =
+      HasRow(db, "SELECT 1 FROM pragma_table_info('alerts') WHERE name = 'kind'");
+  if (!has_kind.ok()) return has_kind.status();
+  if (*has_kind) steps[8] = kMigrationV8Done;
   return db.Migrate(steps);
 }
 
