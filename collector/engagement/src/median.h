@@ -14,9 +14,9 @@ double Median(std::vector<T> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());
   const size_t m = values.size();
-  return m % 2 == 1 ? static_cast<double>(values[m / 2])
-                    : (static_cast<double>(values[m / 2 - 1]) + static_cast<double>(values[m / 2])) /
-                          2.0;
+  return m % 2 == 1
+             ? static_cast<double>(values[m / 2])
+             : (static_cast<double>(values[m / 2 - 1]) + static_cast<double>(values[m / 2])) / 2.0;
 }
 
 }  // namespace cairn::engagement
