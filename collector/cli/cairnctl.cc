@@ -51,7 +51,10 @@ usage: cairnctl [--url URL] [--admin-token-file FILE] [--json] COMMAND [ARGS]
 
 commands:
   at-risk [--all] [--limit N]        accounts needing attention, riskiest first
-  alerts [--open]                    usage-drop alerts, newest first
+  alerts [--open]                    usage alerts (drop, severe, declining), newest first
+  alerts ack ID                      acknowledge an alert
+  alerts snooze ID (--days N | --until RFC3339)
+                                     hide an open alert from --open until then (at most 90 days)
   evaluate                           evaluate the usage-drop rule now
   renewals [--within-days N]         renewals in the next N days (default 30)
   accounts [--owner O] [--plan P] [--segment S] [--band B] [--search Q] [--sort K]
@@ -96,8 +99,12 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "  of logins. --all lists every account; --limit N shows at most N rows (default 50).\n"
        "  With --json: each API answer read (pages, open alerts, accounts) on its own line.\n"},
       {"alerts",
-       "usage: cairnctl alerts [--open]\n  Usage-drop alerts, newest first; --open: only open "
-       "ones.\n"},
+       "usage: cairnctl alerts [--open]\n"
+       "       cairnctl alerts ack ID\n"
+       "       cairnctl alerts snooze ID (--days N | --until RFC3339)\n"
+       "  Usage alerts (drop, severe, declining), newest first; --open: only open ones not\n"
+       "  snoozed. ack records that someone has seen the alert; snooze hides an open alert\n"
+       "  from --open for 1-90 days (or until a time in them), then it shows again.\n"},
       {"evaluate",
        "usage: cairnctl evaluate\n  Evaluates the usage-drop rule for every account now.\n"},
       {"renewals",
@@ -343,6 +350,28 @@ int Main(int argc, char** argv) {
       return Usage(bad.empty() ? "at-risk takes no arguments" : "unknown option " + bad, name);
     }
     return AtRisk(command, args);
+  }
+  if (name == "alerts" && pos.size() == 3 && pos[1] == "ack") {
+    if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);
+    std::string body = "{}";
+    return command.Run<admin::v1::Alert>(
+        "POST", absl::StrCat("/v1/alerts/", Encode(pos[2]), "/acknowledge"), &body, FormatAlert);
+  }
+  if (name == "alerts" && pos.size() == 3 && pos[1] == "snooze") {
+    if (!OnlyOptions(args, {"--days", "--until"}, &bad))
+      return Usage("unknown option " + bad, name);
+    const auto until = args.options.find("--until");
+    std::optional<int64_t> days = IntOption(args, "--days", 1, 90);
+    if (days.has_value() == (until != args.options.end()))
+      return Usage("give one of --days N or --until RFC3339", name);
+    if (days && *days < 1) return Usage("--days must be 1-90", name);
+    admin::v1::SnoozeRequest snooze;
+    if (days) snooze.set_days(static_cast<uint32_t>(*days));
+    if (until != args.options.end()) snooze.set_until(until->second);
+    std::string body;
+    (void)google::protobuf::util::MessageToJsonString(snooze, &body);
+    return command.Run<admin::v1::Alert>(
+        "POST", absl::StrCat("/v1/alerts/", Encode(pos[2]), "/snooze"), &body, FormatAlert);
   }
   if (name == "alerts") {
     if (pos.size() != 1 || !OnlyOptions(args, {"--open"}, &bad))

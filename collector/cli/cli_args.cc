@@ -74,7 +74,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
     return c;
   };
   leaf(&app, "at-risk", {"--limit"}, {"--all"});
-  leaf(&app, "alerts", {}, {"--open"});
+  leaf(&app, "alerts", {"--days", "--until"}, {"--open"});
   leaf(&app, "evaluate", {}, {});
   leaf(&app, "renewals", {"--within-days"}, {});
   leaf(&app, "accounts",

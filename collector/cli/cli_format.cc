@@ -237,8 +237,8 @@ std::string FormatAtRisk(const std::vector<admin::v1::Account>& accounts, std::s
 std::string FormatAlerts(const admin::v1::AlertList& answer) {
   if (answer.alerts().empty()) return "no alerts\n";
   TextTable table({"ALERT", "ACCOUNT", "SEVERITY", "STATE", "OPENED", "THIS WEEK", "4-WK MEAN",
-                   "RATIO", "WEBHOOK"},
-                  {false, false, false, false, false, true, true, true, false});
+                   "RATIO", "WEBHOOK", "NOTE"},
+                  {false, false, false, false, false, true, true, true, false, false});
   for (const admin::v1::Alert& alert : answer.alerts()) {
     const admin::v1::Delivery& delivery = alert.delivery();
     std::string webhook = Str(delivery.state());
@@ -246,11 +246,27 @@ std::string FormatAlerts(const admin::v1::AlertList& answer) {
     if (delivery.state() == "failed" && !delivery.last_error().empty()) {
       absl::StrAppend(&webhook, ": ", Str(delivery.last_error()));
     }
+    // What a person did with it, and a decline's fitted 12-week loss.
+    std::vector<std::string> notes;
+    if (alert.kind() == "declining" && alert.loss_12w().has_number_value()) {
+      notes.push_back(absl::StrCat("declining ", Percent(alert.loss_12w()), " in 12 wk"));
+    }
+    if (alert.acknowledged_at().has_string_value()) notes.push_back("acknowledged");
+    if (alert.snoozed_until().has_string_value()) {
+      notes.push_back(absl::StrCat("snoozed to ", Time(alert.snoozed_until().string_value())));
+    }
     table.AddRow({Str(alert.alert_id()), Str(alert.account_id()), Str(alert.severity()),
                   Str(alert.state()), Time(alert.opened_at()), absl::StrCat(alert.this_week()),
-                  Fixed1(alert.baseline_mean()), Percent(alert.ratio()), webhook});
+                  Fixed1(alert.baseline_mean()), Percent(alert.ratio()), webhook,
+                  absl::StrJoin(notes, "; ")});
   }
   return table.Render();
+}
+
+std::string FormatAlert(const admin::v1::Alert& answer) {
+  admin::v1::AlertList list;
+  *list.add_alerts() = answer;
+  return FormatAlerts(list);
 }
 
 std::string FormatEvaluation(const admin::v1::EvaluationCounts& answer) {

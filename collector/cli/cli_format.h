@@ -66,6 +66,8 @@ std::string FormatAtRisk(const std::vector<admin::v1::Account>& accounts, std::s
 std::string FormatAlerts(const admin::v1::AlertList& answer);
 // POST /v1/alerts/evaluate answer, one line.
 std::string FormatEvaluation(const admin::v1::EvaluationCounts& answer);
+// One alert (the answer of acknowledge and snooze), as a one-row alerts table.
+std::string FormatAlert(const admin::v1::Alert& answer);
 // GET /v1/renewals/upcoming answer as a table.
 std::string FormatRenewals(const admin::v1::RenewalList& answer);
 // GET /v1/accounts/{id} answer: health, factors, milestones, goals.

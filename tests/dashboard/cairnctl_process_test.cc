@@ -313,5 +313,46 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
   std::cerr << "$ cairnctl alerts --open\n" << alerts.out;
 }
 
+TEST_F(CollectorCairnctlProcessTest, AlertsAckAndSnooze) {
+  // The seeded book: globex's drop opens an alert.
+  ASSERT_TRUE(SeedAccounts(collector_->base_url()).ok());
+  CtlRun listed = Cairnctl({"--json", "alerts", "--open"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const std::string key = "\"alert_id\":\"";
+  const size_t at = listed.out.find(key);
+  ASSERT_NE(at, std::string::npos) << listed.out;
+  const std::string id =
+      listed.out.substr(at + key.size(), listed.out.find('"', at + key.size()) - at - key.size());
+  ASSERT_THAT(id, StartsWith("alr_"));
+
+  CtlRun acked = Cairnctl({"alerts", "ack", id});
+  ASSERT_EQ(acked.exit_code, 0) << acked.err;
+  EXPECT_THAT(acked.out, HasSubstr("globex"));
+  EXPECT_THAT(acked.out, HasSubstr("acknowledged"));
+  // Acknowledged alerts stay on the open list.
+  EXPECT_THAT(Cairnctl({"alerts", "--open"}).out, HasSubstr(id));
+
+  CtlRun snoozed = Cairnctl({"alerts", "snooze", id, "--days", "3"});
+  ASSERT_EQ(snoozed.exit_code, 0) << snoozed.err;
+  EXPECT_THAT(snoozed.out, HasSubstr("snoozed to "));
+  EXPECT_THAT(Cairnctl({"alerts", "--open"}).out, Not(HasSubstr(id)));
+  EXPECT_THAT(Cairnctl({"alerts"}).out, HasSubstr(id));  // still in the full list
+  std::cerr << "$ cairnctl alerts snooze " << id << " --days 3\n" << snoozed.out;
+
+  // Usage errors (2) and the server's refusals (1).
+  EXPECT_EQ(Cairnctl({"alerts", "snooze", id}).exit_code, 2);
+  EXPECT_EQ(Cairnctl({"alerts", "snooze", id, "--days", "0"}).exit_code, 2);
+  EXPECT_EQ(Cairnctl({"alerts", "snooze", id, "--days", "91"}).exit_code, 2);
+  EXPECT_EQ(Cairnctl({"alerts", "snooze", id, "--days", "2", "--until", "2030-01-01T00:00:00Z"})
+                .exit_code,
+            2);
+  CtlRun far = Cairnctl({"alerts", "snooze", id, "--until", "2999-01-01T00:00:00Z"});
+  EXPECT_EQ(far.exit_code, 1);
+  EXPECT_THAT(far.err, HasSubstr("HTTP 400"));
+  CtlRun unknown = Cairnctl({"alerts", "ack", "alr_unknown"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("HTTP 404"));
+}
+
 }  // namespace
 }  // namespace cairn::testing

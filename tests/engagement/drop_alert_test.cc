@@ -14,18 +14,30 @@ using testing::At;
 using testing::kNow;
 using testing::kToday;
 
-// Weekly totals: weeks[k] logins on the last day of week k (week 0 ends
-// today, week k ends today - 7k).
+// Weekly totals: weeks[k] logins on the day before the last day of week k
+// (week 0 ends today, week k ends today - 7k), so the week of complete days
+// ending yesterday, which must confirm a drop, holds the same totals.
 std::vector<AccountDay> Weeks(std::vector<int64_t> weeks) {
   std::vector<AccountDay> days;
-  for (size_t k = 0; k < weeks.size(); ++k) {
-    days.push_back({kToday - 7 * static_cast<DayIndex>(k), weeks[k], 1});
+  for (size_t k = weeks.size(); k-- > 0;) {
+    days.push_back({kToday - 7 * static_cast<DayIndex>(k) - 1, weeks[k], 1});
   }
   return days;
 }
 
-DropEvaluation Eval(std::vector<int64_t> weeks, absl::Time first_login = At(-60)) {
-  auto eval = EvaluateDrop(Weeks(std::move(weeks)), first_login, kNow, DropRule{});
+// The ratio rule alone (no size or seasonality checks): these tests pin the
+// week-against-4-weeks arithmetic; SizeAwareRule below pins the defaults.
+DropRule RatioRule() {
+  DropRule rule;
+  rule.min_weekly_change = 0;
+  rule.noise_z = 0;
+  rule.seasonal = false;
+  return rule;
+}
+
+DropEvaluation Eval(std::vector<int64_t> weeks, absl::Time first_login = At(-60),
+                    const DropRule& rule = RatioRule()) {
+  auto eval = EvaluateDrop(Weeks(std::move(weeks)), first_login, kNow, rule);
   EXPECT_TRUE(eval.ok()) << eval.status();
   return *eval;
 }
@@ -68,6 +80,54 @@ TEST(DropRuleTest, SmallBaselineNeverAlerts) {
   EXPECT_EQ(Eval({3, 5, 5, 5, 5}).state, DropState::kDrop);
 }
 
+TEST(DropRuleTest, SizeAwareByDefault) {
+  // 3 / 6 = 0.5 but only 3 logins fewer than the baseline mean: noise for an
+  // account this small (min_weekly_change 4; 3 spreads = 3 x sqrt(6 x 1.25)
+  // = 8.2 logins).
+  const DropEvaluation e = Eval({3, 6, 6, 6, 6}, At(-60), DropRule{});
+  EXPECT_EQ(e.state, DropState::kNone);
+  EXPECT_TRUE(e.evaluable);
+  EXPECT_EQ(e.veto, DropVeto::kSmallChange);
+  EXPECT_EQ(Eval({3, 6, 6, 6, 6}).state, DropState::kDrop);  // the ratio alone
+  // 100 -> 60: 40 fewer, 3 spreads = 33.5: a drop for a large account.
+  EXPECT_EQ(Eval({60, 100, 100, 100, 100}, At(-60), DropRule{}).state, DropState::kDrop);
+  // 20 -> 10: 10 fewer < 3 x sqrt(25) = 15 in one week ...
+  EXPECT_EQ(Eval({10, 20, 20, 20, 20, 20}, At(-60), DropRule{}).veto, DropVeto::kSmallChange);
+  // ... nor are two such weeks, 20 fewer against 3 x sqrt(40 x 1.5) = 23.2;
+  // two weeks at 8, 24 fewer, are (both below half: severe).
+  EXPECT_EQ(Eval({10, 10, 20, 20, 20, 20, 20}, At(-60), DropRule{}).state, DropState::kNone);
+  EXPECT_EQ(Eval({8, 8, 20, 20, 20, 20, 20}, At(-60), DropRule{}).state, DropState::kSevere);
+}
+
+TEST(DropRuleTest, PartialTodayIsConfirmedOnCompleteDays) {
+  // 100 a week on one day 3 days before each week's end; this week's day
+  // is today (partly over) with 40: the week ending today is 40 / 100 but
+  // the complete days ending yesterday hold last week's 100.
+  std::vector<AccountDay> days;
+  for (int k = 1; k <= 6; ++k) days.push_back({kToday - 7 * k, 100, 10});
+  days.push_back({kToday, 40, 10});
+  auto eval = EvaluateDrop(days, At(-60), kNow, DropRule{});
+  ASSERT_TRUE(eval.ok());
+  EXPECT_EQ(eval->state, DropState::kNone);
+  EXPECT_EQ(eval->veto, DropVeto::kPartialDay);
+}
+
+TEST(DropRuleTest, RecurringDipIsJudgedAgainstEarlierDips) {
+  // 12 complete weeks of 100 with a dip to 30 every 4 weeks (weeks 4, 8,
+  // 12); this week dips to 28 again: no drop. A dip to 5 is one.
+  const auto book = [](int64_t now_week) {
+    std::vector<int64_t> weeks = {now_week};
+    for (int k = 1; k <= 13; ++k) weeks.push_back(k % 4 == 0 ? 30 : 100);
+    return weeks;
+  };
+  const DropEvaluation seasonal = Eval(book(28), At(-120), DropRule{});
+  EXPECT_EQ(seasonal.state, DropState::kNone);
+  EXPECT_EQ(seasonal.veto, DropVeto::kRecurringDip);
+  EXPECT_EQ(Eval(book(5), At(-120), DropRule{}).state, DropState::kDrop);
+  // Without the dips in its history the same week is a drop.
+  EXPECT_EQ(Eval({28, 100, 100, 100, 100, 100}, At(-120), DropRule{}).state, DropState::kDrop);
+}
+
 TEST(DropRuleTest, NewAccountNeverAlerts) {
   // First login on day -30: the baseline [-34, -7] is not all history.
   const DropEvaluation e = Eval({0, 20, 20, 20, 20}, At(-30));
@@ -102,7 +162,7 @@ struct Actions {
 };
 
 Actions Simulate(const std::function<int64_t(int)>& logins, int from, int to, absl::Duration step,
-                 AlertTracker& tracker) {
+                 AlertTracker& tracker, const DropRule& rule = RatioRule()) {
   const absl::Time origin = absl::UnixEpoch() + absl::Hours(24) * kToday;  // day 0
   std::vector<AccountDay> days;
   for (int d = 0; d <= to; ++d) {
@@ -117,7 +177,7 @@ Actions Simulate(const std::function<int64_t(int)>& logins, int from, int to, ab
     for (const AccountDay& d : days) {
       if (d.day <= DayOf(t)) seen.push_back(d);
     }
-    auto eval = EvaluateDrop(seen, origin + absl::Hours(8), t, DropRule{});
+    auto eval = EvaluateDrop(seen, origin + absl::Hours(8), t, rule);
     EXPECT_TRUE(eval.ok());
     switch (tracker.Observe(*eval, t)) {
       case AlertAction::kOpen:
@@ -163,6 +223,19 @@ TEST(AlertTrackerTest, DroppingAccountAlertsOnceOverEightWeeks) {
   EXPECT_EQ(run.closes, 0);
   EXPECT_TRUE(tracker.episode().open);
   EXPECT_EQ(tracker.episode().severity, DropState::kSevere);
+  EXPECT_EQ(tracker.episode().episodes, 1);
+}
+
+TEST(AlertTrackerTest, SmallAccountAlertsOnceTheFallIsBeyondNoise) {
+  // The account above (14 logins a week, none from day 35) under the
+  // default rule: its fall is within the noise of a count this small until
+  // the complete week ending yesterday has lost 3 spreads (3 x sqrt(14 x
+  // 1.25) = 12.5 logins): day 42 (week [35, 41] = 0), not day 36.
+  AlertTracker tracker;
+  const Actions run =
+      Simulate([](int d) { return d <= 34 ? 2 : 0; }, 35, 56, absl::Hours(1), tracker, DropRule{});
+  EXPECT_EQ(run.open_days, std::vector<int>{42});
+  EXPECT_EQ(run.closes, 0);
   EXPECT_EQ(tracker.episode().episodes, 1);
 }
 

@@ -1,6 +1,10 @@
 // Factor scores, labels and the health score, with hand-computed values.
 #include "cairn/engagement/health.h"
 
+#include <cmath>
+#include <vector>
+
+#include "cairn/engagement/long_trend.h"
 #include "fixtures.h"
 #include "gtest/gtest.h"
 
@@ -150,6 +154,52 @@ TEST(HealthTest, UnreachedKeyMilestoneScoredOnElapsedTime) {
   const Health young =
       ComputeHealth(9, MeasuredTrend(1), BreadthOf(1), KeyMilestones(2, {-1}), kNow);
   EXPECT_DOUBLE_EQ(young.time_to_value.score, 1.0);
+}
+
+}  // namespace
+}  // namespace cairn::engagement
+
+namespace cairn::engagement {
+namespace {
+
+// An account that lost 71% of its weekly logins over 12 weeks, steadily: 100
+// a week 11 weeks ago down to 29 this week (6.45 fewer each week), one day
+// of logins per week. Week against 4 weeks: 29 / mean(35.5, 42, 48.4, 54.8)
+// = 0.64 reads "watch"; the 12-week fit keeps 29% of its level: poor.
+TEST(LongTrendTest, SlowDeclineIsPoorAndDeclining) {
+  std::vector<AccountDay> days;
+  for (int k = 11; k >= 0; --k) {
+    days.push_back({testing::kToday - 7 * k - 1, std::lround(29 + 6.4545 * k), 5});
+  }
+  const Trend trend = ComputeTrend(days, testing::At(-100), testing::kNow);
+  ASSERT_TRUE(trend.long_term.measured);
+  EXPECT_NEAR(trend.long_term.loss, 0.71, 0.01);
+  EXPECT_NEAR(trend.long_term.slope, -6.45, 0.05);
+  EXPECT_TRUE(trend.long_term.declining);
+  ASSERT_TRUE(trend.ratio.has_value());
+  EXPECT_EQ(LabelForScore(TrendScore(*trend.ratio)), Label::kWatch);  // the 4-week view alone
+  const std::optional<double> score = TrendFactorScore(trend);
+  ASSERT_TRUE(score.has_value());
+  EXPECT_NEAR(*score, TrendScore(0.29), 0.01);
+  EXPECT_EQ(LabelForScore(*score), Label::kPoor);
+  // In the health score the poor trend caps the band.
+  const Health health = ComputeHealth(10, trend, BreadthOf(0.9), MilestoneSummary{}, testing::kNow);
+  EXPECT_EQ(health.trend.label, Label::kPoor);
+  EXPECT_EQ(health.band, Label::kPoor);
+}
+
+TEST(LongTrendTest, OneOddWeekDoesNotMakeADecline) {
+  // Steady 50 a week with one week at 5 (a holiday): Theil-Sen ignores it.
+  std::vector<AccountDay> days;
+  for (int k = 11; k >= 0; --k) {
+    days.push_back({testing::kToday - 7 * k - 1, k == 1 ? 5 : 50, 5});
+  }
+  const LongTrend trend = ComputeLongTrend(days, testing::At(-100), testing::kNow);
+  ASSERT_TRUE(trend.measured);
+  EXPECT_NEAR(trend.loss, 0, 0.01);
+  EXPECT_FALSE(trend.declining);
+  // Too young: not measured.
+  EXPECT_FALSE(ComputeLongTrend(days, testing::At(-80), testing::kNow).measured);
 }
 
 }  // namespace

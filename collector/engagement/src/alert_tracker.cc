@@ -26,12 +26,18 @@ AlertAction AlertTracker::Observe(const DropEvaluation& evaluation, absl::Time a
     ++episode_.episodes;
     return AlertAction::kOpen;
   }
-  if (evaluation.state == DropState::kSevere && episode_.severity != DropState::kSevere) {
-    episode_.severity = DropState::kSevere;
+  if (DropStateRank(evaluation.state) > DropStateRank(episode_.severity)) {
+    episode_.severity = evaluation.state;
     episode_.escalated_at = at;
     return AlertAction::kEscalate;
   }
-  if (evaluation.evaluable && evaluation.state == DropState::kNone) {
+  if (evaluation.state != DropState::kNone) return AlertAction::kNone;
+  // A declining episode recovers on its own measure, with hysteresis; a
+  // drop episode on an evaluable week back at or above drop_ratio.
+  const bool recovered = episode_.severity == DropState::kDeclining
+                             ? evaluation.long_trend.measured && !evaluation.long_trend.holding
+                             : evaluation.evaluable;
+  if (recovered) {
     episode_.open = false;
     episode_.severity = DropState::kNone;
     episode_.closed_at = at;

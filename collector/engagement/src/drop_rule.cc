@@ -1,5 +1,11 @@
 #include "cairn/engagement/drop_rule.h"
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "cairn/engagement/seasonality.h"
+
 namespace cairn::engagement {
 namespace {
 
@@ -24,6 +30,81 @@ Week JudgeWeek(std::span<const AccountDay> days, std::optional<DayIndex> first_d
   return week;
 }
 
+// An in-phase week of a recurring dip is at least 10% below the typical week.
+constexpr double kRecurringDipRatio = 0.9;
+
+// Whether `seen` logins against `expected` is short by at least weeks x
+// min_weekly_change and by noise_z spreads. A count's spread grows like its
+// square root; the expectation's own variance (`expected_variance_share` x
+// expected: an average of several weeks is steadier than one week) is added.
+bool BeyondNoise(double seen, double expected, double expected_variance_share, int weeks,
+                 const DropRule& rule) {
+  const double spread = std::sqrt(expected * (1.0 + expected_variance_share));
+  return expected - seen >= std::max(weeks * rule.min_weekly_change, rule.noise_z * spread);
+}
+
+// Weekly totals of the 13 weeks ending on `last`, newest first.
+std::array<int64_t, 13> WeeksEnding(std::span<const AccountDay> days, DayIndex last) {
+  std::array<int64_t, 13> weekly{};
+  for (size_t k = 0; k < weekly.size(); ++k) {
+    const DayIndex end = last - 7 * static_cast<DayIndex>(k);
+    weekly[k] = LoginsBetween(days, end - 6, end);
+  }
+  return weekly;
+}
+
+// Whether the fall of week 0 of `weekly` (ending on `last`) stands out from
+// the noise: against the mean of the 4 weeks before it, or, with the last
+// two weeks together below drop_ratio of the 4 weeks before them, over two
+// weeks (a small account's drop shows after two weeks when one is not enough).
+bool Significant(std::span<const int64_t> weekly, std::optional<DayIndex> first_day, DayIndex last,
+                 const DropRule& rule) {
+  const auto sum = [&](int from, int to) {
+    int64_t total = 0;
+    for (int k = from; k <= to; ++k) total += weekly[static_cast<size_t>(k)];
+    return static_cast<double>(total);
+  };
+  if (BeyondNoise(sum(0, 0), sum(1, 4) / 4.0, 1.0 / 4.0, 1, rule)) return true;
+  const double expected = sum(2, 5) / 2.0;
+  return first_day && *first_day <= last - 41 && sum(0, 1) < rule.drop_ratio * expected &&
+         BeyondNoise(sum(0, 1), expected, 2.0 / 4.0, 2, rule);
+}
+
+// Whether today's partial day, the account's size or its own recurring dip
+// explains a week below drop_ratio. With the seasonality checks on, the
+// size and dip checks judge the complete week ending yesterday.
+DropVeto Veto(std::span<const AccountDay> days, std::optional<DayIndex> first_day, DayIndex today,
+              const DropRule& rule) {
+  if (rule.seasonal) {
+    // Today is only partly over: the week of complete days must agree.
+    const Week complete = JudgeWeek(days, first_day, today - 1, rule);
+    if (complete.evaluable && complete.ratio >= rule.drop_ratio) return DropVeto::kPartialDay;
+  }
+  const DayIndex last = rule.seasonal ? today - 1 : today;
+  const std::array<int64_t, 13> weekly = WeeksEnding(days, last);
+  if (!Significant(weekly, first_day, last, rule)) return DropVeto::kSmallChange;
+  if (!rule.seasonal) return DropVeto::kNone;
+  // Where this week is the phase of a dip recurring every 2-4 weeks, judge
+  // it against the earlier dips of that phase instead.
+  for (int p = kMinDipPeriodWeeks; p <= kMaxDipPeriodWeeks; ++p) {
+    if (!IsRecurringDip(weekly, {p, 0}, kRecurringDipRatio, rule.min_baseline_weekly_logins)) {
+      continue;
+    }
+    double in_phase = 0;
+    int count = 0;
+    for (int k = p; k < static_cast<int>(weekly.size()); k += p) {
+      in_phase += static_cast<double>(weekly[static_cast<size_t>(k)]);
+      ++count;
+    }
+    const double expected = in_phase / count;
+    const auto seen = static_cast<double>(weekly[0]);
+    if (seen >= rule.drop_ratio * expected || !BeyondNoise(seen, expected, 1.0 / count, 1, rule)) {
+      return DropVeto::kRecurringDip;
+    }
+  }
+  return DropVeto::kNone;
+}
+
 }  // namespace
 
 absl::Status ValidateDropRule(const DropRule& rule) {
@@ -36,7 +117,10 @@ absl::Status ValidateDropRule(const DropRule& rule) {
   if (!(rule.min_baseline_weekly_logins >= 0)) {
     return absl::InvalidArgumentError("drop rule needs min_baseline_weekly_logins >= 0");
   }
-  return absl::OkStatus();
+  if (!(rule.min_weekly_change >= 0 && rule.noise_z >= 0)) {
+    return absl::InvalidArgumentError("drop rule needs min_weekly_change, noise_z >= 0");
+  }
+  return ValidateDeclineRule(rule.decline);
 }
 
 std::string_view DropStateName(DropState state) {
@@ -47,6 +131,36 @@ std::string_view DropStateName(DropState state) {
       return "drop";
     case DropState::kSevere:
       return "severe";
+    case DropState::kDeclining:
+      return "declining";
+  }
+  return "none";
+}
+
+int DropStateRank(DropState state) {
+  switch (state) {
+    case DropState::kNone:
+      return 0;
+    case DropState::kDeclining:
+      return 1;
+    case DropState::kDrop:
+      return 2;
+    case DropState::kSevere:
+      return 3;
+  }
+  return 0;
+}
+
+std::string_view DropVetoName(DropVeto veto) {
+  switch (veto) {
+    case DropVeto::kNone:
+      return "none";
+    case DropVeto::kSmallChange:
+      return "small_change";
+    case DropVeto::kPartialDay:
+      return "partial_day";
+    case DropVeto::kRecurringDip:
+      return "recurring_dip";
   }
   return "none";
 }
@@ -65,6 +179,8 @@ absl::StatusOr<DropEvaluation> EvaluateDrop(std::span<const AccountDay> days,
   eval.baseline_mean = current.baseline_mean;
   eval.ratio = current.ratio;
   if (!current.evaluable || current.ratio >= rule.drop_ratio) return eval;
+  eval.veto = Veto(days, first_day, today, rule);
+  if (eval.veto != DropVeto::kNone) return eval;
   eval.state = DropState::kDrop;
   if (current.ratio >= rule.severe_ratio) return eval;
   for (int j = 1; j < rule.severe_weeks; ++j) {
@@ -72,6 +188,18 @@ absl::StatusOr<DropEvaluation> EvaluateDrop(std::span<const AccountDay> days,
     if (!earlier.evaluable || earlier.ratio >= rule.severe_ratio) return eval;
   }
   eval.state = DropState::kSevere;
+  return eval;
+}
+
+absl::StatusOr<DropEvaluation> EvaluateUsage(std::span<const AccountDay> days,
+                                             std::optional<absl::Time> account_first_login,
+                                             absl::Time now, const DropRule& rule) {
+  absl::StatusOr<DropEvaluation> eval = EvaluateDrop(days, account_first_login, now, rule);
+  if (!eval.ok()) return eval;
+  eval->long_trend = ComputeLongTrend(days, account_first_login, now, rule.decline);
+  if (eval->state == DropState::kNone && eval->long_trend.declining) {
+    eval->state = DropState::kDeclining;
+  }
   return eval;
 }
 

@@ -1,5 +1,6 @@
 #include "cairn/engagement/health.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -40,6 +41,16 @@ Label LabelForScore(double score) {
 
 double FrequencyScore(int login_days) { return PiecewiseLinear(kFrequencyKnots, login_days); }
 double TrendScore(double ratio) { return PiecewiseLinear(kTrendKnots, ratio); }
+std::optional<double> TrendFactorScore(const Trend& trend) {
+  if (!trend.ratio) return std::nullopt;
+  double score = TrendScore(*trend.ratio);
+  const LongTrend& long_term = trend.long_term;
+  if (long_term.measured && long_term.start_level > 0) {
+    const double kept = std::max(0.0, long_term.end_level / long_term.start_level);
+    score = std::min(score, TrendScore(kept));
+  }
+  return score;
+}
 double BreadthScore(double ratio) { return PiecewiseLinear(kBreadthKnots, ratio); }
 double TimeToValueScore(absl::Duration time_to_value) {
   return PiecewiseLinear(kTimeToValueKnots, absl::ToDoubleHours(time_to_value) / 24.0);
@@ -51,7 +62,9 @@ Health ComputeHealth(int login_days_14, const Trend& trend, const Breadth& bread
   health.frequency = MakeFactor(FrequencyScore(login_days_14), kFrequencyWeight);
   health.breadth = MakeFactor(BreadthScore(breadth.ratio), kBreadthWeight);
   health.trend.weight = kTrendWeight;
-  if (trend.ratio) health.trend = MakeFactor(TrendScore(*trend.ratio), kTrendWeight);
+  if (std::optional<double> score = TrendFactorScore(trend)) {
+    health.trend = MakeFactor(*score, kTrendWeight);
+  }
   health.time_to_value.weight = kTimeToValueWeight;
   if (!milestones.key.empty() && milestones.account_first_login) {
     double sum = 0;

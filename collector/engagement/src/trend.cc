@@ -29,6 +29,7 @@ Trend ComputeTrend(std::span<const AccountDay> days, std::optional<absl::Time> a
     trend.status = TrendStatus::kMeasured;
     trend.ratio = static_cast<double>(trend.this_week) / trend.baseline_mean;
   }
+  trend.long_term = ComputeLongTrend(days, account_first_login, now);
   return trend;
 }
 

@@ -27,6 +27,10 @@ absl::Status Bad(std::string_view what) {
 // The shared row parser, with the millisecond times of these tables.
 struct Reader : SqlRowReader {
   explicit Reader(const SqlRow& r) : SqlRowReader{r} {}
+  std::optional<double> OptDouble(size_t col) {
+    if (col < row.size() && !row[col]) return std::nullopt;
+    return Double(col);
+  }
   std::optional<absl::Time> OptTime(size_t col) {
     std::optional<int64_t> ms = OptInt(col);
     if (!ms) return std::nullopt;
@@ -44,17 +48,32 @@ absl::Time FromOptMs(const std::optional<absl::Time>& t) {
 
 int64_t DeliveryCode(DeliveryState state) { return static_cast<int64_t>(state); }
 
+// The stored DropState code (its enum value) of an alert or episode.
+DropState SeverityOf(int64_t code) {
+  switch (code) {
+    case 1:
+      return DropState::kDrop;
+    case 2:
+      return DropState::kSevere;
+    case 3:
+      return DropState::kDeclining;
+    default:
+      return DropState::kNone;
+  }
+}
+
 constexpr char kAlertColumns[] =
     "alert_id, account_id, severity, open, opened_at_ms, escalated_at_ms, resolved_at_ms, "
     "this_week, baseline_mean, ratio, payload, delivery_state, attempts, last_error, "
-    "next_attempt_ms";
+    "next_attempt_ms, kind, loss_12w, acknowledged_at_ms, snoozed_until_ms";
 
 absl::StatusOr<StoredAlert> ParseAlert(const SqlRow& row) {
   Reader r{row};
   StoredAlert a;
   a.alert_id = r.Text(0);
   a.account_id = r.Text(1);
-  a.severity = r.Int(2) == 2 ? DropState::kSevere : DropState::kDrop;
+  a.severity = SeverityOf(r.Int(2));
+  if (a.severity == DropState::kNone) a.severity = DropState::kDrop;
   a.open = r.Int(3) != 0;
   a.opened_at = absl::FromUnixMillis(r.Int(4));
   a.escalated_at = r.OptTime(5);
@@ -70,6 +89,10 @@ absl::StatusOr<StoredAlert> ParseAlert(const SqlRow& row) {
   a.attempts = r.Int(12);
   a.last_error = r.Text(13);
   a.next_attempt_at = absl::FromUnixMillis(r.Int(14));
+  a.kind = r.Text(15);
+  a.loss_12w = r.OptDouble(16);
+  a.acknowledged_at = r.OptTime(17);
+  a.snoozed_until = r.OptTime(18);
   if (!r.ok) return Bad("alert row");
   return a;
 }
@@ -410,10 +433,7 @@ absl::StatusOr<AccountEpisode> EngagementStore::ReadEpisode(std::string_view acc
     if (rows->empty()) return absl::OkStatus();
     Reader r{rows->front()};
     out.episode.open = r.Int(0) != 0;
-    int64_t severity = r.Int(1);
-    out.episode.severity = severity == 2   ? DropState::kSevere
-                           : severity == 1 ? DropState::kDrop
-                                           : DropState::kNone;
+    out.episode.severity = SeverityOf(r.Int(1));
     out.episode.opened_at = FromOptMs(r.OptTime(2));
     out.episode.escalated_at = FromOptMs(r.OptTime(3));
     out.episode.closed_at = FromOptMs(r.OptTime(4));
@@ -467,31 +487,36 @@ absl::Status EngagementStore::SaveAlertStep(std::string_view account_id,
     }
     switch (action) {
       case AlertAction::kOpen: {
-        const std::array<SqlValue, 15> row = {Text(alert.alert_id),
-                                              Text(account_id),
-                                              SqlValue(static_cast<int64_t>(alert.severity)),
-                                              SqlValue(int64_t{1}),
-                                              Ms(alert.opened_at),
-                                              SqlValue(nullptr),
-                                              SqlValue(nullptr),
-                                              SqlValue(alert.this_week),
-                                              SqlValue(alert.baseline_mean),
-                                              SqlValue(alert.ratio),
-                                              Text(alert.payload),
-                                              SqlValue(DeliveryCode(alert.delivery)),
-                                              SqlValue(alert.attempts),
-                                              Text(alert.last_error),
-                                              Ms(alert.next_attempt_at)};
+        const std::array<SqlValue, 19> row = {
+            Text(alert.alert_id),
+            Text(account_id),
+            SqlValue(static_cast<int64_t>(alert.severity)),
+            SqlValue(int64_t{1}),
+            Ms(alert.opened_at),
+            SqlValue(nullptr),
+            SqlValue(nullptr),
+            SqlValue(alert.this_week),
+            SqlValue(alert.baseline_mean),
+            SqlValue(alert.ratio),
+            Text(alert.payload),
+            SqlValue(DeliveryCode(alert.delivery)),
+            SqlValue(alert.attempts),
+            Text(alert.last_error),
+            Ms(alert.next_attempt_at),
+            Text(alert.kind),
+            alert.loss_12w ? SqlValue(*alert.loss_12w) : SqlValue(nullptr),
+            SqlValue(nullptr),
+            SqlValue(nullptr)};
         return sql
             .Execute(absl::StrCat("INSERT INTO alerts (", kAlertColumns,
                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                                  "?13, ?14, ?15)"),
+                                  "?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
                      row)
             .status();
       }
       case AlertAction::kEscalate: {
         const std::array<SqlValue, 3> row = {Text(episode.alert_id),
-                                             SqlValue(static_cast<int64_t>(DropState::kSevere)),
+                                             SqlValue(static_cast<int64_t>(e.severity)),
                                              OptMs(e.escalated_at)};
         return sql
             .Execute("UPDATE alerts SET severity = ?2, escalated_at_ms = ?3 WHERE alert_id = ?1",
@@ -518,7 +543,16 @@ absl::StatusOr<std::vector<StoredAlert>> EngagementStore::QueryAlerts(
       params, ParseAlert);
 }
 
-absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(bool open_only, size_t limit) {
+absl::StatusOr<std::vector<StoredAlert>> EngagementStore::ListAlerts(
+    bool open_only, size_t limit, std::optional<absl::Time> hide_snoozed_at) {
+  if (open_only && hide_snoozed_at) {
+    const std::array<SqlValue, 2> params = {Ms(*hide_snoozed_at),
+                                            SqlValue(static_cast<int64_t>(limit))};
+    return QueryAlerts(
+        "WHERE open = 1 AND (snoozed_until_ms IS NULL OR snoozed_until_ms <= ?1) "
+        "ORDER BY opened_at_ms DESC, alert_id LIMIT ?2",
+        params);
+  }
   const std::array<SqlValue, 2> params = {SqlValue(int64_t{open_only ? 1 : 0}),
                                           SqlValue(static_cast<int64_t>(limit))};
   return QueryAlerts("WHERE open >= ?1 ORDER BY opened_at_ms DESC, alert_id LIMIT ?2", params);

@@ -66,11 +66,21 @@ enum class DeliveryState {
 // "pending", "delivered", "failed".
 std::string_view DeliveryStateName(DeliveryState state);
 
-// One usage-drop alert (one per episode) and its webhook delivery.
+// One usage alert (one per episode) and its webhook delivery.
 struct StoredAlert {
   std::string alert_id;
   std::string account_id;
+  // The strongest state of the episode: kDeclining, kDrop or kSevere.
   engagement::DropState severity = engagement::DropState::kDrop;
+  // What opened it: "drop" (a week against the 4 before, or severe) or
+  // "declining" (the 12-week trend). Stays when the episode escalates.
+  std::string kind = "drop";
+  // The fitted 12-week loss when it opened, if the trend was measured.
+  std::optional<double> loss_12w;
+  // Set by a person: acknowledged (the first time counts) and snoozed
+  // (hidden from the open list until then).
+  std::optional<absl::Time> acknowledged_at;
+  std::optional<absl::Time> snoozed_until;
   bool open = true;
   absl::Time opened_at = absl::UnixEpoch();
   std::optional<absl::Time> escalated_at;
@@ -155,8 +165,19 @@ class EngagementStore {
                              const AccountEpisode& next, engagement::AlertAction action,
                              const StoredAlert& alert);
   // Alerts newest first (open ones only if `open_only`), at most `limit`.
-  // Cost: an index scan.
-  absl::StatusOr<std::vector<StoredAlert>> ListAlerts(bool open_only, size_t limit);
+  // With `open_only` and `hide_snoozed_at`, alerts snoozed past that time
+  // are left out. Cost: an index scan.
+  absl::StatusOr<std::vector<StoredAlert>> ListAlerts(
+      bool open_only, size_t limit, std::optional<absl::Time> hide_snoozed_at = std::nullopt);
+  // One alert by id, or nullopt. Cost: one primary-key read.
+  absl::StatusOr<std::optional<StoredAlert>> GetAlert(std::string_view alert_id);
+  // Marks the alert acknowledged at `at` (an earlier acknowledgement is
+  // kept). NotFound for an unknown id. Cost: one update.
+  absl::Status AcknowledgeAlert(std::string_view alert_id, absl::Time at);
+  // Snoozes the alert until `until` (replacing an earlier snooze). NotFound
+  // for an unknown id, FailedPrecondition for a resolved alert. Cost: one
+  // update.
+  absl::Status SnoozeAlert(std::string_view alert_id, absl::Time until);
   // The open alert of `account_id` (at most one is open per account), or
   // nullopt. Cost: two primary-key reads (the episode, then its alert).
   // Fails like ListAlerts.

@@ -26,18 +26,22 @@ using engagement::DropState;
 
 std::string Number(double v) { return absl::StrFormat("%.6g", v); }
 
-// The webhook body (docs/metrics.md).
+// The webhook body (docs/metrics.md). A declining alert is its own type, so
+// receivers written for drops are not misled; both carry "kind".
 std::string WebhookBody(const StoredAlert& alert, const engagement::Health& health) {
-  std::string out = "{\"type\":\"usage_drop\",\"alert_id\":";
+  std::string out =
+      absl::StrCat("{\"type\":\"", alert.kind == "declining" ? "usage_decline" : "usage_drop",
+                   "\",\"kind\":\"", alert.kind, "\",\"alert_id\":");
   AppendJsonString(alert.alert_id, &out);
   out.append(",\"account_id\":");
   AppendJsonString(alert.account_id, &out);
-  absl::StrAppend(&out, ",\"severity\":\"", ToAbsl(engagement::DropStateName(alert.severity)),
-                  "\",\"opened_at\":\"", FormatRfc3339(alert.opened_at),
-                  "\",\"this_week\":", alert.this_week,
-                  ",\"baseline_mean\":", Number(alert.baseline_mean),
-                  ",\"ratio\":", Number(alert.ratio), ",\"health\":{\"score\":", health.score,
-                  ",\"band\":\"", ToAbsl(engagement::LabelName(health.band)), "\"}}");
+  absl::StrAppend(
+      &out, ",\"severity\":\"", ToAbsl(engagement::DropStateName(alert.severity)),
+      "\",\"opened_at\":\"", FormatRfc3339(alert.opened_at), "\",\"this_week\":", alert.this_week,
+      ",\"baseline_mean\":", Number(alert.baseline_mean), ",\"ratio\":", Number(alert.ratio),
+      ",\"loss_12w\":", alert.loss_12w ? Number(*alert.loss_12w) : "null",
+      ",\"health\":{\"score\":", health.score, ",\"band\":\"",
+      ToAbsl(engagement::LabelName(health.band)), "\"}}");
   return out;
 }
 
@@ -84,7 +88,7 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
   const engagement::DayIndex today = engagement::DayOf(now);
   std::vector<engagement::AccountDay> days =
       engagement::RollUpDays(input->login_days, today - engagement::kHistoryDays + 1, today);
-  absl::StatusOr<engagement::DropEvaluation> evaluation = engagement::EvaluateDrop(
+  absl::StatusOr<engagement::DropEvaluation> evaluation = engagement::EvaluateUsage(
       days, engagement::AccountFirstLogin(input->first_logins, now), now, rule_);
   if (!evaluation.ok()) return evaluation.status();
   absl::StatusOr<AccountEpisode> stored = tables.ReadEpisode(account_id);
@@ -101,8 +105,9 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
     next.alert_id = absl::StrCat("alr_", RandomHexId());
     alert.alert_id = next.alert_id;
     alert.account_id = std::string(account_id);
-    alert.severity =
-        evaluation->state == DropState::kSevere ? DropState::kSevere : DropState::kDrop;
+    alert.severity = evaluation->state;
+    alert.kind = evaluation->state == DropState::kDeclining ? "declining" : "drop";
+    if (evaluation->long_trend.measured) alert.loss_12w = evaluation->long_trend.loss;
     alert.open = true;
     alert.opened_at = absl::FromUnixMillis(absl::ToUnixMillis(now));
     alert.this_week = evaluation->this_week;

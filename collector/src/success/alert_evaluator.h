@@ -27,13 +27,13 @@ struct AlertEvaluationCounts {
   int64_t closed = 0;
 };
 
-// Evaluates the usage-drop rule for accounts and keeps their alert
-// episodes (engagement::EvaluateDrop + engagement::AlertTracker resumed from
-// the store), so an episode raises exactly one alert, whatever the
-// schedule. An opened alert is stored with its webhook body and a pending
-// delivery (WebhookSender sends it); without a webhook its delivery is
-// recorded as failed ("no webhook configured"). Evaluations are serialised
-// (scheduled and on-demand ones never interleave). Thread-safe.
+// Evaluates the usage rule for accounts and keeps their alert episodes
+// (engagement::EvaluateUsage: drop, severe or a slow 12-week decline, +
+// engagement::AlertTracker resumed from the store), so an episode raises exactly one alert,
+// whatever the schedule. An opened alert is stored with its webhook body and a pending delivery
+// (WebhookSender sends it); without a webhook its delivery is recorded as failed ("no webhook
+// configured"). Evaluations are serialised (scheduled and on-demand ones never interleave).
+// Thread-safe.
 class AlertEvaluator {
  public:
   // `rule` must pass engagement::ValidateDropRule (EvaluateAll fails with

@@ -50,6 +50,8 @@ enum class Route {
   kRetention,
   kBacktest,
   kFeedbackSummary,
+  kAlertAcknowledge,
+  kAlertSnooze,
 };
 
 const RouteTable& EngagementRoutes() {
@@ -61,6 +63,8 @@ const RouteTable& EngagementRoutes() {
     add("/v1/accounts", "GET", Route::kAccounts);
     add("/v1/alerts", "GET", Route::kAlerts);
     add("/v1/alerts/evaluate", "POST", Route::kEvaluate);
+    add("/v1/alerts/{id}/acknowledge", "POST", Route::kAlertAcknowledge);
+    add("/v1/alerts/{id}/snooze", "POST", Route::kAlertSnooze);
     add("/v1/renewals/upcoming", "GET", Route::kRenewals);
     add("/v1/renewals/forecast", "GET", Route::kForecast);
     add("/v1/account-groups", "GET", Route::kAccountGroups);
@@ -187,6 +191,10 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return Backtest(request);
     case Route::kFeedbackSummary:
       return FeedbackSummaryResponse(*store_, clock_->Now(), request);
+    case Route::kAlertAcknowledge:
+      return AcknowledgeAlert(*account);
+    case Route::kAlertSnooze:
+      return SnoozeAlert(*account, request);
     case Route::kNone:
       break;
   }

@@ -32,6 +32,8 @@ namespace cairn::collector {
 //   POST   /v1/accounts/{id}/customer-link            signed customer link
 //   GET    /v1/alerts[?state=open|all]
 //   POST   /v1/alerts/evaluate
+//   POST   /v1/alerts/{id}/acknowledge
+//   POST   /v1/alerts/{id}/snooze                      {"days": N} or {"until": RFC3339}
 //   GET    /v1/renewals/upcoming[?within_days=N&limit=&page_token=&filters&format=csv]
 //   GET    /v1/renewals/forecast[?months=N&filters]     ARR renewing by month and band
 //   GET|POST /v1/accounts/{id}/outcomes                 renewal outcomes
@@ -84,6 +86,9 @@ class EngagementApi {
   HttpResponse CustomerLinkFor(const std::string& account_id, const HttpRequest& request);
   HttpResponse ListAlerts(const HttpRequest& request);
   HttpResponse Evaluate();
+  // POST /v1/alerts/{id}/acknowledge and /snooze (engagement_api_alerts.cc).
+  HttpResponse AcknowledgeAlert(const std::string& alert_id);
+  HttpResponse SnoozeAlert(const std::string& alert_id, const HttpRequest& request);
   HttpResponse Renewals(const HttpRequest& request);
   HttpResponse Forecast(const HttpRequest& request);
   HttpResponse AccountGroups(const HttpRequest& request);

@@ -27,6 +27,8 @@ namespace {
 using engagement::DayIndex;
 
 constexpr size_t kMaxAlertsListed = 1000;
+// The longest snooze: a quarter, after which the alert must be looked at.
+constexpr int64_t kMaxSnoozeDays = 90;
 
 google::protobuf::Value TimeOrNull(const std::optional<absl::Time>& t) {
   return StringOrNull(t ? std::optional<std::string>(FormatRfc3339(*t)) : std::nullopt);
@@ -48,7 +50,26 @@ admin::v1::Alert AlertMessage(const StoredAlert& a) {
   delivery->set_state(std::string(DeliveryStateName(a.delivery)));
   delivery->set_attempts(static_cast<uint32_t>(a.attempts));
   delivery->set_last_error(a.last_error);
+  out.set_kind(a.kind);
+  *out.mutable_loss_12w() =
+      a.loss_12w ? NumberOrNull(*a.loss_12w) : StringOrNull(std::optional<std::string>());
+  *out.mutable_acknowledged_at() = TimeOrNull(a.acknowledged_at);
+  *out.mutable_snoozed_until() = TimeOrNull(a.snoozed_until);
   return out;
+}
+
+// The alert after a change, or the change's error as an HTTP answer.
+HttpResponse AlertAfter(EngagementStore& tables, const absl::Status& changed,
+                        std::string_view alert_id) {
+  if (changed.code() == absl::StatusCode::kNotFound) return EngagementError(404, "no such alert");
+  if (changed.code() == absl::StatusCode::kFailedPrecondition) {
+    return EngagementError(409, "the alert is resolved");
+  }
+  if (!changed.ok()) return EngagementStoreFailure(changed);
+  absl::StatusOr<std::optional<StoredAlert>> alert = tables.GetAlert(alert_id);
+  if (!alert.ok()) return EngagementStoreFailure(alert.status());
+  if (!*alert) return EngagementError(404, "no such alert");
+  return AdminJsonResponse(AlertMessage(**alert));
 }
 
 }  // namespace
@@ -56,12 +77,49 @@ admin::v1::Alert AlertMessage(const StoredAlert& a) {
 HttpResponse EngagementApi::ListAlerts(const HttpRequest& request) {
   std::string state = request.QueryParam("state").value_or("all");
   if (state != "open" && state != "all") return EngagementError(400, "state must be open or all");
+  // A snoozed alert is hidden from the open list until its snooze ends.
   absl::StatusOr<std::vector<StoredAlert>> alerts =
-      EngagementStore(store_).ListAlerts(state == "open", kMaxAlertsListed);
+      EngagementStore(store_).ListAlerts(state == "open", kMaxAlertsListed, clock_->Now());
   if (!alerts.ok()) return EngagementStoreFailure(alerts.status());
   admin::v1::AlertList out;
   for (const StoredAlert& a : *alerts) *out.add_alerts() = AlertMessage(a);
   return AdminJsonResponse(out);
+}
+
+HttpResponse EngagementApi::AcknowledgeAlert(const std::string& alert_id) {
+  EngagementStore tables(store_);
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_->Now()));
+  return AlertAfter(tables, tables.AcknowledgeAlert(alert_id, now), alert_id);
+}
+
+HttpResponse EngagementApi::SnoozeAlert(const std::string& alert_id, const HttpRequest& request) {
+  admin::v1::SnoozeRequest body;
+  if (absl::Status s = ParseAdminBody(request.body, &body); !s.ok()) {
+    return EngagementError(400, ToStd(s.message()));
+  }
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_->Now()));
+  if (body.until().empty() == (body.days() == 0)) {
+    return EngagementError(400, "give exactly one of until (RFC 3339) or days");
+  }
+  absl::Time until;
+  if (body.days() != 0) {
+    if (body.days() > kMaxSnoozeDays) {
+      return EngagementError(400, absl::StrCat("days must be 1-", kMaxSnoozeDays));
+    }
+    until = now + absl::Hours(24) * static_cast<int64_t>(body.days());
+  } else {
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, body.until(), &until, &error)) {
+      return EngagementError(400, "until must be an RFC 3339 time");
+    }
+    if (until <= now || until > now + absl::Hours(24) * kMaxSnoozeDays) {
+      return EngagementError(
+          400, absl::StrCat("until must be within the next ", kMaxSnoozeDays, " days"));
+    }
+    until = absl::FromUnixMillis(absl::ToUnixMillis(until));
+  }
+  EngagementStore tables(store_);
+  return AlertAfter(tables, tables.SnoozeAlert(alert_id, until), alert_id);
 }
 
 HttpResponse EngagementApi::Evaluate() {

@@ -448,11 +448,22 @@ CREATE TABLE IF NOT EXISTS account_notes (
 CREATE INDEX IF NOT EXISTS account_notes_by_account ON account_notes (account_id, created_at_ms);
 )sql";
 
-constexpr std::array<std::string_view, 10> kSteps = {kStepV1,           kStepV2,
+// Version 11 (alert kinds and workflow), as the SQLite store's step of
+// the same name: what opened each alert, the fitted 12-week loss, a
+// person's acknowledgement and snooze. Additive.
+constexpr std::string_view kStepAlertKinds = R"sql(
+ALTER TABLE alerts ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'drop',
+                   ADD COLUMN IF NOT EXISTS loss_12w double precision,
+                   ADD COLUMN IF NOT EXISTS acknowledged_at_ms bigint,
+                   ADD COLUMN IF NOT EXISTS snoozed_until_ms bigint;
+)sql";
+
+constexpr std::array<std::string_view, 11> kSteps = {kStepV1,           kStepV2,
                                                      kStepV3,           kStepV4,
                                                      kStepV5,           kStepV6,
                                                      kCsSnapshotTables, kCsContextColumnsPg,
-                                                     kStepFeedbackDay,  kStepAccessWorkflow};
+                                                     kStepFeedbackDay,  kStepAccessWorkflow,
+                                                     kStepAlertKinds};
 static_assert(kSteps.size() == kPgSchemaVersion);
 
 // Version 6 inside the migration's transaction: the table, the partitions

@@ -11,7 +11,7 @@
 namespace cairn::collector {
 
 // Schema version of the PostgreSQL store this build writes.
-inline constexpr int kPgSchemaVersion = 10;
+inline constexpr int kPgSchemaVersion = 11;
 
 // Brings the database to kPgSchemaVersion: each missing step runs in its own
 // transaction and records itself in `schema_version`. A session advisory

@@ -495,10 +495,21 @@ CREATE TABLE IF NOT EXISTS account_notes (
 CREATE INDEX IF NOT EXISTS account_notes_by_account ON account_notes (account_id, created_at_ms);
 )sql";
 
-constexpr std::array<std::string_view, 12> kMigrations = {
-    kMigrationV1,      kMigrationV2,      kMigrationV3,          kMigrationV4,
-    kMigrationV5,      kMigrationV6,      kMigrationV7,          kMigrationV8,
-    kCsSnapshotTables, kCsContextColumns, kMigrationFeedbackDay, kMigrationAccessWorkflow};
+// Version 13 (alert kinds and workflow): what opened each alert ("drop" or
+// "declining"), the fitted 12-week loss then, and a person's acknowledgement
+// and snooze. Additive: older alerts are drops with none of these set.
+constexpr std::string_view kMigrationAlertKinds = R"sql(
+ALTER TABLE alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'drop';
+ALTER TABLE alerts ADD COLUMN loss_12w REAL;
+ALTER TABLE alerts ADD COLUMN acknowledged_at_ms INTEGER;
+ALTER TABLE alerts ADD COLUMN snoozed_until_ms INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 13> kMigrations = {
+    kMigrationV1,        kMigrationV2,      kMigrationV3,          kMigrationV4,
+    kMigrationV5,        kMigrationV6,      kMigrationV7,          kMigrationV8,
+    kCsSnapshotTables,   kCsContextColumns, kMigrationFeedbackDay, kMigrationAccessWorkflow,
+    kMigrationAlertKinds};
 static_assert(kMigrations.size() == SqliteStore::kSchemaVersion);
 
 // cairn_uuid_key(text) and cairn_hex_key(text): CompactUuid and CompactHex
@@ -520,9 +531,18 @@ void CompactIdFunction(sqlite3_context* context, int /*argc*/, sqlite3_value** a
   }
 }
 
+// Whether `sql` returns a row. The statement is finished (destroyed) before
+// the migration steps run: a pending statement would keep DROP TABLE from
+// running.
+absl::StatusOr<bool> HasRow(sqlite::Database& db, const char* sql) {
+  absl::StatusOr<sqlite::Statement> statement = db.Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  return statement->Step();
+}
+
 // Migrates `db` to kSchemaVersion. The version 8 step is skipped where the
-// events are already the view (its SQL could not run twice), and version 10
-// adds no column that exists already.
+// events are already the view (its SQL could not run twice), and versions 10
+// and 13 where their columns exist (SQLite has no ADD COLUMN IF NOT EXISTS).
 absl::Status MigrateCollectorSchema(sqlite::Database& db) {
   for (const auto& [name, function] :
        {std::pair{"cairn_uuid_key", &CompactIdFunction<CompactUuid>},
@@ -533,24 +553,20 @@ absl::Status MigrateCollectorSchema(sqlite::Database& db) {
     }
   }
   std::array<std::string_view, kMigrations.size()> steps = kMigrations;
-  {
-    // Finished (destroyed) before the steps run: a pending statement would
-    // keep DROP TABLE from running.
-    absl::StatusOr<sqlite::Statement> kind =
-        db.Prepare("SELECT 1 FROM sqlite_schema WHERE name = 'events' AND type = 'view'");
-    if (!kind.ok()) return kind.status();
-    absl::StatusOr<bool> is_view = kind->Step();
-    if (!is_view.ok()) return is_view.status();
-    if (*is_view) steps[7] = kMigrationV8Done;
-  }
-  {
-    absl::StatusOr<sqlite::Statement> column =
-        db.Prepare("SELECT 1 FROM pragma_table_info('account_settings') WHERE name = 'owner'");
-    if (!column.ok()) return column.status();
-    absl::StatusOr<bool> has_owner = column->Step();
-    if (!has_owner.ok()) return has_owner.status();
-    if (*has_owner) steps[9] = kMigrationV8Done;
-  }
+  absl::StatusOr<bool> is_view =
+      HasRow(db, "SELECT 1 FROM sqlite_schema WHERE name = 'events' AND type = 'view'");
+  if (!is_view.ok()) return is_view.status();
+  if (*is_view) steps[7] = kMigrationV8Done;
+  absl::StatusOr<bool> has_owner =
+      HasRow(db, "SELECT 1 FROM pragma_table_info('account_settings') WHERE name = 'owner'");
+  if (!has_owner.ok()) return has_owner.status();
+  if (*has_owner) steps[9] = kMigrationV8Done;
+  // A re-run of the alert-kinds step (a version set back by a tool) must
+  // find the columns there.
+  absl::StatusOr<bool> has_kind =
+      HasRow(db, "SELECT 1 FROM pragma_table_info('alerts') WHERE name = 'kind'");
+  if (!has_kind.ok()) return has_kind.status();
+  if (*has_kind) steps[12] = kMigrationV8Done;
   return db.Migrate(steps);
 }
 

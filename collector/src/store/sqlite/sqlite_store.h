@@ -58,7 +58,7 @@ struct SqliteStoreOptions {
 class SqliteStore final : public Store {
  public:
   // Schema version this build writes.
-  static constexpr int kSchemaVersion = 12;
+  static constexpr int kSchemaVersion = 13;
 
   // The schema's migration steps, oldest first (step i moves version i to
   // i + 1): for tools and tests that need a database of an older version.

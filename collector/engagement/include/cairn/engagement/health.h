@@ -1,6 +1,7 @@
 #ifndef CAIRN_ENGAGEMENT_HEALTH_H_
 #define CAIRN_ENGAGEMENT_HEALTH_H_
 
+#include <optional>
 #include <string_view>
 
 #include "absl/time/time.h"
@@ -26,6 +27,12 @@ Label LabelForScore(double score);
 double FrequencyScore(int login_days);
 // Trend ratio: (0,0) (0.5,0.3) (0.75,0.6) (1,1), 1 above.
 double TrendScore(double ratio);
+// The trend factor's score: TrendScore of the week ratio, or, when the
+// 12-week trend is measured, the lower of that and TrendScore of the share
+// of the 12-week fitted level kept (end_level / start_level, floored at 0),
+// so an account that lost 71% over 12 weeks scores poor. nullopt when the
+// ratio is not measured.
+std::optional<double> TrendFactorScore(const Trend& trend);
 // Breadth ratio: (0,0) (0.2,0.3) (0.5,0.6) (1,1).
 double BreadthScore(double ratio);
 // Time to value in days: (0,1) (7,1) (30,0.6) (90,0.3) (180,0), 0 after.
@@ -66,8 +73,8 @@ struct Health {
 // TimeToValueScore(time to value), an unreached one scored on the time
 // elapsed since the account's first login (its time to value is at least
 // that); not applicable without key milestones or without a first login.
-// Trend: not applicable unless measured. Free (a few arithmetic operations
-// per key milestone).
+// Trend: TrendFactorScore, not applicable unless the ratio is measured. Free (a few arithmetic
+// operations per key milestone).
 Health ComputeHealth(int login_days_14, const Trend& trend, const Breadth& breadth,
                      const MilestoneSummary& milestones, absl::Time now);
 

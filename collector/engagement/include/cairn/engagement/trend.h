@@ -8,6 +8,7 @@
 
 #include "absl/time/time.h"
 #include "cairn/engagement/aggregates.h"
+#include "cairn/engagement/long_trend.h"
 
 namespace cairn::engagement {
 
@@ -30,11 +31,15 @@ struct Trend {
   double baseline_mean = 0;     // baseline_logins / 4
   std::optional<double> ratio;  // this_week / baseline_mean, when measured
   TrendStatus status = TrendStatus::kNewAccount;
+  // The 12-week trend (default DeclineRule): the health score's trend
+  // factor also sees a slow decline the week-against-4-weeks ratio misses.
+  LongTrend long_term;
 };
 
 // Computes the trend of `days` (a RollUpDays result). The account is new,
 // and the trend not measured, unless its first login (nullopt: none) falls
-// on or before the first baseline day today - 34. Cost: O(days).
+// on or before the first baseline day today - 34. Also fills long_term
+// (ComputeLongTrend). Cost: O(days) plus a 12-point fit.
 Trend ComputeTrend(std::span<const AccountDay> days, std::optional<absl::Time> account_first_login,
                    absl::Time now);
 
