@@ -158,7 +158,8 @@ const Cairn = (() => {
     const width = document.documentElement.clientWidth;
     let wide = 0, first = "";
     for (const node of document.body.querySelectorAll("*")) {
-      if (node.closest(".table-scroll")) continue;
+      // An inline SVG clips its drawing to its own box, checked itself.
+      if (node.closest(".table-scroll") || (node.ownerSVGElement && node.closest("svg") !== node)) continue;
       const box = node.getBoundingClientRect();
       if (box.width === 0 && box.height === 0) continue;
       if (box.right > width + 0.5 || box.left < -0.5) {

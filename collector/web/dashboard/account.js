@@ -42,7 +42,7 @@ const CairnAccount = (() => {
       el("p", { class: "health-summary" },
         el("span", { class: `badge band-${band}` }, band),
         el("span", { class: "score big", "aria-label": `score ${healthObject.score} of 100` }, String(healthObject.score ?? "–")),
-        healthObject.capped ? el("span", { class: "muted" }, " capped: a key milestone is missing") : null),
+        healthObject.capped ? el("span", { class: "muted" }, "capped at poor: a factor is poor") : null),
       el("div", { class: "table-scroll" },
         el("table", { class: "data", id: "factors" },
           el("caption", {}, "Factor breakdown"),
