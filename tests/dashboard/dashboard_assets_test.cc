@@ -49,8 +49,9 @@ TEST(CollectorDashboardAssetsTest, EveryPageAndAssetIsEmbedded) {
     EXPECT_FALSE(content.empty()) << path;
   }
   EXPECT_THAT(names, ::testing::IsSupersetOf({"dashboard/index.html", "dashboard/dashboard.js",
-                                              "customer/index.html", "customer/customer.js",
-                                              "assets/cairn.css", "assets/cairn.js"}));
+                                              "dashboard/account.js", "customer/index.html",
+                                              "customer/customer.js", "assets/cairn.css",
+                                              "assets/cairn.js"}));
 }
 
 TEST(CollectorDashboardAssetsTest, ServesPagesWithTypesAndSecurityHeaders) {
@@ -64,6 +65,7 @@ TEST(CollectorDashboardAssetsTest, ServesPagesWithTypesAndSecurityHeaders) {
            {"/dashboard/index.html", "text/html; charset=utf-8", "<!doctype html>"},
            {"/dashboard/?utm=x", "text/html; charset=utf-8", "/dashboard/dashboard.js"},
            {"/dashboard/dashboard.js", "text/javascript; charset=utf-8", "/v1/accounts"},
+           {"/dashboard/account.js", "text/javascript; charset=utf-8", "history-chart"},
            {"/customer/", "text/html; charset=utf-8", "/customer/customer.js"},
            {"/customer/customer.js", "text/javascript; charset=utf-8", "CustomerLink "},
            {"/assets/cairn.css", "text/css; charset=utf-8", "sparkline"},

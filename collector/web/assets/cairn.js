@@ -141,6 +141,38 @@ const Cairn = (() => {
     return text ? text[0].toUpperCase() + text.slice(1) : "";
   }
 
+  // A whole amount with thousands separators ("24,000"); "–" for none. The
+  // API's amounts carry no currency, so none is shown.
+  function money(amount) {
+    if (amount === null || amount === undefined || !Number.isFinite(Number(amount))) return "–";
+    return Number(amount).toLocaleString("en-US", { maximumFractionDigits: 0 });
+  }
+
+  // Counts the visible elements that reach past the viewport's right edge,
+  // leaving out those inside a scroll box (".table-scroll": they scroll
+  // there, the page does not). Kept on <body> as data-wide-elements and
+  // data-viewport-width, so a phone-sized browser test can read it from the
+  // DOM; the first offender's id or tag goes to data-widest for a person.
+  // Costs one layout pass over the page.
+  function markOverflow() {
+    const width = document.documentElement.clientWidth;
+    let wide = 0, first = "";
+    for (const node of document.body.querySelectorAll("*")) {
+      // An inline SVG clips its drawing to its own box, checked itself.
+      if (node.closest(".table-scroll") || (node.ownerSVGElement && node.closest("svg") !== node)) continue;
+      const box = node.getBoundingClientRect();
+      if (box.width === 0 && box.height === 0) continue;
+      if (box.right > width + 0.5 || box.left < -0.5) {
+        wide += 1;
+        first = first || node.id || node.tagName.toLowerCase();
+      }
+    }
+    if (document.documentElement.scrollWidth > width) wide += 1;
+    document.body.dataset.wideElements = String(wide);
+    document.body.dataset.viewportWidth = String(width);
+    document.body.dataset.widest = first;
+  }
+
   // Marks the page state for people (the status line) and for tests
   // (document.body.dataset.state: loading, ready, error, need-token).
   function setState(state, message, isError) {
@@ -152,5 +184,6 @@ const Cairn = (() => {
     }
   }
 
-  return { el, svg, takeToken, forgetToken, getJson, sparkline, progressBar, formatTime, percent, humanize, setState };
+  return { el, svg, takeToken, forgetToken, getJson, sparkline, progressBar, formatTime, percent, humanize, money,
+           markOverflow, setState };
 })();

@@ -1,13 +1,21 @@
-// Cairn vendor dashboard: accounts riskiest first, open alerts, upcoming
-// renewals, from the collector's admin JSON API. The admin token comes from
-// the URL fragment (#token=...) or the form, stays in this tab's
-// sessionStorage, and is sent only as an Authorization header.
+// Cairn vendor dashboard: the account list (search, filters, sort, paging,
+// CSV), open alerts, upcoming renewals with the ARR forecast, and one
+// account's page, from the collector's admin JSON API. The admin token comes
+// from the URL fragment (#token=...) or the form, stays in this tab's
+// sessionStorage, and is sent only as an Authorization header. The view
+// (filters, page, open account) lives in the fragment too, so a reload or
+// the back button keeps it; the token is taken out of it first.
 "use strict";
 
 (() => {
-  const { el, sparkline, percent, formatTime, setState } = Cairn;
+  const { el, sparkline, percent, formatTime, setState, money } = Cairn;
   const TOKEN_KEY = "cairn-admin-token";
-  const MAX_PAGES = 10;  // 10 x 100 accounts on one page is plenty to read
+  const PAGE_SIZE = 50;
+  const RENEWALS_PAGE_SIZE = 20;
+  const FILTERS = ["q", "band", "owner", "plan", "segment", "alert", "sort"];
+  const VIEW_KEYS = [...FILTERS, "from", "rfrom", "account"];
+  const LIST_SECTIONS = ["accounts-section", "alerts-section", "renewals-section"];
+  let token = "";
 
   class HttpError extends Error {
     constructor(status, text) {
@@ -16,7 +24,7 @@
     }
   }
 
-  async function get(path, token) {
+  async function get(path) {
     const answer = await Cairn.getJson(path, "Bearer " + token);
     if (!answer.ok) throw new HttpError(answer.status, answer.text);
     return answer.json;
@@ -25,6 +33,35 @@
   function show(id, visible) {
     document.getElementById(id).classList.toggle("hidden", !visible);
   }
+
+  // ---- the view in the fragment ----
+
+  function readView() {
+    const params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    const view = {};
+    for (const key of VIEW_KEYS) view[key] = params.get(key) || "";
+    return view;
+  }
+
+  function viewHash(view) {
+    const params = new URLSearchParams();
+    for (const key of VIEW_KEYS) if (view[key]) params.set(key, view[key]);
+    return "#" + params.toString();
+  }
+
+  // The list's query string: the filters plus `extra` (paging, format).
+  function listQuery(view, extra) {
+    const params = new URLSearchParams();
+    for (const key of FILTERS) if (view[key]) params.set(key, view[key]);
+    for (const [key, value] of Object.entries(extra)) if (value) params.set(key, value);
+    return params.toString();
+  }
+
+  function go(view) {
+    window.location.hash = viewHash(view);
+  }
+
+  // ---- cells ----
 
   function bandBadge(health) {
     const band = (health && health.band) || "unknown";
@@ -59,7 +96,13 @@
               `⚠ ${openAlert.severity}`);
   }
 
-  function accountRow(account) {
+  // The account id as a link to its page; the list's view rides along so
+  // "back" returns to the same filters and page.
+  function accountLink(accountId, view) {
+    return el("a", { href: viewHash({ ...view, account: accountId }) }, accountId);
+  }
+
+  function accountRow(account, view) {
     const band = (account.health && account.health.band) || "unknown";
     const weekly = Array.isArray(account.weekly_logins) ? account.weekly_logins : [];
     const down = account.trend && Number(account.trend.ratio) < 0.75;
@@ -72,7 +115,7 @@
       ? `${percent(breadth.ratio)} of ${breadth.basis === "seats" ? "seats" : "the 90-day peak"} active in 14 days`
       : "active users in 14 days";
     return el("tr", { class: `band-row-${band}`, "data-account": account.account_id },
-      el("th", { scope: "row" }, account.account_id),
+      el("th", { scope: "row" }, accountLink(account.account_id, view)),
       el("td", {}, health(account.health)),
       el("td", { class: "num", title: account.frequency_band ? `${account.frequency_band} (login days of the last 14)` : null },
          `${account.login_days_14 ?? 0}/14`),
@@ -82,6 +125,10 @@
       el("td", { class: "num" }, percent(account.adoption)),
       el("td", { class: "num" }, account.seats ?? "–"),
       el("td", {}, account.renewal_date || "–"),
+      el("td", { class: "owner" }, account.owner ?? "–"),
+      el("td", { class: "plan" }, account.plan ?? "–"),
+      el("td", { class: "num" }, money(account.arr)),
+      el("td", { class: "segments" }, (account.segments || []).join(", ") || "–"),
       el("td", {}, alertCell(account.open_alert)));
   }
 
@@ -89,32 +136,91 @@
     const body = document.querySelector(`#${tableId} tbody`);
     body.replaceChildren(...rows);
     show(tableId, rows.length > 0);
-    show(emptyId, rows.length === 0);
+    if (emptyId) show(emptyId, rows.length === 0);
   }
 
-  async function loadAccounts(token) {
-    let accounts = [];
-    let pageToken = "";
-    let asOf = "";
-    let pages = 0;
-    do {
-      const query = "/v1/accounts?limit=100" + (pageToken ? "&page_token=" + encodeURIComponent(pageToken) : "");
-      const page = await get(query, token);
-      accounts = accounts.concat(page.accounts || []);
-      asOf = asOf || page.as_of || "";
-      pageToken = page.next_page_token || "";
-      pages += 1;
-    } while (pageToken && pages < MAX_PAGES);
-    return { accounts, asOf, more: Boolean(pageToken) };
+  // "1-50 of 312" and the prev/next buttons of one pager. `from` is the
+  // page's offset (the API's page tokens are offsets), `size` the page size.
+  function renderPager(prefix, from, size, shown, total, nextToken, onPage) {
+    const start = Number(from) || 0;
+    document.getElementById(`${prefix}-range`).textContent =
+      total === 0 ? "0 of 0" : `${start + 1}-${start + shown} of ${total}`;
+    const prev = document.getElementById(`${prefix}-prev`);
+    const next = document.getElementById(`${prefix}-next`);
+    prev.disabled = start === 0;
+    next.disabled = !nextToken;
+    prev.onclick = () => onPage(String(Math.max(0, start - size)));
+    next.onclick = () => onPage(nextToken);
   }
 
-  function render(accounts, alerts, renewals) {
-    document.getElementById("as-of").textContent = accounts.asOf ? `as of ${formatTime(accounts.asOf)}` : "";
-    fillTable("accounts", "accounts-empty", accounts.accounts.map(accountRow));
-    const more = document.getElementById("accounts-more");
-    more.textContent = accounts.more ? `Showing the ${accounts.accounts.length} riskiest accounts; use cairnctl at-risk --all for the rest.` : "";
-    show("accounts-more", accounts.more);
+  // ---- CSV: fetched with the Authorization header, saved from a Blob, so
+  // the token never sits in a URL ----
 
+  async function downloadCsv(path, fileName) {
+    const status = document.getElementById("csv-status");
+    status.classList.remove("error");
+    status.textContent = "Preparing CSV…";
+    try {
+      const response = await fetch(path, {
+        headers: { "Authorization": "Bearer " + token, "Accept": "text/csv" },
+        cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer",
+      });
+      if (!response.ok) throw new HttpError(response.status, (await response.text()).trim());
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", { href: url, download: fileName, class: "hidden" });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 0);
+      status.textContent = `Downloaded ${fileName}.`;
+    } catch (error) {
+      status.classList.add("error");
+      status.textContent = error instanceof HttpError
+        ? `CSV export failed: the collector answered ${error.status}: ${error.message}`
+        : "CSV export failed: cannot reach the collector.";
+    }
+  }
+
+  function csvButton(id, path, fileName) {
+    const button = document.getElementById(id);
+    button.dataset.csvPath = path;
+    button.onclick = () => downloadCsv(path, fileName);
+  }
+
+  // ---- the list view ----
+
+  function fillForm(view) {
+    for (const key of ["q", "band", "owner", "plan", "segment"]) document.getElementById(`f-${key}`).value = view[key];
+    document.getElementById("f-alert").checked = view.alert === "open";
+    document.getElementById("f-sort").value = view.sort || "risk";
+  }
+
+  function formView() {
+    const view = {};
+    for (const key of ["q", "band", "owner", "plan", "segment"]) view[key] = document.getElementById(`f-${key}`).value.trim();
+    view.alert = document.getElementById("f-alert").checked ? "open" : "";
+    const sort = document.getElementById("f-sort").value;
+    view.sort = sort === "risk" ? "" : sort;
+    return view;
+  }
+
+  function fillDatalist(id, groups) {
+    document.getElementById(id).replaceChildren(
+      ...(groups.groups || []).filter((g) => g.key).map((g) => el("option", { value: g.key })));
+  }
+
+  function renderAccounts(page, view) {
+    document.getElementById("as-of").textContent = page.as_of ? `as of ${formatTime(page.as_of)}` : "";
+    const sortLabel = document.getElementById("f-sort").selectedOptions[0];
+    document.getElementById("accounts-heading").textContent = `Accounts, ${sortLabel ? sortLabel.textContent : "riskiest first"}`;
+    const accounts = page.accounts || [];
+    fillTable("accounts", "accounts-empty", accounts.map((a) => accountRow(a, view)));
+    renderPager("accounts", view.from, PAGE_SIZE, accounts.length, Number(page.total) || 0, page.next_page_token,
+                (from) => go({ ...view, from }));
+    csvButton("accounts-csv", "/v1/accounts?" + listQuery(view, { format: "csv" }), "accounts.csv");
+  }
+
+  function renderAlerts(alerts) {
     fillTable("alerts", "alerts-empty", (alerts.alerts || []).map((a) =>
       el("tr", { "data-account": a.account_id },
         el("th", { scope: "row" }, a.account_id),
@@ -125,41 +231,104 @@
         el("td", { class: "num" }, percent(a.ratio)),
         el("td", { title: a.delivery && a.delivery.last_error ? a.delivery.last_error : null },
            a.delivery ? a.delivery.state : ""))));
+  }
 
-    fillTable("renewals", "renewals-empty", (renewals.renewals || []).map((r) =>
+  function renderRenewals(renewals, view) {
+    const rows = renewals.renewals || [];
+    fillTable("renewals", "renewals-empty", rows.map((r) =>
       el("tr", { "data-account": r.account_id },
-        el("th", { scope: "row" }, r.account_id),
+        el("th", { scope: "row" }, accountLink(r.account_id, view)),
         el("td", {}, r.renewal_date),
         el("td", { class: "num" }, r.days_left),
         el("td", {}, health(r.health)),
+        el("td", { class: "num" }, money(r.arr)),
+        el("td", {}, r.owner ?? "–"),
         el("td", { class: "num" }, `${(r.notification_recipients || []).length}${r.recipients_truncated ? "+" : ""}`))));
-
-    for (const id of ["accounts-section", "alerts-section", "renewals-section"]) show(id, true);
+    renderPager("renewals", view.rfrom, RENEWALS_PAGE_SIZE, rows.length, Number(renewals.total) || 0, renewals.next_page_token,
+                (rfrom) => go({ ...view, rfrom }));
+    csvButton("renewals-csv", "/v1/renewals/upcoming?" + listQuery(view, { within_days: "90", format: "csv" }),
+              "renewals.csv");
   }
 
+  function renderForecast(forecast) {
+    document.getElementById("forecast-total").textContent =
+      `ARR at risk (poor and watch) over the next 12 months: ${money(forecast.arr_at_risk)}`;
+    fillTable("forecast", null, (forecast.months || []).map((m) =>
+      el("tr", { "data-month": m.month },
+        el("th", { scope: "row" }, m.month),
+        el("td", { class: "num" }, m.accounts),
+        el("td", { class: "num" }, money(m.arr)),
+        el("td", { class: "num at-risk" }, money(Number(m.arr_poor || 0) + Number(m.arr_watch || 0))),
+        el("td", { class: "num" }, m.poor),
+        el("td", { class: "num" }, m.watch),
+        el("td", { class: "num" }, m.good))));
+  }
+
+  async function showList(view) {
+    show("account-section", false);
+    fillForm(view);
+    const filters = listQuery(view, {});
+    const [accounts, alerts, renewals, forecast, owners, plans, segments] = await Promise.all([
+      get("/v1/accounts?" + listQuery(view, { limit: String(PAGE_SIZE), page_token: view.from })),
+      get("/v1/alerts?state=open"),
+      get("/v1/renewals/upcoming?" + listQuery(view, { within_days: "90", limit: String(RENEWALS_PAGE_SIZE), page_token: view.rfrom })),
+      get("/v1/renewals/forecast?months=12" + (filters ? "&" + filters : "")),
+      get("/v1/account-groups?group_by=owner"),
+      get("/v1/account-groups?group_by=plan"),
+      get("/v1/account-groups?group_by=segment"),
+    ]);
+    renderAccounts(accounts, view);
+    renderAlerts(alerts);
+    renderRenewals(renewals, view);
+    renderForecast(forecast);
+    fillDatalist("owners", owners);
+    fillDatalist("plans", plans);
+    fillDatalist("segments", segments);
+    for (const id of LIST_SECTIONS) show(id, true);
+  }
+
+  // ---- one account ----
+
+  async function showAccount(view) {
+    const [detail, history] = await Promise.all([
+      get(`/v1/accounts/${encodeURIComponent(view.account)}`),
+      get(`/v1/accounts/${encodeURIComponent(view.account)}/history?days=120`),
+    ]);
+    for (const id of LIST_SECTIONS) show(id, false);
+    document.getElementById("account-back").href = viewHash({ ...view, account: "" });
+    document.getElementById("account-heading").textContent = `Account ${detail.account_id}`;
+    document.getElementById("as-of").textContent = detail.evaluated_at ? `computed ${formatTime(detail.evaluated_at)}` : "";
+    document.getElementById("account-body").replaceChildren(...CairnAccount.render(detail, history));
+    show("account-section", true);
+  }
+
+  // ---- routing and errors ----
+
   function askForToken(message, isError) {
-    for (const id of ["accounts-section", "alerts-section", "renewals-section", "sign-out"]) show(id, false);
+    for (const id of [...LIST_SECTIONS, "account-section", "sign-out"]) show(id, false);
     show("token-form", true);
     setState(isError ? "error" : "need-token", message, isError);
     document.getElementById("token-input").focus();
   }
 
-  async function load(token) {
+  async function route() {
+    if (!token) return;
+    const view = readView();
     show("token-form", false);
     show("sign-out", true);
     setState("loading", "Loading…", false);
     try {
-      const [accounts, alerts, renewals] = await Promise.all([
-        loadAccounts(token),
-        get("/v1/alerts?state=open", token),
-        get("/v1/renewals/upcoming?within_days=90", token),
-      ]);
-      render(accounts, alerts, renewals);
+      if (view.account) await showAccount(view);
+      else await showList(view);
       setState("ready", "", false);
+      Cairn.markOverflow();
     } catch (error) {
       if (error instanceof HttpError && error.status === 401) {
         Cairn.forgetToken(TOKEN_KEY);
+        token = "";
         askForToken("Token refused: the collector did not accept this admin token.", true);
+      } else if (error instanceof HttpError && error.status === 404 && view.account) {
+        setState("error", `No account "${view.account}" on this collector.`, true);
       } else if (error instanceof HttpError && error.status === 404) {
         setState("error", "Not found: the admin API is off on this collector (start it with --admin-token-file).", true);
       } else if (error instanceof HttpError) {
@@ -173,18 +342,31 @@
   function start() {
     document.getElementById("token-form").addEventListener("submit", (event) => {
       event.preventDefault();
-      const token = document.getElementById("token-input").value.trim();
-      if (!token) return;
-      try { sessionStorage.setItem(TOKEN_KEY, token); } catch (e) { /* storage off */ }
+      const typed = document.getElementById("token-input").value.trim();
+      if (!typed) return;
+      try { sessionStorage.setItem(TOKEN_KEY, typed); } catch (e) { /* storage off */ }
       document.getElementById("token-input").value = "";
-      load(token);
+      token = typed;
+      route();
     });
     document.getElementById("sign-out").addEventListener("click", () => {
       Cairn.forgetToken(TOKEN_KEY);
+      token = "";
       askForToken("Token forgotten. Enter an admin token to see the accounts.", false);
     });
-    const token = Cairn.takeToken(TOKEN_KEY, true);
-    if (token) load(token);
+    document.getElementById("filters").addEventListener("submit", (event) => {
+      event.preventDefault();
+      go(formView());
+    });
+    document.getElementById("f-clear").addEventListener("click", () => go({}));
+    window.addEventListener("hashchange", route);
+
+    // The view is read before the token is taken out of the fragment, then
+    // written back without it.
+    const view = readView();
+    token = Cairn.takeToken(TOKEN_KEY, true) || "";
+    history.replaceState(null, "", window.location.pathname + window.location.search + viewHash(view));
+    if (token) route();
     else askForToken("Enter an admin token to see the accounts.", false);
   }
 
