@@ -364,6 +364,14 @@ absl::StatusOr<std::vector<RenewalTotal>> AccountSnapshots::RenewalTotals(
       });
 }
 
+absl::StatusOr<bool> AccountSnapshots::AnyEvaluated() {
+  absl::StatusOr<std::vector<int64_t>> rows = ReadSqlRows<int64_t>(
+      store_, "SELECT 1 FROM account_snapshot LIMIT 1", {},
+      [](const SqlRow&) -> absl::StatusOr<int64_t> { return 1; });
+  if (!rows.ok()) return rows.status();
+  return !rows->empty();
+}
+
 absl::StatusOr<std::optional<AccountSnapshot>> AccountSnapshots::Get(std::string_view account_id) {
   const std::array<SqlValue, 1> key = {SqlValue(std::string(account_id))};
   absl::StatusOr<std::vector<AccountSnapshot>> rows = ReadSqlRows<AccountSnapshot>(

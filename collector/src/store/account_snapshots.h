@@ -136,6 +136,10 @@ class AccountSnapshots {
   // grouped query over the matching snapshots.
   absl::StatusOr<std::vector<RenewalTotal>> RenewalTotals(const AccountFilter& filter);
 
+  // True once any account has a snapshot (an evaluation ran). Cost: one
+  // row read.
+  absl::StatusOr<bool> AnyEvaluated();
+
   // The account's snapshot, or nullopt if it was never evaluated. Cost: one
   // primary-key read.
   absl::StatusOr<std::optional<AccountSnapshot>> Get(std::string_view account_id);

@@ -103,9 +103,9 @@ absl::Status HealthSnapshots::RefreshAccounts(std::span<const std::string> accou
 }
 
 absl::Status HealthSnapshots::EnsureEvaluated(absl::Time now) {
-  absl::StatusOr<SnapshotPage> any = tables_.List({}, AccountSort::kAccountId, 0, 1);
-  if (!any.ok()) return any.status();
-  if (any->evaluated_at) return absl::OkStatus();
+  absl::StatusOr<bool> evaluated = tables_.AnyEvaluated();
+  if (!evaluated.ok()) return evaluated.status();
+  if (*evaluated) return absl::OkStatus();
   return RefreshAll(now).status();
 }
 
