@@ -365,9 +365,9 @@ absl::StatusOr<std::vector<RenewalTotal>> AccountSnapshots::RenewalTotals(
 }
 
 absl::StatusOr<bool> AccountSnapshots::AnyEvaluated() {
-  absl::StatusOr<std::vector<int64_t>> rows = ReadSqlRows<int64_t>(
-      store_, "SELECT 1 FROM account_snapshot LIMIT 1", {},
-      [](const SqlRow&) -> absl::StatusOr<int64_t> { return 1; });
+  absl::StatusOr<std::vector<int64_t>> rows =
+      ReadSqlRows<int64_t>(store_, "SELECT 1 FROM account_snapshot LIMIT 1", {},
+                           [](const SqlRow&) -> absl::StatusOr<int64_t> { return 1; });
   if (!rows.ok()) return rows.status();
   return !rows->empty();
 }
