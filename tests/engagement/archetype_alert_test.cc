@@ -46,11 +46,15 @@ DropRule OldRule() {
 Outcome Simulate(const BookAccount& account, const DropRule& rule, bool old_rule) {
   AlertTracker tracker;
   Outcome out;
+  std::vector<UserDayLogins> rows;
   for (int day = kFirstEvaluationDay; day < kBookDays; ++day) {
+    if (day < account.first_day) continue;
+    testing::FullDayRows(account, kOrigin, kOrigin + day, rows);
+    const size_t full_days = rows.size();
     for (int hour : kEvaluationHours) {
       const absl::Time now = StartOfDay(kOrigin + day) + absl::Hours(hour) + absl::Minutes(30);
-      if (day < account.first_day) continue;
-      const std::vector<UserDayLogins> rows = testing::RowsAt(account, kOrigin, now);
+      rows.resize(full_days);
+      testing::AppendTodayRows(account, kOrigin, now, rows);
       const DayIndex today = DayOf(now);
       const std::vector<AccountDay> days = RollUpDays(rows, today - kHistoryDays + 1, today);
       const std::vector<UserFirstLogin> firsts = {

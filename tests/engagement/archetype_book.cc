@@ -198,23 +198,32 @@ std::vector<BookAccount> MakeBook(uint64_t seed, int per_size) {
   return book;
 }
 
-std::vector<UserDayLogins> RowsAt(const BookAccount& account, DayIndex origin, absl::Time now) {
+void FullDayRows(const BookAccount& account, DayIndex origin, DayIndex today,
+                 std::vector<UserDayLogins>& rows) {
+  const int book_today = static_cast<int>(today - origin);
+  rows.clear();  // keeps its capacity: the test calls this thousands of times
+  // day_rows is sorted by day: only the window's part is read.
+  const auto first = std::lower_bound(account.day_rows.begin(), account.day_rows.end(),
+                                      book_today - kHistoryDays + 1,
+                                      [](const UserDayLogins& r, int day) { return r.day < day; });
+  for (auto r = first; r != account.day_rows.end() && r->day < book_today; ++r) {
+    rows.push_back({r->user_id, origin + r->day, r->logins});
+  }
+}
+
+void AppendTodayRows(const BookAccount& account, DayIndex origin, absl::Time now,
+                     std::vector<UserDayLogins>& rows) {
   const int today = static_cast<int>(DayOf(now) - origin);
   const int hour = static_cast<int>(absl::ToInt64Hours(now - StartOfDay(DayOf(now))));
-  std::vector<UserDayLogins> rows;
-  for (const UserDayLogins& r : account.day_rows) {
-    if (r.day > today - kHistoryDays && r.day < today) {
-      rows.push_back({r.user_id, origin + r.day, r.logins});
-    }
-  }
+  const auto first = std::lower_bound(account.logins.begin(), account.logins.end(), today,
+                                      [](const BookLogin& l, int day) { return l.day < day; });
   std::map<int, int64_t> partial;
-  for (const BookLogin& l : account.logins) {
-    if (l.day == today && l.hour < hour) ++partial[l.user];
+  for (auto l = first; l != account.logins.end() && l->day == today; ++l) {
+    if (l->hour < hour) ++partial[l->user];
   }
   for (const auto& [user, n] : partial) {
     rows.push_back({"u" + std::to_string(user), origin + today, n});
   }
-  return rows;
 }
 
 }  // namespace cairn::engagement::testing

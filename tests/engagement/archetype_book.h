@@ -53,7 +53,7 @@ struct BookAccount {
   double magnitude = 0;           // decline: fraction lost over 12 weeks; drop: fraction kept
   std::vector<BookLogin> logins;  // sorted by (day, hour)
   // The logins folded per (day, user) over whole days, sorted by day (built
-  // by MakeBook so RowsAt does not re-fold them at every evaluation).
+  // by MakeBook so FullDayRows does not re-fold them at every evaluation).
   std::vector<UserDayLogins> day_rows;
 };
 
@@ -61,9 +61,15 @@ struct BookAccount {
 // and `per_size` variants (seeded from `seed`).
 std::vector<BookAccount> MakeBook(uint64_t seed, int per_size);
 
-// The login rows of `account` as the store would hold them at `now` (book day
-// 0 is `origin`'s day): full days before today, today's logins before `now`'s hour.
-std::vector<UserDayLogins> RowsAt(const BookAccount& account, DayIndex origin, absl::Time now);
+// The login rows of `account` as the store holds them on `today` (book day 0
+// is `origin`'s day) come in two parts. FullDayRows replaces `rows` with the
+// full days of the window before today (the same for every hour of the day);
+// AppendTodayRows adds today's logins before `now`'s hour. `rows` is reused,
+// so its memory is too: the test builds rows tens of thousands of times.
+void FullDayRows(const BookAccount& account, DayIndex origin, DayIndex today,
+                 std::vector<UserDayLogins>& rows);
+void AppendTodayRows(const BookAccount& account, DayIndex origin, absl::Time now,
+                     std::vector<UserDayLogins>& rows);
 
 }  // namespace cairn::engagement::testing
 
