@@ -146,10 +146,10 @@ TEST(ArchetypeAlertTest, RecallAndFalseAlertsOnTheLabelledBook) {
   // The targets on recall hold.
   EXPECT_GE(figures.decline_recall, 0.95);
   EXPECT_GE(figures.drop_recall, 0.95);
-  // The false-alert target (2% of healthy accounts) is NOT reached yet (see
-  // docs/metrics.md): pinned at the figure reached so it cannot regress,
-  // and well below the old rule's.
-  EXPECT_LE(figures.false_rate, 0.14);
+  // The false-alert target (2% of healthy accounts) is NOT reached yet: 10
+  // of 320 (see docs/metrics.md). Pinned at the figure reached so it cannot
+  // regress, and well below the old rule's.
+  EXPECT_LE(figures.false_rate, 0.035);
   EXPECT_LT(figures.false_rate, old_figures.false_rate / 3);
 }
 

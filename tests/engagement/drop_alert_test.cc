@@ -128,6 +128,23 @@ TEST(DropRuleTest, RecurringDipIsJudgedAgainstEarlierDips) {
   EXPECT_EQ(Eval({28, 100, 100, 100, 100, 100}, At(-120), DropRule{}).state, DropState::kDrop);
 }
 
+TEST(DropRuleTest, ADipStraddlingWeeksIsJudgedAgainstTheSamePartOfEarlierCycles) {
+  // A week-long dip every 3 weeks, at the day level: it straddles weeks, so
+  // the weeks run mid, high, low and none of them is a dip against the
+  // typical week. This week (mid again, the dip beginning) is 72% of the 4
+  // weeks before it, but no lower than the same part of the last cycles.
+  const std::vector<int64_t> weeks = {139, 216, 142, 166, 246, 139, 190,
+                                      213, 115, 163, 241, 137, 170};
+  const DropEvaluation seasonal = Eval(weeks, At(-120), DropRule{});
+  EXPECT_LT(seasonal.ratio, 0.75);
+  EXPECT_EQ(seasonal.state, DropState::kNone);
+  EXPECT_EQ(seasonal.veto, DropVeto::kRecurringDip);
+  // The same week in a history without the cycle is a drop.
+  std::vector<int64_t> level(13, 200);
+  level[0] = 139;
+  EXPECT_EQ(Eval(level, At(-120), DropRule{}).state, DropState::kDrop);
+}
+
 TEST(DropRuleTest, NewAccountNeverAlerts) {
   // First login on day -30: the baseline [-34, -7] is not all history.
   const DropEvaluation e = Eval({0, 20, 20, 20, 20}, At(-30));

@@ -1,6 +1,8 @@
 // Factor scores, labels and the health score, with hand-computed values.
 #include "cairn/engagement/health.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -200,6 +202,98 @@ TEST(LongTrendTest, OneOddWeekDoesNotMakeADecline) {
   EXPECT_FALSE(trend.declining);
   // Too young: not measured.
   EXPECT_FALSE(ComputeLongTrend(days, testing::At(-80), testing::kNow).measured);
+}
+
+// One day of `logins` per week at the end of each of the 13 weeks ending
+// yesterday, newest first, with a user making 2.5 logins a day on average.
+std::vector<AccountDay> WeeklyDays(const std::vector<int64_t>& newest_first) {
+  std::vector<AccountDay> days;
+  for (size_t k = newest_first.size(); k-- > 0;) {
+    const int64_t logins = newest_first[k];
+    days.push_back({testing::kToday - 7 * static_cast<DayIndex>(k) - 1, logins,
+                    std::max<int64_t>(1, std::llround(static_cast<double>(logins) / 2.5))});
+  }
+  return days;
+}
+
+TEST(LongTrendTest, ThisMorningsFewLoginsAreNoFall) {
+  // Steady 40 a week; today has begun with 1 login. The weeks are of
+  // complete days, so today counts in none of them yet.
+  std::vector<AccountDay> days = WeeklyDays(std::vector<int64_t>(13, 40));
+  days.push_back({testing::kToday, 1, 1});
+  const LongTrend trend = ComputeLongTrend(days, testing::At(-120), testing::kNow);
+  ASSERT_TRUE(trend.measured);
+  EXPECT_EQ(trend.weekly[0], 40);
+  EXPECT_NEAR(trend.loss, 0, 0.01);
+  EXPECT_FALSE(trend.declining);
+}
+
+TEST(LongTrendTest, ADipRecurringEveryFewWeeksNeitherHidesNorFakesADecline) {
+  // A cycle of 3 weeks (mid, high, low: a week-long dip straddling weeks),
+  // level, then losing 40% over the 12 weeks.
+  const auto cycle = [](double total_loss) {
+    constexpr std::array<double, 3> kShape = {0.8, 1.15, 0.55};
+    std::vector<int64_t> weeks;
+    for (int k = 0; k < 13; ++k) {
+      weeks.push_back(std::llround(200 * (1 - total_loss * (12 - k) / 11.0) * kShape[k % 3]));
+    }
+    return weeks;
+  };
+  const LongTrend level = ComputeLongTrend(WeeklyDays(cycle(0)), testing::At(-120), testing::kNow);
+  EXPECT_NEAR(level.loss, 0, 0.01);
+  EXPECT_FALSE(level.holding);
+  const LongTrend falling =
+      ComputeLongTrend(WeeklyDays(cycle(0.4)), testing::At(-120), testing::kNow);
+  EXPECT_NEAR(falling.loss, 0.4, 0.03);
+  EXPECT_TRUE(falling.declining);
+}
+
+TEST(LongTrendTest, BurstsOfLoginsNeedALargerFall) {
+  // 60 a week falling steadily to 36 (a 40% fitted loss, 24 logins a week).
+  // Made by one login per active user-day the fall is beyond the noise
+  // (1.6 x sqrt(60) = 12.4); made by a user logging in 12 times a day it is
+  // not (1.6 x sqrt(60 x 12) = 42.9).
+  std::vector<AccountDay> single;
+  std::vector<AccountDay> bursts;
+  for (int k = 12; k >= 0; --k) {
+    const int64_t logins = std::llround(36 + 24.0 * k / 11);
+    single.push_back({testing::kToday - 7 * k - 1, logins, logins});
+    bursts.push_back({testing::kToday - 7 * k - 1, logins, std::max<int64_t>(1, logins / 12)});
+  }
+  const LongTrend one = ComputeLongTrend(single, testing::At(-120), testing::kNow);
+  EXPECT_NEAR(one.loss, 0.4, 0.02);
+  EXPECT_TRUE(one.declining);
+  const LongTrend burst = ComputeLongTrend(bursts, testing::At(-120), testing::kNow);
+  EXPECT_NEAR(burst.loss, 0.4, 0.02);
+  EXPECT_FALSE(burst.declining);
+  EXPECT_FALSE(burst.holding);
+}
+
+TEST(LongTrendTest, ADeclineMustAlreadyHoldAWeekEarlier) {
+  // A seasonal account of the labelled book as its dip begins: the weeks
+  // ending yesterday fit a 43% loss (the newest weeks are partly dipped),
+  // but the 12 weeks ending a week ago were level. A real decline holds a
+  // week earlier too (SlowDeclineIsPoorAndDeclining); this is not one yet.
+  const std::vector<AccountDay> days =
+      WeeklyDays({110, 139, 216, 142, 166, 246, 139, 190, 213, 115, 163, 241, 170});
+  const LongTrend now = ComputeLongTrend(days, testing::At(-120), testing::kNow);
+  const LongTrend week_ago =
+      ComputeLongTrend(days, testing::At(-120), testing::kNow - absl::Hours(24 * 7));
+  EXPECT_GT(now.loss, 0.4);
+  EXPECT_TRUE(now.holding);
+  EXPECT_LT(week_ago.loss, 0.15);
+  EXPECT_FALSE(week_ago.holding);
+  EXPECT_FALSE(now.declining);
+}
+
+TEST(AggregatesTest, LoginsPerActiveUserDay) {
+  const std::vector<AccountDay> days = {{10, 12, 4}, {11, 6, 1}, {12, 0, 0}, {20, 100, 1}};
+  EXPECT_DOUBLE_EQ(LoginsPerActiveUserDay(days, 10, 12), 18.0 / 5.0);
+  EXPECT_DOUBLE_EQ(LoginsPerActiveUserDay(days, 12, 12), 1.0);  // no logins
+  EXPECT_DOUBLE_EQ(LoginsPerActiveUserDay({}, 0, 100), 1.0);
+  // Never below one: a day's rows cannot hold more users than logins, but
+  // the floor keeps a damaged row from shrinking the noise.
+  EXPECT_DOUBLE_EQ(LoginsPerActiveUserDay({{{5, 1, 3}}}, 5, 5), 1.0);
 }
 
 }  // namespace

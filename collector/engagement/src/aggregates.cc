@@ -32,6 +32,18 @@ int64_t LoginsBetween(std::span<const AccountDay> days, DayIndex first, DayIndex
   return sum;
 }
 
+double LoginsPerActiveUserDay(std::span<const AccountDay> days, DayIndex first, DayIndex last) {
+  int64_t logins = 0;
+  int64_t user_days = 0;
+  for (const AccountDay& day : days) {
+    if (day.day < first || day.day > last) continue;
+    logins += day.logins;
+    user_days += day.active_users;
+  }
+  if (user_days <= 0) return 1.0;
+  return std::max(1.0, static_cast<double>(logins) / static_cast<double>(user_days));
+}
+
 std::optional<absl::Time> AccountFirstLogin(std::span<const UserFirstLogin> first_logins,
                                             absl::Time now) {
   std::optional<absl::Time> first;

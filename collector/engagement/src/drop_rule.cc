@@ -30,9 +30,6 @@ Week JudgeWeek(std::span<const AccountDay> days, std::optional<DayIndex> first_d
   return week;
 }
 
-// An in-phase week of a recurring dip is at least 10% below the typical week.
-constexpr double kRecurringDipRatio = 0.9;
-
 // Whether `seen` logins against `expected` is short by at least weeks x
 // min_weekly_change and by noise_z spreads. A count's spread grows like its
 // square root; the expectation's own variance (`expected_variance_share` x
@@ -84,18 +81,25 @@ DropVeto Veto(std::span<const AccountDay> days, std::optional<DayIndex> first_da
   const std::array<int64_t, 13> weekly = WeeksEnding(days, last);
   if (!Significant(weekly, first_day, last, rule)) return DropVeto::kSmallChange;
   if (!rule.seasonal) return DropVeto::kNone;
-  // Where this week is the phase of a dip recurring every 2-4 weeks, judge
-  // it against the earlier dips of that phase instead.
+  // The account's own same-period history: where each of the weeks one,
+  // two, three periods back (a period of 2-4 weeks, within the account's
+  // history) ran below the 4 weeks before this one, this week is judged
+  // against their mean instead. A dip recurring at the day level straddles
+  // weeks, so the in-phase weeks need not be dips themselves, only the same
+  // part of the cycle.
+  const double baseline = static_cast<double>(weekly[1] + weekly[2] + weekly[3] + weekly[4]) / 4;
   for (int p = kMinDipPeriodWeeks; p <= kMaxDipPeriodWeeks; ++p) {
-    if (!IsRecurringDip(weekly, {p, 0}, kRecurringDipRatio, rule.min_baseline_weekly_logins)) {
-      continue;
-    }
     double in_phase = 0;
     int count = 0;
+    bool all_below = true;
     for (int k = p; k < static_cast<int>(weekly.size()); k += p) {
-      in_phase += static_cast<double>(weekly[static_cast<size_t>(k)]);
+      if (!first_day || *first_day > last - 7 * k - 6) break;
+      const auto week = static_cast<double>(weekly[static_cast<size_t>(k)]);
+      all_below = all_below && week < baseline;
+      in_phase += week;
       ++count;
     }
+    if (count < 2 || !all_below) continue;
     const double expected = in_phase / count;
     const auto seen = static_cast<double>(weekly[0]);
     if (seen >= rule.drop_ratio * expected || !BeyondNoise(seen, expected, 1.0 / count, 1, rule)) {

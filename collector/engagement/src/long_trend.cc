@@ -9,6 +9,76 @@
 #include "median.h"
 
 namespace cairn::engagement {
+
+namespace {
+
+// A line through the weeks (oldest at x = 0, this week at x = 11).
+struct Fit {
+  double slope = 0;
+  double intercept = 0;
+  double spread = 0;  // of the points around the line: 1.4826 x median |residual|
+  double recent = 0;  // mean of the newest points the fit used, at most 3
+};
+
+Fit FitPoints(const std::vector<double>& xs, const std::vector<double>& ys, double recent) {
+  Fit fit;
+  const auto [slope, intercept] = TheilSenFit(xs, ys);
+  fit.slope = slope;
+  fit.intercept = intercept;
+  std::vector<double> residuals;
+  residuals.reserve(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) {
+    residuals.push_back(std::abs(ys[i] - (intercept + slope * xs[i])));
+  }
+  fit.spread = 1.4826 * Median(residuals);
+  fit.recent = recent;
+  return fit;
+}
+
+// The fit of the weekly logins with the least spread: of the weeks
+// themselves (odd low weeks left out), or of their means over every run of
+// 2, 3 or 4 weeks. A dip recurring every few weeks straddles weeks, so it
+// leaves partly low weeks that scatter the weeks and can read as a fall;
+// the means over a run as long as its period hold one whole cycle each, so
+// they scatter least and are level where the account is. A steady decline
+// fits the same line either way (a mean over a run of a line is the line).
+Fit BestFit(const std::array<int64_t, kLongTrendWeeks>& weekly, uint32_t dips) {
+  const auto at = [&](int k) { return static_cast<double>(weekly[static_cast<size_t>(k)]); };
+  std::vector<double> xs;
+  std::vector<double> ys;
+  double recent = 0;
+  int recent_weeks = 0;
+  for (int k = kLongTrendWeeks - 1; k >= 0; --k) {
+    if ((dips >> k) & 1u) continue;
+    xs.push_back(static_cast<double>(kLongTrendWeeks - 1 - k));
+    ys.push_back(at(k));
+  }
+  for (int k = 0; k < kLongTrendWeeks && recent_weeks < 3; ++k) {
+    if ((dips >> k) & 1u) continue;
+    recent += at(k);
+    ++recent_weeks;
+  }
+  Fit best = FitPoints(xs, ys, recent / std::max(1, recent_weeks));
+  for (int run = 2; run <= 4; ++run) {
+    xs.clear();
+    ys.clear();
+    for (int k = kLongTrendWeeks - run; k >= 0; --k) {
+      double sum = 0;
+      for (int j = k; j < k + run; ++j) sum += at(j);
+      // Centred on the run: weeks k .. k + run - 1, newest first.
+      xs.push_back(static_cast<double>(kLongTrendWeeks - 1 - k) - (run - 1) / 2.0);
+      ys.push_back(sum / run);
+    }
+    Fit fit = FitPoints(xs, ys, ys.back());
+    // A mean of `run` weeks scatters about sqrt(run) times less than a week:
+    // compare the spreads per week.
+    fit.spread *= std::sqrt(static_cast<double>(run));
+    if (fit.spread < best.spread) best = fit;
+  }
+  return best;
+}
+
+}  // namespace
 absl::Status ValidateDeclineRule(const DeclineRule& rule) {
   if (!(rule.close_loss >= 0 && rule.close_loss <= rule.min_loss && rule.min_loss < 1)) {
     return absl::InvalidArgumentError("decline rule needs 0 <= close_loss <= min_loss < 1");
@@ -52,47 +122,51 @@ std::array<double, 2> TheilSenFit(std::span<const double> xs, std::span<const do
   return {slope, Median(intercepts)};
 }
 
-LongTrend ComputeLongTrend(std::span<const AccountDay> days,
-                           std::optional<absl::Time> account_first_login, absl::Time now,
-                           const DeclineRule& rule) {
-  const DayIndex today = DayOf(now);
+namespace {
+
+// The trend of the 12 weeks ending on `last`.
+LongTrend TrendEnding(std::span<const AccountDay> days,
+                      std::optional<absl::Time> account_first_login, DayIndex last,
+                      const DeclineRule& rule) {
   LongTrend trend;
-  trend.weekly = WeeklyLogins(days, today);
-  const DayIndex oldest = today - 7 * kLongTrendWeeks + 1;
+  trend.weekly = WeeklyLogins(days, last);
+  const DayIndex oldest = last - 7 * kLongTrendWeeks + 1;
   if (!account_first_login || DayOf(*account_first_login) > oldest) return trend;
   trend.measured = true;
   const uint32_t dips = LocalDipWeeks(trend.weekly, rule.dip_ratio);
-  const auto dipped = [&](int k) { return (dips >> k) & 1u; };
   trend.dip_weeks = std::popcount(dips);
-  // Oldest week first, so x counts weeks forward in time; dip weeks out.
-  std::vector<double> xs;
-  std::vector<double> ys;
-  double recent = 0;
-  int recent_weeks = 0;
-  for (int k = kLongTrendWeeks - 1; k >= 0; --k) {
-    if (dipped(k)) continue;
-    xs.push_back(static_cast<double>(kLongTrendWeeks - 1 - k));
-    ys.push_back(static_cast<double>(trend.weekly[static_cast<size_t>(k)]));
-  }
-  for (int k = 0; k < kLongTrendWeeks && recent_weeks < 3; ++k) {
-    if (dipped(k)) continue;
-    recent += static_cast<double>(trend.weekly[static_cast<size_t>(k)]);
-    ++recent_weeks;
-  }
-  recent /= recent_weeks;
-  const auto [slope, intercept] = TheilSenFit(xs, ys);
-  trend.slope = slope;
-  trend.start_level = intercept;
-  trend.end_level = intercept + slope * (kLongTrendWeeks - 1);
+  const Fit fit = BestFit(trend.weekly, dips);
+  trend.slope = fit.slope;
+  trend.start_level = fit.intercept;
+  trend.end_level = fit.intercept + fit.slope * (kLongTrendWeeks - 1);
   if (trend.start_level <= 0) return trend;
   trend.loss = 1 - trend.end_level / trend.start_level;
-  const bool big_enough =
-      trend.start_level >= rule.min_start_level &&
-      trend.start_level - trend.end_level >=
-          std::max(rule.min_weekly_change, rule.noise_z * std::sqrt(trend.start_level));
+  const double burst = LoginsPerActiveUserDay(days, oldest, last);
+  const double spread = std::max(std::sqrt(trend.start_level * burst), fit.spread);
+  const bool big_enough = trend.start_level >= rule.min_start_level &&
+                          trend.start_level - trend.end_level >=
+                              std::max(rule.min_weekly_change, rule.noise_z * spread);
+  const double recent = fit.recent;
   trend.declining = big_enough && trend.loss >= rule.min_loss &&
                     recent <= (1 - rule.confirm_loss) * trend.start_level;
   trend.holding = big_enough && trend.loss >= rule.close_loss;
+  return trend;
+}
+
+}  // namespace
+
+LongTrend ComputeLongTrend(std::span<const AccountDay> days,
+                           std::optional<absl::Time> account_first_login, absl::Time now,
+                           const DeclineRule& rule) {
+  // Weeks of complete days: this morning's few logins would read as a fall.
+  const DayIndex last = DayOf(now) - 1;
+  LongTrend trend = TrendEnding(days, account_first_login, last, rule);
+  if (trend.declining) {
+    // A decline is sustained: the weeks ending a week ago already fell. A
+    // noisy account crosses the line now and then; a declining one stays.
+    const LongTrend week_ago = TrendEnding(days, account_first_login, last - 7, rule);
+    trend.declining = !week_ago.measured || week_ago.holding;
+  }
   return trend;
 }
 

@@ -102,6 +102,12 @@ std::vector<AccountDay> RollUpDays(std::span<const UserDayLogins> rows, DayIndex
 // Sum of AccountDay::logins over days in [first, last]. Cost: O(days).
 int64_t LoginsBetween(std::span<const AccountDay> days, DayIndex first, DayIndex last);
 
+// Logins per active user-day over days in [first, last], at least 1 (1
+// without logins). Each active user-day adds a burst of logins, so a weekly
+// count scatters about sqrt(count x this) rather than a Poisson count's
+// sqrt(count): the noise checks of the alert rules scale by it. Cost: O(days).
+double LoginsPerActiveUserDay(std::span<const AccountDay> days, DayIndex first, DayIndex last);
+
 // The account's first consented login: the minimum over `first_logins`,
 // ignoring entries after `now`; nullopt if none. Cost: O(rows).
 std::optional<absl::Time> AccountFirstLogin(std::span<const UserFirstLogin> first_logins,

@@ -12,7 +12,8 @@
 
 namespace cairn::engagement {
 
-// Weeks the long trend fits: 12 weeks of 7 UTC days, the newest ending today.
+// Weeks the long trend fits: 12 weeks of 7 UTC days, the newest ending
+// yesterday (complete days: this morning's few logins would read as a fall).
 inline constexpr int kLongTrendWeeks = 12;
 
 // When a slow decline counts as "declining" (docs/metrics.md).
@@ -26,10 +27,11 @@ struct DeclineRule {
   // and the fitted loss at least min_weekly_change logins a week.
   double min_start_level = 5;
   double min_weekly_change = 4;
-  // ... and the fitted loss is at least noise_z x sqrt(start_level) logins a
-  // week (the fit's spread is about one week's, which grows like the square
-  // root of the count; 0: off).
-  double noise_z = 2.5;
+  // ... and the fitted loss is at least noise_z spreads of a week: the
+  // larger of sqrt(start_level x logins per active user-day) (each active
+  // user-day adds a burst of logins, so counts scatter more than a Poisson
+  // count) and the weeks' own scatter around the fit (0: off).
+  double noise_z = 1.6;
   // Odd low weeks (LocalDipWeeks with this ratio) are left out of the fit
   // and of the recent weeks, so a seasonal account's dips do not read as a
   // decline.
@@ -47,22 +49,25 @@ absl::Status ValidateDeclineRule(const DeclineRule& rule);
 // The 12-week trend of an account's weekly logins.
 struct LongTrend {
   // False unless the account's first login is on or before the first day of
-  // the oldest week (today - 83): a younger account has no 12-week history.
+  // the oldest week (today - 84): a younger account has no 12-week history.
   bool measured = false;
-  // Logins per week; weekly[0] ends today (partly elapsed), weekly[k] ends
-  // today - 7k.
+  // Logins per week; weekly[0] ends yesterday, weekly[k] ends yesterday - 7k.
   std::array<int64_t, kLongTrendWeeks> weekly{};
   // Weeks left out of the fit as odd low weeks (LocalDipWeeks).
   int dip_weeks = 0;
-  // Theil-Sen fit over the weeks (oldest at x = 0, this week at x = 11):
-  // slope in logins a week per week, the fitted level at both ends.
+  // Theil-Sen fit over the weeks (oldest at x = 0, the newest at x = 11),
+  // or over their means across every run of 2-4 weeks when those scatter
+  // less (a dip recurring every few weeks evens out): slope in logins a
+  // week per week, the fitted level at both ends.
   double slope = 0;
   double start_level = 0;
   double end_level = 0;
   // 1 - end_level / start_level: the fraction lost over the 12 weeks
   // (negative: growth); 0 when not measured or start_level <= 0.
   double loss = 0;
-  // The DeclineRule holds (only when measured).
+  // The DeclineRule holds (only when measured), and already held in part a
+  // week before (the trend of the weeks ending then is `holding`): a noisy
+  // account crosses the line now and then, a declining one stays.
   bool declining = false;
   // An open declining episode must stay open: loss >= close_loss.
   bool holding = false;
@@ -78,10 +83,11 @@ std::array<int64_t, kLongTrendWeeks> WeeklyLogins(std::span<const AccountDay> da
 // {0, 0} for none. Cost: O(n^2) (66 pairs for 12 weeks).
 std::array<double, 2> TheilSenFit(std::span<const double> xs, std::span<const double> ys);
 
-// The long trend of `days` (a RollUpDays result covering at least the 84
-// days ending today; odd low weeks are left out of the fit) for an account whose first consented
-// login was `account_first_login` (nullopt: none, not measured), judged by `rule` (assumed valid).
-// Cost: O(days) plus the fit. Cannot fail.
+// The long trend of `days` (a RollUpDays result covering at least the 92
+// days ending yesterday; kHistoryDays does) for an account whose first
+// consented login was `account_first_login` (nullopt: none, not measured),
+// judged by `rule` (assumed valid). Cost: O(days) plus up to eight fits of
+// 12 points. Cannot fail.
 LongTrend ComputeLongTrend(std::span<const AccountDay> days,
                            std::optional<absl::Time> account_first_login, absl::Time now,
                            const DeclineRule& rule = {});
