@@ -90,10 +90,11 @@ HttpResponse EngagementApi::AccountUsersList(const std::string& account_id,
     user->set_login_share(page->total_logins > 0 ? static_cast<double>(u.logins) /
                                                        static_cast<double>(page->total_logins)
                                                  : 0.0);
-    // Milestones come sorted by user id, the page by logins: find each's run.
-    auto milestone =
-        std::find_if(page->milestones.begin(), page->milestones.end(),
-                     [&](const AccountUserMilestone& m) { return m.user_id == u.user_id; });
+    // Milestones come sorted by user id (byte order, as std::string sorts),
+    // the page by logins: find each user's run.
+    auto milestone = std::lower_bound(
+        page->milestones.begin(), page->milestones.end(), u.user_id,
+        [](const AccountUserMilestone& m, const std::string& id) { return m.user_id < id; });
     for (; milestone != page->milestones.end() && milestone->user_id == u.user_id; ++milestone) {
       admin::v1::UserMilestone* m = user->add_milestones();
       m->set_name(milestone->name);

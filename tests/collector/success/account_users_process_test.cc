@@ -3,6 +3,7 @@
 // window, paging, the champion, the single-user-dependence flag on and off,
 // and the 400s and 404s.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -69,6 +70,7 @@ class CollectorAccountUsersProcessTest : public CollectorFixture {
     for (int d = 0; d < 8; ++d) events.push_back(MakeLogin("alpha", "two", day(d)));
     events.push_back(MakeLogin("alpha", "three", day(40)));
     events.push_back(MakeMilestone("alpha", "lead", "invoice_sent", std::nullopt, day(2)));
+    events.push_back(MakeMilestone("alpha", "two", "first_quote", std::nullopt, day(1)));
     for (const std::string user : {"b1", "b2"}) {
       events.push_back(MakeGrant("beta", user, kAnalytics));
       for (int d = 0; d < 3; ++d) events.push_back(MakeLogin("beta", user, day(d)));
@@ -93,7 +95,14 @@ TEST_F(CollectorAccountUsersProcessTest, RowsChampionAndDependence) {
   EXPECT_EQ(RawValue(lead, "active_days"), "5");
   EXPECT_EQ(RawValue(lead, "logins"), "20");
   EXPECT_EQ(RawValue(lead, "milestones_reached"), "1");
-  EXPECT_THAT(StringValues(alpha.body, "name"), ElementsAre("invoice_sent"));
+  // Each row carries its own user's milestones.
+  EXPECT_THAT(StringValues(alpha.body, "name"), ElementsAre("invoice_sent", "first_quote"));
+  auto row_of = [&alpha](const std::string& user) {
+    size_t at = alpha.body.find(absl::StrCat("\"user_id\":\"", user, "\""));
+    return at == std::string::npos ? std::string_view() : std::string_view(alpha.body).substr(at);
+  };
+  EXPECT_EQ(RawValue(row_of("two"), "milestones_reached"), "1");
+  EXPECT_EQ(RawValue(row_of("three"), "milestones_reached"), "0");
   EXPECT_THAT(RawValue(alpha.body, "login_share"), HasSubstr("0.68"));  // 20 of 29
   EXPECT_EQ(RawValue(alpha.body, "total"), "3");
   EXPECT_EQ(RawValue(Section(alpha.body, "total"), "logins"), "29");
