@@ -402,6 +402,12 @@ TEST_F(DashboardBrowserTest, AccountPageWarnsOfSingleUserDependence) {
   EXPECT_LT(dom.find("data-user=\"boss\""), dom.find("data-user=\"intern\""));
   // Tall enough to show the Users section below the health and history.
   Screenshot(path, "vendor-account-dependence", "1280,2000");
+  // The warning wraps on a phone: nothing reaches past the viewport.
+  std::string phone =
+      Dom(path, "vendor-phone-account-dependence", {"--window-size=390,844", "--hide-scrollbars"});
+  ASSERT_THAT(phone, HasSubstr("data-state=\"ready\"")) << phone;
+  EXPECT_THAT(phone, HasSubstr("id=\"users-dependence\""));
+  EXPECT_THAT(phone, HasSubstr("data-wide-elements=\"0\""));
 }
 
 TEST_F(DashboardBrowserTest, AccountListSearchesAndFiltersOnTheServer) {
