@@ -68,6 +68,8 @@ commands:
   retention [--months N]             gross/net retention and churn by month
   backtest [--days-before N] [--months N]  health before renewal against outcomes
   account show ID                    one account: health, factors, milestones, goals
+  account users ID [--days N]        who uses the account: logins, active days, milestones,
+                                     its champion and any single-user dependence
   account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones a,b]
                  [--owner O] [--plan P] [--arr X | --mrr X] [--segments a,b]
                                      ("none" clears a value)
@@ -113,10 +115,15 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
        "  users who may receive renewal notifications.\n"},
       {"account",
        "usage: cairnctl account show ID\n"
+       "       cairnctl account users ID [--days N]\n"
        "       cairnctl account set ID [--seats N] [--renewal-date YYYY-MM-DD] [--key-milestones "
        "a,b]\n"
        "                [--owner NAME] [--plan NAME] [--arr X | --mrr X] [--segments a,b]\n"
-       "  set changes only the values given; \"none\" clears one.\n"},
+       "  set changes only the values given; \"none\" clears one.\n"
+       "  users lists the users with a login in the last N days (1-456, default 90), most\n"
+       "  logins first, by their pseudonymised ids: active days, logins, share, last seen,\n"
+       "  milestones; * marks the champion (most active days of the last 28), and a warning\n"
+       "  shows when one user holds 60% or more of the last 28 days' logins.\n"},
       {"accounts",
        "usage: cairnctl accounts [--owner O] [--plan P] [--segment S] [--band poor|watch|good]\n"
        "                         [--search TEXT] [--sort K] [--limit N] [--csv]\n"
@@ -411,8 +418,15 @@ int Main(int argc, char** argv) {
         "POST", "/v1/accounts/" + Encode(pos[1]) + "/outcomes", &text, FormatOutcome);
   }
   if (name == "account") {
-    if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set"))
-      return Usage("account show|set ID", name);
+    if (pos.size() != 3 || (pos[1] != "show" && pos[1] != "set" && pos[1] != "users"))
+      return Usage("account show|set|users ID", name);
+    if (pos[1] == "users") {
+      if (!OnlyOptions(args, {"--days"}, &bad)) return Usage("unknown option " + bad, name);
+      std::string wrong;
+      const std::string path = BookPath(args, "account users", &wrong);
+      if (path.empty()) return Usage(wrong, name);
+      return command.Run<admin::v1::AccountUserList>("GET", path, nullptr, FormatAccountUsers);
+    }
     std::string path = "/v1/accounts/" + Encode(pos[2]);
     if (pos[1] == "show") {
       if (!OnlyOptions(args, {}, &bad)) return Usage("unknown option " + bad, name);

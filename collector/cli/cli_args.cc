@@ -87,6 +87,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   leaf(&app, "outcome", {"--renewal-date", "--outcome", "--arr-before", "--arr-after"}, {});
   CLI::App* account = Command(&app, "account");
   leaf(account, "show", {}, {});
+  leaf(account, "users", {"--days"}, {});
   leaf(account, "set",
        {"--seats", "--renewal-date", "--key-milestones", "--owner", "--plan", "--arr", "--mrr",
         "--segments"},

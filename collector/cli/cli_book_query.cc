@@ -78,6 +78,15 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
     if (n > 0) add("days", absl::StrCat(n));
     return absl::StrCat("/v1/accounts/", Encode(args.positional[1]), "/history", query);
   }
+  if (command == "account users") {
+    if (args.positional.size() != 3) {
+      *error = "account users takes one account id";
+      return "";
+    }
+    if (!Bounded(args, "--days", 1, 456, &n, error)) return "";
+    if (n > 0) add("days", absl::StrCat(n));
+    return absl::StrCat("/v1/accounts/", Encode(args.positional[2]), "/users", query);
+  }
   *error = "unknown command";
   return "";
 }

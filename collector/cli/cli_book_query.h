@@ -11,7 +11,8 @@
 namespace cairn::cli {
 
 // The request path of a book-wide command ("accounts", "groups",
-// "forecast", "retention", "backtest", "history ID") from its options, every value percent-encoded;
+// "forecast", "retention", "backtest", "history ID", "account users ID")
+// from its options, every value percent-encoded;
 // `*error` says what is wrong with them (a usage error) and the result is
 // empty then. Cost: linear in the options.
 std::string BookPath(const Args& args, std::string_view command, std::string* error);

@@ -75,6 +75,33 @@ std::string FormatForecast(const admin::v1::RenewalForecast& forecast) {
                       "ARR at risk (poor and watch): ", Money(forecast.arr_at_risk()), "\n");
 }
 
+std::string FormatAccountUsers(const admin::v1::AccountUserList& users) {
+  std::string out = absl::StrCat(Text(users.account_id()), " users, ", Text(users.from_day()),
+                                 " to ", Text(users.to_day()), " (", users.days(), " days)\n");
+  if (users.users().empty()) return absl::StrCat(out, "no user logged in in the window\n");
+  const std::string& champion = users.has_champion() ? users.champion().user_id() : "";
+  TextTable table({"USER", "ACTIVE DAYS", "LOGINS", "SHARE", "LAST SEEN", "MILESTONES"},
+                  {false, true, true, true, false, true});
+  for (const admin::v1::AccountUser& u : users.users()) {
+    table.AddRow({absl::StrCat(Text(u.user_id()), u.user_id() == champion ? " *" : ""),
+                  absl::StrCat(u.active_days()), absl::StrCat(u.logins()),
+                  absl::StrFormat("%.0f%%", 100 * u.login_share()), Text(u.last_seen()),
+                  absl::StrCat(u.milestones_reached())});
+  }
+  absl::StrAppend(&out, table.Render(), users.users_size(), " of ", users.total(), " users, ",
+                  users.logins(), " logins\n");
+  if (users.has_champion()) {
+    absl::StrAppend(&out, "* champion: ", Text(champion), " (", users.champion().active_days_28(),
+                    " active days, ", users.champion().logins_28(), " logins in 28 days)\n");
+  }
+  if (users.single_user_dependence()) {
+    absl::StrAppend(&out, "WARNING: single-user dependence: one user holds ",
+                    absl::StrFormat("%.0f%%", 100 * users.top_user_share_28().number_value()),
+                    " of the last 28 days' logins\n");
+  }
+  return out;
+}
+
 std::string FormatHistory(const admin::v1::HealthHistory& history) {
   if (history.days().empty()) return "no health history yet (run: cairnctl evaluate)\n";
   TextTable table({"DATE", "SCORE", "BAND", "LOGINS 7D", "ACTIVE USERS"},

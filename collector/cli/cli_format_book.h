@@ -21,6 +21,10 @@ std::string FormatForecast(const admin::v1::RenewalForecast& forecast);
 // GET /v1/accounts/{id}/history answer: a row per day and a sparkline.
 std::string FormatHistory(const admin::v1::HealthHistory& history);
 
+// GET /v1/accounts/{id}/users answer: a row per user (the champion
+// starred), the champion and the single-user-dependence warning.
+std::string FormatAccountUsers(const admin::v1::AccountUserList& users);
+
 // GET /v1/retention answer: a row per month and the total.
 std::string FormatRetention(const admin::v1::RetentionReport& report);
 // GET /v1/backtest answer: outcomes per band before renewal, precision, recall.

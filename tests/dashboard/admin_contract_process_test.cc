@@ -92,6 +92,9 @@ TEST_F(CollectorAdminContractTest, AccountAnswersRoundTripThroughTheirMessages) 
   ExpectRoundTrip<admin::v1::AccountSettings>(
       Call("PUT", "/v1/accounts/initech", R"({"renewal_date": null, "seats": 6})"));
   ExpectRoundTrip<admin::v1::GoalList>(Call("GET", "/v1/accounts/acme/goals"));
+  HttpResult users = Call("GET", "/v1/accounts/acme/users");
+  ExpectRoundTrip<admin::v1::AccountUserList>(users);
+  EXPECT_THAT(users.body, HasSubstr("\"champion\":{\"user_id\":\"acme-user-"));
   HttpResult created =
       Call("POST", "/v1/accounts/initech/goals",
            R"({"name": "Reports", "milestone_name": "report", "target_count": 2})");

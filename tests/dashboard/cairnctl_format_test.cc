@@ -5,6 +5,7 @@
 
 #include "cairn/common/json_value.h"
 #include "cli_format.h"
+#include "cli_format_book.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -196,6 +197,28 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
   EXPECT_EQ(FormatEvaluation(Read<admin::v1::EvaluationCounts>(
                 R"({"evaluated":3,"opened":1,"escalated":0,"closed":2})")),
             "evaluated 3 accounts: 1 alerts opened, 0 escalated, 2 closed\n");
+}
+
+TEST(CollectorCairnctlFormatTest, AccountUsersMarkTheChampionAndWarnOfDependence) {
+  std::string text = FormatAccountUsers(Read<admin::v1::AccountUserList>(
+      R"({"account_id":"acme","days":90,"from_day":"2026-01-01","to_day":"2026-03-31",)"
+      R"("users":[{"user_id":"u-1","active_days":9,"logins":40,"last_seen":"2026-03-31",)"
+      R"("milestones_reached":2,"login_share":0.8},{"user_id":"\u001b[2Ju-2","active_days":12,)"
+      R"("logins":10,"last_seen":"2026-03-30","milestones_reached":0,"login_share":0.2}],)"
+      R"("total":2,"logins":50,"known_users":2,)"
+      R"("champion":{"user_id":"u-1","active_days_28":9,"logins_28":40},)"
+      R"("single_user_dependence":true,"top_user_share_28":0.8})"));
+  EXPECT_THAT(text, HasSubstr("acme users, 2026-01-01 to 2026-03-31 (90 days)\n"));
+  EXPECT_THAT(text, HasSubstr("u-1 *"));
+  EXPECT_THAT(text, HasSubstr("80%"));
+  EXPECT_THAT(text, HasSubstr("2 of 2 users, 50 logins\n"));
+  EXPECT_THAT(text, HasSubstr("WARNING: single-user dependence: one user holds 80%"));
+  EXPECT_THAT(text, Not(HasSubstr("\x1b")));
+  std::string calm = FormatAccountUsers(Read<admin::v1::AccountUserList>(
+      R"({"account_id":"acme","days":30,"users":[],"total":0,"single_user_dependence":false})"));
+  EXPECT_THAT(calm, HasSubstr("no user logged in in the window"));
+  EXPECT_THAT(calm, Not(HasSubstr("WARNING")));
+  EXPECT_THAT(calm, Not(HasSubstr("champion")));
 }
 
 TEST(CollectorCairnctlFormatTest, PlainHttpOnlyToLoopback) {

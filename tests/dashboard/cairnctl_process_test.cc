@@ -85,6 +85,10 @@ TEST_F(CollectorCairnctlProcessTest, UsageErrorsExitWith2) {
            {"goals", "add", "acme", "--name", "x", "--milestone", "m"},
            {"renewals", "--within-days", "400"},
            {"customer-link", "acme", "--ttl-hours", "0"},
+           {"account", "users"},
+           {"account", "users", "acme", "--days", "0"},
+           {"account", "users", "acme", "--days", "457"},
+           {"account", "users", "acme", "--limit", "5"},
        }) {
     CtlRun run = Cairnctl(args);
     EXPECT_EQ(run.exit_code, 2) << absl::StrJoin(args, " ") << "\n" << run.out << run.err;
@@ -311,6 +315,56 @@ TEST_F(CollectorCairnctlProcessTest, AtRiskTableAndAccountCommandsOnSeededAccoun
   EXPECT_THAT(alerts.out, Not(HasSubstr("acme")));
   EXPECT_THAT(alerts.out, HasSubstr("globex"));
   std::cerr << "$ cairnctl alerts --open\n" << alerts.out;
+}
+
+TEST_F(CollectorCairnctlProcessTest, AccountUsersTableMarksTheChampionAndDependence) {
+  const absl::Time now = absl::Now();
+  std::vector<cairn::v1::Event> events;
+  // hooli: boss logs in 3 times a day on 10 days, intern once; even: two
+  // users alike.
+  for (int d = 0; d < 10; ++d) {
+    for (int i = 0; i < 3; ++i) {
+      events.push_back(
+          MakeLogin("hooli", "boss", now - absl::Hours(24 * d) - absl::Milliseconds(i)));
+    }
+  }
+  events.push_back(MakeLogin("hooli", "intern", now - absl::Hours(30)));
+  events.push_back(MakeMilestone("hooli", "boss", "first_invoice", std::nullopt, now));
+  for (const char* user : {"ann", "bob"}) {
+    for (int d = 0; d < 3; ++d)
+      events.push_back(MakeLogin("even", user, now - absl::Hours(24 * d)));
+  }
+  ASSERT_TRUE(PostEvents(collector_->base_url(), std::move(events)).ok());
+
+  CtlRun users = Cairnctl({"account", "users", "hooli"});
+  ASSERT_EQ(users.exit_code, 0) << users.err;
+  EXPECT_THAT(users.out, StartsWith("hooli users, "));
+  EXPECT_THAT(users.out, HasSubstr("USER"));
+  EXPECT_THAT(users.out, HasSubstr("LAST SEEN"));
+  EXPECT_THAT(users.out, ::testing::ContainsRegex("\nboss \\* +10 +30 +97% "));
+  EXPECT_LT(users.out.find("\nboss"), users.out.find("\nintern"));
+  EXPECT_THAT(users.out, HasSubstr("2 of 2 users, 31 logins"));
+  EXPECT_THAT(users.out, HasSubstr("* champion: boss (10 active days, 30 logins in 28 days)"));
+  EXPECT_THAT(users.out, HasSubstr("WARNING: single-user dependence"));
+  // Shown in the README: the real output of a run.
+  std::cerr << "$ cairnctl account users hooli\n" << users.out;
+
+  CtlRun even = Cairnctl({"account", "users", "even", "--days", "7"});
+  ASSERT_EQ(even.exit_code, 0) << even.err;
+  EXPECT_THAT(even.out, HasSubstr("(7 days)"));
+  EXPECT_THAT(even.out, HasSubstr("* champion: ann"));
+  EXPECT_THAT(even.out, Not(HasSubstr("WARNING")));
+
+  CtlRun json = Cairnctl({"--json", "account", "users", "hooli"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(RawValue(json.out, "single_user_dependence"), "true");
+  EXPECT_EQ(StringValues(json.out, "name"), std::vector<std::string>{"first_invoice"});
+
+  CtlRun unknown = Cairnctl({"account", "users", "nobody"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.err, HasSubstr("HTTP 404"));
+  CtlRun help = Cairnctl({"account", "--help"});
+  EXPECT_THAT(help.out, HasSubstr("cairnctl account users ID [--days N]"));
 }
 
 TEST_F(CollectorCairnctlProcessTest, AlertsAckAndSnooze) {

@@ -29,6 +29,7 @@
 #include "gtest/gtest.h"
 #include "http_client.h"
 #include "temp_dir.h"
+#include "test_batches.h"
 
 #ifndef CAIRN_BROWSER_TEST_OUTPUT
 #define CAIRN_BROWSER_TEST_OUTPUT "test-output/browser"
@@ -354,7 +355,21 @@ TEST_F(DashboardBrowserTest, AccountPageShowsFactorsHistoryAndContext) {
   EXPECT_THAT(dom, Not(HasSubstr("<i>enterprise")));
   EXPECT_THAT(dom, HasSubstr(absl::StrCat("data-milestone=\"", kDroppingMilestone, "\"")));
   EXPECT_THAT(dom, HasSubstr("id=\"account-alert\""));
-  EXPECT_THAT(dom, HasSubstr("id=\"users-gap\""));
+  // The users (from /users): globex-user-1 logged in 3 days ago too, so it
+  // has the most active days of the last 28 and is the marked champion; the
+  // four share the logins, so no dependence warning.
+  size_t users = dom.find("id=\"users\"");
+  ASSERT_NE(users, std::string::npos) << dom;
+  std::string users_table = dom.substr(users, dom.find("</table>", users) - users);
+  for (int u = 1; u <= 4; ++u) {
+    EXPECT_THAT(users_table, HasSubstr(absl::StrCat("data-user=\"globex-user-", u, "\"")));
+  }
+  EXPECT_THAT(users_table, HasSubstr("<tr data-user=\"globex-user-1\" class=\"champion\">"));
+  EXPECT_THAT(users_table, HasSubstr("champion</span>"));
+  EXPECT_THAT(users_table, HasSubstr("<th scope=\"col\">Last seen</th>"));
+  EXPECT_THAT(dom, HasSubstr("id=\"users-champion\""));
+  EXPECT_THAT(dom, Not(HasSubstr("id=\"users-dependence\"")));
+  EXPECT_THAT(dom, Not(HasSubstr("users-gap")));
   // Nothing of acme; the list is hidden; "back" returns to the search.
   EXPECT_THAT(dom, Not(HasSubstr("first_invoice")));
   EXPECT_THAT(AccountsTable(dom), Not(HasSubstr("data-account=")));
@@ -362,6 +377,37 @@ TEST_F(DashboardBrowserTest, AccountPageShowsFactorsHistoryAndContext) {
   EXPECT_THAT(dom, Not(HasSubstr(kSeedAdminToken)));
 
   Screenshot(path, "vendor-account-globex");
+}
+
+TEST_F(DashboardBrowserTest, AccountPageWarnsOfSingleUserDependence) {
+  // hooli: boss logs in 4 times a day on 6 days, intern once.
+  const absl::Time now = absl::Now();
+  std::vector<cairn::v1::Event> events;
+  for (int d = 0; d < 6; ++d) {
+    for (int i = 0; i < 4; ++i) {
+      events.push_back(
+          MakeLogin("hooli", "boss", now - absl::Hours(24 * d) - absl::Milliseconds(i)));
+    }
+  }
+  events.push_back(MakeLogin("hooli", "intern", now - absl::Hours(2)));
+  ASSERT_TRUE(PostEvents(collector_->base_url(), std::move(events)).ok());
+  std::string path = absl::StrCat("/dashboard/#token=", kSeedAdminToken, "&account=hooli");
+  std::string dom = Dom(path, "vendor-account-dependence");
+  ASSERT_THAT(dom, HasSubstr("data-state=\"ready\"")) << dom;
+  size_t warning = dom.find("id=\"users-dependence\"");
+  ASSERT_NE(warning, std::string::npos) << dom;
+  EXPECT_THAT(dom.substr(warning, dom.find("</p>", warning) - warning),
+              HasSubstr("One user holds 96% of the last 28 days"));
+  EXPECT_THAT(dom, HasSubstr("<tr data-user=\"boss\" class=\"champion\">"));
+  EXPECT_LT(dom.find("data-user=\"boss\""), dom.find("data-user=\"intern\""));
+  // Tall enough to show the Users section below the health and history.
+  Screenshot(path, "vendor-account-dependence", "1280,2000");
+  // The warning wraps on a phone: nothing reaches past the viewport.
+  std::string phone =
+      Dom(path, "vendor-phone-account-dependence", {"--window-size=390,844", "--hide-scrollbars"});
+  ASSERT_THAT(phone, HasSubstr("data-state=\"ready\"")) << phone;
+  EXPECT_THAT(phone, HasSubstr("id=\"users-dependence\""));
+  EXPECT_THAT(phone, HasSubstr("data-wide-elements=\"0\""));
 }
 
 TEST_F(DashboardBrowserTest, AccountListSearchesAndFiltersOnTheServer) {

@@ -40,6 +40,8 @@ constexpr std::array kRows = {
     Row{"/v1/accounts/{id}/tasks", kRead, kCsm},
     Row{"/v1/accounts/{id}/tasks/{task_id}", kRead, kCsm},
     Row{"/v1/accounts/{id}/notes", kRead, kCsm},
+    // Names users (pseudonymised) with their activity: reads are audited.
+    Row{"/v1/accounts/{id}/users", kRead, kCsm, true},
     Row{"/v1/accounts/{id}/workflow", kAdmin, kAdmin},
     Row{"/v1/tasks", kRead, kCsm},
     Row{"/v1/alerts", kRead, kCsm},

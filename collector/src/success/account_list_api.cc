@@ -25,54 +25,18 @@
 #include "success/csv_text.h"
 #include "success/engagement_api.h"
 #include "success/engagement_views.h"
+#include "success/list_paging.h"
 
 namespace cairn::collector {
 namespace {
 
 using engagement::DayIndex;
 
-constexpr size_t kMaxPage = 1000;
-constexpr size_t kDefaultPage = 100;
-// Most rows one CSV export carries; the last line says when more matched.
-constexpr size_t kMaxCsvRows = 100000;
 constexpr size_t kMaxRecipients = 100;
 constexpr int kMaxHistoryDays = kDefaultHealthHistoryDays;
 
 const auto Error = EngagementError;
 const auto StoreFailure = EngagementStoreFailure;
-
-struct Paging {
-  size_t offset = 0;
-  size_t limit = kDefaultPage;
-  bool csv = false;
-};
-
-// limit, page_token and format; the error names the parameter.
-absl::StatusOr<Paging> ParsePaging(const HttpRequest& request) {
-  Paging p;
-  if (std::optional<std::string> text = request.QueryParam("limit")) {
-    uint64_t parsed = 0;
-    if (!absl::SimpleAtoi(*text, &parsed) || parsed == 0 || parsed > kMaxPage) {
-      return absl::InvalidArgumentError(absl::StrCat("limit must be 1-", kMaxPage));
-    }
-    p.limit = static_cast<size_t>(parsed);
-  }
-  if (std::optional<std::string> token = request.QueryParam("page_token");
-      token && !token->empty()) {
-    uint64_t parsed = 0;
-    if (!absl::SimpleAtoi(*token, &parsed) || parsed > kMaxCsvRows * 100) {
-      return absl::InvalidArgumentError("bad page_token");
-    }
-    p.offset = static_cast<size_t>(parsed);
-  }
-  if (std::optional<std::string> format = request.QueryParam("format")) {
-    if (*format != "json" && *format != "csv") {
-      return absl::InvalidArgumentError("format must be json or csv");
-    }
-    p.csv = *format == "csv";
-  }
-  return p;
-}
 
 // A text filter: 1-128 bytes of UTF-8.
 absl::Status TextParam(const HttpRequest& request, std::string_view name,

@@ -45,6 +45,7 @@ enum class Route {
   kCustomer,
   kAccountGroups,
   kHistory,
+  kUsers,
   kForecast,
   kOutcomes,
   kRetention,
@@ -77,6 +78,7 @@ const RouteTable& EngagementRoutes() {
     add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
     add("/v1/accounts/{id}/goals/{goal_id}", "DELETE", Route::kGoal);
     add("/v1/accounts/{id}/history", "GET", Route::kHistory);
+    add("/v1/accounts/{id}/users", "GET", Route::kUsers);
     add("/v1/accounts/{id}/outcomes", "GET, POST", Route::kOutcomes);
     // Together every path below "/v1/accounts/", an empty id segment included.
     add("/v1/accounts/{id}/**", "", Route::kNone);
@@ -181,6 +183,8 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return AccountGroups(request);
     case Route::kHistory:
       return History(*account, request);
+    case Route::kUsers:
+      return AccountUsersList(*account, request);
     case Route::kForecast:
       return Forecast(request);
     case Route::kOutcomes:

@@ -26,6 +26,8 @@ namespace cairn::collector {
 //                                                     from the snapshots, riskiest first
 //   GET    /v1/account-groups?group_by=owner|plan|segment|band[&filters][&format=csv]
 //   GET    /v1/accounts/{id}/history[?days=N]           daily health
+//   GET    /v1/accounts/{id}/users[?days=N&limit=&page_token=]  per-user logins,
+//                                                     champion, single-user dependence
 //   GET|PUT /v1/accounts/{id}                         view / settings
 //   GET|POST /v1/accounts/{id}/goals                  list / create
 //   DELETE /v1/accounts/{id}/goals/{goal_id}
@@ -93,6 +95,8 @@ class EngagementApi {
   HttpResponse Forecast(const HttpRequest& request);
   HttpResponse AccountGroups(const HttpRequest& request);
   HttpResponse History(const std::string& account_id, const HttpRequest& request);
+  // GET /v1/accounts/{id}/users (account_users_api.cc).
+  HttpResponse AccountUsersList(const std::string& account_id, const HttpRequest& request);
   HttpResponse RecordOutcome(const std::string& account_id, const HttpRequest& request);
   HttpResponse ListOutcomes(const std::string& account_id);
   HttpResponse Retention(const HttpRequest& request);

@@ -1,7 +1,7 @@
 // Cairn vendor dashboard: one account's page, built from
-// GET /v1/accounts/{id} (computed live) and /v1/accounts/{id}/history. Pure
-// rendering: the caller fetches and handles failures. Data reaches the page
-// only through text nodes and SVG attributes.
+// GET /v1/accounts/{id} (computed live), /v1/accounts/{id}/history and
+// /v1/accounts/{id}/users. Pure rendering: the caller fetches and handles
+// failures. Data reaches the page only through text nodes and SVG attributes.
 "use strict";
 
 const CairnAccount = (() => {
@@ -164,17 +164,48 @@ const CairnAccount = (() => {
         el("div", { class: "goal-meta" }, `${humanize(g.milestone_name)}, since ${g.start}`, g.due ? `, due ${g.due}` : "")))));
   }
 
-  // Per-user activity (active days, last seen) is not served by the admin
-  // API; the page says so rather than guess.
-  function usersPart() {
-    return section("Users", el("p", { class: "empty", id: "users-gap" },
-      "Per-user activity (active days, last seen) is not available from the collector's API yet."));
+  // Who uses the account (GET /v1/accounts/{id}/users): pseudonymised ids as
+  // stored, most logins first; the champion is marked, and a warning shows
+  // when one user carries the account.
+  function usersPart(users) {
+    const rows = Array.isArray(users.users) ? users.users : [];
+    const champion = users.champion ? users.champion.user_id : null;
+    const warning = users.single_user_dependence
+      ? el("p", { class: "dependence-warning", id: "users-dependence", role: "alert" },
+           el("span", { class: "badge severity-severe" }, "single-user dependence"),
+           ` One user holds ${percent(users.top_user_share_28)} of the last 28 days' logins:` +
+           " the account depends on them.")
+      : null;
+    const summary = champion
+      ? el("p", { id: "users-champion" }, "Champion: ", el("strong", {}, champion),
+           ` (${users.champion.active_days_28} active days, ${users.champion.logins_28} logins in 28 days)`)
+      : null;
+    if (rows.length === 0) {
+      return section("Users", el("p", { class: "empty", id: "users-empty" }, `No user logged in in the last ${users.days ?? 90} days.`));
+    }
+    return section(`Users, last ${users.days ?? 90} days`, warning, summary,
+      el("div", { class: "table-scroll" },
+        el("table", { class: "data", id: "users" },
+          el("thead", {}, el("tr", {},
+            el("th", { scope: "col" }, "User"), el("th", { scope: "col", class: "num" }, "Active days"),
+            el("th", { scope: "col" }, "Last seen"), el("th", { scope: "col", class: "num" }, "Logins"),
+            el("th", { scope: "col", class: "num" }, "Milestones"))),
+          el("tbody", {}, rows.map((u) =>
+            el("tr", { "data-user": u.user_id, class: u.user_id === champion ? "champion" : null },
+              el("th", { scope: "row", class: "user-id" }, u.user_id,
+                 u.user_id === champion ? el("span", { class: "badge champion-badge" }, "champion") : null),
+              el("td", { class: "num" }, String(u.active_days ?? 0)),
+              el("td", {}, u.last_seen || "–"),
+              el("td", { class: "num" }, `${u.logins ?? 0} (${percent(u.login_share)})`),
+              el("td", { class: "num", title: (u.milestones || []).map((m) => m.name).join(", ") },
+                 String(u.milestones_reached ?? 0))))))),
+      Number(users.total) > rows.length ? el("p", { class: "muted" }, `${rows.length} of ${users.total} users shown.`) : null);
   }
 
   // The account page's sections, in reading order.
-  function render(detail, history) {
+  function render(detail, history, users) {
     return [healthPart(detail), historyPart(history), contextPart(detail), alertPart(detail),
-            milestonesPart(detail), goalsPart(detail), usersPart()];
+            milestonesPart(detail), goalsPart(detail), usersPart(users || {})];
   }
 
   return { render, historyChart };

@@ -290,15 +290,16 @@
   // ---- one account ----
 
   async function showAccount(view) {
-    const [detail, history] = await Promise.all([
+    const [detail, history, users] = await Promise.all([
       get(`/v1/accounts/${encodeURIComponent(view.account)}`),
       get(`/v1/accounts/${encodeURIComponent(view.account)}/history?days=120`),
+      get(`/v1/accounts/${encodeURIComponent(view.account)}/users?days=90`),
     ]);
     for (const id of LIST_SECTIONS) show(id, false);
     document.getElementById("account-back").href = viewHash({ ...view, account: "" });
     document.getElementById("account-heading").textContent = `Account ${detail.account_id}`;
     document.getElementById("as-of").textContent = detail.evaluated_at ? `computed ${formatTime(detail.evaluated_at)}` : "";
-    document.getElementById("account-body").replaceChildren(...CairnAccount.render(detail, history));
+    document.getElementById("account-body").replaceChildren(...CairnAccount.render(detail, history, users));
     show("account-section", true);
   }
 

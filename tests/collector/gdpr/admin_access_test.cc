@@ -103,6 +103,7 @@ TEST(CollectorAdminAccessTest, EveryRouteHasItsRole) {
            {"POST", "/v1/accounts/acme/tasks", AdminRole::kCsm, true, "/v1/accounts/{id}/tasks"},
            {"PATCH", "/v1/accounts/acme/tasks/t1", AdminRole::kCsm, true,
             "/v1/accounts/{id}/tasks/{task_id}"},
+           {"GET", "/v1/accounts/acme/users", AdminRole::kRead, true, "/v1/accounts/{id}/users"},
            {"GET", "/v1/tasks", AdminRole::kRead, false, "/v1/tasks"},
            {"POST", "/v1/alerts/evaluate", AdminRole::kCsm, true, "/v1/alerts/evaluate"},
            {"POST", "/v1/alerts/a1/acknowledge", AdminRole::kCsm, true, "/v1/alerts/{id}/**"},

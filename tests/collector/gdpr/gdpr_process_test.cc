@@ -43,6 +43,7 @@ using ::cairn::testing::StringValues;
 using ::cairn::testing::UrlEncode;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr char kWriteKey[] = "gdpr-write-key";
 constexpr char kAdminToken[] = "gdpr-admin-token";
@@ -233,6 +234,11 @@ TEST_F(CollectorGdprProcessTest, EraseRemovesTheUserAndDropsTheirLaterEvents) {
   events.push_back(MakeLogin("acct", "other"));
   Post(std::move(events));
   absl::Time before_erasure = absl::Now() - absl::Minutes(5);
+  // The account's users: erin carries it.
+  HttpResult users = AdminGet("/v1/accounts/acct/users");
+  ASSERT_EQ(users.status, 200) << users.body;
+  EXPECT_THAT(StringValues(users.body, "user_id"), ElementsAre("erin", "other", "erin"));
+  EXPECT_EQ(RawValue(users.body, "single_user_dependence"), "true");
 
   HttpResult erased = AdminDelete("/v1/users/erin");
   ASSERT_EQ(erased.status, 200) << erased.body;
@@ -241,6 +247,13 @@ TEST_F(CollectorGdprProcessTest, EraseRemovesTheUserAndDropsTheirLaterEvents) {
   EXPECT_EQ(RawValue(erased.body, "already_erased"), "false");
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE user_id = 'erin'"), 0);
   EXPECT_EQ(QueryInt("SELECT count(*) FROM events WHERE user_id = 'other'"), 2);
+  // Gone from the account's users, and no longer counted.
+  users = AdminGet("/v1/accounts/acct/users");
+  ASSERT_EQ(users.status, 200) << users.body;
+  EXPECT_THAT(users.body, Not(HasSubstr("erin")));
+  EXPECT_THAT(StringValues(users.body, "user_id"), ElementsAre("other", "other"));
+  EXPECT_EQ(RawValue(users.body, "known_users"), "1");
+  EXPECT_EQ(RawValue(users.body, "single_user_dependence"), "false");
 
   // Late offline events, dated before and after the erasure.
   cairn::v1::BatchResponse late = Post({MakeLogin("acct", "erin", before_erasure),
@@ -255,6 +268,13 @@ TEST_F(CollectorGdprProcessTest, EraseRemovesTheUserAndDropsTheirLaterEvents) {
   EXPECT_THAT(exported, HasSubstr("\"events\":[]"));
   EXPECT_THAT(exported, HasSubstr("\"consent_records\":[]"));
   EXPECT_EQ(RawValue(AdminDelete("/v1/users/erin").body, "already_erased"), "true");
+  // A withdrawal of usage analytics takes the last user out too: no data of
+  // the account is left, so it is not found.
+  Post({MakeConsentChange("acct", "other", kAnalytics, cairn::v1::CONSENT_DECISION_DENIED,
+                          absl::Now())});
+  users = AdminGet("/v1/accounts/acct/users");
+  EXPECT_EQ(users.status, 404) << users.body;
+  EXPECT_THAT(users.body, Not(HasSubstr("other")));
   EXPECT_EQ(AdminDelete("/v1/users/" + std::string(200, 'x')).status, 400);
   EXPECT_EQ(AdminDelete("/v1/users/bad%2").status, 400);
 }

@@ -14,6 +14,7 @@
 #include "cairn/engagement/day.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "store/account_users.h"
 #include "store/engagement_store.h"
 #include "store/renewal_outcomes.h"
 #include "success/health_snapshots.h"
@@ -367,6 +368,18 @@ TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeave
   ASSERT_TRUE(acme.ok() && acme->has_value());
   EXPECT_EQ((*acme)->active_users, 1);
   EXPECT_EQ((*acme)->logins_week, 7);
+  // The per-user view of the account no longer names the erased user.
+  AccountUsersQuery window;
+  window.to = engagement::DayOf(kT0);
+  window.from = window.to - 89;
+  window.recent_from = window.to - 27;
+  absl::StatusOr<AccountUsersPage> users = AccountUsers(store_.get()).Read("acme", window);
+  ASSERT_TRUE(users.ok()) << users.status();
+  ASSERT_EQ(users->users.size(), 1u);
+  EXPECT_EQ(users->users[0].user_id, "bob-u2");
+  EXPECT_EQ(users->known_users, 1);
+  ASSERT_TRUE(users->champion.has_value());
+  EXPECT_EQ(users->champion->user_id, "bob-u2");
 
   // A withdrawal of usage analytics removes the user's rows at ingest; the
   // next evaluation stops counting them: acme, left without data, leaves
@@ -380,6 +393,11 @@ TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeave
   absl::StatusOr<std::vector<AccountSnapshot>> acme_history = tables_->History("acme", 0);
   ASSERT_TRUE(acme_history.ok());
   EXPECT_THAT(*acme_history, IsEmpty());
+  users = AccountUsers(store_.get()).Read("acme", window);
+  ASSERT_TRUE(users.ok()) << users.status();
+  EXPECT_THAT(users->users, IsEmpty());
+  EXPECT_EQ(users->known_users, 0);
+  EXPECT_FALSE(users->champion.has_value());
 
   // An account whose only user is erased leaves every snapshot table.
   accounts = engagement_->AccountsOfUser("carol-u3");
