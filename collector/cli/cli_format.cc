@@ -337,12 +337,12 @@ std::string FormatAccount(const admin::v1::AccountDetail& account) {
       {"breadth", &factors.breadth()},
       {"time_to_value", &factors.time_to_value()}};
   for (const auto& [name, factor] : named) {
-    absl::StrAppend(&out, "    ", absl::StrFormat("%-14s", ToAbsl(name)),
-                    factor->applicable()
-                        ? absl::StrCat(Str(factor->band()), " ", Percent(factor->score()),
-                                       " (weight ", factor->weight(), ")")
-                        : std::string("not applicable"),
-                    "\n");
+    absl::StrAppend(
+        &out, "    ", absl::StrFormat("%-14s", ToAbsl(name)),
+        factor->applicable() ? absl::StrCat(Str(factor->band()), " ", Percent(factor->score()),
+                                            " (weight ", factor->weight(), ")")
+                             : std::string("not applicable"),
+        factor->reason().empty() ? "" : absl::StrCat("  ", Str(factor->reason())), "\n");
   }
   std::vector<double> weekly = Weekly(account.weekly_logins());
   absl::StrAppend(&out, "  logins     ", account.login_days_14(), "/14 days (",

@@ -171,14 +171,19 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
 
   std::string account = FormatAccount(
       Read<admin::v1::AccountDetail>(R"({"account_id":"acme","health":{"score":91,"band":"good",
-      "capped":false,"factors":{"frequency":{"applicable":true,"score":1,"band":"good","weight":30},
-      "time_to_value":{"applicable":false,"score":0,"band":"good","weight":20}}},"login_days_14":12,
+      "capped":false,"factors":{"frequency":{"applicable":true,"score":1,"band":"good","weight":30,
+      "reason":"logins on 12 of the last 14 days\u001b[2J"},
+      "time_to_value":{"applicable":false,"score":0,"band":"good","weight":20,
+      "reason":"no key milestones defined"}}},"login_days_14":12,
       "frequency_band":"daily","trend":{"this_week":40,"baseline_mean":38,"ratio":1.05},
       "weekly_logins":[1,2,3],"milestones":[{"name":"first_invoice","first_reached":"2026-10-02T09:00:00Z",
       "time_to_value_seconds":172800,"key":true}],"goals":[]})"));
   EXPECT_THAT(account, HasSubstr("health     good 91\n"));
-  EXPECT_THAT(account, HasSubstr("frequency     good 100% (weight 30)"));
-  EXPECT_THAT(account, HasSubstr("time_to_value not applicable"));
+  // Each factor with its reason; the server's text cannot drive the terminal.
+  EXPECT_THAT(account,
+              HasSubstr("frequency     good 100% (weight 30)  logins on 12 of the last 14 days"));
+  EXPECT_THAT(account, Not(HasSubstr("\x1b")));
+  EXPECT_THAT(account, HasSubstr("time_to_value not applicable  no key milestones defined\n"));
   EXPECT_THAT(account, HasSubstr("first_invoice  2026-10-02 09:00 UTC  2.0 days       key"));
   EXPECT_THAT(account, HasSubstr("weekly     ▃▆█  1 2 3"));
 

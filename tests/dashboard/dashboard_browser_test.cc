@@ -38,6 +38,7 @@
 namespace cairn::testing {
 namespace {
 
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -342,6 +343,10 @@ TEST_F(DashboardBrowserTest, AccountPageShowsFactorsHistoryAndContext) {
     EXPECT_THAT(dom, HasSubstr(absl::StrCat("data-factor=\"", factor, "\""))) << factor;
   }
   EXPECT_THAT(dom, HasSubstr("class=\"badge band-poor\">poor</span>"));
+  // Each factor says why in a line of its own.
+  EXPECT_THAT(dom, HasSubstr("<th scope=\"col\">Why</th>"));
+  EXPECT_THAT(dom, ContainsRegex("<td class=\"reason\">logins on [0-9]+ of the last 14 days</td>"));
+  EXPECT_THAT(dom, ContainsRegex("<td class=\"reason\">[0-9]+ (of [0-9]+ seats|users) active"));
   // The history chart from /history: an SVG with at least one day plotted.
   size_t chart = dom.find("id=\"history-chart\"");
   ASSERT_NE(chart, std::string::npos) << dom;

@@ -296,5 +296,48 @@ TEST(AggregatesTest, LoginsPerActiveUserDay) {
   EXPECT_DOUBLE_EQ(LoginsPerActiveUserDay({{{5, 1, 3}}}, 5, 5), 1.0);
 }
 
+TEST(HealthReasonTest, EachFactorSaysWhyInCounts) {
+  Trend trend;
+  trend.this_week = 29;
+  trend.baseline_mean = 45.25;
+  trend.ratio = 29 / 45.25;
+  trend.status = TrendStatus::kMeasured;
+  trend.long_term.measured = true;
+  trend.long_term.loss = 0.71;
+  Breadth seats{6, BreadthBasis::kSeats, 20, 0.3};
+  MilestoneSummary milestones;
+  milestones.account_first_login = testing::kNow - Days(40);
+  milestones.key = {{"a", testing::kNow - Days(38), Days(2)}, {"b", std::nullopt, std::nullopt}};
+  milestones.key_reached = 1;
+  Health health = ComputeHealth(3, trend, seats, milestones, testing::kNow);
+  EXPECT_EQ(health.frequency.reason, "logins on 3 of the last 14 days");
+  EXPECT_EQ(health.trend.reason,
+            "29 logins this week against a 4-week mean of 45 (64%); 71% lost over 12 weeks");
+  EXPECT_EQ(health.breadth.reason, "6 of 20 seats active in the last 14 days");
+  EXPECT_EQ(health.time_to_value.reason,
+            "1 of 2 key milestones reached; 40 days since the first login");
+
+  // Every key milestone reached: the slowest one; without seats, the peak.
+  milestones.key[1] = {"b", testing::kNow - Days(10), Days(30.5)};
+  milestones.key_reached = 2;
+  health =
+      ComputeHealth(3, trend, Breadth{4, BreadthBasis::kPeak, 9, 0.44}, milestones, testing::kNow);
+  EXPECT_EQ(health.time_to_value.reason, "2 of 2 key milestones reached, the last after 30 days");
+  EXPECT_EQ(health.breadth.reason, "4 users active in the last 14 days, of a 90-day peak of 9");
+
+  // Not applicable: why not.
+  health = ComputeHealth(0, Trend{}, Breadth{}, MilestoneSummary{}, testing::kNow);
+  EXPECT_FALSE(health.trend.applicable);
+  EXPECT_EQ(health.trend.reason, "under 5 weeks of history: not judged yet");
+  EXPECT_EQ(health.breadth.reason, "no active users in the last 90 days");
+  EXPECT_FALSE(health.time_to_value.applicable);
+  EXPECT_EQ(health.time_to_value.reason, "no key milestones defined");
+  Trend no_baseline;
+  no_baseline.status = TrendStatus::kNoBaseline;
+  EXPECT_EQ(
+      ComputeHealth(0, no_baseline, Breadth{}, MilestoneSummary{}, testing::kNow).trend.reason,
+      "no logins in the 4 weeks before this one");
+}
+
 }  // namespace
 }  // namespace cairn::engagement

@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 
+#include "health_reasons.h"
 #include "piecewise_linear.h"
 
 namespace cairn::engagement {
@@ -16,7 +17,7 @@ constexpr std::array<Knot, 5> kTimeToValueKnots = {
     {{0, 1}, {7, 1}, {30, 0.6}, {90, 0.3}, {180, 0}}};
 
 Factor MakeFactor(double score, int weight) {
-  return Factor{true, score, LabelForScore(score), weight};
+  return Factor{true, score, LabelForScore(score), weight, {}};
 }
 
 }  // namespace
@@ -60,11 +61,14 @@ Health ComputeHealth(int login_days_14, const Trend& trend, const Breadth& bread
                      const MilestoneSummary& milestones, absl::Time now) {
   Health health;
   health.frequency = MakeFactor(FrequencyScore(login_days_14), kFrequencyWeight);
+  health.frequency.reason = FrequencyReason(login_days_14);
   health.breadth = MakeFactor(BreadthScore(breadth.ratio), kBreadthWeight);
+  health.breadth.reason = BreadthReason(breadth);
   health.trend.weight = kTrendWeight;
   if (std::optional<double> score = TrendFactorScore(trend)) {
     health.trend = MakeFactor(*score, kTrendWeight);
   }
+  health.trend.reason = TrendReason(trend);
   health.time_to_value.weight = kTimeToValueWeight;
   if (!milestones.key.empty() && milestones.account_first_login) {
     double sum = 0;
@@ -76,6 +80,7 @@ Health ComputeHealth(int login_days_14, const Trend& trend, const Breadth& bread
     health.time_to_value =
         MakeFactor(sum / static_cast<double>(milestones.key.size()), kTimeToValueWeight);
   }
+  health.time_to_value.reason = TimeToValueReason(milestones, now);
   double weighted = 0;
   int weights = 0;
   bool any_poor = false;

@@ -14,10 +14,6 @@
 namespace cairn::collector {
 namespace {
 
-absl::Status Bad(std::string_view what) {
-  return absl::DataLossError(absl::StrCat("snapshot table: bad ", ToAbsl(what)));
-}
-
 SqlValue OptReal(const std::optional<double>& v) { return v ? SqlValue(*v) : SqlValue(nullptr); }
 
 std::optional<double> OptDouble(SqlRowReader& r, size_t col) {
@@ -52,7 +48,7 @@ absl::Status ReadViews(SqlRunner& sql, std::vector<SnapshotListRow>& rows) {
     absl::StatusOr<std::vector<SqlRow>> views = sql.Query(text, ids);
     if (!views.ok()) return views.status();
     for (const SqlRow& row : *views) {
-      if (row.size() < 2 || !row[0] || !row[1]) return Bad("account view");
+      if (row.size() < 2 || !row[0] || !row[1]) return UnreadableRow("account view");
       auto it = where.find(*row[0]);
       if (it != where.end()) rows[it->second].snapshot.view = *row[1];
     }
@@ -73,7 +69,7 @@ absl::StatusOr<AccountSnapshot> ParseSnapshot(const SqlRow& row) {
   s.logins_week = r.Int(6);
   if (row.size() > 7 && row[7]) s.alert_severity = *row[7];
   s.view = r.Text(8);
-  if (!r.ok) return Bad("account snapshot row");
+  if (!r.ok) return UnreadableRow("account snapshot row");
   return s;
 }
 
@@ -105,7 +101,7 @@ absl::StatusOr<AccountSnapshot> ParseHistory(const SqlRow& row) {
   s.time_to_value = OptDouble(r, 7);
   s.logins_week = r.Int(8);
   s.active_users = r.Int(9);
-  if (!r.ok) return Bad("health history row");
+  if (!r.ok) return UnreadableRow("health history row");
   return s;
 }
 
@@ -280,14 +276,14 @@ absl::StatusOr<SnapshotPage> AccountSnapshots::List(const AccountFilter& filter,
     if (!count.ok()) return count.status();
     SqlRowReader c{count->front()};
     out.total = c.Int(0);
-    if (!c.ok) return Bad("count");
+    if (!c.ok) return UnreadableRow("count");
     absl::StatusOr<std::vector<SqlRow>> newest =
         sql.Query("SELECT max(evaluated_at_ms) FROM account_snapshot", {});
     if (!newest.ok()) return newest.status();
     if (!newest->empty() && newest->front()[0]) {
       SqlRowReader n{newest->front()};
       out.evaluated_at = absl::FromUnixMillis(n.Int(0));
-      if (!n.ok) return Bad("evaluation time");
+      if (!n.ok) return UnreadableRow("evaluation time");
     }
     return absl::OkStatus();
   });
@@ -337,7 +333,7 @@ absl::StatusOr<std::vector<AccountGroup>> AccountSnapshots::Group(const AccountF
                                      g.arr_cents = r.Int(5);
                                      g.arr_at_risk_cents = r.Int(6);
                                      g.mean_score = r.Double(7);
-                                     if (!r.ok) return Bad("group row");
+                                     if (!r.ok) return UnreadableRow("group row");
                                      return g;
                                    });
 }
@@ -359,7 +355,7 @@ absl::StatusOr<std::vector<RenewalTotal>> AccountSnapshots::RenewalTotals(
         t.band_rank = static_cast<int>(r.Int(1));
         t.accounts = r.Int(2);
         t.arr_cents = r.Int(3);
-        if (!r.ok) return Bad("renewal total row");
+        if (!r.ok) return UnreadableRow("renewal total row");
         return t;
       });
 }
@@ -418,7 +414,7 @@ absl::StatusOr<int64_t> AccountSnapshots::DropAccountsNotIn(std::span<const std:
         sql.Query("SELECT account_id FROM account_snapshot", {});
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : *rows) {
-      if (!row[0]) return Bad("account id");
+      if (!row[0]) return UnreadableRow("account id");
       if (std::binary_search(sorted.begin(), sorted.end(), *row[0])) continue;
       const std::array<SqlValue, 1> key = {SqlValue(*row[0])};
       for (std::string_view table : {"account_snapshot", "account_health_daily"}) {

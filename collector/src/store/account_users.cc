@@ -13,10 +13,6 @@ namespace {
 
 constexpr char kWindow[] = "FROM user_day WHERE account_id = ?1 AND day >= ?2 AND day <= ?3";
 
-absl::Status Bad(std::string_view what) {
-  return absl::DataLossError(absl::StrCat("unreadable ", ToAbsl(what)));
-}
-
 // Rows of "user_id, COUNT(*), SUM(logins)[, MAX(day)]".
 absl::StatusOr<AccountUserLogins> ParseLogins(const SqlRow& row, bool with_last_seen) {
   SqlRowReader r{row};
@@ -25,7 +21,7 @@ absl::StatusOr<AccountUserLogins> ParseLogins(const SqlRow& row, bool with_last_
   u.active_days = r.Int(1);
   u.logins = r.Int(2);
   if (with_last_seen) u.last_seen = r.Int(3);
-  if (!r.ok) return Bad("user_day row");
+  if (!r.ok) return UnreadableRow("user_day row");
   return u;
 }
 
@@ -34,7 +30,7 @@ absl::StatusOr<int64_t> ScalarOf(const std::vector<SqlRow>& rows) {
   if (rows.empty()) return 0;
   SqlRowReader r{rows.front()};
   int64_t v = r.Int(0);
-  if (!r.ok) return Bad("aggregate");
+  if (!r.ok) return UnreadableRow("aggregate");
   return v;
 }
 
@@ -68,7 +64,7 @@ absl::StatusOr<AccountUsersPage> AccountUsers::Read(std::string_view account_id,
       SqlRowReader r{rows->front()};
       page.total_users = r.Int(0);
       page.total_logins = r.Int(1);
-      if (!r.ok) return Bad("user_day totals");
+      if (!r.ok) return UnreadableRow("user_day totals");
     }
     const std::vector<SqlValue> account = {SqlText(account_id)};
     rows = sql.Query(
@@ -124,7 +120,7 @@ absl::StatusOr<AccountUsersPage> AccountUsers::Read(std::string_view account_id,
       m.user_id = r.Text(0);
       m.name = r.Text(1);
       m.first_reached = absl::FromUnixMillis(r.Int(2));
-      if (!r.ok) return Bad("user_milestone row");
+      if (!r.ok) return UnreadableRow("user_milestone row");
     }
     return absl::OkStatus();
   });

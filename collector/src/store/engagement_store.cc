@@ -20,10 +20,6 @@ namespace {
 using engagement::DayIndex;
 using engagement::DropState;
 
-absl::Status Bad(std::string_view what) {
-  return absl::DataLossError(absl::StrCat("engagement table: bad ", ToAbsl(what)));
-}
-
 // The shared row parser, with the millisecond times of these tables.
 struct Reader : SqlRowReader {
   explicit Reader(const SqlRow& r) : SqlRowReader{r} {}
@@ -93,7 +89,7 @@ absl::StatusOr<StoredAlert> ParseAlert(const SqlRow& row) {
   a.loss_12w = r.OptDouble(16);
   a.acknowledged_at = r.OptTime(17);
   a.snoozed_until = r.OptTime(18);
-  if (!r.ok) return Bad("alert row");
+  if (!r.ok) return UnreadableRow("alert row");
   return a;
 }
 
@@ -117,7 +113,7 @@ absl::StatusOr<AccountSettings> ParseSettings(const SqlRow& row) {
   if (!segments.empty()) {
     for (absl::string_view g : absl::StrSplit(segments, '\n')) s.segments.emplace_back(g);
   }
-  if (!r.ok) return Bad("account settings row");
+  if (!r.ok) return UnreadableRow("account settings row");
   return s;
 }
 
@@ -135,7 +131,7 @@ absl::StatusOr<StoredGoal> ParseGoal(const SqlRow& row) {
   g.goal.start = r.Int(5);
   g.goal.due = r.OptInt(6);
   g.created_at = absl::FromUnixMillis(r.Int(7));
-  if (!r.ok) return Bad("goal row");
+  if (!r.ok) return UnreadableRow("goal row");
   return g;
 }
 
@@ -204,7 +200,7 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
       d.user_id = r.Text(0);
       d.day = r.Int(1);
       d.logins = r.Int(2);
-      if (!r.ok) return Bad("user_day row");
+      if (!r.ok) return UnreadableRow("user_day row");
     }
     // Rows older than the retention window live on without a user (an
     // empty user_id here): the account's first login and milestones'
@@ -219,7 +215,7 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
       engagement::UserFirstLogin& f = input.first_logins.emplace_back();
       f.user_id = r.Text(0);
       f.first_login = absl::FromUnixMillis(r.Int(1));
-      if (!r.ok) return Bad("user_first_login row");
+      if (!r.ok) return UnreadableRow("user_first_login row");
     }
     absl::StatusOr<std::vector<SqlRow>> milestones = sql.Query(
         "SELECT user_id, name, first_reached_ms FROM user_milestone WHERE account_id = ?1 "
@@ -233,7 +229,7 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
       m.user_id = r.Text(0);
       m.name = r.Text(1);
       m.first_reached = absl::FromUnixMillis(r.Int(2));
-      if (!r.ok) return Bad("user_milestone row");
+      if (!r.ok) return UnreadableRow("user_milestone row");
     }
     return absl::OkStatus();
   });
@@ -260,7 +256,7 @@ absl::StatusOr<std::vector<engagement::UserMilestoneDay>> EngagementStore::ReadM
       d.day = r.Int(2);
       d.events = r.Int(3);
       d.value_sum = r.Double(4);
-      if (!r.ok) return Bad("user_milestone_day row");
+      if (!r.ok) return UnreadableRow("user_milestone_day row");
     }
     return absl::OkStatus();
   });
@@ -281,7 +277,7 @@ absl::StatusOr<std::vector<std::string>> EngagementStore::ListAccountIds() {
         {});
     if (!rows.ok()) return rows.status();
     for (const SqlRow& row : *rows) {
-      if (!row[0]) return Bad("account id");
+      if (!row[0]) return UnreadableRow("account id");
       out.push_back(*row[0]);
     }
     return absl::OkStatus();
@@ -297,7 +293,7 @@ absl::StatusOr<std::vector<std::string>> EngagementStore::AccountsOfUser(std::st
       "SELECT account_id FROM user_first_login WHERE user_id = ?1 "
       "UNION SELECT account_id FROM user_milestone WHERE user_id = ?1 ORDER BY 1",
       user, [](const SqlRow& row) -> absl::StatusOr<std::string> {
-        if (row.empty() || !row[0]) return Bad("account id");
+        if (row.empty() || !row[0]) return UnreadableRow("account id");
         return *row[0];
       });
 }
@@ -440,7 +436,7 @@ absl::StatusOr<AccountEpisode> EngagementStore::ReadEpisode(std::string_view acc
     out.episode.episodes = r.Int(5);
     out.alert_id = r.Text(6);
     out.persisted = true;
-    if (!r.ok) return Bad("alert episode row");
+    if (!r.ok) return UnreadableRow("alert episode row");
     return absl::OkStatus();
   });
   if (!s.ok()) return s;

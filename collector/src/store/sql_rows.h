@@ -18,6 +18,12 @@
 
 namespace cairn::collector {
 
+// The error for a stored row that does not read back as written (a damaged
+// or hand-edited table): DataLoss naming what, never the row's values.
+inline absl::Status UnreadableRow(std::string_view what) {
+  return absl::DataLossError(absl::StrCat("unreadable ", ToAbsl(what)));
+}
+
 // A text parameter (copied: SqlValue owns its text). Free apart from the copy.
 inline SqlValue SqlText(std::string_view s) { return SqlValue(std::string(s)); }
 // Text or NULL.

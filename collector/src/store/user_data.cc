@@ -8,14 +8,11 @@
 #include "cairn/common/strings.h"
 #include "cairn/consent/purpose.h"
 #include "cairn/engagement/day.h"
+#include "store/sql_rows.h"
 #include "store/store_common.h"
 
 namespace cairn::collector {
 namespace {
-
-absl::Status Bad(std::string_view table) {
-  return absl::DataLossError(absl::StrCat("a row of ", ToAbsl(table), " does not parse"));
-}
 
 // Runs `sql` with `params` and hands each row to `parse`, which returns
 // false for a row that does not parse (DataLoss naming `table`).
@@ -26,7 +23,7 @@ absl::Status ForEach(SqlRunner& runner, std::string_view table, std::string_view
   if (!rows.ok()) return WithContext(rows.status(), table);
   for (const SqlRow& row : *rows) {
     SqlRowReader r{row};
-    if (!parse(r) || !r.ok) return Bad(table);
+    if (!parse(r) || !r.ok) return UnreadableRow(table);
   }
   return absl::OkStatus();
 }

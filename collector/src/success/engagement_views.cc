@@ -18,6 +18,7 @@ admin::v1::Factor FactorMessage(const engagement::Factor& f) {
   *out.mutable_score() = NumberOrNull(f.score);
   out.set_band(std::string(engagement::LabelName(f.label)));
   out.set_weight(f.weight);
+  out.set_reason(f.reason);
   return out;
 }
 

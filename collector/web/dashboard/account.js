@@ -36,7 +36,8 @@ const CairnAccount = (() => {
         el("th", { scope: "row" }, label),
         el("td", {}, factor.applicable ? el("span", { class: `badge band-${factor.band}` }, factor.band) : "not applicable"),
         el("td", { class: "num" }, score === null ? "–" : percent(score)),
-        el("td", { class: "num" }, factor.weight ?? "–"));
+        el("td", { class: "num" }, factor.weight ?? "–"),
+        el("td", { class: "reason" }, factor.reason || ""));
     });
     return section("Health",
       el("p", { class: "health-summary" },
@@ -48,7 +49,8 @@ const CairnAccount = (() => {
           el("caption", {}, "Factor breakdown"),
           el("thead", {}, el("tr", {},
             el("th", { scope: "col" }, "Factor"), el("th", { scope: "col" }, "Band"),
-            el("th", { scope: "col", class: "num" }, "Score"), el("th", { scope: "col", class: "num" }, "Weight"))),
+            el("th", { scope: "col", class: "num" }, "Score"), el("th", { scope: "col", class: "num" }, "Weight"),
+            el("th", { scope: "col" }, "Why"))),
           el("tbody", {}, rows))));
   }
 

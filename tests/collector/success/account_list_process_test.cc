@@ -119,6 +119,21 @@ TEST_F(CollectorAccountListProcessTest, ContextIsValidatedAndShown) {
   EXPECT_THAT(view.body, HasSubstr(R"("segments":[])"));
 }
 
+TEST_F(CollectorAccountListProcessTest, EachFactorCarriesItsReasonInTheDetailAndTheList) {
+  SeedBook();
+  // alpha: 3 users with logins on each of the last 12 days, 3 seats.
+  HttpResult view = Call("GET", "/v1/accounts/alpha");
+  ASSERT_EQ(view.status, 200) << view.body;
+  EXPECT_THAT(view.body, HasSubstr(R"("reason":"logins on 12 of the last 14 days")"));
+  EXPECT_THAT(view.body, HasSubstr(R"("reason":"3 of 3 seats active in the last 14 days")"));
+  EXPECT_THAT(view.body, HasSubstr(R"("reason":"under 5 weeks of history: not judged yet")"));
+  // The list reads the snapshot, which holds the same reasons.
+  HttpResult list = Call("GET", "/v1/accounts?q=alpha");
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_THAT(list.body, HasSubstr(R"("reason":"logins on 12 of the last 14 days")"));
+  EXPECT_THAT(list.body, HasSubstr(R"("reason":"3 of 3 seats active in the last 14 days")"));
+}
+
 TEST_F(CollectorAccountListProcessTest, ListsFilterSortAndPageFromTheSnapshots) {
   SeedBook();
   HttpResult all = Call("GET", "/v1/accounts");

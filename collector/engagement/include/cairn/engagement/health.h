@@ -2,6 +2,7 @@
 #define CAIRN_ENGAGEMENT_HEALTH_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/time/time.h"
@@ -52,6 +53,9 @@ struct Factor {
   double score = 0;  // 0..1
   Label label = Label::kPoor;
   int weight = 0;
+  // Why, in one line of counts (no user, no milestone name): "logins on 3
+  // of the last 14 days"; for a factor not applicable, why not.
+  std::string reason;
 };
 
 // The account's health: score 0-100 and band.

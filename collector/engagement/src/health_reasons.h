@@ -1,0 +1,22 @@
+#ifndef CAIRN_ENGAGEMENT_SRC_HEALTH_REASONS_H_
+#define CAIRN_ENGAGEMENT_SRC_HEALTH_REASONS_H_
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "cairn/engagement/breadth.h"
+#include "cairn/engagement/milestones.h"
+#include "cairn/engagement/trend.h"
+
+namespace cairn::engagement {
+
+// One line each saying why a factor scored as it did, in counts only (no
+// user, no milestone name): what a CSM reads next to the factor.
+std::string FrequencyReason(int login_days_14);
+std::string TrendReason(const Trend& trend);
+std::string BreadthReason(const Breadth& breadth);
+std::string TimeToValueReason(const MilestoneSummary& milestones, absl::Time now);
+
+}  // namespace cairn::engagement
+
+#endif  // CAIRN_ENGAGEMENT_SRC_HEALTH_REASONS_H_
