@@ -25,9 +25,9 @@ namespace {
 // Token names follow the collector's own rule (auth/admin_role.h).
 bool IsName(std::string_view name) { return collector::IsValidKeyName(name); }
 
-std::string Option(const Args& args, std::string_view name) {
-  auto it = args.options.find(name);
-  return it == args.options.end() ? std::string() : it->second;
+// The option's text, "" when not given.
+std::string OptionOrEmpty(const Args& args, std::string_view name) {
+  return TextOption(args, name).value_or("");
 }
 
 // "&name=value" for each option given, as query parameters.
@@ -54,14 +54,14 @@ int Tasks(Command& command, const Args& args) {
       return command.Run<admin::v1::TaskList>("GET", "/v1/accounts/" + Encode(pos[2]) + "/tasks",
                                               nullptr, FormatTasks);
     }
-    std::string status = Option(args, "--status");
+    std::string status = OptionOrEmpty(args, "--status");
     if (status.empty()) status = "open";
     if (status != "open" && status != "done" && status != "all") {
       return Usage("--status must be open, done or all", "tasks");
     }
-    std::string due = Option(args, "--due-before");
+    std::string due = OptionOrEmpty(args, "--due-before");
     if (!due.empty() && !IsDate(due)) return Usage("--due-before must be YYYY-MM-DD", "tasks");
-    std::string owner = Option(args, "--owner");
+    std::string owner = OptionOrEmpty(args, "--owner");
     if (args.options.contains("--owner") && !IsName(owner)) {
       return Usage("--owner must be a token name", "tasks");
     }
@@ -75,17 +75,17 @@ int Tasks(Command& command, const Args& args) {
   if (pos[1] == "add" && pos.size() == 3 &&
       OnlyOptions(args, {"--title", "--owner", "--due", "--alert"}, &bad)) {
     admin::v1::CreateTaskRequest task;
-    task.set_title(Option(args, "--title"));
+    task.set_title(OptionOrEmpty(args, "--title"));
     if (task.title().empty()) return Usage("tasks add needs --title", "tasks");
-    task.set_owner(Option(args, "--owner"));
+    task.set_owner(OptionOrEmpty(args, "--owner"));
     if (!task.owner().empty() && !IsName(task.owner())) {
       return Usage("--owner must be a token name", "tasks");
     }
-    if (std::string due = Option(args, "--due"); !due.empty()) {
+    if (std::string due = OptionOrEmpty(args, "--due"); !due.empty()) {
       if (!IsDate(due)) return Usage("--due must be YYYY-MM-DD", "tasks");
       task.mutable_due()->set_string_value(due);
     }
-    task.set_alert_id(Option(args, "--alert"));
+    task.set_alert_id(OptionOrEmpty(args, "--alert"));
     std::string body = BodyJson(task);
     return command.Run<admin::v1::Task>("POST", "/v1/accounts/" + Encode(pos[2]) + "/tasks", &body,
                                         FormatTask);
@@ -110,7 +110,7 @@ int Notes(Command& command, const Args& args) {
   }
   if (pos[1] == "add" && OnlyOptions(args, {"--text"}, &bad)) {
     admin::v1::CreateNoteRequest note;
-    note.set_text(Option(args, "--text"));
+    note.set_text(OptionOrEmpty(args, "--text"));
     if (note.text().empty()) return Usage("notes add needs --text", "notes");
     std::string body = BodyJson(note);
     return command.Run<admin::v1::Note>("POST", path, &body, FormatNote);
@@ -124,10 +124,10 @@ int Audit(Command& command, const Args& args) {
       !OnlyOptions(args, {"--actor", "--since", "--limit", "--page-token"}, &bad)) {
     return Usage(bad.empty() ? "audit takes no arguments" : "unknown option " + bad, "audit");
   }
-  if (args.options.contains("--actor") && !IsName(Option(args, "--actor"))) {
+  if (args.options.contains("--actor") && !IsName(OptionOrEmpty(args, "--actor"))) {
     return Usage("--actor must be a token name", "audit");
   }
-  if (args.options.contains("--since") && !IsDate(Option(args, "--since"))) {
+  if (args.options.contains("--since") && !IsDate(OptionOrEmpty(args, "--since"))) {
     return Usage("--since must be YYYY-MM-DD", "audit");
   }
   std::string query;
@@ -171,15 +171,15 @@ bool WriteLines(const std::string& path, const std::vector<std::string>& lines) 
 }
 
 int NewToken(const Args& args) {
-  const std::string name = Option(args, "--name");
-  const std::string role = Option(args, "--role");
+  const std::string name = OptionOrEmpty(args, "--name");
+  const std::string role = OptionOrEmpty(args, "--role");
   if (!IsName(name)) return Usage("--name must be 1-64 bytes of [A-Za-z0-9._-]", "token");
   std::optional<collector::AdminRole> parsed = collector::ParseAdminRole(role);
   if (!parsed) return Usage("--role must be admin, csm or read", "token");
   // 256 bits from the OS's entropy source.
   const std::string token = "cairn_" + RandomHexId() + RandomHexId();
   const std::string line = collector::WriteKeySet::KeyFileLine(Sha256(token), {name, *parsed});
-  const std::string file = Option(args, "--key-file");
+  const std::string file = OptionOrEmpty(args, "--key-file");
   if (!file.empty()) {
     std::vector<std::string> lines;
     struct stat st {};
@@ -201,7 +201,7 @@ int NewToken(const Args& args) {
 
 int RevokeToken(const Args& args) {
   const std::vector<std::string>& pos = args.positional;
-  const std::string file = Option(args, "--key-file");
+  const std::string file = OptionOrEmpty(args, "--key-file");
   if (pos.size() != 3 || file.empty()) return Usage("token revoke NAME --key-file FILE", "token");
   std::optional<std::vector<std::string>> lines = ReadLines(file);
   if (!lines) return kFailed;

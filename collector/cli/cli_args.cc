@@ -39,7 +39,7 @@ void AddSwitch(CLI::App* app, Slots* slots, const std::string& name) {
 
 // A command (or sub-command) whose unknown options go to the parent, so the
 // global ones work after it too.
-CLI::App* Command(CLI::App* parent, const std::string& name) {
+CLI::App* Subcommand(CLI::App* parent, const std::string& name) {
   CLI::App* command = parent->add_subcommand(name);
   command->fallthrough();
   command->set_help_flag();
@@ -67,7 +67,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   auto leaf = [&](CLI::App* parent, const std::string& name,
                   std::initializer_list<const char*> valued,
                   std::initializer_list<const char*> switches) {
-    CLI::App* c = Command(parent, name);
+    CLI::App* c = Subcommand(parent, name);
     for (const char* v : valued) AddValued(c, &slots, v);
     for (const char* s : switches) AddSwitch(c, &slots, s);
     AddIds(c, &ids);
@@ -85,30 +85,30 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   leaf(&app, "retention", {"--months"}, {});
   leaf(&app, "backtest", {"--months", "--days-before"}, {});
   leaf(&app, "outcome", {"--renewal-date", "--outcome", "--arr-before", "--arr-after"}, {});
-  CLI::App* account = Command(&app, "account");
+  CLI::App* account = Subcommand(&app, "account");
   leaf(account, "show", {}, {});
   leaf(account, "users", {"--days"}, {});
   leaf(account, "set",
        {"--seats", "--renewal-date", "--key-milestones", "--owner", "--plan", "--arr", "--mrr",
         "--segments"},
        {});
-  CLI::App* goals = Command(&app, "goals");
+  CLI::App* goals = Subcommand(&app, "goals");
   leaf(goals, "list", {}, {});
   leaf(goals, "add", {"--name", "--milestone", "--target", "--due"}, {});
   leaf(goals, "delete", {}, {});
   leaf(&app, "customer-link", {"--ttl-hours"}, {});
-  CLI::App* user = Command(&app, "user");
+  CLI::App* user = Subcommand(&app, "user");
   leaf(user, "export", {}, {});
   leaf(user, "erase", {}, {"--yes"});
-  CLI::App* tasks = Command(&app, "tasks");
+  CLI::App* tasks = Subcommand(&app, "tasks");
   leaf(tasks, "list", {"--owner", "--status", "--due-before", "--limit", "--page-token"}, {});
   leaf(tasks, "add", {"--title", "--owner", "--due", "--alert"}, {});
   leaf(tasks, "done", {}, {});
-  CLI::App* notes = Command(&app, "notes");
+  CLI::App* notes = Subcommand(&app, "notes");
   leaf(notes, "list", {}, {});
   leaf(notes, "add", {"--text"}, {});
   leaf(&app, "audit", {"--actor", "--since", "--limit", "--page-token"}, {});
-  CLI::App* token = Command(&app, "token");
+  CLI::App* token = Subcommand(&app, "token");
   leaf(token, "new", {"--name", "--role", "--key-file"}, {});
   leaf(token, "list", {}, {});
   leaf(token, "revoke", {"--key-file"}, {});

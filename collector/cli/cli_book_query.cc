@@ -7,21 +7,16 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cairn/common/strings.h"
+#include "cli_command.h"
 #include "cli_http.h"
 
 namespace cairn::cli {
 namespace {
 
-std::optional<std::string> Option(const Args& args, std::string_view name) {
-  auto it = args.options.find(name);
-  if (it == args.options.end()) return std::nullopt;
-  return it->second;
-}
-
 // A whole number option within [min, max]; false with *error otherwise.
 bool Bounded(const Args& args, std::string_view name, int64_t min, int64_t max, int64_t* out,
              std::string* error) {
-  std::optional<std::string> text = Option(args, name);
+  std::optional<std::string> text = TextOption(args, name);
   if (!text) return true;
   if (!absl::SimpleAtoi(ToAbsl(*text), out) || *out < min || *out > max) {
     *error = absl::StrCat(ToAbsl(name), " must be ", min, "-", max);
@@ -41,7 +36,7 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
   for (auto [option, param] : {std::pair{"--owner", "owner"}, std::pair{"--plan", "plan"},
                                std::pair{"--segment", "segment"}, std::pair{"--band", "band"},
                                std::pair{"--search", "q"}, std::pair{"--sort", "sort"}}) {
-    if (std::optional<std::string> v = Option(args, option)) add(param, *v);
+    if (std::optional<std::string> v = TextOption(args, option)) add(param, *v);
   }
   const bool csv = args.flags.contains("--csv");
   int64_t n = 0;
@@ -52,7 +47,7 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
     return "/v1/accounts" + query;
   }
   if (command == "groups") {
-    add("group_by", Option(args, "--by").value_or("owner"));
+    add("group_by", TextOption(args, "--by").value_or("owner"));
     if (csv) add("format", "csv");
     return "/v1/account-groups" + query;
   }
@@ -66,7 +61,7 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
     if (n > 0) add("months", absl::StrCat(n));
     if (command == "retention") return "/v1/retention" + query;
     if (!Bounded(args, "--days-before", 0, 365, &n, error)) return "";
-    if (Option(args, "--days-before")) add("days_before", absl::StrCat(n));
+    if (TextOption(args, "--days-before")) add("days_before", absl::StrCat(n));
     return "/v1/backtest" + query;
   }
   if (command == "history") {
@@ -92,14 +87,14 @@ std::string BookPath(const Args& args, std::string_view command, std::string* er
 }
 
 std::optional<std::string> OutcomeBody(const Args& args, admin::v1::RecordOutcomeRequest* body) {
-  std::optional<std::string> date = Option(args, "--renewal-date");
-  std::optional<std::string> outcome = Option(args, "--outcome");
+  std::optional<std::string> date = TextOption(args, "--renewal-date");
+  std::optional<std::string> outcome = TextOption(args, "--outcome");
   if (!date || !outcome) return "outcome needs --renewal-date and --outcome";
   body->set_renewal_date(*date);
   body->set_outcome(*outcome);
   for (auto [name, field] : {std::pair{"--arr-before", body->mutable_arr_before()},
                              std::pair{"--arr-after", body->mutable_arr_after()}}) {
-    std::optional<std::string> v = Option(args, name);
+    std::optional<std::string> v = TextOption(args, name);
     if (!v) continue;
     double amount = 0;
     if (!absl::SimpleAtod(ToAbsl(*v), &amount) || amount < 0) {
@@ -107,8 +102,8 @@ std::optional<std::string> OutcomeBody(const Args& args, admin::v1::RecordOutcom
     }
     field->set_number_value(amount);
   }
-  if (!Option(args, "--arr-before")) body->clear_arr_before();
-  if (!Option(args, "--arr-after")) body->clear_arr_after();
+  if (!TextOption(args, "--arr-before")) body->clear_arr_before();
+  if (!TextOption(args, "--arr-after")) body->clear_arr_after();
   return std::nullopt;
 }
 
@@ -121,16 +116,17 @@ std::optional<std::string> ApplyContextOptions(const Args& args,
     }
     return false;
   };
-  if (std::optional<std::string> v = Option(args, "--owner")) {
+  if (std::optional<std::string> v = TextOption(args, "--owner")) {
     if (!clear_or(*v, update->mutable_owner())) update->mutable_owner()->set_string_value(*v);
   }
-  if (std::optional<std::string> v = Option(args, "--plan")) {
+  if (std::optional<std::string> v = TextOption(args, "--plan")) {
     if (!clear_or(*v, update->mutable_plan())) update->mutable_plan()->set_string_value(*v);
   }
-  if (Option(args, "--arr") && Option(args, "--mrr")) return "give --arr or --mrr, not both";
+  if (TextOption(args, "--arr") && TextOption(args, "--mrr"))
+    return "give --arr or --mrr, not both";
   for (auto [name, field] :
        {std::pair{"--arr", update->mutable_arr()}, std::pair{"--mrr", update->mutable_mrr()}}) {
-    std::optional<std::string> v = Option(args, name);
+    std::optional<std::string> v = TextOption(args, name);
     if (!v || clear_or(*v, field)) continue;
     double amount = 0;
     if (!absl::SimpleAtod(ToAbsl(*v), &amount) || amount < 0) {
@@ -139,9 +135,9 @@ std::optional<std::string> ApplyContextOptions(const Args& args,
     field->set_number_value(amount);
   }
   // An option never given leaves its (default) Value unset.
-  if (!Option(args, "--arr")) update->clear_arr();
-  if (!Option(args, "--mrr")) update->clear_mrr();
-  if (std::optional<std::string> v = Option(args, "--segments")) {
+  if (!TextOption(args, "--arr")) update->clear_arr();
+  if (!TextOption(args, "--mrr")) update->clear_mrr();
+  if (std::optional<std::string> v = TextOption(args, "--segments")) {
     if (!clear_or(*v, update->mutable_segments())) {
       google::protobuf::ListValue* tags = update->mutable_segments()->mutable_list_value();
       for (absl::string_view part : absl::StrSplit(ToAbsl(*v), ',', absl::SkipWhitespace())) {

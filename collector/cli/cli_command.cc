@@ -5,6 +5,12 @@
 
 namespace cairn::cli {
 
+std::optional<std::string> TextOption(const Args& args, std::string_view name) {
+  auto it = args.options.find(name);
+  if (it == args.options.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<int64_t> IntOption(const Args& args, std::string_view name, int64_t min,
                                  int64_t max) {
   auto it = args.options.find(name);

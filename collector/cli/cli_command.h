@@ -28,6 +28,9 @@ inline constexpr int kUsage = 2;
 // stderr; returns kUsage. Defined in cairnctl.cc, next to the help texts.
 int Usage(std::string_view message, std::string_view command = "");
 
+// The text of option `name`; nullopt if not given.
+std::optional<std::string> TextOption(const Args& args, std::string_view name);
+
 // The value of option `name` as an integer in [min, max]: nullopt if not
 // given, min - 1 if given but not a number in range.
 std::optional<int64_t> IntOption(const Args& args, std::string_view name, int64_t min, int64_t max);

@@ -118,15 +118,17 @@ std::string FormatHistory(const admin::v1::HealthHistory& history) {
 
 namespace {
 
-std::string Percent(const google::protobuf::Value& v) {
+// A ratio as a percentage to a tenth ("96.5%"): retention figures differ
+// by less than a whole percent.
+std::string PercentTenths(const google::protobuf::Value& v) {
   return v.has_number_value() ? absl::StrFormat("%.1f%%", 100 * v.number_value()) : "-";
 }
 
 void AddRetentionRow(const admin::v1::RetentionFigures& f, TextTable& table) {
   table.AddRow({Text(f.month()), absl::StrCat(f.renewals()), absl::StrCat(f.renewed()),
                 absl::StrCat(f.churned()), absl::StrCat(f.downgraded()), absl::StrCat(f.expanded()),
-                Money(f.arr_before()), Money(f.arr_after()), Percent(f.gross_retention()),
-                Percent(f.net_retention()), Percent(f.churn_rate())});
+                Money(f.arr_before()), Money(f.arr_after()), PercentTenths(f.gross_retention()),
+                PercentTenths(f.net_retention()), PercentTenths(f.churn_rate())});
 }
 
 }  // namespace
@@ -149,8 +151,8 @@ std::string FormatBacktest(const admin::v1::BacktestReport& report) {
                   absl::StrCat(b.expanded())});
   }
   return absl::StrCat("health ", report.days_before(), " days before renewal\n", table.Render(),
-                      "precision (lost among poor/watch): ", Percent(report.precision()),
-                      "; recall (poor/watch among lost): ", Percent(report.recall()), "\n");
+                      "precision (lost among poor/watch): ", PercentTenths(report.precision()),
+                      "; recall (poor/watch among lost): ", PercentTenths(report.recall()), "\n");
 }
 
 std::string FormatOutcome(const admin::v1::RenewalOutcome& o) {

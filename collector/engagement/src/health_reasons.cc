@@ -23,13 +23,11 @@ std::string FrequencyReason(int login_days_14) {
 
 std::string TrendReason(const Trend& trend) {
   if (!trend.ratio) {
-    return trend.status == TrendStatus::kNoBaseline
-               ? "no logins in the 4 weeks before this one"
-               : "under 5 weeks of history: not judged yet";
+    return trend.status == TrendStatus::kNoBaseline ? "no logins in the 4 weeks before this one"
+                                                    : "under 5 weeks of history: not judged yet";
   }
-  std::string line =
-      absl::StrFormat("%d logins this week against a 4-week mean of %.0f (%.0f%%)",
-                      trend.this_week, trend.baseline_mean, 100 * *trend.ratio);
+  std::string line = absl::StrFormat("%d logins this week against a 4-week mean of %.0f (%.0f%%)",
+                                     trend.this_week, trend.baseline_mean, 100 * *trend.ratio);
   const LongTrend& long_term = trend.long_term;
   // Only a change a CSM would act on: the health factor's own threshold for
   // keeping a declining episode open.
@@ -47,7 +45,8 @@ std::string BreadthReason(const Breadth& breadth) {
     return absl::StrCat(breadth.active_users, " of ", breadth.denominator,
                         " seats active in the last 14 days");
   }
-  return absl::StrCat(breadth.active_users, " users active in the last 14 days, of a 90-day peak of ",
+  return absl::StrCat(breadth.active_users,
+                      " users active in the last 14 days, of a 90-day peak of ",
                       breadth.denominator);
 }
 

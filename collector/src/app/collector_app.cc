@@ -29,11 +29,6 @@
 namespace cairn::collector {
 namespace {
 
-int Fail(int code, std::string_view what, const absl::Status& status) {
-  Log(LogLevel::kError, what, {{"error", std::string(status.message())}});
-  return code;
-}
-
 // Thousands of keep-alive connections need as many descriptors: raise the
 // soft limit to the hard one. Returns the limit now in force.
 uint64_t RaiseFileLimit() {
@@ -53,7 +48,7 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   const uint64_t file_limit = RaiseFileLimit();
   const std::string& db = config.db;
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db, config.store);
-  if (!store.ok()) return Fail(kExitFailure, "startup_failed", store.status());
+  if (!store.ok()) return LogFailure(kExitFailure, "startup_failed", store.status());
   // PostgreSQL takes concurrent writers: more sessions, each its own group
   // commits, as if that many collectors ran. SQLite keeps its one writer.
   std::vector<std::unique_ptr<Store>> extra_writer_stores;
@@ -61,7 +56,7 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   if (ParseStoreSpec(db)->kind == StoreSpec::Kind::kPostgres) {
     for (int i = 1; i < config.pg_writers; ++i) {
       absl::StatusOr<std::unique_ptr<Store>> extra = OpenStore(db, config.store);
-      if (!extra.ok()) return Fail(kExitFailure, "startup_failed", extra.status());
+      if (!extra.ok()) return LogFailure(kExitFailure, "startup_failed", extra.status());
       writer_stores.push_back(extra->get());
       extra_writer_stores.push_back(*std::move(extra));
     }
@@ -121,7 +116,7 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
     admin->Stop();
     scheduler->Stop();
     writer->Stop();
-    return Fail(kExitFailure, "startup_failed", server.status());
+    return LogFailure(kExitFailure, "startup_failed", server.status());
   }
 
   std::string host = (*server)->host();

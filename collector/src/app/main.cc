@@ -26,11 +26,6 @@
 namespace cairn::collector {
 namespace {
 
-int Fail(int code, std::string_view what, const absl::Status& status) {
-  Log(LogLevel::kError, what, {{"error", std::string(status.message())}});
-  return code;
-}
-
 // Routes protobuf's own diagnostics (e.g. invalid UTF-8 in a string field,
 // which names the field, never its value) into the key=value log.
 void ProtobufLogHandler(google::protobuf::LogLevel level, const char*, int,
@@ -42,12 +37,12 @@ void ProtobufLogHandler(google::protobuf::LogLevel level, const char*, int,
 int Summary() {
   std::string db = DbFlag();
   if (db.empty()) {
-    return Fail(kExitUsage, "usage_error", absl::InvalidArgumentError("--db is required"));
+    return LogFailure(kExitUsage, "usage_error", absl::InvalidArgumentError("--db is required"));
   }
   absl::StatusOr<std::unique_ptr<Store>> store = OpenStore(db, {.read_only = true});
-  if (!store.ok()) return Fail(kExitFailure, "summary_failed", store.status());
+  if (!store.ok()) return LogFailure(kExitFailure, "summary_failed", store.status());
   absl::StatusOr<StoreSummary> summary = (*store)->Summarize();
-  if (!summary.ok()) return Fail(kExitFailure, "summary_failed", summary.status());
+  if (!summary.ok()) return LogFailure(kExitFailure, "summary_failed", summary.status());
   std::string text = FormatSummary(*summary);
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
@@ -65,7 +60,7 @@ int Serve() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
   absl::StatusOr<CollectorConfig> config = ConfigFromFlags();
-  if (!config.ok()) return Fail(kExitUsage, "usage_error", config.status());
+  if (!config.ok()) return LogFailure(kExitUsage, "usage_error", config.status());
   return RunCollector(*config, signals);
 }
 

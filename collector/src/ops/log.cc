@@ -70,6 +70,11 @@ void Log(LogLevel level, std::string_view event, std::initializer_list<LogField>
   }
 }
 
+int LogFailure(int code, std::string_view what, const absl::Status& status) {
+  Log(LogLevel::kError, what, {{"error", std::string(status.message())}});
+  return code;
+}
+
 std::string IdRef(std::string_view id) { return "h:" + ToHex(Sha256(id)).substr(0, 8); }
 
 }  // namespace cairn::collector

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/status/status.h"
+
 namespace cairn::collector {
 
 enum class LogLevel { kInfo, kWarning, kError };
@@ -19,6 +21,10 @@ using LogField = std::pair<std::string_view, std::string>;
 // Thread-safe (one write(2) per line, so lines never interleave). Cost: a
 // small string build and a syscall. Write failures are ignored.
 void Log(LogLevel level, std::string_view event, std::initializer_list<LogField> fields = {});
+
+// Logs `status`'s message at error level as event `what` and returns `code`:
+// the one line a process prints on its way out with an exit code.
+int LogFailure(int code, std::string_view what, const absl::Status& status);
 
 // A short reference to an account or user id for a log line, never the id:
 // "h:" and the first 8 hex digits of its SHA-256. Lines about the same id

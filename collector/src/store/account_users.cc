@@ -114,15 +114,7 @@ absl::StatusOr<AccountUsersPage> AccountUsers::Read(std::string_view account_id,
                                   placeholders, ") ORDER BY user_id, first_reached_ms, name"),
                      users);
     if (!rows.ok()) return rows.status();
-    for (const SqlRow& row : *rows) {
-      SqlRowReader r{row};
-      AccountUserMilestone& m = page.milestones.emplace_back();
-      m.user_id = r.Text(0);
-      m.name = r.Text(1);
-      m.first_reached = absl::FromUnixMillis(r.Int(2));
-      if (!r.ok) return UnreadableRow("user_milestone row");
-    }
-    return absl::OkStatus();
+    return AppendUserMilestones(*rows, page.milestones);
   });
   if (!s.ok()) return s;
   return page;

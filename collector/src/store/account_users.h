@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/day.h"
 #include "store/store.h"
 
@@ -21,13 +22,6 @@ struct AccountUserLogins {
   int64_t active_days = 0;
   int64_t logins = 0;
   engagement::DayIndex last_seen = 0;  // the last day with a login in the window
-};
-
-// A milestone a user reached first at `first_reached`.
-struct AccountUserMilestone {
-  std::string user_id;
-  std::string name;
-  absl::Time first_reached = absl::UnixEpoch();
 };
 
 // What AccountUsers::Read asks for: the window [from, to], one page of its
@@ -46,7 +40,7 @@ struct AccountUsersPage {
   // by user id (byte order in both stores).
   std::vector<AccountUserLogins> users;
   // The milestones of the page's users, by user id, then first reached.
-  std::vector<AccountUserMilestone> milestones;
+  std::vector<engagement::UserMilestone> milestones;
   int64_t total_users = 0;   // users with a login in the window
   int64_t total_logins = 0;  // the account's logins in the window
   int64_t known_users = 0;   // users with any stored first login or login day

@@ -223,15 +223,7 @@ absl::StatusOr<engagement::AccountInput> EngagementStore::ReadAccountInput(
         "WHERE account_id = ?1",
         account);
     if (!milestones.ok()) return milestones.status();
-    for (const SqlRow& row : *milestones) {
-      Reader r{row};
-      engagement::UserMilestone& m = input.milestones.emplace_back();
-      m.user_id = r.Text(0);
-      m.name = r.Text(1);
-      m.first_reached = absl::FromUnixMillis(r.Int(2));
-      if (!r.ok) return UnreadableRow("user_milestone row");
-    }
-    return absl::OkStatus();
+    return AppendUserMilestones(*milestones, input.milestones);
   });
   if (!s.ok()) return s;
   return input;

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "cairn/common/strings.h"
+#include "cairn/engagement/aggregates.h"
 #include "store/sql_runner.h"
 #include "store/store.h"
 
@@ -22,6 +23,21 @@ namespace cairn::collector {
 // or hand-edited table): DataLoss naming what, never the row's values.
 inline absl::Status UnreadableRow(std::string_view what) {
   return absl::DataLossError(absl::StrCat("unreadable ", ToAbsl(what)));
+}
+
+// Appends rows of (user_id, name, first_reached_ms), as the user_milestone
+// table holds them, to `out`; DataLoss on a row that does not read.
+inline absl::Status AppendUserMilestones(std::span<const SqlRow> rows,
+                                         std::vector<engagement::UserMilestone>& out) {
+  for (const SqlRow& row : rows) {
+    SqlRowReader r{row};
+    engagement::UserMilestone& m = out.emplace_back();
+    m.user_id = r.Text(0);
+    m.name = r.Text(1);
+    m.first_reached = absl::FromUnixMillis(r.Int(2));
+    if (!r.ok) return UnreadableRow("user_milestone row");
+  }
+  return absl::OkStatus();
 }
 
 // A text parameter (copied: SqlValue owns its text). Free apart from the copy.

@@ -35,9 +35,6 @@ using engagement::DayIndex;
 constexpr size_t kMaxRecipients = 100;
 constexpr int kMaxHistoryDays = kDefaultHealthHistoryDays;
 
-const auto Error = EngagementError;
-const auto StoreFailure = EngagementStoreFailure;
-
 // A text filter: 1-128 bytes of UTF-8.
 absl::Status TextParam(const HttpRequest& request, std::string_view name,
                        std::optional<std::string>* out) {
@@ -128,17 +125,18 @@ void AppendAccountCsv(const admin::v1::Account& a, std::string* out) {
 
 HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
   absl::StatusOr<Paging> paging = ParsePaging(request);
-  if (!paging.ok()) return Error(400, ToStd(paging.status().message()));
+  if (!paging.ok()) return EngagementError(400, ToStd(paging.status().message()));
   absl::StatusOr<AccountFilter> filter = ParseFilter(request);
-  if (!filter.ok()) return Error(400, ToStd(filter.status().message()));
+  if (!filter.ok()) return EngagementError(400, ToStd(filter.status().message()));
   std::optional<AccountSort> sort = ParseAccountSort(request.QueryParam("sort").value_or("risk"));
   if (!sort) {
-    return Error(400,
-                 "sort must be risk, score, -score, account_id, renewal_date, -arr, trend or "
-                 "active_users");
+    return EngagementError(
+        400,
+        "sort must be risk, score, -score, account_id, renewal_date, -arr, trend or "
+        "active_users");
   }
   const absl::Time now = clock_->Now();
-  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);
+  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return EngagementStoreFailure(s);
   AccountSnapshots tables(store_);
   if (paging->csv) {
     std::string body;
@@ -150,11 +148,11 @@ HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
     int64_t total = 0;
     do {
       absl::StatusOr<SnapshotPage> page = tables.List(*filter, *sort, offset, kMaxPage);
-      if (!page.ok()) return StoreFailure(page.status());
+      if (!page.ok()) return EngagementStoreFailure(page.status());
       total = page->total;
       for (const SnapshotListRow& row : page->rows) {
         absl::StatusOr<admin::v1::Account> account = AccountOf(row);
-        if (!account.ok()) return StoreFailure(account.status());
+        if (!account.ok()) return EngagementStoreFailure(account.status());
         AppendAccountCsv(*account, &body);
       }
       if (page->rows.empty()) break;
@@ -163,12 +161,12 @@ HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
     return CsvResponse(std::move(body), "accounts");
   }
   absl::StatusOr<SnapshotPage> page = tables.List(*filter, *sort, paging->offset, paging->limit);
-  if (!page.ok()) return StoreFailure(page.status());
+  if (!page.ok()) return EngagementStoreFailure(page.status());
   admin::v1::AccountPage out;
   out.set_as_of(FormatRfc3339(page->evaluated_at.value_or(now)));
   for (const SnapshotListRow& row : page->rows) {
     absl::StatusOr<admin::v1::Account> account = AccountOf(row);
-    if (!account.ok()) return StoreFailure(account.status());
+    if (!account.ok()) return EngagementStoreFailure(account.status());
     *out.add_accounts() = *std::move(account);
   }
   out.set_total(static_cast<uint32_t>(page->total));
@@ -179,7 +177,7 @@ HttpResponse EngagementApi::ListAccounts(const HttpRequest& request) {
 
 HttpResponse EngagementApi::AccountGroups(const HttpRequest& request) {
   absl::StatusOr<AccountFilter> filter = ParseFilter(request);
-  if (!filter.ok()) return Error(400, ToStd(filter.status().message()));
+  if (!filter.ok()) return EngagementError(400, ToStd(filter.status().message()));
   const std::string by = request.QueryParam("group_by").value_or("owner");
   AccountGrouping grouping;
   if (by == "owner") {
@@ -191,13 +189,13 @@ HttpResponse EngagementApi::AccountGroups(const HttpRequest& request) {
   } else if (by == "band") {
     grouping = AccountGrouping::kBand;
   } else {
-    return Error(400, "group_by must be owner, plan, segment or band");
+    return EngagementError(400, "group_by must be owner, plan, segment or band");
   }
   const absl::Time now = clock_->Now();
-  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);
+  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return EngagementStoreFailure(s);
   absl::StatusOr<std::vector<AccountGroup>> groups =
       AccountSnapshots(store_).Group(*filter, grouping);
-  if (!groups.ok()) return StoreFailure(groups.status());
+  if (!groups.ok()) return EngagementStoreFailure(groups.status());
   admin::v1::AccountSummary out;
   out.set_as_of(FormatRfc3339(now));
   out.set_group_by(by);
@@ -231,13 +229,13 @@ HttpResponse EngagementApi::History(const std::string& account_id, const HttpReq
   int64_t days = 120;
   if (std::optional<std::string> text = request.QueryParam("days")) {
     if (!absl::SimpleAtoi(*text, &days) || days < 1 || days > kMaxHistoryDays) {
-      return Error(400, absl::StrCat("days must be 1-", kMaxHistoryDays));
+      return EngagementError(400, absl::StrCat("days must be 1-", kMaxHistoryDays));
     }
   }
   const DayIndex today = engagement::DayOf(clock_->Now());
   absl::StatusOr<std::vector<AccountSnapshot>> rows =
       AccountSnapshots(store_).History(account_id, today - days + 1);
-  if (!rows.ok()) return StoreFailure(rows.status());
+  if (!rows.ok()) return EngagementStoreFailure(rows.status());
   admin::v1::HealthHistory out;
   out.set_account_id(account_id);
   for (const AccountSnapshot& r : *rows) {
@@ -262,24 +260,24 @@ HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
   int64_t within = 30;
   if (std::optional<std::string> text = request.QueryParam("within_days")) {
     if (!absl::SimpleAtoi(*text, &within) || within < 1 || within > 366) {
-      return Error(400, "within_days must be 1-366");
+      return EngagementError(400, "within_days must be 1-366");
     }
   }
   absl::StatusOr<Paging> paging = ParsePaging(request);
-  if (!paging.ok()) return Error(400, ToStd(paging.status().message()));
+  if (!paging.ok()) return EngagementError(400, ToStd(paging.status().message()));
   absl::StatusOr<AccountFilter> filter = ParseFilter(request);
-  if (!filter.ok()) return Error(400, ToStd(filter.status().message()));
+  if (!filter.ok()) return EngagementError(400, ToStd(filter.status().message()));
   const absl::Time now = clock_->Now();
   const DayIndex today = engagement::DayOf(now);
   filter->renewal_from = today;
   filter->renewal_to = today + within;
-  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);
+  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return EngagementStoreFailure(s);
   AccountSnapshots tables(store_);
   const size_t offset = paging->csv ? 0 : paging->offset;
   const size_t limit = paging->csv ? kMaxCsvRows : paging->limit;
   absl::StatusOr<SnapshotPage> page =
       tables.List(*filter, AccountSort::kRenewal, offset, limit, /*with_views=*/false);
-  if (!page.ok()) return StoreFailure(page.status());
+  if (!page.ok()) return EngagementStoreFailure(page.status());
   admin::v1::RenewalList out;
   out.set_as_of(FormatRfc3339(now));
   std::string csv;
@@ -304,7 +302,7 @@ HttpResponse EngagementApi::Renewals(const HttpRequest& request) {
     // snapshot, so an opt-out counts at once.
     absl::StatusOr<RecipientsPage> recipients =
         store_->RenewalRecipients(row.snapshot.account_id, "", kMaxRecipients, now);
-    if (!recipients.ok()) return StoreFailure(recipients.status());
+    if (!recipients.ok()) return EngagementStoreFailure(recipients.status());
     for (const std::string& user : recipients->user_ids) r->add_notification_recipients(user);
     r->set_recipients_truncated(recipients->next_after.has_value());
     // The export carries the count only: user ids stay in the API.
@@ -326,11 +324,11 @@ HttpResponse EngagementApi::Forecast(const HttpRequest& request) {
   int64_t months = 12;
   if (std::optional<std::string> text = request.QueryParam("months")) {
     if (!absl::SimpleAtoi(*text, &months) || months < 1 || months > 24) {
-      return Error(400, "months must be 1-24");
+      return EngagementError(400, "months must be 1-24");
     }
   }
   absl::StatusOr<AccountFilter> filter = ParseFilter(request);
-  if (!filter.ok()) return Error(400, ToStd(filter.status().message()));
+  if (!filter.ok()) return EngagementError(400, ToStd(filter.status().message()));
   const absl::Time now = clock_->Now();
   const absl::CivilDay today = absl::ToCivilDay(now, absl::UTCTimeZone());
   const absl::CivilMonth first(today);
@@ -339,10 +337,10 @@ HttpResponse EngagementApi::Forecast(const HttpRequest& request) {
       engagement::DayOf(absl::FromCivil(absl::CivilDay(first), absl::UTCTimeZone()));
   filter->renewal_to =
       engagement::DayOf(absl::FromCivil(absl::CivilDay(after_last), absl::UTCTimeZone())) - 1;
-  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return StoreFailure(s);
+  if (absl::Status s = snapshots_.EnsureEvaluated(now); !s.ok()) return EngagementStoreFailure(s);
   absl::StatusOr<std::vector<RenewalTotal>> totals =
       AccountSnapshots(store_).RenewalTotals(*filter);
-  if (!totals.ok()) return StoreFailure(totals.status());
+  if (!totals.ok()) return EngagementStoreFailure(totals.status());
   admin::v1::RenewalForecast out;
   out.set_as_of(FormatRfc3339(now));
   std::map<absl::CivilMonth, admin::v1::ForecastMonth> by_month;

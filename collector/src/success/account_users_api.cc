@@ -94,7 +94,7 @@ HttpResponse EngagementApi::AccountUsersList(const std::string& account_id,
     // the page by logins: find each user's run.
     auto milestone = std::lower_bound(
         page->milestones.begin(), page->milestones.end(), u.user_id,
-        [](const AccountUserMilestone& m, const std::string& id) { return m.user_id < id; });
+        [](const engagement::UserMilestone& m, const std::string& id) { return m.user_id < id; });
     for (; milestone != page->milestones.end() && milestone->user_id == u.user_id; ++milestone) {
       admin::v1::UserMilestone* m = user->add_milestones();
       m->set_name(milestone->name);
