@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/bench_flags.h"
 #include "cairn/common/clock.h"
 #include "cairn/engagement/day.h"
 #include "cairn/engagement/drop_rule.h"
@@ -60,20 +61,8 @@ double Since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::string Flag(int argc, char** argv, const char* name, std::string fallback) {
-  const size_t len = std::strlen(name);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], name, len) == 0 && argv[i][len] == '=') return argv[i] + len + 1;
-  }
-  return fallback;
-}
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, std::string(s.message()).c_str());
-    std::exit(1);
-  }
-}
+using bench::Check;
+using bench::FlagText;
 
 // Rows of one table waiting for a multi-row INSERT.
 struct RowBatch {
@@ -201,10 +190,10 @@ Timing Measure(EngagementApi& api, const std::string& target, int runs = 5) {
 }
 
 int Main(int argc, char** argv) {
-  const int accounts = std::atoi(Flag(argc, argv, "--accounts", "10000").c_str());
-  const int users = std::atoi(Flag(argc, argv, "--users", "20").c_str());
-  const int days = std::atoi(Flag(argc, argv, "--days", "120").c_str());
-  const std::string db = Flag(argc, argv, "--db", "/tmp/cairn_cs_scale_bench.db");
+  const int accounts = static_cast<int>(bench::FlagValue(argc, argv, "--accounts", 10000));
+  const int users = static_cast<int>(bench::FlagValue(argc, argv, "--users", 20));
+  const int days = static_cast<int>(bench::FlagValue(argc, argv, "--days", 120));
+  const std::string db = FlagText(argc, argv, "--db", "/tmp/cairn_cs_scale_bench.db");
   const bool sqlite = db.rfind("postgres", 0) != 0;
   if (accounts <= 0 || users <= 0 || days < 84) return 2;
   if (sqlite) {

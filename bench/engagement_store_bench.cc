@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_flags.h"
 #include "cairn/common/clock.h"
 #include "cairn/common/sqlite.h"
 #include "cairn/engagement/aggregator.h"
@@ -65,30 +66,9 @@ double MaxRssMiB() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-int64_t FlagValue(int argc, char** argv, const char* name, int64_t fallback) {
-  const size_t len = std::strlen(name);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], name, len) == 0 && argv[i][len] == '=') {
-      return std::atoll(argv[i] + len + 1);
-    }
-  }
-  return fallback;
-}
-
-std::string FlagText(int argc, char** argv, const char* name, std::string fallback) {
-  const size_t len = std::strlen(name);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], name, len) == 0 && argv[i][len] == '=') return argv[i] + len + 1;
-  }
-  return fallback;
-}
-
-void Check(const absl::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, std::string(s.message()).c_str());
-    std::exit(1);
-  }
-}
+using bench::Check;
+using bench::FlagText;
+using bench::FlagValue;
 
 int Main(int argc, char** argv) {
   const int accounts = static_cast<int>(FlagValue(argc, argv, "--accounts", 10000));
@@ -149,7 +129,8 @@ int Main(int argc, char** argv) {
     auto ms_stmt = d.Prepare("INSERT INTO user_milestone VALUES (?1, ?2, ?3, ?4)");
     auto msd_stmt = d.Prepare("INSERT INTO user_milestone_day VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     auto settings_stmt = d.Prepare(
-        "INSERT INTO account_settings VALUES (?1, ?2, NULL, "
+        "INSERT INTO account_settings "
+        "(account_id, seats, renewal_day, key_milestones, updated_at_ms) VALUES (?1, ?2, NULL, "
         "'quote_sent\ninvoice_sent\nprofile_done', 0)");
     Check(day_stmt.status(), "prepare");
     Check(first_stmt.status(), "prepare");

@@ -5,6 +5,8 @@
 #   stop_pg         stops it and removes its files (idempotent; call it from
 #                   the script's EXIT trap)
 #   psql_pg ARGS    psql as the `cairn` superuser
+#   bench_args ARGS the scripts' common arguments [--pg] [--no-build]
+#                   [BUILD_DIR]: sets pg (0/1), build_it (0/1) and build
 pg_pid=""
 pg_dir=""
 pg_port=""
@@ -47,3 +49,18 @@ stop_pg() {
 }
 
 psql_pg() { psql -X -q -t -A -h 127.0.0.1 -p "$pg_port" -U cairn "$@"; }
+
+bench_args() {
+  pg=0
+  build_it=1
+  build=build
+  local arg
+  for arg in "$@"; do
+    case "$arg" in
+      --pg) pg=1 ;;
+      --no-build) build_it=0 ;;
+      -*) echo "unknown option $arg" >&2; exit 2 ;;
+      *) build=$arg ;;
+    esac
+  done
+}

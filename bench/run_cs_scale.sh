@@ -11,17 +11,9 @@
 # by ctest: it measures, it asserts nothing about speed.
 set -euo pipefail
 
-pg=0
-build_it=1
-build=build
-for arg in "$@"; do
-  case "$arg" in
-    --pg) pg=1 ;;
-    --no-build) build_it=0 ;;
-    -*) echo "unknown option $arg" >&2; exit 2 ;;
-    *) build=$arg ;;
-  esac
-done
+# shellcheck source=pg_server.sh
+source "$(dirname "$0")/pg_server.sh"
+bench_args "$@"
 cd "$(dirname "$0")/.."
 if ((build_it)); then
   cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -31,8 +23,6 @@ bench=$build/bench/cs_scale_bench
 sizes=(--accounts="${ACCOUNTS:-10000}" --users="${USERS:-20}" --days="${DAYS:-120}")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-cs-scale-XXXXXX")
-# shellcheck source=pg_server.sh
-source "$(dirname "$0")/pg_server.sh"
 cleanup() {
   stop_pg
   rm -rf "$work"

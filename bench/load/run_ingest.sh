@@ -27,17 +27,9 @@
 # lost events or a raw run stored the wrong number of rows.
 set -euo pipefail
 
-pg=0
-build_it=1
-build=build
-for arg in "$@"; do
-  case "$arg" in
-    --pg) pg=1 ;;
-    --no-build) build_it=0 ;;
-    -*) echo "unknown option $arg" >&2; exit 2 ;;
-    *) build=$arg ;;
-  esac
-done
+# shellcheck source=../pg_server.sh
+source "$(dirname "$0")/../pg_server.sh"
+bench_args "$@"
 events=${EVENTS:-200000}
 users=${USERS:-1000}
 raw_rows=${RAW_ROWS:-200000}
@@ -55,8 +47,6 @@ raw=$build/bench/load/cairn-store-raw-bench
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-ingest-XXXXXX")
 collector_pid=""
-# shellcheck source=../pg_server.sh
-source "$(dirname "$0")/../pg_server.sh"
 cleanup() {
   if [ -n "$collector_pid" ]; then kill "$collector_pid" 2>/dev/null || true; wait "$collector_pid" 2>/dev/null || true; fi
   stop_pg
