@@ -78,9 +78,13 @@ absl::Status Writer::EnsureStorage() {
   progress_.RestoreBuffer(resume, *oldest ? **oldest - 1 : resume);
   counters_.buffered_rows = static_cast<int64_t>(size->rows);
   counters_.buffered_bytes = static_cast<int64_t>(size->bytes);
-  // The events in a damaged file cannot be counted; each file moved aside
-  // is reported once so the loss is visible at the collector. A loss found
-  // through the mark is counted event by event.
+  // A file moved aside lost every event it held, and the mark says how many
+  // that was at its last commit; without a mark each file counts once, so
+  // the loss is still visible at the collector. (A process killed in the
+  // middle of a checkpoint whose WAL is then damaged leaves a file like
+  // that: counting it once would hide thousands of events.) A loss found
+  // through the mark alone is counted event by event.
+  if (quarantined > 0 && marked) quarantined = std::max<uint64_t>(quarantined, marked->rows);
   drops_.Count(cairn::v1::DROP_REASON_CORRUPT_BUFFER, quarantined + lost);
   storage_ready_.store(true, std::memory_order_release);
   return absl::OkStatus();
