@@ -33,6 +33,7 @@
 #include "cli_command.h"
 #include "cli_format.h"
 #include "cli_format_book.h"
+#include "cli_health_model.h"
 #include "cli_http.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -86,6 +87,11 @@ commands:
   audit [--actor NAME] [--since YYYY-MM-DD] [--limit N]   the admin audit log, newest first
   token new --name NAME --role admin|csm|read [--key-file FILE]
   token list                         the collector's admin tokens (names, roles, fingerprints)
+  health-model show                  the weights and thresholds health is scored with
+  health-model set [--weights F=N,...] [--onboarding-weights F=N,...] [--onboarding-days N]
+                   [--good-at N] [--watch-at N] [--poor-factor-caps yes|no]
+                   [--nps-min-responses N]   change them (admin) and rescore every account
+  health-model reset --yes           back to the built-in model
   token revoke NAME --key-file FILE  remove a token's lines from a key file
 
 exit codes: 0 done, 1 server or network error, 2 usage
@@ -167,6 +173,7 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
       {"notes", std::string(kNotesHelp)},
       {"audit", std::string(kAuditHelp)},
       {"token", std::string(kTokenHelp)},
+      {"health-model", std::string(kHealthModelHelp)},
   };
   return *help;
 }
@@ -549,6 +556,7 @@ int Main(int argc, char** argv) {
   if (name == "tasks" || name == "notes" || name == "audit" || name == "token") {
     return RunAccessCommand(command, args);
   }
+  if (name == "health-model") return RunHealthModelCommand(command, args);
   return Usage(absl::StrCat("unknown command ", name));
 }
 

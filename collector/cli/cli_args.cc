@@ -112,6 +112,13 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   leaf(token, "new", {"--name", "--role", "--key-file"}, {});
   leaf(token, "list", {}, {});
   leaf(token, "revoke", {"--key-file"}, {});
+  CLI::App* model = Subcommand(&app, "health-model");
+  leaf(model, "show", {}, {});
+  leaf(model, "set",
+       {"--weights", "--onboarding-weights", "--onboarding-days", "--good-at", "--watch-at",
+        "--poor-factor-caps", "--nps-min-responses"},
+       {});
+  leaf(model, "reset", {}, {"--yes"});
 
   Args args;
   try {

@@ -329,14 +329,18 @@ std::string FormatAccount(const admin::v1::AccountDetail& account) {
   std::string out = absl::StrCat("account ", Str(account.account_id()), "\n");
   const admin::v1::Health& health = account.health();
   absl::StrAppend(&out, "  health     ", Health(health),
-                  health.capped() ? " (capped: a factor is poor)" : "", "\n");
+                  health.capped() ? " (capped: a factor is poor)" : "",
+                  health.profile() == "onboarding" ? " [onboarding profile]" : "", "\n");
   const admin::v1::Factors& factors = health.factors();
   const std::pair<std::string_view, const admin::v1::Factor*> named[] = {
       {"frequency", &factors.frequency()},
       {"trend", &factors.trend()},
       {"breadth", &factors.breadth()},
-      {"time_to_value", &factors.time_to_value()}};
+      {"time_to_value", &factors.time_to_value()},
+      {"dependence", factors.has_dependence() ? &factors.dependence() : nullptr},
+      {"nps", factors.has_nps() ? &factors.nps() : nullptr}};
   for (const auto& [name, factor] : named) {
+    if (factor == nullptr) continue;  // an older server
     absl::StrAppend(
         &out, "    ", absl::StrFormat("%-14s", ToAbsl(name)),
         factor->applicable() ? absl::StrCat(Str(factor->band()), " ", Percent(factor->score()),

@@ -220,3 +220,58 @@ TEST_F(CollectorCairnctlAccessTest, ReadTokenGets403AndRevokedTokenGets401AfterR
 
 }  // namespace
 }  // namespace cairn::testing
+
+namespace cairn::testing {
+namespace {
+
+// The health model: anyone reads it, only an admin changes it, the server's
+// validation reaches the terminal, reset needs --yes, and each change is in
+// the audit log under the admin's name.
+TEST_F(CollectorCairnctlAccessTest, HealthModelShowSetResetByRole) {
+  CtlRun show = As("finance", {"health-model", "show"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("health model (built-in default)"));
+  EXPECT_THAT(show.out, HasSubstr("frequency          30          30"));
+  EXPECT_THAT(show.out, HasSubstr("time_to_value      20          40"));
+  EXPECT_THAT(show.out, HasSubstr("onboarding profile: accounts whose first login is under 30"));
+  EXPECT_THAT(show.out, HasSubstr("bands: good from 70, watch from 40"));
+
+  CtlRun csm = As("maria", {"health-model", "set", "--good-at", "80"});
+  EXPECT_EQ(csm.exit_code, 1);
+  EXPECT_THAT(csm.err, HasSubstr("role csm may not PUT /v1/health-model (needs admin)"));
+
+  CtlRun set =
+      As("olga", {"health-model", "set", "--weights", "dependence=10, nps=5", "--onboarding-days",
+                  "14", "--good-at", "80", "--watch-at", "50", "--poor-factor-caps", "no"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_THAT(set.out, HasSubstr("health model (set by olga at "));
+  EXPECT_THAT(set.out, HasSubstr("dependence         10           0"));
+  EXPECT_THAT(set.out, HasSubstr("nps                 5           0"));
+  EXPECT_THAT(set.out, HasSubstr("under 14 days old"));
+  EXPECT_THAT(set.out, HasSubstr("bands: good from 80, watch from 50, poor below\n"));
+  EXPECT_THAT(set.out, HasSubstr("rescored 0 accounts"));
+  CtlRun shown = As("maria", {"--json", "health-model", "show"});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(StringValues(shown.out, "updated_by"), std::vector<std::string>{"olga"});
+
+  CtlRun invalid = As("olga", {"health-model", "set", "--watch-at", "90"});
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_THAT(invalid.err, HasSubstr("watch_at must be 0 or more and below good_at"));
+  EXPECT_EQ(As("olga", {"health-model", "set", "--weights", "charm=3"}).exit_code, 2);
+  EXPECT_EQ(As("olga", {"health-model", "set"}).exit_code, 2);
+  EXPECT_EQ(As("olga", {"health-model", "set", "--poor-factor-caps", "maybe"}).exit_code, 2);
+  CtlRun no_yes = As("olga", {"health-model", "reset"});
+  EXPECT_EQ(no_yes.exit_code, 2);
+  EXPECT_THAT(no_yes.err, HasSubstr("add --yes"));
+  CtlRun reset = As("olga", {"health-model", "reset", "--yes"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.err;
+  EXPECT_THAT(reset.out, HasSubstr("(built-in default)"));
+
+  CtlRun audit = As("olga", {"audit", "--actor", "olga"});
+  ASSERT_EQ(audit.exit_code, 0) << audit.err;
+  EXPECT_THAT(audit.out, HasSubstr("PUT     /v1/health-model"));
+  EXPECT_THAT(audit.out, HasSubstr("DELETE  /v1/health-model"));
+}
+
+}  // namespace
+}  // namespace cairn::testing

@@ -6,6 +6,7 @@
 #include "cairn/common/json_value.h"
 #include "cli_format.h"
 #include "cli_format_book.h"
+#include "cli_format_health_model.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -186,6 +187,19 @@ TEST(CollectorCairnctlFormatTest, AlertsRenewalsGoalsAndAccount) {
   EXPECT_THAT(account, HasSubstr("time_to_value not applicable  no key milestones defined\n"));
   EXPECT_THAT(account, HasSubstr("first_invoice  2026-10-02 09:00 UTC  2.0 days       key"));
   EXPECT_THAT(account, HasSubstr("weekly     ▃▆█  1 2 3"));
+  // An older server sends no optional factors: no lines for them.
+  EXPECT_THAT(account, Not(HasSubstr("dependence")));
+
+  std::string young = FormatAccount(Read<admin::v1::AccountDetail>(
+      R"({"account_id":"kid","health":{"score":74,"band":"poor","capped":true,
+      "profile":"onboarding","factors":{"dependence":{"applicable":true,"score":0.1,
+      "band":"poor","weight":10,"reason":"the busiest user holds 95% of 100 logins"},
+      "nps":{"applicable":false,"score":0,"band":"poor","weight":0,
+      "reason":"not read: NPS has no weight in this health model"}}}})"));
+  EXPECT_THAT(young,
+              HasSubstr("health     poor 74 (capped: a factor is poor) [onboarding profile]\n"));
+  EXPECT_THAT(young, HasSubstr("dependence    poor 10% (weight 10)  the busiest user holds 95%"));
+  EXPECT_THAT(young, HasSubstr("nps           not applicable  not read: NPS has no weight"));
 
   EXPECT_EQ(FormatCustomerLink(
                 Read<admin::v1::CustomerLink>(
@@ -239,6 +253,31 @@ TEST(CollectorCairnctlFormatTest, PlainHttpOnlyToLoopback) {
         "http://127.0.0.1@evil.example"}) {
     EXPECT_FALSE(IsLoopbackHttpUrl(url)) << url;
   }
+}
+
+TEST(CollectorCairnctlFormatTest, HealthModelTable) {
+  EXPECT_EQ(FormatHealthModel(Read<admin::v1::HealthModel>(
+                R"({"weights":{"frequency":30,"trend":20,"breadth":30,"time_to_value":20,
+      "dependence":10,"nps":0},"onboarding_weights":{"frequency":30,"trend":0,"breadth":30,
+      "time_to_value":40,"dependence":0,"nps":0},"onboarding_days":30,"good_at":75,"watch_at":45,
+      "poor_factor_caps":true,"nps_min_responses":3,"updated_at":"2026-12-06T10:00:00Z",
+      "updated_by":"olga\u001b[2J","accounts_rescored":"12"})")),
+            "health model (set by olga?[2J at 2026-12-06T10:00:00Z)\n"
+            "factor         weight  onboarding\n"
+            "frequency          30          30\n"
+            "trend              20           0\n"
+            "breadth            30          30\n"
+            "time_to_value      20          40\n"
+            "dependence         10           0\n"
+            "nps                 0           0\n"
+            "onboarding profile: accounts whose first login is under 30 days old\n"
+            "bands: good from 75, watch from 45, poor below; a poor factor makes the band poor\n"
+            "NPS counts from 3 answers\n"
+            "rescored 12 accounts\n");
+  EXPECT_THAT(FormatHealthModel(Read<admin::v1::HealthModel>(R"({"onboarding_days":0})")),
+              HasSubstr("(built-in default)\nfactor"));
+  EXPECT_THAT(FormatHealthModel(Read<admin::v1::HealthModel>(R"({"onboarding_days":0})")),
+              HasSubstr("onboarding profile: off\n"));
 }
 
 }  // namespace

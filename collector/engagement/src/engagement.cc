@@ -1,10 +1,12 @@
 #include "cairn/engagement/engagement.h"
 
+#include <utility>
 #include <vector>
 
 namespace cairn::engagement {
 
-Engagement ComputeEngagement(const AccountInput& input, absl::Time now) {
+Engagement ComputeEngagement(const AccountInput& input, absl::Time now, const HealthModel& model,
+                             std::optional<NpsCounts> nps) {
   const DayIndex today = DayOf(now);
   const std::vector<AccountDay> days =
       RollUpDays(input.login_days, today - (kHistoryDays - 1), today);
@@ -15,7 +17,16 @@ Engagement ComputeEngagement(const AccountInput& input, absl::Time now) {
   out.milestones = ComputeMilestones(input, now);
   out.trend = ComputeTrend(days, out.milestones.account_first_login, now);
   out.breadth = ComputeBreadth(input, now);
-  out.health = ComputeHealth(out.login_days_14, out.trend, out.breadth, out.milestones, now);
+  HealthInputs health_inputs{.login_days_14 = out.login_days_14,
+                             .trend = std::move(out.trend),
+                             .breadth = out.breadth,
+                             .milestones = std::move(out.milestones),
+                             .dependence = ComputeDependence(input, now),
+                             .nps = nps};
+  out.health = ComputeHealth(health_inputs, model, now);
+  out.trend = std::move(health_inputs.trend);
+  out.milestones = std::move(health_inputs.milestones);
+  out.dependence = health_inputs.dependence;
   return out;
 }
 

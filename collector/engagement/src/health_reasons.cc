@@ -68,4 +68,23 @@ std::string TimeToValueReason(const MilestoneSummary& milestones, absl::Time now
   return line;
 }
 
+std::string DependenceReason(const Dependence& dependence) {
+  if (dependence.known_users < 2) return "one known user: nobody else to depend on";
+  const std::optional<double> share = dependence.top_share();
+  if (!share) return absl::StrCat("no logins in the last ", kDependenceDays, " days");
+  return absl::StrFormat(
+      "the busiest user holds %.0f%% of %d logins in the last %d days (%d users)", 100 * *share,
+      dependence.recent_logins, kDependenceDays, dependence.known_users);
+}
+
+std::string NpsReason(const std::optional<NpsCounts>& nps, int min_responses) {
+  if (!nps) return "not read: NPS has no weight in this health model";
+  if (nps->responses < min_responses) {
+    return absl::StrCat(nps->responses, nps->responses == 1 ? " NPS answer" : " NPS answers", "; ",
+                        min_responses, " needed");
+  }
+  return absl::StrFormat("NPS %.0f from %d answers (%d promoters, %d detractors)", *nps->nps(),
+                         nps->responses, nps->promoters, nps->detractors);
+}
+
 }  // namespace cairn::engagement

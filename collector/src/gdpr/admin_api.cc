@@ -344,7 +344,7 @@ void AdminApi::Handle(HttpRequest request, Respond respond) {
 
 HttpResponse AdminApi::Run(const HttpRequest& request, const KeyLabel& caller) {
   if (WorkflowApi::IsWorkflowPath(request.Path())) return workflow_->Handle(request, caller);
-  if (EngagementApi::IsEngagementPath(request.Path())) return engagement_->Handle(request);
+  if (EngagementApi::IsEngagementPath(request.Path())) return engagement_->Handle(request, caller);
   Target target = ParseTarget(request.Path());
   switch (target.route) {
     case Route::kExport:

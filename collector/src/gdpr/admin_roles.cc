@@ -54,6 +54,8 @@ constexpr std::array kRows = {
     Row{"/v1/retention", kRead, kCsm},
     Row{"/v1/backtest", kRead, kCsm},
     Row{"/v1/feedback/summary", kRead, kCsm},
+    // The health model scores the whole book: the admin's to change.
+    Row{"/v1/health-model", kRead, kAdmin},
     // The account's other views and settings.
     Row{"/v1/accounts/{id}/**", kRead, kCsm},
 };

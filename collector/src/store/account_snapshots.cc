@@ -405,6 +405,23 @@ absl::StatusOr<int64_t> AccountSnapshots::PurgeHistoryBefore(engagement::DayInde
   return deleted;
 }
 
+namespace {
+
+// Deletes one account's snapshot and history; true when it had a snapshot.
+absl::StatusOr<bool> DropAccount(SqlRunner& sql, const std::string& account_id) {
+  const std::array<SqlValue, 1> key = {SqlValue(account_id)};
+  bool had_snapshot = false;
+  for (std::string_view table : {"account_snapshot", "account_health_daily"}) {
+    absl::StatusOr<int64_t> n =
+        sql.Execute(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE account_id = ?1"), key);
+    if (!n.ok()) return n.status();
+    if (table == "account_snapshot") had_snapshot = *n > 0;
+  }
+  return had_snapshot;
+}
+
+}  // namespace
+
 absl::StatusOr<int64_t> AccountSnapshots::DropAccountsNotIn(std::span<const std::string> live) {
   std::vector<std::string> sorted(live.begin(), live.end());
   std::sort(sorted.begin(), sorted.end());
@@ -416,13 +433,24 @@ absl::StatusOr<int64_t> AccountSnapshots::DropAccountsNotIn(std::span<const std:
     for (const SqlRow& row : *rows) {
       if (!row[0]) return UnreadableRow("account id");
       if (std::binary_search(sorted.begin(), sorted.end(), *row[0])) continue;
-      const std::array<SqlValue, 1> key = {SqlValue(*row[0])};
-      for (std::string_view table : {"account_snapshot", "account_health_daily"}) {
-        absl::StatusOr<int64_t> n =
-            sql.Execute(absl::StrCat("DELETE FROM ", ToAbsl(table), " WHERE account_id = ?1"), key);
-        if (!n.ok()) return n.status();
-      }
+      absl::StatusOr<bool> had = DropAccount(sql, *row[0]);
+      if (!had.ok()) return had.status();
       ++dropped;
+    }
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return dropped;
+}
+
+absl::StatusOr<int64_t> AccountSnapshots::DropAccounts(std::span<const std::string> gone) {
+  int64_t dropped = 0;
+  if (gone.empty()) return dropped;
+  absl::Status s = store_->RunEngagementWrite([&](SqlRunner& sql) -> absl::Status {
+    for (const std::string& id : gone) {
+      absl::StatusOr<bool> had = DropAccount(sql, id);
+      if (!had.ok()) return had.status();
+      dropped += *had ? 1 : 0;
     }
     return absl::OkStatus();
   });

@@ -5,7 +5,9 @@
 
 #include "cairn/engagement/aggregates.h"
 #include "cairn/engagement/day.h"
+#include "store/health_model_store.h"
 #include "success/engagement_views.h"
+#include "success/feedback.h"
 
 namespace cairn::collector {
 namespace {
@@ -24,15 +26,26 @@ bool AccountHealth::RiskierFirst(const AccountView& a, const AccountView& b) {
   return a.engagement.account_id < b.engagement.account_id;
 }
 
-absl::StatusOr<AccountView> AccountHealth::ComputeWith(
-    std::string_view account_id, absl::Time now, const std::vector<StoredAlert>& open_alerts) {
+absl::StatusOr<AccountView> AccountHealth::ComputeWith(std::string_view account_id, absl::Time now,
+                                                       const std::vector<StoredAlert>& open_alerts,
+                                                       const engagement::HealthModel& model) {
   EngagementStore tables(store_);
   absl::StatusOr<engagement::AccountInput> input = tables.ReadAccountInput(account_id, now);
   if (!input.ok()) return input.status();
   absl::StatusOr<std::optional<AccountSettings>> settings = tables.GetAccountSettings(account_id);
   if (!settings.ok()) return settings.status();
+  // NPS costs two queries per account, so it is read only when it counts.
+  std::optional<engagement::NpsCounts> nps;
+  if (model.weights.nps > 0 || model.onboarding_weights.nps > 0) {
+    absl::StatusOr<FeedbackScores> scores =
+        NpsOf(*store_, account_id, LastDays(now, kDefaultFeedbackDays));
+    if (!scores.ok()) return scores.status();
+    nps = engagement::NpsCounts{.responses = scores->nps_responses,
+                                .promoters = scores->promoters,
+                                .detractors = scores->detractors};
+  }
   AccountView view;
-  view.engagement = engagement::ComputeEngagement(*input, now);
+  view.engagement = engagement::ComputeEngagement(*input, now, model, nps);
   view.settings = *std::move(settings);
   const engagement::DayIndex today = engagement::DayOf(now);
   std::vector<engagement::AccountDay> days =
@@ -65,7 +78,9 @@ absl::StatusOr<AccountView> AccountHealth::Compute(std::string_view account_id, 
   if (!open.ok()) return open.status();
   std::vector<StoredAlert> alerts;
   if (*open) alerts.push_back(**std::move(open));
-  return ComputeWith(account_id, now, alerts);
+  absl::StatusOr<StoredHealthModel> model = HealthModelStore(store_).Get();
+  if (!model.ok()) return model.status();
+  return ComputeWith(account_id, now, alerts, model->model);
 }
 
 absl::StatusOr<std::vector<AccountView>> AccountHealth::ComputeAll(absl::Time now) {
@@ -74,10 +89,12 @@ absl::StatusOr<std::vector<AccountView>> AccountHealth::ComputeAll(absl::Time no
   if (!ids.ok()) return ids.status();
   absl::StatusOr<std::vector<StoredAlert>> open = tables.ListAlerts(true, kMaxOpenAlerts);
   if (!open.ok()) return open.status();
+  absl::StatusOr<StoredHealthModel> model = HealthModelStore(store_).Get();
+  if (!model.ok()) return model.status();
   std::vector<AccountView> views;
   views.reserve(ids->size());
   for (const std::string& id : *ids) {
-    absl::StatusOr<AccountView> view = ComputeWith(id, now, *open);
+    absl::StatusOr<AccountView> view = ComputeWith(id, now, *open, model->model);
     if (!view.ok()) return view.status();
     views.push_back(*std::move(view));
   }

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "cairn/engagement/engagement.h"
 #include "cairn/engagement/goals.h"
+#include "cairn/engagement/health_model.h"
 #include "store/engagement_store.h"
 #include "store/store.h"
 
@@ -34,6 +35,12 @@ struct AccountView {
   // Distinct milestone names with the first time any user reached them
   // (ignoring times after the evaluation time), sorted by that time.
   std::vector<std::pair<std::string, absl::Time>> milestones;
+  // True when the view shows settings, a first login or a milestone as of
+  // its time. Every listed account does, unless its rows are all dated
+  // ahead of the clock: only then need the book's id list be read. Free.
+  bool ShowsAnything() const {
+    return settings || engagement.milestones.account_first_login || !milestones.empty();
+  }
 };
 
 // A goal with its progress.
@@ -48,9 +55,11 @@ class AccountHealth {
  public:
   explicit AccountHealth(Store* store) : store_(store) {}
 
-  // The view of one account as of `now`. Cost: the store reads of
-  // EngagementStore::ReadAccountInput plus a settings and an alerts read,
-  // then ComputeEngagement (microseconds). Fails with the store's error.
+  // The view of one account as of `now`, scored under the stored health
+  // model (HealthModelStore). Cost: the store reads of
+  // EngagementStore::ReadAccountInput plus a settings, an alerts and a model
+  // read (and the NPS reads when the model weighs NPS), then
+  // ComputeEngagement (microseconds). Fails with the store's error.
   absl::StatusOr<AccountView> Compute(std::string_view account_id, absl::Time now);
 
   // Every account (EngagementStore::ListAccountIds), riskiest first: band
@@ -69,7 +78,8 @@ class AccountHealth {
 
  private:
   absl::StatusOr<AccountView> ComputeWith(std::string_view account_id, absl::Time now,
-                                          const std::vector<StoredAlert>& open_alerts);
+                                          const std::vector<StoredAlert>& open_alerts,
+                                          const engagement::HealthModel& model);
   Store* const store_;
 };
 

@@ -13,6 +13,7 @@
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/common/strings.h"
 #include "cairn/engagement/day.h"
+#include "cairn/engagement/dependence.h"
 #include "http/proto_json.h"
 #include "ops/json_text.h"
 #include "store/account_users.h"
@@ -28,23 +29,9 @@ namespace {
 constexpr int64_t kDefaultUserDays = 90;
 // The same reach back as the health history.
 constexpr int64_t kMaxUserDays = kDefaultHealthHistoryDays;
-// The champion and the dependence flag look at the last four weeks: recent
-// enough to show who carries the account now, long enough to even out a
-// week of holidays.
-constexpr int64_t kRecentDays = 28;
-// One user holding 60% or more of the recent logins carries the account:
-// with two users sharing evenly each holds 50%, so 60% means one clearly
-// leads, and the account is at risk if that person leaves or churns.
-constexpr double kDependenceShare = 0.6;
-
-// True when the account hangs on one user: that user holds at least
-// kDependenceShare of the recent logins, and the account has more than one
-// known user (a one-user account depends on its user by design).
-bool SingleUserDependence(int64_t top_user_logins, int64_t recent_logins, int64_t known_users) {
-  if (known_users < 2 || recent_logins <= 0) return false;
-  return static_cast<double>(top_user_logins) >=
-         kDependenceShare * static_cast<double>(recent_logins);
-}
+// The champion and the dependence flag look at the same four weeks as the
+// dependence health factor.
+constexpr int64_t kRecentDays = engagement::kDependenceDays;
 
 }  // namespace
 
@@ -113,8 +100,8 @@ HttpResponse EngagementApi::AccountUsersList(const std::string& account_id,
     c->set_active_days_28(static_cast<uint32_t>(page->champion->active_days));
     c->set_logins_28(static_cast<uint32_t>(page->champion->logins));
   }
-  out.set_single_user_dependence(
-      SingleUserDependence(page->recent_top_user_logins, page->recent_logins, page->known_users));
+  out.set_single_user_dependence(engagement::IsSingleUserDependence(
+      page->recent_top_user_logins, page->recent_logins, page->known_users));
   *out.mutable_top_user_share_28() =
       page->recent_logins > 0 ? NumberOrNull(static_cast<double>(page->recent_top_user_logins) /
                                              static_cast<double>(page->recent_logins))

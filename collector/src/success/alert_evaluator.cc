@@ -17,6 +17,7 @@
 #include "ops/log.h"
 #include "store/engagement_store.h"
 #include "store/store_common.h"
+#include "success/account_health.h"
 
 namespace cairn::collector {
 namespace {
@@ -113,7 +114,11 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view acco
     alert.this_week = evaluation->this_week;
     alert.baseline_mean = evaluation->baseline_mean;
     alert.ratio = evaluation->ratio;
-    alert.payload = WebhookBody(alert, engagement::ComputeEngagement(*input, now).health);
+    // The webhook carries the health a CSM would see: the vendor's model,
+    // NPS included when it weighs it. Only on opening, so the reads are rare.
+    absl::StatusOr<AccountView> view = AccountHealth(store_).Compute(account_id, now);
+    if (!view.ok()) return view.status();
+    alert.payload = WebhookBody(alert, view->engagement.health);
     alert.next_attempt_at = now;
     if (!webhook_configured_) {
       alert.delivery = DeliveryState::kFailed;

@@ -53,6 +53,7 @@ enum class Route {
   kFeedbackSummary,
   kAlertAcknowledge,
   kAlertSnooze,
+  kHealthModel,
 };
 
 const RouteTable& EngagementRoutes() {
@@ -73,6 +74,7 @@ const RouteTable& EngagementRoutes() {
     add("/v1/backtest", "GET", Route::kBacktest);
     add("/v1/customer/overview", "GET", Route::kCustomer);
     add("/v1/feedback/summary", "GET", Route::kFeedbackSummary);
+    add("/v1/health-model", "GET, PUT, DELETE", Route::kHealthModel);
     add("/v1/accounts/{id}", "GET, PUT", Route::kAccount);
     add("/v1/accounts/{id}/goals", "GET, POST", Route::kGoals);
     add("/v1/accounts/{id}/customer-link", "POST", Route::kCustomerLink);
@@ -149,7 +151,7 @@ std::string EngagementApi::AllowedMethods(std::string_view path) {
   return std::string(ParseTarget(path).methods);
 }
 
-HttpResponse EngagementApi::Handle(const HttpRequest& request) {
+HttpResponse EngagementApi::Handle(const HttpRequest& request, const KeyLabel& caller) {
   Target target = ParseTarget(request.Path());
   std::optional<std::string> account;
   if (!target.raw_account.empty()) {
@@ -199,6 +201,9 @@ HttpResponse EngagementApi::Handle(const HttpRequest& request) {
       return AcknowledgeAlert(*account);
     case Route::kAlertSnooze:
       return SnoozeAlert(*account, request);
+    case Route::kHealthModel:
+      if (m == "PUT") return PutHealthModel(request, caller);
+      return m == "DELETE" ? ResetHealthModel() : GetHealthModel();
     case Route::kNone:
       break;
   }
@@ -209,11 +214,7 @@ HttpResponse EngagementApi::GetAccount(const std::string& account_id) {
   const absl::Time now = clock_->Now();
   absl::StatusOr<AccountView> view = health_.Compute(account_id, now);
   if (!view.ok()) return StoreFailure(view.status());
-  // Listed accounts have settings, a first login or a milestone; only when
-  // none shows as of now (rows dated ahead of the clock) is the full list
-  // consulted.
-  if (!view->settings && !view->engagement.milestones.account_first_login &&
-      view->milestones.empty()) {
+  if (!view->ShowsAnything()) {
     absl::StatusOr<std::vector<std::string>> ids = EngagementStore(store_).ListAccountIds();
     if (!ids.ok()) return StoreFailure(ids.status());
     if (!std::binary_search(ids->begin(), ids->end(), account_id)) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "auth/admin_role.h"
 #include "cairn/common/clock.h"
 #include "http/http_types.h"
 #include "store/store.h"
@@ -43,6 +44,7 @@ namespace cairn::collector {
 //   GET    /v1/backtest[?days_before=N&months=M]        health before renewal vs outcome
 //   GET    /v1/customer/overview                      Authorization: CustomerLink <token>
 //   GET    /v1/feedback/summary[?days=N]              NPS and CSAT (success/feedback.h)
+//   GET|PUT|DELETE /v1/health-model                   the vendor's health model
 //
 // Thread-safe; handlers run on the admin worker thread.
 class EngagementApi {
@@ -75,8 +77,9 @@ class EngagementApi {
   // path, nothing yet) and size were checked. Cost: the store reads of the
   // route; listing accounts computes all of them. Errors are text 4xx/503;
   // a body with an unknown field or a value of the wrong type is a 400
-  // that names the field.
-  HttpResponse Handle(const HttpRequest& request);
+  // that names the field. `caller` is recorded as who changed the health
+  // model.
+  HttpResponse Handle(const HttpRequest& request, const KeyLabel& caller = KeyLabel{});
 
  private:
   HttpResponse ListAccounts(const HttpRequest& request);
@@ -102,6 +105,10 @@ class EngagementApi {
   HttpResponse Retention(const HttpRequest& request);
   HttpResponse Backtest(const HttpRequest& request);
   HttpResponse CustomerOverview(const HttpRequest& request);
+  HttpResponse GetHealthModel();
+  HttpResponse PutHealthModel(const HttpRequest& request, const KeyLabel& caller);
+  HttpResponse ResetHealthModel();
+  HttpResponse RescoredModel();
 
   Store* const store_;
   Clock* const clock_;

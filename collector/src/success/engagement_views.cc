@@ -139,6 +139,9 @@ admin::v1::Health HealthMessage(const engagement::Health& h, bool full) {
     *factors->mutable_trend() = FactorMessage(h.trend);
     *factors->mutable_breadth() = FactorMessage(h.breadth);
     *factors->mutable_time_to_value() = FactorMessage(h.time_to_value);
+    *factors->mutable_dependence() = FactorMessage(h.dependence);
+    *factors->mutable_nps() = FactorMessage(h.nps);
+    out.set_profile(std::string(engagement::HealthProfileName(h.profile)));
   }
   return out;
 }

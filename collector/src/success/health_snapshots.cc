@@ -88,18 +88,29 @@ absl::Status HealthSnapshots::RefreshAccounts(std::span<const std::string> accou
                                               absl::Time now) {
   if (account_ids.empty()) return absl::OkStatus();
   std::lock_guard lock(refresh_mu_);
-  EngagementStore engagement_tables(store_);
-  absl::StatusOr<std::vector<std::string>> live = engagement_tables.ListAccountIds();
-  if (!live.ok()) return live.status();
   std::vector<AccountView> views;
+  std::vector<std::string> gone;
+  // The book's id list costs a read of every account: only for an account
+  // that shows nothing (its last user erased, or rows dated ahead).
+  std::optional<std::vector<std::string>> live;
   for (const std::string& id : account_ids) {
-    if (!std::binary_search(live->begin(), live->end(), id)) continue;
     absl::StatusOr<AccountView> view = health_.Compute(id, now);
     if (!view.ok()) return view.status();
+    if (!view->ShowsAnything()) {
+      if (!live) {
+        absl::StatusOr<std::vector<std::string>> ids = EngagementStore(store_).ListAccountIds();
+        if (!ids.ok()) return ids.status();
+        live = *std::move(ids);
+      }
+      if (!std::binary_search(live->begin(), live->end(), id)) {
+        gone.push_back(id);
+        continue;
+      }
+    }
     views.push_back(*std::move(view));
   }
   if (absl::Status s = PutChunked(views, now); !s.ok()) return s;
-  return tables_.DropAccountsNotIn(*live).status();
+  return tables_.DropAccounts(gone).status();
 }
 
 absl::Status HealthSnapshots::EnsureEvaluated(absl::Time now) {
