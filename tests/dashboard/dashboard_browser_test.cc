@@ -418,8 +418,9 @@ TEST_F(DashboardBrowserTest, AccountPageWarnsOfSingleUserDependence) {
               HasSubstr("One user holds 96% of the last 28 days"));
   EXPECT_THAT(dom, HasSubstr("<tr data-user=\"boss\" class=\"champion\">"));
   EXPECT_LT(dom.find("data-user=\"boss\""), dom.find("data-user=\"intern\""));
-  // Tall enough to show the Users section below the health and history.
-  Screenshot(path, "vendor-account-dependence", "1280,2000");
+  // Tall enough to show the Users section below the health, history, tasks,
+  // notes, NPS and outcomes.
+  Screenshot(path, "vendor-account-dependence", "1280,2800");
   // The warning wraps on a phone: nothing reaches past the viewport.
   std::string phone =
       Dom(path, "vendor-phone-account-dependence", {"--window-size=390,844", "--hide-scrollbars"});
@@ -767,9 +768,15 @@ class DevToolsBrowser {
     return absl::OkStatus();
   }
 
-  // Saves a PNG of the page as it is now.
+  // Saves a PNG of the whole page (not only the window) as it is now.
   absl::Status Screenshot(const std::string& path) {
-    absl::StatusOr<std::string> shot = Call("Page.captureScreenshot", R"({"format":"png"})");
+    absl::StatusOr<std::string> height =
+        Eval("String(Math.ceil(document.documentElement.scrollHeight))");
+    if (!height.ok()) return height.status();
+    absl::StatusOr<std::string> shot =
+        Call("Page.captureScreenshot",
+             absl::StrCat(R"({"format":"png","captureBeyondViewport":true,"clip":{"x":0,"y":0,)",
+                          R"("width":1280,"height":)", *height, R"(,"scale":1}})"));
     if (!shot.ok()) return shot.status();
     std::optional<std::string> data = StringField(*shot, "data");
     std::string png;
@@ -1325,15 +1332,19 @@ TEST_F(DashboardBrowserTest, TaskAndNoteFormsWriteThroughTheApi) {
   EXPECT_THAT(ObjectWith(tasks, "task_id", made_id), HasSubstr(R"("status":"open")"));
 
   // The main view: 25 more open tasks (initech, owner ana) make a second
-  // page; the owner filter narrows to maria's.
+  // page; the owner filter narrows to maria's. With survey answers and
+  // outcomes too, for the screenshot of the whole view.
   for (int i = 0; i < 25; ++i) {
     CreateTask(base, kSteady,
                absl::StrCat(R"({"title": "Check in )", i, R"(", "owner": "ana", "due": ")",
                             DateIn(20 + i), R"("})"));
   }
-  state = page.Open(absl::StrCat(base, "/dashboard/#token=", kSeedAdminToken));
+  SeedFeedback(base);
+  SeedOutcomes(base);
+  state = page.Open(absl::StrCat(base, "/dashboard/#token=", kSeedAdminToken, "&bdays=0"));
   ASSERT_TRUE(state.ok()) << state.status();
   ASSERT_EQ(*state, "ready");
+  EXPECT_TRUE(page.Screenshot(output_dir_ + "/vendor-workflow.png").ok());
   const std::string shown_ids =
       "[...document.querySelectorAll('#all-tasks tbody tr')].map(r => r.dataset.task).join(',')";
   std::string first_page = AdminGet(base, "/v1/tasks?status=open&limit=25");
@@ -1354,8 +1365,8 @@ TEST_F(DashboardBrowserTest, TaskAndNoteFormsWriteThroughTheApi) {
   ASSERT_TRUE(page.Click("#tasks-next").ok());
   shown = list_shows(second_ids);
   ASSERT_TRUE(shown.ok()) << shown.status();
-  EXPECT_EQ(*shown, "shown") << *page.Eval(shown_ids);
-  EXPECT_THAT(*page.Eval("location.hash"), HasSubstr("tfrom="));
+  EXPECT_EQ(*shown, "shown") << page.Eval(shown_ids).value_or("?");
+  EXPECT_THAT(page.Eval("location.hash").value_or(""), HasSubstr("tfrom="));
 
   // maria's open tasks: the one typed above (the seeded one is done).
   EXPECT_EQ(StringValues(AdminGet(base, "/v1/tasks?status=open&owner=maria"), "task_id"),
@@ -1364,8 +1375,8 @@ TEST_F(DashboardBrowserTest, TaskAndNoteFormsWriteThroughTheApi) {
   ASSERT_TRUE(page.Click("#tasks-filter button[type=submit]").ok());
   shown = list_shows(made_id);
   ASSERT_TRUE(shown.ok()) << shown.status();
-  EXPECT_EQ(*shown, "shown") << *page.Eval(shown_ids);
-  EXPECT_THAT(*page.Eval("location.hash"), HasSubstr("towner=maria"));
+  EXPECT_EQ(*shown, "shown") << page.Eval(shown_ids).value_or("?");
+  EXPECT_THAT(page.Eval("location.hash").value_or(""), HasSubstr("towner=maria"));
 }
 
 // At phone width (asked for 390 px) no element outside a scroll box reaches past the viewport,

@@ -321,7 +321,7 @@ const CairnAccount = (() => {
   // NPS and CSAT figures (the detail's `nps`, or the overall summary's).
   // Shared with the main view's card.
   function npsFacts(scores, id) {
-    if (!scores || scores.nps_responses === undefined) {
+    if (!scores || typeof scores !== "object" || !scores.from_day) {
       return el("p", { class: "empty", id: `${id}-empty` }, "No survey data.");
     }
     const span = `${scores.from_day} to ${scores.to_day}`;
