@@ -3,6 +3,8 @@
 // request handler.
 #include "http/dashboard_assets.h"
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -94,6 +96,44 @@ TEST(CollectorDashboardAssetsTest, PagesLoadNothingFromOutside) {
     EXPECT_THAT(text, Not(HasSubstr("innerHTML")));
     EXPECT_THAT(text, Not(HasSubstr("style=\"")));  // CSP: no inline style
     EXPECT_THAT(text, Not(HasSubstr("<script>")));  // CSP: no inline script
+  }
+}
+
+// Server strings (task titles, notes, owners, ...) reach the page only as
+// text nodes and attribute values (Cairn.el): no script hands a string to
+// anything that parses HTML or code.
+TEST(CollectorDashboardAssetsTest, ScriptsNeverParseDataAsHtmlOrCode) {
+  for (const auto& [path, content] : EmbeddedWebFiles()) {
+    SCOPED_TRACE(std::string(path));
+    const std::string text(content);
+    for (const char* sink : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write",
+                             "DOMParser", "createContextualFragment", "srcdoc", "eval(",
+                             "new Function", "javascript:", "setTimeout(\"", "setInterval("}) {
+      EXPECT_THAT(text, Not(HasSubstr(sink))) << sink;
+    }
+  }
+}
+
+// The workflow, NPS and retention views call the endpoints they show, and
+// their writes go through the one helper that sends the Authorization
+// header (account.js never fetches by itself).
+TEST(CollectorDashboardAssetsTest, WorkflowViewsUseTheirEndpoints) {
+  std::map<std::string, std::string, std::less<>> files;
+  for (const auto& [path, content] : EmbeddedWebFiles()) files.emplace(path, content);
+  const std::string& dashboard = files["dashboard/dashboard.js"];
+  for (const char* endpoint : {"/v1/tasks?", "/v1/feedback/summary?days=90", "/v1/retention?",
+                               "/v1/backtest?", "/tasks`", "/notes`", "/outcomes`"}) {
+    EXPECT_THAT(dashboard, HasSubstr(endpoint)) << endpoint;
+  }
+  EXPECT_THAT(dashboard, HasSubstr("Cairn.sendJson("));
+  const std::string& account = files["dashboard/account.js"];
+  EXPECT_THAT(account, Not(HasSubstr("fetch(")));
+  EXPECT_THAT(account, HasSubstr("api.send(\"POST\", base"));
+  EXPECT_THAT(account, HasSubstr("api.send(\"PATCH\""));
+  EXPECT_THAT(files["assets/cairn.js"], HasSubstr("\"Authorization\": authorization"));
+  for (const char* id : {"id=\"tasks-section\"", "id=\"nps-section\"", "id=\"retention-section\"",
+                         "id=\"backtest-section\""}) {
+    EXPECT_THAT(files["dashboard/index.html"], HasSubstr(id)) << id;
   }
 }
 

@@ -76,6 +76,20 @@ absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempD
   return CollectorProcess::Start(options);
 }
 
+absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollectorWithRoles(const TempDir& dir) {
+  std::string hash_key_file = dir.File("hash-key");
+  std::ofstream(hash_key_file) << kSeedHashKey << "\n";
+  std::string token_file = dir.File("admin-tokens");
+  std::ofstream(token_file) << kSeedAdminToken << " " << kSeedAdminName << " admin\n"
+                            << kSeedCsmToken << " " << kSeedCsmName << " csm\n"
+                            << kSeedReadToken << " " << kSeedReadName << " read\n";
+  CollectorProcessOptions options;
+  options.db_path = dir.File("events.db");
+  options.write_key = kSeedWriteKey;
+  options.extra_flags = {"--hash-key-file=" + hash_key_file, "--admin-token-file=" + token_file};
+  return CollectorProcess::Start(options);
+}
+
 absl::StatusOr<HttpResult> AdminCall(const std::string& base_url, const std::string& method,
                                      const std::string& path, const std::string& body) {
   std::vector<std::string> headers = {absl::StrCat("Authorization: Bearer ", kSeedAdminToken)};

@@ -40,6 +40,18 @@ inline constexpr char kDroppingMilestone[] = "globex_pipeline_built";
 // `dir` (its SQLite file there too).
 absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollector(const TempDir& dir);
 
+// Tokens of the people StartSeedCollectorWithRoles knows, by role.
+inline constexpr char kSeedAdminName[] = "dash-admin";
+inline constexpr char kSeedCsmToken[] = "dashboard-csm-token-0001";
+inline constexpr char kSeedCsmName[] = "maria";
+inline constexpr char kSeedReadToken[] = "dashboard-read-token-001";
+inline constexpr char kSeedReadName[] = "finance";
+
+// StartSeedCollector, but its admin tokens come from an --admin-token-file
+// in `dir`: kSeedAdminToken (kSeedAdminName, role admin), kSeedCsmToken
+// (kSeedCsmName, csm) and kSeedReadToken (kSeedReadName, read).
+absl::StatusOr<std::unique_ptr<CollectorProcess>> StartSeedCollectorWithRoles(const TempDir& dir);
+
 // Sends the batches (consent grants first), the account settings and goal
 // above, then evaluates the alert rule. Event times are in the past: occurred_at earlier than
 // sent_at.

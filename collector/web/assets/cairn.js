@@ -70,6 +70,31 @@ const Cairn = (() => {
     return { status: response.status, ok: response.ok && json !== null, json, text: text.trim() };
   }
 
+  // A write (POST, PATCH) of `body` as JSON with an Authorization header.
+  // Same answer as getJson; `text` carries the collector's one-line reason
+  // when it refuses (e.g. a read-only token's 403).
+  async function sendJson(method, path, authorization, body) {
+    const response = await fetch(path, {
+      method,
+      headers: { "Authorization": authorization, "Accept": "application/json", "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      cache: "no-store",
+      credentials: "omit",
+      referrerPolicy: "no-referrer",
+    });
+    const text = await response.text();
+    let json = null;
+    if (response.ok) {
+      try { json = JSON.parse(text); } catch (e) { json = null; }
+    }
+    return { status: response.status, ok: response.ok && json !== null, json, text: text.trim() };
+  }
+
+  // Today as "YYYY-MM-DD" in UTC, the calendar the collector counts days in.
+  function todayUtc() {
+    return new Date().toISOString().slice(0, 10);
+  }
+
   // A sparkline of `values` (oldest first) as an inline SVG polyline, with
   // the last point marked. `label` is what a screen reader says instead.
   function sparkline(values, label, options) {
@@ -184,6 +209,6 @@ const Cairn = (() => {
     }
   }
 
-  return { el, svg, takeToken, forgetToken, getJson, sparkline, progressBar, formatTime, percent, humanize, money,
+  return { el, svg, takeToken, forgetToken, getJson, sendJson, todayUtc, sparkline, progressBar, formatTime, percent, humanize, money,
            markOverflow, setState };
 })();

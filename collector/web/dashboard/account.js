@@ -1,7 +1,10 @@
 // Cairn vendor dashboard: one account's page, built from
-// GET /v1/accounts/{id} (computed live), /v1/accounts/{id}/history and
-// /v1/accounts/{id}/users. Pure rendering: the caller fetches and handles
-// failures. Data reaches the page only through text nodes and SVG attributes.
+// GET /v1/accounts/{id} (computed live, with its NPS), /history, /users,
+// /tasks, /notes and /outcomes. The caller fetches; the tasks and notes
+// parts also write (add a task or note, mark a task done) through the `api`
+// the caller passes, then fetch their list again so the page shows what the
+// server holds. Data reaches the page only through text nodes and SVG
+// attributes.
 "use strict";
 
 const CairnAccount = (() => {
@@ -121,12 +124,254 @@ const CairnAccount = (() => {
     ]));
   }
 
-  function alertPart(detail) {
+  // `onTask` (when given) prefills the task form with the open alert.
+  function alertPart(detail, onTask) {
     const open = detail.open_alert;
     return section("Open alert", open
       ? el("p", { id: "account-alert" }, el("span", { class: `badge severity-${open.severity}` }, open.severity),
-           ` opened ${formatTime(open.opened_at)}`)
+           ` opened ${formatTime(open.opened_at)} `,
+           onTask && open.alert_id
+             ? el("button", { type: "button", class: "secondary", id: "task-from-alert" }, "Add task from this alert")
+             : null)
       : el("p", { class: "empty" }, "No open alert."));
+  }
+
+  // A part whose fetch failed: its heading and the reason, the rest of the
+  // page unaffected.
+  function failedPart(title, id, error) {
+    return section(title, el("p", { class: "status error", id: `${id}-error` }, `Could not load: ${error}`));
+  }
+
+  // A status line inside a form: what the last write did, or the collector's
+  // reason for refusing it.
+  function setFormStatus(node, text, isError) {
+    node.textContent = text;
+    node.classList.toggle("error", Boolean(isError));
+  }
+
+  function refusal(answer) {
+    return answer.status
+      ? `Refused: the collector answered ${answer.status}: ${answer.text || "no reason given"}`
+      : "Failed: cannot reach the collector.";
+  }
+
+  // Open tasks first, soonest due first (no due date last); then done ones,
+  // most recently changed first.
+  function sortTasks(tasks) {
+    const open = tasks.filter((t) => t.status !== "done");
+    const done = tasks.filter((t) => t.status === "done");
+    open.sort((a, b) => (a.due || "9999-99-99").localeCompare(b.due || "9999-99-99"));
+    done.sort((a, b) => String(b.updated_at).localeCompare(String(a.updated_at)));
+    return [...open, ...done];
+  }
+
+  // The due date with its state in words (never colour alone): "overdue",
+  // "due today". Shared with the all-tasks list of the main view.
+  function dueCell(task, today) {
+    if (!task.due) return el("span", { class: "muted" }, "no due date");
+    if (task.status === "done") return el("span", {}, task.due);
+    if (task.due < today) {
+      return el("span", { class: "overdue" }, task.due, " ", el("span", { class: "badge overdue-badge" }, "overdue"));
+    }
+    if (task.due === today) return el("span", {}, task.due, " ", el("span", { class: "badge due-today" }, "due today"));
+    return el("span", {}, task.due);
+  }
+
+  function alertMarker(task) {
+    return task.alert_id
+      ? el("span", { class: "badge from-alert", title: `created from alert ${task.alert_id}` }, "from alert")
+      : null;
+  }
+
+  function taskRows(tasks, onDone) {
+    const today = Cairn.todayUtc();
+    return sortTasks(tasks).map((t) =>
+      el("tr", { "data-task": t.task_id, "data-status": t.status, class: t.status === "done" ? "task-done" : null },
+        el("th", { scope: "row", class: "task-title" }, t.title, " ", alertMarker(t)),
+        el("td", {}, t.owner || el("span", { class: "muted" }, "nobody")),
+        el("td", {}, dueCell(t, today)),
+        el("td", {}, el("span", { class: `badge task-${t.status}` }, t.status)),
+        el("td", { class: "muted" }, t.created_by, " ", formatTime(t.created_at)),
+        el("td", {}, t.status === "done" || !onDone ? null
+          : el("button", { type: "button", class: "secondary task-done-button", "data-task": t.task_id,
+                           "aria-label": `Mark "${t.title}" done` }, "Done"))));
+  }
+
+  // The account's tasks (GET/POST /v1/accounts/{id}/tasks, PATCH .../{task}):
+  // the list, a form to add one, a Done button per open task. Returns the
+  // section and `prefill(alert)` for the alert part's button.
+  function tasksPart(detail, initial, api) {
+    const base = `/v1/accounts/${encodeURIComponent(detail.account_id)}/tasks`;
+    const listBox = el("div", { id: "tasks-list" });
+    const status = el("p", { class: "status", id: "tasks-status", role: "status", "aria-live": "polite" });
+    let alertId = "";
+    const title = el("input", { type: "text", id: "task-title", name: "title", required: true, maxlength: 200 });
+    const owner = el("input", { type: "text", id: "task-owner", name: "owner", maxlength: 64,
+                                spellcheck: "false", placeholder: "token name" });
+    const due = el("input", { type: "date", id: "task-due", name: "due" });
+    const fromAlert = el("span", { id: "task-alert", class: "muted hidden" });
+    const form = el("form", { class: "inline-form", id: "task-form", autocomplete: "off" },
+      el("label", {}, "Title ", title), el("label", {}, "Owner ", owner), el("label", {}, "Due ", due),
+      fromAlert, el("button", { type: "submit" }, "Add task"));
+
+    function showList(tasks) {
+      const rows = taskRows(tasks, markDone);
+      listBox.replaceChildren(rows.length === 0
+        ? el("p", { class: "empty", id: "tasks-empty" }, "No tasks yet.")
+        : el("div", { class: "table-scroll" },
+            el("table", { class: "data", id: "tasks" },
+              el("thead", {}, el("tr", {},
+                el("th", { scope: "col" }, "Task"), el("th", { scope: "col" }, "Owner"),
+                el("th", { scope: "col" }, "Due"), el("th", { scope: "col" }, "Status"),
+                el("th", { scope: "col" }, "Created"), el("th", { scope: "col" }, ""))),
+              el("tbody", {}, rows))));
+    }
+
+    // Fetches the list again after a write and then says `done`, so the
+    // message never runs ahead of the list it describes.
+    async function reload(done) {
+      try {
+        showList((await api.get(base)).tasks || []);
+        setFormStatus(status, done, false);
+      } catch (error) {
+        setFormStatus(status, `${done} Could not reload the tasks: ${error.message}`, true);
+      }
+    }
+
+    async function markDone(taskId) {
+      setFormStatus(status, "Saving…", false);
+      const answer = await api.send("PATCH", `${base}/${encodeURIComponent(taskId)}`, { status: "done" });
+      if (!answer.ok) return setFormStatus(status, refusal(answer), true);
+      await reload("Task marked done.");
+    }
+
+    listBox.addEventListener("click", (event) => {
+      const button = event.target.closest("button.task-done-button");
+      if (button) markDone(button.dataset.task);
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { title: title.value.trim(), owner: owner.value.trim(), due: due.value || null };
+      if (alertId) body.alert_id = alertId;
+      setFormStatus(status, "Saving…", false);
+      const answer = await api.send("POST", base, body);
+      if (!answer.ok) return setFormStatus(status, refusal(answer), true);
+      form.reset();
+      prefill(null);
+      await reload("Task added.");
+    });
+
+    function prefill(alert) {
+      alertId = alert ? alert.alert_id : "";
+      fromAlert.textContent = alert ? `from the ${alert.severity} alert opened ${formatTime(alert.opened_at)}` : "";
+      fromAlert.classList.toggle("hidden", !alert);
+      if (alert) {
+        title.value = title.value || `Follow up the ${alert.severity} usage alert`;
+        title.focus();
+      }
+    }
+
+    if (initial.ok) showList(initial.value.tasks || []);
+    else listBox.replaceChildren(el("p", { class: "status error", id: "tasks-error" }, `Could not load: ${initial.error}`));
+    return { node: section("Tasks", listBox, form, status), prefill };
+  }
+
+  function noteItems(notes) {
+    return notes.map((n) =>
+      el("li", { "data-note": n.note_id },
+        el("div", { class: "note-meta" }, el("strong", {}, n.author), " ", el("time", { datetime: n.created_at }, formatTime(n.created_at))),
+        el("p", { class: "note-text" }, n.text)));
+  }
+
+  // The account's notes (GET/POST /v1/accounts/{id}/notes), newest first as
+  // the API lists them, and a form to add one.
+  function notesPart(detail, initial, api) {
+    const base = `/v1/accounts/${encodeURIComponent(detail.account_id)}/notes`;
+    const listBox = el("div", { id: "notes-list" });
+    const status = el("p", { class: "status", id: "notes-status", role: "status", "aria-live": "polite" });
+    const text = el("textarea", { id: "note-text", name: "text", required: true, maxlength: 4096, rows: 3 });
+    const form = el("form", { class: "inline-form note-form", id: "note-form", autocomplete: "off" },
+      el("label", {}, "Note ", text), el("button", { type: "submit" }, "Add note"));
+
+    function showList(notes) {
+      listBox.replaceChildren(notes.length === 0
+        ? el("p", { class: "empty", id: "notes-empty" }, "No notes yet.")
+        : el("ul", { class: "notes", id: "notes" }, noteItems(notes)));
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      setFormStatus(status, "Saving…", false);
+      const answer = await api.send("POST", base, { text: text.value });
+      if (!answer.ok) return setFormStatus(status, refusal(answer), true);
+      form.reset();
+      try {
+        showList((await api.get(base)).notes || []);
+        setFormStatus(status, "Note added.", false);
+      } catch (error) {
+        setFormStatus(status, `Note added. Could not reload the notes: ${error.message}`, true);
+      }
+    });
+
+    if (initial.ok) showList(initial.value.notes || []);
+    else listBox.replaceChildren(el("p", { class: "status error", id: "notes-error" }, `Could not load: ${initial.error}`));
+    return section("Notes", listBox, form, status);
+  }
+
+  // NPS and CSAT figures (the detail's `nps`, or the overall summary's).
+  // Shared with the main view's card.
+  function npsFacts(scores, id) {
+    if (!scores || typeof scores !== "object" || !scores.from_day) {
+      return el("p", { class: "empty", id: `${id}-empty` }, "No survey data.");
+    }
+    const span = `${scores.from_day} to ${scores.to_day}`;
+    const nps = scores.nps === null || scores.nps === undefined ? null : Number(scores.nps);
+    const csat = scores.csat_mean === null || scores.csat_mean === undefined ? null : Number(scores.csat_mean);
+    return el("div", { class: "nps", id },
+      el("p", { class: "muted" }, `Latest answer per user, ${span}`),
+      definitionList([
+        ["NPS", nps === null ? "no answers" : el("span", { class: "nps-value", "data-nps": nps.toFixed(1) }, formatNps(nps))],
+        ["NPS responses", String(scores.nps_responses ?? 0)],
+        ["Promoters (9-10)", String(scores.promoters ?? 0)],
+        ["Passives (7-8)", String(scores.passives ?? 0)],
+        ["Detractors (0-6)", String(scores.detractors ?? 0)],
+        ["CSAT mean (1-5)", csat === null ? "no answers" : el("span", { "data-csat": csat.toFixed(2) }, csat.toFixed(2))],
+        ["CSAT responses", String(scores.csat_responses ?? 0)],
+      ]));
+  }
+
+  // -100..100, one decimal unless whole, with its sign.
+  function formatNps(value) {
+    const text = Number.isInteger(value) ? String(value) : value.toFixed(1);
+    return value > 0 ? `+${text}` : text;
+  }
+
+  function npsPart(detail) {
+    return section("NPS and CSAT, last 90 days", npsFacts(detail.nps, "account-nps"));
+  }
+
+  // Renewal outcomes recorded for the account (GET .../outcomes), oldest
+  // renewal first as the API lists them.
+  function outcomesPart(initial) {
+    if (!initial.ok) return failedPart("Renewal outcomes", "outcomes", initial.error);
+    const outcomes = initial.value.outcomes || [];
+    if (outcomes.length === 0) {
+      return section("Renewal outcomes", el("p", { class: "empty", id: "outcomes-empty" }, "No renewal outcome recorded."));
+    }
+    return section("Renewal outcomes",
+      el("div", { class: "table-scroll" },
+        el("table", { class: "data", id: "outcomes" },
+          el("thead", {}, el("tr", {},
+            el("th", { scope: "col" }, "Renewal date"), el("th", { scope: "col" }, "Outcome"),
+            el("th", { scope: "col", class: "num" }, "ARR before"), el("th", { scope: "col", class: "num" }, "ARR after"),
+            el("th", { scope: "col" }, "Recorded"))),
+          el("tbody", {}, outcomes.map((o) =>
+            el("tr", { "data-renewal": o.renewal_date },
+              el("th", { scope: "row" }, o.renewal_date),
+              el("td", {}, el("span", { class: `badge outcome-${o.outcome}` }, o.outcome)),
+              el("td", { class: "num" }, money(o.arr_before)),
+              el("td", { class: "num" }, money(o.arr_after)),
+              el("td", {}, formatTime(o.recorded_at))))))));
   }
 
   function duration(seconds) {
@@ -204,11 +449,23 @@ const CairnAccount = (() => {
       Number(users.total) > rows.length ? el("p", { class: "muted" }, `${rows.length} of ${users.total} users shown.`) : null);
   }
 
-  // The account page's sections, in reading order.
-  function render(detail, history, users) {
-    return [healthPart(detail), historyPart(history), contextPart(detail), alertPart(detail),
+  // The account page's sections, in reading order. `workflow` holds the
+  // settled fetches {tasks, notes, outcomes} (each {ok, value} or
+  // {ok: false, error}) and the `api` ({get, send}) the parts write through.
+  function render(detail, history, users, workflow) {
+    const tasks = tasksPart(detail, workflow.tasks, workflow.api);
+    const alert = alertPart(detail, tasks.prefill);
+    const button = alert.querySelector("#task-from-alert");
+    if (button) {
+      button.addEventListener("click", () => {
+        tasks.prefill(detail.open_alert);
+        tasks.node.scrollIntoView({ block: "nearest" });
+      });
+    }
+    return [healthPart(detail), historyPart(history), contextPart(detail), alert, tasks.node,
+            notesPart(detail, workflow.notes, workflow.api), npsPart(detail), outcomesPart(workflow.outcomes),
             milestonesPart(detail), goalsPart(detail), usersPart(users || {})];
   }
 
-  return { render, historyChart };
+  return { render, historyChart, dueCell, alertMarker, npsFacts };
 })();

@@ -1,6 +1,7 @@
 // Cairn vendor dashboard: the account list (search, filters, sort, paging,
-// CSV), open alerts, upcoming renewals with the ARR forecast, and one
-// account's page, from the collector's admin JSON API. The admin token comes
+// CSV), open alerts, open tasks of every account, upcoming renewals with the
+// ARR forecast, NPS, retention and the health backtest, and one account's
+// page, from the collector's admin JSON API. The admin token comes
 // from the URL fragment (#token=...) or the form, stays in this tab's
 // sessionStorage, and is sent only as an Authorization header. The view
 // (filters, page, open account) lives in the fragment too, so a reload or
@@ -9,12 +10,17 @@
 
 (() => {
   const { el, sparkline, percent, formatTime, setState, money } = Cairn;
+  const TASKS_PAGE_SIZE = 25;
   const TOKEN_KEY = "cairn-admin-token";
   const PAGE_SIZE = 50;
   const RENEWALS_PAGE_SIZE = 20;
   const FILTERS = ["q", "band", "owner", "plan", "segment", "alert", "sort"];
-  const VIEW_KEYS = [...FILTERS, "from", "rfrom", "account"];
-  const LIST_SECTIONS = ["accounts-section", "alerts-section", "renewals-section"];
+  // towner/tfrom: the open-tasks list's owner filter and page token; bdays:
+  // the backtest's days before renewal (the API's default, 30, when unset).
+  const VIEW_KEYS = [...FILTERS, "from", "rfrom", "towner", "tfrom", "bdays", "account"];
+  const BACKTEST_DAYS = ["0", "7", "30", "60", "90"];
+  const LIST_SECTIONS = ["accounts-section", "alerts-section", "tasks-section", "renewals-section",
+                         "nps-section", "retention-section", "backtest-section"];
   let token = "";
 
   class HttpError extends Error {
@@ -28,6 +34,31 @@
     const answer = await Cairn.getJson(path, "Bearer " + token);
     if (!answer.ok) throw new HttpError(answer.status, answer.text);
     return answer.json;
+  }
+
+  // The calls the account page's tasks and notes make.
+  const api = {
+    get,
+    send: async (method, path, body) => {
+      try {
+        return await Cairn.sendJson(method, path, "Bearer " + token, body);
+      } catch (error) {
+        return { status: 0, ok: false, json: null, text: "" };
+      }
+    },
+  };
+
+  // A fetch whose failure is shown in its own section instead of failing
+  // the page: {ok: true, value} or {ok: false, error: text}. A refused
+  // token (401) still fails the page, as every other call would too.
+  async function settle(path) {
+    try {
+      return { ok: true, value: await get(path) };
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 401) throw error;
+      return { ok: false, error: error instanceof HttpError
+        ? `the collector answered ${error.status}: ${error.message}` : "cannot reach the collector" };
+    }
   }
 
   function show(id, visible) {
@@ -264,11 +295,111 @@
         el("td", { class: "num" }, m.good))));
   }
 
+  // ---- open tasks of every account, NPS, retention, backtest: each from
+  // its own call, so one failing endpoint leaves the others on the page ----
+
+  function sectionError(id, result) {
+    const node = document.getElementById(`${id}-error`);
+    node.textContent = result.ok ? "" : `Could not load: ${result.error}`;
+    show(`${id}-error`, !result.ok);
+    return result.ok;
+  }
+
+  function renderTasks(result, view) {
+    document.getElementById("t-owner").value = view.towner;
+    const ok = sectionError("all-tasks", result);
+    const page = ok ? result.value : { tasks: [] };
+    const today = Cairn.todayUtc();
+    const tasks = page.tasks || [];
+    fillTable("all-tasks", ok ? "all-tasks-empty" : null, tasks.map((t) =>
+      el("tr", { "data-task": t.task_id, "data-account": t.account_id },
+        el("td", {}, CairnAccount.dueCell(t, today)),
+        el("th", { scope: "row" }, accountLink(t.account_id, view)),
+        el("td", { class: "task-title" }, t.title, " ", CairnAccount.alertMarker(t)),
+        el("td", {}, t.owner || el("span", { class: "muted" }, "nobody")),
+        el("td", { class: "muted" }, t.created_by))));
+    if (!ok) show("all-tasks-empty", false);
+    document.getElementById("tasks-range").textContent =
+      `${tasks.length} shown${page.next_page_token ? ", more on the next page" : ""}`;
+    const first = document.getElementById("tasks-first");
+    const next = document.getElementById("tasks-next");
+    first.disabled = !view.tfrom;
+    next.disabled = !page.next_page_token;
+    first.onclick = () => go({ ...view, tfrom: "" });
+    next.onclick = () => go({ ...view, tfrom: page.next_page_token });
+  }
+
+  function renderNps(result) {
+    const box = document.getElementById("nps-summary");
+    if (!sectionError("nps", result)) return box.replaceChildren();
+    box.replaceChildren(CairnAccount.npsFacts(result.value.overall, "nps-overall"));
+  }
+
+  function ratioCell(value) {
+    return el("td", { class: "num" }, value === null || value === undefined ? "–" : percent(value));
+  }
+
+  function retentionRow(f, isTotal) {
+    return el("tr", { "data-month": f.month, class: isTotal ? "total" : null },
+      el("th", { scope: "row" }, isTotal ? "All months" : f.month),
+      el("td", { class: "num" }, f.renewals ?? 0),
+      el("td", { class: "num" }, f.renewed ?? 0),
+      el("td", { class: "num" }, f.churned ?? 0),
+      el("td", { class: "num" }, f.downgraded ?? 0),
+      el("td", { class: "num" }, f.expanded ?? 0),
+      el("td", { class: "num" }, money(f.arr_before)),
+      el("td", { class: "num" }, money(f.arr_after)),
+      ratioCell(f.gross_retention),
+      ratioCell(f.net_retention),
+      ratioCell(f.churn_rate));
+  }
+
+  function renderRetention(result) {
+    const ok = sectionError("retention", result);
+    const report = ok ? result.value : {};
+    const total = report.total || {};
+    const any = Number(total.renewals) > 0;
+    const months = (report.months || []).slice().reverse();
+    fillTable("retention", null, any ? [...months.map((m) => retentionRow(m, false)), retentionRow(total, true)] : []);
+    show("retention-empty", ok && !any);
+  }
+
+  function backtestDays(view) {
+    return BACKTEST_DAYS.includes(view.bdays) ? view.bdays : "30";
+  }
+
+  function renderBacktest(result, view) {
+    document.getElementById("b-days").value = backtestDays(view);
+    const ok = sectionError("backtest", result);
+    const report = ok ? result.value : {};
+    const bands = report.bands || [];
+    const any = bands.some((b) => Number(b.renewals) > 0);
+    document.getElementById("backtest-days").textContent = ok ? String(report.days_before) : "N";
+    document.getElementById("backtest-precision").textContent = ok ? percent(report.precision) : "";
+    document.getElementById("backtest-recall").textContent = ok ? percent(report.recall) : "";
+    show("backtest-figures", ok && any);
+    fillTable("backtest", null, any ? bands.map((b) => {
+      const lost = Number(b.churned || 0) + Number(b.downgraded || 0);
+      return el("tr", { "data-band": b.band },
+        el("th", { scope: "row" }, el("span", { class: `badge band-${b.band}` }, b.band)),
+        el("td", { class: "num" }, b.renewals ?? 0),
+        el("td", { class: "num" }, b.renewed ?? 0),
+        el("td", { class: "num" }, b.churned ?? 0),
+        el("td", { class: "num" }, b.downgraded ?? 0),
+        el("td", { class: "num" }, b.expanded ?? 0),
+        el("td", { class: "num" }, Number(b.renewals) > 0 ? percent(lost / Number(b.renewals)) : "–"));
+    }) : []);
+    show("backtest-empty", ok && !any);
+  }
+
   async function showList(view) {
     show("account-section", false);
     fillForm(view);
     const filters = listQuery(view, {});
-    const [accounts, alerts, renewals, forecast, owners, plans, segments] = await Promise.all([
+    const taskQuery = new URLSearchParams({ status: "open", limit: String(TASKS_PAGE_SIZE) });
+    if (view.towner) taskQuery.set("owner", view.towner);
+    if (view.tfrom) taskQuery.set("page_token", view.tfrom);
+    const [accounts, alerts, renewals, forecast, owners, plans, segments, tasks, nps, retention, backtest] = await Promise.all([
       get("/v1/accounts?" + listQuery(view, { limit: String(PAGE_SIZE), page_token: view.from })),
       get("/v1/alerts?state=open"),
       get("/v1/renewals/upcoming?" + listQuery(view, { within_days: "90", limit: String(RENEWALS_PAGE_SIZE), page_token: view.rfrom })),
@@ -276,6 +407,10 @@
       get("/v1/account-groups?group_by=owner"),
       get("/v1/account-groups?group_by=plan"),
       get("/v1/account-groups?group_by=segment"),
+      settle("/v1/tasks?" + taskQuery.toString()),
+      settle("/v1/feedback/summary?days=90"),
+      settle("/v1/retention?months=12"),
+      settle(`/v1/backtest?days_before=${backtestDays(view)}&months=12`),
     ]);
     renderAccounts(accounts, view);
     renderAlerts(alerts);
@@ -284,22 +419,31 @@
     fillDatalist("owners", owners);
     fillDatalist("plans", plans);
     fillDatalist("segments", segments);
+    renderTasks(tasks, view);
+    renderNps(nps);
+    renderRetention(retention);
+    renderBacktest(backtest, view);
     for (const id of LIST_SECTIONS) show(id, true);
   }
 
   // ---- one account ----
 
   async function showAccount(view) {
-    const [detail, history, users] = await Promise.all([
-      get(`/v1/accounts/${encodeURIComponent(view.account)}`),
-      get(`/v1/accounts/${encodeURIComponent(view.account)}/history?days=120`),
-      get(`/v1/accounts/${encodeURIComponent(view.account)}/users?days=90`),
+    const base = `/v1/accounts/${encodeURIComponent(view.account)}`;
+    const [detail, history, users, tasks, notes, outcomes] = await Promise.all([
+      get(base),
+      get(`${base}/history?days=120`),
+      get(`${base}/users?days=90`),
+      settle(`${base}/tasks`),
+      settle(`${base}/notes`),
+      settle(`${base}/outcomes`),
     ]);
     for (const id of LIST_SECTIONS) show(id, false);
     document.getElementById("account-back").href = viewHash({ ...view, account: "" });
     document.getElementById("account-heading").textContent = `Account ${detail.account_id}`;
     document.getElementById("as-of").textContent = detail.evaluated_at ? `computed ${formatTime(detail.evaluated_at)}` : "";
-    document.getElementById("account-body").replaceChildren(...CairnAccount.render(detail, history, users));
+    document.getElementById("account-body").replaceChildren(
+      ...CairnAccount.render(detail, history, users, { tasks, notes, outcomes, api }));
     show("account-section", true);
   }
 
@@ -360,6 +504,14 @@
       go(formView());
     });
     document.getElementById("f-clear").addEventListener("click", () => go({}));
+    document.getElementById("backtest-filter").addEventListener("submit", (event) => {
+      event.preventDefault();
+      go({ ...readView(), bdays: document.getElementById("b-days").value });
+    });
+    document.getElementById("tasks-filter").addEventListener("submit", (event) => {
+      event.preventDefault();
+      go({ ...readView(), towner: document.getElementById("t-owner").value.trim(), tfrom: "" });
+    });
     window.addEventListener("hashchange", route);
 
     // The view is read before the token is taken out of the fragment, then
