@@ -34,8 +34,8 @@ std::string FormatHealthModel(const admin::v1::HealthModel& model) {
     absl::StrAppend(&out, "onboarding profile: off\n");
   }
   absl::StrAppend(&out, "bands: good from ", model.good_at(), ", watch from ", model.watch_at(),
-                  ", poor below", model.poor_factor_caps() ? "; a poor factor makes the band poor" : "",
-                  "\n");
+                  ", poor below",
+                  model.poor_factor_caps() ? "; a poor factor makes the band poor" : "", "\n");
   absl::StrAppend(&out, "NPS counts from ", model.nps_min_responses(), " answers\n");
   if (model.has_accounts_rescored()) {
     absl::StrAppend(&out, "rescored ", model.accounts_rescored(), " accounts\n");

@@ -61,11 +61,11 @@ std::optional<std::string> SetBody(const Args& args, admin::v1::HealthModel* bod
     std::string_view option;
     void (admin::v1::HealthModel::*set)(int32_t);
   };
-  for (const IntField& f : {IntField{"--onboarding-days", &admin::v1::HealthModel::set_onboarding_days},
-                            IntField{"--good-at", &admin::v1::HealthModel::set_good_at},
-                            IntField{"--watch-at", &admin::v1::HealthModel::set_watch_at},
-                            IntField{"--nps-min-responses",
-                                     &admin::v1::HealthModel::set_nps_min_responses}}) {
+  for (const IntField& f :
+       {IntField{"--onboarding-days", &admin::v1::HealthModel::set_onboarding_days},
+        IntField{"--good-at", &admin::v1::HealthModel::set_good_at},
+        IntField{"--watch-at", &admin::v1::HealthModel::set_watch_at},
+        IntField{"--nps-min-responses", &admin::v1::HealthModel::set_nps_min_responses}}) {
     std::optional<std::string> text = TextOption(args, f.option);
     if (!text) continue;
     int32_t value = 0;
@@ -103,14 +103,12 @@ int RunHealthModelCommand(Command& command, const Args& args) {
     admin::v1::HealthModel body;
     if (std::optional<std::string> wrong = SetBody(args, &body)) return Usage(*wrong, kCommand);
     const std::string text = BodyJson(body);
-    return command.Run<admin::v1::HealthModel>("PUT", "/v1/health-model", &text,
-                                               FormatHealthModel);
+    return command.Run<admin::v1::HealthModel>("PUT", "/v1/health-model", &text, FormatHealthModel);
   }
   if (pos[1] == "reset") {
     if (!OnlyOptions(args, {"--yes"}, &bad)) return Usage("unknown option " + bad, kCommand);
     if (!args.flags.contains("--yes")) {
-      return Usage("reset replaces the vendor's model with the built-in one: add --yes",
-                   kCommand);
+      return Usage("reset replaces the vendor's model with the built-in one: add --yes", kCommand);
     }
     return command.Run<admin::v1::HealthModel>("DELETE", "/v1/health-model", nullptr,
                                                FormatHealthModel);

@@ -351,10 +351,18 @@ TEST_F(DashboardBrowserTest, AccountPageShowsFactorsHistoryAndContext) {
   std::string dom = Dom(path, "vendor-account-globex");
   ASSERT_THAT(dom, HasSubstr("data-state=\"ready\"")) << dom;
   EXPECT_THAT(dom, HasSubstr("Account globex"));
-  // The four factors, each with its own row.
-  for (const char* factor : {"frequency", "trend", "breadth", "time_to_value"}) {
+  // The four factors and the two optional ones, each with its own row.
+  for (const char* factor :
+       {"frequency", "trend", "breadth", "time_to_value", "dependence", "nps"}) {
     EXPECT_THAT(dom, HasSubstr(absl::StrCat("data-factor=\"", factor, "\""))) << factor;
   }
+  // The optional factors are not weighed by the built-in model: shown, with
+  // why, but not counted.
+  EXPECT_THAT(dom, ContainsRegex("<td class=\"reason\">(the busiest user holds [0-9]+% of "
+                                 "[0-9]+ logins|no logins in the last 28 days)"));
+  EXPECT_THAT(dom, HasSubstr("<td class=\"reason\">not read: NPS has no weight in this health "
+                             "model</td>"));
+  EXPECT_THAT(dom, Not(HasSubstr("id=\"health-profile\"")));  // not a young account
   EXPECT_THAT(dom, HasSubstr("class=\"badge band-poor\">poor</span>"));
   // Each factor says why in a line of its own.
   EXPECT_THAT(dom, HasSubstr("<th scope=\"col\">Why</th>"));
@@ -1111,7 +1119,11 @@ TEST_F(DashboardBrowserTest, TasksNotesNpsRetentionAndBacktestShowTheApisFigures
   EXPECT_THAT(account, Not(HasSubstr("<script>x")));
   // NPS of the account: the detail's block, figure for figure.
   std::string detail = AdminGet(base, "/v1/accounts/globex");
-  ExpectNpsFacts(account, "account-nps", Section(detail, "nps"));
+  // The account's own NPS block, after the health factors (which have an
+  // "nps" factor of their own).
+  const size_t nps_block = detail.rfind("\"nps\":{\"");
+  ASSERT_NE(nps_block, std::string::npos) << detail;
+  ExpectNpsFacts(account, "account-nps", std::string_view(detail).substr(nps_block));
   EXPECT_THAT(account, HasSubstr("data-nps=\"25.0\""));  // (2 promoters - 1 detractor) / 4
   // Its renewal outcome.
   EXPECT_EQ(RowCells(account, "id=\"outcomes\"", "data-renewal=\"" + DateIn(0)).size(), 5u);

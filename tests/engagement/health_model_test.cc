@@ -1,11 +1,12 @@
 // The vendor's health model: weights, thresholds, the onboarding profile and
 // the two optional factors (single-user dependence and NPS), with
 // hand-computed scores.
+#include "cairn/engagement/health_model.h"
+
 #include <string>
 
 #include "cairn/engagement/dependence.h"
 #include "cairn/engagement/health.h"
-#include "cairn/engagement/health_model.h"
 #include "fixtures.h"
 #include "gtest/gtest.h"
 
@@ -50,14 +51,11 @@ TEST(HealthModelTest, ValidationNamesTheField) {
   m.onboarding_weights.nps = -1;
   EXPECT_EQ(ValidateHealthModel(m).message(), "onboarding_weights.nps must be 0-100");
   m = HealthModel{};
-  m.weights = FactorWeights{.frequency = 0,
-                            .trend = 0,
-                            .breadth = 0,
-                            .time_to_value = 0,
-                            .dependence = 50,
-                            .nps = 50};
+  m.weights = FactorWeights{
+      .frequency = 0, .trend = 0, .breadth = 0, .time_to_value = 0, .dependence = 50, .nps = 50};
   EXPECT_EQ(ValidateHealthModel(m).code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ValidateHealthModel(m).message(), "weights must give frequency, trend, breadth or time_to_value a weight above 0");
+  EXPECT_EQ(ValidateHealthModel(m).message(),
+            "weights must give frequency, trend, breadth or time_to_value a weight above 0");
   m = HealthModel{};
   m.watch_at = 70;
   EXPECT_EQ(ValidateHealthModel(m).message(), "watch_at must be 0 or more and below good_at");
@@ -74,12 +72,8 @@ TEST(HealthModelTest, ValidationNamesTheField) {
 
 TEST(HealthModelTest, WeightsAndThresholdsChangeScoreAndBand) {
   HealthModel model;
-  model.weights = FactorWeights{.frequency = 10,
-                                .trend = 0,
-                                .breadth = 90,
-                                .time_to_value = 0,
-                                .dependence = 0,
-                                .nps = 0};
+  model.weights = FactorWeights{
+      .frequency = 10, .trend = 0, .breadth = 90, .time_to_value = 0, .dependence = 0, .nps = 0};
   // (10*0.9 + 90*0.8) / 100 = 0.81.
   Health h = ComputeHealth(Grown(), model, kNow);
   EXPECT_EQ(h.score, 81);
@@ -131,7 +125,7 @@ TEST(HealthModelTest, YoungAccountsUseTheOnboardingWeights) {
   EXPECT_EQ(h.score, 91);
   // Past onboarding_days the standard weights apply: 27 + 20 + 24 + 20 = 91
   // of 100 too, so change the trend to tell them apart.
-  in.trend.ratio = 0.5;  // 0.3
+  in.trend.ratio = 0.5;                                 // 0.3
   EXPECT_EQ(ComputeHealth(in, model, kNow).score, 91);  // trend not weighted yet
   model.onboarding_days = 7;
   h = ComputeHealth(in, model, kNow);
@@ -205,7 +199,7 @@ TEST(DependenceTest, CountsTheLastFourWeeksAndEveryKnownUser) {
   input.account_id = "acme";
   input.first_logins = {{"old", At(-200)}, {"a", At(-50)}, {"b", At(-50)}};
   input.login_days = {
-      {"a", kToday - 1, 30},  {"a", kToday - 27, 10},  // in the window
+      {"a", kToday - 1, 30},  {"a", kToday - 27, 10},   // in the window
       {"b", kToday - 2, 10},  {"b", kToday - 28, 500},  // the 500 are a day too old
       {"c", kToday + 1, 900},                           // from a clock ahead: ignored
   };

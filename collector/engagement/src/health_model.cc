@@ -9,7 +9,7 @@ namespace {
 
 absl::Status CheckWeights(const char* name, const FactorWeights& w) {
   const std::pair<const char*, int> fields[] = {
-      {"frequency", w.frequency},   {"trend", w.trend},           {"breadth", w.breadth},
+      {"frequency", w.frequency},         {"trend", w.trend},           {"breadth", w.breadth},
       {"time_to_value", w.time_to_value}, {"dependence", w.dependence}, {"nps", w.nps}};
   for (const auto& [field, value] : fields) {
     if (value < 0 || value > kMaxFactorWeight) {

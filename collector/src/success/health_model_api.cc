@@ -65,7 +65,8 @@ HttpResponse EngagementApi::PutHealthModel(const HttpRequest& request, const Key
   }
   if (!update.updated_at().empty() || !update.updated_by().empty() ||
       update.has_accounts_rescored()) {
-    return EngagementError(400, "updated_at, updated_by and accounts_rescored are set by the server");
+    return EngagementError(400,
+                           "updated_at, updated_by and accounts_rescored are set by the server");
   }
   HealthModelStore models(store_);
   absl::StatusOr<StoredHealthModel> current = models.Get();

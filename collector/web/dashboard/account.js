@@ -14,6 +14,8 @@ const CairnAccount = (() => {
     ["trend", "Trend"],
     ["breadth", "Breadth (active users)"],
     ["time_to_value", "Time to value"],
+    ["dependence", "Single-user dependence"],
+    ["nps", "NPS"],
   ];
 
   function section(title, ...children) {
@@ -32,12 +34,16 @@ const CairnAccount = (() => {
     const healthObject = detail.health || {};
     const band = healthObject.band || "unknown";
     const factors = healthObject.factors || {};
-    const rows = FACTORS.map(([key, label]) => {
+    // A server without the optional factors sends none: no row for them.
+    const rows = FACTORS.filter(([key]) => factors[key] !== undefined).map(([key, label]) => {
       const factor = factors[key] || {};
       const score = scoreOf(factor.score);
+      const counted = Number(factor.weight) > 0;
       return el("tr", { "data-factor": key },
         el("th", { scope: "row" }, label),
-        el("td", {}, factor.applicable ? el("span", { class: `badge band-${factor.band}` }, factor.band) : "not applicable"),
+        el("td", {},
+          factor.applicable ? el("span", { class: `badge band-${factor.band}` }, factor.band) : "not applicable",
+          factor.applicable && !counted ? el("span", { class: "muted" }, " (not counted)") : null),
         el("td", { class: "num" }, score === null ? "–" : percent(score)),
         el("td", { class: "num" }, factor.weight ?? "–"),
         el("td", { class: "reason" }, factor.reason || ""));
@@ -46,7 +52,10 @@ const CairnAccount = (() => {
       el("p", { class: "health-summary" },
         el("span", { class: `badge band-${band}` }, band),
         el("span", { class: "score big", "aria-label": `score ${healthObject.score} of 100` }, String(healthObject.score ?? "–")),
-        healthObject.capped ? el("span", { class: "muted" }, "capped at poor: a factor is poor") : null),
+        healthObject.capped ? el("span", { class: "muted" }, "capped at poor: a factor is poor") : null,
+        healthObject.profile === "onboarding"
+          ? el("span", { class: "muted", id: "health-profile" }, "onboarding profile: a young account, scored on its onboarding weights")
+          : null),
       el("div", { class: "table-scroll" },
         el("table", { class: "data", id: "factors" },
           el("caption", {}, "Factor breakdown"),

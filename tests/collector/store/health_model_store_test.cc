@@ -3,12 +3,13 @@
 // with who set it, a PUT of an invalid model writes nothing, reset goes back
 // to the default and leaves the store's other settings alone, and a
 // hand-damaged row is reported, not silently replaced by the default.
+#include "store/health_model_store.h"
+
 #include <array>
 #include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
-#include "store/health_model_store.h"
 #include "store/sql_runner.h"
 #include "test_database.h"
 
@@ -50,12 +51,8 @@ engagement::HealthModel Custom() {
                .time_to_value = 14,
                .dependence = 15,
                .nps = 16};
-  m.onboarding_weights = {.frequency = 21,
-                          .trend = 0,
-                          .breadth = 23,
-                          .time_to_value = 24,
-                          .dependence = 25,
-                          .nps = 26};
+  m.onboarding_weights = {
+      .frequency = 21, .trend = 0, .breadth = 23, .time_to_value = 24, .dependence = 25, .nps = 26};
   m.onboarding_days = 45;
   m.good_at = 80;
   m.watch_at = 50;

@@ -24,12 +24,8 @@ struct FactorWeights {
 
 // The onboarding profile's default weights: a young account has no trend to
 // speak of and is judged mostly on reaching value.
-inline constexpr FactorWeights kOnboardingWeights{.frequency = 30,
-                                                  .trend = 0,
-                                                  .breadth = 30,
-                                                  .time_to_value = 40,
-                                                  .dependence = 0,
-                                                  .nps = 0};
+inline constexpr FactorWeights kOnboardingWeights{
+    .frequency = 30, .trend = 0, .breadth = 30, .time_to_value = 40, .dependence = 0, .nps = 0};
 
 // How a vendor scores account health (docs/metrics.md has the factors). The
 // defaults are the collector's built-in model; a vendor replaces them
