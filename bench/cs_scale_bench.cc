@@ -2,8 +2,8 @@
 // 20 users x 120 days seeded through the store's own SQL (its engagement
 // runner, multi-row INSERTs in transactions of 100 accounts), then what a
 // CS team does every day, timed with a wall clock:
-//  1. a full evaluation: AlertEvaluator::EvaluateAll plus
-//     HealthSnapshots::RefreshAll (the snapshots every list reads);
+//  1. a full evaluation: HealthSnapshots::EvaluateAndRefreshAll (alerts and
+//     the snapshots every list reads, one pass), then the two passes apart;
 //  2. API pages through EngagementApi::Handle (what the admin worker runs:
 //     the SQL, the JSON), each run 5 times: median and worst;
 //  3. the dashboard's first load: its requests as the page sends them (the
@@ -216,18 +216,25 @@ int Main(int argc, char** argv) {
   ManualClock clock(now);
   AlertEvaluator evaluator(store->get(), &clock, engagement::DropRule{}, false);
   HealthSnapshots snapshots(store->get());
+  // The collector's evaluation: alerts and snapshots in one pass. Then, for
+  // the ratio, the two apart as they ran before (the alerts' second pass
+  // changes nothing, so it costs what a first pass costs less its writes).
   start = Clock::now();
-  absl::StatusOr<AlertEvaluationCounts> counts = evaluator.EvaluateAll();
+  absl::StatusOr<AlertEvaluationCounts> counts = snapshots.EvaluateAndRefreshAll(evaluator, now);
   Check(counts.status(), "evaluate");
+  const double one_pass_s = Since(start);
+  start = Clock::now();
+  Check(evaluator.EvaluateAll().status(), "evaluate again");
   const double alerts_s = Since(start);
   start = Clock::now();
   absl::StatusOr<int64_t> refreshed = snapshots.RefreshAll(now);
   Check(refreshed.status(), "refresh");
   const double snapshots_s = Since(start);
   std::printf(
-      "full_evaluation_s=%.1f (alerts %.1f + snapshots %.1f; %lld alerts opened) "
-      "target<60\n",
-      alerts_s + snapshots_s, alerts_s, snapshots_s, static_cast<long long>(counts->opened));
+      "full_evaluation_s=%.1f (one pass; %lld alerts opened) target<60; "
+      "as two passes: alerts %.1f + snapshots %.1f = %.1f\n",
+      one_pass_s, static_cast<long long>(counts->opened), alerts_s, snapshots_s,
+      alerts_s + snapshots_s);
 
   EngagementApi api(store->get(), &clock, &evaluator, "bench-link-key-0123456789abcdef", nullptr,
                     &snapshots);

@@ -43,9 +43,13 @@ stage_done() {
 stage_done "formatting check"
 
 echo "== GCC build of the product (no tests)"
-# Line tables only: a third less compile time than full debug info.
+# Line tables only: a third less compile time than full debug info. The
+# collector's libraries as unity builds, as in the sanitizer builds (a
+# clean build here took 287 s one file per compile, 203 s so); the
+# default build of a developer still compiles each file on its own, which
+# is what catches a missing include.
 cmake -S . -B "$build-gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF \
-    -DCAIRN_PACKAGE_TEST=ON -DCAIRN_BINDING_TESTS=ON \
+    -DCAIRN_PACKAGE_TEST=ON -DCAIRN_BINDING_TESTS=ON -DCAIRN_UNITY_COLLECTOR=ON \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
     "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build "$build-gcc" -j "$jobs"

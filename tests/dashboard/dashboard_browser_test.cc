@@ -34,6 +34,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "auth/customer_link.h"
+#include "cairn/common/json_value.h"
 #include "child_process.h"
 #include "collector_process.h"
 #include "engagement_seed.h"
@@ -64,27 +65,33 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+// What every Chromium of these tests runs with: headless, no sandbox (a
+// container), nothing fetched from the network but the collector.
+const std::vector<std::string> kChromiumFlags = {
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-dev-shm-usage",
+};
+
 // One headless Chromium run with a profile of its own (removed after), its
 // stdout into `stdout_path`. Extra arguments come before the URL.
 absl::Status RunChromium(const std::string& url, const std::vector<std::string>& extra,
                          const std::string& stdout_path) {
   TempDir profile;
-  std::vector<std::string> args = {
-      kChromium,
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--no-default-browser-check",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-extensions",
-      "--disable-dev-shm-usage",
-      "--user-data-dir=" + profile.path(),
-      "--virtual-time-budget=10000",
-  };
+  std::vector<std::string> args = {kChromium};
+  args.insert(args.end(), kChromiumFlags.begin(), kChromiumFlags.end());
+  args.insert(args.end(), {
+                              "--user-data-dir=" + profile.path(),
+                              "--virtual-time-budget=10000",
+                          });
   args.insert(args.end(), extra.begin(), extra.end());
   args.push_back(url);
   int out = ::open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -515,31 +522,6 @@ TEST_F(DashboardBrowserTest, CsvExportFetchesTheListsQuery) {
 
 // ---- a browser driven over the DevTools protocol ----
 
-// `text` as a JSON string literal.
-std::string JsonQuote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // The JSON string literal starting at json[at] (its opening quote), decoded;
 // nullopt if it does not parse.
 std::optional<std::string> JsonUnquote(std::string_view json, size_t at) {
@@ -616,24 +598,14 @@ class DevToolsBrowser {
     int to_chrome[2], from_chrome[2];
     if (::pipe2(to_chrome, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
     if (::pipe2(from_chrome, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
-    std::vector<std::string> args = {
-        kChromium,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--disable-dev-shm-usage",
-        "--remote-debugging-pipe",
-        "--window-size=1280,900",
-        "--user-data-dir=" + profile,
-        "about:blank",
-    };
+    std::vector<std::string> args = {kChromium};
+    args.insert(args.end(), kChromiumFlags.begin(), kChromiumFlags.end());
+    args.insert(args.end(), {
+                                "--remote-debugging-pipe",
+                                "--window-size=1280,900",
+                                "--user-data-dir=" + profile,
+                                "about:blank",
+                            });
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);

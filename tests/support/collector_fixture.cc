@@ -24,6 +24,22 @@ void CollectorFixture::StartCollectorWith(CollectorProcessOptions options) {
   collector_ = *std::move(process);
 }
 
+void CollectorFixture::StartWithAdminToken(std::string write_key, std::string admin_token,
+                                           std::vector<std::string> extra_flags) {
+  admin_token_ = admin_token;
+  CollectorProcessOptions options;
+  options.write_key = std::move(write_key);
+  options.admin_token = std::move(admin_token);
+  options.extra_flags = {"--alert-interval-minutes=0"};
+  for (std::string& flag : extra_flags) options.extra_flags.push_back(std::move(flag));
+  StartCollectorWith(std::move(options));
+}
+
+HttpResult CollectorFixture::Call(const std::string& method, const std::string& path,
+                                  const std::string& body) {
+  return Request(method, path, body, {"Authorization: Bearer " + admin_token_});
+}
+
 HttpResult CollectorFixture::Request(const std::string& method, const std::string& path,
                                      const std::string& body,
                                      const std::vector<std::string>& headers) {

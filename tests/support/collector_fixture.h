@@ -28,6 +28,15 @@ class CollectorFixture : public ::testing::Test {
   // stays null and the test has a fatal failure.
   void StartCollectorWith(CollectorProcessOptions options);
 
+  // Starts a collector (as StartCollectorWith) with `write_key`,
+  // `admin_token` and alerts evaluated only on demand
+  // (--alert-interval-minutes=0), then `extra_flags`; Call uses the token.
+  void StartWithAdminToken(std::string write_key, std::string admin_token,
+                           std::vector<std::string> extra_flags = {});
+
+  // Request with the admin token of StartWithAdminToken as bearer.
+  HttpResult Call(const std::string& method, const std::string& path, const std::string& body = "");
+
   // `method` `path` on the collector with `headers`; a transport failure
   // adds a test failure and returns an empty result (status 0).
   HttpResult Request(const std::string& method, const std::string& path,
@@ -47,6 +56,7 @@ class CollectorFixture : public ::testing::Test {
   TempDir dir_;
   std::string db_path_ = dir_.File("collector.db");
   std::unique_ptr<CollectorProcess> collector_;
+  std::string admin_token_;
 };
 
 }  // namespace cairn::testing

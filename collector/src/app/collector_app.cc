@@ -83,16 +83,19 @@ int RunCollector(CollectorConfig& config, const sigset_t& signals) {
   if (webhook_on) {
     sender = std::make_unique<WebhookSender>(store->get(), SystemClock(), config.alerts.webhook);
   }
-  // What the account lists read: refreshed after each scheduled evaluation.
+  // What the account lists read: each scheduled evaluation steps the alerts
+  // and refreshes the snapshots in one pass over the accounts.
   auto snapshots = std::make_unique<HealthSnapshots>(store->get());
   HealthSnapshots* snapshots_ptr = snapshots.get();
+  AlertEvaluator* evaluator_ptr = evaluator.get();
   auto scheduler = std::make_unique<AlertScheduler>(
       evaluator.get(), sender.get(), SystemClock(), config.alerts.interval, absl::Seconds(5),
-      [snapshots_ptr] {
-        absl::StatusOr<int64_t> refreshed = snapshots_ptr->RefreshAll(SystemClock()->Now());
-        if (!refreshed.ok()) {
-          Log(LogLevel::kError, "health_snapshots_failed",
-              {{"code", absl::StatusCodeToString(refreshed.status().code())}});
+      [snapshots_ptr, evaluator_ptr] {
+        absl::StatusOr<AlertEvaluationCounts> counts =
+            snapshots_ptr->EvaluateAndRefreshAll(*evaluator_ptr, SystemClock()->Now());
+        if (!counts.ok()) {
+          Log(LogLevel::kError, "alerts_evaluation_failed",
+              {{"code", absl::StatusCodeToString(counts.status().code())}});
         }
       });
   AlertScheduler* scheduler_ptr = scheduler.get();

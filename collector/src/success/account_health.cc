@@ -28,10 +28,23 @@ bool AccountHealth::RiskierFirst(const AccountView& a, const AccountView& b) {
 
 absl::StatusOr<AccountView> AccountHealth::ComputeWith(std::string_view account_id, absl::Time now,
                                                        const std::vector<StoredAlert>& open_alerts,
-                                                       const engagement::HealthModel& model) {
+                                                       const engagement::HealthModel& model,
+                                                       const BeforeView* before_view) {
   EngagementStore tables(store_);
   absl::StatusOr<engagement::AccountInput> input = tables.ReadAccountInput(account_id, now);
   if (!input.ok()) return input.status();
+  std::optional<std::vector<StoredAlert>> reread;
+  if (before_view != nullptr) {
+    absl::StatusOr<bool> changed = (*before_view)(account_id, *input);
+    if (!changed.ok()) return changed.status();
+    if (*changed) {
+      absl::StatusOr<std::optional<StoredAlert>> open = tables.OpenAlertOf(account_id);
+      if (!open.ok()) return open.status();
+      reread.emplace();
+      if (*open) reread->push_back(**std::move(open));
+    }
+  }
+  const std::vector<StoredAlert>& alerts = reread ? *reread : open_alerts;
   absl::StatusOr<std::optional<AccountSettings>> settings = tables.GetAccountSettings(account_id);
   if (!settings.ok()) return settings.status();
   // NPS costs two queries per account, so it is read only when it counts.
@@ -54,7 +67,7 @@ absl::StatusOr<AccountView> AccountHealth::ComputeWith(std::string_view account_
     const engagement::DayIndex end = today - 7 * (kSparklineWeeks - 1 - w);
     view.weekly_logins[static_cast<size_t>(w)] = engagement::LoginsBetween(days, end - 6, end);
   }
-  for (const StoredAlert& alert : open_alerts) {
+  for (const StoredAlert& alert : alerts) {
     if (alert.account_id == account_id && alert.open) {
       view.open_alert = alert;
       break;
@@ -80,10 +93,11 @@ absl::StatusOr<AccountView> AccountHealth::Compute(std::string_view account_id, 
   if (*open) alerts.push_back(**std::move(open));
   absl::StatusOr<StoredHealthModel> model = HealthModelStore(store_).Get();
   if (!model.ok()) return model.status();
-  return ComputeWith(account_id, now, alerts, model->model);
+  return ComputeWith(account_id, now, alerts, model->model, nullptr);
 }
 
-absl::StatusOr<std::vector<AccountView>> AccountHealth::ComputeAll(absl::Time now) {
+absl::StatusOr<std::vector<AccountView>> AccountHealth::ComputeAll(absl::Time now,
+                                                                   const BeforeView* before_view) {
   EngagementStore tables(store_);
   absl::StatusOr<std::vector<std::string>> ids = tables.ListAccountIds();
   if (!ids.ok()) return ids.status();
@@ -94,7 +108,7 @@ absl::StatusOr<std::vector<AccountView>> AccountHealth::ComputeAll(absl::Time no
   std::vector<AccountView> views;
   views.reserve(ids->size());
   for (const std::string& id : *ids) {
-    absl::StatusOr<AccountView> view = ComputeWith(id, now, *open, model->model);
+    absl::StatusOr<AccountView> view = ComputeWith(id, now, *open, model->model, before_view);
     if (!view.ok()) return view.status();
     views.push_back(*std::move(view));
   }

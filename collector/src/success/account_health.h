@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cairn/engagement/engagement.h"
@@ -62,11 +63,19 @@ class AccountHealth {
   // ComputeEngagement (microseconds). Fails with the store's error.
   absl::StatusOr<AccountView> Compute(std::string_view account_id, absl::Time now);
 
+  // Runs on each account's rows before its view is computed, e.g. the alert
+  // evaluation of the same pass; returns true when it may have changed the
+  // account's open alert (the view then reads it again).
+  using BeforeView =
+      absl::FunctionRef<absl::StatusOr<bool>(std::string_view, const engagement::AccountInput&)>;
+
   // Every account (EngagementStore::ListAccountIds), riskiest first: band
-  // poor, watch, good; by score ascending within a band; then by id. Cost:
-  // Compute per account (one open-alerts read shared). Fails with the
-  // store's error.
-  absl::StatusOr<std::vector<AccountView>> ComputeAll(absl::Time now);
+  // poor, watch, good; by score ascending within a band; then by id. With
+  // `before_view`, it runs on each account's rows first (read once for
+  // both). Cost: Compute per account (one open-alerts read shared). Fails
+  // with the store's or `before_view`'s error.
+  absl::StatusOr<std::vector<AccountView>> ComputeAll(absl::Time now,
+                                                      const BeforeView* before_view = nullptr);
 
   // The account's goals with their progress as of `now` (EvaluateGoal over
   // its milestone day rows). Cost: two store reads. Fails with the store's
@@ -79,7 +88,8 @@ class AccountHealth {
  private:
   absl::StatusOr<AccountView> ComputeWith(std::string_view account_id, absl::Time now,
                                           const std::vector<StoredAlert>& open_alerts,
-                                          const engagement::HealthModel& model);
+                                          const engagement::HealthModel& model,
+                                          const BeforeView* before_view);
   Store* const store_;
 };
 

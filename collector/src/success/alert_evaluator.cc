@@ -67,12 +67,24 @@ absl::StatusOr<AlertEvaluationCounts> AlertEvaluator::EvaluateAll() {
     if (*action == AlertAction::kEscalate) ++counts.escalated;
     if (*action == AlertAction::kClose) ++counts.closed;
   }
+  LogCounts(counts);
+  return counts;
+}
+
+void AlertEvaluator::LogCounts(const AlertEvaluationCounts& counts) {
   Log(LogLevel::kInfo, "alerts_evaluated",
       {{"accounts", std::to_string(counts.evaluated)},
        {"opened", std::to_string(counts.opened)},
        {"escalated", std::to_string(counts.escalated)},
        {"closed", std::to_string(counts.closed)}});
-  return counts;
+}
+
+absl::StatusOr<AlertAction> AlertEvaluator::EvaluateInput(std::string_view account_id,
+                                                          const engagement::AccountInput& input,
+                                                          absl::Time now) {
+  std::lock_guard lock(mu_);
+  if (absl::Status s = engagement::ValidateDropRule(rule_); !s.ok()) return s;
+  return StepLocked(account_id, input, now);
 }
 
 absl::StatusOr<AlertAction> AlertEvaluator::EvaluateAccount(std::string_view account_id,
@@ -83,14 +95,21 @@ absl::StatusOr<AlertAction> AlertEvaluator::EvaluateAccount(std::string_view acc
 
 absl::StatusOr<AlertAction> AlertEvaluator::EvaluateLocked(std::string_view account_id,
                                                            absl::Time now) {
-  EngagementStore tables(store_);
-  absl::StatusOr<engagement::AccountInput> input = tables.ReadAccountInput(account_id, now);
+  absl::StatusOr<engagement::AccountInput> input =
+      EngagementStore(store_).ReadAccountInput(account_id, now);
   if (!input.ok()) return input.status();
+  return StepLocked(account_id, *input, now);
+}
+
+absl::StatusOr<AlertAction> AlertEvaluator::StepLocked(std::string_view account_id,
+                                                       const engagement::AccountInput& input,
+                                                       absl::Time now) {
+  EngagementStore tables(store_);
   const engagement::DayIndex today = engagement::DayOf(now);
   std::vector<engagement::AccountDay> days =
-      engagement::RollUpDays(input->login_days, today - engagement::kHistoryDays + 1, today);
+      engagement::RollUpDays(input.login_days, today - engagement::kHistoryDays + 1, today);
   absl::StatusOr<engagement::DropEvaluation> evaluation = engagement::EvaluateUsage(
-      days, engagement::AccountFirstLogin(input->first_logins, now), now, rule_);
+      days, engagement::AccountFirstLogin(input.first_logins, now), now, rule_);
   if (!evaluation.ok()) return evaluation.status();
   absl::StatusOr<AccountEpisode> stored = tables.ReadEpisode(account_id);
   if (!stored.ok()) return stored.status();
@@ -216,13 +235,13 @@ absl::StatusOr<int64_t> WebhookSender::DeliverDue() {
 
 AlertScheduler::AlertScheduler(AlertEvaluator* evaluator, WebhookSender* sender, Clock* clock,
                                absl::Duration interval, absl::Duration delivery_poll,
-                               absl::AnyInvocable<void()> after_evaluation)
+                               absl::AnyInvocable<void()> evaluation)
     : evaluator_(evaluator),
       sender_(sender),
       clock_(clock),
       interval_(interval),
       delivery_poll_(delivery_poll),
-      after_evaluation_(std::move(after_evaluation)),
+      evaluation_(std::move(evaluation)),
       thread_([this] { Loop(); }) {}
 
 AlertScheduler::~AlertScheduler() { Stop(); }
@@ -256,12 +275,13 @@ void AlertScheduler::Loop() {
     }
     if (clock_->Now() >= next_evaluation) {
       next_evaluation = clock_->Now() + interval_;
-      absl::StatusOr<AlertEvaluationCounts> counts = evaluator_->EvaluateAll();
-      if (!counts.ok()) {
+      if (evaluation_) {
+        evaluation_();
+      } else if (absl::StatusOr<AlertEvaluationCounts> counts = evaluator_->EvaluateAll();
+                 !counts.ok()) {
         Log(LogLevel::kError, "alerts_evaluation_failed",
             {{"code", absl::StatusCodeToString(counts.status().code())}});
       }
-      if (after_evaluation_) after_evaluation_();
     }
     if (sender_ != nullptr) {
       absl::StatusOr<int64_t> delivered = sender_->DeliverDue();

@@ -53,9 +53,24 @@ class AlertEvaluator {
   absl::StatusOr<engagement::AlertAction> EvaluateAccount(std::string_view account_id,
                                                           absl::Time now);
 
+  // Evaluates one account from `input`, its rows as the caller read them
+  // (EngagementStore::ReadAccountInput at `now`), so a pass that computes
+  // more from the same rows reads them once (HealthSnapshots). Each call is
+  // serialised with the other evaluations. Cost and failures as one account
+  // of EvaluateAll without its input read.
+  absl::StatusOr<engagement::AlertAction> EvaluateInput(std::string_view account_id,
+                                                        const engagement::AccountInput& input,
+                                                        absl::Time now);
+
+  // Logs one line of the counts of a pass over every account. Free.
+  static void LogCounts(const AlertEvaluationCounts& counts);
+
  private:
   absl::StatusOr<engagement::AlertAction> EvaluateLocked(std::string_view account_id,
                                                          absl::Time now);
+  absl::StatusOr<engagement::AlertAction> StepLocked(std::string_view account_id,
+                                                     const engagement::AccountInput& input,
+                                                     absl::Time now);
   Store* const store_;
   Clock* const clock_;
   const engagement::DropRule rule_;
@@ -105,12 +120,14 @@ class WebhookSender {
 // Wake() runs a delivery pass at once (after an on-demand evaluation).
 class AlertScheduler {
  public:
-  // Starts the thread. `sender` may be null (no webhook). `after_evaluation`
-  // (may be null) runs on the thread after each scheduled evaluation, e.g.
-  // to refresh the health snapshots.
+  // Starts the thread. `sender` may be null (no webhook). `evaluation` (may
+  // be null) runs each scheduled evaluation in place of
+  // evaluator->EvaluateAll(), e.g. the alerts and the health snapshots in
+  // one pass (HealthSnapshots::EvaluateAndRefreshAll); it logs its own
+  // failures.
   AlertScheduler(AlertEvaluator* evaluator, WebhookSender* sender, Clock* clock,
                  absl::Duration interval, absl::Duration delivery_poll = absl::Seconds(5),
-                 absl::AnyInvocable<void()> after_evaluation = nullptr);
+                 absl::AnyInvocable<void()> evaluation = nullptr);
   // Stops and joins the thread.
   ~AlertScheduler();
   // Asks the thread to deliver due webhooks now. Free.
@@ -125,7 +142,7 @@ class AlertScheduler {
   Clock* const clock_;
   const absl::Duration interval_;
   const absl::Duration delivery_poll_;
-  absl::AnyInvocable<void()> after_evaluation_;
+  absl::AnyInvocable<void()> evaluation_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

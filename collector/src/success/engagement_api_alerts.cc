@@ -124,11 +124,9 @@ HttpResponse EngagementApi::SnoozeAlert(const std::string& alert_id, const HttpR
 
 HttpResponse EngagementApi::Evaluate() {
   if (evaluator_ == nullptr) return EngagementError(503, "alerts are not configured");
-  absl::StatusOr<AlertEvaluationCounts> counts = evaluator_->EvaluateAll();
+  absl::StatusOr<AlertEvaluationCounts> counts =
+      snapshots_.EvaluateAndRefreshAll(*evaluator_, clock_->Now());
   if (!counts.ok()) return EngagementStoreFailure(counts.status());
-  if (absl::StatusOr<int64_t> refreshed = snapshots_.RefreshAll(clock_->Now()); !refreshed.ok()) {
-    return EngagementStoreFailure(refreshed.status());
-  }
   if (on_evaluated_) on_evaluated_();
   admin::v1::EvaluationCounts out;
   out.set_evaluated(static_cast<uint32_t>(counts->evaluated));

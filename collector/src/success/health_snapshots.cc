@@ -67,7 +67,34 @@ absl::Status HealthSnapshots::PutChunked(std::span<const AccountView> views, abs
 
 absl::StatusOr<int64_t> HealthSnapshots::RefreshAll(absl::Time now) {
   std::lock_guard lock(refresh_mu_);
-  absl::StatusOr<std::vector<AccountView>> views = health_.ComputeAll(now);
+  return RefreshAllLocked(now, nullptr);
+}
+
+absl::StatusOr<AlertEvaluationCounts> HealthSnapshots::EvaluateAndRefreshAll(
+    AlertEvaluator& evaluator, absl::Time now) {
+  std::lock_guard lock(refresh_mu_);
+  AlertEvaluationCounts counts;
+  auto step = [&](std::string_view account_id,
+                  const engagement::AccountInput& input) -> absl::StatusOr<bool> {
+    absl::StatusOr<engagement::AlertAction> action =
+        evaluator.EvaluateInput(account_id, input, now);
+    if (!action.ok()) return action.status();
+    ++counts.evaluated;
+    counts.opened += *action == engagement::AlertAction::kOpen ? 1 : 0;
+    counts.escalated += *action == engagement::AlertAction::kEscalate ? 1 : 0;
+    counts.closed += *action == engagement::AlertAction::kClose ? 1 : 0;
+    return *action != engagement::AlertAction::kNone;
+  };
+  const AccountHealth::BeforeView before_view(step);
+  absl::StatusOr<int64_t> refreshed = RefreshAllLocked(now, &before_view);
+  if (!refreshed.ok()) return refreshed.status();
+  AlertEvaluator::LogCounts(counts);
+  return counts;
+}
+
+absl::StatusOr<int64_t> HealthSnapshots::RefreshAllLocked(
+    absl::Time now, const AccountHealth::BeforeView* before_view) {
+  absl::StatusOr<std::vector<AccountView>> views = health_.ComputeAll(now, before_view);
   if (!views.ok()) return views.status();
   if (absl::Status s = PutChunked(*views, now); !s.ok()) return s;
   std::vector<std::string> live;

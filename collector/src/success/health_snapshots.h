@@ -12,6 +12,7 @@
 #include "store/account_snapshots.h"
 #include "store/store.h"
 #include "success/account_health.h"
+#include "success/alert_evaluator.h"
 
 namespace cairn::collector {
 
@@ -38,6 +39,15 @@ class HealthSnapshots {
   // error; accounts stored before the failure keep their new snapshot.
   absl::StatusOr<int64_t> RefreshAll(absl::Time now);
 
+  // A full evaluation in one pass: for every account, `evaluator`'s alert
+  // step (AlertEvaluator::EvaluateInput) and its snapshot from the same rows,
+  // read once for both, so it costs about one RefreshAll instead of
+  // EvaluateAll plus RefreshAll. Returns the alert counts (also logged).
+  // Fails with the store's error; accounts done before it keep their alert
+  // steps, and snapshots as RefreshAll.
+  absl::StatusOr<AlertEvaluationCounts> EvaluateAndRefreshAll(AlertEvaluator& evaluator,
+                                                              absl::Time now);
+
   // Recomputes the given accounts (after their settings changed or a user
   // of theirs was erased). An account with neither data nor settings left
   // loses its snapshot. Cost and failures: as RefreshAll per account.
@@ -53,6 +63,8 @@ class HealthSnapshots {
 
  private:
   absl::Status PutChunked(std::span<const AccountView> views, absl::Time now);
+  absl::StatusOr<int64_t> RefreshAllLocked(absl::Time now,
+                                           const AccountHealth::BeforeView* before_view);
   Store* const store_;
   const int history_days_;
   AccountHealth health_;

@@ -53,11 +53,16 @@ const Cairn = (() => {
     try { sessionStorage.removeItem(storageKey); } catch (e) { /* storage off */ }
   }
 
-  // GET `path` from the collector with an Authorization header. Resolves to
-  // {status, ok, json, text}; rejects only on a network failure.
-  async function getJson(path, authorization) {
+  // One request to the collector with an Authorization header. Resolves to
+  // {status, ok, json, text}; rejects only on a network failure. `text`
+  // carries the collector's one-line reason when it refuses.
+  async function request(method, path, authorization, body) {
+    const headers = { "Authorization": authorization, "Accept": "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(path, {
-      headers: { "Authorization": authorization, "Accept": "application/json" },
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
       credentials: "omit",
       referrerPolicy: "no-referrer",
@@ -70,24 +75,15 @@ const Cairn = (() => {
     return { status: response.status, ok: response.ok && json !== null, json, text: text.trim() };
   }
 
-  // A write (POST, PATCH) of `body` as JSON with an Authorization header.
-  // Same answer as getJson; `text` carries the collector's one-line reason
-  // when it refuses (e.g. a read-only token's 403).
-  async function sendJson(method, path, authorization, body) {
-    const response = await fetch(path, {
-      method,
-      headers: { "Authorization": authorization, "Accept": "application/json", "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      cache: "no-store",
-      credentials: "omit",
-      referrerPolicy: "no-referrer",
-    });
-    const text = await response.text();
-    let json = null;
-    if (response.ok) {
-      try { json = JSON.parse(text); } catch (e) { json = null; }
-    }
-    return { status: response.status, ok: response.ok && json !== null, json, text: text.trim() };
+  // GET `path` (see request).
+  function getJson(path, authorization) {
+    return request("GET", path, authorization);
+  }
+
+  // A write (POST, PATCH) of `body` as JSON (see request); a read-only
+  // token's 403 comes back with its reason in `text`.
+  function sendJson(method, path, authorization, body) {
+    return request(method, path, authorization, body);
   }
 
   // Today as "YYYY-MM-DD" in UTC, the calendar the collector counts days in.

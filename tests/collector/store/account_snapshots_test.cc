@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "cairn/admin/v1/accounts.pb.h"
+#include "cairn/common/clock.h"
 #include "cairn/engagement/day.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -411,6 +412,85 @@ TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeave
   ASSERT_TRUE(history.ok());
   EXPECT_THAT(*history, IsEmpty());
   EXPECT_THAT(Ids({}), IsEmpty());
+}
+
+}  // namespace
+}  // namespace cairn::collector
+
+namespace cairn::collector {
+namespace {
+
+// The collector's evaluation: one pass steps each account's alert and
+// stores its snapshot from the same rows. An alert opened in the pass is in
+// that pass's snapshot; a second pass opens nothing more and keeps showing
+// it; the counts are those of the alert evaluation alone.
+TEST_P(CollectorAccountSnapshotsTest, OnePassEvaluationShowsTheAlertItOpened) {
+  std::vector<cairn::v1::Event> events;
+  for (const char* user : {"u1", "u2", "u3"}) {
+    events.push_back(MakeGrant("dropping", user, cairn::v1::PURPOSE_USAGE_ANALYTICS));
+    events.push_back(MakeGrant("steady", user, cairn::v1::PURPOSE_USAGE_ANALYTICS));
+  }
+  Write(std::move(events));
+  std::vector<cairn::v1::Event> logins;
+  for (int d = 0; d < 70; ++d) {
+    for (const char* user : {"u1", "u2", "u3"}) {
+      const absl::Time at = kT0 - absl::Hours(24 * d + 1);
+      logins.push_back(MakeLogin("steady", user, at));
+      if (d >= 7) logins.push_back(MakeLogin("dropping", user, at));  // silent this week
+    }
+  }
+  Write(MakeRecord(std::move(logins)));
+
+  ManualClock clock(kT0);
+  AlertEvaluator evaluator(store_.get(), &clock, engagement::DropRule{}, false);
+  HealthSnapshots snapshots(store_.get());
+  absl::StatusOr<AlertEvaluationCounts> counts = snapshots.EvaluateAndRefreshAll(evaluator, kT0);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->evaluated, 2);
+  EXPECT_EQ(counts->opened, 1);
+  absl::StatusOr<std::optional<AccountSnapshot>> dropping = tables_->Get("dropping");
+  ASSERT_TRUE(dropping.ok() && dropping->has_value());
+  ASSERT_TRUE((*dropping)->alert_severity.has_value());
+  EXPECT_EQ(*(*dropping)->alert_severity, "drop");
+  absl::StatusOr<std::optional<AccountSnapshot>> steady = tables_->Get("steady");
+  ASSERT_TRUE(steady.ok() && steady->has_value());
+  EXPECT_FALSE((*steady)->alert_severity.has_value());
+  // The alert is stored once, as EvaluateAll would have stored it.
+  absl::StatusOr<std::optional<StoredAlert>> open = engagement_->OpenAlertOf("dropping");
+  ASSERT_TRUE(open.ok() && open->has_value());
+
+  counts = snapshots.EvaluateAndRefreshAll(evaluator, kT0 + absl::Minutes(5));
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->evaluated, 2);
+  EXPECT_EQ(counts->opened, 0);
+  dropping = tables_->Get("dropping");
+  ASSERT_TRUE(dropping.ok() && dropping->has_value());
+  EXPECT_EQ((*dropping)->alert_severity, std::optional<std::string>("drop"));
+  EXPECT_EQ(evaluator.EvaluateAll()->opened, 0);  // nothing left for a separate pass
+}
+
+// RefreshAccounts refreshes only what it is given: an account whose last
+// user was erased loses its snapshot, the others keep theirs as they were.
+TEST_P(CollectorAccountSnapshotsTest, RefreshAccountsTouchesOnlyTheGivenAccounts) {
+  Write({MakeGrant("solo", "carol-u3", cairn::v1::PURPOSE_USAGE_ANALYTICS),
+         MakeGrant("acme", "dave-u4", cairn::v1::PURPOSE_USAGE_ANALYTICS)});
+  Write(MakeRecord({MakeLogin("solo", "carol-u3", kT0 - absl::Hours(2)),
+                    MakeLogin("acme", "dave-u4", kT0 - absl::Hours(2))}));
+  HealthSnapshots snapshots(store_.get());
+  ASSERT_TRUE(snapshots.RefreshAll(kT0).ok());
+  absl::StatusOr<std::optional<AccountSnapshot>> acme = tables_->Get("acme");
+  ASSERT_TRUE(acme.ok() && acme->has_value());
+  const absl::Time acme_evaluated = (*acme)->evaluated_at;
+
+  ASSERT_TRUE(store_->EraseUser("carol-u3", kT0).ok());
+  const std::vector<std::string> given = {"solo"};
+  ASSERT_TRUE(snapshots.RefreshAccounts(given, kT0 + absl::Hours(1)).ok());
+  absl::StatusOr<std::optional<AccountSnapshot>> solo = tables_->Get("solo");
+  ASSERT_TRUE(solo.ok());
+  EXPECT_FALSE(solo->has_value());
+  acme = tables_->Get("acme");
+  ASSERT_TRUE(acme.ok() && acme->has_value());
+  EXPECT_EQ((*acme)->evaluated_at, acme_evaluated);  // not recomputed
 }
 
 }  // namespace

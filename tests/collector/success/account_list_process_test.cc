@@ -23,7 +23,6 @@ namespace cairn::collector {
 namespace {
 
 using ::cairn::testing::CollectorFixture;
-using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::HttpResult;
 using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeGrant;
@@ -46,18 +45,7 @@ std::string Date(engagement::DayIndex day) {
 
 class CollectorAccountListProcessTest : public CollectorFixture {
  protected:
-  void SetUp() override {
-    CollectorProcessOptions options;
-    options.write_key = kWriteKey;
-    options.admin_token = kAdminToken;
-    options.extra_flags = {"--alert-interval-minutes=0"};
-    StartCollectorWith(std::move(options));
-  }
-
-  HttpResult Call(const std::string& method, const std::string& path,
-                  const std::string& body = "") {
-    return Request(method, path, body, {absl::StrCat("Authorization: Bearer ", kAdminToken)});
-  }
+  void SetUp() override { StartWithAdminToken(kWriteKey, kAdminToken); }
 
   // Three accounts: "alpha" busy (3 users), "beta" quiet (1 user), "gamma"
   // settings only; each with a context.

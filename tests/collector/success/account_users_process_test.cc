@@ -18,7 +18,6 @@ namespace cairn::collector {
 namespace {
 
 using ::cairn::testing::CollectorFixture;
-using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::HttpResult;
 using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeGrant;
@@ -38,18 +37,7 @@ constexpr auto kMilestones = cairn::v1::PURPOSE_MILESTONES;
 
 class CollectorAccountUsersProcessTest : public CollectorFixture {
  protected:
-  void SetUp() override {
-    CollectorProcessOptions options;
-    options.write_key = kWriteKey;
-    options.admin_token = kAdminToken;
-    options.extra_flags = {"--alert-interval-minutes=0"};
-    StartCollectorWith(std::move(options));
-  }
-
-  HttpResult Call(const std::string& method, const std::string& path,
-                  const std::string& body = "") {
-    return Request(method, path, body, {absl::StrCat("Authorization: Bearer ", kAdminToken)});
-  }
+  void SetUp() override { StartWithAdminToken(kWriteKey, kAdminToken); }
 
   // "alpha": lead 4 logins a day on 5 days, two 1 a day on 8 days (the
   // champion), three 1 login 40 days ago; "beta": two users at 3 logins

@@ -20,7 +20,6 @@ namespace cairn::collector {
 namespace {
 
 using ::cairn::testing::CollectorFixture;
-using ::cairn::testing::CollectorProcessOptions;
 using ::cairn::testing::HttpResult;
 using ::cairn::testing::MakeBatch;
 using ::cairn::testing::MakeGrant;
@@ -35,18 +34,7 @@ constexpr auto kAnalytics = cairn::v1::PURPOSE_USAGE_ANALYTICS;
 
 class CollectorHealthModelProcessTest : public CollectorFixture {
  protected:
-  void SetUp() override {
-    CollectorProcessOptions options;
-    options.write_key = kWriteKey;
-    options.admin_token = kAdminToken;
-    options.extra_flags = {"--alert-interval-minutes=0"};
-    StartCollectorWith(std::move(options));
-  }
-
-  HttpResult Call(const std::string& method, const std::string& path,
-                  const std::string& body = "") {
-    return Request(method, path, body, {absl::StrCat("Authorization: Bearer ", kAdminToken)});
-  }
+  void SetUp() override { StartWithAdminToken(kWriteKey, kAdminToken); }
 
   // "alpha": first login 60 days ago; "lead" logs in 4 times a day on the
   // last 5 days, "two" once a day on 8: lead holds 20 of 28 recent logins.
