@@ -381,6 +381,9 @@ TEST_F(DashboardBrowserTest, AccountPageShowsFactorsHistoryAndContext) {
   std::string chart_svg = dom.substr(chart, dom.find("</svg>", chart) - chart);
   EXPECT_THAT(chart_svg, HasSubstr("<polyline class=\"score-line\" points=\""));
   EXPECT_THAT(chart_svg, HasSubstr("<circle class=\"day band-poor\""));
+  // Its band guides are the health model's thresholds: the built-in ones.
+  EXPECT_THAT(chart_svg, HasSubstr("data-guide=\"40\""));
+  EXPECT_THAT(chart_svg, HasSubstr("data-guide=\"70\""));
   // Context, milestone, open alert, and the marked gap for per-user data.
   EXPECT_THAT(dom, HasSubstr("<dd>Ana</dd>"));
   EXPECT_THAT(dom, HasSubstr("<dd>24,000</dd>"));
@@ -410,6 +413,24 @@ TEST_F(DashboardBrowserTest, AccountPageShowsFactorsHistoryAndContext) {
   EXPECT_THAT(dom, Not(HasSubstr(kSeedAdminToken)));
 
   Screenshot(path, "vendor-account-globex");
+
+  // With the vendor's own thresholds the guides move with them.
+  absl::StatusOr<HttpResult> set = AdminCall(collector_->base_url(), "PUT", "/v1/health-model",
+                                             R"({"good_at": 80, "watch_at": 55})");
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->status, 200) << set->body;
+  std::string moved = Dom(path, "vendor-account-globex-own-thresholds");
+  size_t moved_chart = moved.find("id=\"history-chart\"");
+  ASSERT_NE(moved_chart, std::string::npos) << moved;
+  std::string moved_svg =
+      moved.substr(moved_chart, moved.find("</svg>", moved_chart) - moved_chart);
+  EXPECT_THAT(moved_svg, HasSubstr("data-guide=\"80\""));
+  EXPECT_THAT(moved_svg, HasSubstr("data-guide=\"55\""));
+  EXPECT_THAT(moved_svg, Not(HasSubstr("data-guide=\"70\"")));
+  absl::StatusOr<HttpResult> reset =
+      AdminCall(collector_->base_url(), "DELETE", "/v1/health-model");
+  ASSERT_TRUE(reset.ok()) << reset.status();
+  EXPECT_EQ(reset->status, 200) << reset->body;
 }
 
 TEST_F(DashboardBrowserTest, AccountPageWarnsOfSingleUserDependence) {

@@ -69,7 +69,16 @@ const CairnAccount = (() => {
   // Daily health score as an SVG line over a 0-100 scale with the band
   // thresholds drawn as guides; scales with its box (viewBox), so it fits a
   // phone. `days` are oldest first.
-  function historyChart(days) {
+  // The band thresholds of the vendor's health model (GET /v1/health-model,
+  // settled), or the built-in ones when it could not be read.
+  function bandThresholds(model) {
+    const m = model && model.ok ? model.value : null;
+    const watch = m && Number.isFinite(Number(m.watch_at)) ? Number(m.watch_at) : 40;
+    const good = m && Number.isFinite(Number(m.good_at)) ? Number(m.good_at) : 70;
+    return [watch, good];
+  }
+
+  function historyChart(days, thresholds = [40, 70]) {
     const width = 640, height = 180, left = 30, right = 8, top = 8, bottom = 22;
     const label = days.length
       ? `Health score per day from ${days[0].date} to ${days[days.length - 1].date}: ` +
@@ -83,8 +92,8 @@ const CairnAccount = (() => {
     title.textContent = label;
     chart.append(title);
     const y = (score) => top + (1 - score / 100) * (height - top - bottom);
-    for (const guide of [0, 40, 70, 100]) {
-      chart.append(svg("line", { class: "guide", x1: left, x2: width - right, y1: y(guide), y2: y(guide) }));
+    for (const guide of [0, ...thresholds, 100]) {
+      chart.append(svg("line", { class: "guide", "data-guide": guide, x1: left, x2: width - right, y1: y(guide), y2: y(guide) }));
       const text = svg("text", { class: "axis", x: left - 4, y: y(guide) + 4, "text-anchor": "end" });
       text.textContent = String(guide);
       chart.append(text);
@@ -108,10 +117,10 @@ const CairnAccount = (() => {
     return chart;
   }
 
-  function historyPart(history) {
+  function historyPart(history, model) {
     const days = Array.isArray(history.days) ? history.days : [];
     return section("Health history, last 120 days",
-      el("div", { class: "chart-box" }, historyChart(days)),
+      el("div", { class: "chart-box" }, historyChart(days, bandThresholds(model))),
       days.length ? null : el("p", { class: "empty" }, "No daily history yet: it fills in at each evaluation."));
   }
 
@@ -471,7 +480,7 @@ const CairnAccount = (() => {
         tasks.node.scrollIntoView({ block: "nearest" });
       });
     }
-    return [healthPart(detail), historyPart(history), contextPart(detail), alert, tasks.node,
+    return [healthPart(detail), historyPart(history, workflow.model), contextPart(detail), alert, tasks.node,
             notesPart(detail, workflow.notes, workflow.api), npsPart(detail), outcomesPart(workflow.outcomes),
             milestonesPart(detail), goalsPart(detail), usersPart(users || {})];
   }

@@ -430,20 +430,21 @@
 
   async function showAccount(view) {
     const base = `/v1/accounts/${encodeURIComponent(view.account)}`;
-    const [detail, history, users, tasks, notes, outcomes] = await Promise.all([
+    const [detail, history, users, tasks, notes, outcomes, model] = await Promise.all([
       get(base),
       get(`${base}/history?days=120`),
       get(`${base}/users?days=90`),
       settle(`${base}/tasks`),
       settle(`${base}/notes`),
       settle(`${base}/outcomes`),
+      settle("/v1/health-model"),
     ]);
     for (const id of LIST_SECTIONS) show(id, false);
     document.getElementById("account-back").href = viewHash({ ...view, account: "" });
     document.getElementById("account-heading").textContent = `Account ${detail.account_id}`;
     document.getElementById("as-of").textContent = detail.evaluated_at ? `computed ${formatTime(detail.evaluated_at)}` : "";
     document.getElementById("account-body").replaceChildren(
-      ...CairnAccount.render(detail, history, users, { tasks, notes, outcomes, api }));
+      ...CairnAccount.render(detail, history, users, { tasks, notes, outcomes, model, api }));
     show("account-section", true);
   }
 
