@@ -358,6 +358,10 @@ TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeave
   EXPECT_EQ(view.account_id(), "acme");
   EXPECT_EQ(view.breadth().active_users_14(), 2);
   EXPECT_THAT(bytes, Not(HasSubstr("alice")));
+  // The dependence factor counts both users (alice and bob share evenly).
+  EXPECT_TRUE(view.health().factors().dependence().applicable());
+  EXPECT_EQ(view.health().factors().dependence().reason(),
+            "the busiest user holds 50% of 20 logins in the last 28 days (2 users)");
 
   // Erasure: the accounts are found first, refreshed after.
   absl::StatusOr<std::vector<std::string>> accounts = engagement_->AccountsOfUser("alice-u1");
@@ -369,6 +373,12 @@ TEST_P(CollectorAccountSnapshotsTest, RefreshComputesEveryAccountAndErasureLeave
   ASSERT_TRUE(acme.ok() && acme->has_value());
   EXPECT_EQ((*acme)->active_users, 1);
   EXPECT_EQ((*acme)->logins_week, 7);
+  // Nor does its dependence factor count the erased user any more.
+  ASSERT_TRUE(absl::Base64Unescape((*acme)->view, &bytes));
+  ASSERT_TRUE(view.ParseFromString(bytes));
+  EXPECT_FALSE(view.health().factors().dependence().applicable());
+  EXPECT_EQ(view.health().factors().dependence().reason(),
+            "one known user: nobody else to depend on");
   // The per-user view of the account no longer names the erased user.
   AccountUsersQuery window;
   window.to = engagement::DayOf(kT0);
