@@ -11,6 +11,7 @@
 #include "auth/admin_role.h"
 #include "cairn/common/clock.h"
 #include "http/http_types.h"
+#include "store/health_model_store.h"
 #include "store/store.h"
 #include "success/account_health.h"
 #include "success/alert_evaluator.h"
@@ -108,7 +109,7 @@ class EngagementApi {
   HttpResponse GetHealthModel();
   HttpResponse PutHealthModel(const HttpRequest& request, const KeyLabel& caller);
   HttpResponse ResetHealthModel();
-  HttpResponse RescoredModel();
+  HttpResponse RescoredModel(const StoredHealthModel& applied);
 
   Store* const store_;
   Clock* const clock_;

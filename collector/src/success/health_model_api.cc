@@ -87,29 +87,28 @@ HttpResponse EngagementApi::PutHealthModel(const HttpRequest& request, const Key
   if (absl::Status s = engagement::ValidateHealthModel(model); !s.ok()) {
     return EngagementError(400, ToStd(s.message()));
   }
-  const absl::Time now = clock_->Now();
+  // Stored to the millisecond, and answered as stored.
+  const absl::Time now = absl::FromUnixMillis(absl::ToUnixMillis(clock_->Now()));
   if (absl::Status s = models.Put(model, caller.name, now); !s.ok()) {
     return EngagementStoreFailure(s);
   }
-  return RescoredModel();
+  return RescoredModel(StoredHealthModel{model, now, caller.name});
 }
 
 HttpResponse EngagementApi::ResetHealthModel() {
   if (absl::Status s = HealthModelStore(store_).Reset(); !s.ok()) {
     return EngagementStoreFailure(s);
   }
-  return RescoredModel();
+  return RescoredModel(StoredHealthModel{});
 }
 
 // Every list reads snapshots, so a new model shows only once they are
 // recomputed: done here rather than at the next scheduled evaluation, so
 // the person who changed the weights sees their effect in the answer.
-HttpResponse EngagementApi::RescoredModel() {
+HttpResponse EngagementApi::RescoredModel(const StoredHealthModel& applied) {
   absl::StatusOr<int64_t> rescored = snapshots_.RefreshAll(clock_->Now());
   if (!rescored.ok()) return EngagementStoreFailure(rescored.status());
-  absl::StatusOr<StoredHealthModel> stored = HealthModelStore(store_).Get();
-  if (!stored.ok()) return EngagementStoreFailure(stored.status());
-  admin::v1::HealthModel out = ModelMessage(*stored);
+  admin::v1::HealthModel out = ModelMessage(applied);
   out.set_accounts_rescored(*rescored);
   return AdminJsonResponse(out);
 }
