@@ -81,10 +81,16 @@ struct Figures {
   double drop_recall = 0;
   double false_rate = 0;
   double small_false_rate = 0;  // healthy accounts of 2-5 users
+  // The counts behind the rates, so books can be pooled.
+  std::array<int, 2> labelled = {0, 0};  // declines, drops
+  std::array<int, 2> caught = {0, 0};
+  int healthy = 0;
+  int false_alerts = 0;
 };
 
-// Runs the book, prints the confusion table and returns the figures.
-Figures Measure(const std::vector<BookAccount>& book, const DropRule& rule, bool old_rule) {
+// Runs the book, prints the confusion table (unless `quiet`) and returns the figures.
+Figures Measure(const std::vector<BookAccount>& book, const DropRule& rule, bool old_rule,
+                bool quiet = false) {
   // confusion[archetype][strongest alert: none, declining, drop, severe]
   std::array<std::array<int, 4>, testing::kArchetypes> confusion{};
   std::map<int, std::array<int, 2>> healthy_by_size;  // users -> {accounts, alerted}
@@ -113,18 +119,24 @@ Figures Measure(const std::vector<BookAccount>& book, const DropRule& rule, bool
     ++labelled[k];
     if (DropStateRank(outcome.after_event) >= DropStateRank(required)) ++caught[k];
   }
-  std::printf("%s rule\n%-14s %6s %9s %6s %6s\n", old_rule ? "old" : "new", "archetype", "none",
-              "declining", "drop", "severe");
-  for (int t = 0; t < testing::kArchetypes; ++t) {
-    const auto& row = confusion[static_cast<size_t>(t)];
-    std::printf("%-14s %6d %9d %6d %6d\n",
-                std::string(ArchetypeName(static_cast<Archetype>(t))).c_str(), row[0], row[1],
-                row[2], row[3]);
-  }
-  for (const auto& [users, counts] : healthy_by_size) {
-    std::printf("healthy, %3d users: %d of %d alerted\n", users, counts[1], counts[0]);
+  if (!quiet) {
+    std::printf("%s rule\n%-14s %6s %9s %6s %6s\n", old_rule ? "old" : "new", "archetype", "none",
+                "declining", "drop", "severe");
+    for (int t = 0; t < testing::kArchetypes; ++t) {
+      const auto& row = confusion[static_cast<size_t>(t)];
+      std::printf("%-14s %6d %9d %6d %6d\n",
+                  std::string(ArchetypeName(static_cast<Archetype>(t))).c_str(), row[0], row[1],
+                  row[2], row[3]);
+    }
+    for (const auto& [users, counts] : healthy_by_size) {
+      std::printf("healthy, %3d users: %d of %d alerted\n", users, counts[1], counts[0]);
+    }
   }
   Figures f;
+  f.labelled = labelled;
+  f.caught = caught;
+  f.healthy = healthy;
+  f.false_alerts = false_alerts;
   f.decline_recall = static_cast<double>(caught[0]) / labelled[0];
   f.drop_recall = static_cast<double>(caught[1]) / labelled[1];
   f.false_rate = static_cast<double>(false_alerts) / healthy;
@@ -143,14 +155,41 @@ TEST(ArchetypeAlertTest, RecallAndFalseAlertsOnTheLabelledBook) {
   ASSERT_EQ(book.size(), 448u);
   const Figures old_figures = Measure(book, OldRule(), /*old_rule=*/true);
   const Figures figures = Measure(book, DropRule{}, /*old_rule=*/false);
-  // The targets on recall hold.
+  // The targets: recall of 95% for drops and declines, false alerts on at
+  // most 2% of the healthy accounts.
   EXPECT_GE(figures.decline_recall, 0.95);
   EXPECT_GE(figures.drop_recall, 0.95);
-  // The false-alert target (2% of healthy accounts) is NOT reached yet: 10
-  // of 320 (see docs/metrics.md). Pinned at the figure reached so it cannot
-  // regress, and well below the old rule's.
-  EXPECT_LE(figures.false_rate, 0.035);
+  EXPECT_LE(figures.false_rate, 0.02);
   EXPECT_LT(figures.false_rate, old_figures.false_rate / 3);
+}
+
+// One seed is one sample of the noise: the same rule on eight books
+// (3,584 accounts) shows how much of the figures above is luck. Slow (about
+// ten seconds), so run by hand:
+//   engagement_archetype_tests --gtest_also_run_disabled_tests
+//     --gtest_filter='*EightBooks*'
+// The bounds are those measured (docs/metrics.md), so a change that trades
+// recall for false alerts, or the other way, shows here.
+TEST(ArchetypeAlertTest, DISABLED_EightBooksPooled) {
+  Figures pooled;
+  for (uint64_t seed : {20260320u, 1u, 2u, 3u, 4u, 5u, 6u, 7u}) {
+    const Figures f = Measure(testing::MakeBook(seed, /*per_size=*/8), DropRule{},
+                              /*old_rule=*/false, /*quiet=*/true);
+    for (size_t k = 0; k < 2; ++k) {
+      pooled.labelled[k] += f.labelled[k];
+      pooled.caught[k] += f.caught[k];
+    }
+    pooled.healthy += f.healthy;
+    pooled.false_alerts += f.false_alerts;
+  }
+  const auto rate = [](int n, int d) { return static_cast<double>(n) / d; };
+  std::printf("eight books: declines %d/%d = %.3f, drops %d/%d = %.3f, false alerts %d/%d = %.4f\n",
+              pooled.caught[0], pooled.labelled[0], rate(pooled.caught[0], pooled.labelled[0]),
+              pooled.caught[1], pooled.labelled[1], rate(pooled.caught[1], pooled.labelled[1]),
+              pooled.false_alerts, pooled.healthy, rate(pooled.false_alerts, pooled.healthy));
+  EXPECT_GE(rate(pooled.caught[0], pooled.labelled[0]), 0.89);
+  EXPECT_GE(rate(pooled.caught[1], pooled.labelled[1]), 0.98);
+  EXPECT_LE(rate(pooled.false_alerts, pooled.healthy), 0.021);
 }
 
 }  // namespace

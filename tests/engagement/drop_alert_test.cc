@@ -1,4 +1,5 @@
 // The usage-drop rule and alert episodes, on hand-computed login patterns.
+#include <algorithm>
 #include <functional>
 #include <vector>
 
@@ -16,11 +17,14 @@ using testing::kToday;
 
 // Weekly totals: weeks[k] logins on the day before the last day of week k
 // (week 0 ends today, week k ends today - 7k), so the week of complete days
-// ending yesterday, which must confirm a drop, holds the same totals.
-std::vector<AccountDay> Weeks(std::vector<int64_t> weeks) {
+// ending yesterday, which must confirm a drop, holds the same totals. Each
+// login is a user's only one that day (`burst` 1, so the noise checks use a
+// Poisson count's spread) unless `burst` says how many each active user made.
+std::vector<AccountDay> Weeks(std::vector<int64_t> weeks, int64_t burst = 1) {
   std::vector<AccountDay> days;
   for (size_t k = weeks.size(); k-- > 0;) {
-    days.push_back({kToday - 7 * static_cast<DayIndex>(k) - 1, weeks[k], 1});
+    days.push_back({kToday - 7 * static_cast<DayIndex>(k) - 1, weeks[k],
+                    std::max<int64_t>(1, weeks[k] / burst)});
   }
   return days;
 }
@@ -36,8 +40,8 @@ DropRule RatioRule() {
 }
 
 DropEvaluation Eval(std::vector<int64_t> weeks, absl::Time first_login = At(-60),
-                    const DropRule& rule = RatioRule()) {
-  auto eval = EvaluateDrop(Weeks(std::move(weeks)), first_login, kNow, rule);
+                    const DropRule& rule = RatioRule(), int64_t burst = 1) {
+  auto eval = EvaluateDrop(Weeks(std::move(weeks), burst), first_login, kNow, rule);
   EXPECT_TRUE(eval.ok()) << eval.status();
   return *eval;
 }
@@ -82,20 +86,25 @@ TEST(DropRuleTest, SmallBaselineNeverAlerts) {
 
 TEST(DropRuleTest, SizeAwareByDefault) {
   // 3 / 6 = 0.5 but only 3 logins fewer than the baseline mean: noise for an
-  // account this small (min_weekly_change 4; 3 spreads = 3 x sqrt(6 x 1.25)
-  // = 8.2 logins).
+  // account this small (min_weekly_change 4; 2 spreads = 2 x sqrt(6 x 1.25)
+  // = 5.5 logins).
   const DropEvaluation e = Eval({3, 6, 6, 6, 6}, At(-60), DropRule{});
   EXPECT_EQ(e.state, DropState::kNone);
   EXPECT_TRUE(e.evaluable);
   EXPECT_EQ(e.veto, DropVeto::kSmallChange);
   EXPECT_EQ(Eval({3, 6, 6, 6, 6}).state, DropState::kDrop);  // the ratio alone
-  // 100 -> 60: 40 fewer, 3 spreads = 33.5: a drop for a large account.
+  // 100 -> 60: 40 fewer, 2 spreads = 2 x sqrt(100 x 1.25) = 22.4: a drop
+  // for a large account ...
   EXPECT_EQ(Eval({60, 100, 100, 100, 100}, At(-60), DropRule{}).state, DropState::kDrop);
-  // 20 -> 10: 10 fewer < 3 x sqrt(25) = 15 in one week ...
-  EXPECT_EQ(Eval({10, 20, 20, 20, 20, 20}, At(-60), DropRule{}).veto, DropVeto::kSmallChange);
-  // ... nor are two such weeks, 20 fewer against 3 x sqrt(40 x 1.5) = 23.2;
+  // ... but not where each active user-day brings 4 logins: 25 user-days a
+  // week scatter like 25, not 100, so the spread doubles (44.7 > 40).
+  EXPECT_EQ(Eval({60, 100, 100, 100, 100}, At(-60), DropRule{}, /*burst=*/4).veto,
+            DropVeto::kSmallChange);
+  // 20 -> 12: 8 fewer < 2 x sqrt(20 x 1.25) = 10 in one week ...
+  EXPECT_EQ(Eval({12, 20, 20, 20, 20, 20}, At(-60), DropRule{}).veto, DropVeto::kSmallChange);
+  // ... nor are two weeks at 13, 14 fewer against 2 x sqrt(40 x 1.5) = 15.5;
   // two weeks at 8, 24 fewer, are (both below half: severe).
-  EXPECT_EQ(Eval({10, 10, 20, 20, 20, 20, 20}, At(-60), DropRule{}).state, DropState::kNone);
+  EXPECT_EQ(Eval({13, 13, 20, 20, 20, 20, 20}, At(-60), DropRule{}).veto, DropVeto::kSmallChange);
   EXPECT_EQ(Eval({8, 8, 20, 20, 20, 20, 20}, At(-60), DropRule{}).state, DropState::kSevere);
 }
 
@@ -246,12 +255,13 @@ TEST(AlertTrackerTest, DroppingAccountAlertsOnceOverEightWeeks) {
 TEST(AlertTrackerTest, SmallAccountAlertsOnceTheFallIsBeyondNoise) {
   // The account above (14 logins a week, none from day 35) under the
   // default rule: its fall is within the noise of a count this small until
-  // the complete week ending yesterday has lost 3 spreads (3 x sqrt(14 x
-  // 1.25) = 12.5 logins): day 42 (week [35, 41] = 0), not day 36.
+  // the complete week ending yesterday has lost 2 spreads (2 x sqrt(2 x 14 x
+  // 1.25) = 11.8 logins; 2 logins per active user-day): day 41 (week
+  // [34, 40] = 2, 12 fewer), not day 36.
   AlertTracker tracker;
   const Actions run =
       Simulate([](int d) { return d <= 34 ? 2 : 0; }, 35, 56, absl::Hours(1), tracker, DropRule{});
-  EXPECT_EQ(run.open_days, std::vector<int>{42});
+  EXPECT_EQ(run.open_days, std::vector<int>{41});
   EXPECT_EQ(run.closes, 0);
   EXPECT_EQ(tracker.episode().episodes, 1);
 }

@@ -31,12 +31,14 @@ Week JudgeWeek(std::span<const AccountDay> days, std::optional<DayIndex> first_d
 }
 
 // Whether `seen` logins against `expected` is short by at least weeks x
-// min_weekly_change and by noise_z spreads. A count's spread grows like its
-// square root; the expectation's own variance (`expected_variance_share` x
-// expected: an average of several weeks is steadier than one week) is added.
+// min_weekly_change and by noise_z spreads. A count's spread grows like
+// sqrt(count x burst), `burst` being the logins per active user-day (see
+// LoginsPerActiveUserDay); the expectation's own variance
+// (`expected_variance_share` x expected: an average of several weeks is
+// steadier than one week) is added.
 bool BeyondNoise(double seen, double expected, double expected_variance_share, int weeks,
-                 const DropRule& rule) {
-  const double spread = std::sqrt(expected * (1.0 + expected_variance_share));
+                 double burst, const DropRule& rule) {
+  const double spread = std::sqrt(burst * expected * (1.0 + expected_variance_share));
   return expected - seen >= std::max(weeks * rule.min_weekly_change, rule.noise_z * spread);
 }
 
@@ -55,16 +57,16 @@ std::array<int64_t, 13> WeeksEnding(std::span<const AccountDay> days, DayIndex l
 // two weeks together below drop_ratio of the 4 weeks before them, over two
 // weeks (a small account's drop shows after two weeks when one is not enough).
 bool Significant(std::span<const int64_t> weekly, std::optional<DayIndex> first_day, DayIndex last,
-                 const DropRule& rule) {
+                 double burst, const DropRule& rule) {
   const auto sum = [&](int from, int to) {
     int64_t total = 0;
     for (int k = from; k <= to; ++k) total += weekly[static_cast<size_t>(k)];
     return static_cast<double>(total);
   };
-  if (BeyondNoise(sum(0, 0), sum(1, 4) / 4.0, 1.0 / 4.0, 1, rule)) return true;
+  if (BeyondNoise(sum(0, 0), sum(1, 4) / 4.0, 1.0 / 4.0, 1, burst, rule)) return true;
   const double expected = sum(2, 5) / 2.0;
   return first_day && *first_day <= last - 41 && sum(0, 1) < rule.drop_ratio * expected &&
-         BeyondNoise(sum(0, 1), expected, 2.0 / 4.0, 2, rule);
+         BeyondNoise(sum(0, 1), expected, 2.0 / 4.0, 2, burst, rule);
 }
 
 // Whether today's partial day, the account's size or its own recurring dip
@@ -79,7 +81,9 @@ DropVeto Veto(std::span<const AccountDay> days, std::optional<DayIndex> first_da
   }
   const DayIndex last = rule.seasonal ? today - 1 : today;
   const std::array<int64_t, 13> weekly = WeeksEnding(days, last);
-  if (!Significant(weekly, first_day, last, rule)) return DropVeto::kSmallChange;
+  // Over the 12 weeks the long trend reads, so one odd week moves it little.
+  const double burst = LoginsPerActiveUserDay(days, last - 7 * kLongTrendWeeks + 1, last);
+  if (!Significant(weekly, first_day, last, burst, rule)) return DropVeto::kSmallChange;
   if (!rule.seasonal) return DropVeto::kNone;
   // The account's own same-period history: where each of the weeks one,
   // two, three periods back (a period of 2-4 weeks, within the account's
@@ -102,7 +106,8 @@ DropVeto Veto(std::span<const AccountDay> days, std::optional<DayIndex> first_da
     if (count < 2 || !all_below) continue;
     const double expected = in_phase / count;
     const auto seen = static_cast<double>(weekly[0]);
-    if (seen >= rule.drop_ratio * expected || !BeyondNoise(seen, expected, 1.0 / count, 1, rule)) {
+    if (seen >= rule.drop_ratio * expected ||
+        !BeyondNoise(seen, expected, 1.0 / count, 1, burst, rule)) {
       return DropVeto::kRecurringDip;
     }
   }

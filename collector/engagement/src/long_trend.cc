@@ -18,7 +18,22 @@ struct Fit {
   double intercept = 0;
   double spread = 0;  // of the points around the line: 1.4826 x median |residual|
   double recent = 0;  // mean of the newest points the fit used, at most 3
+  // How much less sure the fitted change is than a fit of all 12 weeks:
+  // sqrt(Sxx of 12 weeks / Sxx of the weeks used). Leaving odd weeks out
+  // shortens the line's lever, and the change it fits is that much less
+  // certain (a slope's standard error goes as 1 / sqrt(Sxx)).
+  double uncertainty = 1;
 };
+
+// Sum of squared distances of `xs` from their mean.
+double SpreadOfXs(const std::vector<double>& xs) {
+  double mean = 0;
+  for (double x : xs) mean += x;
+  mean /= static_cast<double>(std::max<size_t>(1, xs.size()));
+  double sxx = 0;
+  for (double x : xs) sxx += (x - mean) * (x - mean);
+  return sxx;
+}
 
 Fit FitPoints(const std::vector<double>& xs, const std::vector<double>& ys, double recent) {
   Fit fit;
@@ -59,6 +74,11 @@ Fit BestFit(const std::array<int64_t, kLongTrendWeeks>& weekly, uint32_t dips) {
     ++recent_weeks;
   }
   Fit best = FitPoints(xs, ys, recent / std::max(1, recent_weeks));
+  if (xs.size() >= 2 && xs.size() < kLongTrendWeeks) {
+    constexpr double kAllWeeksSxx =
+        kLongTrendWeeks * (kLongTrendWeeks * kLongTrendWeeks - 1) / 12.0;
+    best.uncertainty = std::sqrt(kAllWeeksSxx / SpreadOfXs(xs));
+  }
   for (int run = 2; run <= 4; ++run) {
     xs.clear();
     ys.clear();
@@ -142,7 +162,8 @@ LongTrend TrendEnding(std::span<const AccountDay> days,
   if (trend.start_level <= 0) return trend;
   trend.loss = 1 - trend.end_level / trend.start_level;
   const double burst = LoginsPerActiveUserDay(days, oldest, last);
-  const double spread = std::max(std::sqrt(trend.start_level * burst), fit.spread);
+  const double spread =
+      std::max(std::sqrt(trend.start_level * burst), fit.spread) * fit.uncertainty;
   const bool big_enough = trend.start_level >= rule.min_start_level &&
                           trend.start_level - trend.end_level >=
                               std::max(rule.min_weekly_change, rule.noise_z * spread);

@@ -29,12 +29,14 @@ struct DropRule {
   // Size: a drop must also lose at least this many logins a week against
   // the baseline mean (a 6-login week falling to 3 is noise, not a drop).
   double min_weekly_change = 4;
-  // ... and at least noise_z x sqrt(baseline mean): the spread of a count
-  // around its mean grows like its square root, so small accounts need a
-  // relatively larger fall (0: off). A week that falls short still counts
-  // when the last two weeks together (against the 4 weeks before them) are
-  // below drop_ratio and pass both minimums (doubled).
-  double noise_z = 3;
+  // ... and at least noise_z x sqrt(baseline mean x logins per active
+  // user-day): the spread of a count around its mean grows like its square
+  // root, and each active user-day adds a burst of logins, so small and
+  // bursty accounts need a relatively larger fall (0: off). A week that
+  // falls short still counts when the last two weeks together (against the
+  // 4 weeks before them) are below drop_ratio and pass both minimums
+  // (doubled).
+  double noise_z = 2;
   // Seasonality: a drop the week of complete days (ending yesterday) does
   // not confirm, or that the account's own recurring dip explains (see
   // ComputeSeasonalBaseline), is not one.

@@ -30,7 +30,9 @@ struct DeclineRule {
   // ... and the fitted loss is at least noise_z spreads of a week: the
   // larger of sqrt(start_level x logins per active user-day) (each active
   // user-day adds a burst of logins, so counts scatter more than a Poisson
-  // count) and the weeks' own scatter around the fit (0: off).
+  // count) and the weeks' own scatter around the fit, widened when odd low
+  // weeks were left out of the fit (fewer weeks fit a less certain line)
+  // (0: off).
   double noise_z = 1.6;
   // Odd low weeks (LocalDipWeeks with this ratio) are left out of the fit
   // and of the recent weeks, so a seasonal account's dips do not read as a
