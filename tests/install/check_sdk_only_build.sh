@@ -8,10 +8,12 @@ set -euo pipefail
 source=$1 cmake=$2 cxx=$3 launcher=${4:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cairn-sdk-only.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-# -O1 without debug info: this checks what is built and linked, and costs
-# the least compile time.
+# -O1 without debug info, as a unity build (several sources a compile; the
+# generated protobuf code stays one file a unit): this checks what is built
+# and linked, and costs the least compile time (about a quarter of the CPU
+# of one file a compile).
 if ! "$cmake" -S "$source" -B "$work/build" -DCMAKE_CXX_COMPILER="$cxx" \
-    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" \
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" -DCMAKE_UNITY_BUILD=ON \
     -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" -DCAIRN_BUILD_COLLECTOR=OFF \
     -DCAIRN_BUILD_TESTS=OFF -DCAIRN_BUILD_BENCH=OFF -DCAIRN_BUILD_SAMPLES=OFF \
     >"$work/configure.log" 2>&1; then
