@@ -87,6 +87,7 @@ commands:
   audit [--actor NAME] [--since YYYY-MM-DD] [--limit N]   the admin audit log, newest first
   token new --name NAME --role admin|csm|read [--key-file FILE]
   token list                         the collector's admin tokens (names, roles, fingerprints)
+  whoami                             the name and role the collector knows your token by
   health-model show                  the weights and thresholds health is scored with
   health-model set [--weights F=N,...] [--onboarding-weights F=N,...] [--onboarding-days N]
                    [--good-at N] [--watch-at N] [--poor-factor-caps yes|no]
@@ -173,6 +174,7 @@ const std::map<std::string, std::string, std::less<>>& CommandHelp() {
       {"notes", std::string(kNotesHelp)},
       {"audit", std::string(kAuditHelp)},
       {"token", std::string(kTokenHelp)},
+      {"whoami", std::string(kWhoamiHelp)},
       {"health-model", std::string(kHealthModelHelp)},
   };
   return *help;
@@ -553,7 +555,8 @@ int Main(int argc, char** argv) {
     }
     return command.Run<admin::v1::ErasureResult>("DELETE", path, nullptr, FormatErasure);
   }
-  if (name == "tasks" || name == "notes" || name == "audit" || name == "token") {
+  if (name == "tasks" || name == "notes" || name == "audit" || name == "token" ||
+      name == "whoami") {
     return RunAccessCommand(command, args);
   }
   if (name == "health-model") return RunHealthModelCommand(command, args);

@@ -252,6 +252,12 @@ int RunAccessCommand(Command& command, const Args& args) {
   if (name == "notes") return Notes(command, args);
   if (name == "audit") return Audit(command, args);
   std::string bad;
+  if (name == "whoami") {
+    if (args.positional.size() != 1 || !OnlyOptions(args, {}, &bad)) {
+      return Usage(bad.empty() ? "whoami takes no arguments" : "unknown option " + bad, "whoami");
+    }
+    return command.Run<admin::v1::WhoAmI>("GET", "/v1/whoami", nullptr, FormatWhoAmI);
+  }
   if (args.positional.size() != 2 || args.positional[1] != "list" || !OnlyOptions(args, {}, &bad)) {
     return Usage("token new|list|revoke", "token");
   }

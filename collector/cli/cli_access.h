@@ -33,12 +33,16 @@ inline constexpr std::string_view kTokenHelp =
     "  lines from FILE. Then reload the collector's keys (kill -HUP). list asks the\n"
     "  collector (admin role) and never shows a token.\n";
 
+inline constexpr std::string_view kWhoamiHelp =
+    "usage: cairnctl whoami\n"
+    "  The name and role the collector knows the admin token by (any role).\n";
+
 // True for `token new` and `token revoke`, which work on a key file and
 // need no collector.
 bool IsLocalTokenCommand(const Args& args);
 // Runs `token new` or `token revoke`; the exit code.
 int RunLocalTokenCommand(const Args& args);
-// Runs tasks, notes, audit or `token list` against the collector through
+// Runs tasks, notes, audit, whoami or `token list` against the collector through
 // `command`; the exit code.
 int RunAccessCommand(Command& command, const Args& args);
 

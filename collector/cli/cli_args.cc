@@ -112,6 +112,7 @@ std::optional<Args> ParseArgs(int argc, char** argv, std::string* error, std::st
   leaf(token, "new", {"--name", "--role", "--key-file"}, {});
   leaf(token, "list", {}, {});
   leaf(token, "revoke", {"--key-file"}, {});
+  leaf(&app, "whoami", {}, {});
   CLI::App* model = Subcommand(&app, "health-model");
   leaf(model, "show", {}, {});
   leaf(model, "set",

@@ -84,4 +84,8 @@ std::string FormatTokens(const admin::v1::AdminTokenList& answer) {
   return table.Render();
 }
 
+std::string FormatWhoAmI(const admin::v1::WhoAmI& answer) {
+  return absl::StrCat(Cell(answer.name()), " (role ", Cell(answer.role()), ")\n");
+}
+
 }  // namespace cairn::cli

@@ -8,7 +8,7 @@
 namespace cairn::cli {
 
 // Text of the access and workflow answers (tasks, notes, the audit log, the
-// token list), pure like cli_format.h: every server string through
+// token list, whoami), pure like cli_format.h: every server string through
 // TerminalSafe, missing values as "-". Cost: linear in the answer.
 
 // A task list as a table (id, account, title, owner, due, status).
@@ -23,6 +23,8 @@ std::string FormatNote(const admin::v1::Note& note);
 std::string FormatAudit(const admin::v1::AuditPage& answer);
 // The token list as a table (name, role, fingerprint).
 std::string FormatTokens(const admin::v1::AdminTokenList& answer);
+// The caller's token: "NAME (role ROLE)".
+std::string FormatWhoAmI(const admin::v1::WhoAmI& answer);
 
 }  // namespace cairn::cli
 

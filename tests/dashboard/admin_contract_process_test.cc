@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "cairn/admin/v1/access.pb.h"
 #include "cairn/admin/v1/accounts.pb.h"
 #include "cairn/admin/v1/alerts.pb.h"
 #include "cairn/admin/v1/customer.pb.h"
@@ -132,6 +133,17 @@ TEST_F(CollectorAdminContractTest, AlertRenewalCustomerAndGdprAnswersRoundTrip) 
   ExpectRoundTrip<admin::v1::FeedbackSummary>(Call("GET", "/v1/feedback/summary?days=30"));
   ExpectRoundTrip<admin::v1::PurgeResult>(Call("POST", "/v1/admin/purge"));
   ExpectRoundTrip<admin::v1::ErasureResult>(Call("DELETE", "/v1/users/nobody-here"));
+}
+
+// The seed collector's one token comes from --admin-token: no name in a
+// key file, so the collector calls it "key-" and 8 hex digits, role admin.
+TEST_F(CollectorAdminContractTest, WhoAmIRoundTrips) {
+  HttpResult answer = Call("GET", "/v1/whoami");
+  ExpectRoundTrip<admin::v1::WhoAmI>(answer);
+  admin::v1::WhoAmI parsed;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(answer.body, &parsed).ok());
+  EXPECT_THAT(parsed.name(), ::testing::MatchesRegex("key-[0-9a-f]{8}"));
+  EXPECT_EQ(parsed.role(), "admin");
 }
 
 TEST_F(CollectorAdminContractTest, UnknownFieldsAndWrongTypesAre400NamingTheField) {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -170,6 +171,49 @@ TEST_F(CollectorCairnctlAccessTest, TasksNotesAuditAndTokenListEndToEnd) {
   for (const char* secret : {kOlga, kMaria, kFinance}) {
     EXPECT_THAT(tokens.out, Not(HasSubstr(secret)));
   }
+}
+
+// GET /v1/whoami on the wire and through `cairnctl whoami`: each person's
+// own name and role (the admin's token stored only as its hash), never a
+// token or fingerprint; 401 without a token or with a wrong one.
+TEST_F(CollectorCairnctlAccessTest, WhoAmINamesEachTokensPersonAndRole) {
+  const std::string url = collector_->base_url() + "/v1/whoami";
+  for (const auto& [who, token, role] :
+       {std::tuple{"olga", kOlga, "admin"}, std::tuple{"maria", kMaria, "csm"},
+        std::tuple{"finance", kFinance, "read"}}) {
+    SCOPED_TRACE(who);
+    absl::StatusOr<HttpResult> answer =
+        HttpCall("GET", url, "", {absl::StrCat("Authorization: Bearer ", token)});
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(answer->status, 200);
+    EXPECT_EQ(answer->body, absl::StrCat(R"({"name":")", who, R"(","role":")", role, "\"}\n"));
+    EXPECT_THAT(answer->headers["content-type"], HasSubstr("application/json"));
+    CtlRun ctl = As(who, {"whoami"});
+    ASSERT_EQ(ctl.exit_code, 0) << ctl.err;
+    EXPECT_EQ(ctl.out, absl::StrCat(who, " (role ", role, ")\n"));
+    CtlRun json = As(who, {"--json", "whoami"});
+    ASSERT_EQ(json.exit_code, 0) << json.err;
+    EXPECT_EQ(StringValues(json.out, "role"), std::vector<std::string>{role});
+    for (const std::string& out : {answer->body, ctl.out, json.out}) {
+      EXPECT_THAT(out, Not(HasSubstr(token)));
+      EXPECT_THAT(out, Not(HasSubstr(ToHex(Sha256(token)).substr(0, 12))));
+    }
+  }
+  for (const std::vector<std::string>& headers :
+       {std::vector<std::string>{},
+        std::vector<std::string>{"Authorization: Bearer wrong-token-01"},
+        std::vector<std::string>{absl::StrCat("Authorization: ", kMaria)}}) {
+    absl::StatusOr<HttpResult> refused = HttpCall("GET", url, "", headers);
+    ASSERT_TRUE(refused.ok()) << refused.status();
+    EXPECT_EQ(refused->status, 401) << refused->body;
+    EXPECT_EQ(refused->headers["www-authenticate"], "Bearer");
+    EXPECT_THAT(refused->body, Not(HasSubstr("maria")));
+  }
+  std::ofstream(TokenFile("nobody")) << "wrong-token-01\n";
+  CtlRun nobody = As("nobody", {"whoami"});
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_THAT(nobody.err, HasSubstr("HTTP 401"));
+  EXPECT_EQ(As("maria", {"whoami", "extra"}).exit_code, 2);
 }
 
 TEST_F(CollectorCairnctlAccessTest, ReadTokenGets403AndRevokedTokenGets401AfterReload) {

@@ -5,6 +5,7 @@
 
 #include "cairn/common/json_value.h"
 #include "cli_format.h"
+#include "cli_format_access.h"
 #include "cli_format_book.h"
 #include "cli_format_health_model.h"
 #include "gmock/gmock.h"
@@ -62,6 +63,13 @@ TEST(CollectorCairnctlFormatTest, ServerTextCannotDriveTheTerminal) {
   admin::v1::AlertList alerts = Read<admin::v1::AlertList>(
       R"({"alerts":[{"alert_id":"a1","account_id":"\u001b[31mred","severity":"drop"}]})");
   EXPECT_THAT(FormatAlerts(alerts), Not(HasSubstr("\x1b")));
+}
+
+TEST(CollectorCairnctlFormatTest, WhoAmIIsOneLine) {
+  EXPECT_EQ(FormatWhoAmI(Read<admin::v1::WhoAmI>(R"({"name":"maria","role":"csm"})")),
+            "maria (role csm)\n");
+  EXPECT_EQ(FormatWhoAmI(Read<admin::v1::WhoAmI>(R"({"name":"a\u001b[2Jb","role":""})")),
+            "a?[2Jb (role -)\n");
 }
 
 TEST(CollectorCairnctlFormatTest, TrendArrows) {

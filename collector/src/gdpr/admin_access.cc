@@ -1,5 +1,6 @@
 // The access part of AdminApi: the audit log (written per request, read
-// through GET /v1/admin/audit) and the token list (GET /v1/admin/tokens).
+// through GET /v1/admin/audit), the token list (GET /v1/admin/tokens) and
+// the caller's own label (GET /v1/whoami).
 // The route-by-route roles are in admin_roles.cc.
 #include <string>
 #include <vector>
@@ -105,6 +106,13 @@ HttpResponse AdminApi::ListTokens() {
     token->set_role(std::string(AdminRoleName(key.label.role)));
     token->set_fingerprint(key.fingerprint);
   }
+  return AdminJsonResponse(out);
+}
+
+HttpResponse AdminApi::WhoAmI(const KeyLabel& caller) {
+  admin::v1::WhoAmI out;
+  out.set_name(caller.name);
+  out.set_role(std::string(AdminRoleName(caller.role)));
   return AdminJsonResponse(out);
 }
 

@@ -31,7 +31,17 @@ constexpr uint64_t kMaxAdminBodyBytes = 64 << 10;
 
 // Route ids in the admin table; kNone is a path under an admin prefix that
 // names no endpoint (the admin API answers it 404, not the top level).
-enum class Route { kNone, kExport, kErase, kRecipients, kPurge, kLiftSuppression, kAudit, kTokens };
+enum class Route {
+  kNone,
+  kExport,
+  kErase,
+  kRecipients,
+  kPurge,
+  kLiftSuppression,
+  kAudit,
+  kTokens,
+  kWhoAmI
+};
 
 const RouteTable& AdminRoutes() {
   static const RouteTable* const table = [] {
@@ -43,6 +53,7 @@ const RouteTable& AdminRoutes() {
     routes->Add("/v1/admin/purge", "POST", static_cast<int>(Route::kPurge));
     routes->Add("/v1/admin/audit", "GET", static_cast<int>(Route::kAudit));
     routes->Add("/v1/admin/tokens", "GET", static_cast<int>(Route::kTokens));
+    routes->Add("/v1/whoami", "GET", static_cast<int>(Route::kWhoAmI));
     routes->Add("/v1/renewal-notifications/suppressions/{id}", "DELETE",
                 static_cast<int>(Route::kLiftSuppression));
     // Together every path below "/v1/users/", an empty id segment included.
@@ -84,6 +95,8 @@ std::string_view RouteName(Route route) {
       return "admin_audit";
     case Route::kTokens:
       return "admin_tokens";
+    case Route::kWhoAmI:
+      return "admin_whoami";
     case Route::kNone:
       break;
   }
@@ -370,6 +383,8 @@ HttpResponse AdminApi::Run(const HttpRequest& request, const KeyLabel& caller) {
       return ListAudit(request);
     case Route::kTokens:
       return ListTokens();
+    case Route::kWhoAmI:
+      return WhoAmI(caller);
     case Route::kNone:
       break;
   }

@@ -52,6 +52,7 @@ struct AdminApiOptions {
 //   POST   /v1/admin/purge                             retention purge now
 //   GET    /v1/admin/audit[?actor=&since=&limit=&page_token=]  the audit log
 //   GET    /v1/admin/tokens                            names, roles, fingerprints
+//   GET    /v1/whoami                                  the caller's name and role
 //   /v1/accounts..., /v1/alerts..., /v1/renewals/upcoming, /v1/customer/overview
 //                                                      see EngagementApi
 //   /v1/accounts/{id}/tasks|notes|workflow, /v1/tasks  see WorkflowApi
@@ -115,6 +116,9 @@ class AdminApi {
   void Audit(const HttpRequest& request, const KeyLabel& caller, int status);
   HttpResponse ListAudit(const HttpRequest& request);
   HttpResponse ListTokens();
+  // GET /v1/whoami: the caller's name and role (any role may ask), so a
+  // client can offer only what the role allows. Free.
+  HttpResponse WhoAmI(const KeyLabel& caller);
   HttpResponse Export(std::string_view user_id);
   HttpResponse Erase(std::string_view user_id);
   HttpResponse Recipients(const HttpRequest& request);

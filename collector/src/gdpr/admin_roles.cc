@@ -32,6 +32,8 @@ constexpr std::array kRows = {
     Row{"/v1/admin/purge", kAdmin, kAdmin},
     Row{"/v1/admin/audit", kAdmin, kAdmin},
     Row{"/v1/admin/tokens", kAdmin, kAdmin},
+    // Every token may learn its own name and role (GET only).
+    Row{"/v1/whoami", kRead, kRead},
     Row{"/v1/accounts", kRead, kCsm},
     Row{"/v1/accounts/{id}", kRead, kCsm},
     Row{"/v1/accounts/{id}/goals", kRead, kCsm},

@@ -118,6 +118,7 @@ TEST(CollectorAdminAccessTest, EveryRouteHasItsRole) {
            {"POST", "/v1/admin/purge", AdminRole::kAdmin, true, "/v1/admin/purge"},
            {"GET", "/v1/admin/audit", AdminRole::kAdmin, false, "/v1/admin/audit"},
            {"GET", "/v1/admin/tokens", AdminRole::kAdmin, false, "/v1/admin/tokens"},
+           {"GET", "/v1/whoami", AdminRole::kRead, false, "/v1/whoami"},
            // A path no row names is closed to all but admins.
            {"GET", "/v1/something-new", AdminRole::kAdmin, false, "other"},
        }) {
@@ -207,6 +208,40 @@ TEST_F(CollectorAdminApiRolesTest, RolesGive403AndUnknownTokens401) {
   std::optional<HttpResponse> unknown = api_->CheckHead(Request("GET", "/v1/tasks", "nope-nope-1"));
   ASSERT_TRUE(unknown.has_value());
   EXPECT_EQ(unknown->status, 401);
+}
+
+TEST_F(CollectorAdminApiRolesTest, WhoAmIAnswersEachRoleItsOwnNameAndRole) {
+  for (const auto& [token, answer] : std::vector<std::pair<std::string, std::string>>{
+           {kAdminToken, R"({"name":"olga","role":"admin"})"
+                         "\n"},
+           {kCsmToken, R"({"name":"maria","role":"csm"})"
+                       "\n"},
+           {kReadToken, R"({"name":"finance","role":"read"})"
+                        "\n"}}) {
+    HttpResponse r = Call("GET", "/v1/whoami", token);
+    EXPECT_EQ(r.status, 200) << answer;
+    EXPECT_EQ(r.body, answer);
+    EXPECT_THAT(r.body, Not(HasSubstr(ToHex(Sha256(token)).substr(0, 8))));
+  }
+  // Unknown, missing or malformed tokens: 401 like every admin route.
+  for (const std::string& authorization :
+       {Bearer("nope-nope-1"), std::string(""), std::string(kAdminToken)}) {
+    HttpRequest head;
+    head.method = "GET";
+    head.target = "/v1/whoami";
+    if (!authorization.empty()) head.headers["authorization"] = authorization;
+    std::optional<HttpResponse> refused = api_->CheckHead(head);
+    ASSERT_TRUE(refused.has_value()) << authorization;
+    EXPECT_EQ(refused->status, 401) << authorization;
+  }
+  // A GET only; not audited.
+  std::optional<HttpResponse> post = api_->CheckHead(Request("POST", "/v1/whoami", kAdminToken));
+  ASSERT_TRUE(post.has_value());
+  EXPECT_EQ(post->status, 405);
+  api_->Stop();
+  absl::StatusOr<AuditPage> page = AuditStore(store_.get()).List({});
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_TRUE(page->entries.empty());
 }
 
 TEST_F(CollectorAdminApiRolesTest, AuditRowsNameTheActorAndPatternNeverTheUser) {
