@@ -3,7 +3,8 @@
 // /tasks, /notes and /outcomes. The caller fetches; the tasks and notes
 // parts also write (add a task or note, mark a task done) through the `api`
 // the caller passes, then fetch their list again so the page shows what the
-// server holds. Data reaches the page only through text nodes and SVG
+// server holds. A read-only token gets the lists without the forms and
+// buttons that write. Data reaches the page only through text nodes and SVG
 // attributes.
 "use strict";
 
@@ -215,10 +216,16 @@ const CairnAccount = (() => {
                            "aria-label": `Mark "${t.title}" done` }, "Done"))));
   }
 
+  // What a part shows instead of its form for a read-only token.
+  function readOnlyNote(id, text) {
+    return el("p", { class: "muted read-only", id }, `Read-only token: ${text}`);
+  }
+
   // The account's tasks (GET/POST /v1/accounts/{id}/tasks, PATCH .../{task}):
-  // the list, a form to add one, a Done button per open task. Returns the
-  // section and `prefill(alert)` for the alert part's button.
-  function tasksPart(detail, initial, api) {
+  // the list, and unless `writable` is false a form to add one and a Done
+  // button per open task. Returns the section and `prefill(alert)` for the
+  // alert part's button.
+  function tasksPart(detail, initial, api, writable) {
     const base = `/v1/accounts/${encodeURIComponent(detail.account_id)}/tasks`;
     const listBox = el("div", { id: "tasks-list" });
     const status = el("p", { class: "status", id: "tasks-status", role: "status", "aria-live": "polite" });
@@ -233,7 +240,7 @@ const CairnAccount = (() => {
       fromAlert, el("button", { type: "submit" }, "Add task"));
 
     function showList(tasks) {
-      const rows = taskRows(tasks, markDone);
+      const rows = taskRows(tasks, writable ? markDone : null);
       listBox.replaceChildren(rows.length === 0
         ? el("p", { class: "empty", id: "tasks-empty" }, "No tasks yet.")
         : el("div", { class: "table-scroll" },
@@ -291,7 +298,8 @@ const CairnAccount = (() => {
 
     if (initial.ok) showList(initial.value.tasks || []);
     else listBox.replaceChildren(el("p", { class: "status error", id: "tasks-error" }, `Could not load: ${initial.error}`));
-    return { node: section("Tasks", listBox, form, status), prefill };
+    const controls = writable ? [form, status] : readOnlyNote("tasks-read-only", "tasks are shown, not added or marked done.");
+    return { node: section("Tasks", listBox, controls), prefill };
   }
 
   function noteItems(notes) {
@@ -302,8 +310,8 @@ const CairnAccount = (() => {
   }
 
   // The account's notes (GET/POST /v1/accounts/{id}/notes), newest first as
-  // the API lists them, and a form to add one.
-  function notesPart(detail, initial, api) {
+  // the API lists them, and unless `writable` is false a form to add one.
+  function notesPart(detail, initial, api, writable) {
     const base = `/v1/accounts/${encodeURIComponent(detail.account_id)}/notes`;
     const listBox = el("div", { id: "notes-list" });
     const status = el("p", { class: "status", id: "notes-status", role: "status", "aria-live": "polite" });
@@ -333,7 +341,7 @@ const CairnAccount = (() => {
 
     if (initial.ok) showList(initial.value.notes || []);
     else listBox.replaceChildren(el("p", { class: "status error", id: "notes-error" }, `Could not load: ${initial.error}`));
-    return section("Notes", listBox, form, status);
+    return section("Notes", listBox, writable ? [form, status] : readOnlyNote("notes-read-only", "notes are shown, not added."));
   }
 
   // NPS and CSAT figures (the detail's `nps`, or the overall summary's).
@@ -469,10 +477,12 @@ const CairnAccount = (() => {
 
   // The account page's sections, in reading order. `workflow` holds the
   // settled fetches {tasks, notes, outcomes} (each {ok, value} or
-  // {ok: false, error}) and the `api` ({get, send}) the parts write through.
+  // {ok: false, error}), the `api` ({get, send}) the parts write through and
+  // `canWrite`: false (a read-only token) leaves out every write control.
   function render(detail, history, users, workflow) {
-    const tasks = tasksPart(detail, workflow.tasks, workflow.api);
-    const alert = alertPart(detail, tasks.prefill);
+    const writable = workflow.canWrite !== false;
+    const tasks = tasksPart(detail, workflow.tasks, workflow.api, writable);
+    const alert = alertPart(detail, writable ? tasks.prefill : null);
     const button = alert.querySelector("#task-from-alert");
     if (button) {
       button.addEventListener("click", () => {
@@ -481,7 +491,7 @@ const CairnAccount = (() => {
       });
     }
     return [healthPart(detail), historyPart(history, workflow.model), contextPart(detail), alert, tasks.node,
-            notesPart(detail, workflow.notes, workflow.api), npsPart(detail), outcomesPart(workflow.outcomes),
+            notesPart(detail, workflow.notes, workflow.api, writable), npsPart(detail), outcomesPart(workflow.outcomes),
             milestonesPart(detail), goalsPart(detail), usersPart(users || {})];
   }
 

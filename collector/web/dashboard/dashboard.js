@@ -3,9 +3,11 @@
 // ARR forecast, NPS, retention and the health backtest, and one account's
 // page, from the collector's admin JSON API. The admin token comes
 // from the URL fragment (#token=...) or the form, stays in this tab's
-// sessionStorage, and is sent only as an Authorization header. The view
-// (filters, page, open account) lives in the fragment too, so a reload or
-// the back button keeps it; the token is taken out of it first.
+// sessionStorage, and is sent only as an Authorization header; its role
+// (GET /v1/whoami) decides whether the account page offers its write
+// forms. The view (filters, page, open account) lives in the fragment too,
+// so a reload or the back button keeps it; the token is taken out of it
+// first.
 "use strict";
 
 (() => {
@@ -47,6 +49,25 @@
       }
     },
   };
+
+  // The token's name and role (GET /v1/whoami), asked once per token and
+  // never failing: {ok: true, value} or {ok: false}.
+  let caller = null;
+  let callerToken = "";
+  function whoami() {
+    if (!caller || callerToken !== token) {
+      callerToken = token;
+      caller = get("/v1/whoami").then((value) => ({ ok: true, value }), () => ({ ok: false }));
+    }
+    return caller;
+  }
+
+  // False only for a token the collector says is read-only: if whoami
+  // failed (an older collector, a network error) the forms stay, and the
+  // server's 403 still guards every write.
+  function canWrite(who) {
+    return !(who.ok && who.value && who.value.role === "read");
+  }
 
   // A fetch whose failure is shown in its own section instead of failing
   // the page: {ok: true, value} or {ok: false, error: text}. A refused
@@ -430,7 +451,7 @@
 
   async function showAccount(view) {
     const base = `/v1/accounts/${encodeURIComponent(view.account)}`;
-    const [detail, history, users, tasks, notes, outcomes, model] = await Promise.all([
+    const [detail, history, users, tasks, notes, outcomes, model, who] = await Promise.all([
       get(base),
       get(`${base}/history?days=120`),
       get(`${base}/users?days=90`),
@@ -438,13 +459,15 @@
       settle(`${base}/notes`),
       settle(`${base}/outcomes`),
       settle("/v1/health-model"),
+      whoami(),
     ]);
     for (const id of LIST_SECTIONS) show(id, false);
     document.getElementById("account-back").href = viewHash({ ...view, account: "" });
     document.getElementById("account-heading").textContent = `Account ${detail.account_id}`;
     document.getElementById("as-of").textContent = detail.evaluated_at ? `computed ${formatTime(detail.evaluated_at)}` : "";
     document.getElementById("account-body").replaceChildren(
-      ...CairnAccount.render(detail, history, users, { tasks, notes, outcomes, model, api }));
+      ...CairnAccount.render(detail, history, users,
+                             { tasks, notes, outcomes, model, api, canWrite: canWrite(who) }));
     show("account-section", true);
   }
 
@@ -463,6 +486,7 @@
     show("token-form", false);
     show("sign-out", true);
     setState("loading", "Loading…", false);
+    whoami();  // at load, alongside the view's own calls
     try {
       if (view.account) await showAccount(view);
       else await showList(view);
