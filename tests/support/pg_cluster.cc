@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -80,6 +82,73 @@ absl::StatusOr<pid_t> Spawn(std::vector<std::string> args, const Account& accoun
   close(log_fd);
   return pid;
 }
+
+// Runs `args` as `account` to the end (60 s at most); OK if it exits 0,
+// else `what` failed, with the tail of `log_path`.
+absl::Status RunToEnd(std::vector<std::string> args, const Account& account, const std::string& cwd,
+                      const std::string& log_path, const char* what) {
+  absl::StatusOr<pid_t> pid = Spawn(std::move(args), account, cwd, log_path);
+  if (!pid.ok()) return pid.status();
+  std::optional<int> status =
+      WaitChildUntil(*pid, std::chrono::steady_clock::now() + kReadyTimeout);
+  if (!status) {
+    kill(*pid, SIGKILL);
+    waitpid(*pid, nullptr, 0);
+    return absl::DeadlineExceededError(absl::StrCat(what, " did not finish in 60 s"));
+  }
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+    return absl::InternalError(absl::StrCat(what, " failed: ", FileTail(log_path)));
+  }
+  return absl::OkStatus();
+}
+
+// initdb costs about a second of CPU, and ctest runs every test in a process
+// of its own, each with its own cluster. So the first initdb of a build
+// keeps a copy of its fresh data directory, and later clusters copy that
+// (a tenth of the cost): an untouched initdb output is the same whoever
+// made it. The copy lives in the build tree (CAIRN_PG_TEMPLATE_DIR), one
+// per initdb command line; cp -a keeps the owner, so as root the server
+// account owns the copies and needs no access to the build tree. Any
+// failure here falls back to initdb.
+#ifdef CAIRN_PG_TEMPLATE_DIR
+// The template of an initdb command line (whose program path names the
+// server's major version), less its data directory.
+std::string TemplatePath(const std::vector<std::string>& initdb) {
+  std::string key;
+  for (const std::string& arg : initdb) {
+    if (!arg.starts_with("--pgdata=")) absl::StrAppend(&key, arg, " ");
+  }
+  return absl::StrCat(CAIRN_PG_TEMPLATE_DIR, "/initdb-", absl::Hex(std::hash<std::string>{}(key)));
+}
+
+bool CopyTemplate(const std::vector<std::string>& initdb, const std::string& data,
+                  const std::string& log) {
+  const std::string from = TemplatePath(initdb);
+  if (access(from.c_str(), R_OK | X_OK) != 0) return false;
+  if (RunToEnd({"/bin/cp", "-a", from, data}, Account{}, "/", log, "cp").ok()) return true;
+  RunToEnd({"/bin/rm", "-rf", data}, Account{}, "/", log, "rm").IgnoreError();
+  return false;
+}
+
+// Keeps `data`, fresh from initdb, as the template if there is none yet:
+// copied aside, then renamed into place under a lock, so a reader sees a
+// whole copy or none.
+void KeepTemplate(const std::vector<std::string>& initdb, const std::string& data,
+                  const std::string& log) {
+  const std::string to = TemplatePath(initdb);
+  if (mkdir(CAIRN_PG_TEMPLATE_DIR, 0755) != 0 && errno != EEXIST) return;
+  const std::string lock_path = to + ".lock";
+  int lock = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock < 0) return;
+  if (flock(lock, LOCK_EX) == 0 && access(to.c_str(), F_OK) != 0) {
+    const std::string partial = absl::StrCat(to, ".partial.", getpid());
+    const bool kept = RunToEnd({"/bin/cp", "-a", data, partial}, Account{}, "/", log, "cp").ok() &&
+                      rename(partial.c_str(), to.c_str()) == 0;
+    if (!kept) RunToEnd({"/bin/rm", "-rf", partial}, Account{}, "/", log, "rm").IgnoreError();
+  }
+  close(lock);  // releases the lock
+}
+#endif
 
 std::string KeyValueConninfo(int port, const std::string& database) {
   return absl::StrCat("host=127.0.0.1 port=", port, " user=", kSuperuser, " dbname=", database,
@@ -189,21 +258,22 @@ absl::StatusOr<std::unique_ptr<PgCluster>> PgCluster::Start(const PgClusterOptio
     return absl::InternalError(absl::StrCat("chown ", dir, " failed"));
   }
 
-  std::string initdb_log = cluster->dir_.File("initdb.log");
-  absl::StatusOr<pid_t> initdb =
-      Spawn({bin + "/initdb", "--pgdata=" + cluster->dir_.File("data"), "--username=cairn",
-             "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"},
-            *account, dir, initdb_log);
-  if (!initdb.ok()) return initdb.status();
-  std::optional<int> status =
-      WaitChildUntil(*initdb, std::chrono::steady_clock::now() + kReadyTimeout);
-  if (!status) {
-    kill(*initdb, SIGKILL);
-    waitpid(*initdb, nullptr, 0);
-    return absl::DeadlineExceededError("initdb did not finish in 60 s");
-  }
-  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
-    return absl::InternalError(absl::StrCat("initdb failed: ", FileTail(initdb_log)));
+  const std::string data = cluster->dir_.File("data");
+  const std::string initdb_log = cluster->dir_.File("initdb.log");
+  const std::vector<std::string> initdb = {bin + "/initdb", "--pgdata=" + data, "--username=cairn",
+                                           "--auth=trust",  "--encoding=UTF8",  "--locale=C",
+                                           "--no-sync",     "--no-instructions"};
+#ifdef CAIRN_PG_TEMPLATE_DIR
+  const bool copied = CopyTemplate(initdb, data, initdb_log);
+#else
+  const bool copied = false;
+#endif
+  if (!copied) {
+    absl::Status made = RunToEnd(initdb, *account, dir, initdb_log, "initdb");
+    if (!made.ok()) return made;
+#ifdef CAIRN_PG_TEMPLATE_DIR
+    KeepTemplate(initdb, data, initdb_log);
+#endif
   }
 
   // A port taken between our probe and the server's bind shows as an early

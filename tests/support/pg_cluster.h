@@ -58,7 +58,9 @@ struct PgClusterOptions {
 // A throwaway PostgreSQL server of Debian's `postgresql` package: initdb
 // into a fresh temporary directory, listening only on 127.0.0.1 on a free
 // port (unix socket in the same directory), one database. About 1-3 s to
-// start. Stopped (immediate shutdown) and removed on destruction.
+// start, a second less once a build has one initdb output to copy (kept in
+// the build tree's test-cache/). Stopped (immediate shutdown) and removed on
+// destruction.
 //
 // How it runs:
 // - The server is `postgres` itself, a child of this process with
