@@ -792,6 +792,15 @@ class DevToolsBrowser {
   // The page's DOM as HTML.
   absl::StatusOr<std::string> Dom() { return Eval("document.documentElement.outerHTML"); }
 
+  // Runs `script` in every document the tab opens from now on, before the
+  // page's own scripts (DevTools is not bound by the page's CSP).
+  absl::Status AddScriptOnLoad(const std::string& script) {
+    if (absl::Status enabled = Call("Page.enable", "{}").status(); !enabled.ok()) return enabled;
+    return Call("Page.addScriptToEvaluateOnNewDocument",
+                absl::StrCat(R"({"source":)", JsonQuote(script), "}"))
+        .status();
+  }
+
  private:
   DevToolsBrowser(pid_t pid, int to_chrome, int from_chrome, std::string log_path)
       : pid_(pid),
@@ -1392,6 +1401,32 @@ TEST_F(DashboardBrowserTest, TaskAndNoteFormsWriteThroughTheApi) {
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_EQ(*shown, "shown") << page.Eval(shown_ids).value_or("?");
   EXPECT_THAT(page.Eval("location.hash").value_or(""), HasSubstr("towner=maria"));
+}
+
+// A read-only token whose GET /v1/whoami fails (the browser's fetch of it
+// answers 500): the page cannot tell the role, so it keeps every write
+// control and still renders; the server's 403 stays the guard.
+TEST_F(DashboardBrowserTest, WriteControlsStayWhenWhoAmIFails) {
+  const std::string base = collector_->base_url();
+  CreateTask(base, kDropping, R"({"title": "Call the champion", "owner": "maria"})");
+  TempDir profile;
+  auto launched = DevToolsBrowser::Launch(profile.path(), dir_.File("devtools.log"));
+  ASSERT_TRUE(launched.ok()) << launched.status();
+  DevToolsBrowser& page = **launched;
+  ASSERT_TRUE(page.AddScriptOnLoad("const realFetch = window.fetch; window.fetch = (path, init) =>"
+                                   " String(path).startsWith('/v1/whoami')"
+                                   " ? Promise.resolve(new Response('whoami broke', {status: 500}))"
+                                   " : realFetch(path, init);")
+                  .ok());
+  absl::StatusOr<std::string> state =
+      page.Open(absl::StrCat(base, "/dashboard/#token=", kSeedReadToken, "&account=globex"));
+  ASSERT_TRUE(state.ok()) << state.status();
+  ASSERT_EQ(*state, "ready");
+  absl::StatusOr<std::string> controls = page.Eval(
+      "['#task-form', '#task-from-alert', 'button.task-done-button', '#note-form',"
+      " '#tasks-read-only'].map(s => document.querySelectorAll(s).length).join(',')");
+  ASSERT_TRUE(controls.ok()) << controls.status();
+  EXPECT_EQ(*controls, "1,1,1,1,0");
 }
 
 // One section's call fails while the others answer: a page token the
