@@ -45,14 +45,15 @@ stage_done "formatting check"
 
 echo "== GCC build of the product (no tests)"
 # Line tables only: a third less compile time than full debug info. The
-# collector's libraries as unity builds, as in the sanitizer builds (a
-# clean build here took 287 s one file per compile, 203 s so); the
+# libraries (the SDK's and the collector's) as unity builds, as in the
+# sanitizer builds (a clean build here took 287 s one file per compile, 203
+# s with the collector's so); the
 # default build of a developer still compiles each file on its own, which
 # is what catches a missing include. The benchmarks (36 s of this stage on
 # two cores) are left to the default build too: no test runs them, and three
 # clean runs here took 1306-1556 s against CI's 25-minute limit.
 cmake -S . -B "$build-gcc" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_BUILD_TESTS=OFF \
-    -DCAIRN_PACKAGE_TEST=ON -DCAIRN_BINDING_TESTS=ON -DCAIRN_UNITY_COLLECTOR=ON \
+    -DCAIRN_PACKAGE_TEST=ON -DCAIRN_BINDING_TESTS=ON -DCAIRN_UNITY_LIBRARIES=ON \
     -DCAIRN_BUILD_BENCH=OFF \
     "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" \
     "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
@@ -126,7 +127,7 @@ start_background product 0 product_tests
 
 # sanitizer_build DIR [CMAKE_OPTION...] -- [TARGET...]: configures DIR for
 # clang at -O1 with line tables (the tests' own code at -O0, their common
-# headers precompiled, the collector's libraries as unity builds, linked by
+# headers precompiled, the libraries as unity builds, linked by
 # lld) and the given options, then builds the TARGETs (all of DIR's targets
 # when none is named).
 sanitizer_build() {
@@ -141,7 +142,7 @@ sanitizer_build() {
   CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g1" \
       -DCAIRN_BUILD_BENCH=OFF -DCAIRN_BUILD_SAMPLES=OFF -DCAIRN_TESTS_O0=ON -DCAIRN_TEST_PCH=ON \
-      -DCAIRN_UNITY_COLLECTOR=ON \
+      -DCAIRN_UNITY_LIBRARIES=ON \
       -DCMAKE_EXE_LINKER_FLAGS=-fuse-ld=lld -DCMAKE_SHARED_LINKER_FLAGS=-fuse-ld=lld "${options[@]}" \
       >/dev/null || return 1
   if [ $# -gt 0 ]; then
