@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 # and linked, and costs the least compile time (about a quarter of the CPU
 # of one file a compile).
 if ! "$cmake" -S "$source" -B "$work/build" -DCMAKE_CXX_COMPILER="$cxx" \
-    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" -DCMAKE_UNITY_BUILD=ON \
+    -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" -DCAIRN_UNITY_LIBRARIES=ON \
     -DCMAKE_CXX_COMPILER_LAUNCHER="$launcher" -DCAIRN_BUILD_COLLECTOR=OFF \
     -DCAIRN_BUILD_TESTS=OFF -DCAIRN_BUILD_BENCH=OFF -DCAIRN_BUILD_SAMPLES=OFF \
     >"$work/configure.log" 2>&1; then
