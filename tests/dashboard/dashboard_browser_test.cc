@@ -1337,6 +1337,14 @@ TEST_F(DashboardBrowserTest, TaskAndNoteFormsWriteThroughTheApi) {
   absl::StatusOr<std::string> controls = page.Eval(write_controls);
   ASSERT_TRUE(controls.ok()) << controls.status();
   EXPECT_EQ(*controls, "0,0,0,0,0,0,1,1");
+  // ... and the task table has no Done column: the header's cells and every
+  // row's (as "header/distinct row lengths").
+  const std::string task_columns =
+      "document.querySelectorAll('#tasks thead th').length + '/' + [...new Set("
+      "[...document.querySelectorAll('#tasks tbody tr')].map(r => r.children.length))].join(',')";
+  absl::StatusOr<std::string> columns = page.Eval(task_columns);
+  ASSERT_TRUE(columns.ok()) << columns.status();
+  EXPECT_EQ(*columns, "5/5");
   absl::StatusOr<std::string> read_dom = page.Dom();
   ASSERT_TRUE(read_dom.ok()) << read_dom.status();
   EXPECT_THAT(*read_dom, HasSubstr(absl::StrCat("<tr data-task=\"", made_id, "\"")));
@@ -1354,6 +1362,9 @@ TEST_F(DashboardBrowserTest, TaskAndNoteFormsWriteThroughTheApi) {
   controls = page.Eval(write_controls);
   ASSERT_TRUE(controls.ok()) << controls.status();
   EXPECT_EQ(*controls, "1,1,1,2,1,1,0,0");
+  columns = page.Eval(task_columns);
+  ASSERT_TRUE(columns.ok()) << columns.status();
+  EXPECT_EQ(*columns, "6/6");
 
   // The main view: 25 more open tasks (initech, owner ana) make a second
   // page; the owner filter narrows to maria's. With survey answers and

@@ -211,7 +211,8 @@ const CairnAccount = (() => {
         el("td", {}, dueCell(t, today)),
         el("td", {}, el("span", { class: `badge task-${t.status}` }, t.status)),
         el("td", { class: "muted" }, t.created_by, " ", formatTime(t.created_at)),
-        el("td", {}, t.status === "done" || !onDone ? null
+        // No Done column at all for a read-only token.
+        onDone && el("td", {}, t.status === "done" ? null
           : el("button", { type: "button", class: "secondary task-done-button", "data-task": t.task_id,
                            "aria-label": `Mark "${t.title}" done` }, "Done"))));
   }
@@ -248,7 +249,7 @@ const CairnAccount = (() => {
               el("thead", {}, el("tr", {},
                 el("th", { scope: "col" }, "Task"), el("th", { scope: "col" }, "Owner"),
                 el("th", { scope: "col" }, "Due"), el("th", { scope: "col" }, "Status"),
-                el("th", { scope: "col" }, "Created"), el("th", { scope: "col" }, ""))),
+                el("th", { scope: "col" }, "Created"), writable && el("th", { scope: "col" }, ""))),
               el("tbody", {}, rows))));
     }
 
