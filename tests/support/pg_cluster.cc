@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -126,7 +127,8 @@ bool CopyTemplate(const std::vector<std::string>& initdb, const std::string& dat
   const std::string from = TemplatePath(initdb);
   if (access(from.c_str(), R_OK | X_OK) != 0) return false;
   if (RunToEnd({"/bin/cp", "-a", from, data}, Account{}, "/", log, "cp").ok()) return true;
-  RunToEnd({"/bin/rm", "-rf", data}, Account{}, "/", log, "rm").IgnoreError();
+  std::error_code ignored;
+  std::filesystem::remove_all(data, ignored);
   return false;
 }
 
@@ -144,7 +146,8 @@ void KeepTemplate(const std::vector<std::string>& initdb, const std::string& dat
     const std::string partial = absl::StrCat(to, ".partial.", getpid());
     const bool kept = RunToEnd({"/bin/cp", "-a", data, partial}, Account{}, "/", log, "cp").ok() &&
                       rename(partial.c_str(), to.c_str()) == 0;
-    if (!kept) RunToEnd({"/bin/rm", "-rf", partial}, Account{}, "/", log, "rm").IgnoreError();
+    std::error_code ignored;
+    if (!kept) std::filesystem::remove_all(partial, ignored);
   }
   close(lock);  // releases the lock
 }
